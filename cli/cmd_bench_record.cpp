@@ -1,0 +1,13 @@
+// Placeholder registration: replaced by the real command.
+#include "commands.h"
+
+#include <stdexcept>
+
+namespace zc::cli {
+
+void add_bench_record_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("record", "(not yet built)");
+  cmd->callback([] { throw std::runtime_error("'record' is not built yet"); });
+}
+
+}  // namespace zc::cli

@@ -1,0 +1,28 @@
+// Every `zcrec` subcommand registers itself through one of these functions; each lives in its own cmd_*.cpp.
+// A registration adds the subcommand with its options and a callback that does the work; the callback throws
+// on failure (see cli/main.cpp for how errors become messages and exit codes).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace zc::cli {
+
+// Live ring (cmd_feed.cpp, cmd_cat.cpp, cmd_stat.cpp, cmd_rm.cpp)
+void add_feed_command(CLI::App& app);
+void add_cat_command(CLI::App& app);
+void add_stat_command(CLI::App& app);
+void add_rm_command(CLI::App& app);
+// Recorder (cmd_start.cpp, cmd_list.cpp, cmd_check.cpp, cmd_prune.cpp)
+void add_start_command(CLI::App& app);
+void add_list_command(CLI::App& app);
+void add_check_command(CLI::App& app);
+void add_prune_command(CLI::App& app);
+// Playback (cmd_play.cpp, cmd_export.cpp)
+void add_play_command(CLI::App& app);
+void add_export_command(CLI::App& app);
+// Benchmarks: `zcrec bench fifo|record|play` (cmd_bench_fifo.cpp, cmd_bench_record.cpp, cmd_bench_play.cpp)
+void add_bench_fifo_command(CLI::App& bench);
+void add_bench_record_command(CLI::App& bench);
+void add_bench_play_command(CLI::App& bench);
+
+}  // namespace zc::cli

@@ -1,0 +1,43 @@
+// zcrec: move live camera frames through shared memory, record them with pre-roll, replay them.
+// Exit codes: 0 success, 1 runtime failure (message on stderr), 2 usage error, 130 interrupted.
+#include "commands.h"
+
+#include <zc/fifo/error.h>
+
+#include <cstdio>
+#include <exception>
+
+int main(int argc, char** argv) {
+  CLI::App app{"zcrec: shared-memory live frame rings, pre-roll MP4 recording and replay for NVRs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "zcrec 0.1.0");
+  zc::cli::add_feed_command(app);
+  zc::cli::add_cat_command(app);
+  zc::cli::add_stat_command(app);
+  zc::cli::add_rm_command(app);
+  zc::cli::add_start_command(app);
+  zc::cli::add_list_command(app);
+  zc::cli::add_check_command(app);
+  zc::cli::add_prune_command(app);
+  zc::cli::add_play_command(app);
+  zc::cli::add_export_command(app);
+  auto* bench = app.add_subcommand("bench", "Measure zcrec against baselines run in the same process");
+  bench->require_subcommand(1);
+  zc::cli::add_bench_fifo_command(*bench);
+  zc::cli::add_bench_record_command(*bench);
+  zc::cli::add_bench_play_command(*bench);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  } catch (const zc::fifo::FifoError& e) {
+    std::fprintf(stderr, "zcrec: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zcrec: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

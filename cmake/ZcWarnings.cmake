@@ -1,0 +1,22 @@
+# Project-wide compile settings applied per target through zc_set_warnings().
+add_library(zc_build_flags INTERFACE)
+target_compile_options(zc_build_flags INTERFACE -Wall -Wextra -Wshadow=local -Wnon-virtual-dtor)
+if(ZC_WERROR)
+  target_compile_options(zc_build_flags INTERFACE -Werror)
+endif()
+if(ZC_SANITIZE_ADDRESS AND ZC_SANITIZE_THREAD)
+  message(FATAL_ERROR "ZC_SANITIZE_ADDRESS and ZC_SANITIZE_THREAD cannot be combined")
+endif()
+if(ZC_SANITIZE_ADDRESS)
+  target_compile_options(zc_build_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
+                                                  -fno-sanitize-recover=undefined)
+  target_link_options(zc_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
+if(ZC_SANITIZE_THREAD)
+  target_compile_options(zc_build_flags INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(zc_build_flags INTERFACE -fsanitize=thread)
+endif()
+
+function(zc_set_warnings target)
+  target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:zc_build_flags>)
+endfunction()

@@ -1,0 +1,119 @@
+// The reading side of a live ring (many per stream) or of a playback fifo (one). Readers take no lock: a
+// reader that the writer laps notices it after its copy, drops the torn frame and resumes at a keyframe.
+#pragma once
+
+#include <zc/fifo/frame.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace zc::fifo {
+
+enum class StartAt {
+  newest_keyframe,  // the newest keyframe in the ring (live view with the shortest startup)
+  oldest_keyframe,  // the oldest keyframe still intact (the most history)
+  next_keyframe,    // the first keyframe committed after attaching ("now")
+  next_frame,       // the next frame committed after attaching, keyframe or not
+};
+
+enum class OnLapped {
+  oldest_keyframe,  // resume at the first intact keyframe after the loss (the least loss)
+  newest_keyframe,  // resume at the newest keyframe (catch up with live)
+  next_frame,       // resume at the oldest intact frame, keyframe or not (audio-only consumers)
+};
+
+struct ReaderOptions {
+  StartAt start = StartAt::newest_keyframe;
+  OnLapped on_lapped = OnLapped::oldest_keyframe;
+  // How long open() waits for the stream to appear; zero fails at once with not_found.
+  std::chrono::milliseconds wait_for_stream{0};
+};
+
+enum class ReadStatus { frame, empty };
+enum class WaitStatus { ready, timeout, writer_gone };
+
+struct RingStatus {
+  std::string name;
+  uint32_t kind = 0;  // layout::Kind
+  uint64_t object_bytes = 0, data_bytes = 0;
+  uint64_t write_pos = 0, tail_pos = 0;
+  uint64_t frames_held = 0, keyframes_held = 0;
+  uint64_t next_seq = 0, frames_written = 0, payload_bytes_written = 0;
+  int64_t oldest_mono_ns = 0, newest_mono_ns = 0;
+  int64_t oldest_wall_ns = 0, newest_wall_ns = 0;
+  uint32_t index_entries = 0, reader_slots = 0, readers_attached = 0;
+  bool writer_alive = false;
+  uint32_t writer_pid = 0, takeover_count = 0;
+  int64_t writer_start_mono_ns = 0;
+  StreamInfo info;
+};
+
+class RingReader {
+ public:
+  // Throws FifoError: not_found, corrupt_object, too_many_readers, timeout, invalid_name, system.
+  static RingReader open(const std::string& name, const ReaderOptions& options = {});
+
+  RingReader(RingReader&&) noexcept;
+  RingReader& operator=(RingReader&&) noexcept;
+  ~RingReader();
+
+  // Copies the next frame into `out` (payload buffer reused). Never blocks.
+  ReadStatus try_read(Frame& out);
+  // Waits up to `timeout` for the next frame and copies it: ready means `out` holds a frame.
+  WaitStatus read(Frame& out, std::chrono::milliseconds timeout);
+
+  // Zero-copy: look at the next frame in place, then ask whether it is still intact, then consume it.
+  struct View {
+    FrameHeader header;
+    std::span<const std::byte> payload;
+  };
+  std::optional<View> peek();
+  bool still_valid(const View& view) const noexcept;
+  void consume(const View& view);
+
+  // Waiting. wait() sleeps until a frame is available, the timeout passes, or the writer is gone.
+  WaitStatus wait(std::chrono::milliseconds timeout);
+  // For epoll: put wake_fd() in the set (EPOLLIN), call arm() before sleeping — if it returns false, data is
+  // already there — and drain() after waking.
+  int wake_fd() const noexcept;
+  bool arm();
+  void drain() noexcept;
+
+  bool writer_alive() const;
+  // Stream info in force for the last frame returned (or the newest one before any frame).
+  const StreamInfo& stream_info() const noexcept;
+  // Reloads the newest stream info (call before the first frame to learn the codec).
+  const StreamInfo& refresh_stream_info();
+
+  // Keyframe index: all answer from the index without touching payload.
+  std::optional<KeyframeInfo> newest_keyframe() const;
+  std::optional<KeyframeInfo> oldest_keyframe() const;
+  // Newest keyframe whose CLOCK_MONOTONIC capture time is <= mono_ns (the pre-roll lookup).
+  std::optional<KeyframeInfo> keyframe_at_or_before(int64_t mono_ns) const;
+  // Positions the reader so that the next frame read is `kf` (if it is still intact; returns false otherwise).
+  bool seek_to(const KeyframeInfo& kf);
+
+  // The newest committed frame's capture times (the recorder's trigger time T).
+  std::optional<FrameHeader> newest_frame_header() const;
+
+  uint64_t frames_lost() const noexcept;
+  uint64_t frames_read() const noexcept;
+  uint32_t slot() const noexcept;
+  const std::string& name() const noexcept;
+  RingStatus status() const;
+
+  // Reads a ring's status without attaching as a reader (used by `zcrec stat`).
+  static RingStatus inspect(const std::string& name);
+
+  struct Impl;
+
+ private:
+  explicit RingReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::fifo

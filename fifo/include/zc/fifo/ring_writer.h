@@ -1,0 +1,104 @@
+// The writing side of a live ring: one per stream, never waits for readers.
+#pragma once
+
+#include <zc/fifo/frame.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace zc::fifo {
+
+struct RingOptions {
+  uint64_t data_bytes = 64ULL << 20;  // rounded up to a power of two
+  uint32_t index_entries = 16384;     // keyframes remembered; rounded up to a power of two
+  uint32_t reader_slots = 32;         // at most 64
+  bool group_access = false;          // create 0660 instead of 0600
+  // When an existing ring of another capacity is found, recreate it with ours (readers re-attach) instead of
+  // continuing it with its own capacity.
+  bool force_capacity = false;
+};
+
+class RingWriter;
+
+// A frame being filled in place (zero-copy); commit() publishes it, destruction without commit() discards it.
+class FrameReservation {
+ public:
+  FrameReservation(FrameReservation&&) noexcept;
+  FrameReservation& operator=(FrameReservation&&) = delete;
+  FrameReservation(const FrameReservation&) = delete;
+  ~FrameReservation();
+
+  std::span<std::byte> data() noexcept { return data_; }
+  void commit();
+
+ private:
+  friend class RingWriter;
+  FrameReservation(RingWriter* writer, std::span<std::byte> data) : writer_(writer), data_(data) {}
+  RingWriter* writer_;
+  std::span<std::byte> data_;
+};
+
+// A frame written from pieces (NAL units as the encoder hands them out); the pieces must add up to the size
+// declared in begin_frame(), or commit() throws and nothing is published.
+class FrameBuilder {
+ public:
+  FrameBuilder(FrameBuilder&&) noexcept;
+  FrameBuilder& operator=(FrameBuilder&&) = delete;
+  FrameBuilder(const FrameBuilder&) = delete;
+  ~FrameBuilder();
+
+  FrameBuilder& append(std::span<const std::byte> piece);
+  FrameBuilder& append(const void* data, size_t bytes);
+  void commit();
+
+ private:
+  friend class RingWriter;
+  FrameBuilder(FrameReservation r) : reservation_(std::move(r)) {}
+  FrameReservation reservation_;
+  size_t filled_ = 0;
+};
+
+class RingWriter {
+ public:
+  // Creates the ring, or takes over one whose writer died (positions continue, readers see a discontinuity).
+  // Throws FifoError: writer_busy, foreign_object, wrong_owner, invalid_name, system.
+  static RingWriter open(const std::string& name, const RingOptions& options = {});
+
+  RingWriter(RingWriter&&) noexcept;
+  RingWriter& operator=(RingWriter&&) noexcept;
+  ~RingWriter();
+
+  // Publishes a new stream-info version; frames written afterwards carry it. Must precede the first frame.
+  void set_stream_info(const StreamInfo& info);
+  const StreamInfo& stream_info() const noexcept;
+
+  // Copies a whole frame in.
+  void write(const FrameMeta& meta, std::span<const std::byte> payload);
+  void write(const FrameMeta& meta, const void* data, size_t bytes);
+  // Zero-copy: reserve space in the ring, fill it, commit.
+  FrameReservation reserve(const FrameMeta& meta, size_t bytes);
+  // From pieces.
+  FrameBuilder begin_frame(const FrameMeta& meta, size_t total_bytes);
+
+  size_t max_frame_bytes() const noexcept;
+  uint64_t data_bytes() const noexcept;
+  bool took_over() const noexcept;  // true when this writer continued a ring whose writer had died
+  const std::string& name() const noexcept;
+
+  // Removes the shared-memory object and wake FIFOs of a stream (readers keep their mappings).
+  static void remove(const std::string& name);
+
+  struct Impl;
+
+ private:
+  friend class FrameReservation;
+  explicit RingWriter(std::unique_ptr<Impl> impl);
+  void commit_reserved();
+  void abandon_reserved() noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::fifo

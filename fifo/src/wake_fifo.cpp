@@ -1,0 +1,59 @@
+#include "wake_fifo.h"
+
+#include <zc/fifo/error.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+
+namespace zc::fifo {
+
+WakeFifo::WakeFifo(std::string path, bool group_access) : path_(std::move(path)) {
+  ::unlink(path_.c_str());  // a leftover from a dead predecessor in this slot
+  const mode_t mode = group_access ? 0660 : 0600;
+  if (::mkfifo(path_.c_str(), mode) != 0 && errno != EEXIST) throw_system_error("mkfifo(" + path_ + ")", errno);
+  fd_.reset(::open(path_.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+  if (!fd_) throw_system_error("open(" + path_ + ")", errno);
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0 || !S_ISFIFO(st.st_mode))
+    throw FifoError(FifoErrc::system, path_ + " is not a FIFO");
+  if (group_access) ::fchmod(fd_.get(), mode);
+}
+
+WakeFifo::~WakeFifo() {
+  if (fd_ && !path_.empty()) ::unlink(path_.c_str());
+}
+
+void WakeFifo::drain() const noexcept {
+  char buf[256];
+  while (::read(fd_.get(), buf, sizeof buf) > 0) {
+  }
+}
+
+bool WakeFifo::wait(int timeout_ms) const {
+  pollfd p{fd_.get(), POLLIN, 0};
+  for (;;) {
+    int n = ::poll(&p, 1, timeout_ms);
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) throw_system_error("poll", errno);
+  }
+}
+
+void WakeTarget::ring(const std::string& path, uint32_t epoch) noexcept {
+  if (!opened_ || epoch != epoch_) {
+    fd_.reset(::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    struct stat st {};
+    if (fd_ && (::fstat(fd_.get(), &st) != 0 || !S_ISFIFO(st.st_mode))) fd_.reset();
+    epoch_ = epoch;
+    opened_ = true;
+  }
+  if (!fd_) return;
+  const char one = 1;
+  // EAGAIN means the FIFO is full of unread wakeups: the sleeper will wake anyway.
+  [[maybe_unused]] ssize_t n = ::write(fd_.get(), &one, 1);
+}
+
+}  // namespace zc::fifo

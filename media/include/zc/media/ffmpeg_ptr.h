@@ -1,0 +1,61 @@
+// Move-only owners for every FFmpeg object zcrec holds, in one place. FFmpeg types stay out of the public
+// headers of zc::recorder and zc::playback; this header is for their implementation files.
+#pragma once
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/dict.h>
+#include <libavutil/frame.h>
+}
+
+#include <memory>
+#include <string>
+
+namespace zc::media {
+
+struct AVFormatInputDeleter {
+  void operator()(AVFormatContext* c) const noexcept { avformat_close_input(&c); }
+};
+// An output context also owns its AVIOContext when the muxer does not (AVFMT_NOFILE unset).
+struct AVFormatOutputDeleter {
+  void operator()(AVFormatContext* c) const noexcept {
+    if (c == nullptr) return;
+    if (c->oformat != nullptr && (c->oformat->flags & AVFMT_NOFILE) == 0 && c->pb != nullptr) avio_closep(&c->pb);
+    avformat_free_context(c);
+  }
+};
+struct AVCodecContextDeleter {
+  void operator()(AVCodecContext* c) const noexcept { avcodec_free_context(&c); }
+};
+struct AVPacketDeleter {
+  void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
+};
+struct AVFrameDeleter {
+  void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
+};
+struct AVBSFContextDeleter {
+  void operator()(AVBSFContext* b) const noexcept { av_bsf_free(&b); }
+};
+struct AVDictionaryDeleter {
+  void operator()(AVDictionary* d) const noexcept { av_dict_free(&d); }
+};
+
+using InputFormatPtr = std::unique_ptr<AVFormatContext, AVFormatInputDeleter>;
+using OutputFormatPtr = std::unique_ptr<AVFormatContext, AVFormatOutputDeleter>;
+using CodecContextPtr = std::unique_ptr<AVCodecContext, AVCodecContextDeleter>;
+using PacketPtr = std::unique_ptr<AVPacket, AVPacketDeleter>;
+using FramePtr = std::unique_ptr<AVFrame, AVFrameDeleter>;
+using BsfPtr = std::unique_ptr<AVBSFContext, AVBSFContextDeleter>;
+
+inline PacketPtr make_packet() { return PacketPtr(av_packet_alloc()); }
+inline FramePtr make_frame() { return FramePtr(av_frame_alloc()); }
+
+// "what: FFmpeg's message for err".
+inline std::string av_error_text(const std::string& what, int err) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(err, buf, sizeof buf);
+  return what + ": " + buf;
+}
+
+}  // namespace zc::media

@@ -1,0 +1,156 @@
+// Single-process behaviour of the live ring: order, content, keyframe index, laps, stream-info changes.
+#include <zc/fifo/error.h>
+#include <zc/fifo/ring_reader.h>
+#include <zc/fifo/ring_writer.h>
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+#include <cstring>
+
+using namespace zc::fifo;
+using zc::test::ScopedStream;
+
+namespace {
+
+std::vector<uint8_t> payload_for(uint64_t n, size_t bytes) {
+  std::vector<uint8_t> p(bytes);
+  for (size_t i = 0; i < bytes; ++i) p[i] = static_cast<uint8_t>((n * 131 + i * 7) & 0xff);
+  return p;
+}
+
+FrameMeta meta_for(uint64_t n, bool key) {
+  FrameMeta m;
+  m.track = 0;
+  m.flags = key ? frame_flag::keyframe : 0;
+  m.pts = m.dts = static_cast<int64_t>(n) * 3000;
+  m.mono_ns = 1'000'000'000 + static_cast<int64_t>(n) * 33'333'333;
+  m.wall_ns = m.mono_ns;
+  return m;
+}
+
+RingOptions small_ring() {
+  RingOptions o;
+  o.data_bytes = 256 * 1024;
+  o.index_entries = 64;
+  return o;
+}
+
+}  // namespace
+
+TEST(RingBasic, ReaderGetsFramesInOrderWithContent) {
+  ScopedStream s("order");
+  auto w = RingWriter::open(s.name(), small_ring());
+  w.set_stream_info(zc::test::video_stream_info());
+  ReaderOptions ro;
+  ro.start = StartAt::next_frame;
+  auto r = RingReader::open(s.name(), ro);
+  for (uint64_t n = 0; n < 20; ++n) {
+    auto p = payload_for(n, 100 + n * 13);
+    w.write(meta_for(n, n % 5 == 0), p.data(), p.size());
+  }
+  Frame f;
+  for (uint64_t n = 0; n < 20; ++n) {
+    ASSERT_EQ(r.try_read(f), ReadStatus::frame) << n;
+    EXPECT_EQ(f.payload, payload_for(n, 100 + n * 13));
+    EXPECT_EQ(f.header.pts, static_cast<int64_t>(n) * 3000);
+    EXPECT_EQ(f.header.is_key(), n % 5 == 0);
+    EXPECT_EQ(f.header.lost_before, 0u);
+  }
+  EXPECT_EQ(r.try_read(f), ReadStatus::empty);
+  EXPECT_EQ(r.stream_info().tracks.at(0).codec, Codec::h264);
+}
+
+TEST(RingBasic, LappedReaderResumesAtKeyframeAndCountsLoss) {
+  ScopedStream s("lap");
+  auto w = RingWriter::open(s.name(), small_ring());
+  w.set_stream_info(zc::test::video_stream_info());
+  ReaderOptions ro;
+  ro.start = StartAt::next_frame;
+  auto r = RingReader::open(s.name(), ro);
+  const size_t sz = 4000;
+  for (uint64_t n = 0; n < 1000; ++n) {
+    auto p = payload_for(n, sz);
+    w.write(meta_for(n, n % 10 == 0), p.data(), p.size());
+  }
+  Frame f;
+  ASSERT_EQ(r.try_read(f), ReadStatus::frame);
+  EXPECT_TRUE(f.header.is_key());
+  EXPECT_GT(f.header.lost_before, 0u);
+  const uint64_t first = f.header.seq;
+  EXPECT_EQ(f.payload, payload_for(first - 1, sz));
+  uint64_t count = 1;
+  while (r.try_read(f) == ReadStatus::frame) {
+    EXPECT_EQ(f.payload, payload_for(f.header.seq - 1, sz));
+    ++count;
+  }
+  EXPECT_EQ(first + count - 1, 1000u);
+  EXPECT_EQ(r.frames_lost(), first - 1);
+}
+
+TEST(RingBasic, KeyframeIndexAnswersNewestOldestAndAtOrBefore) {
+  ScopedStream s("index");
+  auto w = RingWriter::open(s.name(), small_ring());
+  w.set_stream_info(zc::test::video_stream_info());
+  auto r = RingReader::open(s.name());
+  for (uint64_t n = 0; n < 2000; ++n) {
+    auto p = payload_for(n, 500);
+    w.write(meta_for(n, n % 30 == 0), p.data(), p.size());
+  }
+  auto newest = r.newest_keyframe();
+  ASSERT_TRUE(newest);
+  EXPECT_EQ(newest->seq, 1981u);  // frame n=1980 has seq 1981
+  auto oldest = r.oldest_keyframe();
+  ASSERT_TRUE(oldest);
+  EXPECT_GT(oldest->seq, 1u);
+  auto at = r.keyframe_at_or_before(meta_for(1975, false).mono_ns);
+  ASSERT_TRUE(at);
+  EXPECT_EQ(at->seq, 1951u);
+  EXPECT_FALSE(r.keyframe_at_or_before(0));
+}
+
+TEST(RingBasic, StreamInfoChangeIsSeenAtTheExactFrame) {
+  ScopedStream s("info");
+  auto w = RingWriter::open(s.name(), small_ring());
+  auto info = zc::test::video_stream_info();
+  w.set_stream_info(info);
+  ReaderOptions ro;
+  ro.start = StartAt::next_frame;
+  auto r = RingReader::open(s.name(), ro);
+  for (uint64_t n = 0; n < 3; ++n) w.write(meta_for(n, true), "abc", 3);
+  info.tracks[0].width = 1280;
+  w.set_stream_info(info);
+  for (uint64_t n = 3; n < 6; ++n) w.write(meta_for(n, true), "abc", 3);
+  Frame f;
+  for (uint64_t n = 0; n < 6; ++n) {
+    ASSERT_EQ(r.try_read(f), ReadStatus::frame);
+    EXPECT_EQ(r.stream_info().tracks[0].width, n < 3 ? 1920u : 1280u) << n;
+    EXPECT_EQ(f.header.info_changed, n == 3) << n;  // the reader knew generation 1 from attaching
+    EXPECT_EQ((f.header.flags & frame_flag::params_changed) != 0, n == 0 || n == 3) << n;
+  }
+}
+
+TEST(RingBasic, SecondWriterIsRefused) {
+  ScopedStream s("busy");
+  auto w = RingWriter::open(s.name(), small_ring());
+  try {
+    auto w2 = RingWriter::open(s.name(), small_ring());
+    FAIL() << "second writer accepted";
+  } catch (const FifoError& e) {
+    EXPECT_EQ(e.code(), FifoErrc::writer_busy);
+  }
+}
+
+TEST(RingBasic, PiecesMustAddUpToTheDeclaredSize) {
+  ScopedStream s("pieces");
+  auto w = RingWriter::open(s.name(), small_ring());
+  w.set_stream_info(zc::test::video_stream_info());
+  auto b = w.begin_frame(meta_for(0, true), 10);
+  b.append("12345", 5);
+  EXPECT_THROW(b.commit(), FifoError);
+  EXPECT_THROW(w.begin_frame(meta_for(0, true), 10).append("0123456789ab", 12), FifoError);
+  EXPECT_THROW(w.write(meta_for(0, true), std::vector<uint8_t>(w.max_frame_bytes() + 1).data(),
+                       w.max_frame_bytes() + 1),
+               FifoError);
+}

@@ -1,0 +1,29 @@
+// Shared helpers for tests: unique stream names that are removed afterwards, and stream info fixtures.
+#pragma once
+
+#include <zc/fifo/frame.h>
+
+#include <string>
+
+namespace zc::test {
+
+// A stream name unique to this process and call, e.g. "t12345_3_ring_basic".
+std::string unique_stream_name(const std::string& tag);
+
+// Removes the ring object and wake FIFOs of `name` when destroyed.
+class ScopedStream {
+ public:
+  explicit ScopedStream(const std::string& tag) : name_(unique_stream_name(tag)) {}
+  ~ScopedStream();
+  ScopedStream(const ScopedStream&) = delete;
+  ScopedStream& operator=(const ScopedStream&) = delete;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+// One H.264 video track (id 0, 1/90000) with placeholder SPS/PPS bytes.
+fifo::StreamInfo video_stream_info();
+
+}  // namespace zc::test
