@@ -1,0 +1,208 @@
+// The recording catalog: one SQLite file (DIR/catalog.db) that indexes every stream, recording, MP4 segment,
+// keyframe and gap below a storage directory, so that listing and seeking never open a media file.
+// recorder/schema/catalog.sql is the schema's source of truth; docs/catalog.md explains it.
+//
+// Several processes may hold a Catalog on the same directory at once (WAL mode; every write is a short
+// BEGIN IMMEDIATE transaction retried while another process holds the lock), so "database is locked" never
+// reaches a caller. A Catalog is a move-only owner of its connection; use one per thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zc::recorder {
+
+// Conversions between nanoseconds and 90 kHz ticks that cannot overflow for any wall-clock value.
+inline constexpr int64_t ns_to_90k(int64_t ns) noexcept { return ns / 100'000 * 9 + ns % 100'000 * 9 / 100'000; }
+inline constexpr int64_t ticks90k_to_ns(int64_t t) noexcept { return t / 9 * 100'000 + t % 9 * 100'000 / 9; }
+
+struct StreamRow {
+  int64_t id = 0;
+  std::string name;
+  int64_t created_wall_ns = 0;
+};
+
+struct RecordingRow {
+  int64_t id = 0;
+  int64_t stream_id = 0;
+  std::string stream_name;
+  int64_t trigger_wall_ns = 0;
+  int64_t trigger_mono_ns = 0;
+  int64_t preroll_requested_ns = 0;
+  std::optional<int64_t> preroll_achieved_ns;  // unset until the first frame is recorded
+  int64_t postroll_ns = 0;
+  std::optional<int64_t> max_length_ns;
+  std::optional<int64_t> start_wall_ns;
+  std::optional<int64_t> end_wall_ns;
+  std::string state;       // recording | complete | interrupted
+  std::string end_reason;  // empty while recording; stopped | duration | max_length | writer_gone | error | crashed
+  bool locked = false;
+  int64_t recorder_pid = 0;
+  int64_t frames_lost = 0;
+};
+
+struct SegmentRow {
+  int64_t id = 0;
+  int64_t recording_id = 0;
+  int64_t stream_id = 0;
+  std::string stream_name;
+  int64_t ordinal = 0;
+  std::string path;  // relative to the storage directory; Catalog::absolute_path() resolves it
+  int64_t start_wall_ns = 0;
+  int64_t end_wall_ns = 0;
+  int64_t start_pts_90k = 0;
+  int64_t duration_90k = 0;
+  int64_t frames = 0;
+  int64_t keyframes = 0;
+  int64_t size_bytes = 0;
+  std::string video_codec;  // h264 | h265
+  int64_t width = 0, height = 0;
+  std::vector<uint8_t> video_config;  // Annex-B parameter sets
+  std::string audio_codec;            // empty (no audio) or aac
+  int64_t audio_sample_rate = 0, audio_channels = 0, audio_frames = 0;
+  std::string state;       // writing | complete | recovered | deleting
+  std::string end_reason;  // empty while writing; length | params_changed | discontinuity | stopped | error | recovered
+};
+
+// A random-access point inside a segment: the fragment starting at byte_offset begins with this keyframe.
+struct KeyframeEntry {
+  int64_t sample_number = 0;     // video frame index within the segment, decode order
+  int64_t media_offset_90k = 0;  // pts - segment start_pts_90k
+  int64_t wall_ns = 0;
+  int64_t byte_offset = 0;       // file offset of the moof box
+};
+
+struct GapRow {
+  int64_t id = 0;
+  int64_t stream_id = 0;
+  int64_t recording_id = 0;
+  int64_t start_wall_ns = 0;
+  int64_t end_wall_ns = 0;
+  int64_t frames_lost = 0;
+  std::string reason;  // lapped | discontinuity | disk_full | write_error
+};
+
+struct ClockJumpRow {
+  int64_t id = 0;
+  int64_t stream_id = 0;
+  int64_t recording_id = 0;
+  int64_t anchored_wall_ns = 0;
+  int64_t reported_wall_ns = 0;
+  int64_t jump_ns = 0;
+};
+
+// Half-open wall-clock interval [from, to); unset ends are unbounded.
+struct TimeRange {
+  std::optional<int64_t> from_wall_ns;
+  std::optional<int64_t> to_wall_ns;
+};
+
+// What the recorder knows when it starts a recording.
+struct NewRecording {
+  std::string stream_name;
+  int64_t trigger_wall_ns = 0;
+  int64_t trigger_mono_ns = 0;
+  int64_t preroll_requested_ns = 0;
+  int64_t postroll_ns = 0;
+  std::optional<int64_t> max_length_ns;
+  int64_t recorder_pid = 0;
+};
+
+// What the recorder knows when it opens a segment file (the file already exists on disk).
+struct NewSegment {
+  int64_t recording_id = 0;
+  int64_t ordinal = 0;
+  std::string path;  // relative to the storage directory
+  int64_t start_wall_ns = 0;
+  int64_t start_pts_90k = 0;
+  std::string video_codec;
+  int64_t width = 0, height = 0;
+  std::vector<uint8_t> video_config;
+  std::string audio_codec;
+  int64_t audio_sample_rate = 0, audio_channels = 0;
+};
+
+// Totals of a segment after a fragment became durable, plus the keyframes that fragment added.
+struct SegmentProgress {
+  int64_t end_wall_ns = 0;
+  int64_t duration_90k = 0;
+  int64_t frames = 0;
+  int64_t keyframes = 0;
+  int64_t size_bytes = 0;
+  int64_t audio_frames = 0;
+  std::vector<KeyframeEntry> new_keyframes;
+};
+
+class Catalog {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens DIR/catalog.db, creating DIR and the schema if needed and applying upgrade steps.
+  // Throws RecorderError: catalog, catalog_too_new, io.
+  static Catalog open(const std::filesystem::path& dir);
+
+  Catalog(Catalog&&) noexcept;
+  Catalog& operator=(Catalog&&) noexcept;
+  ~Catalog();
+
+  const std::filesystem::path& dir() const noexcept;
+  std::filesystem::path absolute_path(const SegmentRow& segment) const;
+  int schema_version() const;
+
+  // --- queries (read-only; never open media files) ---
+  std::vector<StreamRow> streams() const;
+  std::optional<StreamRow> find_stream(const std::string& name) const;
+  // Recordings whose [start, end] overlaps the range (an open recording extends to "now"), oldest first.
+  std::vector<RecordingRow> recordings(const std::optional<std::string>& stream_name = std::nullopt,
+                                       const TimeRange& range = {}) const;
+  std::optional<RecordingRow> recording(int64_t recording_id) const;
+  // Segments of one stream overlapping the range, in time order (start_wall_ns, id). Excludes 'deleting'.
+  std::vector<SegmentRow> segments(const std::string& stream_name, const TimeRange& range = {}) const;
+  std::vector<SegmentRow> segments_of_recording(int64_t recording_id) const;
+  // Every segment in the catalog, including 'deleting' ones (recovery and retention).
+  std::vector<SegmentRow> all_segments() const;
+  std::optional<SegmentRow> segment(int64_t segment_id) const;
+  std::vector<KeyframeEntry> keyframes(int64_t segment_id) const;
+  // Newest keyframe of the segment whose media_offset_90k <= offset (seek), if any.
+  std::optional<KeyframeEntry> keyframe_at_or_before(int64_t segment_id, int64_t media_offset_90k) const;
+  std::vector<GapRow> gaps(const std::string& stream_name, const TimeRange& range = {}) const;
+  std::vector<ClockJumpRow> clock_jumps(const std::string& stream_name) const;
+  // End of the newest segment of the stream (the earliest wall time a new segment may start at).
+  std::optional<int64_t> stream_end_wall_ns(const std::string& stream_name) const;
+  int64_t stream_bytes(const std::string& stream_name) const;
+
+  // --- writes (the recorder) ---
+  int64_t ensure_stream(const std::string& name, int64_t now_wall_ns);
+  int64_t begin_recording(const NewRecording& r);
+  void set_recording_start(int64_t recording_id, int64_t start_wall_ns, int64_t preroll_achieved_ns);
+  void add_frames_lost(int64_t recording_id, int64_t frames);
+  void finish_recording(int64_t recording_id, const std::string& state, const std::string& end_reason,
+                        std::optional<int64_t> end_wall_ns);
+  void set_locked(int64_t recording_id, bool locked);
+  int64_t begin_segment(const NewSegment& s);
+  void record_progress(int64_t segment_id, const SegmentProgress& p);
+  void finish_segment(int64_t segment_id, const std::string& state, const std::string& end_reason,
+                      const SegmentProgress& final_totals);
+  // Replaces the whole keyframe index and totals (recovery re-indexing).
+  void reindex_segment(int64_t segment_id, const SegmentProgress& totals, const std::string& state,
+                       const std::string& end_reason);
+  int64_t add_gap(const GapRow& gap);
+  int64_t add_clock_jump(const ClockJumpRow& jump);
+
+  // --- two-phase delete (retention, repair) ---
+  void mark_segment_deleting(int64_t segment_id);
+  void delete_segment_row(int64_t segment_id);  // also its keyframes; the recording row goes with its last segment
+  void delete_recording_if_empty(int64_t recording_id);
+
+  struct Impl;
+
+ private:
+  explicit Catalog(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::recorder

@@ -1,0 +1,497 @@
+// Catalog over SQLite: statements are prepared once per connection and reset after each use; every write is
+// one short BEGIN IMMEDIATE transaction so concurrent recorder processes interleave without "locked" errors.
+#include <zc/recorder/catalog.h>
+#include <zc/recorder/error.h>
+
+#include "schema.h"
+#include "sqlite_db.h"
+
+#include <system_error>
+
+namespace zc::recorder {
+
+namespace {
+
+constexpr const char* kSegmentColumns =
+    "s.id, s.recording_id, s.stream_id, st.name, s.ordinal, s.path, s.start_wall_ns, s.end_wall_ns, "
+    "s.start_pts_90k, s.duration_90k, s.frames, s.keyframes, s.size_bytes, s.video_codec, s.width, s.height, "
+    "s.video_config, coalesce(s.audio_codec, ''), coalesce(s.audio_sample_rate, 0), "
+    "coalesce(s.audio_channels, 0), s.audio_frames, s.state, coalesce(s.end_reason, '') "
+    "FROM segment s JOIN stream st ON st.id = s.stream_id ";
+
+constexpr const char* kRecordingColumns =
+    "r.id, r.stream_id, st.name, r.trigger_wall_ns, r.trigger_mono_ns, r.preroll_requested_ns, "
+    "r.preroll_achieved_ns, r.postroll_ns, r.max_length_ns, r.start_wall_ns, r.end_wall_ns, r.state, "
+    "coalesce(r.end_reason, ''), r.locked, r.recorder_pid, r.frames_lost "
+    "FROM recording r JOIN stream st ON st.id = r.stream_id ";
+
+constexpr int64_t kMinTime = INT64_MIN;
+constexpr int64_t kMaxTime = INT64_MAX;
+
+SegmentRow read_segment(const sqlite::Statement& q) {
+  SegmentRow s;
+  s.id = q.int64(0);
+  s.recording_id = q.int64(1);
+  s.stream_id = q.int64(2);
+  s.stream_name = q.text(3);
+  s.ordinal = q.int64(4);
+  s.path = q.text(5);
+  s.start_wall_ns = q.int64(6);
+  s.end_wall_ns = q.int64(7);
+  s.start_pts_90k = q.int64(8);
+  s.duration_90k = q.int64(9);
+  s.frames = q.int64(10);
+  s.keyframes = q.int64(11);
+  s.size_bytes = q.int64(12);
+  s.video_codec = q.text(13);
+  s.width = q.int64(14);
+  s.height = q.int64(15);
+  s.video_config = q.blob(16);
+  s.audio_codec = q.text(17);
+  s.audio_sample_rate = q.int64(18);
+  s.audio_channels = q.int64(19);
+  s.audio_frames = q.int64(20);
+  s.state = q.text(21);
+  s.end_reason = q.text(22);
+  return s;
+}
+
+RecordingRow read_recording(const sqlite::Statement& q) {
+  RecordingRow r;
+  r.id = q.int64(0);
+  r.stream_id = q.int64(1);
+  r.stream_name = q.text(2);
+  r.trigger_wall_ns = q.int64(3);
+  r.trigger_mono_ns = q.int64(4);
+  r.preroll_requested_ns = q.int64(5);
+  r.preroll_achieved_ns = q.optional_int64(6);
+  r.postroll_ns = q.int64(7);
+  r.max_length_ns = q.optional_int64(8);
+  r.start_wall_ns = q.optional_int64(9);
+  r.end_wall_ns = q.optional_int64(10);
+  r.state = q.text(11);
+  r.end_reason = q.text(12);
+  r.locked = q.int64(13) != 0;
+  r.recorder_pid = q.int64(14);
+  r.frames_lost = q.int64(15);
+  return r;
+}
+
+// Collects every row of a statement, then resets it for reuse.
+template <class Row, class Read>
+std::vector<Row> collect(sqlite::Statement& q, Read read) {
+  std::vector<Row> rows;
+  try {
+    while (q.step()) rows.push_back(read(q));
+  } catch (...) {
+    q.reset();
+    throw;
+  }
+  q.reset();
+  return rows;
+}
+
+std::optional<std::string> null_if_empty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+}  // namespace
+
+struct Catalog::Impl {
+  std::filesystem::path dir;
+  sqlite::Connection conn;
+  // Prepared once, reused for the life of the connection.
+  sqlite::Statement q_streams, q_find_stream, q_insert_stream, q_recordings, q_recording, q_segments,
+      q_segments_of_recording, q_all_segments, q_segment, q_keyframes, q_keyframe_at, q_gaps, q_clock_jumps,
+      q_stream_end, q_stream_bytes, q_insert_recording, q_set_recording_start, q_add_lost, q_finish_recording,
+      q_set_locked, q_insert_segment, q_progress, q_finish_segment, q_insert_keyframe, q_delete_keyframes,
+      q_insert_gap, q_insert_jump, q_mark_deleting, q_delete_segment, q_delete_recording_if_empty;
+
+  explicit Impl(std::filesystem::path d) : dir(std::move(d)), conn((dir / "catalog.db").string()) {}
+
+  void bind_optional_text(sqlite::Statement& q, int i, const std::string& v) {
+    if (auto t = null_if_empty(v)) q.bind(i, *t);
+    else q.bind_null(i);
+  }
+
+  void prepare() {
+    auto* db = conn.get();
+    q_streams = {db, "SELECT id, name, created_wall_ns FROM stream ORDER BY name"};
+    q_find_stream = {db, "SELECT id, name, created_wall_ns FROM stream WHERE name = ?1"};
+    q_insert_stream = {db, "INSERT INTO stream (name, created_wall_ns) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING"};
+    q_recordings = {db, std::string("SELECT ") + kRecordingColumns +
+                            "WHERE (?1 IS NULL OR st.name = ?1) "
+                            "AND coalesce(r.start_wall_ns, r.trigger_wall_ns) < ?3 "
+                            "AND coalesce(r.end_wall_ns, ?4) >= ?2 "
+                            "ORDER BY coalesce(r.start_wall_ns, r.trigger_wall_ns), r.id"};
+    q_recording = {db, std::string("SELECT ") + kRecordingColumns + "WHERE r.id = ?1"};
+    q_segments = {db, std::string("SELECT ") + kSegmentColumns +
+                          "WHERE st.name = ?1 AND s.state <> 'deleting' AND s.start_wall_ns < ?3 "
+                          "AND s.end_wall_ns >= ?2 ORDER BY s.start_wall_ns, s.id"};
+    q_segments_of_recording = {db, std::string("SELECT ") + kSegmentColumns +
+                                       "WHERE s.recording_id = ?1 ORDER BY s.ordinal, s.id"};
+    q_all_segments = {db, std::string("SELECT ") + kSegmentColumns + "ORDER BY s.start_wall_ns, s.id"};
+    q_segment = {db, std::string("SELECT ") + kSegmentColumns + "WHERE s.id = ?1"};
+    q_keyframes = {db, "SELECT sample_number, media_offset_90k, wall_ns, byte_offset FROM segment_keyframe "
+                       "WHERE segment_id = ?1 ORDER BY sample_number"};
+    q_keyframe_at = {db, "SELECT sample_number, media_offset_90k, wall_ns, byte_offset FROM segment_keyframe "
+                         "WHERE segment_id = ?1 AND media_offset_90k <= ?2 ORDER BY media_offset_90k DESC, "
+                         "sample_number DESC LIMIT 1"};
+    q_gaps = {db, "SELECT g.id, g.stream_id, g.recording_id, g.start_wall_ns, g.end_wall_ns, g.frames_lost, "
+                  "g.reason FROM gap g JOIN stream st ON st.id = g.stream_id WHERE st.name = ?1 "
+                  "AND g.start_wall_ns < ?3 AND g.end_wall_ns >= ?2 ORDER BY g.start_wall_ns, g.id"};
+    q_clock_jumps = {db, "SELECT j.id, j.stream_id, j.recording_id, j.anchored_wall_ns, j.reported_wall_ns, "
+                         "j.jump_ns FROM clock_jump j JOIN stream st ON st.id = j.stream_id WHERE st.name = ?1 "
+                         "ORDER BY j.id"};
+    q_stream_end = {db, "SELECT max(s.end_wall_ns) FROM segment s JOIN stream st ON st.id = s.stream_id "
+                        "WHERE st.name = ?1"};
+    q_stream_bytes = {db, "SELECT coalesce(sum(s.size_bytes), 0) FROM segment s JOIN stream st "
+                          "ON st.id = s.stream_id WHERE st.name = ?1 AND s.state <> 'deleting'"};
+    q_insert_recording = {db, "INSERT INTO recording (stream_id, trigger_wall_ns, trigger_mono_ns, "
+                              "preroll_requested_ns, postroll_ns, max_length_ns, recorder_pid) "
+                              "VALUES ((SELECT id FROM stream WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7)"};
+    q_set_recording_start = {db, "UPDATE recording SET start_wall_ns = ?2, preroll_achieved_ns = ?3 WHERE id = ?1"};
+    q_add_lost = {db, "UPDATE recording SET frames_lost = frames_lost + ?2 WHERE id = ?1"};
+    q_finish_recording = {db, "UPDATE recording SET state = ?2, end_reason = ?3, "
+                              "end_wall_ns = coalesce(?4, (SELECT max(end_wall_ns) FROM segment "
+                              "WHERE recording_id = ?1), start_wall_ns) WHERE id = ?1"};
+    q_set_locked = {db, "UPDATE recording SET locked = ?2 WHERE id = ?1"};
+    q_insert_segment = {db, "INSERT INTO segment (recording_id, stream_id, ordinal, path, start_wall_ns, "
+                            "end_wall_ns, start_pts_90k, video_codec, width, height, video_config, audio_codec, "
+                            "audio_sample_rate, audio_channels) VALUES (?1, (SELECT stream_id FROM recording "
+                            "WHERE id = ?1), ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"};
+    q_progress = {db, "UPDATE segment SET end_wall_ns = max(start_wall_ns, ?2), duration_90k = ?3, frames = ?4, "
+                      "keyframes = ?5, size_bytes = ?6, audio_frames = ?7 WHERE id = ?1"};
+    q_finish_segment = {db, "UPDATE segment SET state = ?2, end_reason = ?3 WHERE id = ?1"};
+    q_insert_keyframe = {db, "INSERT OR REPLACE INTO segment_keyframe (segment_id, sample_number, "
+                             "media_offset_90k, wall_ns, byte_offset) VALUES (?1, ?2, ?3, ?4, ?5)"};
+    q_delete_keyframes = {db, "DELETE FROM segment_keyframe WHERE segment_id = ?1"};
+    q_insert_gap = {db, "INSERT INTO gap (stream_id, recording_id, start_wall_ns, end_wall_ns, frames_lost, "
+                        "reason) VALUES ((SELECT stream_id FROM recording WHERE id = ?1), ?1, ?2, ?3, ?4, ?5)"};
+    q_insert_jump = {db, "INSERT INTO clock_jump (stream_id, recording_id, anchored_wall_ns, reported_wall_ns, "
+                         "jump_ns) VALUES ((SELECT stream_id FROM recording WHERE id = ?1), ?1, ?2, ?3, ?4)"};
+    q_mark_deleting = {db, "UPDATE segment SET state = 'deleting' WHERE id = ?1"};
+    q_delete_segment = {db, "DELETE FROM segment WHERE id = ?1"};
+    q_delete_recording_if_empty = {db, "DELETE FROM recording WHERE id = ?1 AND state <> 'recording' AND NOT "
+                                       "EXISTS (SELECT 1 FROM segment WHERE recording_id = ?1)"};
+  }
+
+  // Creates the schema on an empty file or checks the version of an existing one.
+  void migrate() {
+    sqlite::Transaction tx(conn);
+    sqlite::Statement v(conn.get(), "PRAGMA user_version");
+    v.step();
+    const int64_t version = v.int64(0);
+    v.reset();
+    if (version > kSchemaVersion) {
+      throw RecorderError(RecorderErrc::catalog_too_new,
+                          "catalog " + (dir / "catalog.db").string() + " has schema version " +
+                              std::to_string(version) + "; this zcrec knows up to " +
+                              std::to_string(kSchemaVersion));
+    }
+    if (version == 0) conn.exec(std::string(schema::kCatalogSql));
+    // Upgrade steps from older versions go here, one embedded script per step (none exist: v1 is the first).
+    tx.commit();
+  }
+
+  void insert_keyframes(int64_t segment_id, const std::vector<KeyframeEntry>& kfs) {
+    for (const auto& k : kfs) {
+      q_insert_keyframe.bind(1, segment_id)
+          .bind(2, k.sample_number)
+          .bind(3, k.media_offset_90k)
+          .bind(4, k.wall_ns)
+          .bind(5, k.byte_offset)
+          .run();
+    }
+  }
+
+  void progress(int64_t segment_id, const SegmentProgress& p) {
+    q_progress.bind(1, segment_id)
+        .bind(2, p.end_wall_ns)
+        .bind(3, p.duration_90k)
+        .bind(4, p.frames)
+        .bind(5, p.keyframes)
+        .bind(6, p.size_bytes)
+        .bind(7, p.audio_frames)
+        .run();
+    insert_keyframes(segment_id, p.new_keyframes);
+  }
+};
+
+Catalog Catalog::open(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw_io_error("cannot create storage directory " + dir.string(), ec.value());
+  auto impl = std::make_unique<Impl>(dir);
+  // WAL lets readers (list, play) run while recorders write; NORMAL sync is durable at checkpoints and never
+  // corrupts; foreign keys make a dangling reference an error instead of a silent orphan.
+  impl->conn.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+  impl->migrate();
+  impl->prepare();
+  return Catalog(std::move(impl));
+}
+
+Catalog::Catalog(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Catalog::Catalog(Catalog&&) noexcept = default;
+Catalog& Catalog::operator=(Catalog&&) noexcept = default;
+Catalog::~Catalog() = default;
+
+const std::filesystem::path& Catalog::dir() const noexcept { return impl_->dir; }
+
+std::filesystem::path Catalog::absolute_path(const SegmentRow& segment) const { return impl_->dir / segment.path; }
+
+int Catalog::schema_version() const {
+  sqlite::Statement v(impl_->conn.get(), "PRAGMA user_version");
+  v.step();
+  return static_cast<int>(v.int64(0));
+}
+
+std::vector<StreamRow> Catalog::streams() const {
+  return collect<StreamRow>(impl_->q_streams,
+                            [](const sqlite::Statement& q) { return StreamRow{q.int64(0), q.text(1), q.int64(2)}; });
+}
+
+std::optional<StreamRow> Catalog::find_stream(const std::string& name) const {
+  impl_->q_find_stream.bind(1, name);
+  auto rows = collect<StreamRow>(impl_->q_find_stream, [](const sqlite::Statement& q) {
+    return StreamRow{q.int64(0), q.text(1), q.int64(2)};
+  });
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<RecordingRow> Catalog::recordings(const std::optional<std::string>& stream_name,
+                                              const TimeRange& range) const {
+  auto& q = impl_->q_recordings;
+  if (stream_name) q.bind(1, *stream_name);
+  else q.bind_null(1);
+  q.bind(2, range.from_wall_ns.value_or(kMinTime)).bind(3, range.to_wall_ns.value_or(kMaxTime)).bind(4, kMaxTime);
+  return collect<RecordingRow>(q, read_recording);
+}
+
+std::optional<RecordingRow> Catalog::recording(int64_t recording_id) const {
+  impl_->q_recording.bind(1, recording_id);
+  auto rows = collect<RecordingRow>(impl_->q_recording, read_recording);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<SegmentRow> Catalog::segments(const std::string& stream_name, const TimeRange& range) const {
+  auto& q = impl_->q_segments;
+  q.bind(1, stream_name).bind(2, range.from_wall_ns.value_or(kMinTime)).bind(3, range.to_wall_ns.value_or(kMaxTime));
+  return collect<SegmentRow>(q, read_segment);
+}
+
+std::vector<SegmentRow> Catalog::segments_of_recording(int64_t recording_id) const {
+  impl_->q_segments_of_recording.bind(1, recording_id);
+  return collect<SegmentRow>(impl_->q_segments_of_recording, read_segment);
+}
+
+std::vector<SegmentRow> Catalog::all_segments() const { return collect<SegmentRow>(impl_->q_all_segments, read_segment); }
+
+std::optional<SegmentRow> Catalog::segment(int64_t segment_id) const {
+  impl_->q_segment.bind(1, segment_id);
+  auto rows = collect<SegmentRow>(impl_->q_segment, read_segment);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+namespace {
+KeyframeEntry read_keyframe(const sqlite::Statement& q) {
+  return KeyframeEntry{q.int64(0), q.int64(1), q.int64(2), q.int64(3)};
+}
+}  // namespace
+
+std::vector<KeyframeEntry> Catalog::keyframes(int64_t segment_id) const {
+  impl_->q_keyframes.bind(1, segment_id);
+  return collect<KeyframeEntry>(impl_->q_keyframes, read_keyframe);
+}
+
+std::optional<KeyframeEntry> Catalog::keyframe_at_or_before(int64_t segment_id, int64_t media_offset_90k) const {
+  impl_->q_keyframe_at.bind(1, segment_id).bind(2, media_offset_90k);
+  auto rows = collect<KeyframeEntry>(impl_->q_keyframe_at, read_keyframe);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<GapRow> Catalog::gaps(const std::string& stream_name, const TimeRange& range) const {
+  auto& q = impl_->q_gaps;
+  q.bind(1, stream_name).bind(2, range.from_wall_ns.value_or(kMinTime)).bind(3, range.to_wall_ns.value_or(kMaxTime));
+  return collect<GapRow>(q, [](const sqlite::Statement& r) {
+    return GapRow{r.int64(0), r.int64(1), r.int64(2), r.int64(3), r.int64(4), r.int64(5), r.text(6)};
+  });
+}
+
+std::vector<ClockJumpRow> Catalog::clock_jumps(const std::string& stream_name) const {
+  impl_->q_clock_jumps.bind(1, stream_name);
+  return collect<ClockJumpRow>(impl_->q_clock_jumps, [](const sqlite::Statement& r) {
+    return ClockJumpRow{r.int64(0), r.int64(1), r.int64(2), r.int64(3), r.int64(4), r.int64(5)};
+  });
+}
+
+std::optional<int64_t> Catalog::stream_end_wall_ns(const std::string& stream_name) const {
+  impl_->q_stream_end.bind(1, stream_name);
+  auto rows = collect<std::optional<int64_t>>(impl_->q_stream_end,
+                                              [](const sqlite::Statement& q) { return q.optional_int64(0); });
+  return rows.empty() ? std::nullopt : rows.front();
+}
+
+int64_t Catalog::stream_bytes(const std::string& stream_name) const {
+  impl_->q_stream_bytes.bind(1, stream_name);
+  auto rows = collect<int64_t>(impl_->q_stream_bytes, [](const sqlite::Statement& q) { return q.int64(0); });
+  return rows.empty() ? 0 : rows.front();
+}
+
+int64_t Catalog::ensure_stream(const std::string& name, int64_t now_wall_ns) {
+  if (auto s = find_stream(name)) return s->id;
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_insert_stream.bind(1, name).bind(2, now_wall_ns).run();
+  tx.commit();
+  auto s = find_stream(name);
+  if (!s) throw RecorderError(RecorderErrc::catalog, "catalog: stream " + name + " vanished after insert");
+  return s->id;
+}
+
+int64_t Catalog::begin_recording(const NewRecording& r) {
+  if (!find_stream(r.stream_name)) {
+    throw RecorderError(RecorderErrc::invalid_argument, "catalog: unknown stream " + r.stream_name);
+  }
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_insert_recording.bind(1, r.stream_name)
+      .bind(2, r.trigger_wall_ns)
+      .bind(3, r.trigger_mono_ns)
+      .bind(4, r.preroll_requested_ns)
+      .bind(5, r.postroll_ns)
+      .bind(6, r.max_length_ns)
+      .bind(7, r.recorder_pid)
+      .run();
+  const int64_t id = impl_->conn.last_insert_rowid();
+  tx.commit();
+  return id;
+}
+
+void Catalog::set_recording_start(int64_t recording_id, int64_t start_wall_ns, int64_t preroll_achieved_ns) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_set_recording_start.bind(1, recording_id).bind(2, start_wall_ns).bind(3, preroll_achieved_ns).run();
+  tx.commit();
+}
+
+void Catalog::add_frames_lost(int64_t recording_id, int64_t frames) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_add_lost.bind(1, recording_id).bind(2, frames).run();
+  tx.commit();
+}
+
+void Catalog::finish_recording(int64_t recording_id, const std::string& state, const std::string& end_reason,
+                               std::optional<int64_t> end_wall_ns) {
+  sqlite::Transaction tx(impl_->conn);
+  auto& q = impl_->q_finish_recording;
+  q.bind(1, recording_id).bind(2, state);
+  impl_->bind_optional_text(q, 3, end_reason);
+  q.bind(4, end_wall_ns).run();
+  tx.commit();
+}
+
+void Catalog::set_locked(int64_t recording_id, bool locked) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_set_locked.bind(1, recording_id).bind(2, int64_t{locked ? 1 : 0}).run();
+  tx.commit();
+}
+
+int64_t Catalog::begin_segment(const NewSegment& s) {
+  sqlite::Transaction tx(impl_->conn);
+  auto& q = impl_->q_insert_segment;
+  q.bind(1, s.recording_id)
+      .bind(2, s.ordinal)
+      .bind(3, s.path)
+      .bind(4, s.start_wall_ns)
+      .bind(5, s.start_pts_90k)
+      .bind(6, s.video_codec)
+      .bind(7, s.width)
+      .bind(8, s.height)
+      .bind(9, std::span<const uint8_t>(s.video_config));
+  if (s.audio_codec.empty()) {
+    q.bind_null(10).bind_null(11).bind_null(12);
+  } else {
+    q.bind(10, s.audio_codec).bind(11, s.audio_sample_rate).bind(12, s.audio_channels);
+  }
+  q.run();
+  const int64_t id = impl_->conn.last_insert_rowid();
+  tx.commit();
+  return id;
+}
+
+void Catalog::record_progress(int64_t segment_id, const SegmentProgress& p) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->progress(segment_id, p);
+  tx.commit();
+}
+
+void Catalog::finish_segment(int64_t segment_id, const std::string& state, const std::string& end_reason,
+                             const SegmentProgress& final_totals) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->progress(segment_id, final_totals);
+  auto& q = impl_->q_finish_segment;
+  q.bind(1, segment_id).bind(2, state);
+  impl_->bind_optional_text(q, 3, end_reason);
+  q.run();
+  tx.commit();
+}
+
+void Catalog::reindex_segment(int64_t segment_id, const SegmentProgress& totals, const std::string& state,
+                              const std::string& end_reason) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_delete_keyframes.bind(1, segment_id).run();
+  impl_->progress(segment_id, totals);
+  auto& q = impl_->q_finish_segment;
+  q.bind(1, segment_id).bind(2, state);
+  impl_->bind_optional_text(q, 3, end_reason);
+  q.run();
+  tx.commit();
+}
+
+int64_t Catalog::add_gap(const GapRow& gap) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_insert_gap.bind(1, gap.recording_id)
+      .bind(2, gap.start_wall_ns)
+      .bind(3, gap.end_wall_ns)
+      .bind(4, gap.frames_lost)
+      .bind(5, gap.reason)
+      .run();
+  const int64_t id = impl_->conn.last_insert_rowid();
+  tx.commit();
+  return id;
+}
+
+int64_t Catalog::add_clock_jump(const ClockJumpRow& jump) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_insert_jump.bind(1, jump.recording_id)
+      .bind(2, jump.anchored_wall_ns)
+      .bind(3, jump.reported_wall_ns)
+      .bind(4, jump.jump_ns)
+      .run();
+  const int64_t id = impl_->conn.last_insert_rowid();
+  tx.commit();
+  return id;
+}
+
+void Catalog::mark_segment_deleting(int64_t segment_id) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_mark_deleting.bind(1, segment_id).run();
+  tx.commit();
+}
+
+void Catalog::delete_segment_row(int64_t segment_id) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_delete_keyframes.bind(1, segment_id).run();
+  impl_->q_delete_segment.bind(1, segment_id).run();
+  tx.commit();
+}
+
+void Catalog::delete_recording_if_empty(int64_t recording_id) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_delete_recording_if_empty.bind(1, recording_id).run();
+  tx.commit();
+}
+
+}  // namespace zc::recorder
