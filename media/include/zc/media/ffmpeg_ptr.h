@@ -4,6 +4,7 @@
 
 extern "C" {
 #include <libavcodec/avcodec.h>
+#include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
 #include <libavutil/frame.h>
@@ -37,6 +38,9 @@ struct AVFrameDeleter {
 struct AVBSFContextDeleter {
   void operator()(AVBSFContext* b) const noexcept { av_bsf_free(&b); }
 };
+struct AVCodecParserDeleter {
+  void operator()(AVCodecParserContext* p) const noexcept { av_parser_close(p); }
+};
 struct AVDictionaryDeleter {
   void operator()(AVDictionary* d) const noexcept { av_dict_free(&d); }
 };
@@ -47,6 +51,8 @@ using CodecContextPtr = std::unique_ptr<AVCodecContext, AVCodecContextDeleter>;
 using PacketPtr = std::unique_ptr<AVPacket, AVPacketDeleter>;
 using FramePtr = std::unique_ptr<AVFrame, AVFrameDeleter>;
 using BsfPtr = std::unique_ptr<AVBSFContext, AVBSFContextDeleter>;
+using ParserPtr = std::unique_ptr<AVCodecParserContext, AVCodecParserDeleter>;
+using DictionaryPtr = std::unique_ptr<AVDictionary, AVDictionaryDeleter>;
 
 inline PacketPtr make_packet() { return PacketPtr(av_packet_alloc()); }
 inline FramePtr make_frame() { return FramePtr(av_frame_alloc()); }

@@ -1,0 +1,41 @@
+// A source that libavformat opens (raw .h264/.h265, .mp4, .mkv, rtsp://, udp://, ...) turned into Annex-B
+// access units and a zc::fifo::StreamInfo. MP4/MKV samples go through the h264_mp4toannexb/hevc_mp4toannexb
+// bitstream filters; raw Annex-B input passes through untouched, so the concatenated video payloads of a raw
+// .h264/.h265 file equal the file byte for byte.
+#pragma once
+
+#include <zc/media/packet_source.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace zc::media {
+
+struct SourceOptions {
+  bool video = true;  // carry the first supported video track
+  bool audio = true;  // carry the first supported audio track
+  // Passed to avformat_open_input, e.g. {"rtsp_transport", "tcp"} or {"timeout", "5000000"}.
+  std::map<std::string, std::string> format_options;
+};
+
+class MediaSource final : public PacketSource {
+ public:
+  // Throws MediaError: open_failed (missing file, unreachable URL, unrecognised data), unsupported_codec.
+  explicit MediaSource(const std::string& url, const SourceOptions& options = {});
+  MediaSource(MediaSource&&) noexcept;
+  MediaSource& operator=(MediaSource&&) noexcept;
+  ~MediaSource() override;
+
+  const fifo::StreamInfo& stream_info() const noexcept override;
+  bool read(MediaPacket& out) override;
+
+  const std::string& url() const noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::media

@@ -1,0 +1,252 @@
+#include <zc/media/source.h>
+
+#include "codec_map.h"
+#include "parameter_sets.h"
+#include "raw_timestamps.h"
+#include "video_headers.h"
+
+#include <zc/media/adts.h>
+#include <zc/media/annexb.h>
+#include <zc/media/error.h>
+#include <zc/media/ffmpeg_ptr.h>
+
+extern "C" {
+#include <libavcodec/bsf.h>
+}
+
+#include <deque>
+#include <optional>
+
+namespace zc::media {
+
+namespace {
+
+struct Track {
+  int stream_index = -1;
+  size_t info_index = 0;  // into Impl::info.tracks
+  fifo::Codec codec = fifo::Codec::unknown;
+  BsfPtr to_annexb;  // MP4/MKV samples (length-prefixed) to Annex-B
+  std::optional<ParameterSets> params;
+  std::optional<VideoHeaderParser> headers;
+  std::optional<RawTimestamps> raw_times;  // raw Annex-B input: no timestamps of its own
+  bool strip_adts = false;                 // AAC arriving with ADTS headers (raw .aac, MPEG-TS)
+  int64_t next_dts = AV_NOPTS_VALUE;       // for packets without a dts
+};
+
+struct Queued {
+  size_t track = 0;
+  PacketPtr packet;
+};
+
+bool is_avcc_style(const AVCodecParameters& par) {
+  return par.extradata_size > 0 &&
+         !annexb::looks_like_annexb({par.extradata, static_cast<size_t>(par.extradata_size)});
+}
+
+}  // namespace
+
+struct MediaSource::Impl {
+  std::string url;
+  InputFormatPtr format;
+  std::vector<Track> tracks;
+  fifo::StreamInfo info;
+  std::deque<Queued> queue;
+  bool at_end = false;
+
+  void open(const SourceOptions& options);
+  void add_track(int stream_index);
+  void enqueue(size_t track, AVPacket* packet);
+  void flush_filters();
+  void finish(Track& t, AVPacket& p, MediaPacket& out);
+};
+
+void MediaSource::Impl::open(const SourceOptions& options) {
+  AVDictionary* raw_options = nullptr;
+  for (const auto& [k, v] : options.format_options) av_dict_set(&raw_options, k.c_str(), v.c_str(), 0);
+  DictionaryPtr opts(raw_options);
+  AVFormatContext* ctx = nullptr;
+  raw_options = opts.release();
+  const int rc = avformat_open_input(&ctx, url.c_str(), nullptr, &raw_options);
+  opts.reset(raw_options);
+  if (rc < 0) throw MediaError(MediaErrc::open_failed, av_error_text("cannot open '" + url + "'", rc));
+  format.reset(ctx);
+  if (const int r = avformat_find_stream_info(ctx, nullptr); r < 0)
+    throw MediaError(MediaErrc::open_failed, av_error_text("cannot read stream parameters of '" + url + "'", r));
+
+  std::string found;
+  bool have_video = false, have_audio = false;
+  for (unsigned i = 0; i < ctx->nb_streams; ++i) {
+    const AVCodecParameters& par = *ctx->streams[i]->codecpar;
+    const fifo::Codec codec = codec_from_av(par.codec_id);
+    const fifo::MediaKind kind = fifo::media_kind_of(codec);
+    if (kind == fifo::MediaKind::unknown) {
+      if (par.codec_type == AVMEDIA_TYPE_VIDEO || par.codec_type == AVMEDIA_TYPE_AUDIO)
+        found += std::string(found.empty() ? "" : ", ") + avcodec_get_name(par.codec_id);
+      continue;
+    }
+    if (kind == fifo::MediaKind::video && (!options.video || have_video)) continue;
+    if (kind == fifo::MediaKind::audio && (!options.audio || have_audio)) continue;
+    (kind == fifo::MediaKind::video ? have_video : have_audio) = true;
+    add_track(static_cast<int>(i));
+  }
+  if (tracks.empty())
+    throw MediaError(MediaErrc::unsupported_codec,
+                     "'" + url + "' has no track zcrec can carry (H.264, H.265, AAC, G.711, Opus)" +
+                         (found.empty() ? std::string() : "; found: " + found));
+}
+
+void MediaSource::Impl::add_track(int stream_index) {
+  AVStream* st = format->streams[stream_index];
+  Track t;
+  t.stream_index = stream_index;
+  t.info_index = info.tracks.size();
+  t.codec = codec_from_av(st->codecpar->codec_id);
+  fifo::TrackInfo info_track =
+      track_from_parameters(static_cast<uint32_t>(tracks.size()), *st->codecpar, st->time_base);
+  const AVCodecParameters* config_par = st->codecpar;
+
+  if (info_track.kind == fifo::MediaKind::video) {
+    if (is_avcc_style(*st->codecpar)) {
+      const char* name = t.codec == fifo::Codec::h264 ? "h264_mp4toannexb" : "hevc_mp4toannexb";
+      AVBSFContext* bsf = nullptr;
+      if (int r = av_bsf_alloc(av_bsf_get_by_name(name), &bsf); r < 0)
+        throw MediaError(MediaErrc::invalid_data, av_error_text(name, r));
+      t.to_annexb.reset(bsf);
+      avcodec_parameters_copy(bsf->par_in, st->codecpar);
+      bsf->time_base_in = st->time_base;
+      if (int r = av_bsf_init(bsf); r < 0)
+        throw MediaError(MediaErrc::invalid_data, av_error_text("cannot convert '" + url + "' to Annex-B", r));
+      config_par = bsf->par_out;  // the filter turns avcC/hvcC extradata into Annex-B parameter sets
+    }
+    t.params.emplace(t.codec, std::span<const uint8_t>(config_par->extradata,
+                                                       static_cast<size_t>(config_par->extradata_size)));
+    info_track.config = t.params->config();
+    t.headers.emplace(t.codec);
+    if (!t.to_annexb) {
+      // Raw elementary streams come without timestamps; the demuxer still knows the frame duration.
+      AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+      if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
+      const int64_t duration = av_rescale_q(1, av_inv_q(rate), st->time_base);
+      t.raw_times.emplace(t.codec, duration, st->codecpar->video_delay);
+    }
+  } else if (t.codec == fifo::Codec::aac) {
+    if (st->codecpar->extradata_size > 0)
+      info_track.config.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
+    else
+      t.strip_adts = true;  // the AudioSpecificConfig is rebuilt from the first ADTS header
+  } else if (st->codecpar->extradata_size > 0) {
+    info_track.config.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
+  }
+  info.tracks.push_back(std::move(info_track));
+  tracks.push_back(std::move(t));
+}
+
+void MediaSource::Impl::enqueue(size_t track, AVPacket* packet) {
+  Track& t = tracks[track];
+  if (!t.to_annexb) {
+    queue.push_back({track, PacketPtr(av_packet_clone(packet))});
+    return;
+  }
+  if (int r = av_bsf_send_packet(t.to_annexb.get(), packet); r < 0)
+    throw MediaError(MediaErrc::invalid_data, av_error_text("Annex-B conversion of '" + url + "'", r));
+  for (;;) {
+    PacketPtr out = make_packet();
+    const int r = av_bsf_receive_packet(t.to_annexb.get(), out.get());
+    if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) break;
+    if (r < 0) throw MediaError(MediaErrc::invalid_data, av_error_text("Annex-B conversion of '" + url + "'", r));
+    queue.push_back({track, std::move(out)});
+  }
+}
+
+void MediaSource::Impl::flush_filters() {
+  for (size_t i = 0; i < tracks.size(); ++i)
+    if (tracks[i].to_annexb) enqueue(i, nullptr);
+}
+
+void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
+  fifo::TrackInfo& ti = info.tracks[t.info_index];
+  out.track = ti.track_id;
+  out.duration = p.duration;
+  out.params_changed = false;
+  std::span<const uint8_t> data(p.data, static_cast<size_t>(p.size));
+
+  if (ti.kind == fifo::MediaKind::video) {
+    out.keyframe = (p.flags & AV_PKT_FLAG_KEY) != 0;
+    std::optional<VideoHeaderParser::Headers> headers;
+    if (t.raw_times || out.keyframe) headers = t.headers->parse(data);
+    if (out.keyframe && t.params->update_from_keyframe(data)) {
+      ti.config = t.params->config();
+      if (headers->width > 0 && headers->height > 0) {
+        ti.width = static_cast<uint32_t>(headers->width);
+        ti.height = static_cast<uint32_t>(headers->height);
+      }
+      out.params_changed = true;
+    }
+    if (t.raw_times) {
+      const auto stamp = t.raw_times->next(headers->poc, out.keyframe);
+      out.pts = stamp.pts;
+      out.dts = stamp.dts;
+    }
+  } else {
+    out.keyframe = true;  // every audio frame is a random access point
+    if (t.strip_adts) {
+      if (auto adts_header = adts::parse_header(data)) {
+        const auto asc = adts::make_audio_specific_config(adts_header->config);
+        if (ti.config != asc) {
+          ti.config = asc;
+          out.params_changed = true;
+        }
+        data = data.subspan(std::min(adts_header->header_bytes, data.size()));
+      }
+    }
+  }
+
+  if (!t.raw_times) {
+    // Demuxers without timestamps for some packets (some RTSP/TS sources): continue from the last one.
+    int64_t dts = p.dts != AV_NOPTS_VALUE ? p.dts : p.pts;
+    if (dts == AV_NOPTS_VALUE) dts = t.next_dts == AV_NOPTS_VALUE ? 0 : t.next_dts;
+    out.dts = dts;
+    out.pts = p.pts != AV_NOPTS_VALUE ? p.pts : dts;
+  }
+  t.next_dts = out.dts + std::max<int64_t>(p.duration, 1);
+  out.data.assign(data.begin(), data.end());
+}
+
+MediaSource::MediaSource(const std::string& url, const SourceOptions& options) : impl_(std::make_unique<Impl>()) {
+  impl_->url = url;
+  impl_->open(options);
+}
+
+MediaSource::MediaSource(MediaSource&&) noexcept = default;
+MediaSource& MediaSource::operator=(MediaSource&&) noexcept = default;
+MediaSource::~MediaSource() = default;
+
+const fifo::StreamInfo& MediaSource::stream_info() const noexcept { return impl_->info; }
+const std::string& MediaSource::url() const noexcept { return impl_->url; }
+
+bool MediaSource::read(MediaPacket& out) {
+  Impl& d = *impl_;
+  PacketPtr packet = make_packet();
+  while (d.queue.empty()) {
+    if (d.at_end) return false;
+    const int r = av_read_frame(d.format.get(), packet.get());
+    if (r == AVERROR_EOF) {
+      d.at_end = true;
+      d.flush_filters();
+      continue;
+    }
+    if (r < 0) throw MediaError(MediaErrc::io, av_error_text("reading '" + d.url + "'", r));
+    for (size_t i = 0; i < d.tracks.size(); ++i)
+      if (d.tracks[i].stream_index == packet->stream_index) {
+        d.enqueue(i, packet.get());
+        break;
+      }
+    av_packet_unref(packet.get());
+  }
+  Queued q = std::move(d.queue.front());
+  d.queue.pop_front();
+  d.finish(d.tracks[q.track], *q.packet, out);
+  return true;
+}
+
+}  // namespace zc::media
