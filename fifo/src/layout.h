@@ -135,7 +135,8 @@ struct alignas(64) ControlBlock {
   std::atomic<uint64_t> ack_generation;      // set by the writer once applied; frames after it carry it
   std::atomic<uint32_t> writer_waiting;      // 1 while the writer sleeps because the fifo is full
   std::atomic<uint32_t> end_of_stream;       // 1 once the writer has written its last frame
-  uint64_t reserved[2];
+  std::atomic<uint64_t> ack_seq;             // seq of the first frame written under ack_generation
+  uint64_t reserved;
 };
 static_assert(sizeof(ControlBlock) == 64);
 

@@ -90,8 +90,11 @@ void RingReader::Impl::position_at_start(StartAt start) {
   std::optional<KeyframeInfo> kf;
   need_keyframe = start != StartAt::next_frame;
   if (is_playback(m)) {
-    // The playback fifo never loses anything: its reader starts at the oldest unread record.
+    // The playback fifo never loses anything: its reader starts at the oldest unread record, which is where a
+    // dead predecessor in the single slot stopped if the writer has not yet reclaimed that room.
     pos = h().tail_pos.load(std::memory_order_acquire);
+    const uint64_t left_at = my_slot().read_pos.load(std::memory_order_acquire);
+    if (left_at > pos && left_at <= h().write_pos.load(std::memory_order_acquire)) pos = left_at;
     need_keyframe = false;
   } else if (start == StartAt::newest_keyframe) {
     kf = keyframe_index::newest(m);
