@@ -287,6 +287,8 @@ std::optional<RingReader::View> RingReader::peek() {
   v.header.seq = rh.seq;
   v.header.pos = rh.pos;
   v.header.size = rh.payload_bytes;
+  v.header.lost_before = (d.expected_seq != 0 && rh.seq > d.expected_seq) ? rh.seq - d.expected_seq : 0;
+  if (v.header.lost_before != 0) v.header.flags |= frame_flag::discontinuity;
   v.payload = {d.m.at(d.pos) + sizeof rh, rh.payload_bytes};
   return v;
 }
