@@ -38,6 +38,7 @@ struct RingReader::Impl {
   uint64_t pos = 0;
   uint64_t expected_seq = 0;  // 0: nothing delivered yet, so nothing can be counted as lost
   bool need_keyframe = false;
+  bool pending_discontinuity = false;  // set when the reader followed a recreated object
   StreamInfo info;
   uint64_t frames_read = 0;
   uint64_t frames_lost = 0;
@@ -193,6 +194,8 @@ void RingReader::Impl::deliver(const RecordHeader& rh, FrameHeader& out) {
     out.flags |= frame_flag::discontinuity;
     my_slot().frames_lost.store(frames_lost, std::memory_order_relaxed);
   }
+  if (pending_discontinuity) out.flags |= frame_flag::discontinuity;
+  pending_discontinuity = false;
   adopt_generation(rh.info_generation, out);
   expected_seq = rh.seq + 1;
   need_keyframe = false;
@@ -341,6 +344,7 @@ WaitStatus RingReader::wait(std::chrono::milliseconds timeout) {
         d.attach_object(std::move(fresh));
         d.position_at_start(StartAt::oldest_keyframe);
         d.expected_seq = 0;
+        d.pending_discontinuity = true;  // a new ring: its sequence numbers start over
       } catch (const FifoError&) {
         // Not ready yet; try again on the next slice.
       }

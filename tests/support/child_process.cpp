@@ -96,9 +96,10 @@ std::optional<std::string> ChildProcess::read_line(std::chrono::milliseconds tim
       buffered_.erase(0, nl + 1);
       return line;
     }
+    if (eof_) return std::nullopt;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0 || eof_) return std::nullopt;
-    fill(left);
+    // Even with no time left, take what is already in the pipe.
+    if (!fill(left.count() > 0 ? left : std::chrono::milliseconds(0)) && left.count() <= 0) return std::nullopt;
   }
 }
 

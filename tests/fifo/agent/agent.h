@@ -35,6 +35,7 @@ struct ReaderArgs {
   uint64_t until_seq = 0;      // stop after a frame with seq >= this
   uint32_t idle_exit_ms = 3000;  // stop after this long without a frame
   uint32_t wait_ms = 0;        // how long to wait for the stream to appear
+  bool allow_restart = false;  // the ring may be removed and recreated: seq may start over at a discontinuity
 };
 
 int run_writer(const WriterArgs& args);

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   rc->add_option("--until-seq", r.until_seq);
   rc->add_option("--idle-exit-ms", r.idle_exit_ms);
   rc->add_option("--wait-ms", r.wait_ms);
+  rc->add_flag("--allow-restart", r.allow_restart);
   CLI11_PARSE(app, argc, argv);
   if (wc->parsed()) return run_writer(w);
   return run_reader(r);

@@ -27,7 +27,14 @@ class FrameChecker {
   // `verified`: the caller already checked the bytes in place (they may be overwritten by now).
   void check(const FrameHeader& h, std::span<const std::byte> payload, bool verified = false) {
     ++frames_;
-    if (h.seq <= last_seq_) fail("seq %llu after %llu: duplicate or out of order", u(h.seq), u(last_seq_));
+    if (args_.allow_restart && h.seq <= last_seq_ && (h.flags & frame_flag::discontinuity) != 0) {
+      ++restarts_;  // followed a recreated ring
+      last_seq_ = 0;
+      last_mono_ = 0;
+    }
+    if (h.seq <= last_seq_)
+      fail("seq %llu (pos %llu, flags %#x) after %llu: duplicate or out of order", u(h.seq), u(h.pos), h.flags,
+           u(last_seq_));
     if (last_seq_ != 0 && h.seq > last_seq_ && h.lost_before != h.seq - last_seq_ - 1)
       fail("seq %llu after %llu but lost_before=%llu", u(h.seq), u(last_seq_), u(h.lost_before));
     if (h.lost_before != 0) {
@@ -65,14 +72,15 @@ class FrameChecker {
     if (r.frames_lost() != lost_)
       fail("frames_lost()=%llu but frames reported lost add up to %llu", u(r.frames_lost()), u(lost_));
     std::printf("summary frames=%llu lost=%llu gaps=%llu discont=%llu dropped=%llu sleeps=%llu last_seq=%llu "
-                "errors=%llu\n",
-                u(frames_), u(lost_), u(gaps_), u(discont_), u(dropped), u(sleeps), u(last_seq_), u(errors_));
+                "errors=%llu restarts=%llu\n",
+                u(frames_), u(lost_), u(gaps_), u(discont_), u(dropped), u(sleeps), u(last_seq_), u(errors_), u(restarts_));
     std::fflush(stdout);
   }
 
  private:
   static unsigned long long u(uint64_t v) { return v; }
   const ReaderArgs& args_;
+  uint64_t restarts_ = 0;
   uint64_t frames_ = 0, lost_ = 0, gaps_ = 0, discont_ = 0, errors_ = 0, last_seq_ = 0;
   int64_t last_mono_ = 0;
 };
