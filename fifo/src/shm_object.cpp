@@ -68,6 +68,13 @@ StatResult stat_fd(int fd) {
   return {static_cast<uint64_t>(st.st_size), st.st_uid, st.st_ino};
 }
 
+bool name_refers_to(const std::string& shm_name, ino_t inode) {
+  UniqueFd fd(::shm_open(shm_name.c_str(), O_RDONLY | O_CLOEXEC, 0));
+  if (!fd) return false;
+  struct stat st {};
+  return ::fstat(fd.get(), &st) == 0 && st.st_ino == inode;
+}
+
 }  // namespace
 
 std::string shm_object_name(const std::string& stream) { return "/zcrec." + stream; }
@@ -216,6 +223,11 @@ WriterAttach attach_as_writer(const std::string& stream, const CreateRequest& re
       }
       throw FifoError(FifoErrc::writer_busy, "stream '" + stream + "' already has a live writer" + who);
     }
+    // Between our shm_open and our lock, another writer may have held the lock, found the object unusable and
+    // unlinked it: a lock on an unlinked object would make us a second writer. And a creator may have sized and
+    // initialised it meanwhile, so the size must be read again now that nobody else can change it.
+    if (!name_refers_to(shm_name, st.inode)) continue;
+    st = stat_fd(fd.get());
 
     if (st.size == 0) {
       if (::ftruncate(fd.get(), static_cast<off_t>(geometry.object_bytes)) != 0) {
