@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 namespace zc::fifo {
 
@@ -34,14 +35,19 @@ void WriterCore::attach(const std::string& stream, AttachedObject object, bool t
 }
 
 // The previous writer died somewhere inside reserve/commit or an index update. Everything it published is
-// intact by construction; what it did not publish is ignored. Only two things can be half-done: the index
-// entry between index_claim and index_head, and (if memory was scribbled on) the record chain.
+// intact by construction; what it did not publish is ignored. Three things can be half-done:
+//  * next_seq and last_frame_pos are stored before write_pos publishes the frame, so they may describe a frame
+//    that never appeared: both are recomputed from the newest published record, or readers would count a frame
+//    as lost that was never written;
+//  * the index entry between index_claim and index_head may be torn;
+//  * the newest keyframe may be published but not yet indexed, which would hide it from pre-roll lookups.
+// If the record chain itself does not add up (memory was scribbled on), the history is dropped, not trusted.
 void WriterCore::recover_after_takeover() {
   auto* h = map_.header;
   h->takeover_count.fetch_add(1, std::memory_order_relaxed);
   const uint64_t w = h->write_pos.load(std::memory_order_relaxed);
   uint64_t t = h->tail_pos.load(std::memory_order_relaxed);
-  // Walk the chain of records; if anything does not add up, drop the history rather than trust it.
+  std::optional<RecordHeader> newest_frame, newest_indexed;
   for (uint64_t p = t; p < w;) {
     RecordHeader rh;
     std::memcpy(&rh, map_.at(p), sizeof rh);
@@ -51,10 +57,21 @@ void WriterCore::recover_after_takeover() {
       t = w;
       h->tail_pos.store(t, std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_release);
+      newest_frame.reset();
+      newest_indexed.reset();
       break;
+    }
+    if ((rh.flags & layout::kRecordPadding) == 0) {
+      newest_frame = rh;
+      if ((rh.flags & layout::kRecordIndexed) != 0) newest_indexed = rh;
     }
     p += rh.record_bytes;
   }
+  if (newest_frame) {
+    h->next_seq.store(newest_frame->seq + 1, std::memory_order_relaxed);
+    h->last_frame_pos.store(newest_frame->pos, std::memory_order_relaxed);
+  }
+
   const uint64_t claim = h->index_claim.load(std::memory_order_relaxed);
   const uint64_t head = h->index_head.load(std::memory_order_relaxed);
   if (claim != head) {
@@ -71,6 +88,13 @@ void WriterCore::recover_after_takeover() {
     e.track.store(has_prev ? prev.track.load() : 0, std::memory_order_relaxed);
     e.info_generation.store(has_prev ? prev.info_generation.load() : 0, std::memory_order_relaxed);
     h->index_head.store(claim, std::memory_order_release);
+  }
+  index_next_ = claim;
+  if (newest_indexed) {
+    const uint64_t n = h->index_head.load(std::memory_order_relaxed);
+    const bool missing = n == 0 || map_.index[(n - 1) & map_.index_mask].pos.load(std::memory_order_relaxed) <
+                                       newest_indexed->pos;
+    if (missing) add_to_index(newest_indexed->pos, *newest_indexed);
   }
 }
 
