@@ -1,6 +1,6 @@
 # Project-wide compile settings applied per target through zc_set_warnings().
 add_library(zc_build_flags INTERFACE)
-target_compile_options(zc_build_flags INTERFACE -Wall -Wextra -Wshadow=local -Wnon-virtual-dtor)
+target_compile_options(zc_build_flags INTERFACE -Wall -Wextra -Wshadow=local $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
 if(ZC_WERROR)
   target_compile_options(zc_build_flags INTERFACE -Werror)
 endif()
