@@ -1,13 +1,215 @@
-// Placeholder registration: replaced by the real command.
+// `zcrec feed SOURCE --stream NAME`: the writer side of a live ring, fed from anything libavformat opens or
+// from the synthetic camera `testsrc`. Frames are paced by their timestamps (as a camera would deliver them)
+// unless --max-rate; network sources are already live and are never paced.
+#include "cli_units.h"
 #include "commands.h"
+#include "stop_signals.h"
 
+#include <zc/fifo/ring_writer.h>
+#include <zc/media/source.h>
+#include <zc/media/test_source.h>
+
+extern "C" {
+#include <libavutil/log.h>
+}
+
+#include <time.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <regex>
 #include <stdexcept>
+#include <string>
 
 namespace zc::cli {
 
+namespace {
+
+struct FeedOptions {
+  std::string source;
+  std::string stream;
+  bool loop = false;
+  bool max_rate = false;
+  uint64_t ring_size = 64ULL << 20;
+  double duration_s = 0;
+  int64_t frames = 0;
+  bool group_access = false;
+  std::vector<std::string> input_options;
+  // testsrc
+  std::string size = "1280x720";
+  int fps = 30;
+  double gop_s = 2;
+  std::string codec = "h264";
+  int bit_depth = 8;
+  int bframes = 0;
+  uint64_t bitrate = 2'000'000;
+  bool audio = false;
+  double testsrc_loop_s = 0;
+};
+
+bool is_network_url(const std::string& s) {
+  const auto colon = s.find("://");
+  return colon != std::string::npos && s.compare(0, colon, "file") != 0;
+}
+
+int64_t now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+double seconds(int64_t t, fifo::Rational tb) { return static_cast<double>(t) * tb.num / tb.den; }
+int64_t in_time_base(double s, fifo::Rational tb) { return std::llround(s * tb.den / tb.num); }
+
+std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
+  if (o.source == "testsrc") {
+    media::TestSourceOptions t;
+    std::smatch m;
+    static const std::regex kSize(R"((\d{1,5})x(\d{1,5}))");
+    if (!std::regex_match(o.size, m, kSize)) throw std::runtime_error("--size must look like 1920x1080");
+    t.width = static_cast<uint32_t>(std::stoul(m[1]));
+    t.height = static_cast<uint32_t>(std::stoul(m[2]));
+    t.fps = o.fps;
+    t.gop_seconds = o.gop_s;
+    t.codec = o.codec == "h265" ? fifo::Codec::h265 : fifo::Codec::h264;
+    t.bit_depth = o.bit_depth;
+    t.bframes = o.bframes;
+    t.bitrate = static_cast<int64_t>(o.bitrate);
+    t.audio = o.audio;
+    t.loop_seconds = o.testsrc_loop_s;
+    return std::make_unique<media::TestSource>(t);
+  }
+  media::SourceOptions s;
+  for (const auto& kv : o.input_options) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::runtime_error("--input-option wants KEY=VALUE, got '" + kv + "'");
+    s.format_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return std::make_unique<media::MediaSource>(o.source, s);
+}
+
+// Writes packets from one or more passes over the source into the ring.
+class Feeder {
+ public:
+  Feeder(const FeedOptions& o, fifo::RingWriter& writer, StopSignals& stop)
+      : o_(o), writer_(writer), stop_(stop), pace_(!o.max_rate && !is_network_url(o.source)) {}
+
+  // One pass over `source`; returns false when feeding must stop (limit reached or stop requested).
+  bool pass(media::PacketSource& source) {
+    if (source.stream_info().tracks != writer_.stream_info().tracks) writer_.set_stream_info(source.stream_info());
+    video_track_ = source.stream_info().first_of(fifo::MediaKind::video);
+    media::MediaPacket p;
+    have_pass_start_ = false;
+    pass_end_s_ = 0;
+    while (source.read(p)) {
+      if (stop_.requested()) return false;
+      const fifo::TrackInfo* track = source.stream_info().find(p.track);
+      if (track == nullptr) continue;
+      const double t = seconds(p.dts, track->time_base);
+      if (!have_pass_start_) pass_start_s_ = t, have_pass_start_ = true;
+      pass_end_s_ = std::max(pass_end_s_, t + seconds(p.duration, track->time_base));
+      const double media_s = offset_s_ + t - pass_start_s_;
+      if (o_.duration_s > 0 && media_s >= o_.duration_s) return false;
+      if (pace_ && !wait_until(media_s)) return false;
+      if (p.params_changed) writer_.set_stream_info(source.stream_info());
+
+      fifo::FrameMeta meta;
+      meta.track = p.track;
+      meta.flags = p.keyframe ? fifo::frame_flag::keyframe : 0;
+      const int64_t shift = in_time_base(offset_s_, track->time_base);
+      meta.pts = p.pts + shift;
+      meta.dts = p.dts + shift;
+      writer_.write(meta, p.data.data(), p.data.size());
+      ++frames_;
+      bytes_ += p.data.size();
+      if (video_track_ == nullptr || p.track == video_track_->track_id) ++counted_frames_;
+      if (o_.frames > 0 && counted_frames_ >= o_.frames) return false;
+    }
+    // The next pass continues where this one ended, so timestamps keep increasing across loops.
+    if (have_pass_start_) offset_s_ += pass_end_s_ - pass_start_s_;
+    return true;
+  }
+
+  uint64_t frames() const { return frames_; }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  bool wait_until(double media_s) {
+    // The clock starts with the first frame written, so the first frame goes out at once.
+    if (clock_start_ns_ < 0) clock_start_ns_ = now_ns() - static_cast<int64_t>(media_s * 1e9);
+    const int64_t due = clock_start_ns_ + static_cast<int64_t>(media_s * 1e9);
+    const int64_t wait = due - now_ns();
+    return wait <= 0 ? !stop_.requested() : stop_.sleep_for(std::chrono::nanoseconds(wait));
+  }
+
+  const FeedOptions& o_;
+  fifo::RingWriter& writer_;
+  StopSignals& stop_;
+  bool pace_;
+  const fifo::TrackInfo* video_track_ = nullptr;
+  bool have_pass_start_ = false;
+  double pass_start_s_ = 0;
+  double pass_end_s_ = 0;
+  double offset_s_ = 0;
+  int64_t clock_start_ns_ = -1;
+  uint64_t frames_ = 0, bytes_ = 0;
+  int64_t counted_frames_ = 0;
+};
+
+void run_feed(const FeedOptions& o) {
+  if (auto why = fifo::check_stream_name(o.stream)) throw std::runtime_error("bad stream name: " + *why);
+  av_log_set_level(AV_LOG_ERROR);
+  StopSignals stop;
+  auto source = open_source(o);
+  fifo::RingOptions ring;
+  ring.data_bytes = o.ring_size;
+  ring.group_access = o.group_access;
+  auto writer = fifo::RingWriter::open(o.stream, ring);
+  writer.set_stream_info(source->stream_info());
+  Feeder feeder(o, writer, stop);
+  while (feeder.pass(*source) && o.loop && o.source != "testsrc") source = open_source(o);
+  std::fprintf(stderr, "zcrec feed: wrote %llu frames (%llu bytes) to '%s'%s\n",
+               static_cast<unsigned long long>(feeder.frames()), static_cast<unsigned long long>(feeder.bytes()),
+               o.stream.c_str(), stop.requested() ? " (stopped by signal)" : "");
+}
+
+}  // namespace
+
 void add_feed_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("feed", "(not yet built)");
-  cmd->callback([] { throw std::runtime_error("'feed' is not built yet"); });
+  auto o = std::make_shared<FeedOptions>();
+  auto* cmd = app.add_subcommand("feed", "Write frames from a file, URL or the synthetic camera into a live ring");
+  cmd->add_option("SOURCE", o->source,
+                  "anything libavformat opens (.h264, .h265, .mp4, .mkv, rtsp://, udp://) or 'testsrc'")
+      ->required();
+  cmd->add_option("--stream,-s", o->stream, "stream name: [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")->required();
+  cmd->add_flag("--loop", o->loop, "start the file again at its end, timestamps continuing");
+  cmd->add_flag("--max-rate", o->max_rate, "write as fast as possible instead of in real time");
+  cmd->add_option("--ring-size", o->ring_size, "data area of the ring, e.g. 64M (rounded up to a power of two)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  cmd->add_option("--duration", o->duration_s, "stop after this much media time, e.g. 30s")
+      ->transform(seconds_with_unit())
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--frames", o->frames, "stop after N video frames (all frames if there is no video)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--group-access", o->group_access, "create the ring readable by the group (0660)");
+  cmd->add_option("--input-option", o->input_options, "libavformat input option KEY=VALUE, e.g. rtsp_transport=tcp");
+  auto* t = cmd->add_option_group("testsrc", "Options of the synthetic camera (SOURCE = testsrc)");
+  t->add_option("--size", o->size, "picture size WxH")->capture_default_str();
+  t->add_option("--fps", o->fps, "frames per second")->check(CLI::Range(1, 240))->capture_default_str();
+  t->add_option("--gop", o->gop_s, "keyframe interval, e.g. 2s")->transform(seconds_with_unit())->capture_default_str();
+  t->add_option("--codec", o->codec, "h264 or h265")->check(CLI::IsMember({"h264", "h265"}))->capture_default_str();
+  t->add_option("--bit-depth", o->bit_depth, "8, or 10 for h265 Main10")->check(CLI::IsMember({8, 10}))
+      ->capture_default_str();
+  t->add_option("--bframes", o->bframes, "B-frames between references")->check(CLI::Range(0, 16))
+      ->capture_default_str();
+  t->add_option("--bitrate", o->bitrate, "bit/s, e.g. 4M")->transform(CLI::AsSizeValue(true))->capture_default_str();
+  t->add_flag("--audio", o->audio, "add an AAC track (48 kHz sine)");
+  t->add_option("--testsrc-loop", o->testsrc_loop_s, "length of the pre-encoded loop (default one GOP), e.g. 4s")
+      ->transform(seconds_with_unit());
+  cmd->callback([o] { run_feed(*o); });
 }
 
 }  // namespace zc::cli
