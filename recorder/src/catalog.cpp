@@ -352,7 +352,7 @@ int64_t Catalog::ensure_stream(const std::string& name, int64_t now_wall_ns) {
   return s->id;
 }
 
-int64_t Catalog::begin_recording(const NewRecording& r) {
+int64_t Catalog::begin_recording(const NewRecording& r, const std::function<void(int64_t)>& before_commit) {
   if (!find_stream(r.stream_name)) {
     throw RecorderError(RecorderErrc::invalid_argument, "catalog: unknown stream " + r.stream_name);
   }
@@ -366,6 +366,7 @@ int64_t Catalog::begin_recording(const NewRecording& r) {
       .bind(7, r.recorder_pid)
       .run();
   const int64_t id = impl_->conn.last_insert_rowid();
+  if (before_commit) before_commit(id);
   tx.commit();
   return id;
 }

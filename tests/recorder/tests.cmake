@@ -1,17 +1,32 @@
-# Recorder tests: catalog, segment writer, sessions, recovery, retention, and the `zcrec` recorder commands run
-# as real processes. Included from tests/CMakeLists.txt.
+# Recorder tests: catalog, segment files, sessions, recovery, retention, and the `zcrec` recorder commands run
+# as real processes against a real ring fed with libx264/libx265 output. Included from tests/CMakeLists.txt.
 find_package(SQLite3 REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 CONFIG QUIET)
+
 add_library(zc_recorder_test_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/support/temp_dir.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/media_check.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/ring_feeder.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/record_fixture.cpp
 )
 target_include_directories(zc_recorder_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(zc_recorder_test_support PUBLIC zc::fifo GTest::gtest)
+target_link_libraries(zc_recorder_test_support PUBLIC zc::fifo zc::media zc::recorder zc_test_support nlohmann_json::nlohmann_json
+                                                      GTest::gtest)
 zc_set_warnings(zc_recorder_test_support)
+
+# A camera stand-in process: real encoded frames into a ring, backlog first, then real time.
+add_executable(zc_test_ring_feeder ${CMAKE_CURRENT_LIST_DIR}/support/ring_feeder_main.cpp)
+target_link_libraries(zc_test_ring_feeder PRIVATE zc_recorder_test_support)
+zc_set_warnings(zc_test_ring_feeder)
 
 add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/catalog_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mp4_layout_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/recorder_test.cpp
 )
-target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support zc_test_support SQLite::SQLite3
-                                             GTest::gtest_main)
+target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support SQLite::SQLite3 GTest::gtest_main)
+target_include_directories(recorder_tests PRIVATE ${PROJECT_SOURCE_DIR}/recorder/src)
 zc_set_warnings(recorder_tests)
 gtest_discover_tests(recorder_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS recorder)

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -177,7 +178,9 @@ class Catalog {
 
   // --- writes (the recorder) ---
   int64_t ensure_stream(const std::string& name, int64_t now_wall_ns);
-  int64_t begin_recording(const NewRecording& r);
+  // `before_commit` runs inside the inserting transaction with the new id (the recorder takes its liveness
+  // lock there, so no other process ever sees the row without the lock).
+  int64_t begin_recording(const NewRecording& r, const std::function<void(int64_t)>& before_commit = {});
   void set_recording_start(int64_t recording_id, int64_t start_wall_ns, int64_t preroll_achieved_ns);
   void add_frames_lost(int64_t recording_id, int64_t frames);
   void finish_recording(int64_t recording_id, const std::string& state, const std::string& end_reason,

@@ -1,0 +1,83 @@
+// The recorder: follows one live ring from a pre-roll keyframe into fragmented MP4 segments indexed in the
+// catalog. Library API: Recorder::start() (trigger at "now", pre-roll from the ring), trigger(), stop(), then
+// poll()/run() until the post-roll is over. docs/recording.md describes the lifecycle and crash behaviour.
+#pragma once
+
+#include <zc/recorder/clock.h>
+#include <zc/recorder/retention.h>
+#include <zc/recorder/session.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace zc::recorder {
+
+struct RecorderOptions {
+  std::string stream;
+  std::filesystem::path dir = "zcrec-data";
+  SessionTiming timing;
+  int64_t segment_ns = 60'000'000'000;
+  int64_t clock_jump_threshold_ns = 1'000'000'000;
+  RetentionPolicy retention;                          // applied after every segment and while the disk is full
+  bool fsync_fragments = false;                       // fdatasync each fragment (power-loss; SIGKILL needs none)
+  bool recover_on_start = true;                       // run check_storage(repair = false) first
+  std::chrono::milliseconds wait_for_stream{0};       // how long start() waits for the ring to appear
+  std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
+};
+
+struct RecordingSummary {
+  int64_t recording_id = 0;
+  std::string stream;
+  int64_t trigger_wall_ns = 0;
+  int64_t trigger_mono_ns = 0;
+  int64_t preroll_requested_ns = 0;
+  int64_t preroll_achieved_ns = 0;
+  int64_t start_wall_ns = 0;
+  int64_t end_wall_ns = 0;
+  int64_t segments = 0;
+  int64_t frames = 0;        // video frames written
+  int64_t audio_frames = 0;
+  int64_t bytes = 0;
+  int64_t frames_lost = 0;   // lost in the ring (lapped) or dropped while the disk was full
+  int64_t gaps = 0;
+  int64_t clock_jumps = 0;
+  EndReason end_reason = EndReason::stopped;
+  std::vector<std::string> skipped_tracks;  // e.g. "track 1 (pcm_alaw): MP4 cannot carry G.711"
+  std::vector<std::string> warnings;
+  std::vector<std::string> segment_paths;   // relative to the storage directory
+};
+
+class Recorder {
+ public:
+  // Opens the catalog and the ring, picks the pre-roll keyframe and inserts the recording row.
+  // Throws RecorderError or fifo::FifoError (stream not found ...).
+  static Recorder start(const RecorderOptions& options, const Clock& clock);
+
+  Recorder(Recorder&&) noexcept;
+  Recorder& operator=(Recorder&&) noexcept;
+  ~Recorder();  // an unfinished recording is closed as 'interrupted' with its segments complete
+
+  // Both are async-signal-safe and thread-safe: they only bump counters that poll() applies.
+  void trigger() noexcept;
+  void stop() noexcept;
+
+  // Records what is available, waiting up to max_wait for frames; false once the recording is over.
+  bool poll(std::chrono::milliseconds max_wait);
+  // poll() until over; returns the summary.
+  const RecordingSummary& run();
+  const RecordingSummary& summary() const noexcept;
+
+  struct Impl;
+
+ private:
+  explicit Recorder(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::recorder

@@ -1,0 +1,44 @@
+// Consistency of a storage directory after crashes: segments a dead recorder left in state 'writing' are cut
+// back to their last complete fragment, re-indexed from the file and marked 'recovered'; recordings of dead
+// recorders are closed as 'interrupted'; half-done deletes are finished. Rows without files and files without
+// rows are reported, and reconciled only when asked (`zcrec check --repair`). Live recorders (their liveness
+// lock held) are never touched, so this is safe while other processes record.
+#pragma once
+
+#include <zc/recorder/catalog.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace zc::recorder {
+
+struct RecoveredSegment {
+  int64_t segment_id = 0;
+  std::string path;
+  int64_t bytes_before = 0;
+  int64_t bytes_after = 0;
+  int64_t frames = 0;
+};
+
+struct CheckReport {
+  std::vector<RecoveredSegment> recovered;
+  std::vector<int64_t> interrupted_recordings;
+  std::vector<std::string> finished_deletes;
+  std::vector<std::string> missing_files;  // rows whose file is gone
+  std::vector<std::string> orphan_files;   // files no row refers to
+  std::vector<std::string> unreadable;     // rows whose file has no MP4 header
+  bool repaired = false;
+  // Consistent when nothing is left that needs --repair.
+  bool consistent() const noexcept {
+    return repaired || (missing_files.empty() && orphan_files.empty() && unreadable.empty());
+  }
+};
+
+// Recovers dead segments and recordings; with `repair`, deletes rows without files and files without rows.
+CheckReport check_storage(Catalog& catalog, bool repair);
+
+// Re-indexes one segment file from its content: totals and keyframe index (what recovery stores).
+SegmentProgress index_segment_file(const std::filesystem::path& path, int64_t start_wall_ns);
+
+}  // namespace zc::recorder

@@ -1,0 +1,41 @@
+// Which recorded segments to delete, oldest first: per-stream byte quota, maximum age, and a free-space floor
+// for the storage filesystem. Segments of locked recordings and segments still being written are never deleted.
+// Each deletion is two-phase (row marked 'deleting', file unlinked, directory fsynced, row removed), so a crash
+// at any point leaves either a playable row or a 'deleting' row that recovery finishes.
+#pragma once
+
+#include <zc/recorder/catalog.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zc::recorder {
+
+struct RetentionPolicy {
+  std::optional<int64_t> quota_bytes;     // per stream
+  std::optional<int64_t> max_age_ns;      // segments that ended longer ago are deleted
+  std::optional<int64_t> min_free_bytes;  // delete (any stream, oldest first) until this much is free
+  bool any() const noexcept { return quota_bytes || max_age_ns || min_free_bytes; }
+};
+
+struct RetentionReport {
+  int64_t segments_deleted = 0;
+  int64_t bytes_deleted = 0;
+  int64_t free_bytes_after = 0;
+  bool floor_unreachable = false;  // min_free could not be met without deleting locked or live segments
+  std::vector<std::string> deleted_paths;
+};
+
+// Applies the policy to every stream in the catalog, or only `stream` when given.
+RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy, int64_t now_wall_ns,
+                                const std::optional<std::string>& stream = std::nullopt);
+
+// Deletes one segment two-phase (also used by `zcrec check --repair`).
+void delete_segment(Catalog& catalog, const SegmentRow& segment);
+
+// Free bytes for unprivileged writers on the filesystem holding `dir`.
+int64_t free_bytes(const std::filesystem::path& dir);
+
+}  // namespace zc::recorder

@@ -1,0 +1,87 @@
+#include <zc/recorder/error.h>
+#include <zc/recorder/retention.h>
+
+#include "file_util.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+
+namespace zc::recorder {
+
+int64_t free_bytes(const std::filesystem::path& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) throw_io_error("statvfs " + dir.string(), errno);
+  return static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
+}
+
+void delete_segment(Catalog& catalog, const SegmentRow& segment) {
+  // Phase 1: the row stops being visible to playback before the file goes; a crash after this is finished by
+  // recovery. Phase 2: file and directory entry go, then the row.
+  if (segment.state != "deleting") catalog.mark_segment_deleting(segment.id);
+  const auto path = catalog.absolute_path(segment);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_io_error("cannot delete " + path.string(), errno);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path.parent_path(), ec)) fsync_dir(path.parent_path());
+  catalog.delete_segment_row(segment.id);
+  catalog.delete_recording_if_empty(segment.recording_id);
+}
+
+RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy, int64_t now_wall_ns,
+                                const std::optional<std::string>& stream) {
+  RetentionReport report;
+  // Candidates: finished segments of unlocked recordings, oldest first.
+  std::set<int64_t> locked;
+  for (const auto& r : catalog.recordings(stream)) {
+    if (r.locked) locked.insert(r.id);
+  }
+  std::vector<SegmentRow> candidates;
+  for (auto& s : catalog.all_segments()) {
+    if (stream && s.stream_name != *stream) continue;
+    if (s.state != "complete" && s.state != "recovered") continue;
+    if (locked.count(s.recording_id) != 0) continue;
+    candidates.push_back(std::move(s));
+  }
+  std::vector<bool> gone(candidates.size(), false);
+  auto remove = [&](size_t i) {
+    delete_segment(catalog, candidates[i]);
+    gone[i] = true;
+    ++report.segments_deleted;
+    report.bytes_deleted += candidates[i].size_bytes;
+    report.deleted_paths.push_back(candidates[i].path);
+  };
+
+  if (policy.max_age_ns) {
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (candidates[i].end_wall_ns < now_wall_ns - *policy.max_age_ns) remove(i);
+    }
+  }
+  if (policy.quota_bytes) {
+    std::vector<std::string> names;
+    if (stream) names.push_back(*stream);
+    else for (const auto& s : catalog.streams()) names.push_back(s.name);
+    for (const auto& name : names) {
+      int64_t used = catalog.stream_bytes(name);
+      for (size_t i = 0; i < candidates.size() && used > *policy.quota_bytes; ++i) {
+        if (gone[i] || candidates[i].stream_name != name) continue;
+        used -= candidates[i].size_bytes;
+        remove(i);
+      }
+    }
+  }
+  report.free_bytes_after = free_bytes(catalog.dir());
+  if (policy.min_free_bytes) {
+    for (size_t i = 0; i < candidates.size() && report.free_bytes_after < *policy.min_free_bytes; ++i) {
+      if (gone[i]) continue;
+      remove(i);
+      report.free_bytes_after = free_bytes(catalog.dir());
+    }
+    report.floor_unreachable = report.free_bytes_after < *policy.min_free_bytes;
+  }
+  return report;
+}
+
+}  // namespace zc::recorder

@@ -1,0 +1,31 @@
+#include "rotation_policy.h"
+
+namespace zc::recorder {
+
+std::optional<SegmentParams> params_of(const fifo::StreamInfo& info) {
+  const fifo::TrackInfo* v = info.first_of(fifo::MediaKind::video);
+  if (v == nullptr || (v->codec != fifo::Codec::h264 && v->codec != fifo::Codec::h265)) return std::nullopt;
+  SegmentParams p;
+  p.video = *v;
+  for (const auto& t : info.tracks) {
+    if (t.kind == fifo::MediaKind::audio && t.codec == fifo::Codec::aac) {
+      p.audio = t;
+      break;
+    }
+  }
+  return p;
+}
+
+RotateReason RotationPolicy::check(const fifo::FrameHeader& frame, const SegmentParams& current,
+                                   const SegmentParams& now, int64_t segment_start_mono_ns) const noexcept {
+  if (!frame.is_key()) return RotateReason::none;
+  if ((frame.flags & fifo::frame_flag::discontinuity) != 0 || frame.lost_before > 0) {
+    return RotateReason::discontinuity;
+  }
+  // Compare content, not generations: a writer that re-sends identical parameter sets bumps the generation.
+  if (!(now == current)) return RotateReason::params_changed;
+  if (frame.mono_ns - segment_start_mono_ns >= segment_ns_) return RotateReason::length;
+  return RotateReason::none;
+}
+
+}  // namespace zc::recorder

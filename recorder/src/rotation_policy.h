@@ -1,0 +1,38 @@
+// When the recorder closes one segment and opens the next. Segments start only at video keyframes; a new one
+// begins at the first keyframe after the segment length, at a real codec-parameter change (different codec,
+// size or parameter-set bytes — a re-sent identical stream info does not count), and after a discontinuity.
+#pragma once
+
+#include <zc/fifo/frame.h>
+
+#include <cstdint>
+#include <optional>
+
+namespace zc::recorder {
+
+enum class RotateReason { none, length, params_changed, discontinuity };
+
+// The parameters a segment file was opened with; equality is "nothing a decoder would notice changed".
+struct SegmentParams {
+  fifo::TrackInfo video;
+  std::optional<fifo::TrackInfo> audio;
+  bool operator==(const SegmentParams&) const = default;
+};
+
+// Picks the video track and the first AAC track of a stream info; nullopt without a recordable video track.
+std::optional<SegmentParams> params_of(const fifo::StreamInfo& info);
+
+class RotationPolicy {
+ public:
+  explicit RotationPolicy(int64_t segment_ns) : segment_ns_(segment_ns) {}
+
+  // Called for each video frame of an open segment before it is written. `lost_before` is the number of
+  // frames the ring lost right before this one.
+  RotateReason check(const fifo::FrameHeader& frame, const SegmentParams& current, const SegmentParams& now,
+                     int64_t segment_start_mono_ns) const noexcept;
+
+ private:
+  int64_t segment_ns_;
+};
+
+}  // namespace zc::recorder

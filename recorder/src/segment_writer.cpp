@@ -1,0 +1,270 @@
+#include "segment_writer.h"
+
+#include <zc/media/ffmpeg_ptr.h>
+#include <zc/recorder/error.h>
+
+#include "file_util.h"
+
+extern "C" {
+#include <libavutil/mathematics.h>
+#include <libavutil/mem.h>
+}
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace zc::recorder {
+namespace {
+
+constexpr int kIoBufferBytes = 256 * 1024;
+
+struct AvioDeleter {
+  void operator()(AVIOContext* c) const noexcept {
+    if (c == nullptr) return;
+    av_freep(&c->buffer);
+    avio_context_free(&c);
+  }
+};
+using AvioPtr = std::unique_ptr<AVIOContext, AvioDeleter>;
+
+AVCodecID codec_id_of(fifo::Codec c) {
+  switch (c) {
+    case fifo::Codec::h264: return AV_CODEC_ID_H264;
+    case fifo::Codec::h265: return AV_CODEC_ID_HEVC;
+    case fifo::Codec::aac: return AV_CODEC_ID_AAC;
+    default: return AV_CODEC_ID_NONE;
+  }
+}
+
+void copy_extradata(AVCodecParameters* par, const std::vector<uint8_t>& config) {
+  if (config.empty()) return;
+  par->extradata = static_cast<uint8_t*>(av_mallocz(config.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+  if (par->extradata == nullptr) throw RecorderError(RecorderErrc::media, "out of memory for extradata");
+  std::memcpy(par->extradata, config.data(), config.size());
+  par->extradata_size = static_cast<int>(config.size());
+}
+
+// An ADTS header in front of an AAC frame is stripped: MP4 carries raw AAC described by the AudioSpecificConfig.
+std::span<const std::byte> strip_adts(std::span<const std::byte> p) {
+  if (p.size() >= 7 && std::to_integer<uint8_t>(p[0]) == 0xFF && (std::to_integer<uint8_t>(p[1]) & 0xF6) == 0xF0) {
+    const bool has_crc = (std::to_integer<uint8_t>(p[1]) & 0x01) == 0;
+    const size_t header = has_crc ? 9 : 7;
+    if (p.size() > header) return p.subspan(header);
+  }
+  return p;
+}
+
+}  // namespace
+
+struct SegmentWriter::Impl {
+  std::filesystem::path path;
+  UniqueFd fd;
+  int write_errno = 0;
+  bool fsync_fragments = false;
+  AvioPtr avio;
+  media::OutputFormatPtr fmt;
+  media::PacketPtr pkt = media::make_packet();
+  AVStream* video_stream = nullptr;
+  AVStream* audio_stream = nullptr;
+  AVRational video_tb{1, 90000}, audio_tb{1, 48000};
+  uint32_t video_track = 0, audio_track = 0;
+  bool has_audio = false;
+  std::optional<int64_t> base_ns;  // first video dts in ns: subtracted from every track
+  int64_t durable = 0;
+  bool finished = false;
+  int64_t last_video_dts = AV_NOPTS_VALUE, last_audio_dts = AV_NOPTS_VALUE;
+  int64_t last_video_step = 0, last_audio_step = 0;
+
+  ~Impl() { release_muxer(); }
+  // Our AVIOContext is not the muxer's to close: detach it first.
+  void release_muxer() noexcept {
+    if (fmt) fmt->pb = nullptr;
+    fmt.reset();
+    avio.reset();
+  }
+
+  static int write_packet(void* opaque, uint8_t* buf, int size) {
+    auto* self = static_cast<Impl*>(opaque);
+    size_t done = 0;
+    while (done < static_cast<size_t>(size)) {
+      const ssize_t n = ::write(self->fd.get(), buf + done, static_cast<size_t>(size) - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        self->write_errno = errno;
+        return AVERROR(errno);
+      }
+      done += static_cast<size_t>(n);
+    }
+    return size;
+  }
+
+  [[noreturn]] void fail(const std::string& what, int averr) {
+    if (write_errno != 0) throw_io_error(what + " " + path.string(), write_errno);
+    throw RecorderError(RecorderErrc::media, media::av_error_text(what + " " + path.string(), averr));
+  }
+
+  // Pushes libavformat's buffered bytes into the file; throws on a write error (a full disk among them).
+  void flush_io() {
+    avio_flush(avio.get());
+    if (write_errno != 0 || avio->error < 0) fail("writing", avio->error);
+  }
+};
+
+SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fifo::TrackInfo& video,
+                                    const fifo::TrackInfo* audio, const SegmentWriterOptions& options) {
+  if (video.codec != fifo::Codec::h264 && video.codec != fifo::Codec::h265) {
+    throw RecorderError(RecorderErrc::unsupported,
+                        "cannot record video codec " + std::string(fifo::to_string(video.codec)) + " into MP4");
+  }
+  if (video.config.empty() || video.width == 0 || video.height == 0) {
+    throw RecorderError(RecorderErrc::no_stream, "video track has no codec configuration or size yet");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->fsync_fragments = options.fsync_fragments;
+  impl->fd = open_new_file(path);
+  lock_whole_file(impl->fd.get(), path);
+
+  AVFormatContext* raw = nullptr;
+  int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr);
+  if (rc < 0 || raw == nullptr) impl->fail("creating mp4 muxer for", rc);
+  impl->fmt.reset(raw);
+  auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferBytes));
+  impl->avio.reset(avio_alloc_context(buffer, kIoBufferBytes, 1, impl.get(), nullptr, &Impl::write_packet, nullptr));
+  if (!impl->avio) {
+    av_free(buffer);
+    throw RecorderError(RecorderErrc::media, "out of memory for AVIOContext");
+  }
+  impl->avio->seekable = 0;
+  raw->pb = impl->avio.get();
+  raw->flags |= AVFMT_FLAG_CUSTOM_IO;
+
+  impl->video_stream = avformat_new_stream(raw, nullptr);
+  auto* vp = impl->video_stream->codecpar;
+  vp->codec_type = AVMEDIA_TYPE_VIDEO;
+  vp->codec_id = codec_id_of(video.codec);
+  vp->width = static_cast<int>(video.width);
+  vp->height = static_cast<int>(video.height);
+  // Apple players only accept H.265 in MP4 as 'hvc1' (parameter sets in the sample entry).
+  if (video.codec == fifo::Codec::h265) vp->codec_tag = MKTAG('h', 'v', 'c', '1');
+  copy_extradata(vp, video.config);
+  impl->video_tb = {video.time_base.num, video.time_base.den};
+  impl->video_stream->time_base = impl->video_tb;
+  impl->video_track = video.track_id;
+
+  if (audio != nullptr) {
+    if (audio->codec != fifo::Codec::aac) {
+      throw RecorderError(RecorderErrc::unsupported,
+                          "cannot record audio codec " + std::string(fifo::to_string(audio->codec)) + " into MP4");
+    }
+    impl->audio_stream = avformat_new_stream(raw, nullptr);
+    auto* ap = impl->audio_stream->codecpar;
+    ap->codec_type = AVMEDIA_TYPE_AUDIO;
+    ap->codec_id = AV_CODEC_ID_AAC;
+    ap->sample_rate = static_cast<int>(audio->sample_rate);
+    ap->frame_size = 1024;  // AAC-LC; the muxer uses it for the last sample's duration
+    av_channel_layout_default(&ap->ch_layout, static_cast<int>(std::max<uint32_t>(1, audio->channels)));
+    copy_extradata(ap, audio->config);
+    impl->audio_tb = {audio->time_base.num, audio->time_base.den};
+    impl->audio_stream->time_base = impl->audio_tb;
+    impl->audio_track = audio->track_id;
+    impl->has_audio = true;
+  }
+
+  AVDictionary* d = nullptr;
+  av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
+  av_dict_set_int(&d, "frag_duration", options.max_fragment_us, 0);
+  rc = avformat_write_header(raw, &d);
+  av_dict_free(&d);
+  if (rc < 0) impl->fail("writing MP4 header of", rc);
+  impl->flush_io();
+  if (::fdatasync(impl->fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
+  fsync_parent_dir(path);
+  impl->durable = avio_tell(impl->avio.get());
+  return SegmentWriter(std::move(impl));
+}
+
+SegmentWriter::SegmentWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SegmentWriter::SegmentWriter(SegmentWriter&&) noexcept = default;
+SegmentWriter& SegmentWriter::operator=(SegmentWriter&&) noexcept = default;
+
+SegmentWriter::~SegmentWriter() {
+  // Release libavformat before the fd: it must not flush into a closed descriptor. Buffered bytes of the
+  // open fragment are dropped on purpose: the file ends at its last complete fragment, like after a crash.
+  if (impl_ && !impl_->finished) abandon();
+}
+
+SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header, std::span<const std::byte> payload) {
+  Impl& m = *impl_;
+  const bool is_video = header.track == m.video_track;
+  if (!is_video && (!m.has_audio || header.track != m.audio_track)) return {};
+  AVStream* st = is_video ? m.video_stream : m.audio_stream;
+  const AVRational tb = is_video ? m.video_tb : m.audio_tb;
+  if (!is_video) payload = strip_adts(payload);
+  if (!m.base_ns) {
+    if (!is_video) return {};  // audio before the first video frame would start the file before its keyframe
+    m.base_ns = av_rescale_q(header.dts, tb, AVRational{1, 1'000'000'000});
+  }
+  const int64_t base = av_rescale_q(*m.base_ns, AVRational{1, 1'000'000'000}, tb);
+  AVPacket* p = m.pkt.get();
+  av_packet_unref(p);
+  if (av_new_packet(p, static_cast<int>(payload.size())) < 0) throw RecorderError(RecorderErrc::media, "out of memory");
+  std::memcpy(p->data, payload.data(), payload.size());
+  p->stream_index = st->index;
+  p->pts = av_rescale_q(header.pts - base, tb, st->time_base);
+  p->dts = av_rescale_q(header.dts - base, tb, st->time_base);
+  if (!is_video && p->dts < 0) return {};  // audio that precedes the segment's first video frame
+  if (header.is_key() || !is_video) p->flags |= AV_PKT_FLAG_KEY;
+  // The ring carries no durations: the previous dts step is the best estimate for the newest frame.
+  int64_t& last_dts = is_video ? m.last_video_dts : m.last_audio_dts;
+  int64_t& last_step = is_video ? m.last_video_step : m.last_audio_step;
+  if (last_dts != AV_NOPTS_VALUE && p->dts > last_dts) last_step = p->dts - last_dts;
+  last_dts = p->dts;
+  p->duration = last_step;
+
+  const int64_t before = avio_tell(m.avio.get());
+  const int rc = av_write_frame(m.fmt.get(), p);
+  if (rc < 0) m.fail("muxing a frame into", rc);
+  const int64_t after = avio_tell(m.avio.get());
+  WriteResult r;
+  r.fragment_start = after;
+  if (after > before) {
+    m.flush_io();
+    if (m.fsync_fragments && ::fdatasync(m.fd.get()) != 0) throw_io_error("fdatasync " + m.path.string(), errno);
+    m.durable = after;
+    r.fragment_completed = true;
+  }
+  return r;
+}
+
+int64_t SegmentWriter::durable_bytes() const noexcept { return impl_->durable; }
+
+int SegmentWriter::fd() const noexcept { return impl_->fd.get(); }
+
+void SegmentWriter::finish() {
+  Impl& m = *impl_;
+  const int rc = av_write_trailer(m.fmt.get());
+  if (rc < 0) m.fail("writing MP4 trailer of", rc);
+  m.flush_io();
+  if (::fdatasync(m.fd.get()) != 0) throw_io_error("fdatasync " + m.path.string(), errno);
+  m.durable = avio_tell(m.avio.get());
+  m.finished = true;
+  m.release_muxer();
+  m.fd.reset();
+}
+
+void SegmentWriter::abandon() noexcept {
+  Impl& m = *impl_;
+  m.finished = true;
+  m.release_muxer();
+  if (m.fd.get() >= 0) {
+    // A partial fragment (e.g. half-written into a full disk) is cut away, which also gives the space back.
+    if (::ftruncate(m.fd.get(), m.durable) == 0) (void)::fdatasync(m.fd.get());
+    m.fd.reset();
+  }
+}
+
+}  // namespace zc::recorder

@@ -1,0 +1,56 @@
+// One fragmented MP4 file written through libavformat without re-encoding: Annex-B video (H.264/H.265, the
+// ring's codec configuration as extradata) and optionally AAC, a fragment per keyframe and at most ~1 s.
+// The writer owns the file descriptor and hands libavformat a write-only, non-seekable AVIOContext, so it
+// knows exactly which bytes are in the file: `durable_bytes()` only ever covers complete moof+mdat pairs.
+#pragma once
+
+#include <zc/fifo/frame.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+
+namespace zc::recorder {
+
+struct SegmentWriterOptions {
+  int64_t max_fragment_us = 1'000'000;  // also cut a fragment after this much media time
+  bool fsync_fragments = false;         // fdatasync after every fragment (power-loss safety; costs I/O)
+};
+
+class SegmentWriter {
+ public:
+  // Creates `path` (it must not exist), writes ftyp+moov and fsyncs the file and its directory.
+  // Throws RecorderError: no_space, io, media, unsupported.
+  static SegmentWriter create(const std::filesystem::path& path, const fifo::TrackInfo& video,
+                              const fifo::TrackInfo* audio, const SegmentWriterOptions& options = {});
+
+  SegmentWriter(SegmentWriter&&) noexcept;
+  SegmentWriter& operator=(SegmentWriter&&) noexcept;
+  ~SegmentWriter();  // without finish() the file keeps its complete fragments (as after a crash)
+
+  struct WriteResult {
+    bool fragment_completed = false;  // a moof+mdat reached the file during this write
+    int64_t fragment_start = -1;      // file offset at which the fragment holding this frame will begin
+  };
+  // `base_dts`/`base_pts` in the track's time base are subtracted so the file starts near zero.
+  WriteResult write(const fifo::FrameHeader& header, std::span<const std::byte> payload);
+
+  // Bytes of the file that hold complete fragments (everything after may be a partial fragment).
+  int64_t durable_bytes() const noexcept;
+  // Writes the last fragment and the trailer, then fdatasyncs. Throws like create().
+  void finish();
+  // Cuts the file back to durable_bytes() and closes it (after a write error such as a full disk).
+  void abandon() noexcept;
+  // Holds an OFD lock on the file while writing, so recovery can tell a live segment from a dead one.
+  int fd() const noexcept;
+
+  struct Impl;
+
+ private:
+  explicit SegmentWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::recorder

@@ -1,0 +1,292 @@
+// The recorder in-process on rings fed with real libx264/libx265 output: pre-roll exactness, B-frames, hvc1,
+// AAC, rotation by length and by a real parameter change (not by an identical re-send), and a clock jump.
+// Every MP4 is judged by ffprobe and by decoding with `ffmpeg -f framemd5` against the source clip.
+#include <zc/recorder/catalog.h>
+#include <zc/recorder/error.h>
+#include <zc/recorder/recorder.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "recorder/support/record_fixture.h"
+
+using namespace zc::recorder;
+using namespace zc::test;
+
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+
+RecorderOptions options_for(const std::string& stream, const std::filesystem::path& dir) {
+  RecorderOptions o;
+  o.stream = stream;
+  o.dir = dir;
+  o.timing.preroll_ns = 3 * kS;
+  o.timing.postroll_ns = 0;
+  o.timing.duration_ns = 1 * kS;
+  return o;
+}
+
+// Decoded frames of all segments of a recording, in order, and a check that each segment starts on a keyframe.
+std::vector<std::string> recording_md5s(const Catalog& c, int64_t recording_id) {
+  std::vector<std::string> all;
+  for (const auto& s : c.segments_of_recording(recording_id)) {
+    const auto path = c.absolute_path(s);
+    const auto md5 = frame_md5s(path);
+    // Only B-frames cut off at the very end (see expect_source_run) may fail to decode.
+    EXPECT_LE(static_cast<int64_t>(md5.size()), s.frames) << s.path;
+    EXPECT_GE(static_cast<int64_t>(md5.size()), s.frames - 2) << s.path;
+    const auto info = probe(path);
+    const auto& frames = info["frames"];
+    EXPECT_FALSE(frames.empty()) << s.path;
+    if (!frames.empty()) {
+      EXPECT_EQ(frames[0]["key_frame"], 1) << s.path << " does not start on a keyframe";
+    }
+    all.insert(all.end(), md5.begin(), md5.end());
+  }
+  return all;
+}
+
+// A recording that stops mid mini-GOP (decode order) lacks the B-frames whose forward reference it did not
+// capture: apart from those last `bframes` frames, the decoded frames must be the source's, in order, from `first`.
+void expect_source_run(const std::vector<std::string>& source, size_t first, const std::vector<std::string>& got,
+                       size_t bframes = 2) {
+  ASSERT_GT(got.size(), bframes);
+  ASSERT_LE(first + got.size(), source.size() + bframes);
+  const size_t n = got.size() - bframes;
+  EXPECT_EQ(std::vector<std::string>(got.begin(), got.begin() + static_cast<long>(n)),
+            std::vector<std::string>(source.begin() + static_cast<long>(first),
+                                     source.begin() + static_cast<long>(first + n)));
+  for (size_t i = n; i < got.size(); ++i) {
+    EXPECT_NE(std::find(source.begin() + static_cast<long>(first), source.end(), got[i]), source.end()) << i;
+  }
+}
+
+}  // namespace
+
+TEST(Recorder, PrerollStartsAtNewestKeyframeBeforeTriggerMinusPreroll) {
+  TempDir d("rec");
+  const auto& src = clip("h264_bframes");  // 12 s, 1 s GOP, 2 B-frames
+  FeedOptions fo;
+  fo.inputs = {src.string()};
+  fo.backlog_ns = 8 * kS + 500'000'000;
+  FedRing ring("preroll", fo);
+  SystemClock clock;
+  auto rec = Recorder::start(options_for(ring.name(), d.path()), clock);
+  const auto& sum = rec.run();
+
+  // T is the newest frame when recording started: the backlog's last frame or one the feeder added since.
+  const int64_t T = sum.trigger_mono_ns;
+  EXPECT_GE(T, ring.backlog_end_mono_ns());
+  EXPECT_LT(T, ring.backlog_end_mono_ns() + 200'000'000);
+  const auto expected = ring.keyframe_at_or_before(T - 3 * kS);
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(sum.preroll_achieved_ns, T - expected->mono_ns);
+  EXPECT_GE(sum.preroll_achieved_ns, 3 * kS);
+  EXPECT_LT(sum.preroll_achieved_ns, 4 * kS);  // within one GOP
+  EXPECT_EQ(sum.end_reason, EndReason::duration);
+
+  auto c = Catalog::open(d.path());
+  const auto r = c.recording(sum.recording_id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, "complete");
+  EXPECT_EQ(r->preroll_requested_ns, 3 * kS);
+  EXPECT_EQ(*r->preroll_achieved_ns, sum.preroll_achieved_ns);
+  const auto segs = c.segments_of_recording(sum.recording_id);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].state, "complete");
+  // Duration within one GOP of pre-roll + length.
+  const int64_t dur_ns = ticks90k_to_ns(segs[0].duration_90k);
+  EXPECT_GE(dur_ns, 4 * kS - 100'000'000);
+  EXPECT_LE(dur_ns, 5 * kS + 100'000'000);
+
+  // Frame-exact: the clip is a contiguous run of the source starting at the expected keyframe.
+  const auto source = source_frames(src);
+  const auto got = recording_md5s(c, sum.recording_id);
+  ASSERT_FALSE(got.empty());
+  expect_source_run(source.md5, source.index_of(expected->pts), got);
+  // B-frames survive: the file has frames whose pts differ from dts order.
+  const auto info = probe(c.absolute_path(segs[0]));
+  int b_frames = 0;
+  for (const auto& f : info["frames"]) b_frames += f.value("pict_type", "") == "B";
+  EXPECT_GT(b_frames, 0);
+  // The keyframe index has one entry per keyframe, pointing at moof boxes.
+  const auto kfs = c.keyframes(segs[0].id);
+  EXPECT_EQ(static_cast<int64_t>(kfs.size()), segs[0].keyframes);
+  EXPECT_GE(kfs.size(), 4u);
+  EXPECT_EQ(kfs[0].media_offset_90k, 0);
+  EXPECT_EQ(kfs[1].sample_number, 30);
+}
+
+TEST(Recorder, RingShorterThanPrerollStartsAtOldestKeyframe) {
+  TempDir d("rec");
+  FeedOptions fo;
+  fo.inputs = {clip("h264_bframes").string()};
+  fo.backlog_ns = 2 * kS + 200'000'000;
+  FedRing ring("short", fo);
+  SystemClock clock;
+  auto o = options_for(ring.name(), d.path());
+  o.timing.preroll_ns = 10 * kS;
+  auto rec = Recorder::start(o, clock);
+  const auto& sum = rec.run();
+  EXPECT_EQ(sum.preroll_achieved_ns, ring.backlog_end_mono_ns() - ring.backlog().front().mono_ns);
+  auto c = Catalog::open(d.path());
+  EXPECT_EQ(*c.recording(sum.recording_id)->preroll_achieved_ns, sum.preroll_achieved_ns);
+  EXPECT_EQ(c.recording(sum.recording_id)->preroll_requested_ns, 10 * kS);
+}
+
+TEST(Recorder, H265IsTaggedHvc1AndDecodesFrameExact) {
+  TempDir d("rec");
+  const auto& src = clip("h265");
+  FeedOptions fo;
+  fo.inputs = {src.string()};
+  fo.backlog_ns = 4 * kS + 500'000'000;
+  FedRing ring("hevc", fo);
+  SystemClock clock;
+  auto o = options_for(ring.name(), d.path());
+  o.timing.preroll_ns = 2 * kS;
+  auto rec = Recorder::start(o, clock);
+  const auto& sum = rec.run();
+  auto c = Catalog::open(d.path());
+  const auto segs = c.segments_of_recording(sum.recording_id);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].video_codec, "h265");
+  const auto info = probe(c.absolute_path(segs[0]), false);
+  EXPECT_EQ(info["streams"][0]["codec_tag_string"], "hvc1");
+  EXPECT_EQ(info["streams"][0]["codec_name"], "hevc");
+  const auto source = source_frames(src);
+  const auto got = recording_md5s(c, sum.recording_id);
+  const auto expected = ring.keyframe_at_or_before(sum.trigger_mono_ns - 2 * kS);
+  ASSERT_TRUE(expected);
+  expect_source_run(source.md5, source.index_of(expected->pts), got);
+}
+
+TEST(Recorder, AacTrackIsRecordedAsSecondTrack) {
+  TempDir d("rec");
+  FeedOptions fo;
+  fo.inputs = {clip("h264_aac").string()};
+  fo.backlog_ns = 4 * kS;
+  FedRing ring("aac", fo);
+  SystemClock clock;
+  auto o = options_for(ring.name(), d.path());
+  o.timing.preroll_ns = 2 * kS;
+  auto rec = Recorder::start(o, clock);
+  const auto& sum = rec.run();
+  EXPECT_GT(sum.audio_frames, 50);
+  auto c = Catalog::open(d.path());
+  const auto segs = c.segments_of_recording(sum.recording_id);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].audio_codec, "aac");
+  EXPECT_EQ(segs[0].audio_sample_rate, 48000);
+  const auto info = probe(c.absolute_path(segs[0]), false);
+  ASSERT_EQ(info["streams"].size(), 2u);
+  EXPECT_EQ(info["streams"][1]["codec_name"], "aac");
+  const auto decoded = run_command({"ffmpeg", "-nostdin", "-v", "error", "-i", c.absolute_path(segs[0]).string(),
+                                    "-map", "0:a", "-f", "null", "-"});
+  EXPECT_EQ(decoded.exit_code, 0);
+  const double audio_s = std::stod(info["streams"][1].value("duration", "0"));
+  EXPECT_NEAR(audio_s, static_cast<double>(ticks90k_to_ns(segs[0].duration_90k)) / 1e9, 0.3);
+}
+
+TEST(Recorder, RotatesByLengthAtKeyframesWithoutLosingFrames) {
+  TempDir d("rec");
+  const auto& src = clip("h264_bframes");
+  FeedOptions fo;
+  fo.inputs = {src.string()};
+  fo.backlog_ns = 7 * kS + 500'000'000;
+  FedRing ring("rotate", fo);
+  SystemClock clock;
+  auto o = options_for(ring.name(), d.path());
+  o.timing.preroll_ns = 6 * kS;
+  o.segment_ns = 2 * kS;
+  auto rec = Recorder::start(o, clock);
+  const auto& sum = rec.run();
+  auto c = Catalog::open(d.path());
+  const auto segs = c.segments_of_recording(sum.recording_id);
+  ASSERT_GE(segs.size(), 3u);
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    EXPECT_EQ(segs[i].end_reason, "length");
+    EXPECT_EQ(segs[i].frames, 60) << "2 s of 30 fps per segment";
+    EXPECT_LE(segs[i].end_wall_ns, segs[i + 1].start_wall_ns) << "segments overlap";
+  }
+  const auto source = source_frames(src);
+  const auto got = recording_md5s(c, sum.recording_id);
+  const auto expected = ring.keyframe_at_or_before(sum.trigger_mono_ns - 6 * kS);
+  ASSERT_TRUE(expected);
+  // Across segment boundaries no frame is lost or reordered.
+  expect_source_run(source.md5, source.index_of(expected->pts), got);
+  EXPECT_EQ(static_cast<int64_t>(got.size()), sum.frames);
+}
+
+TEST(Recorder, RotatesOnRealParameterChangeButNotOnIdenticalResend) {
+  TempDir d("rec");
+  FeedOptions fo;
+  // 3 s of 320x240, the same file again (identical stream info re-sent), then 480x272: all in the backlog.
+  fo.inputs = {clip("h264_320_short").string(), clip("h264_320_short").string(), clip("h264_480").string()};
+  fo.backlog_ns = 8 * kS + 500'000'000;
+  fo.total_ns = 9 * kS;
+  FedRing ring("params", fo);
+  SystemClock clock;
+  auto o = options_for(ring.name(), d.path());
+  o.timing.preroll_ns = 20 * kS;
+  o.timing.duration_ns = 0;
+  o.timing.postroll_ns = 300'000'000;
+  auto rec = Recorder::start(o, clock);
+  const auto& sum = rec.run();
+  auto c = Catalog::open(d.path());
+  const auto segs = c.segments_of_recording(sum.recording_id);
+  ASSERT_EQ(segs.size(), 2u);
+  EXPECT_EQ(segs[0].end_reason, "params_changed");
+  EXPECT_EQ(segs[0].width, 320);
+  EXPECT_EQ(segs[0].frames, 180) << "both 3 s passes of the same clip in one segment";
+  EXPECT_EQ(segs[1].width, 480);
+  const auto p1 = probe(c.absolute_path(segs[1]));
+  EXPECT_EQ(p1["streams"][0]["width"], 480);
+  expect_source_run(frame_md5s(clip("h264_480")), 0, frame_md5s(c.absolute_path(segs[1])));
+}
+
+TEST(Recorder, ClockJumpIsRecordedAndSegmentsNeverGoBackwards) {
+  TempDir d("rec");
+  FeedOptions fo;
+  fo.inputs = {clip("h264_bframes").string()};
+  fo.backlog_ns = 6 * kS;
+  fo.wall_jump_at_ns = 4 * kS;         // realtime steps back one hour 4 s into the stream
+  fo.wall_jump_ns = -3600 * kS;
+  FedRing ring("jump", fo);
+  SystemClock clock;
+  auto o = options_for(ring.name(), d.path());
+  o.timing.preroll_ns = 5 * kS;
+  o.segment_ns = 2 * kS;
+  auto rec = Recorder::start(o, clock);
+  const auto first = rec.run();
+  EXPECT_EQ(first.clock_jumps, 1);
+  auto c = Catalog::open(d.path());
+  const auto jumps = c.clock_jumps(ring.name());
+  ASSERT_EQ(jumps.size(), 1u);
+  EXPECT_NEAR(static_cast<double>(jumps[0].jump_ns), -3600e9, 0.2e9);
+  // A second recording now anchors at a realtime an hour behind: it must still start after the first one.
+  auto rec2 = Recorder::start(o, clock);
+  const auto second = rec2.run();
+  const auto segs = c.segments(ring.name());
+  ASSERT_GE(segs.size(), 4u);
+  for (size_t i = 0; i + 1 < segs.size(); ++i) {
+    EXPECT_LE(segs[i].start_wall_ns, segs[i].end_wall_ns);
+    EXPECT_LE(segs[i].end_wall_ns, segs[i + 1].start_wall_ns) << "segment " << i << " overlaps the next";
+  }
+  EXPECT_GE(c.recording(second.recording_id)->start_wall_ns.value(), c.recording(first.recording_id)->end_wall_ns.value());
+}
+
+TEST(Recorder, MissingRingIsAClearError) {
+  TempDir d("rec");
+  SystemClock clock;
+  auto o = options_for("t_no_such_ring_h3", d.path());
+  EXPECT_ANY_THROW(Recorder::start(o, clock));
+  o.stream = "bad/name";
+  try {
+    Recorder::start(o, clock);
+    FAIL();
+  } catch (const RecorderError& e) {
+    EXPECT_EQ(e.code(), RecorderErrc::invalid_argument);
+  }
+}

@@ -1,0 +1,111 @@
+#include "ring_feeder.h"
+
+#include <zc/media/source.h>
+
+#include <time.h>
+
+#include <stdexcept>
+#include <thread>
+
+namespace zc::test {
+namespace {
+
+int64_t now(clockid_t id) {
+  timespec ts{};
+  ::clock_gettime(id, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t to_ns(int64_t v, fifo::Rational tb) {
+  return static_cast<int64_t>(static_cast<__int128>(v) * tb.num * 1'000'000'000 / tb.den);
+}
+int64_t from_ns(int64_t ns, fifo::Rational tb) {
+  return static_cast<int64_t>(static_cast<__int128>(ns) * tb.den / (int64_t{tb.num} * 1'000'000'000));
+}
+
+}  // namespace
+
+RingFeeder::RingFeeder(FeedOptions options) : opt_(std::move(options)) {
+  for (const auto& path : opt_.inputs) {
+    media::MediaSource src(path);
+    Input in;
+    in.info = src.stream_info();
+    media::MediaPacket p;
+    std::optional<int64_t> first_dts_ns;
+    int64_t end_ns = 0;
+    while (src.read(p)) {
+      const auto* t = in.info.find(p.track);
+      if (t == nullptr) continue;
+      const int64_t dts_ns = to_ns(p.dts, t->time_base);
+      if (!first_dts_ns) first_dts_ns = dts_ns;
+      Packet q{p.track, p.keyframe, p.pts, p.dts, dts_ns - *first_dts_ns, std::move(p.data)};
+      const int64_t dur = p.duration > 0 ? to_ns(p.duration, t->time_base) : 0;
+      end_ns = std::max(end_ns, q.time_ns + dur);
+      in.packets.push_back(std::move(q));
+    }
+    if (in.packets.empty()) throw std::runtime_error("no packets in " + path);
+    in.duration_ns = end_ns;
+    inputs_.push_back(std::move(in));
+  }
+  if (inputs_.empty()) throw std::runtime_error("RingFeeder needs an input");
+  start_mono_ns_ = now(CLOCK_MONOTONIC) - opt_.backlog_ns;
+  wall_minus_mono_ns_ = now(CLOCK_REALTIME) - now(CLOCK_MONOTONIC);
+}
+
+// Writes the next packet if its capture time is <= until_mono_ns; false when it is not due yet or at the end.
+bool RingFeeder::write_next(fifo::RingWriter& writer, int64_t until_mono_ns) {
+  if (done_) return false;
+  if (packet_ >= inputs_[input_].packets.size()) {
+    input_offset_ns_ += inputs_[input_].duration_ns;
+    packet_ = 0;
+    info_sent_ = false;
+    if (++input_ >= inputs_.size()) {
+      if (!opt_.loop) {
+        done_ = true;
+        return false;
+      }
+      input_ = 0;
+    }
+  }
+  const Input& in = inputs_[input_];
+  const Packet& p = in.packets[packet_];
+  const int64_t media_ns = input_offset_ns_ + p.time_ns;
+  if (media_ns >= opt_.total_ns) {
+    done_ = true;
+    return false;
+  }
+  const int64_t mono = start_mono_ns_ + media_ns;
+  if (mono > until_mono_ns) return false;
+  if (!info_sent_) {
+    writer.set_stream_info(in.info);
+    info_sent_ = true;
+  }
+  const auto* t = in.info.find(p.track);
+  const int64_t offset = from_ns(input_offset_ns_, t->time_base);
+  fifo::FrameMeta m;
+  m.track = p.track;
+  m.flags = p.key ? fifo::frame_flag::keyframe : 0;
+  m.pts = p.pts + offset;
+  m.dts = p.dts + offset;
+  m.mono_ns = mono;
+  m.wall_ns = mono + wall_minus_mono_ns_;
+  if (opt_.wall_jump_at_ns >= 0 && media_ns >= opt_.wall_jump_at_ns) m.wall_ns += opt_.wall_jump_ns;
+  writer.write(m, p.data.data(), p.data.size());
+  fed_.push_back({p.track, p.key, mono, m.pts});
+  ++packet_;
+  return true;
+}
+
+void RingFeeder::write_backlog(fifo::RingWriter& writer) {
+  const int64_t until = now(CLOCK_MONOTONIC);
+  while (write_next(writer, until)) {
+  }
+}
+
+void RingFeeder::run_realtime(fifo::RingWriter& writer, const std::atomic<bool>& stop) {
+  while (!done_ && !stop.load()) {
+    if (!write_next(writer, now(CLOCK_MONOTONIC))) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+}  // namespace zc::test
