@@ -1,0 +1,41 @@
+// What a player or exporter walks through: media files in time order, each with the wall-clock time of its
+// first frame, its keyframes (when a catalog knows them) and whether a gap precedes it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zc::recorder {
+class Catalog;
+}
+
+namespace zc::playback {
+
+struct TimelineSegment {
+  std::filesystem::path path;
+  int64_t start_wall_ns = 0;  // wall time of the first frame; a plain file starts at 0
+  std::optional<int64_t> end_wall_ns;  // from the catalog; a file that ends earlier is reported as truncated
+  std::optional<int64_t> frames;       // from the catalog
+  // Keyframe offsets from the first frame, ascending, from the catalog's keyframe index (empty: unknown).
+  std::vector<int64_t> keyframe_offsets_ns;
+  bool gap_before = false;  // time is missing between the previous segment's end and this one's start
+};
+
+struct Timeline {
+  std::string label;  // the file or stream, for messages
+  std::vector<TimelineSegment> segments;
+  std::optional<int64_t> from_wall_ns;  // requested range; unset: from the first / to the last frame
+  std::optional<int64_t> to_wall_ns;
+
+  // One media file played from its first frame; its frames' wall times are their offsets from the start.
+  static Timeline of_file(const std::filesystem::path& file);
+  // The stream's segments overlapping [from, to) in the catalog. A hole of more than `gap_tolerance_ns`
+  // between one segment's end and the next one's start is a gap. Throws PlaybackError(nothing_to_play).
+  static Timeline of_catalog(const recorder::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
+                             int64_t to_wall_ns, int64_t gap_tolerance_ns = 100'000'000);
+};
+
+}  // namespace zc::playback

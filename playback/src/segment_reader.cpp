@@ -1,0 +1,62 @@
+#include "segment_reader.h"
+
+#include <zc/media/error.h>
+#include <zc/playback/error.h>
+#include <zc/playback/time_arg.h>
+
+namespace zc::playback {
+namespace {
+// A file whose last frame is this much earlier than the catalog's end for it was cut short.
+constexpr int64_t kTruncationToleranceNs = 500'000'000;
+}  // namespace
+
+SegmentReader::SegmentReader(const TimelineSegment& segment, bool audio) : segment_(segment) {
+  media::SourceOptions o;
+  o.audio = audio;
+  try {
+    source_.emplace(segment.path.string(), o);
+  } catch (const media::MediaError& e) {
+    fail(e.what());
+  }
+}
+
+void SegmentReader::fail(const std::string& why) const {
+  const int64_t at = last_wall_ns_ != 0 ? last_wall_ns_ : segment_.start_wall_ns;
+  throw PlaybackError(PlaybackErrc::segment_failed, "segment " + segment_.path.string() + " at " +
+                                                        format_wall_time(at) + ": " + why);
+}
+
+int64_t SegmentReader::to_ns(int64_t ticks, const fifo::TrackInfo& track) const {
+  const __int128 v = static_cast<__int128>(ticks) * track.time_base.num * 1'000'000'000;
+  return static_cast<int64_t>(v / (track.time_base.den == 0 ? 1 : track.time_base.den));
+}
+
+bool SegmentReader::next(TimedPacket& out) {
+  try {
+    if (!source_->read(out.packet)) return false;
+  } catch (const media::MediaError& e) {
+    fail(e.what());
+  }
+  const auto* track = source_->stream_info().find(out.packet.track);
+  if (track == nullptr) fail("packet for unknown track " + std::to_string(out.packet.track));
+  out.video = track->kind == fifo::MediaKind::video;
+  const int64_t pts_ns = to_ns(out.packet.pts, *track);
+  if (!origin_ns_) origin_ns_ = pts_ns;
+  out.offset_ns = pts_ns - *origin_ns_;
+  out.wall_ns = segment_.start_wall_ns + out.offset_ns;
+  out.dts_wall_ns = segment_.start_wall_ns + to_ns(out.packet.dts, *track) - *origin_ns_;
+  if (out.video) {
+    ++video_packets_;
+    last_wall_ns_ = std::max(last_wall_ns_, out.wall_ns);
+  }
+  return true;
+}
+
+void SegmentReader::check_complete() const {
+  if (segment_.end_wall_ns && last_wall_ns_ + kTruncationToleranceNs < *segment_.end_wall_ns)
+    fail("file ends early (the catalog has it until " + format_wall_time(*segment_.end_wall_ns) +
+         "); it is truncated");
+  if (video_packets_ == 0) fail("no video frames");
+}
+
+}  // namespace zc::playback

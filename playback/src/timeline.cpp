@@ -1,0 +1,48 @@
+#include <zc/playback/timeline.h>
+
+#include <zc/playback/error.h>
+#include <zc/playback/time_arg.h>
+#include <zc/recorder/catalog.h>
+
+namespace zc::playback {
+
+Timeline Timeline::of_file(const std::filesystem::path& file) {
+  Timeline t;
+  t.label = file.string();
+  TimelineSegment s;
+  s.path = file;
+  t.segments.push_back(std::move(s));
+  return t;
+}
+
+Timeline Timeline::of_catalog(const recorder::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
+                              int64_t to_wall_ns, int64_t gap_tolerance_ns) {
+  if (to_wall_ns <= from_wall_ns)
+    throw PlaybackError(PlaybackErrc::invalid_argument, "--to must be later than --from");
+  Timeline t;
+  t.label = "stream '" + stream + "'";
+  t.from_wall_ns = from_wall_ns;
+  t.to_wall_ns = to_wall_ns;
+  recorder::TimeRange range;
+  range.from_wall_ns = from_wall_ns;
+  range.to_wall_ns = to_wall_ns;
+  std::optional<int64_t> previous_end;
+  for (const auto& row : catalog.segments(stream, range)) {
+    TimelineSegment s;
+    s.path = catalog.absolute_path(row);
+    s.start_wall_ns = row.start_wall_ns;
+    s.end_wall_ns = row.end_wall_ns;
+    s.frames = row.frames;
+    for (const auto& k : catalog.keyframes(row.id)) s.keyframe_offsets_ns.push_back(recorder::ticks90k_to_ns(k.media_offset_90k));
+    s.gap_before = previous_end && row.start_wall_ns - *previous_end > gap_tolerance_ns;
+    previous_end = row.end_wall_ns;
+    t.segments.push_back(std::move(s));
+  }
+  if (t.segments.empty())
+    throw PlaybackError(PlaybackErrc::nothing_to_play, "stream '" + stream + "' has no recording between " +
+                                                           format_wall_time(from_wall_ns) + " and " +
+                                                           format_wall_time(to_wall_ns));
+  return t;
+}
+
+}  // namespace zc::playback
