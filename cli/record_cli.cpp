@@ -52,7 +52,9 @@ CLI::Option* add_duration_option(CLI::App* cmd, const std::string& name, std::op
       ->add_option_function<std::string>(
           name, [&ns](const std::string& v) { ns = seconds_text_to_ns(v); }, description)
       ->transform(CLI::AsNumberWithUnit(time_units(), CLI::AsNumberWithUnit::CASE_SENSITIVE, "DURATION"))
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Validator(
+          [](std::string& v) { return std::stod(v) < 0 ? std::string("must not be negative") : std::string(); },
+          "", "non-negative"));
 }
 
 CLI::Option* add_size_option(CLI::App* cmd, const std::string& name, std::optional<int64_t>& bytes,
@@ -61,7 +63,9 @@ CLI::Option* add_size_option(CLI::App* cmd, const std::string& name, std::option
       ->add_option_function<std::string>(
           name, [&bytes](const std::string& v) { bytes = static_cast<int64_t>(std::stoull(v)); }, description)
       ->transform(CLI::AsSizeValue(false))
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](std::string& v) { return std::stod(v) <= 0 ? std::string("must be greater than zero") : std::string(); },
+          "", "positive"));
 }
 
 int64_t parse_time_ns(const std::string& text, int64_t now_wall_ns) {

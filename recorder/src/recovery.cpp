@@ -29,8 +29,7 @@ SegmentProgress index_segment_file(const std::filesystem::path& path, int64_t st
   int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
   if (rc < 0) throw RecorderError(RecorderErrc::media, media::av_error_text("cannot open " + path.string(), rc));
   media::InputFormatPtr in(raw);
-  rc = avformat_find_stream_info(raw, nullptr);
-  if (rc < 0) throw RecorderError(RecorderErrc::media, media::av_error_text("cannot read " + path.string(), rc));
+  // No avformat_find_stream_info(): the moov describes the tracks, and nothing here decodes.
   const int video = av_find_best_stream(raw, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   SegmentProgress p;
   p.size_bytes = layout.valid_end;

@@ -34,6 +34,14 @@ ClipSpec spec_for(const std::string& name) {
     s.width = 480;
     s.height = 272;
     s.seconds = 3;
+  } else if (name == "h264_heavy") {
+    // Lossless 640x360 of a noisy pattern: several MB/s, fills a small tmpfs in seconds.
+    s.width = 640;
+    s.height = 360;
+    s.seconds = 3;
+    s.qp = 0;
+    s.bframes = 0;
+    s.pattern = "mandelbrot";
   } else if (name == "h264_320_short") {
     s.seconds = 3;
   } else {

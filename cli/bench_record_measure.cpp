@@ -1,0 +1,208 @@
+#include "bench_record.h"
+
+#include <zc/fifo/ring_reader.h>
+#include <zc/fifo/ring_writer.h>
+#include <zc/recorder/recorder.h>
+
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace zc::cli::bench {
+namespace {
+
+int64_t clock_ns(clockid_t id) {
+  timespec ts{};
+  ::clock_gettime(id, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+double tv_us(const timeval& tv) { return static_cast<double>(tv.tv_sec) * 1e6 + static_cast<double>(tv.tv_usec); }
+
+std::string ring_name(const std::string& what, int i) {
+  return "zcbench" + std::to_string(::getpid()) + "_" + what + std::to_string(i);
+}
+
+// Writes packets of `s` into `w`, looping, stamped as captured at start_mono + media time; with `pace` it
+// sleeps until each frame is due (a real-time camera), without it writes everything at once.
+class StreamPlayer {
+ public:
+  StreamPlayer(const EncodedStream& s, int64_t start_mono) : s_(s), start_mono_(start_mono) {}
+  // Writes every packet due by `until_mono`; false once `end_mono` is reached.
+  bool write_due(fifo::RingWriter& w, int64_t until_mono, int64_t end_mono) {
+    for (;;) {
+      const auto& p = s_.packets[i_];
+      const int64_t mono = start_mono_ + loop_ * s_.duration_ns + p.time_ns;
+      if (mono >= end_mono) return false;
+      if (mono > until_mono) return true;
+      const auto* t = s_.info.find(p.track);
+      const int64_t offset = loop_ * s_.duration_ns * t->time_base.den / (int64_t{t->time_base.num} * 1'000'000'000);
+      fifo::FrameMeta m;
+      m.track = p.track;
+      m.flags = p.key ? fifo::frame_flag::keyframe : 0;
+      m.pts = p.pts + offset;
+      m.dts = p.dts + offset;
+      m.mono_ns = mono;
+      m.wall_ns = mono + wall_offset_;
+      w.write(m, p.data.data(), p.data.size());
+      if (++i_ == s_.packets.size()) {
+        i_ = 0;
+        ++loop_;
+      }
+    }
+  }
+
+ private:
+  const EncodedStream& s_;
+  int64_t start_mono_;
+  int64_t wall_offset_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+  size_t i_ = 0;
+  int64_t loop_ = 0;
+};
+
+}  // namespace
+
+CpuResult measure_recorder(const EncodedStream& s, const std::filesystem::path& work_dir, int64_t segment_ns) {
+  const std::string name = ring_name("cpu", 0);
+  fifo::RingOptions ro;
+  ro.data_bytes = 1ULL << 28;  // the whole stream fits: the recorder reads it as a backlog, nothing laps
+  auto writer = fifo::RingWriter::open(name, ro);
+  writer.set_stream_info(s.info);
+  const int64_t now = clock_ns(CLOCK_MONOTONIC);
+  StreamPlayer player(s, now - s.duration_ns);
+  player.write_due(writer, now, now);
+
+  recorder::RecorderOptions o;
+  o.stream = name;
+  o.dir = work_dir / "zcrec";
+  o.timing.preroll_ns = s.duration_ns + 1'000'000'000;
+  o.timing.postroll_ns = 0;
+  o.timing.duration_ns = 0;
+  o.segment_ns = segment_ns;
+  CpuResult r;
+  std::exception_ptr error;
+  std::thread t([&] {
+    try {
+      recorder::SystemClock clock;
+      const int64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+      auto rec = recorder::Recorder::start(o, clock);
+      const auto& sum = rec.run();
+      const int64_t cpu1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+      r.frames = sum.frames;
+      r.segments = sum.segments;
+      r.cpu_us_per_frame = static_cast<double>(cpu1 - cpu0) / 1e3 / static_cast<double>(std::max<int64_t>(1, sum.frames));
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  t.join();
+  fifo::RingWriter::remove(name);
+  if (error) std::rethrow_exception(error);
+  return r;
+}
+
+CpuResult measure_ffmpeg(const EncodedStream& s, const std::filesystem::path& work_dir) {
+  const auto out_dir = work_dir / "ffmpeg";
+  std::filesystem::create_directories(out_dir);
+  std::vector<std::string> args = {"ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "h264", "-i", s.path.string(),
+                                   "-c", "copy", "-f", "segment", "-segment_time", "10", "-segment_format", "mp4",
+                                   (out_dir / "out%03d.mp4").string()};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (::posix_spawnp(&pid, "ffmpeg", nullptr, nullptr, argv.data(), environ) != 0) {
+    throw std::runtime_error("cannot run ffmpeg");
+  }
+  int status = 0;
+  rusage ru{};
+  if (::wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error("the ffmpeg baseline failed");
+  }
+  CpuResult r;
+  r.frames = s.video_frames;
+  r.cpu_us_per_frame = (tv_us(ru.ru_utime) + tv_us(ru.ru_stime)) / static_cast<double>(s.video_frames);
+  for (const auto& e : std::filesystem::directory_iterator(out_dir)) r.segments += e.is_regular_file();
+  return r;
+}
+
+ParallelResult measure_parallel(const EncodedStream& s, const std::filesystem::path& work_dir, int streams,
+                                double seconds) {
+  ParallelResult result;
+  result.streams = streams;
+  std::vector<std::string> names;
+  std::vector<fifo::RingWriter> writers;
+  fifo::RingOptions ro;
+  ro.data_bytes = 8ULL << 20;
+  ro.index_entries = 1024;
+  for (int i = 0; i < streams; ++i) {
+    names.push_back(ring_name("par", i));
+    writers.push_back(fifo::RingWriter::open(names.back(), ro));
+    writers.back().set_stream_info(s.info);
+  }
+  const int64_t start = clock_ns(CLOCK_MONOTONIC);
+  const int64_t rec_start = start + 1'200'000'000;  // one GOP of history before recording starts
+  const int64_t rec_ns = static_cast<int64_t>(seconds * 1e9);
+  const int64_t end = rec_start + rec_ns + 1'000'000'000;
+  std::vector<std::thread> feeders;
+  for (int i = 0; i < streams; ++i) {
+    // Stagger the cameras so their frames do not all arrive in the same microsecond.
+    feeders.emplace_back([&, i] {
+      StreamPlayer player(s, start + (i * 33'333'333LL) / streams);
+      while (player.write_due(writers[static_cast<size_t>(i)], clock_ns(CLOCK_MONOTONIC), end)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+  }
+  while (clock_ns(CLOCK_MONOTONIC) < rec_start) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  rusage ru0{};
+  ::getrusage(RUSAGE_SELF, &ru0);
+  const int64_t wall0 = clock_ns(CLOCK_MONOTONIC);
+  std::atomic<int64_t> recorded{0}, lost{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> recorders;
+  for (int i = 0; i < streams; ++i) {
+    recorders.emplace_back([&, i] {
+      try {
+        recorder::RecorderOptions o;
+        o.stream = names[static_cast<size_t>(i)];
+        o.dir = work_dir / "parallel";
+        o.timing.preroll_ns = 0;
+        o.timing.postroll_ns = 0;
+        o.timing.duration_ns = rec_ns;
+        o.segment_ns = 10'000'000'000;
+        o.recover_on_start = false;
+        recorder::SystemClock clock;
+        auto rec = recorder::Recorder::start(o, clock);
+        const auto& sum = rec.run();
+        recorded += sum.frames;
+        lost += sum.frames_lost;
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "zcrec bench record: stream %d: %s\n", i, e.what());
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : recorders) t.join();
+  const int64_t wall1 = clock_ns(CLOCK_MONOTONIC);
+  rusage ru1{};
+  ::getrusage(RUSAGE_SELF, &ru1);
+  for (auto& t : feeders) t.join();
+  for (const auto& n : names) fifo::RingWriter::remove(n);
+  result.frames_recorded = recorded;
+  result.frames_lost = lost + (failures > 0 ? 1 : 0);
+  result.wall_s = static_cast<double>(wall1 - wall0) / 1e9;
+  const double cpu_us = tv_us(ru1.ru_utime) + tv_us(ru1.ru_stime) - tv_us(ru0.ru_utime) - tv_us(ru0.ru_stime);
+  result.cpu_percent = cpu_us / 1e4 / result.wall_s;
+  return result;
+}
+
+}  // namespace zc::cli::bench
