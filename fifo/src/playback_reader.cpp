@@ -96,13 +96,17 @@ PlaybackStatus PlaybackReader::read(Frame& out, milliseconds timeout) {
 
 uint64_t PlaybackReader::request(ControlCommand command, int64_t arg) {
   auto& d = *impl_;
-  d.requested = playback_control::publish(d.control(), command, arg);
-  d.first_fresh_seq.reset();
+  const uint64_t g = playback_control::publish(d.control(), command, arg);
+  if (command == ControlCommand::seek) {
+    // Only a seek makes queued frames obsolete; frames queued before a pause or a speed change still play.
+    d.requested = g;
+    d.first_fresh_seq.reset();
+  }
   std::atomic_thread_fence(std::memory_order_seq_cst);
   auto& waiting = d.control().writer_waiting;
   if (waiting.load(std::memory_order_relaxed) != 0 && waiting.exchange(0, std::memory_order_acq_rel) != 0)
     d.writer_wake.ring(writer_wake_fifo_path(d.name), 0);
-  return d.requested;
+  return g;
 }
 
 uint64_t PlaybackReader::seek(int64_t wall_ns) { return request(ControlCommand::seek, wall_ns); }

@@ -4,6 +4,8 @@
 #include <zc/playback/time_arg.h>
 #include <zc/recorder/catalog.h>
 
+#include <sys/stat.h>
+
 namespace zc::playback {
 
 Timeline Timeline::of_file(const std::filesystem::path& file) {
@@ -11,6 +13,11 @@ Timeline Timeline::of_file(const std::filesystem::path& file) {
   t.label = file.string();
   TimelineSegment s;
   s.path = file;
+  // The file's modification time anchors its frames on the wall clock: frames need a non-zero wall time (zero
+  // means "now" to a ring writer) and a stable one, since a reader seeks in that clock.
+  struct stat st {};
+  if (::stat(file.c_str(), &st) == 0) s.start_wall_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+  if (s.start_wall_ns <= 0) s.start_wall_ns = 1'000'000'000;
   t.segments.push_back(std::move(s));
   return t;
 }

@@ -16,8 +16,8 @@ namespace zc::test {
 
 class ChildProcess {
  public:
-  // stdin_fd / stdout_fd: -1 keeps the defaults (stdin /dev/null, stdout a pipe to us).
-  explicit ChildProcess(const std::vector<std::string>& argv, int stdout_fd = -1) {
+  // stdout_fd: -1 captures stdout through a pipe; `with_stderr` captures stderr into the same pipe.
+  explicit ChildProcess(const std::vector<std::string>& argv, int stdout_fd = -1, bool with_stderr = false) {
     int p[2] = {-1, -1};
     if (stdout_fd < 0 && ::pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     pid_ = ::fork();
@@ -26,6 +26,7 @@ class ChildProcess {
       int null_fd = ::open("/dev/null", O_RDONLY);
       ::dup2(null_fd, 0);
       ::dup2(stdout_fd >= 0 ? stdout_fd : p[1], 1);
+      if (with_stderr) ::dup2(1, 2);
       std::vector<char*> args;
       for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
       args.push_back(nullptr);

@@ -25,7 +25,7 @@ enum class ControlCommand : uint32_t {
   seek = 1,       // arg: target time in the frames' wall_ns clock
   pause = 2,      // arg unused
   resume = 3,     // arg unused
-  set_speed = 4,  // arg: speed x 1e6 (1'000'000 is real time; negative plays keyframes backwards)
+  set_speed = 4,  // arg: speed x 1e6 (1'000'000 is real time)
 };
 
 struct ControlRequest {
@@ -128,7 +128,9 @@ class PlaybackReader {
   // marker frame is not returned: it becomes PlaybackStatus::end_of_stream.
   PlaybackStatus read(Frame& out, std::chrono::milliseconds timeout);
 
-  // Control requests; each returns its generation. Frames that follow carry it once the writer has applied it.
+  // Control requests; each returns its generation. After a seek, read() drops every frame the writer sent
+  // before it applied the seek; frames queued before a pause or speed change are still delivered. Requests do
+  // not queue: one made before the writer acknowledged the previous one replaces it.
   uint64_t seek(int64_t wall_ns);
   uint64_t pause();
   uint64_t resume();

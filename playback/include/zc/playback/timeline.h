@@ -16,7 +16,7 @@ namespace zc::playback {
 
 struct TimelineSegment {
   std::filesystem::path path;
-  int64_t start_wall_ns = 0;  // wall time of the first frame; a plain file starts at 0
+  int64_t start_wall_ns = 0;  // wall time of the first frame; a plain file starts at its modification time
   std::optional<int64_t> end_wall_ns;  // from the catalog; a file that ends earlier is reported as truncated
   std::optional<int64_t> frames;       // from the catalog
   // Keyframe offsets from the first frame, ascending, from the catalog's keyframe index (empty: unknown).
@@ -30,7 +30,8 @@ struct Timeline {
   std::optional<int64_t> from_wall_ns;  // requested range; unset: from the first / to the last frame
   std::optional<int64_t> to_wall_ns;
 
-  // One media file played from its first frame; its frames' wall times are their offsets from the start.
+  // One media file played from its first frame; its frames' wall times are the file's modification time plus
+  // their offsets from the first frame.
   static Timeline of_file(const std::filesystem::path& file);
   // The stream's segments overlapping [from, to) in the catalog. A hole of more than `gap_tolerance_ns`
   // between one segment's end and the next one's start is a gap. Throws PlaybackError(nothing_to_play).
