@@ -63,6 +63,14 @@ bool carries_sps(fifo::Codec codec, std::span<const uint8_t> annexb) {
   return false;
 }
 
+bool contains_idr(fifo::Codec codec, std::span<const uint8_t> annexb) {
+  for (Nal nal : split(annexb)) {
+    const int t = nal_type(codec, nal);
+    if ((codec == fifo::Codec::h264 && t == 5) || (codec == fifo::Codec::h265 && (t == 19 || t == 20))) return true;
+  }
+  return false;
+}
+
 bool looks_like_annexb(std::span<const uint8_t> b) noexcept {
   if (b.size() >= 3 && b[0] == 0 && b[1] == 0 && b[2] == 1) return true;
   return b.size() >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 1;

@@ -1,7 +1,7 @@
 // Timestamps for raw Annex-B input, which carries none: decoding time counts frames, presentation time
 // comes from the picture order count, so B-frames keep their display order. POC restarts at 0 on every IDR
-// (every picture before an IDR is displayed before it), and one frame is 2 POC units in H.264 (x264, and
-// POC type 2) and 1 in H.265.
+// (every picture before an IDR is displayed before it) and runs on across CRA keyframes; one frame is 2 POC
+// units in H.264 (x264, and POC type 2) and 1 in H.265.
 #pragma once
 
 #include <zc/fifo/frame.h>
@@ -19,7 +19,8 @@ class RawTimestamps {
   struct Stamp {
     int64_t pts, dts;
   };
-  // For the next access unit in decoding order; `poc` as VideoHeaderParser found it (nullopt: pts = dts).
+  // For the next access unit in decoding order; `poc` as VideoHeaderParser found it (nullopt: pts = dts),
+  // `idr` when the access unit is an IDR picture (not merely a keyframe).
   Stamp next(std::optional<int> poc, bool idr);
 
  private:

@@ -183,7 +183,7 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
       out.params_changed = true;
     }
     if (t.raw_times) {
-      const auto stamp = t.raw_times->next(headers->poc, out.keyframe);
+      const auto stamp = t.raw_times->next(headers->poc, out.keyframe && annexb::contains_idr(t.codec, data));
       out.pts = stamp.pts;
       out.dts = stamp.dts;
     }

@@ -29,6 +29,10 @@ std::vector<uint8_t> parameter_sets(fifo::Codec codec, std::span<const uint8_t> 
 // True when `annexb` carries an SPS in band (a decoder can start from it without the stream info).
 bool carries_sps(fifo::Codec codec, std::span<const uint8_t> annexb);
 
+// True when `annexb` holds an IDR picture (H.264 type 5, H.265 IDR_W_RADL/IDR_N_LP), where the picture order
+// count restarts; other random access points (H.265 CRA, H.264 recovery points) continue it.
+bool contains_idr(fifo::Codec codec, std::span<const uint8_t> annexb);
+
 // True when the buffer starts with a start code (00 00 01 or 00 00 00 01), i.e. is Annex-B rather than
 // avcC/hvcC configuration or length-prefixed samples.
 bool looks_like_annexb(std::span<const uint8_t> bytes) noexcept;
