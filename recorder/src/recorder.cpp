@@ -288,7 +288,8 @@ struct Recorder::Impl {
     handle_lost(h);
     note_skipped_tracks(reader.stream_info(), *params);
     if (video) {
-      if (auto jump = timeline.observe(h.wall_ns, h.mono_ns)) {
+      // Realtime against monotonic as the injected clock sees it now: the host clock the writer stamps with.
+      if (auto jump = timeline.observe(clock.wall_ns(), clock.mono_ns())) {
         catalog.add_clock_jump({0, 0, sum.recording_id, jump->anchored_wall_ns, jump->reported_wall_ns, jump->jump_ns});
         ++sum.clock_jumps;
         warn("wall clock jumped by " + std::to_string(jump->jump_ns / 1'000'000) +

@@ -12,13 +12,13 @@ void Timeline::anchor(int64_t frame_wall_ns, int64_t frame_mono_ns, std::optiona
   anchored_ = true;
 }
 
-std::optional<ClockJump> Timeline::observe(int64_t frame_wall_ns, int64_t frame_mono_ns) {
+std::optional<ClockJump> Timeline::observe(int64_t wall_ns, int64_t mono_ns) {
   if (!anchored_) return std::nullopt;
-  const int64_t expected = wall_at(frame_mono_ns);
-  const int64_t offset = frame_wall_ns - expected;
+  const int64_t expected = wall_at(mono_ns);
+  const int64_t offset = wall_ns - expected;
   if (std::llabs(offset - reported_offset_ns_) <= threshold_ns_) return std::nullopt;
   reported_offset_ns_ = offset;
-  return ClockJump{expected, frame_wall_ns, offset};
+  return ClockJump{expected, wall_ns, offset};
 }
 
 }  // namespace zc::recorder

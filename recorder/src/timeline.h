@@ -1,8 +1,9 @@
 // The wall-clock timeline of one recording. Frames carry CLOCK_REALTIME and CLOCK_MONOTONIC capture times; the
 // timeline is anchored to realtime once (at the first frame, and never before the end of the stream's previous
 // segment) and then advances with monotonic time only, so a realtime jump can neither overlap segments nor send
-// them backwards. A frame whose realtime disagrees with the timeline by more than the threshold is a clock
-// jump: it is reported once per jump (the new offset becomes the reference for the next report).
+// them backwards. A realtime reading (the recorder's injected clock, sampled with every video frame) that
+// disagrees with the timeline by more than the threshold is a clock jump: it is reported once per jump (the
+// new offset becomes the reference for the next report).
 #pragma once
 
 #include <cstdint>
@@ -25,8 +26,8 @@ class Timeline {
   bool anchored() const noexcept { return anchored_; }
   // Timeline wall time of a capture instant.
   int64_t wall_at(int64_t mono_ns) const noexcept { return anchor_wall_ns_ + (mono_ns - anchor_mono_ns_); }
-  // Checks one frame's realtime against the timeline.
-  std::optional<ClockJump> observe(int64_t frame_wall_ns, int64_t frame_mono_ns);
+  // Checks a (realtime, monotonic) reading of the same instant against the timeline.
+  std::optional<ClockJump> observe(int64_t wall_ns, int64_t mono_ns);
 
  private:
   int64_t threshold_ns_;

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "recorder/support/record_fixture.h"
 
@@ -246,25 +248,40 @@ TEST(Recorder, RotatesOnRealParameterChangeButNotOnIdenticalResend) {
   expect_source_run(frame_md5s(clip("h264_480")), 0, frame_md5s(c.absolute_path(segs[1])));
 }
 
+// The host's realtime clock stepped back one hour, injected through the recorder's Clock (and, as a real
+// step would, into the writer's frame stamps from the same moment on).
+class SteppableClock final : public Clock {
+ public:
+  int64_t mono_ns() const override { return system_.mono_ns(); }
+  int64_t wall_ns() const override { return system_.wall_ns() + step_ns.load(); }
+  std::atomic<int64_t> step_ns{0};
+
+ private:
+  SystemClock system_;
+};
+
 TEST(Recorder, ClockJumpIsRecordedAndSegmentsNeverGoBackwards) {
   TempDir d("rec");
   FeedOptions fo;
   fo.inputs = {clip("h264_bframes").string()};
   fo.backlog_ns = 6 * kS;
-  fo.wall_jump_at_ns = 4 * kS;         // realtime steps back one hour 4 s into the stream
+  fo.wall_jump_at_ns = 6 * kS + 300'000'000;  // frames captured after the step carry the stepped realtime
   fo.wall_jump_ns = -3600 * kS;
   FedRing ring("jump", fo);
-  SystemClock clock;
+  SteppableClock clock;
   auto o = options_for(ring.name(), d.path());
   o.timing.preroll_ns = 5 * kS;
   o.segment_ns = 2 * kS;
   auto rec = Recorder::start(o, clock);
+  ASSERT_TRUE(rec.poll(std::chrono::milliseconds(300)));
+  clock.step_ns = -3600 * kS;
   const auto first = rec.run();
   EXPECT_EQ(first.clock_jumps, 1);
   auto c = Catalog::open(d.path());
   const auto jumps = c.clock_jumps(ring.name());
   ASSERT_EQ(jumps.size(), 1u);
   EXPECT_NEAR(static_cast<double>(jumps[0].jump_ns), -3600e9, 0.2e9);
+  EXPECT_EQ(jumps[0].recording_id, first.recording_id);
   // A second recording now anchors at a realtime an hour behind: it must still start after the first one.
   auto rec2 = Recorder::start(o, clock);
   const auto second = rec2.run();
@@ -288,5 +305,41 @@ TEST(Recorder, MissingRingIsAClearError) {
     FAIL();
   } catch (const RecorderError& e) {
     EXPECT_EQ(e.code(), RecorderErrc::invalid_argument);
+  }
+}
+
+TEST(Recorder, LappedByTheWriterRecordsAGapAndResumesAtAKeyframe) {
+  TempDir d("rec");
+  FeedOptions fo;
+  fo.inputs = {clip("h264_bframes").string()};
+  fo.backlog_ns = 1 * kS;
+  fo.loop = true;
+  FedRing ring("lapped", fo, 64 * 1024);  // a tiny ring: a recorder that does not read for a while is lapped
+  SystemClock clock;
+  auto o = options_for(ring.name(), d.path());
+  o.timing.preroll_ns = 1 * kS;
+  o.timing.duration_ns = 4 * kS;
+  auto rec = Recorder::start(o, clock);
+  ASSERT_TRUE(rec.poll(std::chrono::milliseconds(300)));  // recording: the backlog is in the first segment
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  const auto& sum = rec.run();
+  EXPECT_GT(sum.frames_lost, 0);
+  EXPECT_GE(sum.gaps, 1);
+  auto c = Catalog::open(d.path());
+  const auto gaps = c.gaps(ring.name());
+  ASSERT_GE(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].reason, "lapped");
+  EXPECT_GT(gaps[0].frames_lost, 0);
+  EXPECT_GT(gaps[0].end_wall_ns, gaps[0].start_wall_ns);
+  const auto segs = c.segments_of_recording(sum.recording_id);
+  ASSERT_GE(segs.size(), 2u);
+  EXPECT_EQ(segs[0].end_reason, "discontinuity");
+  EXPECT_EQ(c.recording(sum.recording_id)->frames_lost, sum.frames_lost);
+  const auto source = source_frames(clip("h264_bframes"));
+  for (const auto& s : segs) {
+    const auto md5 = frame_md5s(c.absolute_path(s));
+    ASSERT_FALSE(md5.empty()) << s.path;
+    // Never a torn frame: every decoded frame is one of the source's (the feeder loops the same clip).
+    for (const auto& h : md5) EXPECT_NE(std::find(source.md5.begin(), source.md5.end(), h), source.md5.end());
   }
 }
