@@ -9,6 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+extern "C" {
+#include <libavutil/log.h>
+}
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -32,6 +36,7 @@ void draw_progress(size_t done, size_t total) {
 
 void run_export(const ExportArgs& a) {
   const auto range = playback_cli::parse_range(a.from, a.to);
+  av_log_set_level(AV_LOG_ERROR);  // the MP4 muxer's "moving the moov atom" notes are not for the user
   auto catalog = recorder::Catalog::open(a.dir);
   const auto timeline = playback::Timeline::of_catalog(catalog, a.stream, range.first, range.second);
   playback::ExportOptions o;
