@@ -132,7 +132,7 @@ TEST(Recorder, RingShorterThanPrerollStartsAtOldestKeyframe) {
   o.timing.preroll_ns = 10 * kS;
   auto rec = Recorder::start(o, clock);
   const auto& sum = rec.run();
-  EXPECT_EQ(sum.preroll_achieved_ns, ring.backlog_end_mono_ns() - ring.backlog().front().mono_ns);
+  EXPECT_EQ(sum.preroll_achieved_ns, sum.trigger_mono_ns - ring.backlog().front().mono_ns);
   auto c = Catalog::open(d.path());
   EXPECT_EQ(*c.recording(sum.recording_id)->preroll_achieved_ns, sum.preroll_achieved_ns);
   EXPECT_EQ(c.recording(sum.recording_id)->preroll_requested_ns, 10 * kS);
