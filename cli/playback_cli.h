@@ -9,7 +9,7 @@
 
 namespace zc::cli::playback_cli {
 
-// --from / --to: RFC 3339 UTC ("2026-11-26T10:00:00Z") or "@UNIX_SECONDS".
+// --from / --to: the recorder commands' forms (RFC 3339, "now", "-10m") or "@UNIX_SECONDS".
 void add_range_options(CLI::App* cmd, std::string& from, std::string& to);
 // Both ends parsed; throws CLI::ValidationError (exit code 2) when either is missing or unreadable.
 std::pair<int64_t, int64_t> parse_range(const std::string& from, const std::string& to);
