@@ -22,6 +22,7 @@ struct ClipSpec {
   int width = 320, height = 240, fps = 30, gop = 30, bframes = 2;
   double seconds = 4;
   bool aac = false;
+  bool alaw = false;  // G.711 A-law audio (write to .mkv: MP4 cannot carry it)
   std::string pattern = "testsrc2";
   int qp = -1;  // >= 0: constant quantiser (0 = lossless, large files for disk-full tests)
 };

@@ -30,6 +30,9 @@ ClipSpec spec_for(const std::string& name) {
   } else if (name == "h264_aac") {
     s.seconds = 8;
     s.aac = true;
+  } else if (name == "h264_alaw") {
+    s.seconds = 6;
+    s.alaw = true;
   } else if (name == "h264_480") {
     s.width = 480;
     s.height = 272;
@@ -56,7 +59,7 @@ const std::filesystem::path& clip(const std::string& name) {
   std::lock_guard lock(s.mu);
   auto it = s.made.find(name);
   if (it != s.made.end()) return it->second;
-  const auto path = s.dir.path() / (name + ".mp4");
+  const auto path = s.dir.path() / (name + (name == "h264_alaw" ? ".mkv" : ".mp4"));
   make_clip(path, spec_for(name));
   return s.made.emplace(name, path).first->second;
 }
