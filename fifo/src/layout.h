@@ -26,7 +26,11 @@
 //  * Stream-info slots carry gen_begin (stored before the content) and gen_end (stored after): a copy is valid
 //    iff gen_end == g before and gen_begin == g after.
 //  * Liveness is never inferred from fields: the writer holds an open-file-description (OFD) write lock on byte
-//    0 of the object, reader slot i holds one on byte 1 + i. The kernel drops them when the process dies.
+//    0 of the object, reader slot i holds one on byte 1 + i. The kernel drops them when the process dies. A
+//    writer that gets the lock re-checks that the name still refers to the object it locked (a competing writer
+//    may have just unlinked it to recreate it) and only then reads the object's size.
+//  * Takeover: the new writer recomputes next_seq and last_frame_pos from the newest record in the chain (both
+//    are stored before write_pos publishes a frame) and indexes a published keyframe the index does not have.
 //  * Wakeups: each reader owns a FIFO "/dev/shm/zcrec.NAME.wake.<slot>". A reader about to sleep sets
 //    waiting = 1 and re-checks write_pos (both behind a seq_cst fence); the writer, after publishing, issues a
 //    seq_cst fence, and for every slot whose waiting flag it can exchange from 1 to 0 writes one byte into that
