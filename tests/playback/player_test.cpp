@@ -273,3 +273,17 @@ TEST_F(Media, BadInputGetsAClearErrorAndExitCode) {
   EXPECT_EQ(zc::test::run({kZcrec, "play", "--stream", "cam", "--from", "yesterday", "--to", "now", "--out", "-"}), 2);
   EXPECT_EQ(zc::test::run({kZcrec, "play", "--help"}), 0);
 }
+
+TEST_F(Media, ZcrecCatReadsAPlaybackFifoLikeALiveRing) {
+  ScopedStream s("pl_cat");
+  TempDir out;
+  const auto path = out / "cat.h264";
+  ChildProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--max", "--fifo-size", "128K"});
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(fd, 0);
+  ChildProcess cat({kZcrec, "cat", s.name(), "--wait", "10s"}, fd);
+  ::close(fd);
+  EXPECT_EQ(play.wait(), 0);
+  EXPECT_EQ(cat.wait(), 0);
+  EXPECT_EQ(zc::test::frame_hashes(path), clip_hashes_);
+}
