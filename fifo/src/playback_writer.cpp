@@ -7,7 +7,7 @@
 #include "layout.h"
 #include "playback_control.h"
 #include "shm_object.h"
-#include "wake_fifo.h"
+#include "playback_doorbell.h"
 #include "writer_core.h"
 
 #include <algorithm>
@@ -58,7 +58,7 @@ struct Deadline {
 struct PlaybackWriter::Impl {
   std::string name;
   WriterCore core;
-  WakeFifo wake;
+  PlaybackDoorbell wake;
   uint32_t epoch_at_create = 0;
   bool reader_seen = false;
   bool reader_present = false;
@@ -138,7 +138,7 @@ PlaybackWriter PlaybackWriter::create(const std::string& name, const PlaybackFif
   auto impl = std::make_unique<Impl>();
   impl->name = name;
   impl->core.attach(name, std::move(attached.object), attached.took_over);
-  impl->wake = WakeFifo(writer_wake_fifo_path(name), options.group_access);
+  impl->wake = PlaybackDoorbell(writer_wake_fifo_path(name), options.group_access);
   impl->epoch_at_create = impl->slot().epoch.load(std::memory_order_acquire);
   impl->control().end_of_stream.store(0, std::memory_order_relaxed);
   Impl* self = impl.get();
