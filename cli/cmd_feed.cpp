@@ -36,6 +36,7 @@ struct FeedOptions {
   double duration_s = 0;
   int64_t frames = 0;
   bool group_access = false;
+  bool verbose = false;
   std::vector<std::string> input_options;
   // testsrc
   std::string size = "1280x720";
@@ -160,7 +161,8 @@ class Feeder {
 
 void run_feed(const FeedOptions& o) {
   if (auto why = fifo::check_stream_name(o.stream)) throw std::runtime_error("bad stream name: " + *why);
-  av_log_set_level(AV_LOG_ERROR);
+  // FFmpeg's own log lines would repeat what the MediaError says; --verbose shows them for diagnosis.
+  av_log_set_level(o.verbose ? AV_LOG_VERBOSE : AV_LOG_FATAL);
   StopSignals stop;
   auto source = open_source(o);
   fifo::RingOptions ring;
@@ -195,6 +197,7 @@ void add_feed_command(CLI::App& app) {
   cmd->add_option("--frames", o->frames, "stop after N video frames (all frames if there is no video)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--group-access", o->group_access, "create the ring readable by the group (0660)");
+  cmd->add_flag("--verbose,-v", o->verbose, "show FFmpeg's own messages about the source");
   cmd->add_option("--input-option", o->input_options, "libavformat input option KEY=VALUE, e.g. rtsp_transport=tcp");
   auto* t = cmd->add_option_group("testsrc", "Options of the synthetic camera (SOURCE = testsrc)");
   t->add_option("--size", o->size, "picture size WxH")->capture_default_str();
