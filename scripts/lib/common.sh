@@ -1,0 +1,58 @@
+# Shared by scripts/demo and scripts/test (sourced, not run): package installation and the build.
+
+# Every Debian 12 package that building, testing and the demo use.
+ZC_PACKAGES=(
+  cmake g++ ninja-build pkg-config git python3
+  ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+  libsqlite3-dev sqlite3 libcli11-dev nlohmann-json3-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Installs whatever of ZC_PACKAGES is missing (apt-get update runs at most once, and only when needed).
+zc_install_packages() {
+  local missing=() p
+  for p in "${ZC_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]} == 0)); then
+    zc_log "all ${#ZC_PACKAGES[@]} packages are installed"
+    return
+  fi
+  if ((EUID != 0)); then
+    echo "missing packages: ${missing[*]}; run as root (or install them) first" >&2
+    exit 1
+  fi
+  zc_log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# Build parallelism: one job per core, at most the cores there are.
+zc_jobs() { nproc 2>/dev/null || echo 2; }
+
+# zc_build BUILD_DIR [cmake args...] [-- targets...]
+zc_build() {
+  local dir=$1
+  shift
+  local cmake_args=() targets=()
+  while (($#)); do
+    if [[ $1 == -- ]]; then
+      shift
+      targets=("$@")
+      break
+    fi
+    cmake_args+=("$1")
+    shift
+  done
+  zc_log "configuring $dir"
+  cmake -S . -B "$dir" -G Ninja -DZC_WERROR=ON "${cmake_args[@]}"
+  zc_log "building $dir"
+  if ((${#targets[@]})); then
+    cmake --build "$dir" -j"$(zc_jobs)" --target "${targets[@]}"
+  else
+    cmake --build "$dir" -j"$(zc_jobs)"
+  fi
+}
