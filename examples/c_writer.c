@@ -25,7 +25,10 @@ static uint8_t nal_byte(uint32_t n, uint32_t s, uint32_t i) { return (uint8_t)(1
 static uint32_t slice_bytes(uint32_t n, uint32_t s) { return 200u + (n * 37u + s * 101u) % 1500u; }
 
 static int fail(const char* what, int rc, zc_writer* w) {
-  fprintf(stderr, "c_writer: %s: %s (%s)\n", what, zc_strerror(rc), w ? zc_writer_last_error(w) : "");
+  if (w)
+    fprintf(stderr, "c_writer: %s: %s (%s)\n", what, zc_strerror(rc), zc_writer_last_error(w));
+  else
+    fprintf(stderr, "c_writer: %s: %s\n", what, zc_strerror(rc));
   if (w) zc_writer_close(w);
   return 1;
 }
