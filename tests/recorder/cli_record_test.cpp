@@ -369,3 +369,18 @@ TEST(CliRecord, DiskFullPausesWithClearErrorAndResumesWhenSpaceReturns) {
   EXPECT_GT(segs.back().start_wall_ns, gaps[0].start_wall_ns);
   expect_segments_playable(c);
 }
+
+TEST(CliRecord, BenchRecordReportsRatioAndZeroDropStreams) {
+  const auto r = zcrec({"bench", "record", "--json", "--seconds", "2", "--rounds", "1", "--ramp", "2",
+                        "--stream-seconds", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["frames"], 60);
+  EXPECT_GT(j["zcrec_cpu_us_per_frame"].get<double>(), 0);
+  EXPECT_GT(j["ffmpeg_cpu_us_per_frame"].get<double>(), 0);
+  EXPECT_DOUBLE_EQ(j["ratio"].get<double>(),
+                   j["zcrec_cpu_us_per_frame"].get<double>() / j["ffmpeg_cpu_us_per_frame"].get<double>());
+  ASSERT_EQ(j["ramp"].size(), 1u);
+  EXPECT_GT(j["ramp"][0]["frames_recorded"].get<int64_t>(), 0);
+  EXPECT_EQ(j["max_streams_zero_drop"].get<int>() == 2, j["ramp"][0]["frames_lost"].get<int64_t>() == 0);
+}
