@@ -32,6 +32,7 @@ void WriterCore::attach(const std::string& stream, AttachedObject object, bool t
   h->writer_start_mono_ns.store(mono_now_ns(), std::memory_order_relaxed);
   h->writer_sessions.fetch_add(1, std::memory_order_relaxed);
   pending_discontinuity_ = took_over;
+  ring_every_slot_once_ = took_over;
 }
 
 // The previous writer died somewhere inside reserve/commit or an index update. Everything it published is
@@ -247,10 +248,17 @@ void WriterCore::ring_readers() noexcept {
   const uint32_t n = map_.header->reader_slots;
   for (uint32_t i = 0; i < n; ++i) {
     auto& slot = map_.slots[i];
-    if (slot.waiting.load(std::memory_order_relaxed) == 0) continue;
-    if (slot.waiting.exchange(0, std::memory_order_acq_rel) == 0) continue;
+    // After a takeover every slot is rung once: the dead writer may have cleared a waiting flag and died before
+    // ringing, and that reader would otherwise sleep until its own timeout.
+    if (!ring_every_slot_once_) {
+      if (slot.waiting.load(std::memory_order_relaxed) == 0) continue;
+      if (slot.waiting.exchange(0, std::memory_order_acq_rel) == 0) continue;
+    } else {
+      slot.waiting.store(0, std::memory_order_relaxed);
+    }
     wake_[i].ring(wake_paths_[i], slot.epoch.load(std::memory_order_acquire));
   }
+  ring_every_slot_once_ = false;
 }
 
 }  // namespace zc::fifo

@@ -60,6 +60,7 @@ class WriterCore {
   bool pending_params_changed_ = false;
   bool pending_discontinuity_ = false;
   bool index_all_tracks_ = true;
+  bool ring_every_slot_once_ = false;  // set by a takeover: see ring_readers()
 
   uint64_t pos_ = 0;
   uint64_t tail_ = 0;

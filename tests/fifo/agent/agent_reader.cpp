@@ -27,7 +27,10 @@ class FrameChecker {
   // `verified`: the caller already checked the bytes in place (they may be overwritten by now).
   void check(const FrameHeader& h, std::span<const std::byte> payload, bool verified = false) {
     ++frames_;
-    if (args_.allow_restart && h.seq <= last_seq_ && (h.flags & frame_flag::discontinuity) != 0) {
+    // A followed, recreated ring starts its sequence over: the frame is flagged, yet reports no loss, and its
+    // seq is unrelated to the old ring's (lower, or higher if the new writer got further before we followed).
+    if (args_.allow_restart && (h.flags & frame_flag::discontinuity) != 0 && h.lost_before == 0 &&
+        h.seq != last_seq_ + 1) {
       ++restarts_;  // followed a recreated ring
       last_seq_ = 0;
       last_mono_ = 0;
@@ -43,6 +46,9 @@ class FrameChecker {
       if ((h.flags & frame_flag::discontinuity) == 0) fail("loss before seq %llu not flagged", u(h.seq));
     }
     if (last_seq_ != 0 && h.seq > last_seq_ + 1) gaps_ += h.seq - last_seq_ - 1;
+    // Before its first frame only the reader knows where it started (frames overwritten between attaching and
+    // the first read are a real loss), so the first frame's claim is the gap.
+    if (last_seq_ == 0) gaps_ += h.lost_before;
     if ((h.flags & frame_flag::discontinuity) != 0) ++discont_;
     if (h.pts != static_cast<int64_t>(h.seq)) fail("seq %llu carries pts %lld", u(h.seq), (long long)h.pts);
     if (h.size != pattern_size(h.seq, args_.min_size, args_.max_size) || payload.size() != h.size)
