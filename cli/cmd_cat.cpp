@@ -116,6 +116,7 @@ void run_cat(const CatOptions& o) {
     const auto st = reader.read(frame, std::chrono::milliseconds(100));
     if (st == fifo::WaitStatus::timeout) continue;
     if (st == fifo::WaitStatus::writer_gone) break;
+    if ((frame.header.flags & fifo::frame_flag::end_of_stream) != 0) break;  // a playback fifo's last word
     if (frame.header.lost_before > 0) {
       lost_total += frame.header.lost_before;
       std::fprintf(stderr, "zcrec cat: lost %llu frames before frame %llu (overwritten by the writer)\n",

@@ -21,6 +21,21 @@ using Clock = std::chrono::steady_clock;
 namespace {
 constexpr auto kLivenessPollInterval = std::chrono::milliseconds(50);
 
+// The caller-visible part of a record header; lost_before and the stream-info fields are the reader's to add.
+FrameHeader header_of(const RecordHeader& rh) {
+  FrameHeader out;
+  out.track = rh.track;
+  out.flags = static_cast<uint16_t>(rh.flags & layout::kFrameFlagsMask);
+  out.pts = rh.pts;
+  out.dts = rh.dts;
+  out.wall_ns = rh.wall_ns;
+  out.mono_ns = rh.mono_ns;
+  out.seq = rh.seq;
+  out.pos = rh.pos;
+  out.size = rh.payload_bytes;
+  return out;
+}
+
 bool is_playback(const RingMap& m) {
   return m.header->kind == static_cast<uint32_t>(layout::Kind::playback_fifo);
 }
@@ -178,15 +193,7 @@ void RingReader::Impl::adopt_generation(uint32_t low32, FrameHeader& out) {
 }
 
 void RingReader::Impl::deliver(const RecordHeader& rh, FrameHeader& out) {
-  out.track = rh.track;
-  out.flags = static_cast<uint16_t>(rh.flags & layout::kFrameFlagsMask);
-  out.pts = rh.pts;
-  out.dts = rh.dts;
-  out.wall_ns = rh.wall_ns;
-  out.mono_ns = rh.mono_ns;
-  out.seq = rh.seq;
-  out.pos = rh.pos;
-  out.size = rh.payload_bytes;
+  out = header_of(rh);
   out.info_changed = false;
   out.lost_before = (expected_seq != 0 && rh.seq > expected_seq) ? rh.seq - expected_seq : 0;
   if (out.lost_before != 0) {
@@ -281,15 +288,7 @@ std::optional<RingReader::View> RingReader::peek() {
   RecordHeader rh;
   if (!d.next_header(rh)) return std::nullopt;
   View v;
-  v.header.track = rh.track;
-  v.header.flags = static_cast<uint16_t>(rh.flags & layout::kFrameFlagsMask);
-  v.header.pts = rh.pts;
-  v.header.dts = rh.dts;
-  v.header.wall_ns = rh.wall_ns;
-  v.header.mono_ns = rh.mono_ns;
-  v.header.seq = rh.seq;
-  v.header.pos = rh.pos;
-  v.header.size = rh.payload_bytes;
+  v.header = header_of(rh);
   v.header.lost_before = (d.expected_seq != 0 && rh.seq > d.expected_seq) ? rh.seq - d.expected_seq : 0;
   if (v.header.lost_before != 0) v.header.flags |= frame_flag::discontinuity;
   v.payload = {d.m.at(d.pos) + sizeof rh, rh.payload_bytes};
@@ -390,17 +389,7 @@ std::optional<FrameHeader> RingReader::newest_frame_header() const {
     racy_copy(&rh, d.m.at(p), sizeof rh);
     std::atomic_thread_fence(std::memory_order_acquire);
     if (d.h().tail_pos.load(std::memory_order_relaxed) > p || rh.pos != p) continue;
-    FrameHeader fh;
-    fh.track = rh.track;
-    fh.flags = static_cast<uint16_t>(rh.flags & layout::kFrameFlagsMask);
-    fh.pts = rh.pts;
-    fh.dts = rh.dts;
-    fh.wall_ns = rh.wall_ns;
-    fh.mono_ns = rh.mono_ns;
-    fh.seq = rh.seq;
-    fh.pos = rh.pos;
-    fh.size = rh.payload_bytes;
-    return fh;
+    return header_of(rh);
   }
   return std::nullopt;
 }
