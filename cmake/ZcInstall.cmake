@@ -1,12 +1,12 @@
 # `cmake --install` puts the libraries, headers, a CMake package (find_package(zcrec)) and zcrec.pc in place.
 include(CMakePackageConfigHelpers)
 set(ZC_INSTALL_TARGETS zc_fifo)
-foreach(t zc_recorder zc_playback)
+foreach(t zc_media zc_recorder zc_playback)
   if(TARGET ${t})
     list(APPEND ZC_INSTALL_TARGETS ${t})
   endif()
 endforeach()
-install(TARGETS ${ZC_INSTALL_TARGETS} zc_build_flags EXPORT zcrecTargets
+install(TARGETS ${ZC_INSTALL_TARGETS} EXPORT zcrecTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
