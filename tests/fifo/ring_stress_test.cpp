@@ -77,7 +77,10 @@ TEST(RingStress, ContentCheckedReadersSomeLappedSeeNoTornOrUnreportedLoss) {
     EXPECT_EQ(sum["last_seq"], frames) << "reader " << i;
     EXPECT_EQ(sum["lost"], sum["gaps"]) << "reader " << i;
     if (specs[i].must_be_lapped) {
-      EXPECT_GT(sum["lost"], 0u) << "reader " << i << " was never lapped";
+      // A lap shows as frames lost between two delivered ones, or as views overwritten while held ("dropped"):
+      // a reader that holds every view longer than the writer takes to lap the ring may deliver only the last
+      // frames, after the writer stopped, with nothing lost between them.
+      EXPECT_GT(sum["lost"] + sum["dropped"], 0u) << "reader " << i << " was never lapped";
     }
     EXPECT_GT(sum["frames"], 0u) << "reader " << i;
   }
