@@ -40,6 +40,7 @@ int code_of(FifoErrc e) {
     case FifoErrc::frame_too_large: return ZC_ETOOBIG;
     case FifoErrc::timeout: return ZC_ETIMEOUT;
     case FifoErrc::peer_gone: return ZC_EPEER;
+    case FifoErrc::no_space: return ZC_ENOSPC;
     case FifoErrc::system: return ZC_ESYSTEM;
   }
   return ZC_ESYSTEM;
@@ -88,6 +89,7 @@ const char* zc_strerror(int code) {
     case ZC_ETOOBIG: return to_string(FifoErrc::frame_too_large);
     case ZC_ETIMEOUT: return to_string(FifoErrc::timeout);
     case ZC_EPEER: return to_string(FifoErrc::peer_gone);
+    case ZC_ENOSPC: return to_string(FifoErrc::no_space);
     case ZC_ESYSTEM: return to_string(FifoErrc::system);
     case ZC_ESMALLBUF: return "buffer too small";
   }

@@ -18,6 +18,7 @@ const char* to_string(FifoErrc code) noexcept {
     case FifoErrc::frame_too_large: return "frame too large";
     case FifoErrc::timeout: return "timed out";
     case FifoErrc::peer_gone: return "peer gone";
+    case FifoErrc::no_space: return "no room in /dev/shm";
     case FifoErrc::system: return "system error";
   }
   return "unknown error";

@@ -27,7 +27,8 @@ enum {
   ZC_ETIMEOUT = -11,     /* nothing arrived in time */
   ZC_EPEER = -12,        /* peer gone (writer dead) */
   ZC_ESYSTEM = -13,      /* OS call failed */
-  ZC_ESMALLBUF = -14     /* caller's buffer too small: header->size says how much is needed */
+  ZC_ESMALLBUF = -14,    /* caller's buffer too small: header->size says how much is needed */
+  ZC_ENOSPC = -15        /* /dev/shm cannot hold the ring */
 };
 
 enum { ZC_CODEC_H264 = 1, ZC_CODEC_H265 = 2, ZC_CODEC_AAC = 3, ZC_CODEC_PCM_ALAW = 4, ZC_CODEC_PCM_MULAW = 5,

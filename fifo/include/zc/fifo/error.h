@@ -19,6 +19,7 @@ enum class FifoErrc {
   frame_too_large,     // frame does not fit the ring's per-frame limit
   timeout,             // waited as long as the caller allowed
   peer_gone,           // the other side of a playback fifo died or detached
+  no_space,            // /dev/shm cannot hold the ring (checked at creation, so no write can fault later)
   system,              // an OS call failed; message carries errno text
 };
 
