@@ -21,6 +21,9 @@ ThroughputResult measure_throughput(size_t frame_bytes, uint64_t ring_bytes);
 std::vector<double> measure_wakeups(int readers, int frames);
 // One-way latency of a raw pipe ping-pong between two processes (round trip / 2), in microseconds.
 std::vector<double> measure_pipe_floor(int round_trips);
+// One-way latency of a raw pipe write into a process asleep in epoll, with the ring benchmark's pause between
+// wakeups, in microseconds: the floor for one reader's wakeup, since the ring's doorbell is exactly such a write.
+std::vector<double> measure_oneway_floor(int wakeups);
 
 struct PrerollResult {
   double lookup_us = 0;  // mean RingReader::keyframe_at_or_before() time

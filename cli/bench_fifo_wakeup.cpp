@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -26,6 +28,7 @@ constexpr int64_t kEndOfRun = -1;
 // The writer pauses this long before each timed commit (and the pipe ping before each ping) so that the
 // sleepers are really asleep; the same pause for both keeps the comparison fair (CPU idle states included).
 constexpr auto kIdleBetweenCommits = std::chrono::microseconds(300);
+constexpr auto kExtraIdlePerReader = std::chrono::microseconds(40);
 
 void write_all(int fd, const void* data, size_t bytes) {
   const auto* p = static_cast<const char*>(data);
@@ -143,7 +146,7 @@ std::vector<double> measure_wakeups(int readers, int frames) {
     meta.flags = frame_flag::keyframe;
     for (int i = 0; i < frames; ++i) {
       // Long enough for every reader to have gone back to sleep in epoll.
-      std::this_thread::sleep_for(kIdleBetweenCommits + std::chrono::microseconds(40 * readers));
+      std::this_thread::sleep_for(kIdleBetweenCommits + kExtraIdlePerReader * readers);
       meta.pts = i;
       meta.mono_ns = mono_now_ns();
       w.write(meta, payload, sizeof payload);
@@ -199,6 +202,60 @@ std::vector<double> measure_pipe_floor(int round_trips) {
   ::close(pong[0]);
   ::waitpid(pid, nullptr, 0);
   return samples;
+}
+
+std::vector<double> measure_oneway_floor(int wakeups) {
+  // The stamp lives in a shared anonymous page: the waker stores it, the sleeper reads it after waking.
+  void* page = ::mmap(nullptr, sizeof(std::atomic<int64_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) throw std::runtime_error("mmap: " + std::string(std::strerror(errno)));
+  auto* stamp = new (page) std::atomic<int64_t>(0);
+  int bell[2], ready[2], result[2];
+  if (::pipe2(bell, O_CLOEXEC) != 0 || ::pipe2(ready, O_CLOEXEC) != 0 || ::pipe2(result, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe2: " + std::string(std::strerror(errno)));
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+  if (pid == 0) {
+    // The sleeper does what a ring reader does around the wakeup: epoll on a non-blocking pipe, then drain it.
+    ::close(bell[1]);
+    ::close(ready[0]);
+    ::close(result[0]);
+    ::fcntl(bell[0], F_SETFL, O_NONBLOCK);
+    std::vector<double> samples;
+    const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, bell[0], &ev);
+    write_all(ready[1], "r", 1);
+    for (;;) {
+      if (::epoll_wait(ep, &ev, 1, 10000) <= 0) break;
+      const int64_t woke_ns = mono_now_ns();
+      char buf[64];
+      ssize_t n = 0, got = 0;
+      while ((n = ::read(bell[0], buf, sizeof buf)) > 0) got += n;
+      if (n == 0) break;  // the waker closed its end: the run is over
+      if (got == 1) samples.push_back(static_cast<double>(woke_ns - stamp->load()) / 1000.0);
+    }
+    write_all(result[1], samples.data(), samples.size() * sizeof(double));
+    ::_exit(0);
+  }
+  ::close(bell[0]);
+  ::close(ready[1]);
+  ::close(result[1]);
+  char c;
+  const bool started = ::read(ready[0], &c, 1) == 1;
+  for (int i = 0; started && i < wakeups; ++i) {
+    std::this_thread::sleep_for(kIdleBetweenCommits + kExtraIdlePerReader);  // the single-reader ring's pause
+    stamp->store(mono_now_ns());
+    write_all(bell[1], "w", 1);
+  }
+  ::close(bell[1]);
+  const auto bytes = read_all(result[0]);
+  ::close(result[0]);
+  ::close(ready[0]);
+  ::waitpid(pid, nullptr, 0);
+  ::munmap(page, sizeof(std::atomic<int64_t>));
+  const auto* d = reinterpret_cast<const double*>(bytes.data());
+  return {d, d + bytes.size() / sizeof(double)};
 }
 
 }  // namespace zc::cli::bench
