@@ -28,12 +28,12 @@ AttachedObject map_object(UniqueFd fd, uint64_t bytes, ino_t inode) {
   return obj;
 }
 
-// Page tables are filled at attach time, once the header is validated: otherwise the first pass of the writer
-// through the ring takes a page fault every 4 KiB on its commit path, and so does every reader (it showed as
-// the slow tail of the wakeup latency). Best effort: a kernel without MADV_POPULATE_* just faults lazily.
-void prefault(const Mapping& m, bool for_writing) noexcept {
-  [[maybe_unused]] int rc =
-      ::madvise(m.data(), m.size(), for_writing ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+// The writer fills its page tables at attach time, once the header is validated: otherwise its first lap through
+// the ring takes a page fault every 4 KiB on the commit path (it showed as the slow tail of the wakeup latency).
+// Readers fault lazily: a recorder attaching to a 256 MiB ring to read a few seconds of it would otherwise pay
+// for all of it. Best effort: a kernel without MADV_POPULATE_WRITE just faults lazily.
+void prefault_for_writing(const Mapping& m) noexcept {
+  [[maybe_unused]] int rc = ::madvise(m.data(), m.size(), MADV_POPULATE_WRITE);
 }
 
 // Gives every page of the object its memory now. A tmpfs too small for the ring (a container's 64 MB /dev/shm)
@@ -270,7 +270,7 @@ WriterAttach attach_as_writer(const std::string& stream, const CreateRequest& re
       }
       if (req.group_access) ::fchmod(fd.get(), mode);  // umask may have removed group bits
       auto obj = map_object(std::move(fd), geometry.object_bytes, st.inode);
-      prefault(obj.mapping, true);
+      prefault_for_writing(obj.mapping);
       initialise(obj.mapping.data(), req, geometry);
       obj.map = RingMap::of(obj.mapping.data());
       return {std::move(obj), false};
@@ -303,7 +303,7 @@ WriterAttach attach_as_writer(const std::string& stream, const CreateRequest& re
       // The dead writer may have been of a version that left holes; filling them cannot disturb live readers.
       reserve_pages(fd.get(), shm_name, st.size);
       auto obj = map_object(std::move(fd), st.size, st.inode);
-      prefault(obj.mapping, true);
+      prefault_for_writing(obj.mapping);
       obj.map = RingMap::of(obj.mapping.data());
       return {std::move(obj), true};
     }
@@ -344,7 +344,6 @@ AttachedObject attach_as_reader(const std::string& stream) {
     case HeaderVerdict::foreign:
       throw FifoError(FifoErrc::foreign_object, "stream '" + stream + "': " + shm_name + " is " + why);
   }
-  prefault(obj.mapping, false);
   obj.map = RingMap::of(obj.mapping.data());
   return obj;
 }
