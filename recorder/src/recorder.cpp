@@ -14,10 +14,12 @@
 #include "rotation_policy.h"
 #include "segment_writer.h"
 #include "timeline.h"
+#include "writer_absence.h"
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 
 namespace zc::recorder {
@@ -33,6 +35,21 @@ int64_t rescale(int64_t v, fifo::Rational from, int64_t to_den) {
 }
 
 std::string codec_name(fifo::Codec c) { return std::string(fifo::to_string(c)); }
+
+std::string seconds_text(int64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f s", static_cast<double>(ns) / 1e9);
+  return buf;
+}
+
+// The stream broke under a recording: its writer died or restarted, or the ring lost frames. The segment was
+// closed at the break; nothing is recorded until the next video keyframe, where a gap row covers the break and
+// a new segment starts (the codec parameters may be different by then).
+struct StreamBreak {
+  int64_t since_wall_ns = 0;  // end of what was recorded before it
+  int64_t frames_lost = 0;    // lost in the ring, or dropped while waiting for the keyframe
+  std::string reason;         // gap reason: lapped | discontinuity
+};
 
 struct OpenSegment {
   std::optional<SegmentWriter> writer;
@@ -91,6 +108,8 @@ struct Recorder::Impl {
   int64_t next_disk_retry_mono_ns = 0;
   std::vector<std::pair<int64_t, SegmentProgress>> unfinished_rows;  // rows to close once the catalog can write
   std::vector<uint32_t> skipped_track_ids;
+  std::optional<StreamBreak> stream_break;
+  WriterAbsence writer_absence;
 
   Impl(RecorderOptions o, const Clock& c, Catalog cat, fifo::RingReader r, int64_t trigger_mono)
       : opt(std::move(o)),
@@ -99,7 +118,8 @@ struct Recorder::Impl {
         reader(std::move(r)),
         session(opt.timing, trigger_mono),
         rotation(opt.segment_ns),
-        timeline(opt.clock_jump_threshold_ns) {}
+        timeline(opt.clock_jump_threshold_ns),
+        writer_absence(opt.writer_grace_ns) {}
 
   void warn(const std::string& msg) {
     sum.warnings.push_back(msg);
@@ -258,18 +278,57 @@ struct Recorder::Impl {
     }
   }
 
-  void handle_lost(const fifo::FrameHeader& h) {
-    if (h.lost_before == 0 || !started) return;
-    sum.frames_lost += static_cast<int64_t>(h.lost_before);
+  // --- breaks in the stream ---
+
+  // Closes the open segment at once, so that what came before the break is complete and playable while the
+  // recorder waits (a restarting feeder may take seconds). Nothing to separate before the first segment; while
+  // the disk is full, frames are dropped anyway and the disk-full gap covers the break.
+  void begin_break(const char* reason) {
+    if (stream_break || disk_full || sum.segments == 0) return;
+    try {
+      close_segment("discontinuity");
+    } catch (const RecorderError& e) {
+      if (e.code() != RecorderErrc::no_space) throw;
+      enter_disk_full(e);
+      return;
+    }
+    stream_break = StreamBreak{last_frame_wall_ns, 0, reason};
+  }
+
+  // `h` is the video keyframe that ends the break: the gap reaches up to it.
+  void end_break(const fifo::FrameHeader& h) {
+    const StreamBreak b = std::move(*stream_break);
+    stream_break.reset();
     GapRow g;
     g.recording_id = sum.recording_id;
-    g.start_wall_ns = last_frame_wall_ns;
-    g.end_wall_ns = std::max(last_frame_wall_ns, timeline.wall_at(h.mono_ns));
-    g.frames_lost = static_cast<int64_t>(h.lost_before);
-    g.reason = "lapped";
+    g.start_wall_ns = b.since_wall_ns;
+    g.end_wall_ns = std::max(b.since_wall_ns, timeline.wall_at(h.mono_ns));
+    g.frames_lost = b.frames_lost;
+    g.reason = b.reason;
+    sum.frames_lost += b.frames_lost;
     catalog.add_gap(g);
-    catalog.add_frames_lost(sum.recording_id, g.frames_lost);
+    if (b.frames_lost > 0) catalog.add_frames_lost(sum.recording_id, b.frames_lost);
     ++sum.gaps;
+  }
+
+  // The ring reported no writer. True while the recording waits for a new one (within the grace period).
+  bool wait_for_new_writer() {
+    const bool first_notice = !writer_absence.absent();
+    if (!writer_absence.within_grace(clock.mono_ns())) return false;
+    if (first_notice) {
+      begin_break("discontinuity");
+      warn("the writer of stream " + opt.stream + " is gone: waiting up to " +
+           seconds_text(writer_absence.grace_ns()) + " for a new one");
+    }
+    return true;
+  }
+
+  void writer_present() {
+    if (const auto away = writer_absence.writer_seen(clock.mono_ns())) {
+      ++sum.writer_restarts;
+      warn("stream " + opt.stream + " has a writer again after " + seconds_text(*away) +
+           " without one: recording goes on from its next keyframe");
+    }
   }
 
   void handle_frame(const fifo::FrameHeader& h, std::span<const std::byte> payload) {
@@ -285,7 +344,18 @@ struct Recorder::Impl {
       catalog.set_recording_start(sum.recording_id, sum.start_wall_ns, sum.preroll_achieved_ns);
       started = true;
     }
-    handle_lost(h);
+    if (h.lost_before > 0 || (h.flags & fifo::frame_flag::discontinuity) != 0) {
+      if (disk_full) disk_full_frames += static_cast<int64_t>(h.lost_before);
+      begin_break(h.lost_before > 0 ? "lapped" : "discontinuity");
+    }
+    if (stream_break) {
+      stream_break->frames_lost += static_cast<int64_t>(h.lost_before);
+      if (!video || !h.is_key()) {
+        ++stream_break->frames_lost;  // a decoder could not use it without the frames before the break
+        return;
+      }
+      end_break(h);
+    }
     note_skipped_tracks(reader.stream_info(), *params);
     if (video) {
       // Realtime against monotonic as the injected clock sees it now: the host clock the writer stamps with.
@@ -322,9 +392,7 @@ struct Recorder::Impl {
       } else if (video) {
         const RotateReason why = rotation.check(h, seg->params, *params, seg->start_mono_ns);
         if (why != RotateReason::none) {
-          close_segment(why == RotateReason::length           ? "length"
-                        : why == RotateReason::params_changed ? "params_changed"
-                                                              : "discontinuity");
+          close_segment(why == RotateReason::length ? "length" : "params_changed");
           open_segment(h, *params);
         }
       }
@@ -390,6 +458,12 @@ struct Recorder::Impl {
       }
     }
     flush_unfinished_rows();
+    if (stream_break && stream_break->frames_lost > 0) {
+      // Ended before the stream came back at a keyframe: the dropped frames count, the gap is past the end.
+      sum.frames_lost += stream_break->frames_lost;
+      catalog.add_frames_lost(sum.recording_id, stream_break->frames_lost);
+    }
+    stream_break.reset();
     sum.end_wall_ns = std::max(sum.start_wall_ns, last_frame_wall_ns);
     catalog.finish_recording(sum.recording_id, state, to_string(why),
                              started ? std::optional<int64_t>(sum.end_wall_ns) : std::nullopt);
@@ -398,6 +472,7 @@ struct Recorder::Impl {
 
 Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   if (options.timing.preroll_ns < 0 || options.timing.postroll_ns < 0 || options.segment_ns <= 0 ||
+      options.writer_grace_ns < 0 ||
       (options.timing.duration_ns && *options.timing.duration_ns < 0) ||
       (options.timing.max_length_ns && *options.timing.max_length_ns <= 0)) {
     throw RecorderError(RecorderErrc::invalid_argument, "durations must be positive");
@@ -495,13 +570,18 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
       if (now >= deadline) return true;
       const int64_t until = std::min(deadline, m.session.end_mono_ns());
       const auto wait = std::chrono::milliseconds(std::clamp<int64_t>((until - now) / 1'000'000, 1, 100));
-      if (m.reader.wait(wait) == fifo::WaitStatus::writer_gone) {
-        if (m.reader.try_read(m.frame) == fifo::ReadStatus::frame) {
-          // A last frame slipped in before the writer left: handle it on the next turn.
-          const auto& h = m.frame.header;
-          if (!m.started || m.session.accepts(h.mono_ns)) m.handle_frame(h, std::as_bytes(std::span(m.frame.payload)));
-          continue;
-        }
+      if (m.reader.wait(wait) != fifo::WaitStatus::writer_gone) {
+        m.writer_present();  // a live writer, or frames (the reader may have followed a recreated ring)
+        continue;
+      }
+      if (m.reader.try_read(m.frame) == fifo::ReadStatus::frame) {
+        // A last frame slipped in before the writer left: handle it on the next turn.
+        const auto& h = m.frame.header;
+        if (!m.started || m.session.accepts(h.mono_ns)) m.handle_frame(h, std::as_bytes(std::span(m.frame.payload)));
+        continue;
+      }
+      // The session's limits and stop requests still apply while waiting: the loop checks them each turn.
+      if (!m.wait_for_new_writer()) {
         m.finish(EndReason::writer_gone);
         return false;
       }

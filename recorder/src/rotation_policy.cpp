@@ -19,9 +19,6 @@ std::optional<SegmentParams> params_of(const fifo::StreamInfo& info) {
 RotateReason RotationPolicy::check(const fifo::FrameHeader& frame, const SegmentParams& current,
                                    const SegmentParams& now, int64_t segment_start_mono_ns) const noexcept {
   if (!frame.is_key()) return RotateReason::none;
-  if ((frame.flags & fifo::frame_flag::discontinuity) != 0 || frame.lost_before > 0) {
-    return RotateReason::discontinuity;
-  }
   // Compare content, not generations: a writer that re-sends identical parameter sets bumps the generation.
   if (!(now == current)) return RotateReason::params_changed;
   if (frame.mono_ns - segment_start_mono_ns >= segment_ns_) return RotateReason::length;

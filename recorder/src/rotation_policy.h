@@ -1,6 +1,7 @@
 // When the recorder closes one segment and opens the next. Segments start only at video keyframes; a new one
-// begins at the first keyframe after the segment length, at a real codec-parameter change (different codec,
-// size or parameter-set bytes — a re-sent identical stream info does not count), and after a discontinuity.
+// begins at the first keyframe after the segment length, and at a real codec-parameter change (different codec,
+// size or parameter-set bytes — a re-sent identical stream info does not count). Breaks in the stream (lost
+// frames, a writer restart) are not rotations: the recorder closes the segment at once (recorder.cpp).
 #pragma once
 
 #include <zc/fifo/frame.h>
@@ -10,7 +11,7 @@
 
 namespace zc::recorder {
 
-enum class RotateReason { none, length, params_changed, discontinuity };
+enum class RotateReason { none, length, params_changed };
 
 // The parameters a segment file was opened with; equality is "nothing a decoder would notice changed".
 struct SegmentParams {
@@ -26,8 +27,7 @@ class RotationPolicy {
  public:
   explicit RotationPolicy(int64_t segment_ns) : segment_ns_(segment_ns) {}
 
-  // Called for each video frame of an open segment before it is written. `lost_before` is the number of
-  // frames the ring lost right before this one.
+  // Called for each video frame of an open segment before it is written.
   RotateReason check(const fifo::FrameHeader& frame, const SegmentParams& current, const SegmentParams& now,
                      int64_t segment_start_mono_ns) const noexcept;
 

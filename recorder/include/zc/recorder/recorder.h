@@ -28,6 +28,9 @@ struct RecorderOptions {
   bool fsync_fragments = false;                       // fdatasync each fragment (power-loss; SIGKILL needs none)
   bool recover_on_start = true;                       // run check_storage(repair = false) first
   std::chrono::milliseconds wait_for_stream{0};       // how long start() waits for the ring to appear
+  // How long a recording waits for a new writer when the ring's writer dies or restarts (the ring survives it);
+  // the restart becomes a gap and a new segment. 0: end at once with EndReason::writer_gone.
+  int64_t writer_grace_ns = 30'000'000'000;
   std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
 };
 
@@ -44,9 +47,11 @@ struct RecordingSummary {
   int64_t frames = 0;        // video frames written
   int64_t audio_frames = 0;
   int64_t bytes = 0;
-  int64_t frames_lost = 0;   // lost in the ring (lapped) or dropped while the disk was full
+  int64_t frames_lost = 0;   // lost in the ring (lapped), dropped while the disk was full or after a break
+                             // until the next keyframe
   int64_t gaps = 0;
   int64_t clock_jumps = 0;
+  int64_t writer_restarts = 0;  // times the writer was gone and a new one took over within the grace period
   EndReason end_reason = EndReason::stopped;
   std::vector<std::string> skipped_tracks;  // e.g. "track 1 (pcm_alaw): MP4 cannot carry G.711"
   std::vector<std::string> warnings;
