@@ -1,5 +1,6 @@
 // `zcrec start NAME`: record a live ring with pre-roll into MP4 segments + catalog. Without --duration it
-// records until SIGINT/SIGTERM and then the post-roll; SIGUSR1 re-triggers (extends the recording).
+// records until SIGINT/SIGTERM and then the post-roll; SIGUSR1 re-triggers (extends the recording). A feeder
+// that dies or restarts is waited for up to --writer-grace.
 #include "commands.h"
 #include "record_cli.h"
 #include "record_json.h"
@@ -22,7 +23,7 @@ namespace {
 struct StartArgs {
   std::string stream;
   std::string dir;
-  std::optional<int64_t> preroll, postroll, duration, max_length, segment, quota, max_age, min_free;
+  std::optional<int64_t> preroll, postroll, duration, max_length, segment, quota, max_age, min_free, writer_grace;
   bool json = false;
   bool fsync_fragments = false;
   double wait_seconds = 0;
@@ -74,6 +75,7 @@ void run_start(const StartArgs& a) {
   o.retention.max_age_ns = a.max_age;
   o.retention.min_free_bytes = a.min_free;
   o.fsync_fragments = a.fsync_fragments;
+  if (a.writer_grace) o.writer_grace_ns = *a.writer_grace;
   o.wait_for_stream = std::chrono::milliseconds(static_cast<int64_t>(a.wait_seconds * 1000));
   const bool json = a.json;
   o.on_warning = [json](const std::string& w) {
@@ -133,6 +135,9 @@ void add_start_command(CLI::App& app) {
   record::add_duration_option(cmd, "--duration", args->duration, "Stop by itself this long after the trigger");
   record::add_duration_option(cmd, "--max-length", args->max_length, "Hard cap on the whole recording");
   record::add_duration_option(cmd, "--segment", args->segment, "Segment length; cut at the next keyframe (default 60s)");
+  record::add_duration_option(cmd, "--writer-grace", args->writer_grace,
+                              "How long to wait for a new writer when the ring's writer dies or restarts; the restart "
+                              "becomes a gap and a new segment (default 30s; 0 ends the recording at once)");
   record::add_size_option(cmd, "--quota", args->quota, "Per-stream byte quota applied while recording");
   record::add_duration_option(cmd, "--max-age", args->max_age, "Delete segments older than this while recording");
   record::add_size_option(cmd, "--min-free", args->min_free, "Keep this much free space in the storage directory");

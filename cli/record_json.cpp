@@ -26,6 +26,7 @@ json to_json(const recorder::RecordingSummary& s) {
           {"frames_lost", s.frames_lost},
           {"gaps", s.gaps},
           {"clock_jumps", s.clock_jumps},
+          {"writer_restarts", s.writer_restarts},
           {"end_reason", recorder::to_string(s.end_reason)},
           {"skipped_tracks", s.skipped_tracks},
           {"warnings", s.warnings},

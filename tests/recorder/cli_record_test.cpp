@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "recorder/support/cli_helpers.h"
 #include "recorder/support/media_check.h"
 #include "recorder/support/record_fixture.h"
 #include "recorder/support/temp_dir.h"
@@ -35,11 +36,6 @@ int64_t mono_now() {
   return int64_t{ts.tv_sec} * kS + ts.tv_nsec;
 }
 
-CommandResult zcrec(std::vector<std::string> args) {
-  args.insert(args.begin(), ZCREC_BIN);
-  return run_command(args);
-}
-
 // A feeder process writing `clip` into a ring named after the test, looping, with `backlog` seconds of history.
 class Feeder {
  public:
@@ -61,32 +57,6 @@ class Feeder {
   ChildProcess child_;
 };
 
-json last_json_line(const std::string& out) {
-  json last;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line[0] == '{') last = json::parse(line, nullptr, false);
-  }
-  return last;
-}
-
-// Every segment of the catalog: decodes, starts on a keyframe, and its row matches the file.
-void expect_segments_playable(const Catalog& c) {
-  for (const auto& s : c.all_segments()) {
-    const auto path = c.absolute_path(s);
-    ASSERT_TRUE(std::filesystem::exists(path)) << s.path;
-    EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(path)), s.size_bytes) << s.path;
-    if (s.frames == 0) continue;
-    const auto md5 = frame_md5s(path);
-    EXPECT_GE(static_cast<int64_t>(md5.size()), s.frames - 2) << s.path;
-    EXPECT_LE(static_cast<int64_t>(md5.size()), s.frames) << s.path;
-    const auto info = probe(path);
-    ASSERT_FALSE(info["frames"].empty()) << s.path;
-    EXPECT_EQ(info["frames"][0]["key_frame"], 1) << s.path;
-  }
-}
-
 }  // namespace
 
 TEST(CliRecord, UsageErrorsExitTwoAndRuntimeErrorsExitOne) {
@@ -99,6 +69,8 @@ TEST(CliRecord, UsageErrorsExitTwoAndRuntimeErrorsExitOne) {
   EXPECT_EQ(zcrec({"start", "cam", "--preroll", "abc", "--dir", dir}).exit_code, 2);
   EXPECT_EQ(zcrec({"start", "cam", "--preroll", "-5s", "--dir", dir}).exit_code, 2);
   EXPECT_EQ(zcrec({"start", "cam", "--segment", "0", "--dir", dir}).exit_code, 2);
+  EXPECT_EQ(zcrec({"start", "cam", "--writer-grace", "-1s", "--dir", dir}).exit_code, 2);
+  EXPECT_EQ(zcrec({"start", "cam", "--writer-grace", "a while", "--dir", dir}).exit_code, 2);
   EXPECT_EQ(zcrec({"prune", "--quota", "lots", "--dir", dir}).exit_code, 2);
   EXPECT_EQ(zcrec({"prune", "--dir", dir}).exit_code, 2);
   EXPECT_EQ(zcrec({"list", "--from", "yesterday-ish", "--dir", dir}).exit_code, 2);

@@ -33,7 +33,11 @@ zc_set_warnings(recorder_tests)
 gtest_discover_tests(recorder_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS recorder)
 
 # The recorder commands as real processes (needs the zcrec binary and the feeder).
-add_executable(recorder_cli_tests ${CMAKE_CURRENT_LIST_DIR}/cli_record_test.cpp)
+add_executable(recorder_cli_tests
+  ${CMAKE_CURRENT_LIST_DIR}/support/cli_helpers.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cli_record_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cli_writer_restart_test.cpp
+)
 target_link_libraries(recorder_cli_tests PRIVATE zc::recorder zc_recorder_test_support GTest::gtest_main)
 target_compile_definitions(recorder_cli_tests PRIVATE ZCREC_BIN="$<TARGET_FILE:zcrec>"
                                                       ZC_FEEDER_BIN="$<TARGET_FILE:zc_test_ring_feeder>")
