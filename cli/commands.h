@@ -12,11 +12,13 @@ void add_feed_command(CLI::App& app);
 void add_cat_command(CLI::App& app);
 void add_stat_command(CLI::App& app);
 void add_rm_command(CLI::App& app);
-// Recorder (cmd_start.cpp, cmd_list.cpp, cmd_check.cpp, cmd_prune.cpp)
+// Recorder (cmd_start.cpp, cmd_list.cpp, cmd_check.cpp, cmd_prune.cpp, cmd_lock.cpp, cmd_unlock.cpp)
 void add_start_command(CLI::App& app);
 void add_list_command(CLI::App& app);
 void add_check_command(CLI::App& app);
 void add_prune_command(CLI::App& app);
+void add_lock_command(CLI::App& app);
+void add_unlock_command(CLI::App& app);
 // Playback (cmd_play.cpp, cmd_export.cpp)
 void add_play_command(CLI::App& app);
 void add_export_command(CLI::App& app);

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   zc::cli::add_list_command(app);
   zc::cli::add_check_command(app);
   zc::cli::add_prune_command(app);
+  zc::cli::add_lock_command(app);
+  zc::cli::add_unlock_command(app);
   zc::cli::add_play_command(app);
   zc::cli::add_export_command(app);
   auto* bench = app.add_subcommand("bench", "Measure zcrec against baselines run in the same process");

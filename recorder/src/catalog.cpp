@@ -399,6 +399,17 @@ void Catalog::set_locked(int64_t recording_id, bool locked) {
   tx.commit();
 }
 
+std::vector<int64_t> Catalog::set_locked(const std::vector<int64_t>& recording_ids, bool locked) {
+  sqlite::Transaction tx(impl_->conn);
+  std::vector<int64_t> missing;
+  for (const int64_t id : recording_ids) {
+    impl_->q_set_locked.bind(1, id).bind(2, int64_t{locked ? 1 : 0}).run();
+    if (impl_->conn.changes() == 0) missing.push_back(id);
+  }
+  if (missing.empty()) tx.commit();  // otherwise the transaction rolls back: all or nothing
+  return missing;
+}
+
 int64_t Catalog::begin_segment(const NewSegment& s) {
   sqlite::Transaction tx(impl_->conn);
   auto& q = impl_->q_insert_segment;

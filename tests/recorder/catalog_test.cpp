@@ -145,6 +145,22 @@ TEST(Catalog, ConstraintsRejectNonsense) {
   EXPECT_TRUE(c.segments_of_recording(rec).empty());
 }
 
+TEST(Catalog, LockingSeveralRecordingsIsAllOrNothing) {
+  TempDir d("cat");
+  auto c = Catalog::open(d.path());
+  const int64_t a = write_recording(c, "cam1", kT0, 1);
+  const int64_t b = write_recording(c, "cam1", kT0 + 100 * kSec, 1);
+  EXPECT_EQ(c.set_locked(std::vector<int64_t>{a, 999, b, 998}, true), (std::vector<int64_t>{999, 998}));
+  EXPECT_FALSE(c.recording(a)->locked) << "an unknown id changes nothing";
+  EXPECT_TRUE(c.set_locked(std::vector<int64_t>{a, b}, true).empty());
+  EXPECT_TRUE(c.recording(a)->locked);
+  EXPECT_TRUE(c.recording(b)->locked);
+  EXPECT_TRUE(c.set_locked(std::vector<int64_t>{b, b}, true).empty()) << "already locked is not unknown";
+  EXPECT_TRUE(c.set_locked(std::vector<int64_t>{b}, false).empty());
+  EXPECT_TRUE(c.recording(a)->locked);
+  EXPECT_FALSE(c.recording(b)->locked);
+}
+
 TEST(Catalog, TwoPhaseDeleteRemovesRowsAndEmptyRecording) {
   TempDir d("catalog");
   auto c = Catalog::open(d.path());

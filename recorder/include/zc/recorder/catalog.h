@@ -185,7 +185,11 @@ class Catalog {
   void add_frames_lost(int64_t recording_id, int64_t frames);
   void finish_recording(int64_t recording_id, const std::string& state, const std::string& end_reason,
                         std::optional<int64_t> end_wall_ns);
+  // A locked recording is never deleted by retention (retention.h).
   void set_locked(int64_t recording_id, bool locked);
+  // Locks or unlocks all of them in one transaction. When some id has no recording, nothing changes and those
+  // ids are returned (empty: done).
+  std::vector<int64_t> set_locked(const std::vector<int64_t>& recording_ids, bool locked);
   int64_t begin_segment(const NewSegment& s);
   void record_progress(int64_t segment_id, const SegmentProgress& p);
   void finish_segment(int64_t segment_id, const std::string& state, const std::string& end_reason,
