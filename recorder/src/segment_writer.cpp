@@ -4,6 +4,7 @@
 #include <zc/recorder/error.h>
 
 #include "file_util.h"
+#include "mp4_sample.h"
 
 extern "C" {
 #include <libavutil/mathematics.h>
@@ -72,6 +73,9 @@ struct SegmentWriter::Impl {
   AVRational video_tb{1, 90000}, audio_tb{1, 48000};
   uint32_t video_track = 0, audio_track = 0;
   bool has_audio = false;
+  // With an avcC/hvcC extradata the muxer takes samples as they are: we convert Annex-B ourselves into `sample`.
+  bool video_length_prefixed = false;
+  std::vector<uint8_t> sample;
   std::optional<int64_t> base_ns;  // first video dts in ns: subtracted from every track
   int64_t durable = 0;
   bool finished = false;
@@ -150,7 +154,12 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   vp->height = static_cast<int>(video.height);
   // Apple players only accept H.265 in MP4 as 'hvc1' (parameter sets in the sample entry).
   if (video.codec == fifo::Codec::h265) vp->codec_tag = MKTAG('h', 'v', 'c', '1');
-  copy_extradata(vp, video.config);
+  if (auto record = mp4_sample::decoder_config_record(video)) {
+    copy_extradata(vp, *record);
+    impl->video_length_prefixed = true;
+  } else {
+    copy_extradata(vp, video.config);
+  }
   impl->video_tb = {video.time_base.num, video.time_base.den};
   impl->video_stream->time_base = impl->video_tb;
   impl->video_track = video.track_id;
@@ -211,8 +220,20 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
   const int64_t base = av_rescale_q(*m.base_ns, AVRational{1, 1'000'000'000}, tb);
   AVPacket* p = m.pkt.get();
   av_packet_unref(p);
-  if (av_new_packet(p, static_cast<int>(payload.size())) < 0) throw RecorderError(RecorderErrc::media, "out of memory");
-  std::memcpy(p->data, payload.data(), payload.size());
+  if (is_video && m.video_length_prefixed) {
+    // A packet without a buffer reference: av_write_frame() does not take ownership, and the muxer copies the
+    // sample into its fragment before returning.
+    m.sample.reserve(payload.size() + 64 + AV_INPUT_BUFFER_PADDING_SIZE);
+    mp4_sample::from_annexb(payload, m.sample);
+    if (m.sample.capacity() < m.sample.size() + AV_INPUT_BUFFER_PADDING_SIZE)
+      m.sample.reserve(m.sample.size() + AV_INPUT_BUFFER_PADDING_SIZE);
+    p->data = m.sample.data();
+    p->size = static_cast<int>(m.sample.size());
+  } else {
+    if (av_new_packet(p, static_cast<int>(payload.size())) < 0)
+      throw RecorderError(RecorderErrc::media, "out of memory");
+    std::memcpy(p->data, payload.data(), payload.size());
+  }
   p->stream_index = st->index;
   p->pts = av_rescale_q(header.pts - base, tb, st->time_base);
   p->dts = av_rescale_q(header.dts - base, tb, st->time_base);

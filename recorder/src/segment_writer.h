@@ -1,5 +1,5 @@
-// One fragmented MP4 file written through libavformat without re-encoding: Annex-B video (H.264/H.265, the
-// ring's codec configuration as extradata) and optionally AAC, a fragment per keyframe and at most ~1 s.
+// One fragmented MP4 file written through libavformat without re-encoding: H.264/H.265 video (converted from
+// the ring's Annex-B, see mp4_sample.h) and optionally AAC, a fragment per keyframe and at most ~1 s.
 // The writer owns the file descriptor and hands libavformat a write-only, non-seekable AVIOContext, so it
 // knows exactly which bytes are in the file: `durable_bytes()` only ever covers complete moof+mdat pairs.
 #pragma once

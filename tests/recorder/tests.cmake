@@ -24,6 +24,7 @@ add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/catalog_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mp4_layout_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mp4_sample_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recorder_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/writer_restart_test.cpp
 )
