@@ -105,7 +105,8 @@ struct Catalog::Impl {
       q_segments_of_recording, q_all_segments, q_segment, q_keyframes, q_keyframe_at, q_gaps, q_clock_jumps,
       q_stream_end, q_stream_bytes, q_insert_recording, q_set_recording_start, q_add_lost, q_finish_recording,
       q_set_locked, q_insert_segment, q_progress, q_finish_segment, q_insert_keyframe, q_delete_keyframes,
-      q_insert_gap, q_insert_jump, q_mark_deleting, q_delete_segment, q_delete_recording_if_empty;
+      q_insert_gap, q_insert_jump, q_mark_deleting, q_mark_deleting_if_unlocked, q_delete_segment,
+      q_delete_recording_if_empty;
 
   explicit Impl(std::filesystem::path d) : dir(std::move(d)), conn((dir / "catalog.db").string()) {}
 
@@ -171,6 +172,9 @@ struct Catalog::Impl {
     q_insert_jump = {db, "INSERT INTO clock_jump (stream_id, recording_id, anchored_wall_ns, reported_wall_ns, "
                          "jump_ns) VALUES ((SELECT stream_id FROM recording WHERE id = ?1), ?1, ?2, ?3, ?4)"};
     q_mark_deleting = {db, "UPDATE segment SET state = 'deleting' WHERE id = ?1"};
+    q_mark_deleting_if_unlocked = {db, "UPDATE segment SET state = 'deleting' WHERE id = ?1 AND "
+                                       "state IN ('complete', 'recovered') AND recording_id NOT IN "
+                                       "(SELECT id FROM recording WHERE locked = 1)"};
     q_delete_segment = {db, "DELETE FROM segment WHERE id = ?1"};
     q_delete_recording_if_empty = {db, "DELETE FROM recording WHERE id = ?1 AND state <> 'recording' AND NOT "
                                        "EXISTS (SELECT 1 FROM segment WHERE recording_id = ?1)"};
@@ -491,6 +495,14 @@ void Catalog::mark_segment_deleting(int64_t segment_id) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_mark_deleting.bind(1, segment_id).run();
   tx.commit();
+}
+
+bool Catalog::mark_segment_deleting_if_unlocked(int64_t segment_id) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_mark_deleting_if_unlocked.bind(1, segment_id).run();
+  const bool marked = impl_->conn.changes() == 1;
+  tx.commit();
+  return marked;
 }
 
 void Catalog::delete_segment_row(int64_t segment_id) {

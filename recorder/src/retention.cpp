@@ -18,16 +18,25 @@ int64_t free_bytes(const std::filesystem::path& dir) {
   return static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
 }
 
-void delete_segment(Catalog& catalog, const SegmentRow& segment) {
-  // Phase 1: the row stops being visible to playback before the file goes; a crash after this is finished by
-  // recovery. Phase 2: file and directory entry go, then the row.
-  if (segment.state != "deleting") catalog.mark_segment_deleting(segment.id);
+namespace {
+
+// Phase 2 of a delete: file and directory entry go, then the row.
+void remove_marked_segment(Catalog& catalog, const SegmentRow& segment) {
   const auto path = catalog.absolute_path(segment);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_io_error("cannot delete " + path.string(), errno);
   std::error_code ec;
   if (std::filesystem::is_directory(path.parent_path(), ec)) fsync_dir(path.parent_path());
   catalog.delete_segment_row(segment.id);
   catalog.delete_recording_if_empty(segment.recording_id);
+}
+
+}  // namespace
+
+void delete_segment(Catalog& catalog, const SegmentRow& segment) {
+  // Phase 1: the row stops being visible to playback before the file goes; a crash after this is finished by
+  // recovery.
+  if (segment.state != "deleting") catalog.mark_segment_deleting(segment.id);
+  remove_marked_segment(catalog, segment);
 }
 
 RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy, int64_t now_wall_ns,
@@ -46,12 +55,16 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
     candidates.push_back(std::move(s));
   }
   std::vector<bool> gone(candidates.size(), false);
+  // True when the segment went.
   auto remove = [&](size_t i) {
-    delete_segment(catalog, candidates[i]);
     gone[i] = true;
+    // The candidates were listed before; a recording locked since (zcrec lock while this runs) keeps them.
+    if (!catalog.mark_segment_deleting_if_unlocked(candidates[i].id)) return false;
+    remove_marked_segment(catalog, candidates[i]);
     ++report.segments_deleted;
     report.bytes_deleted += candidates[i].size_bytes;
     report.deleted_paths.push_back(candidates[i].path);
+    return true;
   };
 
   if (policy.max_age_ns) {
@@ -67,8 +80,7 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
       int64_t used = catalog.stream_bytes(name);
       for (size_t i = 0; i < candidates.size() && used > *policy.quota_bytes; ++i) {
         if (gone[i] || candidates[i].stream_name != name) continue;
-        used -= candidates[i].size_bytes;
-        remove(i);
+        if (remove(i)) used -= candidates[i].size_bytes;
       }
     }
   }

@@ -178,6 +178,22 @@ TEST(Catalog, TwoPhaseDeleteRemovesRowsAndEmptyRecording) {
   EXPECT_TRUE(c.keyframes(segs[1].id).empty());
 }
 
+// Retention lists its candidates first and deletes them one by one; a recording locked in between (zcrec lock
+// while a prune runs) must keep its segments: the lock is checked again in the statement that marks them.
+TEST(Catalog, RetentionCannotMarkASegmentOfARecordingLockedAfterItWasListed) {
+  TempDir d("catalog");
+  auto c = Catalog::open(d.path());
+  const int64_t rec = write_recording(c, "cam1", kT0, 2);
+  const auto listed = c.segments_of_recording(rec);
+  ASSERT_TRUE(c.set_locked(std::vector<int64_t>{rec}, true).empty());
+  EXPECT_FALSE(c.mark_segment_deleting_if_unlocked(listed[0].id));
+  EXPECT_EQ(c.segments("cam1").size(), 2u);
+  ASSERT_TRUE(c.set_locked(std::vector<int64_t>{rec}, false).empty());
+  EXPECT_TRUE(c.mark_segment_deleting_if_unlocked(listed[0].id));
+  EXPECT_FALSE(c.mark_segment_deleting_if_unlocked(listed[0].id)) << "already marked";
+  EXPECT_EQ(c.segments("cam1").size(), 1u);
+}
+
 TEST(Catalog, FourProcessesWriteAtOnceWithoutLockErrors) {
   TempDir d("catalog");
   { Catalog::open(d.path()); }

@@ -202,6 +202,9 @@ class Catalog {
 
   // --- two-phase delete (retention, repair) ---
   void mark_segment_deleting(int64_t segment_id);
+  // Retention's phase 1: marks a finished segment unless its recording is locked, checked in the same
+  // statement, so that a lock taken while retention runs always wins. False when nothing was marked.
+  bool mark_segment_deleting_if_unlocked(int64_t segment_id);
   void delete_segment_row(int64_t segment_id);  // also its keyframes; the recording row goes with its last segment
   void delete_recording_if_empty(int64_t recording_id);
 
