@@ -4,7 +4,7 @@
 // The ring carries Annex-B. Handed Annex-B, libavformat's mp4 muxer scans every sample for start codes with a
 // byte loop (a fifth of the recorder's CPU in a profile) after the recorder has already copied it into a
 // packet. Converting in that copy instead (the scan is a memchr for the 01 of each start code) and giving the
-// muxer length-prefixed samples with an avcC/hvcC extradata saves both (docs/benchmarks.md has the figures).
+// muxer length-prefixed samples with an avcC/hvcC extradata saves both (figures in docs/benchmarks.md).
 #pragma once
 
 #include <zc/fifo/frame.h>
@@ -24,7 +24,8 @@ void from_annexb(std::span<const std::byte> annexb, std::vector<uint8_t>& out);
 
 // The avcC (H.264) or hvcC (H.265) record for a track whose configuration is Annex-B parameter sets, exactly as
 // libavformat's mp4 muxer writes it into its sample entry (it is asked to, on a throwaway in-memory file).
-// nullopt when it cannot make one; the caller then hands libavformat Annex-B as before.
+// nullopt when it cannot make one, or when the configuration is not Annex-B; the caller then hands libavformat
+// the frames as they are, as before.
 std::optional<std::vector<uint8_t>> decoder_config_record(const fifo::TrackInfo& video);
 
 }  // namespace zc::recorder::mp4_sample

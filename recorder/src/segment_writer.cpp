@@ -221,12 +221,16 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
   AVPacket* p = m.pkt.get();
   av_packet_unref(p);
   if (is_video && m.video_length_prefixed) {
-    // A packet without a buffer reference: av_write_frame() does not take ownership, and the muxer copies the
-    // sample into its fragment before returning.
     m.sample.reserve(payload.size() + 64 + AV_INPUT_BUFFER_PADDING_SIZE);
     mp4_sample::from_annexb(payload, m.sample);
+    // A malformed frame without a single NAL unit goes in as it is: the muxer drops empty packets, and the
+    // file would then hold one sample fewer than the catalog counts.
+    if (m.sample.empty()) m.sample.assign(reinterpret_cast<const uint8_t*>(payload.data()),
+                                          reinterpret_cast<const uint8_t*>(payload.data()) + payload.size());
     if (m.sample.capacity() < m.sample.size() + AV_INPUT_BUFFER_PADDING_SIZE)
       m.sample.reserve(m.sample.size() + AV_INPUT_BUFFER_PADDING_SIZE);
+    // A packet without a buffer reference: av_write_frame() does not take ownership, and the muxer copies the
+    // sample into its fragment before returning.
     p->data = m.sample.data();
     p->size = static_cast<int>(m.sample.size());
   } else {

@@ -82,6 +82,11 @@ TEST(Mp4Sample, InputWithoutAStartCodeOrWithEmptyNalsGivesNoNals) {
   EXPECT_EQ(convert({0, 0, 1, 0, 0, 1, 0x09, 0xF0}), (std::vector<uint8_t>{0, 0, 0, 2, 0x09, 0xF0}));
 }
 
+TEST(Mp4Sample, AStartCodeThatEndsTheBufferIsNotPartOfTheLastNal) {
+  EXPECT_EQ(convert({0, 0, 1, 0x41, 0xAA, 0, 0, 1}), (std::vector<uint8_t>{0, 0, 0, 2, 0x41, 0xAA}));
+  EXPECT_EQ(convert({0, 0, 1, 0x41, 0xAA, 0, 0, 0, 1}), (std::vector<uint8_t>{0, 0, 0, 2, 0x41, 0xAA}));
+}
+
 TEST(Mp4Sample, NoRecordForAudioOrAMissingConfiguration) {
   fifo::TrackInfo aac;
   aac.kind = fifo::MediaKind::audio;
@@ -91,6 +96,10 @@ TEST(Mp4Sample, NoRecordForAudioOrAMissingConfiguration) {
   fifo::TrackInfo bare;
   bare.codec = fifo::Codec::h264;
   EXPECT_FALSE(decoder_config_record(bare));
+  // Already an avcC record (configurationVersion 1): its frames are length-prefixed, not ours to convert.
+  fifo::TrackInfo avcc = bare;
+  avcc.config = {1, 0x64, 0, 0x1F, 0xFF, 0xE1, 0, 4, 0x67, 0x64, 0, 0x1F, 1, 0, 2, 0x68, 0xEE};
+  EXPECT_FALSE(decoder_config_record(avcc));
 }
 
 class Mp4SampleAgainstFfmpeg : public ::testing::TestWithParam<fifo::Codec> {};
