@@ -345,8 +345,9 @@ struct Recorder::Impl {
       started = true;
     }
     if (h.lost_before > 0 || (h.flags & fifo::frame_flag::discontinuity) != 0) {
-      if (disk_full) disk_full_frames += static_cast<int64_t>(h.lost_before);
+      // The break first: closing the segment may find the disk full, and the lost frames must then count there.
       begin_break(h.lost_before > 0 ? "lapped" : "discontinuity");
+      if (disk_full) disk_full_frames += static_cast<int64_t>(h.lost_before);
     }
     if (stream_break) {
       stream_break->frames_lost += static_cast<int64_t>(h.lost_before);
@@ -554,6 +555,8 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
       m.apply_controls();
       const auto st = m.reader.try_read(m.frame);
       if (st == fifo::ReadStatus::frame) {
+        // A frame after the writer was found gone is a new writer's, even one that died again before we waited.
+        m.writer_present();
         const auto& h = m.frame.header;
         if (m.started && !m.session.accepts(h.mono_ns)) {
           m.finish(m.session.end_reason());
