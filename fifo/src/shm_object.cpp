@@ -32,15 +32,20 @@ AttachedObject map_object(UniqueFd fd, uint64_t bytes, ino_t inode) {
 // the ring takes a page fault every 4 KiB on the commit path (it showed as the slow tail of the wakeup latency).
 // Readers fault lazily: a recorder attaching to a 256 MiB ring to read a few seconds of it would otherwise pay
 // for all of it. Best effort: a kernel without MADV_POPULATE_WRITE just faults lazily.
-void prefault_for_writing(const Mapping& m) noexcept {
+void prefault_for_writing([[maybe_unused]] const Mapping& m) noexcept {
+#ifdef MADV_POPULATE_WRITE  // Linux 5.14, glibc 2.35
   [[maybe_unused]] int rc = ::madvise(m.data(), m.size(), MADV_POPULATE_WRITE);
+#endif
 }
 
 // Gives every page of the object its memory now. A tmpfs too small for the ring (a container's 64 MB /dev/shm)
 // accepts any ftruncate() and then kills the writer with SIGBUS at the first page it cannot allocate; with the
 // pages allocated up front that becomes a clear error at open, and no later write can fault.
 void reserve_pages(int fd, const std::string& shm_name, uint64_t bytes) {
-  const int err = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+  int err = 0;
+  do {
+    err = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes));  // tmpfs gives up on a pending signal
+  } while (err == EINTR);
   if (err == 0) return;
   if (err == ENOSPC) {
     struct statvfs vfs {};
@@ -49,7 +54,8 @@ void reserve_pages(int fd, const std::string& shm_name, uint64_t bytes) {
       room = " (" + std::to_string(uint64_t{vfs.f_bavail} * vfs.f_frsize / (1024 * 1024)) + " MiB free)";
     throw FifoError(FifoErrc::no_space, shm_name + " needs " + std::to_string(bytes / (1024 * 1024)) +
                                             " MiB but the shared-memory filesystem /dev/shm cannot hold it" + room +
-                                            "; use a smaller --ring-size or enlarge /dev/shm");
+                                            "; free or enlarge /dev/shm, or use a smaller ring (zcrec feed "
+                                            "--ring-size; an existing ring of this size must be removed first)");
   }
   throw_system_error("fallocate(" + shm_name + ", " + std::to_string(bytes) + " bytes)", err);
 }
