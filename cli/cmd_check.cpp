@@ -34,6 +34,8 @@ void run_check(const CheckArgs& a) {
     }
     for (auto id : report.interrupted_recordings) std::cout << "closed interrupted recording #" << id << "\n";
     for (const auto& p : report.finished_deletes) std::cout << "finished delete of " << p << "\n";
+    for (const auto& p : report.removed_empty_files)
+      std::cout << "removed " << p << " (a crashed recorder's segment file that never held a frame)\n";
     const char* verb = a.repair ? "removed" : "found";
     for (const auto& p : report.missing_files) std::cout << verb << " row without file: " << p << "\n";
     for (const auto& p : report.orphan_files) std::cout << verb << " file without row: " << p << "\n";

@@ -93,6 +93,7 @@ json to_json(const recorder::CheckReport& r) {
           {"finished_deletes", r.finished_deletes},
           {"missing_files", r.missing_files},
           {"orphan_files", r.orphan_files},
+          {"removed_empty_files", r.removed_empty_files},
           {"unreadable", r.unreadable},
           {"repaired", r.repaired},
           {"consistent", r.consistent()}};

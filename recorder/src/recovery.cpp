@@ -94,6 +94,22 @@ RecoveredSegment recover_segment(Catalog& catalog, const SegmentRow& s) {
   return r;
 }
 
+// True for a file that is empty or is the start of one of our MP4 segments without a single complete fragment:
+// what a recorder leaves when it dies after creating a segment file and before its first fragment. Anything
+// else (other content, or frames) is for a human to look at, through `zcrec check` and `--repair`.
+bool holds_no_frames(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return false;
+  if (size == 0) return true;
+  try {
+    const Mp4Layout layout = scan_mp4(path);
+    return layout.has_ftyp && layout.fragments.empty();
+  } catch (const RecorderError&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 CheckReport check_storage(Catalog& catalog, bool repair) {
@@ -157,7 +173,16 @@ CheckReport check_storage(Catalog& catalog, bool repair) {
       const std::string rel = st.name + "/" + name;
       if (known_paths.count(rel) != 0) continue;
       std::smatch m;
-      if (std::regex_match(name, m, segment_name) && is_live(std::stoll(m[1].str()))) continue;
+      if (std::regex_match(name, m, segment_name)) {
+        const int64_t recording_id = std::stoll(m[1].str());
+        if (is_live(recording_id)) continue;
+        if (catalog.recording(recording_id) && holds_no_frames(entry.path())) {
+          std::filesystem::remove(entry.path(), ec);
+          fsync_dir(dir);
+          report.removed_empty_files.push_back(rel);
+          continue;
+        }
+      }
       report.orphan_files.push_back(rel);
       if (repair) {
         std::filesystem::remove(entry.path(), ec);

@@ -269,6 +269,46 @@ TEST(CliRecord, CheckReportsThenRepairsOrphansAndMissingFiles) {
   EXPECT_EQ(c.all_segments().size(), segs.size() - 1);
 }
 
+// A recorder killed between creating a segment file and inserting its row leaves a file with at most the MP4
+// header: recovery removes it (it never held a frame) instead of calling the storage inconsistent; a file with
+// other content under a segment's name is still only reported.
+TEST(CliRecord, CheckRemovesHeaderOnlyFilesOfACrashedRecordingAndReportsOthers) {
+  TempDir d("cli");
+  const std::string dir = (d.path() / "store").string();
+  Feeder feed("cli_header_only", clip("h264_bframes"), 3);
+  ASSERT_EQ(zcrec({"start", feed.name(), "--preroll", "2s", "--duration", "0", "--postroll", "0", "--dir", dir})
+                .exit_code,
+            0);
+  auto c = Catalog::open(dir);
+  const auto segs = c.all_segments();
+  ASSERT_FALSE(segs.empty());
+  const auto folder = d.path() / "store" / feed.name();
+  // The header of a real segment: everything before its first fragment.
+  std::string bytes;
+  {
+    std::ifstream in(c.absolute_path(segs[0]), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t moof = bytes.find("moof");
+  ASSERT_NE(moof, std::string::npos);
+  const std::string id = std::to_string(segs[0].recording_id);
+  { std::ofstream(folder / (id + "-98.mp4"), std::ios::binary) << bytes.substr(0, moof - 4); }
+  { std::ofstream(folder / (id + "-99.mp4"), std::ios::binary); }
+  { std::ofstream(folder / (id + "-97.mp4"), std::ios::binary) << "some other program's file"; }
+
+  const auto report = zcrec({"check", "--dir", dir, "--json"});
+  const auto j = json::parse(report.out.substr(0, report.out.rfind('}') + 1));
+  EXPECT_EQ(j["removed_empty_files"].size(), 2u) << report.out;
+  EXPECT_EQ(j["orphan_files"], json::array({feed.name() + "/" + id + "-97.mp4"})) << report.out;
+  EXPECT_EQ(report.exit_code, 1) << "the foreign file still needs a human";
+  EXPECT_FALSE(std::filesystem::exists(folder / (id + "-98.mp4")));
+  EXPECT_FALSE(std::filesystem::exists(folder / (id + "-99.mp4")));
+  std::filesystem::remove(folder / (id + "-97.mp4"));
+  EXPECT_EQ(zcrec({"check", "--dir", dir}).exit_code, 0);
+  EXPECT_EQ(c.all_segments().size(), segs.size()) << "the real segments are untouched";
+  expect_segments_playable(c);
+}
+
 // A tmpfs that is unmounted (lazily, even if busy) when the test ends.
 class SmallTmpfs {
  public:

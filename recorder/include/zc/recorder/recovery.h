@@ -27,6 +27,9 @@ struct CheckReport {
   std::vector<std::string> finished_deletes;
   std::vector<std::string> missing_files;  // rows whose file is gone
   std::vector<std::string> orphan_files;   // files no row refers to
+  // Files of a crashed recording that never held a frame (killed between creating a segment file and inserting
+  // its row): removed by recovery itself, like other crashed work, since nothing in them can be lost.
+  std::vector<std::string> removed_empty_files;
   std::vector<std::string> unreadable;     // rows whose file has no MP4 header
   bool repaired = false;
   // Consistent when nothing is left that needs --repair.
