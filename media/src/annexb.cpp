@@ -1,33 +1,11 @@
 #include <zc/media/annexb.h>
+#include <zc/media/annexb_scan.h>
 
 namespace zc::media::annexb {
 
-namespace {
-
-// Index of the first byte after the next start code at or after `from`, or size when there is none.
-size_t next_start(std::span<const uint8_t> b, size_t from) noexcept {
-  for (size_t i = from; i + 2 < b.size(); ++i) {
-    if (b[i + 2] > 1) {
-      i += 2;  // neither of the next two positions can begin 00 00 01
-    } else if (b[i] == 0 && b[i + 1] == 0 && b[i + 2] == 1) {
-      return i + 3;
-    }
-  }
-  return b.size();
-}
-
-}  // namespace
-
 std::vector<Nal> split(std::span<const uint8_t> annexb) {
   std::vector<Nal> nals;
-  size_t begin = next_start(annexb, 0);
-  while (begin < annexb.size()) {
-    const size_t next = next_start(annexb, begin);
-    size_t end = next == annexb.size() ? next : next - 3;
-    while (end > begin && annexb[end - 1] == 0) --end;
-    if (end > begin) nals.push_back(annexb.subspan(begin, end - begin));
-    begin = next;
-  }
+  for_each_nal(annexb, [&](Nal nal) { nals.push_back(nal); });
   return nals;
 }
 
@@ -71,10 +49,7 @@ bool contains_idr(fifo::Codec codec, std::span<const uint8_t> annexb) {
   return false;
 }
 
-bool looks_like_annexb(std::span<const uint8_t> b) noexcept {
-  if (b.size() >= 3 && b[0] == 0 && b[1] == 0 && b[2] == 1) return true;
-  return b.size() >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 1;
-}
+bool looks_like_annexb(std::span<const uint8_t> b) noexcept { return starts_with_start_code(b); }
 
 void append_nal(std::vector<uint8_t>& out, Nal nal) {
   static constexpr uint8_t kStartCode[] = {0, 0, 0, 1};

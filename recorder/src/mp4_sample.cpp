@@ -1,5 +1,6 @@
 #include "mp4_sample.h"
 
+#include <zc/media/annexb_scan.h>
 #include <zc/media/ffmpeg_ptr.h>
 
 extern "C" {
@@ -12,28 +13,6 @@ extern "C" {
 
 namespace zc::recorder::mp4_sample {
 namespace {
-
-constexpr size_t kNoStartCode = SIZE_MAX;
-
-// Index of the first byte after the next 00 00 01 at or after `from`, or kNoStartCode when there is none (a
-// start code that ends the buffer is still one: its index is then `n`). memchr finds the 01 at vector speed;
-// compressed data holds a 01 byte about once in 256, so few candidates need a look.
-size_t next_start(const uint8_t* b, size_t n, size_t from) noexcept {
-  size_t i = from + 2;
-  while (i < n) {
-    const auto* one = static_cast<const uint8_t*>(std::memchr(b + i, 1, n - i));
-    if (one == nullptr) return kNoStartCode;
-    i = static_cast<size_t>(one - b);
-    if (b[i - 1] == 0 && b[i - 2] == 0) return i + 1;
-    ++i;
-  }
-  return kNoStartCode;
-}
-
-bool starts_with_start_code(const std::vector<uint8_t>& b) noexcept {
-  if (b.size() >= 3 && b[0] == 0 && b[1] == 0 && b[2] == 1) return true;
-  return b.size() >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 1;
-}
 
 void append_be32(std::vector<uint8_t>& out, size_t v) {
   out.push_back(static_cast<uint8_t>(v >> 24));
@@ -67,19 +46,11 @@ struct DynBufFree {
 
 void from_annexb(std::span<const std::byte> annexb, std::vector<uint8_t>& out) {
   out.clear();
-  const auto* b = reinterpret_cast<const uint8_t*>(annexb.data());
-  const size_t n = annexb.size();
-  size_t begin = next_start(b, n, 0);
-  while (begin < n) {
-    const size_t next = next_start(b, n, begin);
-    size_t end = next == kNoStartCode ? n : next - 3;
-    while (end > begin && b[end - 1] == 0) --end;
-    if (end > begin) {
-      append_be32(out, end - begin);
-      out.insert(out.end(), b + begin, b + end);
-    }
-    begin = next;
-  }
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(annexb.data()), annexb.size());
+  media::annexb::for_each_nal(bytes, [&](std::span<const uint8_t> nal) {
+    append_be32(out, nal.size());
+    out.insert(out.end(), nal.begin(), nal.end());
+  });
 }
 
 std::optional<std::vector<uint8_t>> decoder_config_record(const fifo::TrackInfo& video) {
@@ -87,7 +58,7 @@ std::optional<std::vector<uint8_t>> decoder_config_record(const fifo::TrackInfo&
   if (!h264 && video.codec != fifo::Codec::h265) return std::nullopt;
   // A configuration already in avcC/hvcC form (a C API writer may publish one) means length-prefixed frames,
   // which this conversion would mangle: leave those to libavformat as before.
-  if (!starts_with_start_code(video.config)) return std::nullopt;
+  if (!media::annexb::starts_with_start_code(video.config)) return std::nullopt;
 
   AVFormatContext* raw = nullptr;
   if (avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr) < 0 || raw == nullptr) return std::nullopt;

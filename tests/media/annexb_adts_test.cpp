@@ -37,6 +37,14 @@ TEST(AnnexB, H265NalTypesAndNoStartCode) {
   EXPECT_FALSE(annexb::looks_like_annexb(bytes({0x01, 0x64, 0x00, 0x1f})));  // avcC starts with version 1
 }
 
+TEST(AnnexB, AStartCodeThatEndsTheBufferIsNotPartOfTheLastNal) {
+  for (const auto& au : {bytes({0, 0, 1, 0x41, 0xAA, 0, 0, 1}), bytes({0, 0, 1, 0x41, 0xAA, 0, 0, 0, 1})}) {
+    const auto nals = annexb::split(au);
+    ASSERT_EQ(nals.size(), 1u);
+    EXPECT_EQ(std::vector<uint8_t>(nals[0].begin(), nals[0].end()), bytes({0x41, 0xAA}));
+  }
+}
+
 TEST(Adts, HeaderRoundTripsThroughTheParser) {
   const adts::AudioConfig lc48k_stereo{2, 3, 2};
   EXPECT_EQ(adts::make_audio_specific_config(lc48k_stereo), bytes({0x11, 0x90}));  // the well-known AAC-LC 48k/2
