@@ -4,13 +4,16 @@
 // so a stream that has them in band (as cameras and x264/x265 send it) comes out byte for byte.
 #include "cli_units.h"
 #include "commands.h"
+#include "record_cli.h"
 #include "stop_signals.h"
 
 #include <zc/fifo/ring_reader.h>
+#include <zc/fifo/writer_absence.h>
 #include <zc/media/adts.h>
 #include <zc/media/annexb.h>
 
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,7 +35,18 @@ struct CatOptions {
   double seconds = 0;
   std::string track = "";  // empty: video if there is one, else audio
   double wait_s = 0;
+  std::optional<int64_t> writer_grace_ns;  // default: kDefaultWriterGraceNs, as `zcrec start`
 };
+
+// The recorder's default (RecorderOptions::writer_grace_ns): a camera process restarted by its supervisor
+// comes back within seconds; one that has not after this long is not coming back by itself.
+constexpr int64_t kDefaultWriterGraceNs = 30'000'000'000;
+
+int64_t mono_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 // stdout as a byte sink; a reader that went away (EPIPE) ends the command quietly.
 class Output {
@@ -107,16 +121,37 @@ void run_cat(const CatOptions& o) {
 
   Output out;
   ElementaryWriter writer(out);
+  fifo::WriterAbsence absence(o.writer_grace_ns.value_or(kDefaultWriterGraceNs));
   fifo::Frame frame;
   int64_t written = 0;
   std::optional<int64_t> first_dts;
   bool waiting_for_key = true;
   uint64_t lost_total = 0;
+  // Why the loop ended when it was not one of cat's own limits (--frames, --seconds, a signal, a closed stdout,
+  // the end of a finite stream): a live consumer's supervisor must be able to tell.
+  std::string failure;
   while (!stop.requested()) {
     const auto st = reader.read(frame, std::chrono::milliseconds(100));
     if (st == fifo::WaitStatus::timeout) continue;
-    if (st == fifo::WaitStatus::writer_gone) break;
-    if ((frame.header.flags & fifo::frame_flag::end_of_stream) != 0) break;  // a playback fifo's last word
+    if (st == fifo::WaitStatus::writer_gone) {
+      // A camera process that crashed or is being restarted: the ring survives it, and so does cat.
+      const bool first_notice = !absence.absent();
+      if (!absence.within_grace(mono_now_ns())) {
+        failure = "the writer of stream '" + o.stream + "' is gone and none came back within " +
+                  record::format_seconds(absence.grace_ns());
+        break;
+      }
+      if (first_notice)
+        std::fprintf(stderr, "zcrec cat: the writer of stream '%s' is gone: waiting up to %s for a new one\n",
+                     o.stream.c_str(), record::format_seconds(absence.grace_ns()).c_str());
+      continue;
+    }
+    if (const auto away = absence.writer_seen(mono_now_ns())) {
+      std::fprintf(stderr, "zcrec cat: stream '%s' has a writer again after %s; going on from its next keyframe\n",
+                   o.stream.c_str(), record::format_seconds(*away).c_str());
+      waiting_for_key = true;
+    }
+    if ((frame.header.flags & fifo::frame_flag::end_of_stream) != 0) break;  // the input ended on purpose
     if (frame.header.lost_before > 0) {
       lost_total += frame.header.lost_before;
       std::fprintf(stderr, "zcrec cat: lost %llu frames before frame %llu (overwritten by the writer)\n",
@@ -124,6 +159,8 @@ void run_cat(const CatOptions& o) {
                    static_cast<unsigned long long>(frame.header.seq));
       waiting_for_key = true;
     }
+    // A writer that took the ring over after a crash: what follows does not continue the last frame written.
+    if ((frame.header.flags & fifo::frame_flag::discontinuity) != 0) waiting_for_key = true;
     const fifo::TrackInfo* track = pick_track(reader.stream_info(), o.track);
     if (track == nullptr) {
       if (o.track.empty()) throw std::runtime_error("stream '" + o.stream + "' has no video or audio track");
@@ -141,6 +178,7 @@ void run_cat(const CatOptions& o) {
   }
   if (lost_total > 0)
     std::fprintf(stderr, "zcrec cat: %llu frames lost in total\n", static_cast<unsigned long long>(lost_total));
+  if (!failure.empty()) throw std::runtime_error(failure);
 }
 
 }  // namespace
@@ -161,6 +199,9 @@ void add_cat_command(CLI::App& app) {
   cmd->add_option("--wait", o->wait_s, "wait this long for the stream to appear, e.g. 5s (default: fail at once)")
       ->transform(seconds_with_unit())
       ->check(CLI::NonNegativeNumber);
+  record::add_duration_option(cmd, "--writer-grace", o->writer_grace_ns,
+                              "how long to wait for a new writer when the stream's writer dies or restarts, e.g. "
+                              "10s; 0 ends at once (default 30s, as `zcrec start`)");
   cmd->callback([o] { run_cat(*o); });
 }
 

@@ -172,6 +172,9 @@ void run_feed(const FeedOptions& o) {
   writer.set_stream_info(source->stream_info());
   Feeder feeder(o, writer, stop);
   while (feeder.pass(*source) && o.loop && o.source != "testsrc") source = open_source(o);
+  // A finite input that is over (or a --duration/--frames limit reached) is an end readers must not wait out;
+  // a signal is not: a supervisor stopping the camera process usually starts it again.
+  if (!stop.requested()) writer.end_stream();
   std::fprintf(stderr, "zcrec feed: wrote %llu frames (%llu bytes) to '%s'%s\n",
                static_cast<unsigned long long>(feeder.frames()), static_cast<unsigned long long>(feeder.bytes()),
                o.stream.c_str(), stop.requested() ? " (stopped by signal)" : "");

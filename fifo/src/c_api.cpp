@@ -172,6 +172,14 @@ int zc_writer_write(zc_writer* w, const zc_frame_meta* meta, const void* data, s
   });
 }
 
+int zc_writer_end_stream(zc_writer* w) {
+  if (w == nullptr) return ZC_EINVAL;
+  return guarded(w, [&] {
+    w->writer.end_stream();
+    return ZC_OK;
+  });
+}
+
 const char* zc_writer_last_error(const zc_writer* w) { return w ? w->last_error.c_str() : ""; }
 void zc_writer_close(zc_writer* w) { delete w; }
 

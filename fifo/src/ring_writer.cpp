@@ -76,6 +76,14 @@ void RingWriter::write(const FrameMeta& meta, const void* data, size_t bytes) {
   write(meta, std::span<const std::byte>(static_cast<const std::byte*>(data), bytes));
 }
 
+void RingWriter::end_stream() {
+  FrameMeta m;
+  const auto& tracks = stream_info().tracks;
+  m.track = tracks.empty() ? 0 : tracks.front().track_id;
+  m.flags = frame_flag::end_of_stream;
+  reserve(m, 0).commit();
+}
+
 FrameReservation RingWriter::reserve(const FrameMeta& meta, size_t bytes) {
   return FrameReservation(this, impl_->core.reserve(meta, bytes));
 }

@@ -6,6 +6,7 @@
 
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
+#include <zc/fifo/writer_absence.h>
 #include <zc/recorder/catalog.h>
 #include <zc/recorder/error.h>
 #include <zc/recorder/recovery.h>
@@ -14,7 +15,6 @@
 #include "rotation_policy.h"
 #include "segment_writer.h"
 #include "timeline.h"
-#include "writer_absence.h"
 
 #include <unistd.h>
 
@@ -109,7 +109,7 @@ struct Recorder::Impl {
   std::vector<std::pair<int64_t, SegmentProgress>> unfinished_rows;  // rows to close once the catalog can write
   std::vector<uint32_t> skipped_track_ids;
   std::optional<StreamBreak> stream_break;
-  WriterAbsence writer_absence;
+  fifo::WriterAbsence writer_absence;
 
   Impl(RecorderOptions o, const Clock& c, Catalog cat, fifo::RingReader r, int64_t trigger_mono)
       : opt(std::move(o)),
@@ -558,6 +558,11 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
         // A frame after the writer was found gone is a new writer's, even one that died again before we waited.
         m.writer_present();
         const auto& h = m.frame.header;
+        if ((h.flags & fifo::frame_flag::end_of_stream) != 0) {
+          // The writer's input is over (a finished file): no new writer is coming, so no grace to wait out.
+          m.finish(EndReason::writer_gone);
+          return false;
+        }
         if (m.started && !m.session.accepts(h.mono_ns)) {
           m.finish(m.session.end_reason());
           return false;
@@ -580,6 +585,10 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
       if (m.reader.try_read(m.frame) == fifo::ReadStatus::frame) {
         // A last frame slipped in before the writer left: handle it on the next turn.
         const auto& h = m.frame.header;
+        if ((h.flags & fifo::frame_flag::end_of_stream) != 0) {
+          m.finish(EndReason::writer_gone);
+          return false;
+        }
         if (!m.started || m.session.accepts(h.mono_ns)) m.handle_frame(h, std::as_bytes(std::span(m.frame.payload)));
         continue;
       }

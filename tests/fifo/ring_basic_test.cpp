@@ -154,3 +154,25 @@ TEST(RingBasic, PiecesMustAddUpToTheDeclaredSize) {
                        w.max_frame_bytes() + 1),
                FifoError);
 }
+
+TEST(RingBasic, EndStreamIsAnEmptyFrameFlaggedEndOfStreamAfterTheLastFrame) {
+  ScopedStream s("eos");
+  auto w = RingWriter::open(s.name(), small_ring());
+  w.set_stream_info(zc::test::video_stream_info());
+  ReaderOptions ro;
+  ro.start = StartAt::next_frame;
+  auto r = RingReader::open(s.name(), ro);
+  auto p = payload_for(0, 64);
+  w.write(meta_for(0, true), p.data(), p.size());
+  w.end_stream();
+  Frame f;
+  ASSERT_EQ(r.try_read(f), ReadStatus::frame);
+  EXPECT_EQ(f.payload, p);
+  EXPECT_EQ(f.header.flags & frame_flag::end_of_stream, 0);
+  ASSERT_EQ(r.try_read(f), ReadStatus::frame);
+  EXPECT_NE(f.header.flags & frame_flag::end_of_stream, 0);
+  EXPECT_FALSE(f.header.is_key());
+  EXPECT_TRUE(f.payload.empty());
+  EXPECT_EQ(f.header.track, zc::test::video_stream_info().tracks.front().track_id);
+  EXPECT_EQ(r.try_read(f), ReadStatus::empty);
+}

@@ -13,7 +13,7 @@
 #include <algorithm>
 
 #include "recorder/support/record_fixture.h"
-#include "writer_absence.h"
+#include <zc/fifo/writer_absence.h>
 
 using namespace zc::recorder;
 using namespace zc::test;
@@ -140,7 +140,7 @@ void record_across_writer_restart(bool notice_absence) {
 }  // namespace
 
 TEST(WriterAbsence, GraceCountsContinuousAbsenceOnly) {
-  WriterAbsence a(3 * kS);
+  zc::fifo::WriterAbsence a(3 * kS);
   EXPECT_FALSE(a.writer_seen(1 * kS)) << "never gone";
   EXPECT_TRUE(a.within_grace(10 * kS));
   EXPECT_TRUE(a.within_grace(12 * kS));
@@ -149,7 +149,7 @@ TEST(WriterAbsence, GraceCountsContinuousAbsenceOnly) {
   EXPECT_TRUE(a.within_grace(20 * kS)) << "a new absence has the whole grace again";
   EXPECT_TRUE(a.within_grace(23 * kS - 1));
   EXPECT_FALSE(a.within_grace(23 * kS));
-  EXPECT_FALSE(WriterAbsence(0).within_grace(5 * kS)) << "no grace: never wait";
+  EXPECT_FALSE(zc::fifo::WriterAbsence(0).within_grace(5 * kS)) << "no grace: never wait";
 }
 
 TEST(WriterRestart, NoticedAbsenceThenTakeoverWithNewParametersContinuesInANewSegment) {

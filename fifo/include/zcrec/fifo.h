@@ -76,6 +76,8 @@ int zc_writer_begin_frame(zc_writer* w, const zc_frame_meta* meta, size_t total_
 int zc_writer_append(zc_writer* w, const void* data, size_t bytes);
 int zc_writer_commit(zc_writer* w);
 int zc_writer_write(zc_writer* w, const zc_frame_meta* meta, const void* data, size_t bytes);
+/* A finite input is over: readers end at this mark instead of waiting for a new writer (RingWriter::end_stream). */
+int zc_writer_end_stream(zc_writer* w);
 const char* zc_writer_last_error(const zc_writer* w);
 void zc_writer_close(zc_writer* w);
 

@@ -22,7 +22,7 @@ inline constexpr uint16_t keyframe = 0x01;        // random access point (IDR/IR
 inline constexpr uint16_t params_changed = 0x02;  // first frame after the stream info changed
 inline constexpr uint16_t discontinuity = 0x04;   // frames are missing before this one (loss, writer restart, gap)
 inline constexpr uint16_t decode_only = 0x08;     // playback: decode but do not show (before the requested start)
-inline constexpr uint16_t end_of_stream = 0x10;   // playback: nothing follows
+inline constexpr uint16_t end_of_stream = 0x10;   // nothing follows: a playback's end, a live input that ended
 }  // namespace frame_flag
 
 struct Rational {

@@ -78,6 +78,11 @@ class RingWriter {
   // Copies a whole frame in.
   void write(const FrameMeta& meta, std::span<const std::byte> payload);
   void write(const FrameMeta& meta, const void* data, size_t bytes);
+  // Marks a deliberate end of the stream (a finite input is over): an empty frame on the first track flagged
+  // frame_flag::end_of_stream, its timestamps zero. Readers then know that no new writer is coming, unlike a
+  // writer that died or was stopped for a restart; live readers (`zcrec cat`, the recorder) end at it instead of
+  // waiting out their writer grace. Frames written afterwards start the stream again.
+  void end_stream();
   // Zero-copy: reserve space in the ring, fill it, commit.
   FrameReservation reserve(const FrameMeta& meta, size_t bytes);
   // From pieces.
