@@ -20,10 +20,7 @@ struct CheckArgs {
 };
 
 void run_check(const CheckArgs& a) {
-  if (!std::filesystem::exists(std::filesystem::path(a.dir) / "catalog.db")) {
-    throw std::runtime_error("no catalog in " + a.dir);
-  }
-  auto catalog = recorder::Catalog::open(a.dir);
+  auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_write);
   const auto report = recorder::check_storage(catalog, a.repair);
   if (a.json) {
     std::cout << record::to_json(report).dump(2) << std::endl;

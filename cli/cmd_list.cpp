@@ -18,10 +18,7 @@ struct ListArgs {
 };
 
 void run_list(const ListArgs& a) {
-  if (!std::filesystem::exists(std::filesystem::path(a.dir) / "catalog.db")) {
-    throw std::runtime_error("no catalog in " + a.dir + " (record something with `zcrec start` first, or pass --dir)");
-  }
-  auto catalog = recorder::Catalog::open(a.dir);
+  auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_only);
   const int64_t now = record::now_wall_ns();
   recorder::TimeRange range;
   if (!a.from.empty()) range.from_wall_ns = record::parse_time_ns(a.from, now);

@@ -32,7 +32,7 @@ void run_play(const PlayArgs& a) {
     timeline = playback::Timeline::of_file(a.file);
   } else {
     const auto range = playback_cli::parse_range(a.from, a.to);
-    auto catalog = recorder::Catalog::open(a.dir);
+    auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_only);
     timeline = playback::Timeline::of_catalog(catalog, a.stream, range.first, range.second);
   }
   playback::PlayOptions o;

@@ -26,10 +26,7 @@ void run_prune(const PruneArgs& a) {
   p.max_age_ns = a.max_age;
   p.min_free_bytes = a.min_free;
   if (!p.any()) throw CLI::ValidationError("prune", "give at least one of --quota, --max-age, --min-free");
-  if (!std::filesystem::exists(std::filesystem::path(a.dir) / "catalog.db")) {
-    throw std::runtime_error("no catalog in " + a.dir);
-  }
-  auto catalog = recorder::Catalog::open(a.dir);
+  auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_write);
   const auto r = recorder::apply_retention(catalog, p, record::now_wall_ns(),
                                            a.stream.empty() ? std::nullopt : std::optional<std::string>(a.stream));
   if (a.json) {

@@ -18,10 +18,7 @@ void add_lock_options(CLI::App* cmd, LockArgs& args) {
 }
 
 void set_recording_locks(const LockArgs& args, bool locked) {
-  if (!std::filesystem::exists(std::filesystem::path(args.dir) / "catalog.db")) {
-    throw std::runtime_error("no catalog in " + args.dir);
-  }
-  auto catalog = recorder::Catalog::open(args.dir);
+  auto catalog = recorder::Catalog::open_existing(args.dir, recorder::Catalog::Access::read_write);
   const auto missing = catalog.set_locked(args.ids, locked);
   if (!missing.empty()) {
     std::string names;

@@ -108,7 +108,7 @@ struct Catalog::Impl {
       q_insert_gap, q_insert_jump, q_mark_deleting, q_mark_deleting_if_unlocked, q_delete_segment,
       q_delete_recording_if_empty;
 
-  explicit Impl(std::filesystem::path d) : dir(std::move(d)), conn((dir / "catalog.db").string()) {}
+  Impl(std::filesystem::path d, sqlite::OpenMode mode) : dir(std::move(d)), conn((dir / "catalog.db").string(), mode) {}
 
   void bind_optional_text(sqlite::Statement& q, int i, const std::string& v) {
     if (auto t = null_if_empty(v)) q.bind(i, *t);
@@ -181,18 +181,25 @@ struct Catalog::Impl {
   }
 
   // Creates the schema on an empty file or checks the version of an existing one.
-  void migrate() {
-    sqlite::Transaction tx(conn);
+  int64_t user_version() {
     sqlite::Statement v(conn.get(), "PRAGMA user_version");
     v.step();
-    const int64_t version = v.int64(0);
-    v.reset();
+    return v.int64(0);
+  }
+
+  void refuse_newer(int64_t version) const {
     if (version > kSchemaVersion) {
       throw RecorderError(RecorderErrc::catalog_too_new,
                           "catalog " + (dir / "catalog.db").string() + " has schema version " +
                               std::to_string(version) + "; this zcrec knows up to " +
                               std::to_string(kSchemaVersion));
     }
+  }
+
+  void migrate() {
+    sqlite::Transaction tx(conn);
+    const int64_t version = user_version();
+    refuse_newer(version);
     if (version == 0) conn.exec(std::string(schema::kCatalogSql));
     // Upgrade steps from older versions go here, one embedded script per step (none exist: v1 is the first).
     tx.commit();
@@ -226,11 +233,43 @@ Catalog Catalog::open(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw_io_error("cannot create storage directory " + dir.string(), ec.value());
-  auto impl = std::make_unique<Impl>(dir);
+  auto impl = std::make_unique<Impl>(dir, sqlite::OpenMode::create);
   // WAL lets readers (list, play) run while recorders write; NORMAL sync is durable at checkpoints and never
   // corrupts; foreign keys make a dangling reference an error instead of a silent orphan.
   impl->conn.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
   impl->migrate();
+  impl->prepare();
+  return Catalog(std::move(impl));
+}
+
+Catalog Catalog::open_existing(const std::filesystem::path& dir, Access access) {
+  std::error_code ec;
+  const auto db = dir / "catalog.db";
+  if (!std::filesystem::is_directory(dir, ec)) {
+    throw RecorderError(RecorderErrc::no_catalog, "no catalog in " + dir.string() +
+                                                      ": the directory does not exist (check --dir or $ZCREC_DIR; "
+                                                      "only recording creates storage)");
+  }
+  if (!std::filesystem::exists(db, ec)) {
+    throw RecorderError(RecorderErrc::no_catalog, "no catalog in " + dir.string() + ": " + db.filename().string() +
+                                                      " is missing (check --dir or $ZCREC_DIR)");
+  }
+  const bool read_only = access == Access::read_only;
+  auto impl = std::make_unique<Impl>(dir, read_only ? sqlite::OpenMode::read_only : sqlite::OpenMode::existing);
+  if (read_only) {
+    impl->conn.exec("PRAGMA foreign_keys = ON;");
+    const int64_t version = impl->user_version();
+    impl->refuse_newer(version);
+    if (version == 0) throw RecorderError(RecorderErrc::catalog, db.string() + " is empty or not a zcrec catalog");
+    if (version < kSchemaVersion) {
+      throw RecorderError(RecorderErrc::catalog, "catalog " + db.string() + " has schema version " +
+                                                     std::to_string(version) + " and needs an upgrade; run "
+                                                     "`zcrec check` on it first");
+    }
+  } else {
+    impl->conn.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+    impl->migrate();
+  }
   impl->prepare();
   return Catalog(std::move(impl));
 }

@@ -16,6 +16,7 @@ const char* to_string(RecorderErrc code) noexcept {
     case RecorderErrc::media: return "media";
     case RecorderErrc::unsupported: return "unsupported";
     case RecorderErrc::no_stream: return "no_stream";
+    case RecorderErrc::no_catalog: return "no_catalog";
   }
   return "unknown";
 }

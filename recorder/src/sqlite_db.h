@@ -49,9 +49,15 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+enum class OpenMode {
+  create,     // read-write, creating the file if it is missing
+  existing,   // read-write, the file must exist
+  read_only,  // the file must exist; nothing is ever written
+};
+
 class Connection {
  public:
-  explicit Connection(const std::string& path);
+  explicit Connection(const std::string& path, OpenMode mode = OpenMode::create);
   Connection(Connection&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
   Connection& operator=(Connection&& o) noexcept;
   Connection(const Connection&) = delete;

@@ -105,3 +105,44 @@ TEST(CliErrors, BadTestsrcOptions) {
 
 }  // namespace
 }  // namespace zc::test
+
+namespace zc::test {
+namespace {
+
+// Only recording creates storage: a mistyped --dir given to any other command is an error that creates nothing,
+// whether the directory is missing or exists without a catalog.
+TEST(CliErrors, CommandsThatDoNotRecordNeverCreateStorage) {
+  TempDir base;
+  const auto missing = base / "no" / "such" / "dir";
+  const auto empty = base / "empty";
+  std::filesystem::create_directories(empty);
+  const std::vector<std::vector<std::string>> commands = {
+      {"list"},
+      {"list", "--json"},
+      {"check"},
+      {"check", "--repair"},
+      {"prune", "--max-age", "1d"},
+      {"lock", "1"},
+      {"unlock", "1"},
+      {"play", "--stream", "cam", "--from", "-1h", "--to", "now", "--out", "-"},
+      {"export", "--stream", "cam", "--from", "-1h", "--to", "now", "-o", (base / "x.mp4").string()},
+  };
+  for (const auto& [dir, expected] : {std::pair{missing, std::string("the directory does not exist")},
+                                      std::pair{empty, std::string("catalog.db is missing")}}) {
+    for (auto args : commands) {
+      std::string joined;
+      for (const auto& a : args) joined += a + " ";
+      args.push_back("--dir");
+      args.push_back(dir.string());
+      const auto r = zcrec(args);
+      EXPECT_EQ(r.exit_code, 1) << joined << dir << "\n" << r.err;
+      EXPECT_NE(r.err.find(expected), std::string::npos) << joined << "\n" << r.err;
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(base / "no"));
+  EXPECT_TRUE(std::filesystem::is_empty(empty));
+  EXPECT_FALSE(std::filesystem::exists(base / "x.mp4"));
+}
+
+}  // namespace
+}  // namespace zc::test

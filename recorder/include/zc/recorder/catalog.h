@@ -142,9 +142,16 @@ class Catalog {
  public:
   static constexpr int kSchemaVersion = 1;
 
-  // Opens DIR/catalog.db, creating DIR and the schema if needed and applying upgrade steps.
-  // Throws RecorderError: catalog, catalog_too_new, io.
+  // Opens DIR/catalog.db, creating DIR and the schema if needed and applying upgrade steps. For commands that
+  // record: only they may create storage. Throws RecorderError: catalog, catalog_too_new, io.
   static Catalog open(const std::filesystem::path& dir);
+
+  enum class Access { read_only, read_write };
+  // Opens the catalog of an existing storage directory and never creates anything, so a mistyped --dir is an
+  // error instead of a new empty catalog. read_only never writes (list, play, export); read_write may
+  // (check --repair, prune, lock). Throws RecorderError: no_catalog (DIR or DIR/catalog.db missing), catalog,
+  // catalog_too_new; catalog when read_only finds a file that is no zcrec catalog or needs an upgrade step.
+  static Catalog open_existing(const std::filesystem::path& dir, Access access);
 
   Catalog(Catalog&&) noexcept;
   Catalog& operator=(Catalog&&) noexcept;

@@ -16,6 +16,7 @@ enum class RecorderErrc {
   media,             // libavformat refused a frame or a file
   unsupported,       // a codec the recorder cannot put into MP4
   no_stream,         // the ring has no video track or no stream info yet
+  no_catalog,        // the storage directory or its catalog.db does not exist (a mistyped --dir)
 };
 
 const char* to_string(RecorderErrc code) noexcept;
