@@ -6,7 +6,9 @@
 #include "stop_signals.h"
 
 #include <zc/fifo/ring_writer.h>
+#include <zc/media/live_source.h>
 #include <zc/media/source.h>
+#include <zc/media/source_url.h>
 #include <zc/media/test_source.h>
 
 extern "C" {
@@ -17,6 +19,8 @@ extern "C" {
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -38,6 +42,11 @@ struct FeedOptions {
   bool group_access = false;
   bool verbose = false;
   std::vector<std::string> input_options;
+  // network sources
+  bool once = false;
+  std::string rtsp_transport = "tcp";
+  double read_timeout_s = 10;
+  std::string password_file;
   // testsrc
   std::string size = "1280x720";
   int fps = 30;
@@ -50,11 +59,6 @@ struct FeedOptions {
   double testsrc_loop_s = 0;
 };
 
-bool is_network_url(const std::string& s) {
-  const auto colon = s.find("://");
-  return colon != std::string::npos && s.compare(0, colon, "file") != 0;
-}
-
 int64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -63,6 +67,58 @@ int64_t now_ns() {
 
 double seconds(int64_t t, fifo::Rational tb) { return static_cast<double>(t) * tb.num / tb.den; }
 int64_t in_time_base(double s, fifo::Rational tb) { return std::llround(s * tb.den / tb.num); }
+
+media::SourceOptions source_options(const FeedOptions& o) {
+  media::SourceOptions s;
+  for (const auto& kv : o.input_options) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::runtime_error("--input-option wants KEY=VALUE, got '" + kv + "'");
+    s.format_options[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (o.source.rfind("rtsp", 0) == 0) s.format_options.emplace("rtsp_transport", o.rtsp_transport);
+  return s;
+}
+
+// The URL handed to libavformat: the password comes from --password-file or $ZCREC_SOURCE_PASSWORD when given,
+// so it never has to be on the command line (visible in `ps`).
+std::string source_url(const FeedOptions& o) {
+  std::string password;
+  if (!o.password_file.empty()) {
+    std::ifstream in(o.password_file);
+    if (!in) throw std::runtime_error("cannot read --password-file " + o.password_file);
+    std::getline(in, password);
+  } else if (const char* env = std::getenv("ZCREC_SOURCE_PASSWORD"); env != nullptr && *env != '\0') {
+    password = env;
+  } else {
+    return o.source;
+  }
+  return media::with_password(o.source, password);
+}
+
+// A network camera: reconnects with backoff and reports each state change on stderr (credentials redacted).
+std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, StopSignals& stop) {
+  media::ReconnectPolicy policy;
+  policy.once = o.once;
+  policy.read_timeout = std::chrono::milliseconds(std::llround(o.read_timeout_s * 1000));
+  media::StopHooks hooks;
+  hooks.stop_requested = [&stop] { return stop.requested(); };
+  hooks.sleep_for = [&stop](std::chrono::nanoseconds d) { return stop.sleep_for(d); };
+  const std::string shown = media::redact_credentials(o.source);
+  hooks.on_status = [shown](const media::SourceStatus& s) {
+    if (s.state == media::SourceState::connecting && s.connections == 0 && s.last_error.empty()) {
+      std::fprintf(stderr, "zcrec feed: connecting to %s\n", shown.c_str());
+    } else if (s.state == media::SourceState::streaming) {
+      std::fprintf(stderr, "zcrec feed: streaming from %s (connection %llu)\n", shown.c_str(),
+                   static_cast<unsigned long long>(s.connections));
+    } else if (s.state == media::SourceState::waiting_to_retry) {
+      timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      const double in_s = static_cast<double>(s.next_attempt_mono_ns - (now.tv_sec * 1'000'000'000LL + now.tv_nsec)) / 1e9;
+      std::fprintf(stderr, "zcrec feed: %s; retrying in %.1f s\n", s.last_error.c_str(), std::max(0.0, in_s));
+    }
+  };
+  return std::make_unique<media::LiveSource>(source_url(o), source_options(o), policy, std::move(hooks));
+}
 
 std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
   if (o.source == "testsrc") {
@@ -82,20 +138,14 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
     t.loop_seconds = o.testsrc_loop_s;
     return std::make_unique<media::TestSource>(t);
   }
-  media::SourceOptions s;
-  for (const auto& kv : o.input_options) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) throw std::runtime_error("--input-option wants KEY=VALUE, got '" + kv + "'");
-    s.format_options[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  return std::make_unique<media::MediaSource>(o.source, s);
+  return std::make_unique<media::MediaSource>(o.source, source_options(o));
 }
 
 // Writes packets from one or more passes over the source into the ring.
 class Feeder {
  public:
   Feeder(const FeedOptions& o, fifo::RingWriter& writer, StopSignals& stop)
-      : o_(o), writer_(writer), stop_(stop), pace_(!o.max_rate && !is_network_url(o.source)) {}
+      : o_(o), writer_(writer), stop_(stop), pace_(!o.max_rate && !media::is_network_url(o.source)) {}
 
   // One pass over `source`; returns false when feeding must stop (limit reached or stop requested).
   bool pass(media::PacketSource& source) {
@@ -119,6 +169,7 @@ class Feeder {
       fifo::FrameMeta meta;
       meta.track = p.track;
       meta.flags = p.keyframe ? fifo::frame_flag::keyframe : 0;
+      if (p.discontinuity) meta.flags |= fifo::frame_flag::discontinuity;
       const int64_t shift = in_time_base(offset_s_, track->time_base);
       meta.pts = p.pts + shift;
       meta.dts = p.dts + shift;
@@ -164,14 +215,27 @@ void run_feed(const FeedOptions& o) {
   // FFmpeg's own log lines would repeat what the MediaError says; --verbose shows them for diagnosis.
   av_log_set_level(o.verbose ? AV_LOG_VERBOSE : AV_LOG_FATAL);
   StopSignals stop;
-  auto source = open_source(o);
+  std::unique_ptr<media::PacketSource> source;
+  if (media::is_network_url(o.source)) {
+    auto live = open_live_source(o, stop);
+    // The ring is made once the camera has told us its tracks; a camera down at start is retried until then.
+    if (!live->connect()) {
+      std::fprintf(stderr, "zcrec feed: stopped by signal before %s answered\n",
+                   media::redact_credentials(o.source).c_str());
+      return;
+    }
+    source = std::move(live);
+  } else {
+    source = open_source(o);
+  }
   fifo::RingOptions ring;
   ring.data_bytes = o.ring_size;
   ring.group_access = o.group_access;
   auto writer = fifo::RingWriter::open(o.stream, ring);
   writer.set_stream_info(source->stream_info());
   Feeder feeder(o, writer, stop);
-  while (feeder.pass(*source) && o.loop && o.source != "testsrc") source = open_source(o);
+  while (feeder.pass(*source) && o.loop && o.source != "testsrc" && !media::is_network_url(o.source))
+    source = open_source(o);
   // A finite input that is over (or a --duration/--frames limit reached) is an end readers must not wait out;
   // a signal is not: a supervisor stopping the camera process usually starts it again.
   if (!stop.requested()) writer.end_stream();
@@ -201,7 +265,22 @@ void add_feed_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--group-access", o->group_access, "create the ring readable by the group (0660)");
   cmd->add_flag("--verbose,-v", o->verbose, "show FFmpeg's own messages about the source");
-  cmd->add_option("--input-option", o->input_options, "libavformat input option KEY=VALUE, e.g. rtsp_transport=tcp");
+  cmd->add_option("--input-option", o->input_options, "libavformat input option KEY=VALUE, e.g. probesize=500000");
+  auto* n = cmd->add_option_group("network", "Options for network cameras (rtsp://, rtmp://, http://, udp://, srt://)");
+  n->add_flag("--once", o->once,
+              "fail at the first error and end with the stream (default: reconnect with backoff, never end by itself)");
+  n->add_option("--rtsp-transport", o->rtsp_transport, "RTSP over tcp (interleaved) or udp")
+      ->check(CLI::IsMember({"tcp", "udp"}))
+      ->capture_default_str();
+  n->add_option("--read-timeout", o->read_timeout_s,
+                "a camera that sends nothing for this long is reconnected, e.g. 10s")
+      ->transform(seconds_with_unit())
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  n->add_option("--password-file", o->password_file,
+                "read the camera's password from this file (first line) instead of the URL; the URL names the "
+                "user: rtsp://admin@camera/stream. $ZCREC_SOURCE_PASSWORD does the same")
+      ->check(CLI::ExistingFile);
   auto* t = cmd->add_option_group("testsrc", "Options of the synthetic camera (SOURCE = testsrc)");
   t->add_option("--size", o->size, "picture size WxH")->capture_default_str();
   t->add_option("--fps", o->fps, "frames per second")->check(CLI::Range(1, 240))->capture_default_str();

@@ -47,6 +47,7 @@ bool is_avcc_style(const AVCodecParameters& par) {
 
 struct MediaSource::Impl {
   std::string url;
+  std::function<bool()> interrupt;
   InputFormatPtr format;
   std::vector<Track> tracks;
   fifo::StreamInfo info;
@@ -64,7 +65,13 @@ void MediaSource::Impl::open(const SourceOptions& options) {
   AVDictionary* raw_options = nullptr;
   for (const auto& [k, v] : options.format_options) av_dict_set(&raw_options, k.c_str(), v.c_str(), 0);
   DictionaryPtr opts(raw_options);
-  AVFormatContext* ctx = nullptr;
+  AVFormatContext* ctx = avformat_alloc_context();
+  if (ctx == nullptr) throw MediaError(MediaErrc::open_failed, "out of memory opening '" + url + "'");
+  if (options.interrupt) {
+    interrupt = options.interrupt;  // Impl lives on the heap: the address stays valid for the context's life
+    ctx->interrupt_callback.callback = [](void* opaque) { return (*static_cast<std::function<bool()>*>(opaque))() ? 1 : 0; };
+    ctx->interrupt_callback.opaque = &interrupt;
+  }
   raw_options = opts.release();
   const int rc = avformat_open_input(&ctx, url.c_str(), nullptr, &raw_options);
   opts.reset(raw_options);
@@ -168,6 +175,8 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
   out.track = ti.track_id;
   out.duration = p.duration;
   out.params_changed = false;
+  out.discontinuity = false;
+  out.corrupt = (p.flags & AV_PKT_FLAG_CORRUPT) != 0;
   std::span<const uint8_t> data(p.data, static_cast<size_t>(p.size));
 
   if (ti.kind == fifo::MediaKind::video) {

@@ -6,6 +6,9 @@ ZC_PACKAGES=(
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsqlite3-dev sqlite3 libcli11-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # A real RTSP camera for the ingest tests: gst-rtsp-server from Python with x264enc/x265enc/voaacenc.
+  gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
 )
 
 zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

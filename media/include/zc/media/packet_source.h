@@ -18,6 +18,11 @@ struct MediaPacket {
   // stream_info() changed with this packet (new parameter sets, resolution or codec): publish it before
   // writing the packet. An identical re-sent SPS does not set this.
   bool params_changed = false;
+  // Frames are missing before this one, or the timeline was re-anchored (a reconnect, a jump in the camera's
+  // clock): the ring marks a discontinuity.
+  bool discontinuity = false;
+  // libavformat flagged the packet corrupt (e.g. lost RTP packets): it must not be written as a clean frame.
+  bool corrupt = false;
   std::vector<uint8_t> data;
 };
 

@@ -6,6 +6,7 @@
 
 #include <zc/media/packet_source.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +18,9 @@ struct SourceOptions {
   bool audio = true;  // carry the first supported audio track
   // Passed to avformat_open_input, e.g. {"rtsp_transport", "tcp"} or {"timeout", "5000000"}.
   std::map<std::string, std::string> format_options;
+  // Asked by libavformat while it blocks (connect, read): returning true aborts the call, which then fails with
+  // MediaErrc::io or open_failed. Read timeouts and stop requests go here.
+  std::function<bool()> interrupt;
 };
 
 class MediaSource final : public PacketSource {

@@ -1,0 +1,89 @@
+// A network camera (rtsp://, rtmp://, http://, udp://, srt://, ...) as a PacketSource that never ends by itself:
+// a connection that fails, ends, or stays silent longer than the read timeout is opened again with backoff, and
+// the packets of each new connection continue the timeline of the previous one. docs/ingest.md has the state
+// machine, the numbers and what readers see at a reconnect.
+//
+// What a caller gets:
+// - timestamps whose dts strictly increase per track across reconnects and across jumps in the camera's own
+//   clock (RTP timestamps that wrap, start anywhere or jump): a jump or a reconnect re-anchors the timeline at the
+//   previous dts plus one frame step and sets MediaPacket::discontinuity on the first packet after it; pts - dts
+//   (B-frame order) is kept; all tracks share one offset, so audio stays where it was against video;
+// - after a discontinuity, video resumes at a keyframe;
+// - packets libavformat marks corrupt (lost RTP packets) are dropped and counted, and video resumes at the next
+//   keyframe.
+#pragma once
+
+#include <zc/media/packet_source.h>
+#include <zc/media/source.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace zc::media {
+
+struct ReconnectPolicy {
+  // Waits before the 1st, 2nd, ... retry after a failure; the last one repeats forever. A camera back from a short
+  // outage streams again within the current wait plus its connect time; a dead one is asked every 5 s.
+  std::vector<std::chrono::milliseconds> backoff{std::chrono::milliseconds(500), std::chrono::seconds(1),
+                                                 std::chrono::seconds(2), std::chrono::seconds(4),
+                                                 std::chrono::seconds(5)};
+  // A connection (or a connect attempt) without a packet for this long is given up and opened again.
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(10)};
+  // A connection that streamed this long resets the backoff to its first step.
+  std::chrono::milliseconds healthy_after{std::chrono::seconds(10)};
+  // Fail fast: the first failure throws and the end of the stream ends read() (scripts, tests).
+  bool once = false;
+};
+
+enum class SourceState { connecting, streaming, waiting_to_retry };
+const char* to_string(SourceState s) noexcept;
+
+struct SourceStatus {
+  SourceState state = SourceState::connecting;
+  uint64_t connections = 0;          // successful opens
+  uint64_t reconnects = 0;           // opens after the first
+  // Packets not handed out: marked corrupt by libavformat (lost RTP packets), or video that could not be decoded
+  // while waiting for a keyframe after a loss, a clock jump or a (re)connect.
+  uint64_t frames_dropped = 0;
+  uint64_t timestamp_jumps = 0;      // discontinuities in the camera's clock within one connection
+  int64_t next_attempt_mono_ns = 0;  // CLOCK_MONOTONIC time of the next attempt while waiting_to_retry
+  std::string last_error;            // credentials redacted
+};
+
+// How LiveSource waits and learns that it must stop (e.g. SIGINT/SIGTERM): both are checked while connecting,
+// reading and waiting to retry, so a stop is honoured within a few milliseconds.
+struct StopHooks {
+  std::function<bool()> stop_requested;                          // true once the caller wants to stop
+  std::function<bool(std::chrono::nanoseconds)> sleep_for;       // false when a stop arrived while sleeping
+  std::function<void(const SourceStatus&)> on_status;            // every state change (for logs and `stat`)
+};
+
+class LiveSource final : public PacketSource {
+ public:
+  // Does not connect yet: the first read() does. `url` may carry credentials (never shown: see source_url.h).
+  LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks);
+  ~LiveSource() override;
+  LiveSource(const LiveSource&) = delete;
+  LiveSource& operator=(const LiveSource&) = delete;
+
+  // Empty until the first connection.
+  const fifo::StreamInfo& stream_info() const noexcept override;
+  // The next packet; false only when a stop was requested (or, with `once`, at the end of the stream).
+  // Throws MediaError only with `once`.
+  bool read(MediaPacket& out) override;
+
+  const SourceStatus& status() const noexcept;
+  // Blocks until connected (or stopped: false); the stream info is then known. Throws like read().
+  bool connect();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::media

@@ -1,0 +1,264 @@
+#include <zc/media/live_source.h>
+
+#include <zc/media/error.h>
+#include <zc/media/source_url.h>
+
+#include <time.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+namespace zc::media {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000'000;
+// A dts step larger than the arrival time between two packets by this much is a jump in the camera's clock, not
+// network jitter (TCP delivers in bursts, so some slack is needed).
+constexpr int64_t kForwardJumpSlackNs = kSecond;
+
+int64_t mono_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * kSecond + ts.tv_nsec;
+}
+
+int64_t to_ns(int64_t t, fifo::Rational tb) {
+  return static_cast<int64_t>(static_cast<__int128>(t) * tb.num * kSecond / tb.den);
+}
+int64_t from_ns(int64_t ns, fifo::Rational tb) {
+  return static_cast<int64_t>(static_cast<__int128>(ns) * tb.den / (static_cast<__int128>(tb.num) * kSecond));
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+  if (from.empty() || from == to) return;
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+}
+
+struct TrackClock {
+  fifo::Rational time_base;
+  int64_t offset = 0;            // added to the source's pts/dts (time base units)
+  std::optional<int64_t> last_dts;  // last dts handed out
+  int64_t last_arrival_ns = 0;
+  int64_t step = 1;              // last dts step (or packet duration), for re-anchoring
+  bool need_keyframe = false;    // video after a (re)connect, a jump or a dropped packet
+};
+
+}  // namespace
+
+const char* to_string(SourceState s) noexcept {
+  switch (s) {
+    case SourceState::connecting: return "connecting";
+    case SourceState::streaming: return "streaming";
+    case SourceState::waiting_to_retry: return "waiting_to_retry";
+  }
+  return "unknown";
+}
+
+struct LiveSource::Impl {
+  std::string url;        // with credentials: only for libavformat
+  std::string shown_url;  // what messages say
+  SourceOptions options;
+  ReconnectPolicy policy;
+  StopHooks hooks;
+  std::unique_ptr<MediaSource> source;
+  fifo::StreamInfo info;
+  SourceStatus status;
+  size_t failures = 0;              // consecutive failed attempts: the backoff step
+  int64_t last_progress_ns = 0;     // last packet (or start of the attempt), for the read timeout
+  int64_t connected_at_ns = 0;
+  int64_t last_packet_ns = 0;       // arrival of the last packet handed out (any connection)
+  std::map<uint32_t, TrackClock> clocks;
+  bool anchor_next = true;          // the next packet re-anchors the timeline (first after a (re)connect)
+  bool discontinuity_next = false;  // ... and is flagged
+  bool params_changed_next = false; // the new connection's stream info differs from the last one's
+
+  bool stop_requested() const { return hooks.stop_requested && hooks.stop_requested(); }
+
+  void set_state(SourceState s) {
+    status.state = s;
+    if (hooks.on_status) hooks.on_status(status);
+  }
+
+  std::string redacted(std::string message) const {
+    replace_all(message, url, shown_url);
+    return message;
+  }
+
+  // One attempt; false (with last_error set) when it failed.
+  bool open_once() {
+    set_state(SourceState::connecting);
+    last_progress_ns = mono_now_ns();
+    SourceOptions o = options;
+    const int64_t timeout_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(policy.read_timeout).count();
+    // libavformat asks this while it blocks in connect/read: a silent camera and a stop request both end the wait.
+    o.interrupt = [this, timeout_ns] { return stop_requested() || mono_now_ns() - last_progress_ns > timeout_ns; };
+    try {
+      source = std::make_unique<MediaSource>(url, o);
+    } catch (const MediaError& e) {
+      source.reset();
+      if (policy.once) throw MediaError(e.code(), redacted(e.what()));
+      status.last_error = redacted(e.what());
+      return false;
+    }
+    connected_at_ns = mono_now_ns();
+    last_progress_ns = connected_at_ns;
+    ++status.connections;
+    if (status.connections > 1) ++status.reconnects;
+    // A camera may come back with other parameters (a new SPS after its own reboot): readers learn it first.
+    params_changed_next = source->stream_info().tracks != info.tracks;
+    info = source->stream_info();
+    for (const auto& t : info.tracks) clocks[t.track_id].time_base = t.time_base;
+    anchor_next = true;
+    if (status.connections > 1) discontinuity_next = true;
+    wait_for_video_keyframes();  // a connection may begin with frames that refer to ones it never sent
+    set_state(SourceState::streaming);
+    return true;
+  }
+
+  // Waits out the backoff; false when a stop arrived.
+  bool wait_to_retry() {
+    const auto& steps = policy.backoff;
+    const auto wait = steps.empty() ? std::chrono::milliseconds(1000) : steps[std::min(failures, steps.size() - 1)];
+    ++failures;
+    status.next_attempt_mono_ns = mono_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    set_state(SourceState::waiting_to_retry);
+    if (hooks.sleep_for) return hooks.sleep_for(wait);
+    return !stop_requested();
+  }
+
+  // Connects, retrying with backoff; false when stopped.
+  bool ensure_connected() {
+    while (!source) {
+      if (stop_requested()) return false;
+      if (open_once()) return true;
+      if (stop_requested() || !wait_to_retry()) return false;
+    }
+    return true;
+  }
+
+  void drop_connection(const std::string& why) {
+    source.reset();
+    status.last_error = redacted(why);
+    if (mono_now_ns() - connected_at_ns >=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(policy.healthy_after).count())
+      failures = 0;
+  }
+
+  void wait_for_video_keyframes() {
+    for (auto& [id, c] : clocks)
+      if (const auto* t = info.find(id); t != nullptr && t->kind == fifo::MediaKind::video) c.need_keyframe = true;
+  }
+
+  // Shifts `p` onto the timeline; false when it must be dropped (video waiting for a keyframe).
+  bool place(MediaPacket& p, int64_t arrival_ns) {
+    TrackClock& c = clocks[p.track];
+    int64_t out_dts = p.dts + c.offset;
+    bool jump = false;
+    if (!anchor_next && c.last_dts) {
+      const int64_t step_ns = to_ns(out_dts - *c.last_dts, c.time_base);
+      jump = out_dts <= *c.last_dts || step_ns > (arrival_ns - c.last_arrival_ns) + kForwardJumpSlackNs;
+    }
+    if (anchor_next || jump) {
+      // Continue where this track left off (one step later); after a reconnect, also let the outage show.
+      int64_t target_ns = 0;
+      if (c.last_dts) {
+        target_ns = to_ns(*c.last_dts + c.step, c.time_base);
+        if (anchor_next && last_packet_ns > 0) target_ns += std::max<int64_t>(0, arrival_ns - last_packet_ns);
+      } else if (status.connections == 1 && last_packet_ns == 0) {
+        target_ns = to_ns(p.dts, c.time_base);  // the very first packet keeps the source's own time
+      } else {
+        // A track this connection brought: anchor it at the latest end of any track.
+        for (const auto& [id, o] : clocks)
+          if (o.last_dts) target_ns = std::max(target_ns, to_ns(*o.last_dts + o.step, o.time_base));
+      }
+      const int64_t offset_ns = target_ns - to_ns(p.dts, c.time_base);
+      for (auto& [id, o] : clocks) o.offset = from_ns(offset_ns, o.time_base);
+      if (jump) {
+        ++status.timestamp_jumps;
+        discontinuity_next = true;
+        wait_for_video_keyframes();
+      }
+      anchor_next = false;
+      out_dts = p.dts + c.offset;
+      if (c.last_dts && out_dts <= *c.last_dts) out_dts = *c.last_dts + 1;  // rounding of the shared offset
+    }
+    if (c.need_keyframe) {
+      if (!p.keyframe) return false;
+      c.need_keyframe = false;
+    }
+    const int64_t delay = p.pts - p.dts;  // B-frame reordering: kept as the source had it
+    if (c.last_dts) c.step = std::max<int64_t>(1, out_dts - *c.last_dts);
+    if (p.duration > 0) c.step = p.duration;
+    p.dts = out_dts;
+    p.pts = out_dts + delay;
+    c.last_dts = out_dts;
+    c.last_arrival_ns = arrival_ns;
+    last_packet_ns = arrival_ns;
+    return true;
+  }
+};
+
+LiveSource::LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->url = std::move(url);
+  impl_->shown_url = redact_credentials(impl_->url);
+  impl_->options = std::move(options);
+  impl_->policy = std::move(policy);
+  impl_->hooks = std::move(hooks);
+}
+
+LiveSource::~LiveSource() = default;
+
+const fifo::StreamInfo& LiveSource::stream_info() const noexcept { return impl_->info; }
+const SourceStatus& LiveSource::status() const noexcept { return impl_->status; }
+
+bool LiveSource::connect() { return impl_->ensure_connected(); }
+
+bool LiveSource::read(MediaPacket& out) {
+  Impl& d = *impl_;
+  for (;;) {
+    if (!d.ensure_connected()) return false;
+    bool got = false;
+    std::string why;
+    try {
+      got = d.source->read(out);
+      if (!got) why = "the camera ended the stream";
+    } catch (const MediaError& e) {
+      if (d.policy.once) throw MediaError(e.code(), d.redacted(e.what()));
+      why = e.what();
+    }
+    if (!got) {
+      if (d.stop_requested()) return false;
+      if (d.policy.once) return false;
+      if (d.last_progress_ns > 0 && mono_now_ns() - d.last_progress_ns >
+                                        std::chrono::duration_cast<std::chrono::nanoseconds>(d.policy.read_timeout).count())
+        why = "no data for " + std::to_string(d.policy.read_timeout.count() / 1000) + " s (read timeout)";
+      d.drop_connection(why);
+      if (!d.wait_to_retry()) return false;
+      continue;
+    }
+    const int64_t now = mono_now_ns();
+    d.last_progress_ns = now;
+    if (out.params_changed) d.info = d.source->stream_info();
+    if (out.params_changed) d.params_changed_next = true;  // announced with the next packet handed out
+    if (out.corrupt) {
+      // Lost RTP packets: the frame cannot be decoded, and neither can video that refers to it.
+      ++d.status.frames_dropped;
+      d.discontinuity_next = true;
+      d.wait_for_video_keyframes();
+      continue;
+    }
+    if (!d.place(out, now)) {
+      ++d.status.frames_dropped;
+      continue;
+    }
+    out.discontinuity = d.discontinuity_next;
+    d.discontinuity_next = false;
+    out.params_changed = d.params_changed_next;
+    d.params_changed_next = false;
+    return true;
+  }
+}
+
+}  // namespace zc::media

@@ -1,0 +1,197 @@
+// `zcrec feed rtsp://…` against a real RTSP server (gst-rtsp-server, tests/cli/rtsp_camera.py): a camera that
+// crashes and comes back, one that is down when feed starts, fail-fast --once, both transports, and credentials
+// that never show up in any output or stored byte.
+#include "cli/media_fixtures.h"
+#include "cli/rtsp_camera.h"
+#include "support/test_support.h"
+
+#include <zc/fifo/ring_reader.h>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+#include <thread>
+
+namespace zc::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::vector<std::string> feed_args(const std::string& url, const std::string& stream,
+                                   std::vector<std::string> extra = {}) {
+  std::vector<std::string> a = {kZcrec, "feed", url, "--stream", stream};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+// Reads frames, checking what every reader relies on: dts strictly increase per track and pts never precede
+// dts, whatever the connection did.
+class CheckedReader {
+ public:
+  explicit CheckedReader(const std::string& stream)
+      : reader_(fifo::RingReader::open(stream, {.start = fifo::StartAt::next_frame,
+                                                .wait_for_stream = std::chrono::milliseconds(30'000)})) {}
+
+  // Reads until `until` returns true for a frame or the timeout passes; false on timeout.
+  template <class Pred>
+  bool read_until(Pred until, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    fifo::Frame f;
+    while (Clock::now() < deadline) {
+      if (reader_.read(f, 100ms) != fifo::WaitStatus::ready) continue;
+      const auto& h = f.header;
+      auto it = last_dts_.find(h.track);
+      if (it != last_dts_.end()) {
+        EXPECT_GT(h.dts, it->second) << "track " << h.track << " frame " << h.seq;
+      }
+      EXPECT_GE(h.pts, h.dts);
+      last_dts_[h.track] = h.dts;
+      ++frames_;
+      if (until(h)) return true;
+    }
+    return false;
+  }
+  int64_t frames() const { return frames_; }
+
+ private:
+  fifo::RingReader reader_;
+  std::map<uint32_t, int64_t> last_dts_;
+  int64_t frames_ = 0;
+};
+
+bool is_video_key(const fifo::FrameHeader& h) { return h.track == 0 && h.is_key(); }
+
+TEST(FeedRtsp, ReconnectsAfterTheCameraCrashesAndComesBack) {
+  TempDir dir;
+  ScopedStream stream("rtsp_back");
+  auto camera = std::make_unique<RtspCamera>(RtspCameraOptions{.audio = true});
+  const int port = camera->port();
+  Background feed(feed_args(camera->url(), stream.name()), dir / "feed.log");
+  CheckedReader reader(stream.name());
+  int keys = 0;
+  ASSERT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 30s))
+      << read_file(dir / "feed.log");
+
+  camera->kill();
+  camera.reset();
+  std::this_thread::sleep_for(2s);
+  ASSERT_TRUE(feed.running()) << "a network source never ends by itself\n" << read_file(dir / "feed.log");
+  camera = std::make_unique<RtspCamera>(RtspCameraOptions{.port = port, .audio = true});
+  const auto back = Clock::now();
+  bool flagged_key = false;
+  ASSERT_TRUE(reader.read_until(
+      [&](const fifo::FrameHeader& h) {
+        if ((h.flags & fifo::frame_flag::discontinuity) != 0) flagged_key = h.is_key() && h.track == 0;
+        return (h.flags & fifo::frame_flag::discontinuity) != 0;
+      },
+      30s))
+      << read_file(dir / "feed.log");
+  const auto waited = Clock::now() - back;
+  EXPECT_TRUE(flagged_key) << "the first frame after the reconnect is a video keyframe marked as a discontinuity";
+  // The documented bound: the backoff step in force (at most 5 s) plus the camera's connect time.
+  EXPECT_LT(waited, 8s) << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count() << " ms\n"
+                        << read_file(dir / "feed.log");
+  keys = 0;
+  EXPECT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 20s));
+  EXPECT_TRUE(feed.running());
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+  const auto log = read_file(dir / "feed.log");
+  EXPECT_NE(log.find("retrying in"), std::string::npos) << log;
+  EXPECT_NE(log.find("(connection 2)"), std::string::npos) << log;
+}
+
+TEST(FeedRtsp, ACameraDownAtStartIsRetriedUntilItComesUp) {
+  TempDir dir;
+  ScopedStream stream("rtsp_late");
+  const int port = free_local_port();
+  Background feed(feed_args("rtsp://127.0.0.1:" + std::to_string(port) + "/stream", stream.name()),
+                  dir / "feed.log");
+  std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(feed.running()) << read_file(dir / "feed.log");
+  EXPECT_NE(read_file(dir / "feed.log").find("Connection refused; retrying in"), std::string::npos)
+      << read_file(dir / "feed.log");
+  RtspCamera camera({.port = port});
+  CheckedReader reader(stream.name());
+  EXPECT_TRUE(reader.read_until(is_video_key, 20s)) << read_file(dir / "feed.log");
+  EXPECT_EQ(feed.stop(SIGINT, 10s), 0);
+}
+
+TEST(FeedRtsp, OnceFailsFastWhenTheCameraIsDown) {
+  ScopedStream stream("rtsp_once");
+  const auto start = Clock::now();
+  const auto r = zcrec({"feed", "rtsp://127.0.0.1:" + std::to_string(free_local_port()) + "/stream", "--stream",
+                        stream.name(), "--once"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("Connection refused"), std::string::npos) << r.err;
+  EXPECT_LT(Clock::now() - start, 5s);
+}
+
+TEST(FeedRtsp, UdpTransportDeliversVideoThatDecodes) {
+  TempDir dir;
+  ScopedStream stream("rtsp_udp");
+  RtspCamera camera({.protocols = "udp"});
+  Background feed(feed_args(camera.url(), stream.name(), {"--rtsp-transport", "udp"}), dir / "feed.log");
+  const auto video = dir / "udp.h264";
+  const auto cat = zcrec({"cat", stream.name(), "--wait", "30s", "--start", "now", "--frames", "50"}, video);
+  ASSERT_EQ(cat.exit_code, 0) << cat.err << read_file(dir / "feed.log");
+  EXPECT_EQ(probe_stream(video, "codec_name,nb_read_frames", "h264"), "codec_name=h264\nnb_read_frames=50\n");
+  const auto decode = run({"ffmpeg", "-v", "error", "-f", "h264", "-i", video.string(), "-f", "null", "-"});
+  EXPECT_EQ(decode.exit_code, 0);
+  EXPECT_EQ(decode.err, "");
+}
+
+std::string file_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(FeedRtsp, APasswordNeverAppearsInAnyOutputOrStoredByte) {
+  TempDir dir;
+  ScopedStream stream("rtsp_auth");
+  const std::string secret = "s3cr3t-Pw9";
+  RtspCamera camera({.audio = true, .user = "admin", .password = secret});
+  const std::string base = camera.url();  // rtsp://127.0.0.1:PORT/stream
+  const std::string with_user = "rtsp://admin@" + base.substr(7);
+  const std::string with_secret = "rtsp://admin:" + secret + "@" + base.substr(7);
+
+  std::vector<std::string> outputs;
+  // A wrong password in the URL: the error names the URL with the password hidden.
+  const auto wrong = zcrec({"feed", "rtsp://admin:Wr0ngPass@" + base.substr(7), "--stream", stream.name(), "--once"});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("rtsp://admin:***@"), std::string::npos) << wrong.err;
+  EXPECT_EQ(wrong.err.find("Wr0ngPass"), std::string::npos) << wrong.err;
+
+  // The password from a file (never on the command line), then a recording and every reader's output.
+  const auto pw_file = dir / "password";
+  std::ofstream(pw_file) << secret << "\n";
+  Background feed(feed_args(with_user, stream.name(), {"--password-file", pw_file.string()}), dir / "feed.log");
+  const auto video = dir / "v.h264";
+  const auto cat = zcrec({"cat", stream.name(), "--wait", "30s", "--frames", "30"}, video);
+  ASSERT_EQ(cat.exit_code, 0) << cat.err << read_file(dir / "feed.log");
+  outputs.push_back(cat.err);
+  const auto store = dir / "store";
+  const auto rec = zcrec({"start", stream.name(), "--preroll", "1s", "--duration", "2s", "--dir", store.string(),
+                          "--json"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.err;
+  outputs.insert(outputs.end(), {rec.out, rec.err});
+  for (const auto& args : std::vector<std::vector<std::string>>{{"stat", stream.name()},
+                                                                {"stat", stream.name(), "--json"},
+                                                                {"list", "--dir", store.string(), "--json"}}) {
+    const auto r = zcrec(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    outputs.insert(outputs.end(), {r.out, r.err});
+  }
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+  outputs.push_back(read_file(dir / "feed.log"));
+  outputs.push_back(file_bytes(store / "catalog.db"));
+  outputs.push_back(file_bytes("/dev/shm/zcrec." + stream.name()));
+  for (const auto& o : outputs) EXPECT_EQ(o.find(secret), std::string::npos) << o.substr(0, 2000);
+  EXPECT_NE(read_file(dir / "feed.log").find("streaming from " + with_user), std::string::npos)
+      << read_file(dir / "feed.log");
+}
+
+}  // namespace
+}  // namespace zc::test

@@ -1,0 +1,41 @@
+// A real RTSP camera for the ingest tests: tests/cli/rtsp_camera.py (GStreamer's gst-rtsp-server with x264enc or
+// x265enc, optional AAC) run by Debian's /usr/bin/python3, listening on 127.0.0.1 only. The constructor waits
+// until it listens; the destructor SIGKILLs it.
+#pragma once
+
+#include "support/child_process.h"
+
+#include <string>
+#include <vector>
+
+namespace zc::test {
+
+struct RtspCameraOptions {
+  int port = 0;  // 0: a free port (restart a camera on the same port by passing the first one's)
+  std::string codec = "h264";
+  bool audio = false;
+  int config_interval = -1;  // -1: parameter sets in band with every keyframe; 0: only in the SDP
+  std::string protocols = "any";
+  std::string user = {}, password = {};
+  double loss = 0;  // fraction of RTP packets dropped after the payloader
+  int fps = 25;
+};
+
+class RtspCamera {
+ public:
+  explicit RtspCamera(const RtspCameraOptions& options);
+  const std::string& url() const { return url_; }  // rtsp://127.0.0.1:PORT/stream
+  int port() const { return port_; }
+  // The camera crashes (SIGKILL): connections drop without a TEARDOWN.
+  void kill();
+
+ private:
+  ChildProcess process_;
+  std::string url_;
+  int port_ = 0;
+};
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_local_port();
+
+}  // namespace zc::test
