@@ -216,6 +216,7 @@ void run_feed(const FeedOptions& o) {
   av_log_set_level(o.verbose ? AV_LOG_VERBOSE : AV_LOG_FATAL);
   StopSignals stop;
   std::unique_ptr<media::PacketSource> source;
+  const media::LiveSource* live_source = nullptr;
   if (media::is_network_url(o.source)) {
     auto live = open_live_source(o, stop);
     // The ring is made once the camera has told us its tracks; a camera down at start is retried until then.
@@ -224,6 +225,7 @@ void run_feed(const FeedOptions& o) {
                    media::redact_credentials(o.source).c_str());
       return;
     }
+    live_source = live.get();
     source = std::move(live);
   } else {
     source = open_source(o);
@@ -242,6 +244,15 @@ void run_feed(const FeedOptions& o) {
   std::fprintf(stderr, "zcrec feed: wrote %llu frames (%llu bytes) to '%s'%s\n",
                static_cast<unsigned long long>(feeder.frames()), static_cast<unsigned long long>(feeder.bytes()),
                o.stream.c_str(), stop.requested() ? " (stopped by signal)" : "");
+  if (live_source != nullptr) {
+    const auto& st = live_source->status();
+    std::fprintf(stderr,
+                 "zcrec feed: %llu reconnects, %llu RTP packets lost, %llu frames dropped (corrupt or waiting for a "
+                 "keyframe), %llu timestamp jumps\n",
+                 static_cast<unsigned long long>(st.reconnects), static_cast<unsigned long long>(st.packets_missed),
+                 static_cast<unsigned long long>(st.frames_dropped),
+                 static_cast<unsigned long long>(st.timestamp_jumps));
+  }
 }
 
 }  // namespace

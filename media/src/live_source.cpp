@@ -72,6 +72,7 @@ struct LiveSource::Impl {
   bool anchor_next = true;          // the next packet re-anchors the timeline (first after a (re)connect)
   bool discontinuity_next = false;  // ... and is flagged
   bool params_changed_next = false; // the new connection's stream info differs from the last one's
+  std::map<uint32_t, int> poisoned;  // packets of a track still to drop after a reported RTP loss
 
   bool stop_requested() const { return hooks.stop_requested && hooks.stop_requested(); }
 
@@ -101,6 +102,7 @@ struct LiveSource::Impl {
       status.last_error = redacted(e.what());
       return false;
     }
+    poisoned.clear();
     connected_at_ns = mono_now_ns();
     last_progress_ns = connected_at_ns;
     ++status.connections;
@@ -221,6 +223,7 @@ bool LiveSource::read(MediaPacket& out) {
     if (!d.ensure_connected()) return false;
     bool got = false;
     std::string why;
+    const uint64_t missed_before = d.source->packets_missed();
     try {
       got = d.source->read(out);
       if (!got) why = "the camera ended the stream";
@@ -242,6 +245,16 @@ bool LiveSource::read(MediaPacket& out) {
     d.last_progress_ns = now;
     if (out.params_changed) d.info = d.source->stream_info();
     if (out.params_changed) d.params_changed_next = true;  // announced with the next packet handed out
+    if (const uint64_t missed = d.source->packets_missed(); missed != missed_before) {
+      // The demuxer noticed lost RTP packets while assembling: this packet or the next one of its track may be
+      // built from incomplete data (its parser holds one access unit back). Both go, then video waits for a key.
+      d.status.packets_missed += missed - missed_before;
+      d.poisoned[out.track] = 2;
+    }
+    if (auto it = d.poisoned.find(out.track); it != d.poisoned.end() && it->second > 0) {
+      --it->second;
+      out.corrupt = true;
+    }
     if (out.corrupt) {
       // Lost RTP packets: the frame cannot be decoded, and neither can video that refers to it.
       ++d.status.frames_dropped;

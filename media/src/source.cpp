@@ -3,6 +3,7 @@
 #include "codec_map.h"
 #include "parameter_sets.h"
 #include "raw_timestamps.h"
+#include "rtp_loss_monitor.h"
 #include "video_headers.h"
 
 #include <zc/media/adts.h>
@@ -49,6 +50,13 @@ struct MediaSource::Impl {
   std::string url;
   std::function<bool()> interrupt;
   InputFormatPtr format;
+  // Declared after `format`, so it stops watching before the context is freed.
+  struct LossWatch {
+    const void* ctx = nullptr;
+    ~LossWatch() {
+      if (ctx != nullptr) rtp_loss::unwatch(ctx);
+    }
+  } loss_watch;
   std::vector<Track> tracks;
   fifo::StreamInfo info;
   std::deque<Queued> queue;
@@ -72,6 +80,8 @@ void MediaSource::Impl::open(const SourceOptions& options) {
     ctx->interrupt_callback.callback = [](void* opaque) { return (*static_cast<std::function<bool()>*>(opaque))() ? 1 : 0; };
     ctx->interrupt_callback.opaque = &interrupt;
   }
+  rtp_loss::watch(ctx);
+  loss_watch.ctx = ctx;
   raw_options = opts.release();
   const int rc = avformat_open_input(&ctx, url.c_str(), nullptr, &raw_options);
   opts.reset(raw_options);
@@ -232,6 +242,7 @@ MediaSource::~MediaSource() = default;
 
 const fifo::StreamInfo& MediaSource::stream_info() const noexcept { return impl_->info; }
 const std::string& MediaSource::url() const noexcept { return impl_->url; }
+uint64_t MediaSource::packets_missed() const noexcept { return rtp_loss::missed(impl_->loss_watch.ctx); }
 
 bool MediaSource::read(MediaPacket& out) {
   Impl& d = *impl_;

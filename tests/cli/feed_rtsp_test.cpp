@@ -195,3 +195,40 @@ TEST(FeedRtsp, APasswordNeverAppearsInAnyOutputOrStoredByte) {
 
 }  // namespace
 }  // namespace zc::test
+
+namespace zc::test {
+namespace {
+
+// RTP over UDP with 1 % of the packets dropped by the camera's own pipeline: frames built around a lost packet
+// never reach the ring as clean frames, so a 30 s recording decodes without a single error, and the loss is
+// counted.
+TEST(FeedRtsp, UdpLossIsCountedAndNeverRecordedAsCleanFrames) {
+  TempDir dir;
+  ScopedStream stream("rtsp_loss");
+  RtspCamera camera({.protocols = "udp", .loss = 0.01});
+  Background feed(feed_args(camera.url(), stream.name(), {"--rtsp-transport", "udp"}), dir / "feed.log");
+  const auto store = dir / "store";
+  const auto rec = zcrec({"start", stream.name(), "--preroll", "0s", "--duration", "30s", "--wait", "30", "--dir",
+                          store.string(), "--json"});
+  ASSERT_EQ(rec.exit_code, 0) << rec.err << read_file(dir / "feed.log");
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+  const auto log = read_file(dir / "feed.log");
+  const auto lost_at = log.find(" RTP packets lost");
+  ASSERT_NE(lost_at, std::string::npos) << log;
+  const auto number_at = log.rfind(", ", lost_at);
+  const long lost = std::stol(log.substr(number_at + 2, lost_at - number_at - 2));
+  EXPECT_GT(lost, 0) << "1 % of ~100 packets/s for 30 s: the loss must be seen\n" << log;
+
+  int segments = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(store)) {
+    if (e.path().extension() != ".mp4") continue;
+    ++segments;
+    const auto decode = run({"ffmpeg", "-v", "error", "-i", e.path().string(), "-f", "null", "-"});
+    EXPECT_EQ(decode.exit_code, 0) << e.path();
+    EXPECT_EQ(decode.err, "") << e.path();
+  }
+  EXPECT_GT(segments, 0);
+}
+
+}  // namespace
+}  // namespace zc::test

@@ -49,6 +49,7 @@ struct SourceStatus {
   // Packets not handed out: marked corrupt by libavformat (lost RTP packets), or video that could not be decoded
   // while waiting for a keyframe after a loss, a clock jump or a (re)connect.
   uint64_t frames_dropped = 0;
+  uint64_t packets_missed = 0;       // RTP packets the demuxer reported lost (UDP)
   uint64_t timestamp_jumps = 0;      // discontinuities in the camera's clock within one connection
   int64_t next_attempt_mono_ns = 0;  // CLOCK_MONOTONIC time of the next attempt while waiting_to_retry
   std::string last_error;            // credentials redacted

@@ -35,6 +35,9 @@ class MediaSource final : public PacketSource {
   bool read(MediaPacket& out) override;
 
   const std::string& url() const noexcept;
+  // RTP packets the demuxer reported lost so far (UDP transports); the packets it assembled around the loss are
+  // not marked corrupt by libavformat, so a caller that must not pass on broken frames watches this count.
+  uint64_t packets_missed() const noexcept;
 
   struct Impl;
 
