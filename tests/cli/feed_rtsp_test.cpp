@@ -6,6 +6,7 @@
 #include "support/test_support.h"
 
 #include <zc/fifo/ring_reader.h>
+#include <zc/media/annexb.h>
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -229,6 +230,54 @@ TEST(FeedRtsp, UdpLossIsCountedAndNeverRecordedAsCleanFrames) {
   }
   EXPECT_GT(segments, 0);
 }
+
+}  // namespace
+}  // namespace zc::test
+
+namespace zc::test {
+namespace {
+
+// Cameras send parameter sets with every keyframe, or only in the SDP: either way a reader that starts at a
+// later keyframe (not the first one the camera sent) can decode, for H.264 and H.265.
+class FeedRtspParameterSets : public testing::TestWithParam<std::tuple<std::string, int>> {};
+
+TEST_P(FeedRtspParameterSets, ReadersStartingAtALaterKeyframeDecode) {
+  const auto& [codec, config_interval] = GetParam();
+  TempDir dir;
+  ScopedStream stream("rtsp_ps");
+  RtspCamera camera({.codec = codec, .config_interval = config_interval});
+  Background feed(feed_args(camera.url(), stream.name()), dir / "feed.log");
+  CheckedReader reader(stream.name());
+  int keys = 0;
+  ASSERT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 3; }, 30s))
+      << read_file(dir / "feed.log");
+  {
+    // The variant is real: later keyframes carry the parameter sets themselves only when sent in band.
+    auto r = fifo::RingReader::open(stream.name(), {.start = fifo::StartAt::newest_keyframe});
+    fifo::Frame f;
+    ASSERT_EQ(r.read(f, 5s), fifo::WaitStatus::ready);
+    ASSERT_TRUE(f.header.is_key());
+    EXPECT_EQ(media::annexb::carries_sps(codec == "h264" ? fifo::Codec::h264 : fifo::Codec::h265, f.payload),
+              config_interval != 0);
+  }
+  const std::string format = codec == "h264" ? "h264" : "hevc";
+  const auto video = dir / "later.es";
+  // --start newest: the newest keyframe in the ring, at least the third the camera sent.
+  const auto cat = zcrec({"cat", stream.name(), "--start", "newest", "--frames", "30"}, video);
+  ASSERT_EQ(cat.exit_code, 0) << cat.err;
+  EXPECT_EQ(probe_stream(video, "codec_name,width,height,nb_read_frames", format),
+            "codec_name=" + format + "\nwidth=320\nheight=240\nnb_read_frames=30\n");
+  const auto decode = run({"ffmpeg", "-v", "error", "-f", format, "-i", video.string(), "-f", "null", "-"});
+  EXPECT_EQ(decode.exit_code, 0);
+  EXPECT_EQ(decode.err, "");
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(InBandAndSdpOnly, FeedRtspParameterSets,
+                         testing::Combine(testing::Values("h264", "h265"), testing::Values(-1, 0)),
+                         [](const auto& p) {
+                           return std::get<0>(p.param) + (std::get<1>(p.param) == 0 ? "_sdp_only" : "_in_band");
+                         });
 
 }  // namespace
 }  // namespace zc::test

@@ -24,13 +24,20 @@ def pipeline(a):
     src = f"videotestsrc is-live=true pattern=ball ! {caps}"
     kbps = a.bitrate // 1000
     gop = max(1, int(a.gop * a.fps))
+    # In band: the encoder repeats its parameter sets before every keyframe (as most cameras do). SDP only: they
+    # travel out of band (H.264: the avc stream format keeps them in codec_data, which the payloader puts in the
+    # SDP, and x264 is told not to repeat them; x265 writes them once, before the first frame only).
+    in_band = a.config_interval != 0
     if a.codec == "h264":
+        fmt = "byte-stream" if in_band else "avc"
+        repeat = "" if in_band else ' option-string="repeat-headers=0"'
         enc = (f"x264enc tune=zerolatency speed-preset=ultrafast bitrate={kbps} key-int-max={gop} "
-               f"bframes=0 ! video/x-h264,profile=baseline")
+               f"bframes=0{repeat} ! video/x-h264,profile=baseline,stream-format={fmt}")
         pay = f"rtph264pay config-interval={a.config_interval} pt=96"
     else:
+        repeat = ' option-string="repeat-headers=1"' if in_band else ""
         enc = (f"x265enc tune=zerolatency speed-preset=ultrafast bitrate={kbps} "
-               f"key-int-max={gop}")
+               f"key-int-max={gop}{repeat}")
         pay = f"rtph265pay config-interval={a.config_interval} pt=96"
     # The server streams from the element named pay0: with loss, that is an identity after the payloader.
     if a.loss > 0:
