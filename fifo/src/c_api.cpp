@@ -172,6 +172,12 @@ int zc_writer_write(zc_writer* w, const zc_frame_meta* meta, const void* data, s
   });
 }
 
+int zc_writer_drop_frame(zc_writer* w, size_t bytes) {
+  if (w == nullptr) return ZC_EINVAL;
+  w->writer.drop_frame(bytes);
+  return ZC_OK;
+}
+
 const char* zc_writer_last_error(const zc_writer* w) { return w ? w->last_error.c_str() : ""; }
 void zc_writer_close(zc_writer* w) { delete w; }
 

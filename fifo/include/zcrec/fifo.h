@@ -76,6 +76,9 @@ int zc_writer_begin_frame(zc_writer* w, const zc_frame_meta* meta, size_t total_
 int zc_writer_append(zc_writer* w, const void* data, size_t bytes);
 int zc_writer_commit(zc_writer* w);
 int zc_writer_write(zc_writer* w, const zc_frame_meta* meta, const void* data, size_t bytes);
+/* Counts a frame of `bytes` that the caller drops instead of writing (e.g. one that zc_writer_write refused
+ * with ZC_ETOOBIG); the next frame written is flagged ZC_FLAG_DISCONTINUITY. Resume at a keyframe. */
+int zc_writer_drop_frame(zc_writer* w, size_t bytes);
 const char* zc_writer_last_error(const zc_writer* w);
 void zc_writer_close(zc_writer* w);
 
