@@ -102,24 +102,29 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
-TEST(AvTimingMidStream, RecordingStartedMidStreamKeepsAudioWithItsVideo) {
+// A recording triggered 2.5 s into a stream paced like a camera starts at the keyframe before, and rotates every
+// second: each segment starts at a keyframe somewhere in the stream, with the audio frames' phase against it
+// different each time, and each must have its audio in place relative to its own first picture.
+TEST(AvTimingMidStream, EverySegmentOfARecordingStartedMidStreamKeepsAudioWithItsVideo) {
   const auto source = av_clip("offset3.ts", {"-output_ts_offset", "3"});
   ScopedStream stream("avt_mid");
   TempDir d("avt_mid");
-  // Paced like a camera: the recording is triggered 2.5 s into the stream and starts at the keyframe before.
   auto feed = ChildProcess::spawn({ZCREC_BIN, "feed", source.string(), "--stream", stream.name()});
   std::this_thread::sleep_for(milliseconds(2500));
-  const auto r = zcrec({"start", stream.name(), "--preroll", "0", "--duration", "1.5s", "--postroll", "0", "--dir",
-                        (d.path() / "store").string(), "--json"});
+  const auto r = zcrec({"start", stream.name(), "--preroll", "0", "--duration", "2.5s", "--postroll", "0",
+                        "--segment", "1s", "--dir", (d.path() / "store").string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out;
   feed.kill(SIGTERM);
   feed.wait(milliseconds(5000));
   const auto segments = segments_in(d.path() / "store" / stream.name());
-  ASSERT_EQ(segments.size(), 1u) << r.out;
-  expect_audio_config(segments[0]);
-  expect_in_sync(source, segments[0]);
-  const AvSync s = measure_av_sync(source, segments[0]);
-  EXPECT_GE(s.source_video_index, 25) << "the recording should start at a later keyframe, not the file's first";
+  ASSERT_GE(segments.size(), 2u) << r.out;
+  EXPECT_GE(measure_av_sync(source, segments.front()).source_video_index, 25)
+      << "the recording should start at a later keyframe, not the file's first";
+  for (const auto& s : segments) {
+    SCOPED_TRACE(s.filename().string());
+    expect_audio_config(s);
+    expect_in_sync(source, s);
+  }
 }
 
 }  // namespace
