@@ -166,6 +166,8 @@ class Feeder {
       if (pace_ && !wait_until(media_s)) return false;
       if (p.params_changed) writer_.set_stream_info(source.stream_info());
 
+      if (should_drop(p, *track)) continue;
+
       fifo::FrameMeta meta;
       meta.track = p.track;
       meta.flags = p.keyframe ? fifo::frame_flag::keyframe : 0;
@@ -186,8 +188,33 @@ class Feeder {
 
   uint64_t frames() const { return frames_; }
   uint64_t bytes() const { return bytes_; }
+  uint64_t dropped() const { return dropped_; }
+  uint64_t oversized() const { return oversized_; }
 
  private:
+  // A frame larger than the ring accepts (a keyframe spike of a live camera) must not stop the camera: it is
+  // dropped, counted in the ring (`zcrec stat`) and reported. After a video frame everything is dropped up to
+  // the next video keyframe that fits, since the frames in between cannot be decoded without it; an audio frame
+  // is one access unit on its own. The ring flags the next frame written as a discontinuity.
+  bool should_drop(const media::MediaPacket& p, const fifo::TrackInfo& track) {
+    const bool oversized = p.data.size() > writer_.max_frame_bytes();
+    if (!oversized && resuming_ && p.keyframe && p.track == resume_track_) resuming_ = false;
+    if (!oversized && !resuming_) return false;
+    writer_.drop_frame(p.data.size());
+    ++dropped_;
+    if (oversized) {
+      ++oversized_;
+      std::fprintf(stderr,
+                   "zcrec feed: dropped a frame of %zu bytes (track %u, pts %.3f s) larger than the limit of %zu "
+                   "bytes for stream '%s'; resuming at the next keyframe that fits (a larger --ring-size avoids "
+                   "this)\n",
+                   p.data.size(), p.track, seconds(p.pts, track.time_base) + offset_s_, writer_.max_frame_bytes(),
+                   o_.stream.c_str());
+      if (track.kind == fifo::MediaKind::video) resuming_ = true, resume_track_ = track.track_id;
+    }
+    return true;
+  }
+
   bool wait_until(double media_s) {
     // The clock starts with the first frame written, so the first frame goes out at once.
     if (clock_start_ns_ < 0) clock_start_ns_ = now_ns() - static_cast<int64_t>(media_s * 1e9);
@@ -207,6 +234,9 @@ class Feeder {
   double offset_s_ = 0;
   int64_t clock_start_ns_ = -1;
   uint64_t frames_ = 0, bytes_ = 0;
+  uint64_t dropped_ = 0, oversized_ = 0;
+  bool resuming_ = false;  // dropping up to the next keyframe of resume_track_ that fits
+  uint32_t resume_track_ = 0;
   int64_t counted_frames_ = 0;
 };
 
@@ -236,7 +266,9 @@ void run_feed(const FeedOptions& o) {
   auto writer = fifo::RingWriter::open(o.stream, ring);
   writer.set_stream_info(source->stream_info());
   Feeder feeder(o, writer, stop);
-  while (feeder.pass(*source) && o.loop && o.source != "testsrc" && !media::is_network_url(o.source))
+  // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
+  while (feeder.pass(*source) && o.loop && o.source != "testsrc" && !media::is_network_url(o.source) &&
+         feeder.frames() > 0)
     source = open_source(o);
   // A finite input that is over (or a --duration/--frames limit reached) is an end readers must not wait out;
   // a signal is not: a supervisor stopping the camera process usually starts it again.
@@ -244,6 +276,10 @@ void run_feed(const FeedOptions& o) {
   std::fprintf(stderr, "zcrec feed: wrote %llu frames (%llu bytes) to '%s'%s\n",
                static_cast<unsigned long long>(feeder.frames()), static_cast<unsigned long long>(feeder.bytes()),
                o.stream.c_str(), stop.requested() ? " (stopped by signal)" : "");
+  if (feeder.dropped() > 0)
+    std::fprintf(stderr, "zcrec feed: dropped %llu frames, %llu of them larger than the limit of %zu bytes\n",
+                 static_cast<unsigned long long>(feeder.dropped()),
+                 static_cast<unsigned long long>(feeder.oversized()), writer.max_frame_bytes());
   if (live_source != nullptr) {
     const auto& st = live_source->status();
     std::fprintf(stderr,
@@ -253,6 +289,10 @@ void run_feed(const FeedOptions& o) {
                  static_cast<unsigned long long>(st.frames_dropped),
                  static_cast<unsigned long long>(st.timestamp_jumps));
   }
+  if (feeder.frames() == 0 && feeder.oversized() > 0)
+    throw std::runtime_error("every frame of '" + media::redact_credentials(o.source) + "' was larger than the limit of " +
+                             std::to_string(writer.max_frame_bytes()) + " bytes for stream '" + o.stream +
+                             "' (a quarter of its ring; use a larger --ring-size)");
 }
 
 }  // namespace

@@ -81,6 +81,8 @@ nlohmann::json status_json(const fifo::RingStatus& s, const fifo::RingStatus& be
           {"newest_wall_ns", s.newest_wall_ns},
           {"frames_written", s.frames_written},
           {"payload_bytes_written", s.payload_bytes_written},
+          {"frames_dropped", s.frames_dropped},
+          {"oversized_frames", s.oversized_frames},
           {"write_rate", {{"frames_per_s", fps}, {"bits_per_s", bps}, {"interval_s", interval_s}}},
           {"readers_attached", s.readers_attached},
           {"reader_slots", s.reader_slots},
@@ -98,6 +100,8 @@ void print_text(const nlohmann::json& j) {
   std::printf("write rate     %.1f frames/s, %.0f kbit/s (over %.1f s)\n",
               j["write_rate"]["frames_per_s"].get<double>(), j["write_rate"]["bits_per_s"].get<double>() / 1000,
               j["write_rate"]["interval_s"].get<double>());
+  std::printf("dropped        %llu frames, %llu of them larger than the ring's per-frame limit\n",
+              j["frames_dropped"].get<unsigned long long>(), j["oversized_frames"].get<unsigned long long>());
   const auto& w = j["writer"];
   std::printf("writer         %s, pid %u, takeovers %u\n", w["alive"].get<bool>() ? "alive" : "gone",
               w["pid"].get<unsigned>(), w["takeover_count"].get<unsigned>());

@@ -180,6 +180,12 @@ int zc_writer_end_stream(zc_writer* w) {
   });
 }
 
+int zc_writer_drop_frame(zc_writer* w, size_t bytes) {
+  if (w == nullptr) return ZC_EINVAL;
+  w->writer.drop_frame(bytes);
+  return ZC_OK;
+}
+
 const char* zc_writer_last_error(const zc_writer* w) { return w ? w->last_error.c_str() : ""; }
 void zc_writer_close(zc_writer* w) { delete w; }
 

@@ -31,6 +31,9 @@
 //    may have just unlinked it to recreate it) and only then reads the object's size.
 //  * Takeover: the new writer recomputes next_seq and last_frame_pos from the newest record in the chain (both
 //    are stored before write_pos publishes a frame) and indexes a published keyframe the index does not have.
+//  * Dropped frames: a frame the writer cannot or will not store (larger than a quarter of the data area) is
+//    counted in the header (frames_dropped, oversized_frames) and the next frame it commits carries the
+//    discontinuity flag, so readers know something is missing and any process can see how much.
 //  * Wakeups: each reader owns a FIFO "/dev/shm/zcrec.NAME.wake.<slot>". A reader about to sleep sets
 //    waiting = 1 and re-checks write_pos (both behind a seq_cst fence); the writer, after publishing, issues a
 //    seq_cst fence, and for every slot whose waiting flag it can exchange from 1 to 0 writes one byte into that
@@ -44,7 +47,7 @@
 namespace zc::fifo::layout {
 
 inline constexpr uint64_t kMagic = 0x314752434552435AULL;  // "ZCRECRG1" little-endian
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;  // 2: frames_dropped, oversized_frames
 inline constexpr uint64_t kHeaderBytes = 4096;
 inline constexpr uint64_t kRegionAlign = 4096;
 inline constexpr uint64_t kRecordAlign = 64;
@@ -175,13 +178,16 @@ struct Header {
   std::atomic<int64_t> writer_start_mono_ns;    // 200
   std::atomic<uint64_t> writer_sessions;        // 208: writers that ever attached
   std::atomic<uint64_t> last_frame_pos;         // 216: position of the newest committed frame record
-  uint64_t reserved_writer[4];                  // 224 .. 256
+  std::atomic<uint64_t> frames_dropped;         // 224: frames the writers dropped instead of storing them
+  std::atomic<uint64_t> oversized_frames;       // 232: of those, frames larger than the per-frame limit
+  uint64_t reserved_writer[2];                  // 240 .. 256
 
   // --- playback fifo control ---
   ControlBlock control;  // 256 .. 320
 };
 static_assert(sizeof(Header) <= kHeaderBytes);
 static_assert(offsetof(Header, write_pos) == 128);
+static_assert(offsetof(Header, frames_dropped) == 224);
 static_assert(offsetof(Header, control) == 256);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 

@@ -35,6 +35,8 @@ RingStatus describe_ring(const std::string& name, const AttachedObject& object) 
   s.payload_bytes_written = h.payload_bytes_written.load(std::memory_order_relaxed);
   s.writer_pid = h.writer_pid.load(std::memory_order_relaxed);
   s.takeover_count = h.takeover_count.load(std::memory_order_relaxed);
+  s.frames_dropped = h.frames_dropped.load(std::memory_order_relaxed);
+  s.oversized_frames = h.oversized_frames.load(std::memory_order_relaxed);
   s.writer_start_mono_ns = h.writer_start_mono_ns.load(std::memory_order_relaxed);
   s.writer_alive = byte_locked(object.fd.get(), layout::kWriterLockByte);
   for (uint32_t i = 0; i < h.reader_slots; ++i)

@@ -95,6 +95,7 @@ FrameBuilder RingWriter::begin_frame(const FrameMeta& meta, size_t total_bytes) 
 void RingWriter::commit_reserved() { impl_->core.commit(); }
 void RingWriter::abandon_reserved() noexcept { impl_->core.abandon(); }
 
+void RingWriter::drop_frame(size_t bytes) noexcept { impl_->core.drop_frame(bytes); }
 size_t RingWriter::max_frame_bytes() const noexcept { return impl_->core.max_frame_bytes(); }
 uint64_t RingWriter::data_bytes() const noexcept { return impl_->core.data_bytes(); }
 bool RingWriter::took_over() const noexcept { return impl_->core.took_over(); }

@@ -226,6 +226,13 @@ void WriterCore::commit() {
   ring_readers();
 }
 
+void WriterCore::drop_frame(size_t bytes) noexcept {
+  auto* h = map_.header;
+  h->frames_dropped.fetch_add(1, std::memory_order_relaxed);
+  if (bytes > max_frame_bytes_) h->oversized_frames.fetch_add(1, std::memory_order_relaxed);
+  pending_discontinuity_ = true;
+}
+
 void WriterCore::add_to_index(uint64_t pos, const RecordHeader& rh) {
   auto* h = map_.header;
   const uint64_t i = index_next_++;

@@ -31,6 +31,9 @@ class WriterCore {
   std::span<std::byte> reserve(const FrameMeta& meta, size_t bytes);
   void commit();
   void abandon() noexcept { reserving_ = false; }
+  // Counts a frame of `bytes` that the caller drops instead of writing; the next committed frame is flagged as a
+  // discontinuity.
+  void drop_frame(size_t bytes) noexcept;
 
   size_t max_frame_bytes() const noexcept { return max_frame_bytes_; }
   uint64_t data_bytes() const noexcept { return map_.header->data_bytes; }

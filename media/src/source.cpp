@@ -15,6 +15,7 @@ extern "C" {
 #include <libavcodec/bsf.h>
 }
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 
@@ -30,14 +31,20 @@ struct Track {
   std::optional<ParameterSets> params;
   std::optional<VideoHeaderParser> headers;
   std::optional<RawTimestamps> raw_times;  // raw Annex-B input: no timestamps of its own
+  bool timestamps_checked = false;         // raw_times is kept only if the first packet has no timestamps
   bool strip_adts = false;                 // AAC arriving with ADTS headers (raw .aac, MPEG-TS)
   int64_t next_dts = AV_NOPTS_VALUE;       // for packets without a dts
+  int64_t origin = 0;                      // the source's common time origin in this track's time base
 };
 
 struct Queued {
   size_t track = 0;
   PacketPtr packet;
 };
+
+// How far open() reads ahead for the first ADTS header of an AAC track whose container has no
+// AudioSpecificConfig (MPEG-TS interleaves audio within a fraction of a second; this is several seconds).
+constexpr int kConfigLookaheadPackets = 512;
 
 bool is_avcc_style(const AVCodecParameters& par) {
   return par.extradata_size > 0 &&
@@ -64,6 +71,8 @@ struct MediaSource::Impl {
 
   void open(const SourceOptions& options);
   void add_track(int stream_index);
+  bool pump();
+  void learn_adts_configs();
   void enqueue(size_t track, AVPacket* packet);
   void flush_filters();
   void finish(Track& t, AVPacket& p, MediaPacket& out);
@@ -110,6 +119,54 @@ void MediaSource::Impl::open(const SourceOptions& options) {
     throw MediaError(MediaErrc::unsupported_codec,
                      "'" + url + "' has no track zcrec can carry (H.264, H.265, AAC, G.711, Opus)" +
                          (found.empty() ? std::string() : "; found: " + found));
+  // One time origin for every track (docs/timing.md): the container's start, so that tracks keep the offsets
+  // they have against each other and a source's timestamps begin near zero whatever clock it was cut from.
+  if (ctx->start_time != AV_NOPTS_VALUE)
+    for (Track& t : tracks)
+      t.origin = av_rescale_q(ctx->start_time, AV_TIME_BASE_Q, ctx->streams[t.stream_index]->time_base);
+  learn_adts_configs();
+}
+
+// An AAC track framed in ADTS (MPEG-TS, raw .aac) carries its configuration in every frame header, not in the
+// container. Reading ahead to the first such frame lets stream_info() describe the track from the first
+// packet on, so that no reader ever sees an AAC track without its AudioSpecificConfig and no config is
+// "changed" merely because it was learned late. The packets read stay queued for read().
+void MediaSource::Impl::learn_adts_configs() {
+  auto missing = [&] {
+    return std::any_of(tracks.begin(), tracks.end(),
+                       [&](const Track& t) { return t.strip_adts && info.tracks[t.info_index].config.empty(); });
+  };
+  size_t scanned = 0;
+  for (int n = 0; missing() && n < kConfigLookaheadPackets; ++n) {
+    if (queue.size() == scanned && !pump()) break;
+    for (; scanned < queue.size(); ++scanned) {
+      Track& t = tracks[queue[scanned].track];
+      fifo::TrackInfo& ti = info.tracks[t.info_index];
+      if (!t.strip_adts || !ti.config.empty()) continue;
+      const AVPacket& p = *queue[scanned].packet;
+      if (auto h = adts::parse_header({p.data, static_cast<size_t>(p.size)}))
+        ti.config = adts::make_audio_specific_config(h->config);
+    }
+  }
+}
+
+// Reads one packet of the source into the queue; false at its end.
+bool MediaSource::Impl::pump() {
+  if (at_end) return false;
+  PacketPtr packet = make_packet();
+  const int r = av_read_frame(format.get(), packet.get());
+  if (r == AVERROR_EOF) {
+    at_end = true;
+    flush_filters();
+    return true;
+  }
+  if (r < 0) throw MediaError(MediaErrc::io, av_error_text("reading '" + url + "'", r));
+  for (size_t i = 0; i < tracks.size(); ++i)
+    if (tracks[i].stream_index == packet->stream_index) {
+      enqueue(i, packet.get());
+      break;
+    }
+  return true;
 }
 
 void MediaSource::Impl::add_track(int stream_index) {
@@ -140,7 +197,9 @@ void MediaSource::Impl::add_track(int stream_index) {
     info_track.config = t.params->config();
     t.headers.emplace(t.codec);
     if (!t.to_annexb) {
-      // Raw elementary streams come without timestamps; the demuxer still knows the frame duration.
+      // Raw elementary streams come without timestamps; the demuxer still knows the frame duration. Whether
+      // they are needed is decided by the first packet (see finish()): Annex-B in a container (MPEG-TS, RTSP)
+      // has timestamps of its own, on the one clock it shares with its audio.
       AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
       if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
       const int64_t duration = av_rescale_q(1, av_inv_q(rate), st->time_base);
@@ -150,7 +209,7 @@ void MediaSource::Impl::add_track(int stream_index) {
     if (st->codecpar->extradata_size > 0)
       info_track.config.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
     else
-      t.strip_adts = true;  // the AudioSpecificConfig is rebuilt from the first ADTS header
+      t.strip_adts = true;  // the AudioSpecificConfig is rebuilt from the first ADTS header (open() reads ahead)
   } else if (st->codecpar->extradata_size > 0) {
     info_track.config.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
   }
@@ -189,6 +248,10 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
   out.corrupt = (p.flags & AV_PKT_FLAG_CORRUPT) != 0;
   std::span<const uint8_t> data(p.data, static_cast<size_t>(p.size));
 
+  if (!t.timestamps_checked) {
+    t.timestamps_checked = true;
+    if (p.pts != AV_NOPTS_VALUE || p.dts != AV_NOPTS_VALUE) t.raw_times.reset();
+  }
   if (ti.kind == fifo::MediaKind::video) {
     out.keyframe = (p.flags & AV_PKT_FLAG_KEY) != 0;
     std::optional<VideoHeaderParser::Headers> headers;
@@ -223,9 +286,10 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
   if (!t.raw_times) {
     // Demuxers without timestamps for some packets (some RTSP/TS sources): continue from the last one.
     int64_t dts = p.dts != AV_NOPTS_VALUE ? p.dts : p.pts;
+    if (dts != AV_NOPTS_VALUE) dts -= t.origin;
     if (dts == AV_NOPTS_VALUE) dts = t.next_dts == AV_NOPTS_VALUE ? 0 : t.next_dts;
     out.dts = dts;
-    out.pts = p.pts != AV_NOPTS_VALUE ? p.pts : dts;
+    out.pts = p.pts != AV_NOPTS_VALUE ? p.pts - t.origin : dts;
   }
   t.next_dts = out.dts + std::max<int64_t>(p.duration, 1);
   out.data.assign(data.begin(), data.end());
@@ -246,23 +310,8 @@ uint64_t MediaSource::packets_missed() const noexcept { return rtp_loss::missed(
 
 bool MediaSource::read(MediaPacket& out) {
   Impl& d = *impl_;
-  PacketPtr packet = make_packet();
-  while (d.queue.empty()) {
-    if (d.at_end) return false;
-    const int r = av_read_frame(d.format.get(), packet.get());
-    if (r == AVERROR_EOF) {
-      d.at_end = true;
-      d.flush_filters();
-      continue;
-    }
-    if (r < 0) throw MediaError(MediaErrc::io, av_error_text("reading '" + d.url + "'", r));
-    for (size_t i = 0; i < d.tracks.size(); ++i)
-      if (d.tracks[i].stream_index == packet->stream_index) {
-        d.enqueue(i, packet.get());
-        break;
-      }
-    av_packet_unref(packet.get());
-  }
+  while (d.queue.empty())
+    if (!d.pump()) return false;
   Queued q = std::move(d.queue.front());
   d.queue.pop_front();
   d.finish(d.tracks[q.track], *q.packet, out);

@@ -271,6 +271,8 @@ struct Recorder::Impl {
       skipped_track_ids.push_back(t.track_id);
       std::string why = t.codec == fifo::Codec::pcm_alaw || t.codec == fifo::Codec::pcm_mulaw
                             ? "MP4 cannot carry G.711; the track is skipped (see docs/recording.md)"
+                        : t.codec == fifo::Codec::aac && t.config.empty()
+                            ? "the writer gave no AudioSpecificConfig, without which MP4 cannot describe AAC"
                             : "only one H.264/H.265 video and one AAC track are recorded";
       const std::string msg = "track " + std::to_string(t.track_id) + " (" + codec_name(t.codec) + "): " + why;
       sum.skipped_tracks.push_back(msg);

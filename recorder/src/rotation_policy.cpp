@@ -8,7 +8,9 @@ std::optional<SegmentParams> params_of(const fifo::StreamInfo& info) {
   SegmentParams p;
   p.video = *v;
   for (const auto& t : info.tracks) {
-    if (t.kind == fifo::MediaKind::audio && t.codec == fifo::Codec::aac) {
+    // Without its AudioSpecificConfig an AAC track cannot be described in MP4 (an esds without decoder info is
+    // refused by browsers): such a track is skipped until the writer provides the config.
+    if (t.kind == fifo::MediaKind::audio && t.codec == fifo::Codec::aac && !t.config.empty()) {
       p.audio = t;
       break;
     }

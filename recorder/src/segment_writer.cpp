@@ -184,7 +184,11 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   }
 
   AVDictionary* d = nullptr;
-  av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
+  // Each track's first sample keeps its own time (tfdt): without frag_discont the muxer moves a track's first
+  // sample to zero, and audio that starts after the keyframe would play early by up to a fragment.
+  av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof+frag_discont", 0);
+  av_dict_set_int(&d, "use_editlist", 0, 0);
+  raw->avoid_negative_ts = AVFMT_AVOID_NEG_TS_MAKE_NON_NEGATIVE;
   av_dict_set_int(&d, "frag_duration", options.max_fragment_us, 0);
   rc = avformat_write_header(raw, &d);
   av_dict_free(&d);

@@ -2,6 +2,7 @@
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
+#include <zcrec/fifo.h>
 
 #include <gtest/gtest.h>
 
@@ -175,4 +176,46 @@ TEST(RingBasic, EndStreamIsAnEmptyFrameFlaggedEndOfStreamAfterTheLastFrame) {
   EXPECT_TRUE(f.payload.empty());
   EXPECT_EQ(f.header.track, zc::test::video_stream_info().tracks.front().track_id);
   EXPECT_EQ(r.try_read(f), ReadStatus::empty);
+}
+
+
+// A frame larger than a quarter of the ring is refused; a live writer drops it instead: the ring counts it for
+// every process (RingReader::inspect, `zcrec stat`), the counts survive a new writer, and the next frame written
+// tells readers that frames are missing. The C API does the same.
+TEST(RingBasic, DroppedFramesAreCountedInTheRingAndFlagTheNextFrame) {
+  ScopedStream s("dropped");
+  {
+    auto w = RingWriter::open(s.name(), small_ring());
+    w.set_stream_info(zc::test::video_stream_info());
+    ReaderOptions ro;
+    ro.start = StartAt::next_frame;
+    auto r = RingReader::open(s.name(), ro);
+    const size_t big = w.max_frame_bytes() + 1;
+    auto p0 = payload_for(0, 100);
+    w.write(meta_for(0, true), p0.data(), p0.size());
+    const auto huge = payload_for(1, big);
+    EXPECT_THROW(w.write(meta_for(1, true), huge.data(), huge.size()), FifoError);
+    w.drop_frame(big);
+    w.drop_frame(300);  // a frame that fits but is dropped while waiting for the next keyframe
+    for (uint64_t n = 3; n < 5; ++n) {
+      auto p = payload_for(n, 100);
+      w.write(meta_for(n, n == 3), p.data(), p.size());
+    }
+    Frame f;
+    std::vector<bool> flagged;
+    while (r.try_read(f) == ReadStatus::frame) flagged.push_back((f.header.flags & frame_flag::discontinuity) != 0);
+    EXPECT_EQ(flagged, (std::vector<bool>{false, true, false}));
+    const auto st = RingReader::inspect(s.name());
+    EXPECT_EQ(st.frames_dropped, 2u);
+    EXPECT_EQ(st.oversized_frames, 1u);
+    EXPECT_EQ(st.frames_written, 3u);
+  }
+  zc_writer* cw = nullptr;
+  ASSERT_EQ(zc_writer_open(s.name().c_str(), 256 * 1024, &cw), ZC_OK);
+  EXPECT_EQ(zc_writer_drop_frame(cw, 1u << 30), ZC_OK);
+  EXPECT_EQ(zc_writer_drop_frame(nullptr, 1), ZC_EINVAL);
+  const auto st = RingReader::inspect(s.name());
+  EXPECT_EQ(st.frames_dropped, 3u) << "the counts belong to the ring, not to one writer";
+  EXPECT_EQ(st.oversized_frames, 2u);
+  zc_writer_close(cw);
 }

@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <sstream>
+
 namespace zc::media {
 namespace {
 
@@ -64,6 +67,44 @@ TEST_P(RawTimestamps, FollowThePictureOrderTheMuxerRecorded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(X264AndX265, RawTimestamps, ::testing::Values("libx264", "libx265"));
+
+// MPEG-TS from the ffmpeg command, its clock starting at 4.4 s: the AAC track is fully described before the
+// first packet is read (its AudioSpecificConfig from the first ADTS header), no packet reports a config change,
+// and video and audio keep their distance from each other (one origin for both: the container's start).
+TEST(MediaSource, TransportStreamKeepsOneClockAndKnowsItsAacConfigFromTheStart) {
+  test::TempDir dir;
+  const auto ts = (dir / "in.ts").string();
+  ASSERT_EQ(test::run({"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-f", "lavfi",
+                       "-i", "sine=sample_rate=48000", "-t", "2", "-c:v", "libx264", "-bf", "0", "-g", "25", "-c:a",
+                       "aac", "-output_ts_offset", "3", ts})
+                .exit_code,
+            0);
+  // The container's own first timestamps (pts) of each stream, in seconds.
+  const auto probe = test::run({"ffprobe", "-v", "error", "-show_entries", "stream=start_time", "-of", "csv=p=0", ts});
+  std::istringstream in(probe.out);
+  double video_start = 0, audio_start = 0;
+  in >> video_start >> audio_start;
+  ASSERT_GT(video_start, 4.0);
+
+  MediaSource source(ts);
+  const auto* audio = source.stream_info().first_of(fifo::MediaKind::audio);
+  const auto* video = source.stream_info().first_of(fifo::MediaKind::video);
+  ASSERT_NE(audio, nullptr);
+  ASSERT_NE(video, nullptr);
+  EXPECT_EQ(audio->config, std::vector<uint8_t>({0x11, 0x88}));  // AAC-LC, 48 kHz, mono
+  const uint32_t audio_id = audio->track_id, video_id = video->track_id;
+  const fifo::Rational atb = audio->time_base, vtb = video->time_base;
+  std::optional<double> first_video, first_audio;
+  MediaPacket p;
+  while (source.read(p)) {
+    EXPECT_FALSE(p.params_changed) << "track " << p.track;
+    if (p.track == video_id && !first_video) first_video = static_cast<double>(p.pts) * vtb.num / vtb.den;
+    if (p.track == audio_id && !first_audio) first_audio = static_cast<double>(p.pts) * atb.num / atb.den;
+  }
+  ASSERT_TRUE(first_video && first_audio);
+  EXPECT_NEAR(*first_video - *first_audio, video_start - audio_start, 1e-4);
+  EXPECT_LT(std::min(*first_video, *first_audio), 0.001) << "the source's origin is its start";
+}
 
 TEST(MediaSource, MissingFileIsAnOpenError) {
   try {

@@ -7,6 +7,7 @@ find_package(CLI11 CONFIG QUIET)
 add_library(zc_recorder_test_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/support/temp_dir.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/media_check.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/av_sync.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/ring_feeder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/record_fixture.cpp
 )
@@ -27,6 +28,7 @@ add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/mp4_sample_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recorder_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/writer_restart_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/aac_config_test.cpp
 )
 target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support SQLite::SQLite3 GTest::gtest_main)
 target_include_directories(recorder_tests PRIVATE ${PROJECT_SOURCE_DIR}/recorder/src)
@@ -38,6 +40,7 @@ add_executable(recorder_cli_tests
   ${CMAKE_CURRENT_LIST_DIR}/support/cli_helpers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli_record_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli_writer_restart_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cli_av_timing_test.cpp
 )
 target_link_libraries(recorder_cli_tests PRIVATE zc::recorder zc_recorder_test_support GTest::gtest_main)
 target_compile_definitions(recorder_cli_tests PRIVATE ZCREC_BIN="$<TARGET_FILE:zcrec>"

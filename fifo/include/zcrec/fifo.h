@@ -78,6 +78,9 @@ int zc_writer_commit(zc_writer* w);
 int zc_writer_write(zc_writer* w, const zc_frame_meta* meta, const void* data, size_t bytes);
 /* A finite input is over: readers end at this mark instead of waiting for a new writer (RingWriter::end_stream). */
 int zc_writer_end_stream(zc_writer* w);
+/* Counts a frame of `bytes` that the caller drops instead of writing (e.g. one that zc_writer_write refused
+ * with ZC_ETOOBIG); the next frame written is flagged ZC_FLAG_DISCONTINUITY. Resume at a keyframe. */
+int zc_writer_drop_frame(zc_writer* w, size_t bytes);
 const char* zc_writer_last_error(const zc_writer* w);
 void zc_writer_close(zc_writer* w);
 

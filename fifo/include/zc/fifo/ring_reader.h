@@ -48,6 +48,7 @@ struct RingStatus {
   uint32_t index_entries = 0, reader_slots = 0, readers_attached = 0;
   bool writer_alive = false;
   uint32_t writer_pid = 0, takeover_count = 0;
+  uint64_t frames_dropped = 0, oversized_frames = 0;  // RingWriter::drop_frame(), over all writers
   int64_t writer_start_mono_ns = 0;
   StreamInfo info;
 };

@@ -88,6 +88,12 @@ class RingWriter {
   // From pieces.
   FrameBuilder begin_frame(const FrameMeta& meta, size_t total_bytes);
 
+  // A frame larger than max_frame_bytes() cannot be written (write() throws frame_too_large). A live source
+  // drops it instead: drop_frame() counts it in the ring (RingStatus::frames_dropped, ::oversized_frames when
+  // `bytes` exceeds the limit) and flags the next frame written as a discontinuity. The caller should call it
+  // for every frame it drops, and resume at a keyframe.
+  void drop_frame(size_t bytes) noexcept;
+
   size_t max_frame_bytes() const noexcept;
   uint64_t data_bytes() const noexcept;
   bool took_over() const noexcept;  // true when this writer continued a ring whose writer had died
