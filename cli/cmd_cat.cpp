@@ -133,6 +133,7 @@ void run_cat(const CatOptions& o) {
   while (!stop.requested()) {
     const auto st = reader.read(frame, std::chrono::milliseconds(100));
     if (st == fifo::WaitStatus::timeout) continue;
+    if (st == fifo::WaitStatus::end_of_stream) break;  // the input ended on purpose, or a playback's end
     if (st == fifo::WaitStatus::writer_gone) {
       // A camera process that crashed or is being restarted: the ring survives it, and so does cat.
       const bool first_notice = !absence.absent();
@@ -151,7 +152,6 @@ void run_cat(const CatOptions& o) {
                    o.stream.c_str(), record::format_seconds(*away).c_str());
       waiting_for_key = true;
     }
-    if ((frame.header.flags & fifo::frame_flag::end_of_stream) != 0) break;  // the input ended on purpose
     if (frame.header.lost_before > 0) {
       lost_total += frame.header.lost_before;
       std::fprintf(stderr, "zcrec cat: lost %llu frames before frame %llu (overwritten by the writer)\n",

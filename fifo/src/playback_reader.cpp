@@ -85,6 +85,10 @@ PlaybackStatus PlaybackReader::read(Frame& out, milliseconds timeout) {
         }
         if (d.stale(out.header.seq)) continue;
         return PlaybackStatus::frame;
+      case WaitStatus::end_of_stream:
+        if (d.stale(out.header.seq)) continue;
+        d.ended = true;
+        return PlaybackStatus::end_of_stream;
       case WaitStatus::timeout:
         if (Clock::now() >= deadline) return PlaybackStatus::timeout;
         break;

@@ -267,7 +267,7 @@ ReadStatus RingReader::try_read(Frame& out) {
       continue;
     }
     d.deliver(rh, out.header);
-    return ReadStatus::frame;
+    return (out.header.flags & frame_flag::end_of_stream) != 0 ? ReadStatus::end_of_stream : ReadStatus::frame;
   }
   return ReadStatus::empty;
 }
@@ -275,11 +275,21 @@ ReadStatus RingReader::try_read(Frame& out) {
 WaitStatus RingReader::read(Frame& out, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    if (try_read(out) == ReadStatus::frame) return WaitStatus::ready;
+    switch (try_read(out)) {
+      case ReadStatus::frame: return WaitStatus::ready;
+      case ReadStatus::end_of_stream: return WaitStatus::end_of_stream;
+      case ReadStatus::empty: break;
+    }
     const auto now = Clock::now();
     if (now >= deadline) return writer_alive() ? WaitStatus::timeout : WaitStatus::writer_gone;
     const auto st = wait(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
-    if (st != WaitStatus::ready) return try_read(out) == ReadStatus::frame ? WaitStatus::ready : st;
+    if (st != WaitStatus::ready) {
+      switch (try_read(out)) {
+        case ReadStatus::frame: return WaitStatus::ready;
+        case ReadStatus::end_of_stream: return WaitStatus::end_of_stream;
+        case ReadStatus::empty: return st;
+      }
+    }
   }
 }
 

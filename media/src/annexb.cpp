@@ -49,6 +49,26 @@ bool contains_idr(fifo::Codec codec, std::span<const uint8_t> annexb) {
   return false;
 }
 
+bool contains_picture(fifo::Codec codec, std::span<const uint8_t> annexb) {
+  for (Nal nal : split(annexb)) {
+    const int t = nal_type(codec, nal);
+    if ((codec == fifo::Codec::h264 && t >= 1 && t <= 5) || (codec == fifo::Codec::h265 && t >= 0 && t <= 31))
+      return true;
+  }
+  return false;
+}
+
+bool starts_picture(fifo::Codec codec, std::span<const uint8_t> annexb) {
+  for (Nal nal : split(annexb)) {
+    const int t = nal_type(codec, nal);
+    // The first bit of the slice header: H.264 first_mb_in_slice is ue(v), 0 when that bit is 1; H.265 has
+    // first_slice_segment_in_pic_flag right after its 2-byte NAL header.
+    if (codec == fifo::Codec::h264 && t >= 1 && t <= 5) return nal.size() > 1 && (nal[1] & 0x80) != 0;
+    if (codec == fifo::Codec::h265 && t >= 0 && t <= 31) return nal.size() > 2 && (nal[2] & 0x80) != 0;
+  }
+  return false;
+}
+
 bool looks_like_annexb(std::span<const uint8_t> b) noexcept { return starts_with_start_code(b); }
 
 void append_nal(std::vector<uint8_t>& out, Nal nal) {

@@ -1,11 +1,13 @@
 #include <zc/media/live_source.h>
 
+#include <zc/media/annexb.h>
 #include <zc/media/error.h>
 #include <zc/media/source_url.h>
 
 #include <time.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <optional>
 
@@ -16,6 +18,9 @@ constexpr int64_t kSecond = 1'000'000'000;
 // A dts step larger than the arrival time between two packets by this much is a jump in the camera's clock, not
 // network jitter (TCP delivers in bursts, so some slack is needed).
 constexpr int64_t kForwardJumpSlackNs = kSecond;
+// A dts this far behind the last one is a camera clock that went back, not a reordering glitch.
+constexpr int64_t kBackwardJumpNs = kSecond / 2;
+constexpr const char* kEndedByCamera = "the camera ended the stream";
 
 int64_t mono_now_ns() {
   timespec ts;
@@ -73,6 +78,12 @@ struct LiveSource::Impl {
   bool discontinuity_next = false;  // ... and is flagged
   bool params_changed_next = false; // the new connection's stream info differs from the last one's
   std::map<uint32_t, int> poisoned;  // packets of a track still to drop after a reported RTP loss
+  // next_from_connection(): one packet held back per track, packets ready to hand out, and whether (and why) the
+  // connection is over.
+  std::map<uint32_t, MediaPacket> held;
+  std::deque<MediaPacket> released;
+  bool connection_over = false;
+  std::string connection_end;
 
   bool stop_requested() const { return hooks.stop_requested && hooks.stop_requested(); }
 
@@ -103,6 +114,10 @@ struct LiveSource::Impl {
       return false;
     }
     poisoned.clear();
+    held.clear();
+    released.clear();
+    connection_over = false;
+    connection_end.clear();
     connected_at_ns = mono_now_ns();
     last_progress_ns = connected_at_ns;
     ++status.connections;
@@ -147,6 +162,96 @@ struct LiveSource::Impl {
       failures = 0;
   }
 
+  // The next packet of the current connection, with what libavformat got wrong repaired; false (with `why`)
+  // once the connection failed or ended and everything it delivered has been handed out.
+  //
+  // One packet per track is held back: libavformat's RTSP demuxer sometimes hands out one access unit as two
+  // packets with one timestamp (seen with x264's sliced keyframes behind GStreamer's payloader: the parameter
+  // sets and first slice, then the other slices), so two "frames" share one dts — the "non-monotonous DTS" of
+  // every RTSP recorder's bug tracker — and a reader counts one frame too many and gets half a picture. Seeing
+  // the next packet of the track tells: a packet with the held one's dts that does not start a new picture (or
+  // follows one without a picture) is joined to it, making one access unit as the camera sent it. The cost is
+  // one frame of latency.
+  bool next_from_connection(MediaPacket& out, std::string& why) {
+    for (;;) {
+      if (!released.empty()) {
+        out = std::move(released.front());
+        released.pop_front();
+        return true;
+      }
+      if (connection_over) {
+        if (held.empty()) {
+          why = connection_end;
+          return false;
+        }
+        for (auto& [track, p] : held) released.push_back(std::move(p));
+        held.clear();
+        continue;
+      }
+      MediaPacket q;
+      const uint64_t missed_before = source->packets_missed();
+      try {
+        if (!source->read(q)) {
+          connection_end = kEndedByCamera;
+          connection_over = true;
+        }
+      } catch (const MediaError& e) {
+        connection_end = e.what();
+        connection_over = true;
+      }
+      if (connection_over) continue;
+      last_progress_ns = mono_now_ns();
+      if (const uint64_t missed = source->packets_missed(); missed != missed_before) {
+        // The demuxer noticed lost RTP packets while assembling: this packet or the next one of its track may be
+        // built from incomplete data (its parser holds one access unit back). Both go, then video waits for a key.
+        status.packets_missed += missed - missed_before;
+        poisoned[q.track] = 2;
+      }
+      if (auto it = poisoned.find(q.track); it != poisoned.end() && it->second > 0) {
+        --it->second;
+        q.corrupt = true;
+      }
+      auto it = held.find(q.track);
+      if (it == held.end()) {
+        held.emplace(q.track, std::move(q));
+        continue;
+      }
+      MediaPacket& h = it->second;
+      const fifo::TrackInfo* track = info.find(q.track);
+      if (track != nullptr && track->kind == fifo::MediaKind::video && q.dts == h.dts &&
+          (!annexb::contains_picture(track->codec, h.data) || !annexb::starts_picture(track->codec, q.data))) {
+        // One access unit in two packets: parameter sets (or SEI) on their own before the picture, or a picture
+        // whose later slices came as a packet of their own.
+        append_to_access_unit(track->codec, h, q);
+        h.keyframe = h.keyframe || q.keyframe;
+        h.params_changed = h.params_changed || q.params_changed;
+        h.corrupt = h.corrupt || q.corrupt;
+        h.pts = q.pts;
+        h.duration = q.duration;
+        continue;
+      }
+      released.push_back(std::move(h));
+      h = std::move(q);
+    }
+  }
+
+  // Joins `next` to the access unit `au`. Parameter sets, SEI and delimiters that `next` repeats in front of
+  // its slices would end the access unit for any parser after `au`'s slices (a decoder would see two pictures),
+  // so once `au` holds a picture they are left out.
+  static void append_to_access_unit(fifo::Codec codec, MediaPacket& au, const MediaPacket& next) {
+    const bool au_has_picture = annexb::contains_picture(codec, au.data);
+    bool in_slices = false;
+    std::vector<uint8_t> joined = au.data;
+    for (const annexb::Nal nal : annexb::split(next.data)) {
+      const int t = annexb::nal_type(codec, nal);
+      const bool vcl = codec == fifo::Codec::h264 ? (t >= 1 && t <= 5) : (t >= 0 && t <= 31);
+      in_slices = in_slices || vcl;
+      if (au_has_picture && !in_slices) continue;
+      annexb::append_nal(joined, nal);
+    }
+    au.data = std::move(joined);
+  }
+
   void wait_for_video_keyframes() {
     for (auto& [id, c] : clocks)
       if (const auto* t = info.find(id); t != nullptr && t->kind == fifo::MediaKind::video) c.need_keyframe = true;
@@ -159,7 +264,10 @@ struct LiveSource::Impl {
     bool jump = false;
     if (!anchor_next && c.last_dts) {
       const int64_t step_ns = to_ns(out_dts - *c.last_dts, c.time_base);
-      jump = out_dts <= *c.last_dts || step_ns > (arrival_ns - c.last_arrival_ns) + kForwardJumpSlackNs;
+      // Small steps back are not the camera's clock: libavformat's RTSP demuxer gives the frame before each
+      // keyframe the keyframe's timestamp (its parser closes the access unit late), and packets before the
+      // first sender report have none. Those get nudged below; only a real step back or forward is a jump.
+      jump = step_ns < -kBackwardJumpNs || step_ns > (arrival_ns - c.last_arrival_ns) + kForwardJumpSlackNs;
     }
     if (anchor_next || jump) {
       // Continue where this track left off (one step later); after a reconnect, also let the outage show.
@@ -183,11 +291,15 @@ struct LiveSource::Impl {
       }
       anchor_next = false;
       out_dts = p.dts + c.offset;
-      if (c.last_dts && out_dts <= *c.last_dts) out_dts = *c.last_dts + 1;  // rounding of the shared offset
     }
+    // Strictly increasing dts whatever came in: a repeated or slightly earlier dts (above), or the rounding of
+    // the shared offset, moves to one tick after the last one.
+    if (c.last_dts && out_dts <= *c.last_dts) out_dts = *c.last_dts + 1;
     if (c.need_keyframe) {
       if (!p.keyframe) return false;
       c.need_keyframe = false;
+    } else if (std::any_of(clocks.begin(), clocks.end(), [](const auto& kv) { return kv.second.need_keyframe; })) {
+      return false;  // other tracks wait too: the first frame after a break is the video keyframe that ends it
     }
     const int64_t delay = p.pts - p.dts;  // B-frame reordering: kept as the source had it
     if (c.last_dts) c.step = std::max<int64_t>(1, out_dts - *c.last_dts);
@@ -221,19 +333,13 @@ bool LiveSource::read(MediaPacket& out) {
   Impl& d = *impl_;
   for (;;) {
     if (!d.ensure_connected()) return false;
-    bool got = false;
     std::string why;
-    const uint64_t missed_before = d.source->packets_missed();
-    try {
-      got = d.source->read(out);
-      if (!got) why = "the camera ended the stream";
-    } catch (const MediaError& e) {
-      if (d.policy.once) throw MediaError(e.code(), d.redacted(e.what()));
-      why = e.what();
-    }
-    if (!got) {
+    if (!d.next_from_connection(out, why)) {
       if (d.stop_requested()) return false;
-      if (d.policy.once) return false;
+      if (d.policy.once) {
+        if (why == kEndedByCamera) return false;
+        throw MediaError(MediaErrc::io, d.redacted(why));
+      }
       if (d.last_progress_ns > 0 && mono_now_ns() - d.last_progress_ns >
                                         std::chrono::duration_cast<std::chrono::nanoseconds>(d.policy.read_timeout).count())
         why = "no data for " + std::to_string(d.policy.read_timeout.count() / 1000) + " s (read timeout)";
@@ -243,17 +349,9 @@ bool LiveSource::read(MediaPacket& out) {
     }
     const int64_t now = mono_now_ns();
     d.last_progress_ns = now;
-    if (out.params_changed) d.info = d.source->stream_info();
-    if (out.params_changed) d.params_changed_next = true;  // announced with the next packet handed out
-    if (const uint64_t missed = d.source->packets_missed(); missed != missed_before) {
-      // The demuxer noticed lost RTP packets while assembling: this packet or the next one of its track may be
-      // built from incomplete data (its parser holds one access unit back). Both go, then video waits for a key.
-      d.status.packets_missed += missed - missed_before;
-      d.poisoned[out.track] = 2;
-    }
-    if (auto it = d.poisoned.find(out.track); it != d.poisoned.end() && it->second > 0) {
-      --it->second;
-      out.corrupt = true;
+    if (out.params_changed) {
+      d.info = d.source->stream_info();
+      d.params_changed_next = true;  // announced with the next packet handed out
     }
     if (out.corrupt) {
       // Lost RTP packets: the frame cannot be decoded, and neither can video that refers to it.

@@ -31,7 +31,6 @@ struct Track {
   std::optional<ParameterSets> params;
   std::optional<VideoHeaderParser> headers;
   std::optional<RawTimestamps> raw_times;  // raw Annex-B input: no timestamps of its own
-  bool timestamps_checked = false;         // raw_times is kept only if the first packet has no timestamps
   bool strip_adts = false;                 // AAC arriving with ADTS headers (raw .aac, MPEG-TS)
   int64_t next_dts = AV_NOPTS_VALUE;       // for packets without a dts
   int64_t origin = 0;                      // the source's common time origin in this track's time base
@@ -45,6 +44,13 @@ struct Queued {
 // How far open() reads ahead for the first ADTS header of an AAC track whose container has no
 // AudioSpecificConfig (MPEG-TS interleaves audio within a fraction of a second; this is several seconds).
 constexpr int kConfigLookaheadPackets = 512;
+
+// libavformat's raw H.264/H.265 demuxers ("h264", "hevc"): their packets carry no timestamps of their own (they
+// invent them from a frame rate), and FFmpeg 5.1 does not mark them AVFMT_NOTIMESTAMPS.
+bool is_raw_elementary_stream(const AVInputFormat& f) {
+  const std::string_view name = f.name != nullptr ? f.name : "";
+  return name == "h264" || name == "hevc";
+}
 
 bool is_avcc_style(const AVCodecParameters& par) {
   return par.extradata_size > 0 &&
@@ -196,10 +202,10 @@ void MediaSource::Impl::add_track(int stream_index) {
                                                        static_cast<size_t>(config_par->extradata_size)));
     info_track.config = t.params->config();
     t.headers.emplace(t.codec);
-    if (!t.to_annexb) {
-      // Raw elementary streams come without timestamps; the demuxer still knows the frame duration. Whether
-      // they are needed is decided by the first packet (see finish()): Annex-B in a container (MPEG-TS, RTSP)
-      // has timestamps of its own, on the one clock it shares with its audio.
+    if (is_raw_elementary_stream(*format->iformat)) {
+      // Raw elementary streams come without timestamps; the demuxer still knows the frame duration. Annex-B in
+      // a container (MPEG-TS, RTSP) has timestamps of its own, on the one clock it shares with its audio, even
+      // when its first packets have none (RTSP before the first sender report).
       AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
       if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
       const int64_t duration = av_rescale_q(1, av_inv_q(rate), st->time_base);
@@ -248,10 +254,6 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
   out.corrupt = (p.flags & AV_PKT_FLAG_CORRUPT) != 0;
   std::span<const uint8_t> data(p.data, static_cast<size_t>(p.size));
 
-  if (!t.timestamps_checked) {
-    t.timestamps_checked = true;
-    if (p.pts != AV_NOPTS_VALUE || p.dts != AV_NOPTS_VALUE) t.raw_times.reset();
-  }
   if (ti.kind == fifo::MediaKind::video) {
     out.keyframe = (p.flags & AV_PKT_FLAG_KEY) != 0;
     std::optional<VideoHeaderParser::Headers> headers;

@@ -556,15 +556,15 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
     for (;;) {
       m.apply_controls();
       const auto st = m.reader.try_read(m.frame);
+      if (st == fifo::ReadStatus::end_of_stream) {
+        // The writer's input is over (a finished file): no new writer is coming, so no grace to wait out.
+        m.finish(EndReason::writer_gone);
+        return false;
+      }
       if (st == fifo::ReadStatus::frame) {
         // A frame after the writer was found gone is a new writer's, even one that died again before we waited.
         m.writer_present();
         const auto& h = m.frame.header;
-        if ((h.flags & fifo::frame_flag::end_of_stream) != 0) {
-          // The writer's input is over (a finished file): no new writer is coming, so no grace to wait out.
-          m.finish(EndReason::writer_gone);
-          return false;
-        }
         if (m.started && !m.session.accepts(h.mono_ns)) {
           m.finish(m.session.end_reason());
           return false;
@@ -584,13 +584,14 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
         m.writer_present();  // a live writer, or frames (the reader may have followed a recreated ring)
         continue;
       }
-      if (m.reader.try_read(m.frame) == fifo::ReadStatus::frame) {
+      const auto last = m.reader.try_read(m.frame);
+      if (last == fifo::ReadStatus::end_of_stream) {
+        m.finish(EndReason::writer_gone);
+        return false;
+      }
+      if (last == fifo::ReadStatus::frame) {
         // A last frame slipped in before the writer left: handle it on the next turn.
         const auto& h = m.frame.header;
-        if ((h.flags & fifo::frame_flag::end_of_stream) != 0) {
-          m.finish(EndReason::writer_gone);
-          return false;
-        }
         if (!m.started || m.session.accepts(h.mono_ns)) m.handle_frame(h, std::as_bytes(std::span(m.frame.payload)));
         continue;
       }

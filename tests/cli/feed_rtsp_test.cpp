@@ -281,3 +281,40 @@ INSTANTIATE_TEST_SUITE_P(InBandAndSdpOnly, FeedRtspParameterSets,
 
 }  // namespace
 }  // namespace zc::test
+
+namespace zc::test {
+namespace {
+
+// A camera whose RTP clock steps back 5 s two seconds into the stream (tests/cli/rtp_clock_jump_proxy.py rewrites
+// the timestamps of RTP and RTCP sender reports between server and feed): dts in the ring still increase
+// strictly, and the step is a flagged discontinuity at a keyframe, not a silent shift.
+TEST(FeedRtsp, ACameraClockThatJumpsBackIsADiscontinuityAndDtsKeepIncreasing) {
+  TempDir dir;
+  ScopedStream stream("rtsp_jump");
+  RtspCamera camera({});
+  auto proxy = ChildProcess::spawn({"/usr/bin/python3", ZC_RTP_CLOCK_JUMP_PROXY_SCRIPT, "--server-port",
+                                    std::to_string(camera.port()), "--jump-after", "2", "--jump-seconds", "-5"});
+  const auto ready = proxy.read_line(20s);
+  ASSERT_TRUE(ready && ready->rfind("READY ", 0) == 0) << ready.value_or("(no output)");
+  const std::string url = "rtsp://127.0.0.1:" + ready->substr(6) + "/stream";
+  Background feed(feed_args(url, stream.name()), dir / "feed.log");
+  CheckedReader reader(stream.name());
+  bool flagged_key = false;
+  ASSERT_TRUE(reader.read_until(
+      [&](const fifo::FrameHeader& h) {
+        if ((h.flags & fifo::frame_flag::discontinuity) == 0) return false;
+        flagged_key = is_video_key(h);
+        return true;
+      },
+      30s))
+      << read_file(dir / "feed.log");
+  EXPECT_TRUE(flagged_key);
+  int keys = 0;
+  EXPECT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 20s));
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+  const auto log = read_file(dir / "feed.log");
+  EXPECT_NE(log.find(" 1 timestamp jumps"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace zc::test

@@ -33,8 +33,10 @@ struct ReaderOptions {
   std::chrono::milliseconds wait_for_stream{0};
 };
 
-enum class ReadStatus { frame, empty };
-enum class WaitStatus { ready, timeout, writer_gone };
+// end_of_stream: the writer marked the end of its input (RingWriter::end_stream, a playback fifo's end); `out`
+// holds the mark's header (flag frame_flag::end_of_stream), no payload. Frames written later are read as usual.
+enum class ReadStatus { frame, empty, end_of_stream };
+enum class WaitStatus { ready, timeout, writer_gone, end_of_stream };
 
 struct RingStatus {
   std::string name;

@@ -33,6 +33,14 @@ bool carries_sps(fifo::Codec codec, std::span<const uint8_t> annexb);
 // count restarts; other random access points (H.265 CRA, H.264 recovery points) continue it.
 bool contains_idr(fifo::Codec codec, std::span<const uint8_t> annexb);
 
+// True when `annexb` holds a coded slice (H.264 NAL types 1-5, H.265 VCL types 0-31): a picture, not only
+// parameter sets, SEI or delimiters.
+bool contains_picture(fifo::Codec codec, std::span<const uint8_t> annexb);
+
+// True when the first coded slice in `annexb` is the first of its picture (H.264 first_mb_in_slice = 0, H.265
+// first_slice_segment_in_pic_flag): a buffer holding later slices only continues an access unit.
+bool starts_picture(fifo::Codec codec, std::span<const uint8_t> annexb);
+
 // True when the buffer starts with a start code (00 00 01 or 00 00 00 01), i.e. is Annex-B rather than
 // avcC/hvcC configuration or length-prefixed samples.
 bool looks_like_annexb(std::span<const uint8_t> bytes) noexcept;
