@@ -45,6 +45,7 @@ bool SegmentReader::next(TimedPacket& out) {
   out.offset_ns = pts_ns - *origin_ns_;
   out.wall_ns = segment_.start_wall_ns + out.offset_ns;
   out.dts_wall_ns = segment_.start_wall_ns + to_ns(out.packet.dts, *track) - *origin_ns_;
+  out.duration_ns = out.packet.duration > 0 ? to_ns(out.packet.duration, *track) : 0;
   if (out.video) {
     ++video_packets_;
     last_wall_ns_ = std::max(last_wall_ns_, out.wall_ns);
