@@ -149,7 +149,7 @@ struct Recorder::Impl {
     s.params = params;
     s.path = rel;
     s.writer.emplace(SegmentWriter::create(abs, params.video, params.audio ? &*params.audio : nullptr,
-                                           SegmentWriterOptions{1'000'000, opt.fsync_fragments}));
+                                           SegmentWriterOptions{1'000'000, opt.fsync_fragments, h.pts - h.dts}));
     s.start_mono_ns = h.mono_ns;
     const auto prev_end = catalog.stream_end_wall_ns(opt.stream);
     s.start_wall_ns = std::max(timeline.wall_at(h.mono_ns), prev_end.value_or(INT64_MIN));

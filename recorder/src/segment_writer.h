@@ -17,6 +17,12 @@ namespace zc::recorder {
 struct SegmentWriterOptions {
   int64_t max_fragment_us = 1'000'000;  // also cut a fragment after this much media time
   bool fsync_fragments = false;         // fdatasync after every fragment (power-loss safety; costs I/O)
+  // pts − dts of the segment's first video frame (video time base), > 0 for B-frame streams: every track gets
+  // an edit list that starts it there, so the first frame plays at time zero (mp4_edit_list.h).
+  int64_t first_composition_offset = 0;
+  // Encoder priming at the start of the audio track, in its samples (a transcoded track, g711_to_aac.h): the
+  // audio is written that much later and its edit list skips the priming.
+  int64_t audio_priming = 0;
 };
 
 class SegmentWriter {
