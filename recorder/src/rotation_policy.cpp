@@ -8,7 +8,9 @@ std::optional<SegmentParams> params_of(const fifo::StreamInfo& info) {
   SegmentParams p;
   p.video = *v;
   for (const auto& t : info.tracks) {
-    if (t.kind == fifo::MediaKind::audio && t.codec == fifo::Codec::aac) {
+    // G.711 is recorded as AAC (g711_to_aac.h); the segment's parameters are still the source track's.
+    if (t.kind == fifo::MediaKind::audio &&
+        (t.codec == fifo::Codec::aac || t.codec == fifo::Codec::pcm_alaw || t.codec == fifo::Codec::pcm_mulaw)) {
       p.audio = t;
       break;
     }

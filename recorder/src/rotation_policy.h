@@ -20,7 +20,8 @@ struct SegmentParams {
   bool operator==(const SegmentParams&) const = default;
 };
 
-// Picks the video track and the first AAC track of a stream info; nullopt without a recordable video track.
+// Picks the video track and the first AAC or G.711 track of a stream info; nullopt without a recordable video
+// track.
 std::optional<SegmentParams> params_of(const fifo::StreamInfo& info);
 
 class RotationPolicy {
