@@ -29,6 +29,7 @@ add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/writer_restart_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/segment_fidelity_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/g711_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mp4_edit_list_test.cpp
 )
 target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support SQLite::SQLite3 GTest::gtest_main)
 target_include_directories(recorder_tests PRIVATE ${PROJECT_SOURCE_DIR}/recorder/src)
