@@ -12,12 +12,14 @@ extern "C" {
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 
 namespace zc::recorder {
 namespace {
 
 constexpr int kFallbackRate = 8000;  // G.711's rate when the stream info does not say
 constexpr int64_t kMaxFillSeconds = 10;  // longer holes in the source are jumps, not silence
+constexpr int64_t kHistorySeconds = 2;   // how far audio may run ahead of video in the ring
 
 [[noreturn]] void fail(const std::string& what, int err) {
   throw RecorderError(RecorderErrc::media, media::av_error_text("G.711 to AAC: " + what, err));
@@ -51,6 +53,24 @@ struct G711ToAac::Impl {
   std::vector<std::vector<float>> planes;
   // The AAC stream being built: the source time of its first sample, samples converted and samples encoded.
   bool streaming = false;
+  // The newest G.711 frames pushed (about the last kHistorySeconds), for the next stream's start.
+  struct Pushed {
+    int64_t pts;
+    std::vector<std::byte> bytes;
+  };
+  std::deque<Pushed> history;
+  int64_t history_samples = 0;
+
+  int64_t samples_of(size_t bytes) const { return static_cast<int64_t>(bytes) / channels * out_rate / in_rate; }
+  void remember(int64_t pts, std::span<const std::byte> g711) {
+    history.push_back({pts, {g711.begin(), g711.end()}});
+    history_samples += samples_of(g711.size());
+    while (history.size() > 1 &&
+           history_samples - samples_of(history.front().bytes.size()) >= kHistorySeconds * out_rate) {
+      history_samples -= samples_of(history.front().bytes.size());
+      history.pop_front();
+    }
+  }
   int64_t stream_start = 0, samples_in = 0, samples_encoded = 0;
 
   ~Impl() { av_channel_layout_uninit(&layout); }
@@ -164,6 +184,15 @@ struct G711ToAac::Impl {
   }
 };
 
+namespace {
+// A stream starting at `pts` with nothing in it yet.
+void start_at(G711ToAac::Impl& m, int64_t pts) {
+  m.streaming = true;
+  m.stream_start = m.to_out_rate(pts);
+  m.samples_in = m.samples_encoded = 0;
+}
+}  // namespace
+
 bool G711ToAac::handles(fifo::Codec codec) noexcept {
   return codec == fifo::Codec::pcm_alaw || codec == fifo::Codec::pcm_mulaw;
 }
@@ -203,18 +232,29 @@ const fifo::TrackInfo& G711ToAac::aac_track() const noexcept { return impl_->aac
 
 int64_t G711ToAac::priming_samples() const noexcept { return impl_->encoder->initial_padding; }
 
-void G711ToAac::start(int64_t pts) {
+void G711ToAac::start(int64_t aac_pts, std::vector<AacPacket>& out) {
   Impl& m = *impl_;
   m.streaming = true;
-  m.stream_start = m.to_out_rate(pts);
+  m.stream_start = aac_pts;
   m.samples_in = m.samples_encoded = 0;
+  // Frames pushed before the segment's first video frame may reach past it (a source interleaves audio ahead
+  // of video): their part after `aac_pts` starts this stream; feed() cuts off what lies before.
+  std::vector<Impl::Pushed> again;
+  for (const auto& f : m.history)
+    if (m.to_out_rate(f.pts) + m.samples_of(f.bytes.size()) > m.stream_start) again.push_back(f);
+  for (const auto& f : again) feed(f.pts, f.bytes, out);
 }
 
 void G711ToAac::push(int64_t pts, std::span<const std::byte> g711, std::vector<AacPacket>& out) {
-  Impl& m = *impl_;
   if (g711.empty()) return;
+  impl_->remember(pts, g711);
+  feed(pts, g711, out);
+}
+
+void G711ToAac::feed(int64_t pts, std::span<const std::byte> g711, std::vector<AacPacket>& out) {
+  Impl& m = *impl_;
   const int64_t at = m.to_out_rate(pts);
-  if (!m.streaming) start(pts);
+  if (!m.streaming) start_at(m, pts);
   // Where this frame belongs against where the stream is: a hole gets silence, an overlap is cut off. Within
   // 4 ms (containers with millisecond timestamps round) the frame simply follows.
   int64_t skip = 0;
@@ -222,7 +262,7 @@ void G711ToAac::push(int64_t pts, std::span<const std::byte> g711, std::vector<A
   if (std::abs(behind) > kMaxFillSeconds * m.out_rate) {
     // Not a hole to fill but a jump of the source's clock: a new AAC stream from here.
     flush(out);
-    start(pts);
+    start_at(m, pts);
     behind = 0;
   }
   if (behind > m.out_rate / 250) m.pad(behind);

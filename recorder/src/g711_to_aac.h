@@ -40,9 +40,12 @@ class G711ToAac {
   // Encoder delay in front of every AAC stream, in samples of aac_track().
   int64_t priming_samples() const noexcept;
 
-  // Starts a new AAC stream whose first sample is the source's at `pts` (the G.711 track's time base). Without
-  // it the stream starts at the first frame pushed.
-  void start(int64_t pts);
+  // Starts a new AAC stream whose first sample is the source's at `aac_pts` (in 1/sample_rate of aac_track(),
+  // on the source's clock). What the
+  // frames pushed in the last 2 s hold after it (it also went into the previous stream's end: audio may run
+  // ahead of video in the ring) starts it, so a segment has no hole at its beginning. Without start() a stream
+  // begins at the first frame pushed.
+  void start(int64_t aac_pts, std::vector<AacPacket>& out);
 
   // Decodes one G.711 frame whose first sample is at `pts` (the G.711 track's time base) and appends the AAC
   // packets that became ready.
@@ -55,6 +58,7 @@ class G711ToAac {
   struct Impl;
 
  private:
+  void feed(int64_t pts, std::span<const std::byte> g711, std::vector<AacPacket>& out);
   std::unique_ptr<Impl> impl_;
 };
 

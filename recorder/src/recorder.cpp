@@ -155,11 +155,7 @@ struct Recorder::Impl {
     s.path = rel;
     const fifo::TrackInfo* audio = audio_in_file(params);
     SegmentWriterOptions wo{1'000'000, opt.fsync_fragments, h.pts - h.dts, 0};
-    if (g711) {
-      // The segment's AAC stream starts with the segment's first video frame (decode time).
-      g711->start(rescale(h.dts, params.video.time_base, params.audio->time_base.den) / params.audio->time_base.num);
-      wo.audio_priming = g711->priming_samples();
-    }
+    if (g711) wo.audio_priming = g711->priming_samples();
     s.writer.emplace(SegmentWriter::create(abs, params.video, audio, wo));
     s.start_mono_ns = h.mono_ns;
     const auto prev_end = catalog.stream_end_wall_ns(opt.stream);
@@ -192,6 +188,12 @@ struct Recorder::Impl {
       throw;
     }
     s.durable = s.totals(s.writer->durable_bytes());
+    if (g711) {
+      // The segment's AAC stream starts with its first video frame (decode time).
+      aac_packets.clear();
+      g711->start(s.writer->audio_time_of(h.dts), aac_packets);
+      write_aac_packets(s);
+    }
     ++ordinal;
     ++sum.segments;
     sum.segment_paths.push_back(rel);

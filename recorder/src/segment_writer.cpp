@@ -300,6 +300,11 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
   return r;
 }
 
+int64_t SegmentWriter::audio_time_of(int64_t video_dts) const noexcept {
+  const AVRational ns{1, 1'000'000'000};
+  return av_rescale_q(av_rescale_q(video_dts, impl_->video_tb, ns), ns, impl_->audio_tb);
+}
+
 int64_t SegmentWriter::durable_bytes() const noexcept { return impl_->durable; }
 
 int SegmentWriter::fd() const noexcept { return impl_->fd.get(); }

@@ -43,6 +43,10 @@ class SegmentWriter {
   // `base_dts`/`base_pts` in the track's time base are subtracted so the file starts near zero.
   WriteResult write(const fifo::FrameHeader& header, std::span<const std::byte> payload);
 
+  // Where the segment's first video frame, of decode time `video_dts`, falls on the audio track's time base
+  // (the origin write() subtracts), rounded as write() rounds.
+  int64_t audio_time_of(int64_t video_dts) const noexcept;
+
   // Bytes of the file that hold complete fragments (everything after may be a partial fragment).
   int64_t durable_bytes() const noexcept;
   // Writes the last fragment and the trailer, then fdatasyncs. Throws like create().

@@ -50,19 +50,25 @@ struct Match {
   double correlation = 0;
 };
 
+// Normalised correlation of want[from, from + length) with got shifted by `lag`.
+double correlation_at(const std::vector<float>& want, const std::vector<float>& got, int64_t lag, int64_t from,
+                      int64_t length) {
+  double ab = 0, aa = 0, bb = 0;
+  for (int64_t i = from; i < from + length; ++i) {
+    const double a = want[static_cast<size_t>(i)], b = got[static_cast<size_t>(i + lag)];
+    ab += a * b;
+    aa += a * a;
+    bb += b * b;
+  }
+  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0;
+}
+
 // Normalised correlation of `got` against `want` (both from the first video frame on) at the best lag in
 // ±`max_lag`, over `length` samples.
 Match best_match(const std::vector<float>& want, const std::vector<float>& got, int64_t max_lag, int64_t length) {
   Match best{0, -2};
   for (int64_t lag = -max_lag; lag <= max_lag; ++lag) {
-    double ab = 0, aa = 0, bb = 0;
-    for (int64_t i = max_lag; i < max_lag + length; ++i) {
-      const double a = want[static_cast<size_t>(i)], b = got[static_cast<size_t>(i + lag)];
-      ab += a * b;
-      aa += a * a;
-      bb += b * b;
-    }
-    const double c = aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0;
+    const double c = correlation_at(want, got, lag, max_lag, length);
     if (c > best.correlation) best = {lag, c};
   }
   return best;
@@ -128,6 +134,8 @@ TEST(G711, AlawAndMulawAreRecordedAsAacThatMatchesTheSourceInSync) {
       EXPECT_GE(m.correlation, 0.95) << s.path;
       // Within one 20 ms G.711 packet plus rounding: the encoder's delay is in the timestamps.
       EXPECT_LE(std::llabs(m.lag), kRate / 50 + 8) << s.path << " audio is off by " << m.lag << " samples";
+      // No hole where the segment begins (a rotation must not lose the audio around it).
+      EXPECT_GE(correlation_at(want, got, 0, 0, kRate / 4), 0.95) << s.path << ": its first 250 ms";
       segment_start += s.duration_90k * kRate / 90'000;
     }
   }
