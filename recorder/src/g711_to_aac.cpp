@@ -6,7 +6,6 @@
 extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/mathematics.h>
-#include <libavutil/opt.h>
 }
 
 #include <algorithm>
@@ -53,6 +52,7 @@ struct G711ToAac::Impl {
   std::vector<std::vector<float>> planes;
   // The AAC stream being built: the source time of its first sample, samples converted and samples encoded.
   bool streaming = false;
+  int64_t stream_start = 0, samples_in = 0, samples_encoded = 0;
   // The newest G.711 frames pushed (about the last kHistorySeconds), for the next stream's start.
   struct Pushed {
     int64_t pts;
@@ -71,7 +71,6 @@ struct G711ToAac::Impl {
       history.pop_front();
     }
   }
-  int64_t stream_start = 0, samples_in = 0, samples_encoded = 0;
 
   ~Impl() { av_channel_layout_uninit(&layout); }
 
@@ -101,6 +100,8 @@ struct G711ToAac::Impl {
     encoder->bit_rate = int64_t{channels} * std::min(4 * out_rate, 64'000);
     encoder->profile = FF_PROFILE_AAC_LOW;
     encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;  // the AudioSpecificConfig goes into the MP4 sample entry
+    // Its statistics at close ("Qavg: ...") are information for a developer, not for the recorder's stderr.
+    encoder->log_level_offset = AV_LOG_VERBOSE - AV_LOG_INFO;
     if (int r = avcodec_open2(encoder.get(), enc, nullptr); r < 0) fail("opening the aac encoder", r);
   }
 
