@@ -154,7 +154,7 @@ struct Recorder::Impl {
     s.params = params;
     s.path = rel;
     const fifo::TrackInfo* audio = audio_in_file(params);
-    SegmentWriterOptions wo{1'000'000, opt.fsync_fragments, h.pts - h.dts, 0};
+    SegmentWriterOptions wo{1'000'000, opt.fsync_fragments, h.pts - h.dts, h.dts, 0};
     if (g711) wo.audio_priming = g711->priming_samples();
     s.writer.emplace(SegmentWriter::create(abs, params.video, audio, wo));
     s.start_mono_ns = h.mono_ns;

@@ -174,6 +174,8 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
     copy_extradata(vp, video.config);
   }
   impl->video_tb = {video.time_base.num, video.time_base.den};
+  if (options.first_video_dts)
+    impl->base_ns = av_rescale_q(*options.first_video_dts, impl->video_tb, AVRational{1, 1'000'000'000});
   impl->video_stream->time_base = impl->video_tb;
   impl->video_track = video.track_id;
 
