@@ -1,6 +1,7 @@
 #include <zc/media/source.h>
 
 #include "codec_map.h"
+#include "inserted_parameter_sets.h"
 #include "parameter_sets.h"
 #include "raw_timestamps.h"
 #include "rtp_loss_monitor.h"
@@ -295,6 +296,11 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
   }
   t.next_dts = out.dts + std::max<int64_t>(p.duration, 1);
   out.data.assign(data.begin(), data.end());
+  if (t.to_annexb && out.keyframe) {
+    const AVCodecParameters& par = *t.to_annexb->par_out;
+    drop_inserted_parameter_sets(t.codec, {par.extradata, static_cast<size_t>(std::max(par.extradata_size, 0))},
+                                 out.data);
+  }
 }
 
 MediaSource::MediaSource(const std::string& url, const SourceOptions& options) : impl_(std::make_unique<Impl>()) {

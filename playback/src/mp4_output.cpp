@@ -86,9 +86,15 @@ bool Mp4Output::write(const TimedPacket& p) {
   int64_t pts = av_rescale_q(p.wall_ns - origin_wall_ns_, ns, st.time_base);
   if (dts <= st.last_dts) dts = st.last_dts + 1;  // segments may overlap by a tick at their joins
   if (pts < dts) pts = dts;
+  if (st.last_dts != INT64_MIN) st.last_step = dts - st.last_dts;
   st.last_dts = dts;
   pkt->dts = dts;
   pkt->pts = pts;
+  // The muxer takes every sample's duration from the next sample's dts, except the last one's, which is this:
+  // without it the last frame lasts 0 ticks, the track and its edit list end before it, and players drop it.
+  // (Audio keeps the muxer's own reckoning: with durations given, libavformat 5.1 made the AAC track of an
+  // export across a gap one second too long.)
+  if (p.video) pkt->duration = p.duration_ns > 0 ? av_rescale_q(p.duration_ns, ns, st.time_base) : st.last_step;
   pkt->stream_index = st.index;
   if (p.packet.keyframe) pkt->flags |= AV_PKT_FLAG_KEY;
   if (int r = av_interleaved_write_frame(format_.get(), pkt.get()); r < 0) fail("cannot write a frame", r);

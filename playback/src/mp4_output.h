@@ -30,6 +30,7 @@ class Mp4Output {
     int index = 0;
     AVRational time_base{1, 90000};
     int64_t last_dts = INT64_MIN;
+    int64_t last_step = 0;  // dts step between the two newest packets
   };
   [[noreturn]] void fail(const std::string& what, int err) const;
 

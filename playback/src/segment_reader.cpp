@@ -41,10 +41,13 @@ bool SegmentReader::next(TimedPacket& out) {
   if (track == nullptr) fail("packet for unknown track " + std::to_string(out.packet.track));
   out.video = track->kind == fifo::MediaKind::video;
   const int64_t pts_ns = to_ns(out.packet.pts, *track);
-  if (!origin_ns_) origin_ns_ = pts_ns;
+  // Times count from the first video frame, as the catalog's do (the segment starts with it): audio read before
+  // it (an AAC priming packet, a B-frame segment's audio under its edit list) must not move the origin.
+  if (!origin_ns_ || (out.video && !video_packets_)) origin_ns_ = pts_ns;
   out.offset_ns = pts_ns - *origin_ns_;
   out.wall_ns = segment_.start_wall_ns + out.offset_ns;
   out.dts_wall_ns = segment_.start_wall_ns + to_ns(out.packet.dts, *track) - *origin_ns_;
+  out.duration_ns = out.packet.duration > 0 ? to_ns(out.packet.duration, *track) : 0;
   if (out.video) {
     ++video_packets_;
     last_wall_ns_ = std::max(last_wall_ns_, out.wall_ns);

@@ -17,6 +17,7 @@ struct TimedPacket {
   int64_t offset_ns = 0;  // presentation time after the segment's first packet
   int64_t wall_ns = 0;    // segment start + offset
   int64_t dts_wall_ns = 0;
+  int64_t duration_ns = 0;  // the file's duration of this sample (0 when it does not say)
 };
 
 class SegmentReader {

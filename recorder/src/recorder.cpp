@@ -12,6 +12,7 @@
 #include <zc/recorder/recovery.h>
 
 #include "file_util.h"
+#include "g711_to_aac.h"
 #include "rotation_policy.h"
 #include "segment_writer.h"
 #include "timeline.h"
@@ -108,6 +109,10 @@ struct Recorder::Impl {
   int64_t next_disk_retry_mono_ns = 0;
   std::vector<std::pair<int64_t, SegmentProgress>> unfinished_rows;  // rows to close once the catalog can write
   std::vector<uint32_t> skipped_track_ids;
+  // G.711 is recorded as AAC: one encoder per recording, restarted when a segment closes (docs/recording.md).
+  std::optional<G711ToAac> g711;
+  fifo::TrackInfo g711_source;  // the track g711 was made for
+  std::vector<AacPacket> aac_packets;
   std::optional<StreamBreak> stream_break;
   fifo::WriterAbsence writer_absence;
 
@@ -148,8 +153,10 @@ struct Recorder::Impl {
     OpenSegment s;
     s.params = params;
     s.path = rel;
-    s.writer.emplace(SegmentWriter::create(abs, params.video, params.audio ? &*params.audio : nullptr,
-                                           SegmentWriterOptions{1'000'000, opt.fsync_fragments}));
+    const fifo::TrackInfo* audio = audio_in_file(params);
+    SegmentWriterOptions wo{1'000'000, opt.fsync_fragments, h.pts - h.dts, h.dts, 0};
+    if (g711) wo.audio_priming = g711->priming_samples();
+    s.writer.emplace(SegmentWriter::create(abs, params.video, audio, wo));
     s.start_mono_ns = h.mono_ns;
     const auto prev_end = catalog.stream_end_wall_ns(opt.stream);
     s.start_wall_ns = std::max(timeline.wall_at(h.mono_ns), prev_end.value_or(INT64_MIN));
@@ -166,10 +173,10 @@ struct Recorder::Impl {
     row.width = params.video.width;
     row.height = params.video.height;
     row.video_config = params.video.config;
-    if (params.audio) {
+    if (audio != nullptr) {
       row.audio_codec = "aac";
-      row.audio_sample_rate = params.audio->sample_rate;
-      row.audio_channels = params.audio->channels;
+      row.audio_sample_rate = audio->sample_rate;
+      row.audio_channels = audio->channels;
     }
     try {
       s.id = catalog.begin_segment(row);
@@ -181,6 +188,12 @@ struct Recorder::Impl {
       throw;
     }
     s.durable = s.totals(s.writer->durable_bytes());
+    if (g711) {
+      // The segment's AAC stream starts with its first video frame (decode time).
+      aac_packets.clear();
+      g711->start(s.writer->audio_time_of(h.dts), aac_packets);
+      write_aac_packets(s);
+    }
     ++ordinal;
     ++sum.segments;
     sum.segment_paths.push_back(rel);
@@ -190,6 +203,12 @@ struct Recorder::Impl {
   void close_segment(const std::string& end_reason) {
     if (!seg) return;
     OpenSegment& s = *seg;
+    if (g711) {
+      // The encoder holds the last ~2 AAC frames: they belong to this segment.
+      aac_packets.clear();
+      g711->flush(aac_packets);
+      write_aac_packets(s);
+    }
     s.writer->finish();
     SegmentProgress p = s.totals(s.writer->durable_bytes());
     p.new_keyframes = std::move(s.pending_keyframes);
@@ -215,6 +234,7 @@ struct Recorder::Impl {
     if (seg) {
       OpenSegment& s = *seg;
       s.writer->abandon();
+      if (g711) g711.reset();  // its buffered audio went with the abandoned fragment
       SegmentProgress p = s.durable;
       sum.bytes += p.size_bytes;
       unfinished_rows.emplace_back(s.id, p);
@@ -269,11 +289,9 @@ struct Recorder::Impl {
       if (t.track_id == params.video.track_id || (params.audio && t.track_id == params.audio->track_id)) continue;
       if (std::find(skipped_track_ids.begin(), skipped_track_ids.end(), t.track_id) != skipped_track_ids.end()) continue;
       skipped_track_ids.push_back(t.track_id);
-      std::string why = t.codec == fifo::Codec::pcm_alaw || t.codec == fifo::Codec::pcm_mulaw
-                            ? "MP4 cannot carry G.711; the track is skipped (see docs/recording.md)"
-                        : t.codec == fifo::Codec::aac && t.config.empty()
-                            ? "the writer gave no AudioSpecificConfig, without which MP4 cannot describe AAC"
-                            : "only one H.264/H.265 video and one AAC track are recorded";
+      const std::string why = t.codec == fifo::Codec::aac && t.config.empty()
+                                  ? "the writer gave no AudioSpecificConfig, without which MP4 cannot describe AAC"
+                                  : "only one H.264/H.265 video and one AAC or G.711 audio track are recorded";
       const std::string msg = "track " + std::to_string(t.track_id) + " (" + codec_name(t.codec) + "): " + why;
       sum.skipped_tracks.push_back(msg);
       warn("skipping " + msg);
@@ -407,9 +425,34 @@ struct Recorder::Impl {
     }
   }
 
-  void write_frame(const fifo::FrameHeader& h, std::span<const std::byte> payload, bool video) {
-    OpenSegment& s = *seg;
-    if (!video && !is_audio(h)) return;
+  // The audio track as the file carries it: AAC as it is, G.711 as the AAC its transcoder makes.
+  const fifo::TrackInfo* audio_in_file(const SegmentParams& params) {
+    if (!params.audio || !G711ToAac::handles(params.audio->codec)) {
+      g711.reset();
+      return params.audio ? &*params.audio : nullptr;
+    }
+    if (!g711 || g711_source != *params.audio) {
+      g711.emplace(*params.audio);
+      g711_source = *params.audio;
+    }
+    return &g711->aac_track();
+  }
+
+  void write_aac_packets(OpenSegment& s) {
+    for (const AacPacket& a : aac_packets) {
+      fifo::FrameHeader ah;
+      ah.track = g711->aac_track().track_id;
+      ah.flags = fifo::frame_flag::keyframe;
+      ah.pts = ah.dts = a.pts;
+      write_to_file(s, ah, std::as_bytes(std::span(a.data)));
+      ++s.audio_frames;
+      ++sum.audio_frames;
+    }
+    aac_packets.clear();
+  }
+
+  SegmentWriter::WriteResult write_to_file(OpenSegment& s, const fifo::FrameHeader& h,
+                                           std::span<const std::byte> payload) {
     const auto r = s.writer->write(h, payload);
     if (r.fragment_completed) {
       // Everything before this frame is in the file now: publish it.
@@ -420,6 +463,19 @@ struct Recorder::Impl {
       p.new_keyframes.clear();
       s.durable = p;
     }
+    return r;
+  }
+
+  void write_frame(const fifo::FrameHeader& h, std::span<const std::byte> payload, bool video) {
+    OpenSegment& s = *seg;
+    if (!video && !is_audio(h)) return;
+    if (!video && g711) {
+      aac_packets.clear();
+      g711->push(h.pts, payload, aac_packets);
+      write_aac_packets(s);
+      return;
+    }
+    const auto r = write_to_file(s, h, payload);
     if (video) {
       if (s.frames > 0) {
         s.last_dts_delta = h.dts - s.last_dts;

@@ -8,9 +8,12 @@ std::optional<SegmentParams> params_of(const fifo::StreamInfo& info) {
   SegmentParams p;
   p.video = *v;
   for (const auto& t : info.tracks) {
-    // Without its AudioSpecificConfig an AAC track cannot be described in MP4 (an esds without decoder info is
-    // refused by browsers): such a track is skipped until the writer provides the config.
-    if (t.kind == fifo::MediaKind::audio && t.codec == fifo::Codec::aac && !t.config.empty()) {
+    // G.711 is recorded as AAC (g711_to_aac.h); the segment's parameters are still the source track's. Without
+    // its AudioSpecificConfig an AAC track cannot be described in MP4 (an esds without decoder info is refused
+    // by browsers): such a track is skipped until the writer provides the config.
+    const bool aac = t.codec == fifo::Codec::aac && !t.config.empty();
+    if (t.kind == fifo::MediaKind::audio &&
+        (aac || t.codec == fifo::Codec::pcm_alaw || t.codec == fifo::Codec::pcm_mulaw)) {
       p.audio = t;
       break;
     }

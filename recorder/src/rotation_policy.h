@@ -20,8 +20,8 @@ struct SegmentParams {
   bool operator==(const SegmentParams&) const = default;
 };
 
-// Picks the video track and the first AAC track that has its AudioSpecificConfig; nullopt without a recordable
-// video track.
+// Picks the video track and the first G.711 track or AAC track that has its AudioSpecificConfig; nullopt
+// without a recordable video track.
 std::optional<SegmentParams> params_of(const fifo::StreamInfo& info);
 
 class RotationPolicy {

@@ -4,6 +4,7 @@
 #include <zc/recorder/error.h>
 
 #include "file_util.h"
+#include "mp4_edit_list.h"
 #include "mp4_sample.h"
 
 extern "C" {
@@ -65,6 +66,8 @@ struct SegmentWriter::Impl {
   UniqueFd fd;
   int write_errno = 0;
   bool fsync_fragments = false;
+  // While set, the muxer's output is collected here instead of written: the header, for its edit lists.
+  std::optional<std::vector<uint8_t>> header;
   AvioPtr avio;
   media::OutputFormatPtr fmt;
   media::PacketPtr pkt = media::make_packet();
@@ -81,6 +84,8 @@ struct SegmentWriter::Impl {
   bool finished = false;
   int64_t last_video_dts = AV_NOPTS_VALUE, last_audio_dts = AV_NOPTS_VALUE;
   int64_t last_video_step = 0, last_audio_step = 0;
+  int64_t audio_priming_tb = 0;  // in audio_tb
+  int64_t audio_priming = 0;     // in the muxer's audio time base
 
   ~Impl() { release_muxer(); }
   // Our AVIOContext is not the muxer's to close: detach it first.
@@ -92,17 +97,25 @@ struct SegmentWriter::Impl {
 
   static int write_packet(void* opaque, uint8_t* buf, int size) {
     auto* self = static_cast<Impl*>(opaque);
+    if (self->header) {
+      self->header->insert(self->header->end(), buf, buf + size);
+      return size;
+    }
+    return self->write_all(buf, size) ? size : AVERROR(self->write_errno);
+  }
+
+  bool write_all(const uint8_t* buf, int size) {
     size_t done = 0;
     while (done < static_cast<size_t>(size)) {
-      const ssize_t n = ::write(self->fd.get(), buf + done, static_cast<size_t>(size) - done);
+      const ssize_t n = ::write(fd.get(), buf + done, static_cast<size_t>(size) - done);
       if (n < 0) {
         if (errno == EINTR) continue;
-        self->write_errno = errno;
-        return AVERROR(errno);
+        write_errno = errno;
+        return false;
       }
       done += static_cast<size_t>(n);
     }
-    return size;
+    return true;
   }
 
   [[noreturn]] void fail(const std::string& what, int averr) {
@@ -161,6 +174,8 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
     copy_extradata(vp, video.config);
   }
   impl->video_tb = {video.time_base.num, video.time_base.den};
+  if (options.first_video_dts)
+    impl->base_ns = av_rescale_q(*options.first_video_dts, impl->video_tb, AVRational{1, 1'000'000'000});
   impl->video_stream->time_base = impl->video_tb;
   impl->video_track = video.track_id;
 
@@ -181,6 +196,7 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
     impl->audio_stream->time_base = impl->audio_tb;
     impl->audio_track = audio->track_id;
     impl->has_audio = true;
+    impl->audio_priming_tb = options.audio_priming;
   }
 
   AVDictionary* d = nullptr;
@@ -190,12 +206,29 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   av_dict_set_int(&d, "use_editlist", 0, 0);
   raw->avoid_negative_ts = AVFMT_AVOID_NEG_TS_MAKE_NON_NEGATIVE;
   av_dict_set_int(&d, "frag_duration", options.max_fragment_us, 0);
+  impl->header.emplace();
   rc = avformat_write_header(raw, &d);
   av_dict_free(&d);
   if (rc < 0) impl->fail("writing MP4 header of", rc);
-  impl->flush_io();
+  if (impl->audio_stream != nullptr)
+    impl->audio_priming = av_rescale_q(impl->audio_priming_tb, impl->audio_tb, impl->audio_stream->time_base);
+  avio_flush(impl->avio.get());
+  std::vector<uint8_t> header = std::move(*impl->header);
+  impl->header.reset();
+  if (options.first_composition_offset > 0 || impl->audio_priming > 0) {
+    // Every track starts where the first video frame is presented, so the tracks keep their distance.
+    std::vector<int64_t> media_times;
+    for (unsigned i = 0; i < raw->nb_streams; ++i)
+      media_times.push_back(av_rescale_q(options.first_composition_offset, impl->video_tb, raw->streams[i]->time_base));
+    if (impl->audio_stream != nullptr) media_times[static_cast<size_t>(impl->audio_stream->index)] += impl->audio_priming;
+    header = mp4_edit_list::insert(header, media_times);
+  }
+  if (!impl->write_all(header.data(), static_cast<int>(header.size()))) impl->fail("writing MP4 header of", 0);
   if (::fdatasync(impl->fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
   fsync_parent_dir(path);
+  // The muxer's positions must stay file offsets (keyframe byte offsets, the trailer's tfra entries): move its
+  // idea of the position past the bytes the edit lists added. Nothing is buffered, and the context never seeks.
+  impl->avio->pos += static_cast<int64_t>(header.size()) - avio_tell(impl->avio.get());
   impl->durable = avio_tell(impl->avio.get());
   return SegmentWriter(std::move(impl));
 }
@@ -245,6 +278,10 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
   p->stream_index = st->index;
   p->pts = av_rescale_q(header.pts - base, tb, st->time_base);
   p->dts = av_rescale_q(header.dts - base, tb, st->time_base);
+  if (!is_video) {
+    p->pts += m.audio_priming;
+    p->dts += m.audio_priming;
+  }
   if (!is_video && p->dts < 0) return {};  // audio that precedes the segment's first video frame
   if (header.is_key() || !is_video) p->flags |= AV_PKT_FLAG_KEY;
   // The ring carries no durations: the previous dts step is the best estimate for the newest frame.
@@ -267,6 +304,11 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
     r.fragment_completed = true;
   }
   return r;
+}
+
+int64_t SegmentWriter::audio_time_of(int64_t video_dts) const noexcept {
+  const AVRational ns{1, 1'000'000'000};
+  return av_rescale_q(av_rescale_q(video_dts, impl_->video_tb, ns), ns, impl_->audio_tb);
 }
 
 int64_t SegmentWriter::durable_bytes() const noexcept { return impl_->durable; }

@@ -17,6 +17,16 @@ namespace zc::recorder {
 struct SegmentWriterOptions {
   int64_t max_fragment_us = 1'000'000;  // also cut a fragment after this much media time
   bool fsync_fragments = false;         // fdatasync after every fragment (power-loss safety; costs I/O)
+  // pts − dts of the segment's first video frame (video time base), > 0 for B-frame streams: every track gets
+  // an edit list that starts it there, so the first frame plays at time zero (mp4_edit_list.h).
+  int64_t first_composition_offset = 0;
+  // The segment's first video frame's dts (video time base), when known before it is written: the origin of
+  // every track from the start, so audio written ahead of that frame (a transcoder's first packets) is kept.
+  // Without it the origin is the first video frame written.
+  std::optional<int64_t> first_video_dts;
+  // Encoder priming at the start of the audio track, in its samples (a transcoded track, g711_to_aac.h): the
+  // audio is written that much later and its edit list skips the priming.
+  int64_t audio_priming = 0;
 };
 
 class SegmentWriter {
@@ -36,6 +46,10 @@ class SegmentWriter {
   };
   // `base_dts`/`base_pts` in the track's time base are subtracted so the file starts near zero.
   WriteResult write(const fifo::FrameHeader& header, std::span<const std::byte> payload);
+
+  // A video decode time on the audio track's time base, rounded as write() rounds its origin: for
+  // first_video_dts, the origin write() subtracts from audio.
+  int64_t audio_time_of(int64_t video_dts) const noexcept;
 
   // Bytes of the file that hold complete fragments (everything after may be a partial fragment).
   int64_t durable_bytes() const noexcept;

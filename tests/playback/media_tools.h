@@ -50,14 +50,14 @@ inline int run(const std::vector<std::string>& argv, std::string* out = nullptr)
 inline std::string ffmpeg_path() { return "/usr/bin/ffmpeg"; }
 inline std::string ffprobe_path() { return "/usr/bin/ffprobe"; }
 
-// A libx264 clip with B-frames and a keyframe every `gop` frames, optionally with AAC audio.
+// A libx264 clip with `bframes` B-frames and a keyframe every `gop` frames, optionally with AAC audio.
 inline void make_clip(const std::filesystem::path& out, double seconds, const std::string& size = "320x240",
-                      int fps = 30, int gop = 30, bool audio = true) {
+                      int fps = 30, int gop = 30, bool audio = true, int bframes = 2) {
   std::vector<std::string> a = {ffmpeg_path(), "-v", "error", "-y", "-f", "lavfi", "-i",
                                 "testsrc2=size=" + size + ":rate=" + std::to_string(fps)};
   if (audio) a.insert(a.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"});
   a.insert(a.end(), {"-t", std::to_string(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g",
-                     std::to_string(gop), "-keyint_min", std::to_string(gop), "-sc_threshold", "0", "-bf", "2"});
+                     std::to_string(gop), "-keyint_min", std::to_string(gop), "-sc_threshold", "0", "-bf", std::to_string(bframes)});
   if (audio) a.insert(a.end(), {"-c:a", "aac", "-shortest"});
   a.push_back(out.string());
   if (run(a) != 0) throw std::runtime_error("ffmpeg could not make " + out.string());

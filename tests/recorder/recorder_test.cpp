@@ -191,34 +191,6 @@ TEST(Recorder, AacTrackIsRecordedAsSecondTrack) {
   EXPECT_NEAR(audio_s, static_cast<double>(ticks90k_to_ns(segs[0].duration_90k)) / 1e9, 0.3);
 }
 
-TEST(Recorder, G711TrackIsSkippedWithAReport) {
-  TempDir d("rec");
-  FeedOptions fo;
-  fo.inputs = {clip("h264_alaw").string()};
-  fo.backlog_ns = 4 * kS;
-  FedRing ring("alaw", fo);
-  SystemClock clock;
-  auto o = options_for(ring.name(), d.path());
-  o.timing.preroll_ns = 2 * kS;
-  std::vector<std::string> warnings;
-  o.on_warning = [&](const std::string& w) { warnings.push_back(w); };
-  auto rec = Recorder::start(o, clock);
-  const auto& sum = rec.run();
-  ASSERT_EQ(sum.skipped_tracks.size(), 1u);
-  EXPECT_NE(sum.skipped_tracks[0].find("pcm_alaw"), std::string::npos) << sum.skipped_tracks[0];
-  EXPECT_NE(sum.skipped_tracks[0].find("G.711"), std::string::npos);
-  ASSERT_EQ(warnings.size(), 1u) << "reported once, not per frame";
-  EXPECT_EQ(sum.audio_frames, 0);
-  auto c = Catalog::open(d.path());
-  const auto segs = c.segments_of_recording(sum.recording_id);
-  ASSERT_EQ(segs.size(), 1u);
-  EXPECT_TRUE(segs[0].audio_codec.empty());
-  const auto info = probe(c.absolute_path(segs[0]), false);
-  ASSERT_EQ(info["streams"].size(), 1u);
-  EXPECT_EQ(info["streams"][0]["codec_name"], "h264");
-  EXPECT_GT(frame_md5s(c.absolute_path(segs[0])).size(), 80u);
-}
-
 TEST(Recorder, RotatesByLengthAtKeyframesWithoutLosingFrames) {
   TempDir d("rec");
   const auto& src = clip("h264_bframes");

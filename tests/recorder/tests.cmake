@@ -29,6 +29,9 @@ add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/recorder_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/writer_restart_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/aac_config_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/segment_fidelity_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/g711_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mp4_edit_list_test.cpp
 )
 target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support SQLite::SQLite3 GTest::gtest_main)
 target_include_directories(recorder_tests PRIVATE ${PROJECT_SOURCE_DIR}/recorder/src)
@@ -41,6 +44,7 @@ add_executable(recorder_cli_tests
   ${CMAKE_CURRENT_LIST_DIR}/cli_record_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli_writer_restart_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli_av_timing_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cli_g711_test.cpp
 )
 target_link_libraries(recorder_cli_tests PRIVATE zc::recorder zc_recorder_test_support GTest::gtest_main)
 target_compile_definitions(recorder_cli_tests PRIVATE ZCREC_BIN="$<TARGET_FILE:zcrec>"

@@ -46,18 +46,22 @@ void make_clip(const std::filesystem::path& out, const ClipSpec& s) {
   std::vector<std::string> a = {"ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
                                 s.pattern + "=size=" + size + ":rate=" + std::to_string(s.fps)};
   if (s.aac) a.insert(a.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"});
-  if (s.alaw) a.insert(a.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000"});
+  // G.711: a rising chirp, so that a correlation finds one alignment only (a steady tone repeats every period).
+  if (s.alaw || s.mulaw)
+    a.insert(a.end(), {"-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*(300+150*t)*t):s=8000"});
   a.insert(a.end(), {"-t", std::to_string(s.seconds), "-c:v", s.codec, "-g", std::to_string(s.gop),
                      "-keyint_min", std::to_string(s.gop), "-bf", std::to_string(s.bframes), "-pix_fmt", "yuv420p"});
   if (s.codec == "libx264") {
     a.insert(a.end(), {"-preset", "veryfast", "-x264-params", "scenecut=0"});
   } else {
     a.insert(a.end(), {"-preset", "ultrafast", "-x265-params",
-                       "log-level=error:scenecut=0:bframes=" + std::to_string(s.bframes)});
+                       "log-level=error:scenecut=0:bframes=" + std::to_string(s.bframes) +
+                           (s.inband_headers ? ":repeat-headers=1" : "")});
   }
   if (s.qp >= 0) a.insert(a.end(), {"-qp", std::to_string(s.qp)});
   if (s.aac) a.insert(a.end(), {"-c:a", "aac", "-b:a", "64k"});
   if (s.alaw) a.insert(a.end(), {"-c:a", "pcm_alaw", "-ac", "1"});
+  if (s.mulaw) a.insert(a.end(), {"-c:a", "pcm_mulaw", "-ac", "1"});
   a.push_back(out.string());
   const auto r = run_command(a);
   if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed to make " + out.string());

@@ -22,7 +22,9 @@ struct ClipSpec {
   int width = 320, height = 240, fps = 30, gop = 30, bframes = 2;
   double seconds = 4;
   bool aac = false;
-  bool alaw = false;  // G.711 A-law audio (write to .mkv: MP4 cannot carry it)
+  bool alaw = false;   // G.711 A-law audio (write to .mov: MP4 cannot carry it)
+  bool mulaw = false;  // G.711 µ-law audio (.mov too)
+  bool inband_headers = false;  // libx265 repeat-headers: VPS/SPS/PPS (and SEI) in every keyframe as well
   std::string pattern = "testsrc2";
   int qp = -1;  // >= 0: constant quantiser (0 = lossless, large files for disk-full tests)
 };

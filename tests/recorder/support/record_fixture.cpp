@@ -33,6 +33,26 @@ ClipSpec spec_for(const std::string& name) {
   } else if (name == "h264_alaw") {
     s.seconds = 6;
     s.alaw = true;
+  } else if (name == "h264_mulaw") {
+    s.seconds = 6;
+    s.mulaw = true;
+  } else if (name == "h265_inband") {
+    s.codec = "libx265";
+    s.seconds = 3;
+    s.gop = 25;
+    s.fps = 25;
+    s.inband_headers = true;
+  } else if (name == "h264_25fps") {
+    s.seconds = 2;
+    s.fps = 25;
+    s.gop = 25;
+  } else if (name == "h264_raw") {
+    s.seconds = 2;
+  } else if (name == "h264_25fps_noB") {
+    s.seconds = 2;
+    s.fps = 25;
+    s.gop = 25;
+    s.bframes = 0;
   } else if (name == "h264_480") {
     s.width = 480;
     s.height = 272;
@@ -59,8 +79,13 @@ const std::filesystem::path& clip(const std::string& name) {
   std::lock_guard lock(s.mu);
   auto it = s.made.find(name);
   if (it != s.made.end()) return it->second;
-  const auto path = s.dir.path() / (name + (name == "h264_alaw" ? ".mkv" : ".mp4"));
-  make_clip(path, spec_for(name));
+  const ClipSpec spec = spec_for(name);
+  // G.711 in QuickTime (MP4 cannot carry it; Matroska has no dts, which B-frames need from the first frame on).
+  const bool mov = spec.alaw || spec.mulaw;
+  // "_raw": an Annex-B elementary stream, where x264 repeats SPS/PPS in front of every keyframe.
+  const bool raw = name.ends_with("_raw");
+  const auto path = s.dir.path() / (name + (mov ? ".mov" : raw ? ".h264" : ".mp4"));
+  make_clip(path, spec);
   return s.made.emplace(name, path).first->second;
 }
 

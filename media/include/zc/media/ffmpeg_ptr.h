@@ -7,7 +7,9 @@ extern "C" {
 #include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
+#include <libavutil/audio_fifo.h>
 #include <libavutil/frame.h>
+#include <libswresample/swresample.h>
 }
 
 #include <memory>
@@ -41,6 +43,13 @@ struct AVBSFContextDeleter {
 struct AVCodecParserDeleter {
   void operator()(AVCodecParserContext* p) const noexcept { av_parser_close(p); }
 };
+// Only the targets that transcode audio link libswresample; the others never instantiate this deleter.
+struct SwrContextDeleter {
+  void operator()(SwrContext* s) const noexcept { swr_free(&s); }
+};
+struct AVAudioFifoDeleter {
+  void operator()(AVAudioFifo* f) const noexcept { av_audio_fifo_free(f); }
+};
 struct AVDictionaryDeleter {
   void operator()(AVDictionary* d) const noexcept { av_dict_free(&d); }
 };
@@ -53,6 +62,8 @@ using FramePtr = std::unique_ptr<AVFrame, AVFrameDeleter>;
 using BsfPtr = std::unique_ptr<AVBSFContext, AVBSFContextDeleter>;
 using ParserPtr = std::unique_ptr<AVCodecParserContext, AVCodecParserDeleter>;
 using DictionaryPtr = std::unique_ptr<AVDictionary, AVDictionaryDeleter>;
+using SwrPtr = std::unique_ptr<SwrContext, SwrContextDeleter>;
+using AudioFifoPtr = std::unique_ptr<AVAudioFifo, AVAudioFifoDeleter>;
 
 inline PacketPtr make_packet() { return PacketPtr(av_packet_alloc()); }
 inline FramePtr make_frame() { return FramePtr(av_frame_alloc()); }
