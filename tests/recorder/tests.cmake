@@ -38,6 +38,7 @@ add_executable(recorder_cli_tests
   ${CMAKE_CURRENT_LIST_DIR}/support/cli_helpers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli_record_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli_writer_restart_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cli_storage_test.cpp
 )
 target_link_libraries(recorder_cli_tests PRIVATE zc::recorder zc_recorder_test_support GTest::gtest_main)
 target_compile_definitions(recorder_cli_tests PRIVATE ZCREC_BIN="$<TARGET_FILE:zcrec>"
