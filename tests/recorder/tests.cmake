@@ -9,10 +9,11 @@ add_library(zc_recorder_test_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/support/media_check.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/ring_feeder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/record_fixture.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/full_catalog_vfs.cpp
 )
 target_include_directories(zc_recorder_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(zc_recorder_test_support PUBLIC zc::fifo zc::media zc::recorder zc_test_support nlohmann_json::nlohmann_json
-                                                      GTest::gtest)
+                                                      GTest::gtest SQLite::SQLite3)
 zc_set_warnings(zc_recorder_test_support)
 
 # A camera stand-in process: real encoded frames into a ring, backlog first, then real time.
@@ -27,6 +28,7 @@ add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/mp4_sample_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recorder_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/writer_restart_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/disk_full_test.cpp
 )
 target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support SQLite::SQLite3 GTest::gtest_main)
 target_include_directories(recorder_tests PRIVATE ${PROJECT_SOURCE_DIR}/recorder/src)
