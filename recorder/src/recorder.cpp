@@ -149,6 +149,8 @@ struct Recorder::Impl {
   bool over = false;
   int64_t last_frame_wall_ns = 0;  // timeline wall of the last frame handled
   int64_t last_frame_mono_ns = 0;
+  // The newest segment with frames that is closed: the recording's own retention keeps it.
+  std::optional<int64_t> newest_closed_segment_id;
   // End of what segments and gap rows account for: a new gap starts here.
   std::optional<int64_t> covered_end_wall_ns;
   // Disk full: frames are dropped until a segment can be opened again.
@@ -278,19 +280,20 @@ struct Recorder::Impl {
     seg.reset();
     covered_end_wall_ns = std::max(covered_end_wall_ns.value_or(INT64_MIN), p.end_wall_ns);
     last_frame_wall_ns = std::max(last_frame_wall_ns, p.end_wall_ns);
+    newest_closed_segment_id = id;
     catalog_write([id, end_reason, p](Catalog& c) { c.finish_segment(id, "complete", end_reason, p); });
-    after_segment(id);
+    after_segment();
   }
 
-  // Retention of --quota/--max-age/--min-free. It never deletes the segment being written nor `keep` (the one
-  // just closed), so a recording keeps at least its newest segment; deleting older segments of this very
-  // recording is allowed (a recording that runs for weeks must not fill the disk) but said in a warning.
-  void after_segment(std::optional<int64_t> keep = std::nullopt) {
+  // Retention of --quota/--max-age/--min-free. It never deletes the segment being written nor the newest closed
+  // one, so a recording keeps at least its newest segment; deleting older segments of this very recording is
+  // allowed (a recording that runs for weeks must not fill the disk) but said in a warning.
+  void after_segment() {
     if (!opt.retention.any() || !pending_writes.empty()) return;
     RetentionGuard guard;
     guard.live_recording_id = sum.recording_id;
     if (seg) guard.keep_segment_ids.push_back(seg->id);
-    if (keep) guard.keep_segment_ids.push_back(*keep);
+    if (newest_closed_segment_id) guard.keep_segment_ids.push_back(*newest_closed_segment_id);
     try {
       const auto r = apply_retention(catalog, opt.retention, clock.wall_ns(), std::nullopt, guard);
       forget_deleted(r.deleted_paths);
@@ -369,6 +372,7 @@ struct Recorder::Impl {
       seg.reset();
       if (p.frames > 0) {
         sum.bytes += p.size_bytes;
+        newest_closed_segment_id = id;
         catalog_write_queued([id, p](Catalog& c) { c.finish_segment(id, "complete", "error", p); });
       } else {
         // Nothing of it reached the file: the segment goes, row first (two-phase, like retention).
