@@ -88,13 +88,18 @@ struct OpenSegment {
 // Reads the ring into memory on a thread while Recorder::start() waits for the catalog, so that the ring cannot
 // overwrite the chosen pre-roll however long that takes. Past kMaxHeldBytes it stops reading: what the ring
 // overwrites after that is reported as lost like any lap.
+struct HeldFrame {
+  fifo::Frame frame;
+  std::shared_ptr<const fifo::StreamInfo> info;  // the reader's stream info in force for it
+};
+
 class FrameHolder {
  public:
   explicit FrameHolder(fifo::RingReader& reader) : reader_(reader), thread_([this] { run(); }) {}
   FrameHolder(const FrameHolder&) = delete;
   FrameHolder& operator=(const FrameHolder&) = delete;
   ~FrameHolder() { stop(); }
-  std::deque<fifo::Frame> release() {
+  std::deque<HeldFrame> release() {
     stop();
     return std::move(frames_);
   }
@@ -111,7 +116,8 @@ class FrameHolder {
     while (!stop_.load(std::memory_order_acquire)) {
       if (bytes_ < kMaxHeldBytes && reader_.try_read(f) == fifo::ReadStatus::frame) {
         bytes_ += f.payload.size() + sizeof f.header;
-        frames_.push_back(std::move(f));
+        if (!info_ || f.header.info_changed) info_ = std::make_shared<const fifo::StreamInfo>(reader_.stream_info());
+        frames_.push_back(HeldFrame{std::move(f), info_});
         f = fifo::Frame{};
         continue;
       }
@@ -122,7 +128,8 @@ class FrameHolder {
   }
 
   fifo::RingReader& reader_;
-  std::deque<fifo::Frame> frames_;
+  std::deque<HeldFrame> frames_;
+  std::shared_ptr<const fifo::StreamInfo> info_;
   size_t bytes_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;  // last: started once the members it uses exist
@@ -167,7 +174,8 @@ struct Recorder::Impl {
   // Catalog writes that met a full disk, in order; replayed before anything else is written.
   std::deque<std::function<void(Catalog&)>> pending_writes;
   // Frames read from the ring while Recorder::start() waited for the catalog (held so the ring cannot lap them).
-  std::deque<fifo::Frame> held_frames;
+  std::deque<HeldFrame> held_frames;
+  std::shared_ptr<const fifo::StreamInfo> held_info;  // of the held frame being handled, else null
   std::vector<uint32_t> skipped_track_ids;
   std::optional<StreamBreak> stream_break;
   WriterAbsence writer_absence;
@@ -189,11 +197,18 @@ struct Recorder::Impl {
 
   // Frames held while start() waited for the catalog come first.
   fifo::ReadStatus next_frame() {
-    if (held_frames.empty()) return reader.try_read(frame);
-    frame = std::move(held_frames.front());
+    if (held_frames.empty()) {
+      held_info.reset();
+      return reader.try_read(frame);
+    }
+    frame = std::move(held_frames.front().frame);
+    held_info = std::move(held_frames.front().info);
     held_frames.pop_front();
     return fifo::ReadStatus::frame;
   }
+
+  // The stream info in force for the frame being handled.
+  const fifo::StreamInfo& stream_info() const { return held_info ? *held_info : reader.stream_info(); }
 
   void apply_controls() {
     const uint64_t t = triggers.load(std::memory_order_acquire);
@@ -508,7 +523,7 @@ struct Recorder::Impl {
   }
 
   void handle_frame(const fifo::FrameHeader& h, std::span<const std::byte> payload) {
-    const auto params = params_of(reader.stream_info());
+    const auto params = params_of(stream_info());
     if (!params) return;
     const bool video = h.track == params->video.track_id;
     // Frames of the tracks that are recorded: the ones that count as written or lost.
@@ -537,7 +552,7 @@ struct Recorder::Impl {
       }
       end_break(h);
     }
-    note_skipped_tracks(reader.stream_info(), *params);
+    note_skipped_tracks(stream_info(), *params);
     const int64_t frame_wall = timeline.wall_at(h.mono_ns);
     if (video) {
       // Realtime against monotonic as the injected clock sees it now: the host clock the writer stamps with.
@@ -748,7 +763,7 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   const int64_t recording_id = catalog.begin_recording(nr, [&](int64_t id) {
     lock_byte(lock_fd.get(), id, options.dir / "recorders.lock");
   });
-  std::deque<fifo::Frame> held = holder.release();
+  std::deque<HeldFrame> held = holder.release();
 
   auto impl = std::make_unique<Impl>(options, clock, std::move(catalog), std::move(reader), trigger_mono);
   Impl& m = *impl;
