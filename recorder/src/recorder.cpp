@@ -747,7 +747,16 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   // reading into memory so that the recording still starts at the chosen keyframe.
   FrameHolder holder(reader);
   auto catalog = Catalog::open(options.dir);
-  if (options.recover_on_start) check_storage(catalog, false);
+  if (options.recover_on_start) {
+    try {
+      check_storage(catalog, false);
+    } catch (const RecorderError& e) {
+      // Recovery is idempotent: on a full disk it is finished by the next start or `zcrec check`, and the
+      // recording may still get its row (the catalog's own files need no new block for it).
+      if (e.code() != RecorderErrc::no_space) throw;
+      if (options.on_warning) options.on_warning(std::string("recovery postponed, storage full: ") + e.what());
+    }
+  }
   catalog.keep_space_reserve();
   const int64_t now_wall = clock.wall_ns();
   catalog.ensure_stream(options.stream, now_wall);
