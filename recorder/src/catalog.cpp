@@ -30,6 +30,7 @@ constexpr const char* kRecordingColumns =
     "FROM recording r JOIN stream st ON st.id = r.stream_id ";
 
 constexpr int64_t kMinTime = INT64_MIN;
+constexpr int64_t kMaxTime = INT64_MAX;
 
 // The space reserve of a recording connection (keep_space_reserve): the WAL is checkpointed every
 // kCheckpointPages pages, and once a checkpoint has run the log is rewritten from its start, so a log file
@@ -48,7 +49,6 @@ int64_t file_size(int fd) {
   struct stat st {};
   return ::fstat(fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
 }
-constexpr int64_t kMaxTime = INT64_MAX;
 
 SegmentRow read_segment(const sqlite::Statement& q) {
   SegmentRow s;
