@@ -115,13 +115,13 @@ std::string read_rest(ChildProcess& rec) {
 
 }  // namespace
 
-// Issue 8, items 3 and 4: 4 MiB tmpfs, 1.5 MiB filler, a 3 Mb/s camera; once the recorder reports the full disk
+// Issue 8, items 3 and 4: 4 MiB tmpfs, 2.5 MiB filler, a 3 Mb/s camera; once the recorder reports the full disk
 // the test takes every byte left (also what the recorder's cut-back gives back), so space never returns.
 TEST(CliStorage, DiskThatStaysFullPausesUntilTheEndAndExitsCleanly) {
   TempDir d("full");
   SmallTmpfs fs(d.path() / "small", "4m");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
-  write_filler(d.path() / "small" / "filler", 1536 * 1024);
+  write_filler(d.path() / "small" / "filler", 2560 * 1024);  // the issue had 1.5 MiB and 10 s; this fills sooner
   const auto store = d.path() / "small" / "store";
   ScopedStream stream("stays_full");
   auto cam = TestsrcCamera::start(stream.name(), "640x360", {"--bitrate", "3M"}, "16M");
