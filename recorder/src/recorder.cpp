@@ -679,9 +679,18 @@ struct Recorder::Impl {
            " frames lost in all");
     }
     if (stream_break && stream_break->frames_lost > 0) {
-      // Ended before the stream came back at a keyframe: the dropped frames count, the gap is past the end.
+      // Ended before the stream came back at a keyframe: the frames dropped since the break count, and a gap
+      // up to the end holds them (a break with nothing dropped after it needs none: nothing came after it).
       sum.frames_lost += stream_break->frames_lost;
+      GapRow g;
+      g.recording_id = sum.recording_id;
+      g.start_wall_ns = stream_break->since_wall_ns;
+      g.end_wall_ns = std::max(stream_break->since_wall_ns, last_frame_wall_ns);
+      g.frames_lost = stream_break->frames_lost;
+      g.reason = stream_break->reason;
+      ++sum.gaps;
       const int64_t id = sum.recording_id, lost = stream_break->frames_lost;
+      pending_writes.push_back([g](Catalog& c) { c.add_gap(g); });
       pending_writes.push_back([id, lost](Catalog& c) { c.add_frames_lost(id, lost); });
     }
     stream_break.reset();
