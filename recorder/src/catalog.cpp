@@ -3,8 +3,12 @@
 #include <zc/recorder/catalog.h>
 #include <zc/recorder/error.h>
 
+#include "file_util.h"
 #include "schema.h"
 #include "sqlite_db.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <system_error>
 
@@ -27,6 +31,24 @@ constexpr const char* kRecordingColumns =
 
 constexpr int64_t kMinTime = INT64_MIN;
 constexpr int64_t kMaxTime = INT64_MAX;
+
+// The space reserve of a recording connection (keep_space_reserve): the WAL is checkpointed every
+// kCheckpointPages pages, and once a checkpoint has run the log is rewritten from its start, so a log file
+// allocated for that many pages plus a margin never has to grow; the database file grows only when tables
+// do, and the margin covers what a recorder writes while it waits for space (rows to close, a gap).
+constexpr int kCheckpointPages = 32;
+constexpr int64_t kMarginPages = 32;
+constexpr int64_t kWalFrameHeader = 24, kWalHeader = 32;
+
+// Allocates [0, bytes) of the file without changing its size; a full disk leaves what is there.
+void allocate_keeping_size(int fd, int64_t bytes) noexcept {
+  if (fd >= 0 && bytes > 0) (void)::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, bytes);
+}
+
+int64_t file_size(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
 
 SegmentRow read_segment(const sqlite::Statement& q) {
   SegmentRow s;
@@ -108,7 +130,28 @@ struct Catalog::Impl {
       q_insert_gap, q_insert_jump, q_mark_deleting, q_mark_deleting_if_unlocked, q_delete_segment,
       q_delete_recording_if_empty;
 
+  // keep_space_reserve(): files whose blocks are kept allocated, and the page size.
+  bool reserve = false;
+  int64_t page_bytes = 4096;
+  UniqueFd db_fd, wal_fd;
+
   Impl(std::filesystem::path d, sqlite::OpenMode mode) : dir(std::move(d)), conn((dir / "catalog.db").string(), mode) {}
+
+  // Commits, then tops the reserve up again (a no-op on blocks that are already allocated).
+  void commit(sqlite::Transaction& tx) {
+    tx.commit();
+    top_up_reserve();
+  }
+
+  void top_up_reserve() noexcept {
+    if (!reserve) return;
+    if (db_fd.get() < 0) db_fd = UniqueFd(::open((dir / "catalog.db").c_str(), O_RDWR | O_CLOEXEC));
+    if (wal_fd.get() < 0) wal_fd = UniqueFd(::open((dir / "catalog.db-wal").c_str(), O_RDWR | O_CLOEXEC));
+    const int64_t frame = page_bytes + kWalFrameHeader;
+    allocate_keeping_size(db_fd.get(), file_size(db_fd.get()) + kMarginPages * page_bytes);
+    allocate_keeping_size(wal_fd.get(), std::max(kWalHeader + (kCheckpointPages + kMarginPages) * frame,
+                                                 file_size(wal_fd.get()) + kMarginPages * frame));
+  }
 
   void bind_optional_text(sqlite::Statement& q, int i, const std::string& v) {
     if (auto t = null_if_empty(v)) q.bind(i, *t);
@@ -385,11 +428,20 @@ int64_t Catalog::stream_bytes(const std::string& stream_name) const {
   return rows.empty() ? 0 : rows.front();
 }
 
+void Catalog::keep_space_reserve() {
+  impl_->conn.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kCheckpointPages));
+  sqlite::Statement q(impl_->conn.get(), "PRAGMA page_size");
+  if (q.step()) impl_->page_bytes = q.int64(0);
+  q.reset();
+  impl_->reserve = true;
+  impl_->top_up_reserve();
+}
+
 int64_t Catalog::ensure_stream(const std::string& name, int64_t now_wall_ns) {
   if (auto s = find_stream(name)) return s->id;
   sqlite::Transaction tx(impl_->conn);
   impl_->q_insert_stream.bind(1, name).bind(2, now_wall_ns).run();
-  tx.commit();
+  impl_->commit(tx);
   auto s = find_stream(name);
   if (!s) throw RecorderError(RecorderErrc::catalog, "catalog: stream " + name + " vanished after insert");
   return s->id;
@@ -410,20 +462,20 @@ int64_t Catalog::begin_recording(const NewRecording& r, const std::function<void
       .run();
   const int64_t id = impl_->conn.last_insert_rowid();
   if (before_commit) before_commit(id);
-  tx.commit();
+  impl_->commit(tx);
   return id;
 }
 
 void Catalog::set_recording_start(int64_t recording_id, int64_t start_wall_ns, int64_t preroll_achieved_ns) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_set_recording_start.bind(1, recording_id).bind(2, start_wall_ns).bind(3, preroll_achieved_ns).run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 void Catalog::add_frames_lost(int64_t recording_id, int64_t frames) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_add_lost.bind(1, recording_id).bind(2, frames).run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 void Catalog::finish_recording(int64_t recording_id, const std::string& state, const std::string& end_reason,
@@ -433,13 +485,13 @@ void Catalog::finish_recording(int64_t recording_id, const std::string& state, c
   q.bind(1, recording_id).bind(2, state);
   impl_->bind_optional_text(q, 3, end_reason);
   q.bind(4, end_wall_ns).run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 void Catalog::set_locked(int64_t recording_id, bool locked) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_set_locked.bind(1, recording_id).bind(2, int64_t{locked ? 1 : 0}).run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 std::vector<int64_t> Catalog::set_locked(const std::vector<int64_t>& recording_ids, bool locked) {
@@ -449,7 +501,7 @@ std::vector<int64_t> Catalog::set_locked(const std::vector<int64_t>& recording_i
     impl_->q_set_locked.bind(1, id).bind(2, int64_t{locked ? 1 : 0}).run();
     if (impl_->conn.changes() == 0) missing.push_back(id);
   }
-  if (missing.empty()) tx.commit();  // otherwise the transaction rolls back: all or nothing
+  if (missing.empty()) impl_->commit(tx);  // otherwise the transaction rolls back: all or nothing
   return missing;
 }
 
@@ -472,14 +524,14 @@ int64_t Catalog::begin_segment(const NewSegment& s) {
   }
   q.run();
   const int64_t id = impl_->conn.last_insert_rowid();
-  tx.commit();
+  impl_->commit(tx);
   return id;
 }
 
 void Catalog::record_progress(int64_t segment_id, const SegmentProgress& p) {
   sqlite::Transaction tx(impl_->conn);
   impl_->progress(segment_id, p);
-  tx.commit();
+  impl_->commit(tx);
 }
 
 void Catalog::finish_segment(int64_t segment_id, const std::string& state, const std::string& end_reason,
@@ -490,7 +542,7 @@ void Catalog::finish_segment(int64_t segment_id, const std::string& state, const
   q.bind(1, segment_id).bind(2, state);
   impl_->bind_optional_text(q, 3, end_reason);
   q.run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 void Catalog::reindex_segment(int64_t segment_id, const SegmentProgress& totals, const std::string& state,
@@ -502,7 +554,7 @@ void Catalog::reindex_segment(int64_t segment_id, const SegmentProgress& totals,
   q.bind(1, segment_id).bind(2, state);
   impl_->bind_optional_text(q, 3, end_reason);
   q.run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 int64_t Catalog::add_gap(const GapRow& gap) {
@@ -514,7 +566,7 @@ int64_t Catalog::add_gap(const GapRow& gap) {
       .bind(5, gap.reason)
       .run();
   const int64_t id = impl_->conn.last_insert_rowid();
-  tx.commit();
+  impl_->commit(tx);
   return id;
 }
 
@@ -526,21 +578,21 @@ int64_t Catalog::add_clock_jump(const ClockJumpRow& jump) {
       .bind(4, jump.jump_ns)
       .run();
   const int64_t id = impl_->conn.last_insert_rowid();
-  tx.commit();
+  impl_->commit(tx);
   return id;
 }
 
 void Catalog::mark_segment_deleting(int64_t segment_id) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_mark_deleting.bind(1, segment_id).run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 bool Catalog::mark_segment_deleting_if_unlocked(int64_t segment_id) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_mark_deleting_if_unlocked.bind(1, segment_id).run();
   const bool marked = impl_->conn.changes() == 1;
-  tx.commit();
+  impl_->commit(tx);
   return marked;
 }
 
@@ -548,13 +600,13 @@ void Catalog::delete_segment_row(int64_t segment_id) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_delete_keyframes.bind(1, segment_id).run();
   impl_->q_delete_segment.bind(1, segment_id).run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 void Catalog::delete_recording_if_empty(int64_t recording_id) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_delete_recording_if_empty.bind(1, recording_id).run();
-  tx.commit();
+  impl_->commit(tx);
 }
 
 }  // namespace zc::recorder

@@ -21,7 +21,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <deque>
+#include <functional>
 #include <optional>
+#include <thread>
 
 namespace zc::recorder {
 namespace {
@@ -63,7 +66,9 @@ struct OpenSegment {
   int64_t last_dts = 0, last_dts_delta = 0;
   int64_t frames = 0, keyframes = 0, audio_frames = 0;
   std::vector<KeyframeEntry> pending_keyframes;  // of the fragment still being filled
-  SegmentProgress durable;                       // what the catalog row says
+  // What the file holds in complete fragments, with the keyframes of those fragments that the catalog has not
+  // taken yet (its write may have met a full disk): the row is closed with exactly this.
+  SegmentProgress durable;
 
   int64_t duration_90k() const {
     if (frames == 0) return 0;
@@ -79,6 +84,59 @@ struct OpenSegment {
     p.size_bytes = size_bytes;
     return p;
   }
+};
+
+// Reads the ring into memory on a thread while Recorder::start() waits for the catalog, so that the ring cannot
+// overwrite the chosen pre-roll however long that takes. Past kMaxHeldBytes it stops reading: what the ring
+// overwrites after that is reported as lost like any lap.
+struct HeldFrame {
+  fifo::Frame frame;
+  std::shared_ptr<const fifo::StreamInfo> info;  // the reader's stream info in force for it
+  bool end_of_stream = false;                    // the writer's end mark: nothing follows
+};
+
+class FrameHolder {
+ public:
+  explicit FrameHolder(fifo::RingReader& reader) : reader_(reader), thread_([this] { run(); }) {}
+  FrameHolder(const FrameHolder&) = delete;
+  FrameHolder& operator=(const FrameHolder&) = delete;
+  ~FrameHolder() { stop(); }
+  std::deque<HeldFrame> release() {
+    stop();
+    return std::move(frames_);
+  }
+
+ private:
+  static constexpr size_t kMaxHeldBytes = 256u << 20;
+  void stop() {
+    if (!thread_.joinable()) return;
+    stop_.store(true, std::memory_order_release);
+    thread_.join();
+  }
+  void run() {
+    fifo::Frame f;
+    while (!stop_.load(std::memory_order_acquire)) {
+      const auto st = bytes_ < kMaxHeldBytes ? reader_.try_read(f) : fifo::ReadStatus::empty;
+      if (st == fifo::ReadStatus::frame || st == fifo::ReadStatus::end_of_stream) {
+        bytes_ += f.payload.size() + sizeof f.header;
+        if (!info_ || f.header.info_changed) info_ = std::make_shared<const fifo::StreamInfo>(reader_.stream_info());
+        frames_.push_back(HeldFrame{std::move(f), info_, st == fifo::ReadStatus::end_of_stream});
+        f = fifo::Frame{};
+        if (st == fifo::ReadStatus::end_of_stream) return;  // nothing follows the end
+        continue;
+      }
+      if (bytes_ >= kMaxHeldBytes || reader_.wait(std::chrono::milliseconds(20)) == fifo::WaitStatus::writer_gone) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+
+  fifo::RingReader& reader_;
+  std::deque<HeldFrame> frames_;
+  std::shared_ptr<const fifo::StreamInfo> info_;
+  size_t bytes_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: started once the members it uses exist
 };
 
 }  // namespace
@@ -102,12 +160,26 @@ struct Recorder::Impl {
   bool over = false;
   int64_t last_frame_wall_ns = 0;  // timeline wall of the last frame handled
   int64_t last_frame_mono_ns = 0;
+  // The newest segment with frames that is closed: the recording's own retention keeps it.
+  std::optional<int64_t> newest_closed_segment_id;
+  // End of what segments and gap rows account for: a new gap starts here.
+  std::optional<int64_t> covered_end_wall_ns;
   // Disk full: frames are dropped until a segment can be opened again.
   bool disk_full = false;
   int64_t disk_full_since_wall_ns = 0;
-  int64_t disk_full_frames = 0;
+  int64_t disk_full_frames = 0;  // frames of the recorded tracks dropped or cut back during this pause
   int64_t next_disk_retry_mono_ns = 0;
-  std::vector<std::pair<int64_t, SegmentProgress>> unfinished_rows;  // rows to close once the catalog can write
+  // A segment opened again after a pause: the pause is over only once a fragment of it is in the file.
+  bool resuming = false;
+  int64_t resume_wall_ns = 0;
+  bool retention_full_warned = false;
+  bool own_segments_warned = false;
+  bool floor_warned = false;
+  // Catalog writes that met a full disk, in order; replayed before anything else is written.
+  std::deque<std::function<void(Catalog&)>> pending_writes;
+  // Frames read from the ring while Recorder::start() waited for the catalog (held so the ring cannot lap them).
+  std::deque<HeldFrame> held_frames;
+  std::shared_ptr<const fifo::StreamInfo> held_info;  // of the held frame being handled, else null
   std::vector<uint32_t> skipped_track_ids;
   // G.711 is recorded as AAC: one encoder per recording, restarted when a segment closes (docs/recording.md).
   std::optional<G711ToAac> g711;
@@ -130,6 +202,22 @@ struct Recorder::Impl {
     sum.warnings.push_back(msg);
     if (opt.on_warning) opt.on_warning(msg);
   }
+
+  // Frames held while start() waited for the catalog come first.
+  fifo::ReadStatus next_frame() {
+    if (held_frames.empty()) {
+      held_info.reset();
+      return reader.try_read(frame);
+    }
+    const bool end = held_frames.front().end_of_stream;
+    frame = std::move(held_frames.front().frame);
+    held_info = std::move(held_frames.front().info);
+    held_frames.pop_front();
+    return end ? fifo::ReadStatus::end_of_stream : fifo::ReadStatus::frame;
+  }
+
+  // The stream info in force for the frame being handled.
+  const fifo::StreamInfo& stream_info() const { return held_info ? *held_info : reader.stream_info(); }
 
   void apply_controls() {
     const uint64_t t = triggers.load(std::memory_order_acquire);
@@ -156,7 +244,17 @@ struct Recorder::Impl {
     const fifo::TrackInfo* audio = audio_in_file(params);
     SegmentWriterOptions wo{1'000'000, opt.fsync_fragments, h.pts - h.dts, h.dts, 0};
     if (g711) wo.audio_priming = g711->priming_samples();
-    s.writer.emplace(SegmentWriter::create(abs, params.video, audio, wo));
+    try {
+      s.writer.emplace(SegmentWriter::create(abs, params.video, audio, wo));
+    } catch (const RecorderError& e) {
+      // The file was created (O_EXCL: it is ours) but its header did not fit: no name may stay taken by a file
+      // that holds nothing, or the next attempt at this ordinal would fail on it.
+      if (e.code() == RecorderErrc::no_space) {
+        std::error_code ec;
+        std::filesystem::remove(abs, ec);
+      }
+      throw;
+    }
     s.start_mono_ns = h.mono_ns;
     const auto prev_end = catalog.stream_end_wall_ns(opt.stream);
     s.start_wall_ns = std::max(timeline.wall_at(h.mono_ns), prev_end.value_or(INT64_MIN));
@@ -179,6 +277,7 @@ struct Recorder::Impl {
       row.audio_channels = audio->channels;
     }
     try {
+      if (!flush_pending()) throw RecorderError(RecorderErrc::no_space, "catalog: database or disk is full");
       s.id = catalog.begin_segment(row);
     } catch (...) {
       // No row may be left pointing at a file we are about to drop, and no file without a row.
@@ -210,72 +309,165 @@ struct Recorder::Impl {
       write_aac_packets(s);
     }
     s.writer->finish();
+    if (s.frames > 0) confirm_resume();
     SegmentProgress p = s.totals(s.writer->durable_bytes());
-    p.new_keyframes = std::move(s.pending_keyframes);
+    p.new_keyframes = std::move(s.durable.new_keyframes);
+    p.new_keyframes.insert(p.new_keyframes.end(), s.pending_keyframes.begin(), s.pending_keyframes.end());
     sum.bytes += p.size_bytes;
     const int64_t id = s.id;
     seg.reset();
-    catalog.finish_segment(id, "complete", end_reason, p);
+    covered_end_wall_ns = std::max(covered_end_wall_ns.value_or(INT64_MIN), p.end_wall_ns);
     last_frame_wall_ns = std::max(last_frame_wall_ns, p.end_wall_ns);
+    newest_closed_segment_id = id;
+    catalog_write([id, end_reason, p](Catalog& c) { c.finish_segment(id, "complete", end_reason, p); });
     after_segment();
   }
 
+  // Retention of --quota/--max-age/--min-free. It never deletes the segment being written nor the newest closed
+  // one, so a recording keeps at least its newest segment; deleting older segments of this very recording is
+  // allowed (a recording that runs for weeks must not fill the disk) but said in a warning.
   void after_segment() {
-    if (!opt.retention.any()) return;
+    if (!opt.retention.any() || !pending_writes.empty()) return;
+    RetentionGuard guard;
+    guard.live_recording_id = sum.recording_id;
+    if (seg) guard.keep_segment_ids.push_back(seg->id);
+    if (newest_closed_segment_id) guard.keep_segment_ids.push_back(*newest_closed_segment_id);
     try {
-      apply_retention(catalog, opt.retention, clock.wall_ns());
+      const auto r = apply_retention(catalog, opt.retention, clock.wall_ns(), std::nullopt, guard);
+      forget_deleted(r.deleted_paths);
+      if (r.live_segments_deleted > 0 && !own_segments_warned) {
+        own_segments_warned = true;
+        warn("retention deleted " + std::to_string(r.live_segments_deleted) +
+             " of this recording's own older segments: the limits (--quota/--max-age/--min-free) cannot be met "
+             "otherwise; the newest segment is always kept");
+      }
+      if (r.floor_unreachable && !floor_warned) {
+        floor_warned = true;
+        warn("--min-free cannot be met: only locked segments and this recording's newest one are left");
+      }
     } catch (const RecorderError& e) {
-      warn(std::string("retention failed: ") + e.what());
+      if (e.code() != RecorderErrc::no_space) {
+        warn(std::string("retention failed: ") + e.what());
+      } else if (!retention_full_warned) {
+        retention_full_warned = true;  // it is retried with every attempt to resume
+        warn(std::string("retention could not update the catalog on the full disk: ") + e.what());
+      }
     }
   }
 
-  // The disk (or the catalog) is full: keep what is durable, drop frames until space returns.
-  void enter_disk_full(const RecorderError& e) {
+  // Segment paths that no longer exist leave the summary.
+  void forget_deleted(const std::vector<std::string>& paths) {
+    for (const auto& p : paths) {
+      const auto it = std::find(sum.segment_paths.begin(), sum.segment_paths.end(), p);
+      if (it == sum.segment_paths.end()) continue;
+      sum.segment_paths.erase(it);
+      --sum.segments;
+    }
+  }
+
+  // --- catalog writes that may meet a full disk ---
+
+  // Runs the write after those still pending; on a full disk it stays pending (in order) and the recording
+  // pauses like for a segment write: the catalog and the segment files share the filesystem.
+  void catalog_write(std::function<void(Catalog&)> w) {
+    pending_writes.push_back(std::move(w));
+    if (!flush_pending()) {
+      enter_disk_full(RecorderError(RecorderErrc::no_space, "catalog: database or disk is full"),
+                      last_frame_wall_ns);
+    }
+  }
+
+  // False while the disk is still full.
+  bool flush_pending() {
+    while (!pending_writes.empty()) {
+      try {
+        pending_writes.front()(catalog);
+      } catch (const RecorderError& e) {
+        if (e.code() != RecorderErrc::no_space) throw;
+        return false;
+      }
+      pending_writes.pop_front();
+    }
+    return true;
+  }
+
+  // The disk (or the catalog) is full: keep what is durable, drop frames until space returns. The open
+  // segment is cut back to its last complete fragment; the frames cut away count as lost in this pause, whose
+  // gap starts where the kept part ends. `now_wall` is the wall time of the frame being handled.
+  void enter_disk_full(const RecorderError& e, int64_t now_wall) {
+    std::optional<int64_t> cut_end;
     if (seg) {
       OpenSegment& s = *seg;
       s.writer->abandon();
       if (g711) g711.reset();  // its buffered audio went with the abandoned fragment
       SegmentProgress p = s.durable;
-      sum.bytes += p.size_bytes;
-      unfinished_rows.emplace_back(s.id, p);
+      const int64_t cut_video = s.frames - p.frames, cut_audio = s.audio_frames - p.audio_frames;
+      sum.frames -= cut_video;
+      sum.audio_frames -= cut_audio;
+      const int64_t cut = cut_video + cut_audio;
+      const int64_t id = s.id;
+      const std::string rel = s.path;
+      cut_end = p.frames > 0 ? p.end_wall_ns : s.start_wall_ns;
       seg.reset();
-    }
-    if (!disk_full) {
-      disk_full = true;
-      disk_full_since_wall_ns = last_frame_wall_ns;
-      disk_full_frames = 0;
-      warn(std::string("storage full, recording paused until space returns: ") + e.what());
-    }
-    next_disk_retry_mono_ns = clock.mono_ns() + kDiskRetryNs;
-    flush_unfinished_rows();
-  }
-
-  void flush_unfinished_rows() {
-    while (!unfinished_rows.empty()) {
-      auto& [id, p] = unfinished_rows.back();
-      try {
-        catalog.finish_segment(id, "complete", "error", p);
-      } catch (const RecorderError& e) {
-        if (e.code() != RecorderErrc::no_space) throw;
-        return;
+      if (p.frames > 0) {
+        sum.bytes += p.size_bytes;
+        newest_closed_segment_id = id;
+        catalog_write_queued([id, p](Catalog& c) { c.finish_segment(id, "complete", "error", p); });
+      } else {
+        // Nothing of it reached the file: the segment goes, row first (two-phase, like retention).
+        forget_deleted({rel});
+        const auto abs = opt.dir / rel;
+        catalog_write_queued([id, abs](Catalog& c) {
+          c.mark_segment_deleting(id);
+          std::error_code ec;
+          std::filesystem::remove(abs, ec);
+          c.delete_segment_row(id);
+        });
       }
-      unfinished_rows.pop_back();
+      if (resuming) {
+        // Nothing of the segment that was to end the pause reached the file: the pause goes on.
+        resuming = false;
+        disk_full = true;
+        disk_full_frames += cut;
+      } else {
+        start_pause(e, *cut_end, cut);
+      }
     }
+    if (!disk_full) start_pause(e, covered_end_wall_ns.value_or(now_wall), 0);
+    covered_end_wall_ns = std::max(covered_end_wall_ns.value_or(INT64_MIN), cut_end.value_or(INT64_MIN));
+    next_disk_retry_mono_ns = clock.mono_ns() + kDiskRetryNs;
+    flush_pending();
   }
 
-  void leave_disk_full(int64_t now_wall) {
+  void start_pause(const RecorderError& e, int64_t since_wall, int64_t frames_cut) {
+    disk_full = true;
+    disk_full_since_wall_ns = since_wall;
+    disk_full_frames = frames_cut;
+    warn(std::string("storage full, recording paused until space returns: ") + e.what());
+  }
+
+  // Like catalog_write, without pausing (the caller is pausing already).
+  void catalog_write_queued(std::function<void(Catalog&)> w) {
+    pending_writes.push_back(std::move(w));
+    flush_pending();
+  }
+
+  // Ends the pause at `until_wall`: its gap covers it, with every frame dropped or cut back meanwhile.
+  void end_pause(int64_t until_wall) {
     disk_full = false;
     sum.frames_lost += disk_full_frames;
     GapRow g;
     g.recording_id = sum.recording_id;
     g.start_wall_ns = disk_full_since_wall_ns;
-    g.end_wall_ns = std::max(now_wall, disk_full_since_wall_ns);
+    g.end_wall_ns = std::max(until_wall, disk_full_since_wall_ns);
     g.frames_lost = disk_full_frames;
     g.reason = "disk_full";
-    catalog.add_gap(g);
-    catalog.add_frames_lost(sum.recording_id, disk_full_frames);
+    covered_end_wall_ns = std::max(covered_end_wall_ns.value_or(INT64_MIN), g.end_wall_ns);
+    const int64_t lost = disk_full_frames, id = sum.recording_id;
+    if (lost == 0 && g.end_wall_ns == g.start_wall_ns) return;  // only the catalog was full, for a moment
+    catalog_write_queued([g](Catalog& c) { c.add_gap(g); });
+    if (lost > 0) catalog_write_queued([id, lost](Catalog& c) { c.add_frames_lost(id, lost); });
     ++sum.gaps;
-    warn("storage has space again: recording resumed after dropping " + std::to_string(disk_full_frames) + " frames");
   }
 
   // --- frames ---
@@ -309,9 +501,10 @@ struct Recorder::Impl {
       close_segment("discontinuity");
     } catch (const RecorderError& e) {
       if (e.code() != RecorderErrc::no_space) throw;
-      enter_disk_full(e);
+      enter_disk_full(e, last_frame_wall_ns);
       return;
     }
+    if (disk_full) return;  // closing it found the catalog full: the pause's gap covers the break
     stream_break = StreamBreak{last_frame_wall_ns, 0, reason};
   }
 
@@ -326,9 +519,11 @@ struct Recorder::Impl {
     g.frames_lost = b.frames_lost;
     g.reason = b.reason;
     sum.frames_lost += b.frames_lost;
-    catalog.add_gap(g);
-    if (b.frames_lost > 0) catalog.add_frames_lost(sum.recording_id, b.frames_lost);
+    covered_end_wall_ns = std::max(covered_end_wall_ns.value_or(INT64_MIN), g.end_wall_ns);
     ++sum.gaps;
+    const int64_t id = sum.recording_id, lost = b.frames_lost;
+    catalog_write([g](Catalog& c) { c.add_gap(g); });
+    if (lost > 0) catalog_write([id, lost](Catalog& c) { c.add_frames_lost(id, lost); });
   }
 
   // The ring reported no writer. True while the recording waits for a new one (within the grace period).
@@ -352,17 +547,21 @@ struct Recorder::Impl {
   }
 
   void handle_frame(const fifo::FrameHeader& h, std::span<const std::byte> payload) {
-    const auto params = params_of(reader.stream_info());
+    const auto params = params_of(stream_info());
     if (!params) return;
     const bool video = h.track == params->video.track_id;
+    // Frames of the tracks that are recorded: the ones that count as written or lost.
+    const bool recorded = video || (params->audio && h.track == params->audio->track_id);
     if (!started) {
       if (!video || !h.is_key()) return;  // the reader starts at a keyframe; anything else is not ours yet
       timeline.anchor(h.wall_ns, h.mono_ns, catalog.stream_end_wall_ns(opt.stream));
       session.first_frame(h.mono_ns);
       sum.start_wall_ns = timeline.wall_at(h.mono_ns);
       sum.preroll_achieved_ns = std::max<int64_t>(0, sum.trigger_mono_ns - h.mono_ns);
-      catalog.set_recording_start(sum.recording_id, sum.start_wall_ns, sum.preroll_achieved_ns);
+      last_frame_wall_ns = sum.start_wall_ns;
       started = true;
+      const int64_t id = sum.recording_id, start = sum.start_wall_ns, pre = sum.preroll_achieved_ns;
+      catalog_write([id, start, pre](Catalog& c) { c.set_recording_start(id, start, pre); });
     }
     if (h.lost_before > 0 || (h.flags & fifo::frame_flag::discontinuity) != 0) {
       // The break first: closing the segment may find the disk full, and the lost frames must then count there.
@@ -372,58 +571,82 @@ struct Recorder::Impl {
     if (stream_break) {
       stream_break->frames_lost += static_cast<int64_t>(h.lost_before);
       if (!video || !h.is_key()) {
-        ++stream_break->frames_lost;  // a decoder could not use it without the frames before the break
+        if (recorded) ++stream_break->frames_lost;  // a decoder could not use it without the frames before
         return;
       }
       end_break(h);
     }
-    note_skipped_tracks(reader.stream_info(), *params);
+    note_skipped_tracks(stream_info(), *params);
+    const int64_t frame_wall = timeline.wall_at(h.mono_ns);
     if (video) {
       // Realtime against monotonic as the injected clock sees it now: the host clock the writer stamps with.
       if (auto jump = timeline.observe(clock.wall_ns(), clock.mono_ns())) {
-        catalog.add_clock_jump({0, 0, sum.recording_id, jump->anchored_wall_ns, jump->reported_wall_ns, jump->jump_ns});
+        const ClockJumpRow row{0, 0, sum.recording_id, jump->anchored_wall_ns, jump->reported_wall_ns, jump->jump_ns};
+        catalog_write([row](Catalog& c) { c.add_clock_jump(row); });
         ++sum.clock_jumps;
         warn("wall clock jumped by " + std::to_string(jump->jump_ns / 1'000'000) +
              " ms against the monotonic clock; the recording timeline keeps monotonic time");
       }
-      last_frame_wall_ns = std::max(last_frame_wall_ns, timeline.wall_at(h.mono_ns));
+      last_frame_wall_ns = std::max(last_frame_wall_ns, frame_wall);
       last_frame_mono_ns = h.mono_ns;
     }
+    if (!recorded) return;
 
-    if (disk_full) {
+    if (disk_full && !try_resume(h, *params, frame_wall)) {
       ++disk_full_frames;
-      if (!video || !h.is_key() || h.mono_ns < next_disk_retry_mono_ns) return;
-      if (opt.retention.any()) after_segment();
-      try {
-        flush_unfinished_rows();
-        open_segment(h, *params);
-      } catch (const RecorderError& e) {
-        if (e.code() != RecorderErrc::no_space) throw;
-        next_disk_retry_mono_ns = h.mono_ns + kDiskRetryNs;
-        return;
-      }
-      --disk_full_frames;  // this frame is recorded after all
-      leave_disk_full(timeline.wall_at(h.mono_ns));
+      return;
     }
 
     try {
+      if (seg && video) {
+        const RotateReason why = rotation.check(h, seg->params, *params, seg->start_mono_ns);
+        if (why != RotateReason::none) close_segment(why == RotateReason::length ? "length" : "params_changed");
+      }
+      if (disk_full) {  // closing the segment met a full catalog
+        ++disk_full_frames;
+        return;
+      }
       if (!seg) {
         if (!video || !h.is_key()) return;
         open_segment(h, *params);
-      } else if (video) {
-        const RotateReason why = rotation.check(h, seg->params, *params, seg->start_mono_ns);
-        if (why != RotateReason::none) {
-          close_segment(why == RotateReason::length ? "length" : "params_changed");
-          open_segment(h, *params);
-        }
       }
       write_frame(h, payload, video);
     } catch (const RecorderError& e) {
       if (e.code() != RecorderErrc::no_space) throw;
-      enter_disk_full(e);
-      ++disk_full_frames;
+      enter_disk_full(e, frame_wall);
+      ++disk_full_frames;  // this frame did not make it into a complete fragment either
     }
   }
+
+  // While paused: once a second, at a video keyframe, retention runs and a new segment is tried. True when
+  // recording goes on with this frame.
+  bool try_resume(const fifo::FrameHeader& h, const SegmentParams& params, int64_t frame_wall) {
+    const bool video = h.track == params.video.track_id;
+    if (!video || !h.is_key() || h.mono_ns < next_disk_retry_mono_ns) return false;
+    next_disk_retry_mono_ns = h.mono_ns + kDiskRetryNs;
+    if (!flush_pending()) return false;
+    after_segment();
+    try {
+      open_segment(h, params);
+    } catch (const RecorderError& e) {
+      if (e.code() != RecorderErrc::no_space) throw;
+      return false;
+    }
+    disk_full = false;
+    resuming = true;
+    resume_wall_ns = frame_wall;
+    return true;
+  }
+
+  // A fragment of the segment opened after a pause is in the file: now the recording has resumed.
+  void confirm_resume() {
+    if (!resuming) return;
+    resuming = false;
+    const int64_t lost = disk_full_frames;
+    end_pause(resume_wall_ns);
+    warn("storage has space again: recording resumed after dropping " + std::to_string(lost) + " frames");
+  }
+
 
   // The audio track as the file carries it: AAC as it is, G.711 as the AAC its transcoder makes.
   const fifo::TrackInfo* audio_in_file(const SegmentParams& params) {
@@ -455,13 +678,17 @@ struct Recorder::Impl {
                                            std::span<const std::byte> payload) {
     const auto r = s.writer->write(h, payload);
     if (r.fragment_completed) {
-      // Everything before this frame is in the file now: publish it.
+      // Everything before this frame is in the file now: publish it. `durable` says so before the catalog
+      // does, so that a full catalog still closes the row with what the file really holds.
       SegmentProgress p = s.totals(s.writer->durable_bytes());
-      p.new_keyframes = std::move(s.pending_keyframes);
+      p.new_keyframes = std::move(s.durable.new_keyframes);
+      p.new_keyframes.insert(p.new_keyframes.end(), s.pending_keyframes.begin(), s.pending_keyframes.end());
       s.pending_keyframes.clear();
-      catalog.record_progress(s.id, p);
-      p.new_keyframes.clear();
-      s.durable = p;
+      s.durable = std::move(p);
+      if (!flush_pending()) throw RecorderError(RecorderErrc::no_space, "catalog: database or disk is full");
+      catalog.record_progress(s.id, s.durable);
+      s.durable.new_keyframes.clear();
+      if (s.durable.frames > 0) confirm_resume();
     }
     return r;
   }
@@ -502,30 +729,54 @@ struct Recorder::Impl {
     if (over) return;
     over = true;
     sum.end_reason = why;
-    std::string state = "complete";
     try {
       close_segment("stopped");
     } catch (const RecorderError& e) {
       if (e.code() != RecorderErrc::no_space) throw;
-      enter_disk_full(e);
+      enter_disk_full(e, last_frame_wall_ns);
     }
-    if (disk_full && started) {
-      try {
-        leave_disk_full(std::max(last_frame_wall_ns, disk_full_since_wall_ns));
-      } catch (const RecorderError&) {
-        state = "interrupted";
-      }
+    if (disk_full) {
+      // Ended while still paused: the gap covers the pause up to the end, and nothing resumed.
+      end_pause(last_frame_wall_ns);
+      warn("recording ended while storage was still full; " + std::to_string(sum.frames_lost) +
+           " frames lost in all");
     }
-    flush_unfinished_rows();
     if (stream_break && stream_break->frames_lost > 0) {
-      // Ended before the stream came back at a keyframe: the dropped frames count, the gap is past the end.
+      // Ended before the stream came back at a keyframe: the frames dropped since the break count, and a gap
+      // up to the end holds them (a break with nothing dropped after it needs none: nothing came after it).
       sum.frames_lost += stream_break->frames_lost;
-      catalog.add_frames_lost(sum.recording_id, stream_break->frames_lost);
+      GapRow g;
+      g.recording_id = sum.recording_id;
+      g.start_wall_ns = stream_break->since_wall_ns;
+      g.end_wall_ns = std::max(stream_break->since_wall_ns, last_frame_wall_ns);
+      g.frames_lost = stream_break->frames_lost;
+      g.reason = stream_break->reason;
+      ++sum.gaps;
+      const int64_t id = sum.recording_id, lost = stream_break->frames_lost;
+      pending_writes.push_back([g](Catalog& c) { c.add_gap(g); });
+      pending_writes.push_back([id, lost](Catalog& c) { c.add_frames_lost(id, lost); });
     }
     stream_break.reset();
     sum.end_wall_ns = std::max(sum.start_wall_ns, last_frame_wall_ns);
-    catalog.finish_recording(sum.recording_id, state, to_string(why),
-                             started ? std::optional<int64_t>(sum.end_wall_ns) : std::nullopt);
+    const int64_t id = sum.recording_id;
+    const std::optional<int64_t> end = started ? std::optional<int64_t>(sum.end_wall_ns) : std::nullopt;
+    const std::string reason = to_string(why);
+    pending_writes.push_back([id, reason, end](Catalog& c) { c.finish_recording(id, "complete", reason, end); });
+    flush_at_end();
+  }
+
+  // The last writes must reach the catalog: the space reserve (Catalog::keep_space_reserve) is there for them.
+  // Should even that be gone, a few retries (another process may free space) come before the recording is left
+  // to recovery (`zcrec check` closes it as interrupted once this process is gone).
+  void flush_at_end() {
+    for (int attempt = 0; !flush_pending(); ++attempt) {
+      if (attempt == 20) {
+        throw RecorderError(RecorderErrc::no_space,
+                            "catalog: database or disk is full: the end of recording " +
+                                std::to_string(sum.recording_id) + " could not be recorded (zcrec check closes it)");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
 };
 
@@ -539,9 +790,8 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   if (auto why = fifo::check_stream_name(options.stream)) {
     throw RecorderError(RecorderErrc::invalid_argument, "bad stream name '" + options.stream + "': " + *why);
   }
-  auto catalog = Catalog::open(options.dir);
-  if (options.recover_on_start) check_storage(catalog, false);
-
+  // The trigger is now, and the pre-roll keyframe is chosen and the reader put on it before the catalog is
+  // touched: the catalog may be busy (another process in a write transaction, a long recovery) for seconds.
   fifo::ReaderOptions ro;
   ro.start = fifo::StartAt::newest_keyframe;
   ro.on_lapped = fifo::OnLapped::oldest_keyframe;
@@ -565,10 +815,24 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
     if (!kf || reader.seek_to(*kf)) break;
   }
 
+  // While the catalog work below waits, the ring goes on (and may overwrite the pre-roll): a thread keeps
+  // reading into memory so that the recording still starts at the chosen keyframe.
+  FrameHolder holder(reader);
+  auto catalog = Catalog::open(options.dir);
+  if (options.recover_on_start) {
+    try {
+      check_storage(catalog, false);
+    } catch (const RecorderError& e) {
+      // Recovery is idempotent: on a full disk it is finished by the next start or `zcrec check`, and the
+      // recording may still get its row (the catalog's own files need no new block for it).
+      if (e.code() != RecorderErrc::no_space) throw;
+      if (options.on_warning) options.on_warning(std::string("recovery postponed, storage full: ") + e.what());
+    }
+  }
+  catalog.keep_space_reserve();
   const int64_t now_wall = clock.wall_ns();
   catalog.ensure_stream(options.stream, now_wall);
-  auto impl = std::make_unique<Impl>(options, clock, std::move(catalog), std::move(reader), trigger_mono);
-  impl->lock_fd = open_lock_file(options.dir / "recorders.lock");
+  UniqueFd lock_fd = open_lock_file(options.dir / "recorders.lock");
   NewRecording nr;
   nr.stream_name = options.stream;
   nr.trigger_wall_ns = trigger_wall;
@@ -577,10 +841,16 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   nr.postroll_ns = options.timing.postroll_ns;
   nr.max_length_ns = options.timing.max_length_ns;
   nr.recorder_pid = ::getpid();
-  Impl& m = *impl;
-  m.sum.recording_id = m.catalog.begin_recording(nr, [&](int64_t id) {
-    lock_byte(m.lock_fd.get(), id, options.dir / "recorders.lock");
+  const int64_t recording_id = catalog.begin_recording(nr, [&](int64_t id) {
+    lock_byte(lock_fd.get(), id, options.dir / "recorders.lock");
   });
+  std::deque<HeldFrame> held = holder.release();
+
+  auto impl = std::make_unique<Impl>(options, clock, std::move(catalog), std::move(reader), trigger_mono);
+  Impl& m = *impl;
+  m.lock_fd = std::move(lock_fd);
+  m.held_frames = std::move(held);
+  m.sum.recording_id = recording_id;
   m.sum.stream = options.stream;
   m.sum.trigger_wall_ns = trigger_wall;
   m.sum.trigger_mono_ns = trigger_mono;
@@ -611,7 +881,7 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
   try {
     for (;;) {
       m.apply_controls();
-      const auto st = m.reader.try_read(m.frame);
+      const auto st = m.next_frame();
       if (st == fifo::ReadStatus::end_of_stream) {
         // The writer's input is over (a finished file): no new writer is coming, so no grace to wait out.
         m.finish(EndReason::writer_gone);

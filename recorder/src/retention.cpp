@@ -40,7 +40,7 @@ void delete_segment(Catalog& catalog, const SegmentRow& segment) {
 }
 
 RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy, int64_t now_wall_ns,
-                                const std::optional<std::string>& stream) {
+                                const std::optional<std::string>& stream, const RetentionGuard& guard) {
   RetentionReport report;
   // Candidates: finished segments of unlocked recordings, oldest first.
   std::set<int64_t> locked;
@@ -52,8 +52,16 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
     if (stream && s.stream_name != *stream) continue;
     if (s.state != "complete" && s.state != "recovered") continue;
     if (locked.count(s.recording_id) != 0) continue;
+    if (std::find(guard.keep_segment_ids.begin(), guard.keep_segment_ids.end(), s.id) != guard.keep_segment_ids.end()) {
+      continue;
+    }
     candidates.push_back(std::move(s));
   }
+  // The running recording's own segments go last: everything else of the stream is older footage to give up
+  // first (stable: oldest first within each part).
+  std::stable_partition(candidates.begin(), candidates.end(), [&](const SegmentRow& s) {
+    return !guard.live_recording_id || s.recording_id != *guard.live_recording_id;
+  });
   std::vector<bool> gone(candidates.size(), false);
   // True when the segment went.
   auto remove = [&](size_t i) {
@@ -62,6 +70,7 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
     if (!catalog.mark_segment_deleting_if_unlocked(candidates[i].id)) return false;
     remove_marked_segment(catalog, candidates[i]);
     ++report.segments_deleted;
+    if (guard.live_recording_id && candidates[i].recording_id == *guard.live_recording_id) ++report.live_segments_deleted;
     report.bytes_deleted += candidates[i].size_bytes;
     report.deleted_paths.push_back(candidates[i].path);
     return true;

@@ -309,23 +309,6 @@ TEST(CliRecord, CheckRemovesHeaderOnlyFilesOfACrashedRecordingAndReportsOthers) 
   expect_segments_playable(c);
 }
 
-// A tmpfs that is unmounted (lazily, even if busy) when the test ends.
-class SmallTmpfs {
- public:
-  SmallTmpfs(const std::filesystem::path& where, const std::string& size) : where_(where) {
-    std::filesystem::create_directories(where);
-    mounted_ = ::mount("tmpfs", where.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
-  }
-  ~SmallTmpfs() {
-    if (mounted_) ::umount2(where_.c_str(), MNT_DETACH);
-  }
-  bool mounted() const { return mounted_; }
-
- private:
-  std::filesystem::path where_;
-  bool mounted_ = false;
-};
-
 TEST(CliRecord, DiskFullPausesWithClearErrorAndResumesWhenSpaceReturns) {
   TempDir d("cli");
   SmallTmpfs fs(d.path() / "small", "8m");

@@ -10,10 +10,11 @@ add_library(zc_recorder_test_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/support/av_sync.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/ring_feeder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/record_fixture.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/full_catalog_vfs.cpp
 )
 target_include_directories(zc_recorder_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(zc_recorder_test_support PUBLIC zc::fifo zc::media zc::recorder zc_test_support nlohmann_json::nlohmann_json
-                                                      GTest::gtest)
+                                                      GTest::gtest SQLite::SQLite3)
 zc_set_warnings(zc_recorder_test_support)
 
 # A camera stand-in process: real encoded frames into a ring, backlog first, then real time.
@@ -32,6 +33,7 @@ add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/segment_fidelity_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/g711_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mp4_edit_list_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/disk_full_test.cpp
 )
 target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support SQLite::SQLite3 GTest::gtest_main)
 target_include_directories(recorder_tests PRIVATE ${PROJECT_SOURCE_DIR}/recorder/src)
@@ -45,6 +47,7 @@ add_executable(recorder_cli_tests
   ${CMAKE_CURRENT_LIST_DIR}/cli_writer_restart_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli_av_timing_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/cli_g711_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cli_storage_test.cpp
 )
 target_link_libraries(recorder_cli_tests PRIVATE zc::recorder zc_recorder_test_support GTest::gtest_main)
 target_compile_definitions(recorder_cli_tests PRIVATE ZCREC_BIN="$<TARGET_FILE:zcrec>"

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/mount.h>
+
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -58,9 +60,21 @@ void expect_segments_playable(const recorder::Catalog& c) {
   }
 }
 
-TestsrcCamera TestsrcCamera::start(const std::string& stream, const std::string& size) {
-  TestsrcCamera cam(ChildProcess::spawn({ZCREC_BIN, "feed", "testsrc", "--stream", stream, "--size", size, "--fps",
-                                         "30", "--gop", "1s", "--bframes", "2", "--ring-size", "8M"}));
+SmallTmpfs::SmallTmpfs(const std::filesystem::path& where, const std::string& size) : where_(where) {
+  std::filesystem::create_directories(where);
+  mounted_ = ::mount("tmpfs", where.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+}
+
+SmallTmpfs::~SmallTmpfs() {
+  if (mounted_) ::umount2(where_.c_str(), MNT_DETACH);
+}
+
+TestsrcCamera TestsrcCamera::start(const std::string& stream, const std::string& size,
+                                   const std::vector<std::string>& extra, const std::string& ring_size) {
+  std::vector<std::string> args = {ZCREC_BIN, "feed", "testsrc", "--stream", stream,   "--size",      size,
+                                   "--fps",   "30",   "--gop",   "1s",       "--bframes", "2", "--ring-size", ring_size};
+  args.insert(args.end(), extra.begin(), extra.end());
+  TestsrcCamera cam(ChildProcess::spawn(args));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   const uint32_t pid = static_cast<uint32_t>(cam.child_.pid());
   std::optional<uint64_t> frames_before;

@@ -11,6 +11,7 @@
 #include "support/child_process.h"
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,10 +33,26 @@ std::optional<nlohmann::json> read_json_until(ChildProcess& child, const std::st
 void expect_segments_playable(const recorder::Catalog& c);
 
 // `zcrec feed testsrc --stream NAME --size SIZE` (GOP 1 s, 30 fps, B-frames) as a live camera. start() returns
-// once this process writes frames into the ring (creating it, or taking it over from a dead writer).
+// once this process writes frames into the ring (creating it, or taking it over from a dead writer). `extra`
+// adds feed options (e.g. --bitrate 3M).
+// A tmpfs that is unmounted (lazily, even if busy) when the test ends; mounted() is false without root.
+class SmallTmpfs {
+ public:
+  SmallTmpfs(const std::filesystem::path& where, const std::string& size);
+  ~SmallTmpfs();
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+  bool mounted() const { return mounted_; }
+
+ private:
+  std::filesystem::path where_;
+  bool mounted_ = false;
+};
+
 class TestsrcCamera {
  public:
-  static TestsrcCamera start(const std::string& stream, const std::string& size);
+  static TestsrcCamera start(const std::string& stream, const std::string& size,
+                             const std::vector<std::string>& extra = {}, const std::string& ring_size = "8M");
   void kill(int signal) { child_.kill(signal); }
   std::optional<int> wait(std::chrono::milliseconds timeout) { return child_.wait(timeout); }
 

@@ -184,6 +184,12 @@ class Catalog {
   int64_t stream_bytes(const std::string& stream_name) const;
 
   // --- writes (the recorder) ---
+  // A recorder keeps disk space for its own catalog writes, so that it can still close its rows when the
+  // storage fills up (docs/recording.md, "Disk full"): after every write it allocates, without changing the
+  // files' sizes (fallocate KEEP_SIZE), room for the write-ahead log to reach its checkpoint size plus a margin
+  // and for the database file to grow by a margin. On a full disk the allocation fails quietly: what is left of
+  // the reserve is what the closing writes use. Read-only users (list, play) never call this.
+  void keep_space_reserve();
   int64_t ensure_stream(const std::string& name, int64_t now_wall_ns);
   // `before_commit` runs inside the inserting transaction with the new id (the recorder takes its liveness
   // lock there, so no other process ever sees the row without the lock).

@@ -20,8 +20,17 @@ struct RetentionPolicy {
   bool any() const noexcept { return quota_bytes || max_age_ns || min_free_bytes; }
 };
 
+// What a running recording protects when its own retention runs (RecorderOptions::retention): the segment it is
+// writing and the one it just closed are never deleted, so the recording always keeps its newest segment. Its
+// older segments are deleted only after every other candidate (and counted, so the recorder can warn).
+struct RetentionGuard {
+  std::optional<int64_t> live_recording_id;
+  std::vector<int64_t> keep_segment_ids;
+};
+
 struct RetentionReport {
   int64_t segments_deleted = 0;
+  int64_t live_segments_deleted = 0;  // of RetentionGuard::live_recording_id
   int64_t bytes_deleted = 0;
   int64_t free_bytes_after = 0;
   bool floor_unreachable = false;  // min_free could not be met without deleting locked or live segments
@@ -30,7 +39,8 @@ struct RetentionReport {
 
 // Applies the policy to every stream in the catalog, or only `stream` when given.
 RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy, int64_t now_wall_ns,
-                                const std::optional<std::string>& stream = std::nullopt);
+                                const std::optional<std::string>& stream = std::nullopt,
+                                const RetentionGuard& guard = {});
 
 // Deletes one segment two-phase (also used by `zcrec check --repair`).
 void delete_segment(Catalog& catalog, const SegmentRow& segment);
