@@ -21,6 +21,7 @@ extern "C" {
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <regex>
@@ -95,28 +96,62 @@ std::string source_url(const FeedOptions& o) {
   return media::with_password(o.source, password);
 }
 
-// A network camera: reconnects with backoff and reports each state change on stderr (credentials redacted).
-std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, StopSignals& stop) {
+// What feed tells about its source: each state change on stderr, and the status itself in the ring for any
+// process (`zcrec stat`), published on each change and at most once a second for the counters. Credentials are
+// redacted before anything is shown or stored.
+class SourceReport {
+ public:
+  void attach(fifo::RingWriter& writer) {
+    writer_ = &writer;
+    publish(last_);
+  }
+
+  void changed(const fifo::SourceStatus& s) {
+    if (s.state == fifo::SourceState::connecting && s.connections == 0 && s.last_error.empty()) {
+      std::fprintf(stderr, "zcrec feed: connecting to %s\n", s.url.c_str());
+    } else if (s.state == fifo::SourceState::streaming && s.state != last_.state) {
+      std::fprintf(stderr, "zcrec feed: streaming from %s (connection %llu)\n", s.url.c_str(),
+                   static_cast<unsigned long long>(s.connections));
+    } else if (s.state == fifo::SourceState::waiting_to_retry) {
+      const double in_s = static_cast<double>(s.next_attempt_wall_ns - wall_ns()) / 1e9;
+      std::fprintf(stderr, "zcrec feed: %s; retrying in %.1f s\n", s.last_error.c_str(), std::max(0.0, in_s));
+    }
+    publish(s);
+  }
+
+  // Counters move with every frame: published once a second.
+  void tick(const fifo::SourceStatus& s) {
+    if (wall_ns() - published_at_ns_ >= 1'000'000'000) publish(s);
+  }
+
+ private:
+  static int64_t wall_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  }
+  void publish(fifo::SourceStatus s) {
+    last_ = s;
+    if (writer_ == nullptr) return;
+    published_at_ns_ = wall_ns();
+    s.updated_wall_ns = published_at_ns_;
+    writer_->publish_source(s);
+  }
+
+  fifo::RingWriter* writer_ = nullptr;
+  fifo::SourceStatus last_;
+  int64_t published_at_ns_ = 0;
+};
+
+// A network camera: reconnects with backoff; every state change goes to `report`.
+std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, StopSignals& stop, SourceReport& report) {
   media::ReconnectPolicy policy;
   policy.once = o.once;
   policy.read_timeout = std::chrono::milliseconds(std::llround(o.read_timeout_s * 1000));
   media::StopHooks hooks;
   hooks.stop_requested = [&stop] { return stop.requested(); };
   hooks.sleep_for = [&stop](std::chrono::nanoseconds d) { return stop.sleep_for(d); };
-  const std::string shown = media::redact_credentials(o.source);
-  hooks.on_status = [shown](const media::SourceStatus& s) {
-    if (s.state == media::SourceState::connecting && s.connections == 0 && s.last_error.empty()) {
-      std::fprintf(stderr, "zcrec feed: connecting to %s\n", shown.c_str());
-    } else if (s.state == media::SourceState::streaming) {
-      std::fprintf(stderr, "zcrec feed: streaming from %s (connection %llu)\n", shown.c_str(),
-                   static_cast<unsigned long long>(s.connections));
-    } else if (s.state == media::SourceState::waiting_to_retry) {
-      timespec now;
-      clock_gettime(CLOCK_MONOTONIC, &now);
-      const double in_s = static_cast<double>(s.next_attempt_mono_ns - (now.tv_sec * 1'000'000'000LL + now.tv_nsec)) / 1e9;
-      std::fprintf(stderr, "zcrec feed: %s; retrying in %.1f s\n", s.last_error.c_str(), std::max(0.0, in_s));
-    }
-  };
+  hooks.on_status = [&report](const fifo::SourceStatus& s) { report.changed(s); };
   return std::make_unique<media::LiveSource>(source_url(o), source_options(o), policy, std::move(hooks));
 }
 
@@ -144,8 +179,13 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
 // Writes packets from one or more passes over the source into the ring.
 class Feeder {
  public:
-  Feeder(const FeedOptions& o, fifo::RingWriter& writer, StopSignals& stop)
-      : o_(o), writer_(writer), stop_(stop), pace_(!o.max_rate && !media::is_network_url(o.source)) {}
+  // `after_frame` runs after every frame written (status counters).
+  Feeder(const FeedOptions& o, fifo::RingWriter& writer, StopSignals& stop, std::function<void()> after_frame)
+      : o_(o),
+        writer_(writer),
+        stop_(stop),
+        pace_(!o.max_rate && !media::is_network_url(o.source)),
+        after_frame_(std::move(after_frame)) {}
 
   // One pass over `source`; returns false when feeding must stop (limit reached or stop requested).
   bool pass(media::PacketSource& source) {
@@ -176,6 +216,7 @@ class Feeder {
       meta.pts = p.pts + shift;
       meta.dts = p.dts + shift;
       writer_.write(meta, p.data.data(), p.data.size());
+      if (after_frame_) after_frame_();
       ++frames_;
       bytes_ += p.data.size();
       if (video_track_ == nullptr || p.track == video_track_->track_id) ++counted_frames_;
@@ -232,6 +273,7 @@ class Feeder {
   double pass_start_s_ = 0;
   double pass_end_s_ = 0;
   double offset_s_ = 0;
+  std::function<void()> after_frame_;
   int64_t clock_start_ns_ = -1;
   uint64_t frames_ = 0, bytes_ = 0;
   uint64_t dropped_ = 0, oversized_ = 0;
@@ -245,10 +287,17 @@ void run_feed(const FeedOptions& o) {
   // FFmpeg's own log lines would repeat what the MediaError says; --verbose shows them for diagnosis.
   av_log_set_level(o.verbose ? AV_LOG_VERBOSE : AV_LOG_FATAL);
   StopSignals stop;
+  SourceReport report;
   std::unique_ptr<media::PacketSource> source;
   const media::LiveSource* live_source = nullptr;
+  // A file or testsrc has no connection to describe: it streams until it ends.
+  fifo::SourceStatus file_status;
+  file_status.url = media::redact_credentials(o.source);
+  file_status.state = fifo::SourceState::streaming;
+  file_status.clock = fifo::ClockSource::arrival;
+  file_status.connections = 1;
   if (media::is_network_url(o.source)) {
-    auto live = open_live_source(o, stop);
+    auto live = open_live_source(o, stop, report);
     // The ring is made once the camera has told us its tracks; a camera down at start is retried until then.
     if (!live->connect()) {
       std::fprintf(stderr, "zcrec feed: stopped by signal before %s answered\n",
@@ -265,14 +314,23 @@ void run_feed(const FeedOptions& o) {
   ring.group_access = o.group_access;
   auto writer = fifo::RingWriter::open(o.stream, ring);
   writer.set_stream_info(source->stream_info());
-  Feeder feeder(o, writer, stop);
+  if (live_source == nullptr) report.changed(file_status);
+  report.attach(writer);
+  Feeder feeder(o, writer, stop, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
   // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
   while (feeder.pass(*source) && o.loop && o.source != "testsrc" && !media::is_network_url(o.source) &&
          feeder.frames() > 0)
     source = open_source(o);
   // A finite input that is over (or a --duration/--frames limit reached) is an end readers must not wait out;
   // a signal is not: a supervisor stopping the camera process usually starts it again.
-  if (!stop.requested()) writer.end_stream();
+  if (!stop.requested()) {
+    writer.end_stream();
+    fifo::SourceStatus ended = live_source != nullptr ? live_source->status() : file_status;
+    ended.state = fifo::SourceState::ended;
+    report.changed(ended);
+  } else if (live_source != nullptr) {
+    report.changed(live_source->status());  // the final counters
+  }
   std::fprintf(stderr, "zcrec feed: wrote %llu frames (%llu bytes) to '%s'%s\n",
                static_cast<unsigned long long>(feeder.frames()), static_cast<unsigned long long>(feeder.bytes()),
                o.stream.c_str(), stop.requested() ? " (stopped by signal)" : "");
@@ -285,7 +343,7 @@ void run_feed(const FeedOptions& o) {
     std::fprintf(stderr,
                  "zcrec feed: %llu reconnects, %llu RTP packets lost, %llu frames dropped (corrupt or waiting for a "
                  "keyframe), %llu timestamp jumps\n",
-                 static_cast<unsigned long long>(st.reconnects), static_cast<unsigned long long>(st.packets_missed),
+                 static_cast<unsigned long long>(st.reconnects), static_cast<unsigned long long>(st.packets_lost),
                  static_cast<unsigned long long>(st.frames_dropped),
                  static_cast<unsigned long long>(st.timestamp_jumps));
   }

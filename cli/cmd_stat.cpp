@@ -9,6 +9,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -29,6 +30,12 @@ struct StatOptions {
 int64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t wall_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
@@ -56,6 +63,22 @@ nlohmann::json track_json(const fifo::TrackInfo& t) {
     j["bits_per_sample"] = t.bits_per_sample;
   }
   return j;
+}
+
+// What the writer says it is fed from (RingWriter::publish_source); null when it said nothing.
+nlohmann::json source_json(const std::optional<fifo::SourceStatus>& src) {
+  if (!src) return nullptr;
+  return {{"url", src->url},
+          {"state", std::string(fifo::to_string(src->state))},
+          {"clock", std::string(fifo::to_string(src->clock))},
+          {"connections", src->connections},
+          {"reconnects", src->reconnects},
+          {"packets_lost", src->packets_lost},
+          {"frames_dropped", src->frames_dropped},
+          {"timestamp_jumps", src->timestamp_jumps},
+          {"next_attempt_wall_ns", src->next_attempt_wall_ns},
+          {"updated_wall_ns", src->updated_wall_ns},
+          {"last_error", src->last_error}};
 }
 
 nlohmann::json status_json(const fifo::RingStatus& s, const fifo::RingStatus& before, double interval_s) {
@@ -88,6 +111,7 @@ nlohmann::json status_json(const fifo::RingStatus& s, const fifo::RingStatus& be
           {"reader_slots", s.reader_slots},
           {"writer", {{"alive", s.writer_alive}, {"pid", s.writer_pid}, {"takeover_count", s.takeover_count},
                       {"running_s", writer_age_s}}},
+          {"source", source_json(s.source)},
           {"stream_info", {{"generation", s.info.generation}, {"tracks", tracks}}}};
 }
 
@@ -105,6 +129,19 @@ void print_text(const nlohmann::json& j) {
   const auto& w = j["writer"];
   std::printf("writer         %s, pid %u, takeovers %u\n", w["alive"].get<bool>() ? "alive" : "gone",
               w["pid"].get<unsigned>(), w["takeover_count"].get<unsigned>());
+  if (const auto& src = j["source"]; !src.is_null()) {
+    std::printf("source         %s: %s, clock from %s\n", src["url"].get<std::string>().c_str(),
+                src["state"].get<std::string>().c_str(), src["clock"].get<std::string>().c_str());
+    if (src["state"] == "waiting_to_retry") {
+      const double in_s = static_cast<double>(src["next_attempt_wall_ns"].get<int64_t>() - wall_now_ns()) / 1e9;
+      std::printf("               next attempt in %.1f s\n", std::max(0.0, in_s));
+    }
+    std::printf("               %llu reconnects, %llu packets lost, %llu frames dropped, %llu clock jumps\n",
+                src["reconnects"].get<unsigned long long>(), src["packets_lost"].get<unsigned long long>(),
+                src["frames_dropped"].get<unsigned long long>(), src["timestamp_jumps"].get<unsigned long long>());
+    if (!src["last_error"].get<std::string>().empty())
+      std::printf("               last error: %s\n", src["last_error"].get<std::string>().c_str());
+  }
   std::printf("readers        %u of %u slots\n", j["readers_attached"].get<unsigned>(),
               j["reader_slots"].get<unsigned>());
   std::printf("stream info    generation %llu\n", j["stream_info"]["generation"].get<unsigned long long>());

@@ -34,6 +34,8 @@
 //  * Dropped frames: a frame the writer cannot or will not store (larger than a quarter of the data area) is
 //    counted in the header (frames_dropped, oversized_frames) and the next frame it commits carries the
 //    discontinuity flag, so readers know something is missing and any process can see how much.
+//  * Source status: the writer may describe what it is fed from (address, connection state, network losses) in
+//    the SourceBlock at offset 1024 of the header page, a seqlock of its own (see SourceBlock below).
 //  * Wakeups: each reader owns a FIFO "/dev/shm/zcrec.NAME.wake.<slot>". A reader about to sleep sets
 //    waiting = 1 and re-checks write_pos (both behind a seq_cst fence); the writer, after publishing, issues a
 //    seq_cst fence, and for every slot whose waiting flag it can exchange from 1 to 0 writes one byte into that
@@ -47,7 +49,7 @@
 namespace zc::fifo::layout {
 
 inline constexpr uint64_t kMagic = 0x314752434552435AULL;  // "ZCRECRG1" little-endian
-inline constexpr uint32_t kLayoutVersion = 2;  // 2: frames_dropped, oversized_frames
+inline constexpr uint32_t kLayoutVersion = 2;  // 2: frames_dropped, oversized_frames, SourceBlock
 inline constexpr uint64_t kHeaderBytes = 4096;
 inline constexpr uint64_t kRegionAlign = 4096;
 inline constexpr uint64_t kRecordAlign = 64;
@@ -190,6 +192,29 @@ static_assert(offsetof(Header, write_pos) == 128);
 static_assert(offsetof(Header, frames_dropped) == 224);
 static_assert(offsetof(Header, control) == 256);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
+
+// What the ring is fed from (zc/fifo/source_status.h), at kSourceBlockOffset in the header page. Only the writer
+// stores, as a seqlock: `sequence` is made odd, the fields are written, then it is made even again (release).
+// A reader copies the block and keeps the copy only if `sequence` was even and unchanged around it; text is
+// NUL-terminated within its field whatever a writer left there.
+struct alignas(64) SourceBlock {
+  std::atomic<uint64_t> sequence;  // 0: never published
+  uint32_t state;                  // SourceState
+  uint32_t clock;                  // ClockSource
+  uint64_t connections;
+  uint64_t reconnects;
+  uint64_t packets_lost;
+  uint64_t frames_dropped;
+  uint64_t timestamp_jumps;
+  int64_t next_attempt_wall_ns;
+  int64_t updated_wall_ns;
+  uint64_t reserved[7];
+  char url[256];
+  char last_error[256];
+};
+static_assert(sizeof(SourceBlock) == 640);
+inline constexpr uint64_t kSourceBlockOffset = 1024;
+static_assert(kSourceBlockOffset >= sizeof(Header) && kSourceBlockOffset + sizeof(SourceBlock) <= kHeaderBytes);
 
 // Byte offsets of the OFD locks that stand for liveness.
 inline constexpr off_t kWriterLockByte = 0;

@@ -2,6 +2,7 @@
 
 #include "keyframe_index.h"
 #include "racy_copy.h"
+#include "source_block.h"
 #include "stream_info_slots.h"
 
 namespace zc::fifo {
@@ -65,6 +66,7 @@ RingStatus describe_ring(const std::string& name, const AttachedObject& object) 
       s.newest_wall_ns = rh->wall_ns;
     }
   if (auto info = load_stream_info(m.info, h.info_generation.load(std::memory_order_acquire))) s.info = *info;
+  if (h.kind == static_cast<uint32_t>(layout::Kind::live_ring)) s.source = source_block::load(*m.source);
   return s;
 }
 

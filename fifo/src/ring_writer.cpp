@@ -5,6 +5,7 @@
 #include "racy_copy.h"
 #include "shm_object.h"
 #include "stream_info_slots.h"
+#include "source_block.h"
 #include "writer_core.h"
 
 #include <sys/mman.h>
@@ -96,6 +97,9 @@ void RingWriter::commit_reserved() { impl_->core.commit(); }
 void RingWriter::abandon_reserved() noexcept { impl_->core.abandon(); }
 
 void RingWriter::drop_frame(size_t bytes) noexcept { impl_->core.drop_frame(bytes); }
+void RingWriter::publish_source(const SourceStatus& status) noexcept {
+  source_block::publish(*impl_->core.map().source, status);
+}
 size_t RingWriter::max_frame_bytes() const noexcept { return impl_->core.max_frame_bytes(); }
 uint64_t RingWriter::data_bytes() const noexcept { return impl_->core.data_bytes(); }
 bool RingWriter::took_over() const noexcept { return impl_->core.took_over(); }

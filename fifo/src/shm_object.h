@@ -33,6 +33,7 @@ struct RingMap {
   layout::ReaderSlot* slots = nullptr;
   layout::KeyframeEntry* index = nullptr;
   layout::InfoSlot* info = nullptr;
+  layout::SourceBlock* source = nullptr;
   std::byte* data = nullptr;
   uint64_t data_mask = 0;
   uint64_t index_mask = 0;

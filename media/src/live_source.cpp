@@ -22,11 +22,13 @@ constexpr int64_t kForwardJumpSlackNs = kSecond;
 constexpr int64_t kBackwardJumpNs = kSecond / 2;
 constexpr const char* kEndedByCamera = "the camera ended the stream";
 
-int64_t mono_now_ns() {
+int64_t now_ns(clockid_t clock) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return static_cast<int64_t>(ts.tv_sec) * kSecond + ts.tv_nsec;
 }
+int64_t mono_now_ns() { return now_ns(CLOCK_MONOTONIC); }
+int64_t wall_now_ns() { return now_ns(CLOCK_REALTIME); }
 
 int64_t to_ns(int64_t t, fifo::Rational tb) {
   return static_cast<int64_t>(static_cast<__int128>(t) * tb.num * kSecond / tb.den);
@@ -50,15 +52,6 @@ struct TrackClock {
 };
 
 }  // namespace
-
-const char* to_string(SourceState s) noexcept {
-  switch (s) {
-    case SourceState::connecting: return "connecting";
-    case SourceState::streaming: return "streaming";
-    case SourceState::waiting_to_retry: return "waiting_to_retry";
-  }
-  return "unknown";
-}
 
 struct LiveSource::Impl {
   std::string url;        // with credentials: only for libavformat
@@ -89,6 +82,7 @@ struct LiveSource::Impl {
 
   void set_state(SourceState s) {
     status.state = s;
+    status.updated_wall_ns = wall_now_ns();
     if (hooks.on_status) hooks.on_status(status);
   }
 
@@ -138,7 +132,7 @@ struct LiveSource::Impl {
     const auto& steps = policy.backoff;
     const auto wait = steps.empty() ? std::chrono::milliseconds(1000) : steps[std::min(failures, steps.size() - 1)];
     ++failures;
-    status.next_attempt_mono_ns = mono_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    status.next_attempt_wall_ns = wall_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
     set_state(SourceState::waiting_to_retry);
     if (hooks.sleep_for) return hooks.sleep_for(wait);
     return !stop_requested();
@@ -204,7 +198,7 @@ struct LiveSource::Impl {
       if (const uint64_t missed = source->packets_missed(); missed != missed_before) {
         // The demuxer noticed lost RTP packets while assembling: this packet or the next one of its track may be
         // built from incomplete data (its parser holds one access unit back). Both go, then video waits for a key.
-        status.packets_missed += missed - missed_before;
+        status.packets_lost += missed - missed_before;
         poisoned[q.track] = 2;
       }
       if (auto it = poisoned.find(q.track); it != poisoned.end() && it->second > 0) {
@@ -317,6 +311,8 @@ LiveSource::LiveSource(std::string url, SourceOptions options, ReconnectPolicy p
     : impl_(std::make_unique<Impl>()) {
   impl_->url = std::move(url);
   impl_->shown_url = redact_credentials(impl_->url);
+  impl_->status.url = impl_->shown_url;
+  impl_->status.clock = fifo::ClockSource::arrival;
   impl_->options = std::move(options);
   impl_->policy = std::move(policy);
   impl_->hooks = std::move(hooks);

@@ -9,6 +9,7 @@
 #include <zc/media/annexb.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 
 #include <fstream>
@@ -70,6 +71,7 @@ TEST(FeedRtsp, ReconnectsAfterTheCameraCrashesAndComesBack) {
   ScopedStream stream("rtsp_back");
   auto camera = std::make_unique<RtspCamera>(RtspCameraOptions{.audio = true});
   const int port = camera->port();
+  const std::string camera_url = camera->url();
   Background feed(feed_args(camera->url(), stream.name()), dir / "feed.log");
   CheckedReader reader(stream.name());
   int keys = 0;
@@ -80,6 +82,15 @@ TEST(FeedRtsp, ReconnectsAfterTheCameraCrashesAndComesBack) {
   camera.reset();
   std::this_thread::sleep_for(2s);
   ASSERT_TRUE(feed.running()) << "a network source never ends by itself\n" << read_file(dir / "feed.log");
+  {
+    // The ring tells any process what its source is doing.
+    const auto stat = zcrec({"stat", stream.name(), "--json"});
+    ASSERT_EQ(stat.exit_code, 0) << stat.err;
+    const auto src = nlohmann::json::parse(stat.out)["source"];
+    EXPECT_TRUE(src["state"] == "waiting_to_retry" || src["state"] == "connecting") << src;
+    EXPECT_NE(src["last_error"].get<std::string>(), "") << src;
+    EXPECT_EQ(src["url"], camera_url);
+  }
   camera = std::make_unique<RtspCamera>(RtspCameraOptions{.port = port, .audio = true});
   const auto back = Clock::now();
   bool flagged_key = false;
@@ -98,6 +109,14 @@ TEST(FeedRtsp, ReconnectsAfterTheCameraCrashesAndComesBack) {
   keys = 0;
   EXPECT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 20s));
   EXPECT_TRUE(feed.running());
+  {
+    const auto stat = zcrec({"stat", stream.name(), "--json"});
+    ASSERT_EQ(stat.exit_code, 0) << stat.err;
+    const auto src = nlohmann::json::parse(stat.out)["source"];
+    EXPECT_EQ(src["state"], "streaming") << src;
+    EXPECT_EQ(src["reconnects"], 1) << src;
+    EXPECT_EQ(src["clock"], "arrival") << src;
+  }
   EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
   const auto log = read_file(dir / "feed.log");
   EXPECT_NE(log.find("retrying in"), std::string::npos) << log;
@@ -190,8 +209,11 @@ TEST(FeedRtsp, APasswordNeverAppearsInAnyOutputOrStoredByte) {
   outputs.push_back(file_bytes(store / "catalog.db"));
   outputs.push_back(file_bytes("/dev/shm/zcrec." + stream.name()));
   for (const auto& o : outputs) EXPECT_EQ(o.find(secret), std::string::npos) << o.substr(0, 2000);
-  EXPECT_NE(read_file(dir / "feed.log").find("streaming from " + with_user), std::string::npos)
+  const std::string shown = "rtsp://admin:***@" + base.substr(7);
+  EXPECT_NE(read_file(dir / "feed.log").find("streaming from " + shown), std::string::npos)
       << read_file(dir / "feed.log");
+  const auto stat = zcrec({"stat", stream.name(), "--json"});
+  EXPECT_EQ(nlohmann::json::parse(stat.out)["source"]["url"], shown) << stat.out;
 }
 
 }  // namespace
@@ -212,6 +234,9 @@ TEST(FeedRtsp, UdpLossIsCountedAndNeverRecordedAsCleanFrames) {
   const auto rec = zcrec({"start", stream.name(), "--preroll", "0s", "--duration", "30s", "--wait", "30", "--dir",
                           store.string(), "--json"});
   ASSERT_EQ(rec.exit_code, 0) << rec.err << read_file(dir / "feed.log");
+  const auto stat = zcrec({"stat", stream.name(), "--json"});
+  ASSERT_EQ(stat.exit_code, 0) << stat.err;
+  EXPECT_GT(nlohmann::json::parse(stat.out)["source"]["packets_lost"].get<uint64_t>(), 0u) << stat.out;
   EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
   const auto log = read_file(dir / "feed.log");
   const auto lost_at = log.find(" RTP packets lost");

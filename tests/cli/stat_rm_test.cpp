@@ -39,6 +39,9 @@ TEST(Stat, JsonDescribesAFedRing) {
   EXPECT_FALSE(j["writer"]["alive"].get<bool>());
   EXPECT_GT(j["writer"]["pid"].get<int>(), 0);
   EXPECT_EQ(j["writer"]["takeover_count"].get<int>(), 0);
+  EXPECT_EQ(j["source"]["url"], (dir / "in.h264").string());
+  EXPECT_EQ(j["source"]["state"], "ended") << "feed read the file to its end";
+  EXPECT_EQ(j["source"]["clock"], "arrival");
   ASSERT_TRUE(j["write_rate"].contains("frames_per_s"));
   EXPECT_EQ(j["stream_info"]["generation"].get<int>(), 1);
   const auto& t = j["stream_info"]["tracks"].at(0);

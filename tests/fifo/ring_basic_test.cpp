@@ -219,3 +219,34 @@ TEST(RingBasic, DroppedFramesAreCountedInTheRingAndFlagTheNextFrame) {
   EXPECT_EQ(st.oversized_frames, 2u);
   zc_writer_close(cw);
 }
+
+// The source status a writer publishes is read back whole by any process inspecting the ring; text is cut at
+// its limit, and a ring whose writer never published has none.
+TEST(RingBasic, SourceStatusIsPublishedInTheRingForEveryProcess) {
+  ScopedStream s("source");
+  auto w = RingWriter::open(s.name(), small_ring());
+  w.set_stream_info(zc::test::video_stream_info());
+  EXPECT_FALSE(RingReader::inspect(s.name()).source.has_value());
+  SourceStatus st;
+  st.url = "rtsp://admin:***@camera/stream";
+  st.state = SourceState::waiting_to_retry;
+  st.clock = ClockSource::arrival;
+  st.connections = 3;
+  st.reconnects = 2;
+  st.packets_lost = 17;
+  st.frames_dropped = 40;
+  st.timestamp_jumps = 1;
+  st.next_attempt_wall_ns = 1'800'000'000'000'000'000;
+  st.updated_wall_ns = 1'799'999'999'000'000'000;
+  st.last_error = std::string(400, 'e');
+  w.publish_source(st);
+  const auto got = RingReader::inspect(s.name()).source;
+  ASSERT_TRUE(got.has_value());
+  SourceStatus expected = st;
+  expected.last_error.resize(SourceStatus::kMaxText);
+  EXPECT_EQ(*got, expected);
+  st.state = SourceState::streaming;
+  st.last_error.clear();
+  w.publish_source(st);
+  EXPECT_EQ(RingReader::inspect(s.name()).source, st);
+}

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <zc/fifo/frame.h>
+#include <zc/fifo/source_status.h>
 
 #include <chrono>
 #include <cstdint>
@@ -51,6 +52,7 @@ struct RingStatus {
   bool writer_alive = false;
   uint32_t writer_pid = 0, takeover_count = 0;
   uint64_t frames_dropped = 0, oversized_frames = 0;  // RingWriter::drop_frame(), over all writers
+  std::optional<SourceStatus> source;                  // RingWriter::publish_source(), if the writer did
   int64_t writer_start_mono_ns = 0;
   StreamInfo info;
 };

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <zc/fifo/frame.h>
+#include <zc/fifo/source_status.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -83,6 +84,10 @@ class RingWriter {
   // writer that died or was stopped for a restart; live readers (`zcrec cat`, the recorder) end at it instead of
   // waiting out their writer grace. Frames written afterwards start the stream again.
   void end_stream();
+  // Describes what the ring is fed from for every process that inspects it (`zcrec stat`): a seqlock in the
+  // header page, no effect on frames. Call on every state change and now and then for the counters; text longer
+  // than SourceStatus::kMaxText bytes is cut. Never publish credentials (the caller redacts them).
+  void publish_source(const SourceStatus& status) noexcept;
   // Zero-copy: reserve space in the ring, fill it, commit.
   FrameReservation reserve(const FrameMeta& meta, size_t bytes);
   // From pieces.

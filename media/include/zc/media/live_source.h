@@ -13,6 +13,7 @@
 //   keyframe.
 #pragma once
 
+#include <zc/fifo/source_status.h>
 #include <zc/media/packet_source.h>
 #include <zc/media/source.h>
 
@@ -39,21 +40,9 @@ struct ReconnectPolicy {
   bool once = false;
 };
 
-enum class SourceState { connecting, streaming, waiting_to_retry };
-const char* to_string(SourceState s) noexcept;
-
-struct SourceStatus {
-  SourceState state = SourceState::connecting;
-  uint64_t connections = 0;          // successful opens
-  uint64_t reconnects = 0;           // opens after the first
-  // Packets not handed out: marked corrupt by libavformat (lost RTP packets), or video that could not be decoded
-  // while waiting for a keyframe after a loss, a clock jump or a (re)connect.
-  uint64_t frames_dropped = 0;
-  uint64_t packets_missed = 0;       // RTP packets the demuxer reported lost (UDP)
-  uint64_t timestamp_jumps = 0;      // discontinuities in the camera's clock within one connection
-  int64_t next_attempt_mono_ns = 0;  // CLOCK_MONOTONIC time of the next attempt while waiting_to_retry
-  std::string last_error;            // credentials redacted
-};
+// The status is zc::fifo::SourceStatus, the same record `zcrec feed` publishes in the ring for `zcrec stat`.
+using fifo::SourceState;
+using fifo::SourceStatus;
 
 // How LiveSource waits and learns that it must stop (e.g. SIGINT/SIGTERM): both are checked while connecting,
 // reading and waiting to retry, so a stop is honoured within a few milliseconds.
