@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   zc::cli::add_bench_fifo_command(*bench);
   zc::cli::add_bench_record_command(*bench);
   zc::cli::add_bench_play_command(*bench);
+  zc::cli::add_bench_ingest_command(*bench);
 
   try {
     app.parse(argc, argv);

@@ -21,6 +21,7 @@ constexpr int64_t kForwardJumpSlackNs = kSecond;
 // A dts this far behind the last one is a camera clock that went back, not a reordering glitch.
 constexpr int64_t kBackwardJumpNs = kSecond / 2;
 constexpr const char* kEndedByCamera = "the camera ended the stream";
+constexpr int64_t kStopCheckNs = 20'000'000;
 
 int64_t now_ns(clockid_t clock) {
   timespec ts;
@@ -64,6 +65,7 @@ struct LiveSource::Impl {
   SourceStatus status;
   size_t failures = 0;              // consecutive failed attempts: the backoff step
   int64_t last_progress_ns = 0;     // last packet (or start of the attempt), for the read timeout
+  int64_t last_stop_check_ns = 0;   // the interrupt callback's last look at the stop hook
   int64_t connected_at_ns = 0;
   int64_t last_packet_ns = 0;       // arrival of the last packet handed out (any connection)
   std::map<uint32_t, TrackClock> clocks;
@@ -97,8 +99,17 @@ struct LiveSource::Impl {
     last_progress_ns = mono_now_ns();
     SourceOptions o = options;
     const int64_t timeout_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(policy.read_timeout).count();
-    // libavformat asks this while it blocks in connect/read: a silent camera and a stop request both end the wait.
-    o.interrupt = [this, timeout_ns] { return stop_requested() || mono_now_ns() - last_progress_ns > timeout_ns; };
+    // libavformat asks this while it blocks in connect/read, and often (every socket wait): a silent camera and
+    // a stop request both end the wait. The stop hook may cost a system call (a signalfd read), so it is asked
+    // at most every 20 ms; the clock is a vDSO call.
+    o.interrupt = [this, timeout_ns] {
+      const int64_t now = mono_now_ns();
+      if (now - last_stop_check_ns >= kStopCheckNs) {
+        last_stop_check_ns = now;
+        if (stop_requested()) return true;
+      }
+      return now - last_progress_ns > timeout_ns;
+    };
     try {
       source = std::make_unique<MediaSource>(url, o);
     } catch (const MediaError& e) {
