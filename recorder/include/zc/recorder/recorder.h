@@ -44,7 +44,7 @@ struct RecordingSummary {
   int64_t start_wall_ns = 0;
   int64_t end_wall_ns = 0;
   int64_t segments = 0;
-  int64_t frames = 0;        // video frames written
+  int64_t frames = 0;        // video frames in the files (a fragment cut back by a full disk is not)
   int64_t audio_frames = 0;
   int64_t bytes = 0;
   int64_t frames_lost = 0;   // lost in the ring (lapped), dropped while the disk was full or after a break
@@ -53,9 +53,10 @@ struct RecordingSummary {
   int64_t clock_jumps = 0;
   int64_t writer_restarts = 0;  // times the writer was gone and a new one took over within the grace period
   EndReason end_reason = EndReason::stopped;
-  std::vector<std::string> skipped_tracks;  // e.g. "track 1 (pcm_alaw): MP4 cannot carry G.711"
+  std::vector<std::string> skipped_tracks;  // e.g. "track 2 (opus): only one H.264/H.265 video and one AAC ..."
   std::vector<std::string> warnings;
-  std::vector<std::string> segment_paths;   // relative to the storage directory
+  std::vector<std::string> segment_paths;   // relative to the storage directory; only files that still exist
+                                            // (the recording's own retention may delete older ones)
 };
 
 class Recorder {
