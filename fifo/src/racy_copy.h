@@ -10,6 +10,7 @@
 namespace zc::fifo {
 
 inline void racy_copy(void* dst, const void* src, size_t bytes) noexcept {
+  if (bytes == 0) return;  // an empty payload's buffer may be null, which memcpy may not be given
 #if defined(__SANITIZE_THREAD__)
   auto* d = static_cast<unsigned char*>(dst);
   auto* s = const_cast<unsigned char*>(static_cast<const unsigned char*>(src));
@@ -20,6 +21,7 @@ inline void racy_copy(void* dst, const void* src, size_t bytes) noexcept {
 }
 
 inline void racy_store(void* dst, const void* src, size_t bytes) noexcept {
+  if (bytes == 0) return;
 #if defined(__SANITIZE_THREAD__)
   auto* d = static_cast<unsigned char*>(dst);
   auto* s = static_cast<const unsigned char*>(src);
