@@ -350,7 +350,8 @@ namespace {
 // The ingest benchmark runs both sides on a real stream and reports every figure; a bad URL is an error.
 TEST(BenchIngest, ReportsFeedAgainstFfmpegOnTheSameStreamAsJson) {
   RtspCamera camera({});
-  const auto r = zcrec({"bench", "ingest", "--url", camera.url(), "--seconds", "2", "--rounds", "1", "--json"});
+  const auto r = zcrec({"bench", "ingest", "--url", camera.url(), "--seconds", "3", "--warmup", "1", "--rounds", "1",
+                        "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_GT(j["frames_per_round"].get<int64_t>(), 25);
@@ -358,8 +359,12 @@ TEST(BenchIngest, ReportsFeedAgainstFfmpegOnTheSameStreamAsJson) {
   EXPECT_GT(j["ffmpeg_cpu_us_per_frame"].get<double>(), 0.0);
   EXPECT_GT(j["feed_vs_ffmpeg"].get<double>(), 0.0);
   EXPECT_EQ(j["feed_vs_ffmpeg_rounds"].size(), 1u);
+  EXPECT_EQ(j["steady_feed_vs_ffmpeg_rounds"].size(), 1u);
+  EXPECT_GE(j["steady_feed_vs_ffmpeg"].get<double>(), 0.0);
+  EXPECT_EQ(zcrec({"bench", "ingest", "--url", camera.url(), "--seconds", "3", "--warmup", "3"}).exit_code, 2)
+      << "the warm-up must be shorter than the run";
   const auto bad = zcrec({"bench", "ingest", "--url", "rtsp://127.0.0.1:" + std::to_string(free_local_port()) + "/x",
-                          "--seconds", "2", "--rounds", "1"});
+                          "--seconds", "2", "--warmup", "1", "--rounds", "1"});
   EXPECT_EQ(bad.exit_code, 1) << bad.err;
 }
 
