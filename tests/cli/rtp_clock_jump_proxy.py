@@ -11,6 +11,14 @@ import threading
 import time
 
 
+def shut_down(*sockets):
+    for s in sockets:
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def pump_client_to_server(src, dst):
     try:
         while True:
@@ -21,11 +29,7 @@ def pump_client_to_server(src, dst):
     except OSError:
         pass
     finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_down(src, dst)
 
 
 class Jumper:
@@ -90,11 +94,7 @@ def pump_server_to_client(src, dst, jumper):
     except OSError:
         pass
     finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_down(src, dst)
 
 
 def main():

@@ -61,23 +61,32 @@ void expect_true_account(const Catalog& c, const RecordingSummary& sum) {
   EXPECT_NEAR(static_cast<double>(seg_frames + gap_frames), static_cast<double>(taken), 2.0);
 }
 
-}  // namespace
-
-TEST(RecorderDiskFull, FullCatalogPausesAndResumesWithEveryFrameAccountedFor) {
-  FullCatalogVfs vfs;
-  TempDir d("catfull");
+// A clip of 30 fps with a 1 s GOP, looped, half a second of it in the ring before recording starts.
+FeedOptions looping_clip() {
   FeedOptions fo;
-  fo.inputs = {clip("h264_bframes").string()};  // 30 fps, 1 s GOP
+  fo.inputs = {clip("h264_bframes").string()};
   fo.loop = true;
   fo.backlog_ns = kS / 2;
-  FedRing ring("catfull", fo);
-  SystemClock clock;
+  return fo;
+}
+
+RecorderOptions options_without_rolls(const FedRing& ring, const TempDir& d) {
   RecorderOptions o;
   o.stream = ring.name();
   o.dir = d.path();
   o.timing.preroll_ns = 0;
   o.timing.postroll_ns = 0;
-  auto rec = Recorder::start(o, clock);
+  return o;
+}
+
+}  // namespace
+
+TEST(RecorderDiskFull, FullCatalogPausesAndResumesWithEveryFrameAccountedFor) {
+  FullCatalogVfs vfs;
+  TempDir d("catfull");
+  FedRing ring("catfull", looping_clip());
+  SystemClock clock;
+  auto rec = Recorder::start(options_without_rolls(ring, d), clock);
   poll_for(rec, 2 * kS);
   vfs.set_full(true);
   poll_for(rec, 5 * kS / 2);
@@ -105,18 +114,9 @@ TEST(RecorderDiskFull, FullCatalogPausesAndResumesWithEveryFrameAccountedFor) {
 TEST(RecorderDiskFull, RecordingEndingWhileTheCatalogIsFullStillClosesItsRows) {
   FullCatalogVfs vfs;
   TempDir d("catfull");
-  FeedOptions fo;
-  fo.inputs = {clip("h264_bframes").string()};
-  fo.loop = true;
-  fo.backlog_ns = kS / 2;
-  FedRing ring("catfull_end", fo);
+  FedRing ring("catfull_end", looping_clip());
   SystemClock clock;
-  RecorderOptions o;
-  o.stream = ring.name();
-  o.dir = d.path();
-  o.timing.preroll_ns = 0;
-  o.timing.postroll_ns = 0;
-  auto rec = Recorder::start(o, clock);
+  auto rec = Recorder::start(options_without_rolls(ring, d), clock);
   poll_for(rec, 2 * kS);
   vfs.set_full(true);
   poll_for(rec, 2 * kS);
