@@ -7,6 +7,7 @@
 #include "record_cli.h"
 #include "stop_signals.h"
 
+#include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/writer_absence.h>
 #include <zc/media/adts.h>
@@ -16,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -110,13 +113,36 @@ class ElementaryWriter {
   std::vector<uint8_t> decoder_config_;  // parameter sets the consumer has seen last
 };
 
+// RingReader::open that waits up to `wait_s` for the stream to appear, in short slices so that SIGINT/SIGTERM
+// (blocked and routed to StopSignals) still end the wait at once: nullopt then.
+std::optional<fifo::RingReader> open_waiting(const std::string& stream, fifo::ReaderOptions ro, double wait_s,
+                                             StopSignals& stop) {
+  const auto slice = std::chrono::milliseconds(100);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(wait_s * 1000));
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    ro.wait_for_stream = std::clamp(left, std::chrono::milliseconds(0), slice);
+    try {
+      return fifo::RingReader::open(stream, ro);
+    } catch (const fifo::FifoError& e) {
+      const bool absent = e.code() == fifo::FifoErrc::not_found || e.code() == fifo::FifoErrc::timeout;
+      if (!absent || wait_s <= 0) throw;
+      if (left <= slice)
+        throw fifo::FifoError(fifo::FifoErrc::timeout, "stream '" + stream + "' did not appear within " +
+                                                           record::format_seconds(static_cast<int64_t>(wait_s * 1e9)));
+      if (stop.requested()) return std::nullopt;
+    }
+  }
+}
+
 void run_cat(const CatOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE, which ends cat cleanly
   StopSignals stop;
   fifo::ReaderOptions ro;
   ro.start = start_at(o.start);
-  ro.wait_for_stream = std::chrono::milliseconds(static_cast<int64_t>(o.wait_s * 1000));
-  auto reader = fifo::RingReader::open(o.stream, ro);
+  auto opened = open_waiting(o.stream, ro, o.wait_s, stop);
+  if (!opened) return;  // stopped while waiting for the stream
+  fifo::RingReader& reader = *opened;
   reader.refresh_stream_info();
 
   Output out;
@@ -198,7 +224,7 @@ void add_cat_command(CLI::App& app) {
       ->check(CLI::IsMember({"video", "audio"}));
   cmd->add_option("--wait", o->wait_s, "wait this long for the stream to appear, e.g. 5s (default: fail at once)")
       ->transform(seconds_with_unit())
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 365.0 * 86400));
   record::add_duration_option(cmd, "--writer-grace", o->writer_grace_ns,
                               "how long to wait for a new writer when the stream's writer dies or restarts, e.g. "
                               "10s; 0 ends at once (default 30s, as `zcrec start`)");

@@ -11,6 +11,7 @@
 #include "writer_core.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace zc::fifo {
@@ -20,12 +21,6 @@ using std::chrono::milliseconds;
 
 namespace {
 constexpr uint32_t kReaderSlot = 0;
-
-uint64_t round_pow2(uint64_t v) {
-  uint64_t p = 1;
-  while (p < v) p <<= 1;
-  return p;
-}
 
 // Refuses to take a name that a live ring uses: attach_as_writer would otherwise replace a dead live ring.
 void require_not_live_ring(const std::string& name) {
@@ -128,9 +123,9 @@ PlaybackWriter PlaybackWriter::create(const std::string& name, const PlaybackFif
   require_not_live_ring(name);
   CreateRequest req;
   req.kind = layout::Kind::playback_fifo;
-  req.data_bytes = round_pow2(std::max(options.data_bytes, layout::kMinDataBytes));
-  if (req.data_bytes > layout::kMaxDataBytes)
+  if (options.data_bytes > layout::kMaxDataBytes)
     throw FifoError(FifoErrc::invalid_argument, "playback fifo size exceeds the maximum of 64 GiB");
+  req.data_bytes = std::bit_ceil(std::max(options.data_bytes, layout::kMinDataBytes));
   req.index_entries = layout::kMinIndexEntries;
   req.reader_slots = 1;
   req.group_access = options.group_access;

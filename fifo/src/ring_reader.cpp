@@ -233,7 +233,8 @@ RingReader::~RingReader() = default;
 
 RingReader RingReader::open(const std::string& name, const ReaderOptions& options) {
   require_valid_name(name);
-  const auto deadline = Clock::now() + options.wait_for_stream;
+  // At most a year: a larger wait would overflow the clock's arithmetic and wait for no time at all.
+  const auto deadline = Clock::now() + std::min<std::chrono::milliseconds>(options.wait_for_stream, std::chrono::hours(24 * 365));
   auto impl = std::make_unique<Impl>();
   impl->name = name;
   impl->options = options;

@@ -11,17 +11,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace zc::fifo {
-
-namespace {
-uint64_t round_pow2(uint64_t v) {
-  uint64_t p = 1;
-  while (p < v) p <<= 1;
-  return p;
-}
-}  // namespace
 
 struct RingWriter::Impl {
   std::string name;
@@ -36,12 +30,13 @@ RingWriter::~RingWriter() = default;
 RingWriter RingWriter::open(const std::string& name, const RingOptions& options) {
   CreateRequest req;
   req.kind = layout::Kind::live_ring;
-  req.data_bytes = round_pow2(options.data_bytes < layout::kMinDataBytes ? layout::kMinDataBytes : options.data_bytes);
-  if (req.data_bytes > layout::kMaxDataBytes)
+  // Bounded before rounding: a power of two above 2^63 does not exist (rounding it up used to loop forever).
+  if (options.data_bytes > layout::kMaxDataBytes)
     throw FifoError(FifoErrc::invalid_argument, "ring size " + std::to_string(options.data_bytes) +
                                                     " exceeds the maximum of 64 GiB");
-  req.index_entries = static_cast<uint32_t>(round_pow2(
-      options.index_entries < layout::kMinIndexEntries ? layout::kMinIndexEntries : options.index_entries));
+  req.data_bytes = std::bit_ceil(std::max<uint64_t>(options.data_bytes, layout::kMinDataBytes));
+  req.index_entries = static_cast<uint32_t>(std::min<uint64_t>(
+      std::bit_ceil(std::max<uint64_t>(options.index_entries, layout::kMinIndexEntries)), uint64_t{1} << 31));
   if (req.index_entries > layout::kMaxIndexEntries)
     throw FifoError(FifoErrc::invalid_argument, "keyframe index of " + std::to_string(options.index_entries) +
                                                     " entries exceeds the maximum of 1048576");

@@ -7,6 +7,9 @@
 
 #include <fstream>
 #include <random>
+#include <thread>
+
+#include <signal.h>
 
 namespace zc::test {
 namespace {
@@ -142,6 +145,30 @@ TEST(CliErrors, CommandsThatDoNotRecordNeverCreateStorage) {
   EXPECT_FALSE(std::filesystem::exists(base / "no"));
   EXPECT_TRUE(std::filesystem::is_empty(empty));
   EXPECT_FALSE(std::filesystem::exists(base / "x.mp4"));
+}
+
+}  // namespace
+}  // namespace zc::test
+
+namespace zc::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Found by trying to break it: a ring size beyond 2^63 looped forever rounding up to a power of two, and a wait
+// for a stream that never comes ignored SIGINT/SIGTERM (and an absurd one overflowed the clock).
+TEST(CliErrors, AbsurdSizesAndWaitsAreRefusedAndWaitingObeysSignals) {
+  ScopedStream stream("absurd");
+  expect_runtime_error({"feed", "testsrc", "--stream", stream.name(), "--ring-size", "9999999999999999999"},
+                       "exceeds the maximum of 64 GiB");
+  EXPECT_EQ(zcrec({"cat", stream.name(), "--wait", "1e15"}).exit_code, 2);
+  expect_runtime_error({"cat", stream.name(), "--wait", "300ms"}, "did not appear within 0.300 s");
+  TempDir dir;
+  Background cat({kZcrec, "cat", stream.name(), "--wait", "1h"}, dir / "cat.log");
+  std::this_thread::sleep_for(300ms);
+  const auto asked = std::chrono::steady_clock::now();
+  EXPECT_EQ(cat.stop(SIGTERM, 5s), 0) << read_file(dir / "cat.log");
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 2s);
 }
 
 }  // namespace
