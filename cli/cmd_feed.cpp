@@ -384,7 +384,7 @@ void add_feed_command(CLI::App& app) {
   n->add_option("--read-timeout", o->read_timeout_s,
                 "a camera that sends nothing for this long is reconnected, e.g. 10s")
       ->transform(seconds_with_unit())
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.1, 86400.0))
       ->capture_default_str();
   n->add_option("--password-file", o->password_file,
                 "read the camera's password from this file (first line) instead of the URL; the URL names the "

@@ -130,8 +130,11 @@ void print_text(const nlohmann::json& j) {
   std::printf("writer         %s, pid %u, takeovers %u\n", w["alive"].get<bool>() ? "alive" : "gone",
               w["pid"].get<unsigned>(), w["takeover_count"].get<unsigned>());
   if (const auto& src = j["source"]; !src.is_null()) {
-    std::printf("source         %s: %s, clock from %s\n", src["url"].get<std::string>().c_str(),
-                src["state"].get<std::string>().c_str(), src["clock"].get<std::string>().c_str());
+    // The block is the writer's last word: once the writer is gone, say so rather than show a live state.
+    const bool stale = !j["writer"]["alive"].get<bool>() && src["state"] != "ended";
+    std::printf("source         %s: %s%s, clock from %s\n", src["url"].get<std::string>().c_str(),
+                src["state"].get<std::string>().c_str(), stale ? " (last reported; the writer is gone)" : "",
+                src["clock"].get<std::string>().c_str());
     if (src["state"] == "waiting_to_retry") {
       const double in_s = static_cast<double>(src["next_attempt_wall_ns"].get<int64_t>() - wall_now_ns()) / 1e9;
       std::printf("               next attempt in %.1f s\n", std::max(0.0, in_s));

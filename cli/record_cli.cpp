@@ -16,6 +16,8 @@ const std::map<std::string, double>& time_units() {
   return units;
 }
 
+constexpr double kMaxDurationSeconds = 100.0 * 365 * 86400;
+
 int64_t seconds_text_to_ns(const std::string& text) {
   const double v = std::stod(text);
   return static_cast<int64_t>(v * 1e9 + (v >= 0 ? 0.5 : -0.5));
@@ -53,7 +55,18 @@ CLI::Option* add_duration_option(CLI::App* cmd, const std::string& name, std::op
           name, [&ns](const std::string& v) { ns = seconds_text_to_ns(v); }, description)
       ->transform(CLI::AsNumberWithUnit(time_units(), CLI::AsNumberWithUnit::CASE_SENSITIVE, "DURATION"))
       ->check(CLI::Validator(
-          [](std::string& v) { return std::stod(v) < 0 ? std::string("must not be negative") : std::string(); },
+          [](std::string& v) {
+            // Checked here, after the unit was applied: a value past 100 years would overflow nanoseconds.
+            double s = 0;
+            try {
+              s = std::stod(v);
+            } catch (const std::exception&) {
+              return std::string("not a number");
+            }
+            if (!(s >= 0)) return std::string("must not be negative");
+            if (s > kMaxDurationSeconds) return std::string("must be at most 100 years");
+            return std::string();
+          },
           "", "non-negative"));
 }
 

@@ -173,3 +173,20 @@ TEST(CliErrors, AbsurdSizesAndWaitsAreRefusedAndWaitingObeysSignals) {
 
 }  // namespace
 }  // namespace zc::test
+
+namespace zc::test {
+namespace {
+
+// Durations past what nanoseconds hold used to wrap around ("none came back within -9223372036.855 s").
+TEST(CliUsage, DurationsTooLargeForNanosecondsAreUsageErrors) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"cat", "s", "--writer-grace", "1e18"}, {"cat", "s", "--writer-grace", "1e400"},
+        {"start", "s", "--preroll", "1e20s"}, {"feed", "rtsp://127.0.0.1:1/x", "--stream", "s", "--read-timeout", "1e30"},
+        {"feed", "rtsp://127.0.0.1:1/x", "--stream", "s", "--read-timeout", "0"}}) {
+    const auto r = zcrec(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[2] << " " << args[3] << "\n" << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace zc::test
