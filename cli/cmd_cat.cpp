@@ -38,12 +38,8 @@ struct CatOptions {
   double seconds = 0;
   std::string track = "";  // empty: video if there is one, else audio
   double wait_s = 0;
-  std::optional<int64_t> writer_grace_ns;  // default: kDefaultWriterGraceNs, as `zcrec start`
+  std::optional<int64_t> writer_grace_ns;  // default: WriterAbsence::kDefaultGraceNs, as `zcrec start`
 };
-
-// The recorder's default (RecorderOptions::writer_grace_ns): a camera process restarted by its supervisor
-// comes back within seconds; one that has not after this long is not coming back by itself.
-constexpr int64_t kDefaultWriterGraceNs = 30'000'000'000;
 
 int64_t mono_now_ns() {
   timespec ts;
@@ -147,7 +143,7 @@ void run_cat(const CatOptions& o) {
 
   Output out;
   ElementaryWriter writer(out);
-  fifo::WriterAbsence absence(o.writer_grace_ns.value_or(kDefaultWriterGraceNs));
+  fifo::WriterAbsence absence(o.writer_grace_ns.value_or(fifo::WriterAbsence::kDefaultGraceNs));
   fifo::Frame frame;
   int64_t written = 0;
   std::optional<int64_t> first_dts;

@@ -3,6 +3,7 @@
 // unless --max-rate; network sources are already live and are never paced.
 #include "cli_units.h"
 #include "commands.h"
+#include "record_cli.h"
 #include "stop_signals.h"
 
 #include <zc/fifo/ring_writer.h>
@@ -113,7 +114,7 @@ class SourceReport {
       std::fprintf(stderr, "zcrec feed: streaming from %s (connection %llu)\n", s.url.c_str(),
                    static_cast<unsigned long long>(s.connections));
     } else if (s.state == fifo::SourceState::waiting_to_retry) {
-      const double in_s = static_cast<double>(s.next_attempt_wall_ns - wall_ns()) / 1e9;
+      const double in_s = static_cast<double>(s.next_attempt_wall_ns - record::now_wall_ns()) / 1e9;
       std::fprintf(stderr, "zcrec feed: %s; retrying in %.1f s\n", s.last_error.c_str(), std::max(0.0, in_s));
     }
     publish(s);
@@ -121,19 +122,14 @@ class SourceReport {
 
   // Counters move with every frame: published once a second.
   void tick(const fifo::SourceStatus& s) {
-    if (wall_ns() - published_at_ns_ >= 1'000'000'000) publish(s);
+    if (record::now_wall_ns() - published_at_ns_ >= 1'000'000'000) publish(s);
   }
 
  private:
-  static int64_t wall_ns() {
-    timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-  }
   void publish(fifo::SourceStatus s) {
     last_ = s;
     if (writer_ == nullptr) return;
-    published_at_ns_ = wall_ns();
+    published_at_ns_ = record::now_wall_ns();
     s.updated_wall_ns = published_at_ns_;
     writer_->publish_source(s);
   }

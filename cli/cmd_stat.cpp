@@ -2,6 +2,7 @@
 // reader (RingReader::inspect). The write rate is measured over a short interval between two inspections.
 #include "cli_units.h"
 #include "commands.h"
+#include "record_cli.h"
 
 #include <zc/fifo/ring_reader.h>
 
@@ -30,12 +31,6 @@ struct StatOptions {
 int64_t now_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-int64_t wall_now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
@@ -136,7 +131,7 @@ void print_text(const nlohmann::json& j) {
                 src["state"].get<std::string>().c_str(), stale ? " (last reported; the writer is gone)" : "",
                 src["clock"].get<std::string>().c_str());
     if (src["state"] == "waiting_to_retry") {
-      const double in_s = static_cast<double>(src["next_attempt_wall_ns"].get<int64_t>() - wall_now_ns()) / 1e9;
+      const double in_s = static_cast<double>(src["next_attempt_wall_ns"].get<int64_t>() - record::now_wall_ns()) / 1e9;
       std::printf("               next attempt in %.1f s\n", std::max(0.0, in_s));
     }
     std::printf("               %llu reconnects, %llu packets lost, %llu frames dropped, %llu clock jumps\n",

@@ -197,10 +197,9 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free);
 // stores, as a seqlock: `sequence` is made odd, the fields are written, then it is made even again (release).
 // A reader copies the block and keeps the copy only if `sequence` was even and unchanged around it; text is
 // NUL-terminated within its field whatever a writer left there.
-struct alignas(64) SourceBlock {
-  std::atomic<uint64_t> sequence;  // 0: never published
-  uint32_t state;                  // SourceState
-  uint32_t clock;                  // ClockSource
+struct SourceFields {  // copied in and out whole, so a torn copy is caught by the sequence check
+  uint32_t state;  // SourceState
+  uint32_t clock;  // ClockSource
   uint64_t connections;
   uint64_t reconnects;
   uint64_t packets_lost;
@@ -212,7 +211,11 @@ struct alignas(64) SourceBlock {
   char url[256];
   char last_error[256];
 };
-static_assert(sizeof(SourceBlock) == 640);
+struct alignas(64) SourceBlock {
+  std::atomic<uint64_t> sequence;  // 0: never published
+  SourceFields fields;             // at +8
+};
+static_assert(sizeof(SourceBlock) == 640 && offsetof(SourceBlock, fields) == 8);
 inline constexpr uint64_t kSourceBlockOffset = 1024;
 static_assert(kSourceBlockOffset >= sizeof(Header) && kSourceBlockOffset + sizeof(SourceBlock) <= kHeaderBytes);
 

@@ -30,15 +30,6 @@ std::string_view to_string(ClockSource c) noexcept {
 namespace source_block {
 namespace {
 
-// The block's fields as plain bytes: copied in and out whole, so a torn copy is caught by the sequence check.
-struct Fields {
-  uint32_t state, clock;
-  uint64_t connections, reconnects, packets_lost, frames_dropped, timestamp_jumps;
-  int64_t next_attempt_wall_ns, updated_wall_ns;
-  char url[256];
-  char last_error[256];
-};
-
 void put_text(char (&field)[256], const std::string& text) {
   const size_t n = std::min(text.size(), SourceStatus::kMaxText);
   std::memcpy(field, text.data(), n);
@@ -50,7 +41,7 @@ std::string get_text(const char (&field)[256]) { return std::string(field, strnl
 }  // namespace
 
 void publish(layout::SourceBlock& b, const SourceStatus& s) noexcept {
-  Fields f{};
+  layout::SourceFields f{};
   f.state = static_cast<uint32_t>(s.state);
   f.clock = static_cast<uint32_t>(s.clock);
   f.connections = s.connections;
@@ -66,10 +57,7 @@ void publish(layout::SourceBlock& b, const SourceStatus& s) noexcept {
   const uint64_t seq = b.sequence.load(std::memory_order_relaxed);
   b.sequence.store(seq | 1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
-  racy_store(&b.state, &f.state, sizeof f.state + sizeof f.clock);
-  racy_store(&b.connections, &f.connections, 5 * sizeof(uint64_t) + 2 * sizeof(int64_t));
-  racy_store(b.url, f.url, sizeof f.url);
-  racy_store(b.last_error, f.last_error, sizeof f.last_error);
+  racy_store(&b.fields, &f, sizeof f);
   b.sequence.store((seq | 1) + 1, std::memory_order_release);
 }
 
@@ -78,11 +66,8 @@ std::optional<SourceStatus> load(const layout::SourceBlock& b) noexcept {
     const uint64_t before = b.sequence.load(std::memory_order_acquire);
     if (before == 0) return std::nullopt;
     if ((before & 1) != 0) continue;
-    Fields f{};
-    racy_copy(&f.state, &b.state, sizeof f.state + sizeof f.clock);
-    racy_copy(&f.connections, &b.connections, 5 * sizeof(uint64_t) + 2 * sizeof(int64_t));
-    racy_copy(f.url, b.url, sizeof f.url);
-    racy_copy(f.last_error, b.last_error, sizeof f.last_error);
+    layout::SourceFields f{};
+    racy_copy(&f, &b.fields, sizeof f);
     std::atomic_thread_fence(std::memory_order_acquire);
     if (b.sequence.load(std::memory_order_relaxed) != before) continue;
     SourceStatus s;

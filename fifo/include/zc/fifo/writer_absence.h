@@ -11,6 +11,10 @@ namespace zc::fifo {
 
 class WriterAbsence {
  public:
+  // The default grace of every reader that waits (the recorder, `zcrec cat`): a camera process restarted by its
+  // supervisor comes back within seconds; one that has not after this long is not coming back by itself.
+  static constexpr int64_t kDefaultGraceNs = 30'000'000'000;
+
   // grace_ns 0: no waiting at all (a reader ends as soon as its writer is gone).
   explicit WriterAbsence(int64_t grace_ns) : grace_ns_(grace_ns) {}
 

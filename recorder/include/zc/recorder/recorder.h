@@ -3,6 +3,7 @@
 // poll()/run() until the post-roll is over. docs/recording.md describes the lifecycle and crash behaviour.
 #pragma once
 
+#include <zc/fifo/writer_absence.h>
 #include <zc/recorder/clock.h>
 #include <zc/recorder/retention.h>
 #include <zc/recorder/session.h>
@@ -30,7 +31,7 @@ struct RecorderOptions {
   std::chrono::milliseconds wait_for_stream{0};       // how long start() waits for the ring to appear
   // How long a recording waits for a new writer when the ring's writer dies or restarts (the ring survives it);
   // the restart becomes a gap and a new segment. 0: end at once with EndReason::writer_gone.
-  int64_t writer_grace_ns = 30'000'000'000;
+  int64_t writer_grace_ns = fifo::WriterAbsence::kDefaultGraceNs;
   std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
 };
 
