@@ -41,11 +41,6 @@ struct CatOptions {
   std::optional<int64_t> writer_grace_ns;  // default: WriterAbsence::kDefaultGraceNs, as `zcrec start`
 };
 
-int64_t mono_now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 // stdout as a byte sink; a reader that went away (EPIPE) ends the command quietly.
 class Output {
@@ -159,7 +154,7 @@ void run_cat(const CatOptions& o) {
     if (st == fifo::WaitStatus::writer_gone) {
       // A camera process that crashed or is being restarted: the ring survives it, and so does cat.
       const bool first_notice = !absence.absent();
-      if (!absence.within_grace(mono_now_ns())) {
+      if (!absence.within_grace(record::now_mono_ns())) {
         failure = "the writer of stream '" + o.stream + "' is gone and none came back within " +
                   record::format_seconds(absence.grace_ns());
         break;
@@ -169,7 +164,7 @@ void run_cat(const CatOptions& o) {
                      o.stream.c_str(), record::format_seconds(absence.grace_ns()).c_str());
       continue;
     }
-    if (const auto away = absence.writer_seen(mono_now_ns())) {
+    if (const auto away = absence.writer_seen(record::now_mono_ns())) {
       std::fprintf(stderr, "zcrec cat: stream '%s' has a writer again after %s; going on from its next keyframe\n",
                    o.stream.c_str(), record::format_seconds(*away).c_str());
       waiting_for_key = true;

@@ -61,11 +61,6 @@ struct FeedOptions {
   double testsrc_loop_s = 0;
 };
 
-int64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 double seconds(int64_t t, fifo::Rational tb) { return static_cast<double>(t) * tb.num / tb.den; }
 int64_t in_time_base(double s, fifo::Rational tb) { return std::llround(s * tb.den / tb.num); }
@@ -254,9 +249,9 @@ class Feeder {
 
   bool wait_until(double media_s) {
     // The clock starts with the first frame written, so the first frame goes out at once.
-    if (clock_start_ns_ < 0) clock_start_ns_ = now_ns() - static_cast<int64_t>(media_s * 1e9);
+    if (clock_start_ns_ < 0) clock_start_ns_ = record::now_mono_ns() - static_cast<int64_t>(media_s * 1e9);
     const int64_t due = clock_start_ns_ + static_cast<int64_t>(media_s * 1e9);
-    const int64_t wait = due - now_ns();
+    const int64_t wait = due - record::now_mono_ns();
     return wait <= 0 ? !stop_.requested() : stop_.sleep_for(std::chrono::nanoseconds(wait));
   }
 

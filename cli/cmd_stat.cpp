@@ -28,11 +28,6 @@ struct StatOptions {
   double interval_s = 0.5;
 };
 
-int64_t now_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 std::string hex(const std::vector<uint8_t>& bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -86,7 +81,7 @@ nlohmann::json status_json(const fifo::RingStatus& s, const fifo::RingStatus& be
   nlohmann::json tracks = nlohmann::json::array();
   for (const auto& t : s.info.tracks) tracks.push_back(track_json(t));
   const double writer_age_s =
-      s.writer_alive && s.writer_start_mono_ns > 0 ? (now_ns() - s.writer_start_mono_ns) / 1e9 : 0.0;
+      s.writer_alive && s.writer_start_mono_ns > 0 ? (record::now_mono_ns() - s.writer_start_mono_ns) / 1e9 : 0.0;
   return {{"name", s.name},
           {"kind", s.kind == 2 ? "playback_fifo" : "live_ring"},
           {"capacity_bytes", s.data_bytes},

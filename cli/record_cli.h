@@ -28,5 +28,6 @@ std::string format_wall(int64_t wall_ns);
 // "5.000 s"
 std::string format_seconds(int64_t ns);
 int64_t now_wall_ns();
+int64_t now_mono_ns();  // CLOCK_MONOTONIC, the clock of the ring's mono_ns
 
 }  // namespace zc::cli::record
