@@ -354,8 +354,7 @@ bool LiveSource::read(MediaPacket& out) {
       if (!d.wait_to_retry()) return false;
       continue;
     }
-    const int64_t now = mono_now_ns();
-    d.last_progress_ns = now;
+    const int64_t now = mono_now_ns();  // arrival, for the jump check (the read timeout restarted on the read)
     if (out.params_changed) {
       d.info = d.source->stream_info();
       d.params_changed_next = true;  // announced with the next packet handed out
