@@ -120,7 +120,7 @@ class SourceReport {
     if (record::now_wall_ns() - published_at_ns_ >= 1'000'000'000) publish(s);
   }
 
- private:
+  // Into the ring only: a file or testsrc has no connection worth a line on stderr.
   void publish(fifo::SourceStatus s) {
     last_ = s;
     if (writer_ == nullptr) return;
@@ -305,7 +305,7 @@ void run_feed(const FeedOptions& o) {
   ring.group_access = o.group_access;
   auto writer = fifo::RingWriter::open(o.stream, ring);
   writer.set_stream_info(source->stream_info());
-  if (live_source == nullptr) report.changed(file_status);
+  if (live_source == nullptr) report.publish(file_status);
   report.attach(writer);
   Feeder feeder(o, writer, stop, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
   // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
@@ -318,9 +318,9 @@ void run_feed(const FeedOptions& o) {
     writer.end_stream();
     fifo::SourceStatus ended = live_source != nullptr ? live_source->status() : file_status;
     ended.state = fifo::SourceState::ended;
-    report.changed(ended);
+    report.publish(ended);
   } else if (live_source != nullptr) {
-    report.changed(live_source->status());  // the final counters
+    report.publish(live_source->status());  // the final counters
   }
   std::fprintf(stderr, "zcrec feed: wrote %llu frames (%llu bytes) to '%s'%s\n",
                static_cast<unsigned long long>(feeder.frames()), static_cast<unsigned long long>(feeder.bytes()),

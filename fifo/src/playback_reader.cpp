@@ -79,13 +79,9 @@ PlaybackStatus PlaybackReader::read(Frame& out, milliseconds timeout) {
     const auto slice = std::min<milliseconds>(left, playback_control::kLivenessSlice);
     switch (d.ring.read(out, slice)) {
       case WaitStatus::ready:
-        if ((out.header.flags & frame_flag::end_of_stream) != 0) {
-          d.ended = true;
-          return PlaybackStatus::end_of_stream;
-        }
         if (d.stale(out.header.seq)) continue;
         return PlaybackStatus::frame;
-      case WaitStatus::end_of_stream:
+      case WaitStatus::end_of_stream:  // the writer's end mark (RingReader hands it out as a status)
         if (d.stale(out.header.seq)) continue;
         d.ended = true;
         return PlaybackStatus::end_of_stream;
