@@ -206,6 +206,10 @@ class Feeder {
       const int64_t shift = in_time_base(offset_s_, track->time_base);
       meta.pts = p.pts + shift;
       meta.dts = p.dts + shift;
+      if (p.capture_mono_ns != 0 && p.capture_wall_ns != 0) {  // a network camera's capture clock (LiveSource)
+        meta.mono_ns = p.capture_mono_ns;
+        meta.wall_ns = p.capture_wall_ns;
+      }
       writer_.write(meta, p.data.data(), p.data.size());
       if (after_frame_) after_frame_();
       ++frames_;

@@ -23,6 +23,7 @@ std::string_view to_string(ClockSource c) noexcept {
     case ClockSource::unknown: return "unknown";
     case ClockSource::arrival: return "arrival";
     case ClockSource::sender_report: return "sender_report";
+    case ClockSource::arrival_camera_clock_off: return "arrival_camera_clock_off";
   }
   return "unknown";
 }
@@ -73,7 +74,7 @@ std::optional<SourceStatus> load(const layout::SourceBlock& b) noexcept {
     SourceStatus s;
     s.state = f.state <= static_cast<uint32_t>(SourceState::ended) ? static_cast<SourceState>(f.state)
                                                                     : SourceState::unknown;
-    s.clock = f.clock <= static_cast<uint32_t>(ClockSource::sender_report) ? static_cast<ClockSource>(f.clock)
+    s.clock = f.clock <= static_cast<uint32_t>(ClockSource::arrival_camera_clock_off) ? static_cast<ClockSource>(f.clock)
                                                                            : ClockSource::unknown;
     s.connections = f.connections;
     s.reconnects = f.reconnects;

@@ -22,6 +22,9 @@ constexpr int64_t kForwardJumpSlackNs = kSecond;
 constexpr int64_t kBackwardJumpNs = kSecond / 2;
 constexpr const char* kEndedByCamera = "the camera ended the stream";
 constexpr int64_t kStopCheckNs = 20'000'000;
+// A camera's sender-report clock further than this from the host's (either way) is not believed: a camera that
+// never learned the time. Within it, network delay and a camera a few seconds off are both fine.
+constexpr int64_t kSenderClockToleranceNs = 10'000'000'000;
 
 int64_t now_ns(clockid_t clock) {
   timespec ts;
@@ -50,6 +53,7 @@ struct TrackClock {
   int64_t last_arrival_ns = 0;
   int64_t step = 1;              // last dts step (or packet duration), for re-anchoring
   bool need_keyframe = false;    // video after a (re)connect, a jump or a dropped packet
+  int64_t last_capture_mono_ns = 0, last_capture_wall_ns = 0;  // capture times handed out: they never go back
 };
 
 }  // namespace
@@ -91,6 +95,33 @@ struct LiveSource::Impl {
   std::string redacted(std::string message) const {
     replace_all(message, url, shown_url);
     return message;
+  }
+
+  // Stamps `p` with its capture time, `arrival_mono_ns` being now: the camera's clock from its RTCP sender
+  // reports when it agrees with this host's within kSenderClockToleranceNs, else the arrival time. The capture
+  // instant on the monotonic clock is the arrival less the network delay the two wall clocks show (never later
+  // than the arrival). Per track, neither time goes back (the switch from arrival to the camera's clock when the
+  // first report comes in would otherwise step back by the delay).
+  void stamp_capture_time(MediaPacket& p, int64_t arrival_mono_ns) {
+    const int64_t arrival_wall_ns = wall_now_ns();
+    int64_t mono = arrival_mono_ns, wall = arrival_wall_ns;
+    fifo::ClockSource source = fifo::ClockSource::arrival;
+    if (p.capture_wall_ns != 0) {
+      const int64_t delay_ns = arrival_wall_ns - p.capture_wall_ns;
+      if (delay_ns >= -kSenderClockToleranceNs && delay_ns <= kSenderClockToleranceNs) {
+        wall = p.capture_wall_ns;
+        mono = arrival_mono_ns - std::max<int64_t>(delay_ns, 0);
+        source = fifo::ClockSource::sender_report;
+      } else {
+        source = fifo::ClockSource::arrival_camera_clock_off;
+      }
+    }
+    TrackClock& c = clocks[p.track];
+    mono = std::max(mono, c.last_capture_mono_ns);
+    wall = std::max(wall, c.last_capture_wall_ns);
+    c.last_capture_mono_ns = p.capture_mono_ns = mono;
+    c.last_capture_wall_ns = p.capture_wall_ns = wall;
+    status.clock = source;
   }
 
   // One attempt; false (with last_error set) when it failed.
@@ -174,9 +205,11 @@ struct LiveSource::Impl {
   // packets with one timestamp (seen with x264's sliced keyframes behind GStreamer's payloader: the parameter
   // sets and first slice, then the other slices), so two "frames" share one dts — the "non-monotonous DTS" of
   // every RTSP recorder's bug tracker — and a reader counts one frame too many and gets half a picture. Seeing
-  // the next packet of the track tells: a packet with the held one's dts that does not start a new picture (or
-  // follows one without a picture) is joined to it, making one access unit as the camera sent it. The cost is
-  // one frame of latency.
+  // the next packet of the track tells: a packet that does not start a new picture (or follows one without a
+  // picture) is joined to it, making one access unit as the camera sent it. Whatever its timestamp: the first
+  // RTCP sender report of a connection can arrive between the two halves and move the second one's by a few ms.
+  // A lost first slice of the next picture cannot make it join the wrong one: the loss marks both corrupt.
+  // The cost is one frame of latency.
   bool next_from_connection(MediaPacket& out, std::string& why) {
     for (;;) {
       if (!released.empty()) {
@@ -223,7 +256,7 @@ struct LiveSource::Impl {
       }
       MediaPacket& h = it->second;
       const fifo::TrackInfo* track = info.find(q.track);
-      if (track != nullptr && track->kind == fifo::MediaKind::video && q.dts == h.dts &&
+      if (track != nullptr && track->kind == fifo::MediaKind::video &&
           (!annexb::contains_picture(track->codec, h.data) || !annexb::starts_picture(track->codec, q.data))) {
         // One access unit in two packets: parameter sets (or SEI) on their own before the picture, or a picture
         // whose later slices came as a packet of their own.
@@ -366,10 +399,18 @@ bool LiveSource::read(MediaPacket& out) {
       d.wait_for_video_keyframes();
       continue;
     }
+    if (const auto* t = d.info.find(out.track);
+        t != nullptr && t->kind == fifo::MediaKind::video && !annexb::contains_picture(t->codec, out.data)) {
+      // Parameter sets or SEI left without their picture (the connection ended between them): no decoder can
+      // use them as a frame, and the next keyframe brings its own.
+      ++d.status.frames_dropped;
+      continue;
+    }
     if (!d.place(out, now)) {
       ++d.status.frames_dropped;
       continue;
     }
+    d.stamp_capture_time(out, now);
     out.discontinuity = d.discontinuity_next;
     d.discontinuity_next = false;
     out.params_changed = d.params_changed_next;

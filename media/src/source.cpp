@@ -294,6 +294,13 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
     out.dts = dts;
     out.pts = p.pts != AV_NOPTS_VALUE ? p.pts - t.origin : dts;
   }
+  // RTSP: libavformat maps the RTP clock onto the camera's NTP time once the first RTCP sender report is in, and
+  // start_time_realtime is the NTP time (µs) of timestamp zero; before that report it is unset.
+  out.capture_wall_ns = 0;
+  out.capture_mono_ns = 0;
+  if (format->start_time_realtime != AV_NOPTS_VALUE && format->start_time_realtime > 0 && p.pts != AV_NOPTS_VALUE)
+    out.capture_wall_ns = format->start_time_realtime * 1000 +
+                          av_rescale_q(p.pts, format->streams[t.stream_index]->time_base, AVRational{1, 1'000'000'000});
   t.next_dts = out.dts + std::max<int64_t>(p.duration, 1);
   out.data.assign(data.begin(), data.end());
   if (t.to_annexb && out.keyframe) {

@@ -147,11 +147,17 @@ class Session {
         SegmentReader reader(seg, audio);
         TimedPacket p;
         bool started = false;
+        size_t next_resume = 0;  // seg.resume_offsets_ns not yet passed
         while (reader.next(p)) {
           if (!started) {
             if (!p.video || !p.packet.keyframe || p.offset_ns + kKeyframeSlackNs < key_offset) continue;
             started = true;
           }
+          // A hole inside the segment is a discontinuity like one between segments: announced, not waited out.
+          for (; next_resume < seg.resume_offsets_ns.size() &&
+                 p.wall_ns - seg.start_wall_ns + kKeyframeSlackNs >= seg.resume_offsets_ns[next_resume];
+               ++next_resume)
+            discontinuity_ = true;
           if (p.dts_wall_ns >= to && p.video) return std::nullopt;
           if (p.wall_ns >= to) continue;
           const bool before = from && p.wall_ns < *from;

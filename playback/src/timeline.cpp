@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 namespace zc::playback {
 
 Timeline Timeline::of_file(const std::filesystem::path& file) {
@@ -34,6 +36,7 @@ Timeline Timeline::of_catalog(const recorder::Catalog& catalog, const std::strin
   range.from_wall_ns = from_wall_ns;
   range.to_wall_ns = to_wall_ns;
   std::optional<int64_t> previous_end;
+  const auto gaps = catalog.gaps(stream, range);
   for (const auto& row : catalog.segments(stream, range)) {
     TimelineSegment s;
     s.path = catalog.absolute_path(row);
@@ -42,6 +45,11 @@ Timeline Timeline::of_catalog(const recorder::Catalog& catalog, const std::strin
     s.frames = row.frames;
     for (const auto& k : catalog.keyframes(row.id)) s.keyframe_offsets_ns.push_back(recorder::ticks90k_to_ns(k.media_offset_90k));
     s.gap_before = previous_end && row.start_wall_ns - *previous_end > gap_tolerance_ns;
+    for (const auto& g : gaps)
+      if (g.start_wall_ns > row.start_wall_ns && g.end_wall_ns < row.end_wall_ns &&
+          g.end_wall_ns - g.start_wall_ns > gap_tolerance_ns)
+        s.resume_offsets_ns.push_back(g.end_wall_ns - row.start_wall_ns);
+    std::sort(s.resume_offsets_ns.begin(), s.resume_offsets_ns.end());
     previous_end = row.end_wall_ns;
     t.segments.push_back(std::move(s));
   }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <deque>
 #include <functional>
@@ -31,6 +32,9 @@ namespace {
 
 constexpr int64_t kSecond = 1'000'000'000;
 constexpr int64_t kDiskRetryNs = kSecond;
+// How far the decode time across a break may disagree with the capture clock for a segment to go on across it:
+// more than network jitter and the one-frame hold of a live source, less than any restarted writer's offset.
+constexpr int64_t kBreakClockToleranceNs = kSecond;
 
 int64_t rescale(int64_t v, fifo::Rational from, int64_t to_den) {
   // v * num / den in units of 1/to_den, without overflow for media timestamps.
@@ -46,9 +50,11 @@ std::string seconds_text(int64_t ns) {
   return buf;
 }
 
-// The stream broke under a recording: its writer died or restarted, or the ring lost frames. The segment was
-// closed at the break; nothing is recorded until the next video keyframe, where a gap row covers the break and
-// a new segment starts (the codec parameters may be different by then).
+// The stream broke under a recording: its writer died or restarted, a camera reconnected, or the ring lost frames.
+// The fragment being filled is written at the break, so what came before is durable while the recorder waits;
+// nothing is recorded until the next video keyframe, where a gap row covers the break. The segment goes on
+// across it when nothing a decoder or the timeline would notice changed (continues_across_break), else it is
+// closed and a new one starts.
 struct StreamBreak {
   int64_t since_wall_ns = 0;  // end of what was recorded before it
   int64_t frames_lost = 0;    // lost in the ring, or dropped while waiting for the keyframe
@@ -64,6 +70,8 @@ struct OpenSegment {
   int64_t start_wall_ns = 0;
   int64_t first_pts = 0, first_dts = 0;  // video track time base
   int64_t last_dts = 0, last_dts_delta = 0;
+  int64_t last_mono_ns = 0;  // capture time of the last video frame
+  bool after_hole = false;   // the next video frame follows a break: its dts step is no frame duration
   int64_t frames = 0, keyframes = 0, audio_frames = 0;
   std::vector<KeyframeEntry> pending_keyframes;  // of the fragment still being filled
   // What the file holds in complete fragments, with the keyframes of those fragments that the catalog has not
@@ -492,20 +500,40 @@ struct Recorder::Impl {
 
   // --- breaks in the stream ---
 
-  // Closes the open segment at once, so that what came before the break is complete and playable while the
-  // recorder waits (a restarting feeder may take seconds). Nothing to separate before the first segment; while
-  // the disk is full, frames are dropped anyway and the disk-full gap covers the break.
+  // Makes what came before the break durable at once (a restarting feeder or a camera coming back may take
+  // seconds): the fragment being filled is written, or, where the segment cannot go on, it is closed. Nothing to
+  // separate before the first segment; while the disk is full, frames are dropped anyway and the disk-full gap
+  // covers the break.
   void begin_break(const char* reason) {
     if (stream_break || disk_full || sum.segments == 0) return;
     try {
-      close_segment("discontinuity");
+      if (seg && g711) {
+        // The transcoder's clock runs on from its first sample: a hole cannot be carried into its output.
+        close_segment("discontinuity");
+      } else if (seg) {
+        OpenSegment& s = *seg;
+        if (s.writer->flush_fragment()) publish_fragment(s);
+        s.after_hole = true;
+        last_frame_wall_ns = std::max(last_frame_wall_ns, s.totals(0).end_wall_ns);
+      }
     } catch (const RecorderError& e) {
       if (e.code() != RecorderErrc::no_space) throw;
       enter_disk_full(e, last_frame_wall_ns);
       return;
     }
-    if (disk_full) return;  // closing it found the catalog full: the pause's gap covers the break
+    if (disk_full) return;  // writing it found the catalog full: the pause's gap covers the break
     stream_break = StreamBreak{last_frame_wall_ns, 0, reason};
+  }
+
+  // Whether the open segment can take `h`, the video keyframe that ends a break, as the first frame after a hole
+  // in its timeline: the same parameters (a decoder notices nothing), decode time moving forward, and by as much
+  // as the capture clock did, so that the segment's media time still maps onto wall time (a camera that
+  // reconnected through LiveSource, a reader that was lapped). A restarted feeder starts its timestamps anew.
+  bool continues_across_break(const fifo::FrameHeader& h, const SegmentParams& params) const {
+    const OpenSegment& s = *seg;
+    if (!(params == s.params) || h.dts <= s.last_dts) return false;
+    const int64_t media_step_ns = rescale(h.dts - s.last_dts, s.params.video.time_base, kSecond);
+    return std::abs(media_step_ns - (h.mono_ns - s.last_mono_ns)) <= kBreakClockToleranceNs;
   }
 
   // `h` is the video keyframe that ends the break: the gap reaches up to it.
@@ -575,6 +603,12 @@ struct Recorder::Impl {
         return;
       }
       end_break(h);
+      try {
+        if (seg && !continues_across_break(h, *params)) close_segment("discontinuity");
+      } catch (const RecorderError& e) {
+        if (e.code() != RecorderErrc::no_space) throw;
+        enter_disk_full(e, last_frame_wall_ns);
+      }
     }
     note_skipped_tracks(stream_info(), *params);
     const int64_t frame_wall = timeline.wall_at(h.mono_ns);
@@ -677,20 +711,22 @@ struct Recorder::Impl {
   SegmentWriter::WriteResult write_to_file(OpenSegment& s, const fifo::FrameHeader& h,
                                            std::span<const std::byte> payload) {
     const auto r = s.writer->write(h, payload);
-    if (r.fragment_completed) {
-      // Everything before this frame is in the file now: publish it. `durable` says so before the catalog
-      // does, so that a full catalog still closes the row with what the file really holds.
-      SegmentProgress p = s.totals(s.writer->durable_bytes());
-      p.new_keyframes = std::move(s.durable.new_keyframes);
-      p.new_keyframes.insert(p.new_keyframes.end(), s.pending_keyframes.begin(), s.pending_keyframes.end());
-      s.pending_keyframes.clear();
-      s.durable = std::move(p);
-      if (!flush_pending()) throw RecorderError(RecorderErrc::no_space, "catalog: database or disk is full");
-      catalog.record_progress(s.id, s.durable);
-      s.durable.new_keyframes.clear();
-      if (s.durable.frames > 0) confirm_resume();
-    }
+    if (r.fragment_completed) publish_fragment(s);
     return r;
+  }
+
+  // Everything written before is in the file now: publish it. `durable` says so before the catalog does, so
+  // that a full catalog still closes the row with what the file really holds.
+  void publish_fragment(OpenSegment& s) {
+    SegmentProgress p = s.totals(s.writer->durable_bytes());
+    p.new_keyframes = std::move(s.durable.new_keyframes);
+    p.new_keyframes.insert(p.new_keyframes.end(), s.pending_keyframes.begin(), s.pending_keyframes.end());
+    s.pending_keyframes.clear();
+    s.durable = std::move(p);
+    if (!flush_pending()) throw RecorderError(RecorderErrc::no_space, "catalog: database or disk is full");
+    catalog.record_progress(s.id, s.durable);
+    s.durable.new_keyframes.clear();
+    if (s.durable.frames > 0) confirm_resume();
   }
 
   void write_frame(const fifo::FrameHeader& h, std::span<const std::byte> payload, bool video) {
@@ -705,9 +741,11 @@ struct Recorder::Impl {
     const auto r = write_to_file(s, h, payload);
     if (video) {
       if (s.frames > 0) {
-        s.last_dts_delta = h.dts - s.last_dts;
+        if (!s.after_hole) s.last_dts_delta = h.dts - s.last_dts;
         s.last_dts = h.dts;
       }
+      s.after_hole = false;
+      s.last_mono_ns = h.mono_ns;
       if (h.is_key()) {
         KeyframeEntry k;
         k.sample_number = s.frames;
@@ -730,7 +768,8 @@ struct Recorder::Impl {
     over = true;
     sum.end_reason = why;
     try {
-      close_segment("stopped");
+      // A segment held open across a break that never ended (the writer did not come back) ended at the break.
+      close_segment(stream_break ? "discontinuity" : "stopped");
     } catch (const RecorderError& e) {
       if (e.code() != RecorderErrc::no_space) throw;
       enter_disk_full(e, last_frame_wall_ns);

@@ -10,6 +10,7 @@
 extern "C" {
 #include <libavutil/mathematics.h>
 #include <libavutil/mem.h>
+#include <libavutil/opt.h>
 }
 
 #include <fcntl.h>
@@ -84,6 +85,7 @@ struct SegmentWriter::Impl {
   bool finished = false;
   int64_t last_video_dts = AV_NOPTS_VALUE, last_audio_dts = AV_NOPTS_VALUE;
   int64_t last_video_step = 0, last_audio_step = 0;
+  bool video_after_hole = false, audio_after_hole = false;  // see flush_fragment()
   int64_t audio_priming_tb = 0;  // in audio_tb
   int64_t audio_priming = 0;     // in the muxer's audio time base
 
@@ -127,6 +129,17 @@ struct SegmentWriter::Impl {
   void flush_io() {
     avio_flush(avio.get());
     if (write_errno != 0 || avio->error < 0) fail("writing", avio->error);
+  }
+
+  // After a muxer call that started at file offset `before`: if it produced a fragment, pushes it into the file
+  // (and onto the disk if asked) and counts it durable.
+  bool complete_fragment(int64_t before) {
+    const int64_t after = avio_tell(avio.get());
+    if (after <= before) return false;
+    flush_io();
+    if (fsync_fragments && ::fdatasync(fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
+    durable = after;
+    return true;
   }
 };
 
@@ -287,23 +300,34 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
   // The ring carries no durations: the previous dts step is the best estimate for the newest frame.
   int64_t& last_dts = is_video ? m.last_video_dts : m.last_audio_dts;
   int64_t& last_step = is_video ? m.last_video_step : m.last_audio_step;
-  if (last_dts != AV_NOPTS_VALUE && p->dts > last_dts) last_step = p->dts - last_dts;
+  bool& after_hole = is_video ? m.video_after_hole : m.audio_after_hole;
+  if (last_dts != AV_NOPTS_VALUE && p->dts > last_dts && !after_hole) last_step = p->dts - last_dts;
+  after_hole = false;
   last_dts = p->dts;
   p->duration = last_step;
 
   const int64_t before = avio_tell(m.avio.get());
   const int rc = av_write_frame(m.fmt.get(), p);
   if (rc < 0) m.fail("muxing a frame into", rc);
-  const int64_t after = avio_tell(m.avio.get());
   WriteResult r;
-  r.fragment_start = after;
-  if (after > before) {
-    m.flush_io();
-    if (m.fsync_fragments && ::fdatasync(m.fd.get()) != 0) throw_io_error("fdatasync " + m.path.string(), errno);
-    m.durable = after;
-    r.fragment_completed = true;
-  }
+  r.fragment_start = avio_tell(m.avio.get());
+  r.fragment_completed = m.complete_fragment(before);
   return r;
+}
+
+bool SegmentWriter::flush_fragment() {
+  Impl& m = *impl_;
+  const int64_t before = avio_tell(m.avio.get());
+  // A fragmenting muxer writes the fragment it holds when given no packet.
+  const int rc = av_write_frame(m.fmt.get(), nullptr);
+  if (rc < 0) m.fail("writing a fragment of", rc);
+  m.video_after_hole = m.audio_after_hole = true;
+  // The muxer takes frag_discont once per packet it sees it on: armed again, the next fragment's decode time
+  // (tfdt) is its first sample's dts instead of the sum of the durations before it, so the hole stays in the
+  // file's timeline and what follows keeps its place against wall time.
+  const int orc = av_opt_set(m.fmt->priv_data, "movflags", "+frag_discont", 0);
+  if (orc < 0) m.fail("marking a discontinuity in", orc);
+  return m.complete_fragment(before);
 }
 
 int64_t SegmentWriter::audio_time_of(int64_t video_dts) const noexcept {

@@ -51,6 +51,11 @@ class SegmentWriter {
   // first_video_dts, the origin write() subtracts from audio.
   int64_t audio_time_of(int64_t video_dts) const noexcept;
 
+  // At a break in the stream: writes the fragment being filled now, so that everything written so far is
+  // durable while the source is away. The next frame of each track may follow a hole in the timeline: the step
+  // across it is not taken as a frame duration. True if a fragment reached the file. Throws like write().
+  bool flush_fragment();
+
   // Bytes of the file that hold complete fragments (everything after may be a partial fragment).
   int64_t durable_bytes() const noexcept;
   // Writes the last fragment and the trailer, then fdatasyncs. Throws like create().

@@ -77,6 +77,12 @@ TEST(FeedRtsp, ReconnectsAfterTheCameraCrashesAndComesBack) {
   int keys = 0;
   ASSERT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 30s))
       << read_file(dir / "feed.log");
+  // A recording runs across the outage.
+  Background record({kZcrec, "start", stream.name(), "--dir", (dir / "store").string(), "--preroll", "0s",
+                     "--postroll", "0s", "--json"},
+                    dir / "record.log");
+  keys = 0;
+  ASSERT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 30s));
 
   camera->kill();
   camera.reset();
@@ -115,12 +121,32 @@ TEST(FeedRtsp, ReconnectsAfterTheCameraCrashesAndComesBack) {
     const auto src = nlohmann::json::parse(stat.out)["source"];
     EXPECT_EQ(src["state"], "streaming") << src;
     EXPECT_EQ(src["reconnects"], 1) << src;
-    EXPECT_EQ(src["clock"], "arrival") << src;
+    // Arrival until the new connection's first sender report, the camera's clock after (FeedRtspClock).
+    EXPECT_TRUE(src["clock"] == "arrival" || src["clock"] == "sender_report") << src;
   }
+  EXPECT_EQ(record.stop(SIGINT, 20s), 0) << read_file(dir / "record.log");
   EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
   const auto log = read_file(dir / "feed.log");
   EXPECT_NE(log.find("retrying in"), std::string::npos) << log;
   EXPECT_NE(log.find("(connection 2)"), std::string::npos) << log;
+
+  // The camera came back with the same parameters: one segment, the outage a gap row inside it, and the file
+  // decodes without a single error, audio included.
+  const auto list = zcrec({"list", stream.name(), "--dir", (dir / "store").string(), "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const auto recs = nlohmann::json::parse(list.out);
+  ASSERT_EQ(recs.size(), 1u) << recs;
+  const auto& rec = recs[0];
+  ASSERT_EQ(rec["segments"].size(), 1u) << rec;
+  ASSERT_EQ(rec["gaps"].size(), 1u) << rec;
+  EXPECT_EQ(rec["gaps"][0]["reason"], "discontinuity") << rec;
+  const auto file = dir / "store" / rec["segments"][0]["path"].get<std::string>();
+  const auto decode = run({"ffmpeg", "-v", "error", "-i", file.string(), "-f", "null", "-"});
+  EXPECT_EQ(decode.exit_code, 0);
+  EXPECT_EQ(decode.err, "");
+  const auto streams = run({"ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
+                            file.string()});
+  EXPECT_NE(streams.out.find("audio"), std::string::npos) << streams.out;
 }
 
 TEST(FeedRtsp, ACameraDownAtStartIsRetriedUntilItComesUp) {
@@ -366,6 +392,114 @@ TEST(BenchIngest, ReportsFeedAgainstFfmpegOnTheSameStreamAsJson) {
   const auto bad = zcrec({"bench", "ingest", "--url", "rtsp://127.0.0.1:" + std::to_string(free_local_port()) + "/x",
                           "--seconds", "2", "--warmup", "1", "--rounds", "1"});
   EXPECT_EQ(bad.exit_code, 1) << bad.err;
+}
+
+}  // namespace
+}  // namespace zc::test
+
+namespace zc::test {
+namespace {
+
+int64_t host_wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t host_mono_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// How far a frame's wall time is ahead of this host's wall clock at the instant its mono_ns names: independent of
+// how late the test reads the frame. ~0 for arrival stamps.
+int64_t wall_ahead_ns(const fifo::FrameHeader& h) {
+  return (h.wall_ns - h.mono_ns) - (host_wall_ns() - host_mono_ns());
+}
+
+std::string source_clock(const std::string& stream) {
+  const auto stat = zcrec({"stat", stream, "--json"});
+  if (stat.exit_code != 0) return "(stat failed: " + stat.err + ")";
+  return nlohmann::json::parse(stat.out)["source"]["clock"].get<std::string>();
+}
+
+// A camera whose RTCP sender reports say its wall clock runs `ntp_shift_s` ahead of this host's (the proxy moves
+// their NTP time); `feed` reads it through the proxy.
+struct ShiftedClockCamera {
+  explicit ShiftedClockCamera(int ntp_shift_s, bool audio)
+      : camera(RtspCameraOptions{.audio = audio}),
+        proxy(ChildProcess::spawn({"/usr/bin/python3", ZC_RTP_CLOCK_JUMP_PROXY_SCRIPT, "--server-port",
+                                   std::to_string(camera.port()), "--jump-seconds", "0", "--ntp-shift",
+                                   std::to_string(ntp_shift_s)})) {
+    const auto ready = proxy.read_line(20s);
+    if (!ready || ready->rfind("READY ", 0) != 0) throw std::runtime_error("proxy: " + ready.value_or("(no output)"));
+    url = "rtsp://127.0.0.1:" + ready->substr(6) + "/stream";
+  }
+  RtspCamera camera;
+  ChildProcess proxy;
+  std::string url;
+};
+
+// Frames carry the camera's capture clock once its first sender report is in: 3 s ahead of this host's here, so
+// their wall times are ~3 s ahead of this host's at their capture instant (less the network delay), never in the
+// future on the monotonic clock, and `stat` names the clock.
+TEST(FeedRtspClock, FramesCarryTheCamerasClockFromItsSenderReports) {
+  TempDir dir;
+  ScopedStream stream("rtsp_sr");
+  ShiftedClockCamera cam(3, true);
+  Background feed(feed_args(cam.url, stream.name()), dir / "feed.log");
+  auto reader = fifo::RingReader::open(stream.name(), {.start = fifo::StartAt::next_frame,
+                                                       .wait_for_stream = std::chrono::milliseconds(30'000)});
+  // Until the first report (gst sends one within a few seconds) frames carry their arrival time.
+  fifo::Frame f;
+  const auto deadline = Clock::now() + 20s;
+  bool camera_clock = false;
+  while (!camera_clock && Clock::now() < deadline)
+    if (reader.read(f, 100ms) == fifo::WaitStatus::ready) camera_clock = wall_ahead_ns(f.header) > 2'000'000'000;
+  ASSERT_TRUE(camera_clock) << "no frame with the camera's clock\n" << read_file(dir / "feed.log");
+  std::map<uint32_t, int64_t> last_wall, last_mono;
+  for (int n = 0; n < 90;) {
+    if (reader.read(f, 2s) != fifo::WaitStatus::ready) break;
+    ++n;
+    const auto& h = f.header;
+    const int64_t ahead = wall_ahead_ns(h);
+    EXPECT_GT(ahead, 2'000'000'000) << "track " << h.track;
+    EXPECT_LT(ahead, 3'100'000'000) << "track " << h.track;
+    EXPECT_LE(h.mono_ns, host_mono_ns());
+    EXPECT_GE(h.wall_ns, last_wall[h.track]);
+    EXPECT_GE(h.mono_ns, last_mono[h.track]);
+    last_wall[h.track] = h.wall_ns;
+    last_mono[h.track] = h.mono_ns;
+  }
+  EXPECT_EQ(last_wall.size(), 2u) << "video and audio";
+  std::string clock;
+  for (int i = 0; i < 30 && (clock = source_clock(stream.name())) != "sender_report"; ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(clock, "sender_report");
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+}
+
+// A camera that never learned the time (its reports an hour off): not believed; arrival time, and `stat` says why.
+TEST(FeedRtspClock, ACameraClockFarFromTheHostsIsNotBelieved) {
+  TempDir dir;
+  ScopedStream stream("rtsp_sr_off");
+  ShiftedClockCamera cam(3600, false);
+  Background feed(feed_args(cam.url, stream.name()), dir / "feed.log");
+  auto reader = fifo::RingReader::open(stream.name(), {.start = fifo::StartAt::next_frame,
+                                                       .wait_for_stream = std::chrono::milliseconds(30'000)});
+  std::string clock;
+  fifo::Frame f;
+  const auto deadline = Clock::now() + 20s;
+  int frames = 0;
+  while (Clock::now() < deadline && (clock = source_clock(stream.name())) != "arrival_camera_clock_off") {
+    while (reader.read(f, 10ms) == fifo::WaitStatus::ready) {
+      ++frames;
+      EXPECT_LT(std::abs(wall_ahead_ns(f.header)), 100'000'000);
+    }
+  }
+  EXPECT_EQ(clock, "arrival_camera_clock_off") << read_file(dir / "feed.log");
+  for (int n = 0; n < 30 && reader.read(f, 2s) == fifo::WaitStatus::ready; ++n, ++frames)
+    EXPECT_LT(std::abs(wall_ahead_ns(f.header)), 100'000'000);
+  EXPECT_GT(frames, 30);
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
 }
 
 }  // namespace

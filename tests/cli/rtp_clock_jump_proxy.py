@@ -2,7 +2,8 @@
 """A TCP proxy between an RTSP client and server that makes the camera's RTP clock jump: RTSP over interleaved
 TCP passes through untouched, except that JUMP_AFTER seconds after the first RTP packet, every RTP timestamp (and
 the RTP timestamp of RTCP sender reports) is shifted by JUMP_SECONDS at 90 kHz, as a camera does whose clock is
-reset or stepped. Listens on 127.0.0.1 only; prints `READY PORT` once listening."""
+reset or stepped. With --ntp-shift, the NTP time of every RTCP sender report is moved that many seconds, as from a
+camera whose wall clock is off. Listens on 127.0.0.1 only; prints `READY PORT` once listening."""
 import argparse
 import socket
 import struct
@@ -33,9 +34,10 @@ def pump_client_to_server(src, dst):
 
 
 class Jumper:
-    def __init__(self, after_s, shift_ticks):
+    def __init__(self, after_s, shift_ticks, ntp_shift_s):
         self.after_s = after_s
         self.shift = shift_ticks
+        self.ntp_shift = ntp_shift_s
         self.first = None
 
     def active(self):
@@ -47,16 +49,19 @@ class Jumper:
     def rewrite(self, channel, payload):
         if len(payload) < 12:
             return payload
+        out = bytearray(payload)
         if channel % 2 == 0:  # RTP: timestamp at bytes 4..8
             offset = 4
         elif payload[1] == 200 and len(payload) >= 20:  # RTCP sender report: RTP timestamp at bytes 16..20
             offset = 16
+            if self.ntp_shift:  # NTP seconds at bytes 8..12
+                ntp = struct.unpack_from("!I", out, 8)[0]
+                struct.pack_into("!I", out, 8, (ntp + self.ntp_shift) % (1 << 32))
         else:
             return payload
         if not self.active():
-            return payload
-        ts = struct.unpack_from("!I", payload, offset)[0]
-        out = bytearray(payload)
+            return bytes(out)
+        ts = struct.unpack_from("!I", out, offset)[0]
         struct.pack_into("!I", out, offset, (ts + self.shift) % (1 << 32))
         return bytes(out)
 
@@ -102,6 +107,7 @@ def main():
     p.add_argument("--server-port", type=int, required=True)
     p.add_argument("--jump-after", type=float, default=2.0)
     p.add_argument("--jump-seconds", type=float, default=-5.0)
+    p.add_argument("--ntp-shift", type=int, default=0, help="seconds added to sender reports' NTP time")
     a = p.parse_args()
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -111,7 +117,7 @@ def main():
     while True:
         client, _ = listener.accept()
         server = socket.create_connection(("127.0.0.1", a.server_port))
-        jumper = Jumper(a.jump_after, int(a.jump_seconds * 90000))
+        jumper = Jumper(a.jump_after, int(a.jump_seconds * 90000), a.ntp_shift)
         threading.Thread(target=pump_client_to_server, args=(client, server), daemon=True).start()
         threading.Thread(target=pump_server_to_client, args=(server, client, jumper), daemon=True).start()
 

@@ -287,3 +287,47 @@ TEST_F(Media, ZcrecCatReadsAPlaybackFifoLikeALiveRing) {
   EXPECT_EQ(cat.wait(), 0);
   EXPECT_EQ(zc::test::frame_hashes(path), clip_hashes_);
 }
+
+// A stream break the recorder kept inside one segment (same parameters, a timeline that kept pace): the catalog
+// has a gap row within the segment's span, and the file's timeline has the same hole. Playing across it, the
+// first frame after the hole is announced as a discontinuity, as at a gap between segments.
+TEST_F(Media, AGapInsideASegmentIsAnnouncedLikeAGapBetweenSegments) {
+  TempDir store;
+  std::filesystem::create_directories(store / "cam");
+  const auto holed = store / "cam" / "holed.mp4";
+  // The 6 s clip with its second half (from the keyframe at 3 s, packet 90 in decode order) 2 s later.
+  const std::string shift = "if(gte(N\\,90)\\,2/TB\\,0)";
+  ASSERT_EQ(zc::test::run({zc::test::ffmpeg_path(), "-v", "error", "-y", "-i", long_clip_.string(), "-an", "-c",
+                           "copy", "-bsf:v", "setts=pts=PTS+" + shift + ":dts=DTS+" + shift, "-movflags",
+                           "frag_keyframe+empty_moov+default_base_moof", holed.string()}),
+            0);
+  {
+    auto catalog = zc::recorder::Catalog::open(store.path());
+    const int64_t rec = zc::test::begin_recording(catalog, "cam", kT0);
+    zc::test::add_segment(catalog, rec, 0, holed, kT0);
+    zc::recorder::GapRow g;
+    g.recording_id = rec;
+    g.start_wall_ns = kT0 + 3 * kSecond;
+    g.end_wall_ns = kT0 + 5 * kSecond;
+    g.reason = "discontinuity";
+    catalog.add_gap(g);
+  }
+  ScopedStream s("pl_hole");
+  ChildProcess play({kZcrec, "play", "--stream", "cam", "--from", "@1764150000", "--to", "@1764150100", "--dir",
+                     store.path().string(), "--fifo", s.name(), "--max", "--no-audio"});
+  auto r = open_reader(s.name());
+  const auto got = read_all(r);
+  EXPECT_EQ(play.wait(), 0);
+  ASSERT_EQ(got.size(), 180u);
+  size_t discontinuities = 0;
+  for (const auto& f : got) {
+    if ((f.frame.header.flags & frame_flag::discontinuity) == 0) continue;
+    ++discontinuities;
+    EXPECT_TRUE(f.frame.header.is_key());
+    EXPECT_EQ(f.frame.header.wall_ns, kT0 + 5 * kSecond) << "the first frame after the hole";
+  }
+  EXPECT_EQ(discontinuities, 1u);
+  TempDir out;
+  EXPECT_EQ(zc::test::frame_hashes(write_video(got, r.stream_info(), out / "holed.h264")),
+            zc::test::frame_hashes(long_clip_));
+}

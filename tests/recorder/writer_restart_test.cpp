@@ -1,7 +1,9 @@
 // A recording outlives its writer: the feeder dies, a new writer takes the ring over (positions continue, its
-// first frame is flagged a discontinuity) with other codec parameters, starting mid-GOP. The recorder closes the
-// segment at the break, drops what cannot be decoded until the new writer's first keyframe, records the gap, and
-// goes on in a new segment. Both sides of the break are judged frame by frame against the source clips.
+// first frame is flagged a discontinuity) with other codec parameters, starting mid-GOP. The recorder writes out
+// what it holds at the break, drops what cannot be decoded until the new writer's first keyframe, records the
+// gap, and goes on in a new segment. A break after which the stream goes on with the same parameters and a
+// timeline that kept pace (a camera that reconnected, a lapped reader) stays in one segment with the gap inside.
+// Both sides of each break are judged frame by frame against the source clips.
 #include <zc/media/source.h>
 #include <zc/recorder/catalog.h>
 #include <zc/recorder/recorder.h>
@@ -90,11 +92,13 @@ void record_across_writer_restart(bool notice_absence) {
     ASSERT_TRUE(rec.poll(std::chrono::milliseconds(300)));
     ASSERT_FALSE(rec.summary().warnings.empty());
     EXPECT_NE(rec.summary().warnings.back().find("is gone"), std::string::npos) << rec.summary().warnings.back();
-    // What came before the break is already complete while the recorder waits.
+    // What came before the break is durable while the recorder waits: the fragment being filled was written
+    // at the break and the catalog counts all of it.
     auto c = Catalog::open(d.path());
     const auto segs = c.segments_of_recording(rec.summary().recording_id);
     ASSERT_EQ(segs.size(), 1u);
-    EXPECT_EQ(segs[0].state, "complete");
+    EXPECT_EQ(segs[0].frames, 90);
+    EXPECT_EQ(frame_md5s(c.absolute_path(segs[0])), frame_md5s(before));
   }
   writer = zc::fifo::RingWriter::open(stream.name());  // takes over: positions continue
   ASSERT_TRUE(writer->took_over());
@@ -180,3 +184,158 @@ TEST(WriterRestart, ZeroGraceEndsAtOnceAsWriterGone) {
   auto c = Catalog::open(d.path());
   EXPECT_EQ(c.segments_of_recording(sum.recording_id).at(0).end_reason, "stopped");
 }
+
+namespace {
+
+// A clip's packets, to be written in pieces.
+struct ClipPackets {
+  zc::fifo::StreamInfo info;
+  std::vector<zc::media::MediaPacket> packets;
+  std::vector<zc::fifo::Rational> time_base;  // per packet
+};
+
+ClipPackets read_clip(const std::filesystem::path& path) {
+  zc::media::MediaSource src(path.string());
+  ClipPackets c;
+  c.info = src.stream_info();
+  zc::media::MediaPacket p;
+  while (src.read(p)) {
+    c.time_base.push_back(c.info.find(p.track)->time_base);
+    c.packets.push_back(p);
+  }
+  return c;
+}
+
+// Writes packets [from, to) stamped as captured from `first_mono_ns` on at the clip's pace, their pts/dts moved
+// `shift_ns` later; the first is flagged a discontinuity if asked (what LiveSource writes after a reconnect).
+void write_packets(zc::fifo::RingWriter& writer, const ClipPackets& c, size_t from, size_t to, int64_t first_mono_ns,
+                   int64_t shift_ns, bool flag_first) {
+  const int64_t wall_minus_mono = clock_now(CLOCK_REALTIME) - clock_now(CLOCK_MONOTONIC);
+  const auto ns = [&](size_t i, int64_t v) { return v * c.time_base[i].num * kS / c.time_base[i].den; };
+  const int64_t origin_ns = ns(from, c.packets[from].dts);
+  for (size_t i = from; i < to && i < c.packets.size(); ++i) {
+    const auto& p = c.packets[i];
+    const auto tb = c.time_base[i];
+    const int64_t shift = shift_ns * tb.den / (tb.num * kS);
+    zc::fifo::FrameMeta m;
+    m.track = p.track;
+    m.flags = p.keyframe ? zc::fifo::frame_flag::keyframe : 0;
+    if (i == from && flag_first) m.flags |= zc::fifo::frame_flag::discontinuity;
+    m.pts = p.pts + shift;
+    m.dts = p.dts + shift;
+    m.mono_ns = first_mono_ns + ns(i, p.dts) - origin_ns;
+    m.wall_ns = m.mono_ns + wall_minus_mono;
+    writer.write(m, p.data.data(), p.data.size());
+  }
+}
+
+// Index of the second video keyframe in decode order: where the first GOP ends.
+size_t second_keyframe(const ClipPackets& c) {
+  int keys = 0;
+  for (size_t i = 0; i < c.packets.size(); ++i)
+    if (c.packets[i].track == 0 && c.packets[i].keyframe && ++keys == 2) return i;
+  ADD_FAILURE() << "the clip has one keyframe";
+  return c.packets.size();
+}
+
+RecorderOptions break_options(const std::string& stream, const std::filesystem::path& dir) {
+  RecorderOptions o;
+  o.stream = stream;
+  o.dir = dir;
+  o.timing.preroll_ns = 20 * kS;
+  o.timing.postroll_ns = 0;
+  o.writer_grace_ns = 10 * kS;
+  return o;
+}
+
+TEST(StreamBreak, SameParametersAndATimelineThatKeptPaceStayInOneSegmentWithTheGapInside) {
+  TempDir d("break_same");
+  ScopedStream stream("break_same");
+  const auto& source = clip("h264_320_short");  // 90 frames, GOP 30, B-frames
+  const auto c = read_clip(source);
+  const size_t gop2 = second_keyframe(c);
+  const int64_t t0 = clock_now(CLOCK_MONOTONIC) - 20 * kS;
+  auto writer = zc::fifo::RingWriter::open(stream.name());
+  writer.set_stream_info(c.info);
+  write_packets(writer, c, 0, gop2, t0, 0, false);
+  SystemClock clock;
+  auto rec = Recorder::start(break_options(stream.name(), d.path()), clock);
+  poll_until_frames(rec, 30);
+  // The camera is away for 2 s and comes back at a keyframe with the same parameters, its timeline 2 s on.
+  write_packets(writer, c, gop2, c.packets.size(), t0 + 3 * kS, 2 * kS, true);
+  poll_until_frames(rec, 90);
+  rec.stop();
+  const auto& sum = rec.run();
+
+  EXPECT_EQ(sum.frames_lost, 0);
+  auto cat = Catalog::open(d.path());
+  const auto segs = cat.segments_of_recording(sum.recording_id);
+  ASSERT_EQ(segs.size(), 1u) << "no parameter changed: one segment";
+  EXPECT_EQ(segs[0].frames, 90);
+  const auto gaps = cat.gaps(stream.name());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].reason, "discontinuity");
+  EXPECT_EQ(gaps[0].frames_lost, 0);
+  EXPECT_NEAR(static_cast<double>(gaps[0].end_wall_ns - gaps[0].start_wall_ns), 2e9, 1e6);
+  EXPECT_GT(gaps[0].start_wall_ns, segs[0].start_wall_ns);
+  EXPECT_LT(gaps[0].end_wall_ns, segs[0].end_wall_ns);
+  // The segment spans both parts and the hole: 3 s of video plus 2 s away.
+  EXPECT_NEAR(static_cast<double>(segs[0].end_wall_ns - segs[0].start_wall_ns), 5e9, 1e6);
+
+  const auto file = cat.absolute_path(segs[0]);
+  EXPECT_EQ(frame_md5s(file), frame_md5s(source)) << "every frame, decodable, in order";
+  // The hole is in the file's timeline too: the keyframe after it plays 2 s after the one-GOP mark, and the
+  // frame before it keeps a frame's duration (no frozen picture spanning the outage).
+  const auto frames = probe(file)["frames"];
+  ASSERT_EQ(frames.size(), 90u);
+  std::vector<double> pts;
+  for (const auto& f : frames) {
+    const auto& t = f.contains("pts_time") ? f["pts_time"] : f["best_effort_timestamp_time"];
+    pts.push_back(t.is_string() ? std::stod(t.get<std::string>()) : t.get<double>());
+  }
+  std::sort(pts.begin(), pts.end());
+  EXPECT_NEAR(pts[30] - pts[29], 2.0 + 1.0 / 30, 0.002);
+  EXPECT_NEAR(pts[29] - pts[0], 29.0 / 30, 0.002);
+  // Seeking in the catalog still lands on the keyframe after the hole at its wall time.
+  const auto keys = cat.keyframes(segs[0].id);
+  ASSERT_EQ(keys.size(), 3u);
+  EXPECT_NEAR(static_cast<double>(keys[1].wall_ns - segs[0].start_wall_ns), 3e9, 1e6);
+}
+
+TEST(StreamBreak, ATimelineThatStartsAgainIsANewSegmentEvenWithTheSameParameters) {
+  TempDir d("break_restart");
+  ScopedStream stream("break_restart");
+  const auto& source = clip("h264_320_short");
+  const auto c = read_clip(source);
+  const size_t gop2 = second_keyframe(c);
+  const int64_t t0 = clock_now(CLOCK_MONOTONIC) - 20 * kS;
+  std::optional<zc::fifo::RingWriter> writer = zc::fifo::RingWriter::open(stream.name());
+  writer->set_stream_info(c.info);
+  write_packets(*writer, c, 0, gop2, t0, 0, false);
+  SystemClock clock;
+  auto rec = Recorder::start(break_options(stream.name(), d.path()), clock);
+  poll_until_frames(rec, 30);
+  // A restarted feeder: the same camera and parameters, its timestamps from zero again.
+  writer.reset();
+  writer = zc::fifo::RingWriter::open(stream.name());
+  ASSERT_TRUE(writer->took_over());
+  writer->set_stream_info(c.info);
+  write_packets(*writer, c, 0, c.packets.size(), t0 + 3 * kS, 0, false);
+  poll_until_frames(rec, 120);
+  rec.stop();
+  const auto& sum = rec.run();
+
+  auto cat = Catalog::open(d.path());
+  const auto segs = cat.segments_of_recording(sum.recording_id);
+  ASSERT_EQ(segs.size(), 2u) << "decode time went back: a segment cannot hold it";
+  EXPECT_EQ(segs[0].end_reason, "discontinuity");
+  EXPECT_EQ(segs[0].frames, 30);
+  EXPECT_EQ(segs[1].frames, 90);
+  EXPECT_EQ(cat.gaps(stream.name()).size(), 1u);
+  EXPECT_EQ(frame_md5s(cat.absolute_path(segs[1])), frame_md5s(source));
+  const auto first = frame_md5s(cat.absolute_path(segs[0]));
+  const auto all = frame_md5s(source);
+  EXPECT_EQ(first, std::vector<std::string>(all.begin(), all.begin() + 30));
+}
+
+}  // namespace

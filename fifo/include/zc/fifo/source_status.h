@@ -24,6 +24,9 @@ enum class ClockSource : uint32_t {
   unknown = 0,
   arrival = 1,      // the moment the writer got the frame
   sender_report = 2,  // the camera's clock, through RTCP sender reports
+  // The camera sends sender reports, but its clock is too far from this host's to be believed (a camera that
+  // never learned the time): arrival time is used.
+  arrival_camera_clock_off = 3,
 };
 std::string_view to_string(ClockSource c) noexcept;
 

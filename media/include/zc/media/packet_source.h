@@ -23,6 +23,12 @@ struct MediaPacket {
   bool discontinuity = false;
   // libavformat flagged the packet corrupt (e.g. lost RTP packets): it must not be written as a clean frame.
   bool corrupt = false;
+  // When the frame was captured on the source's own wall clock (ns since the Unix epoch), where the source says:
+  // RTSP once the camera's first RTCP sender report has mapped its RTP clock onto NTP time. 0: not known.
+  int64_t capture_wall_ns = 0;
+  // The capture instant on this host's CLOCK_MONOTONIC, set by LiveSource from capture_wall_ns when it trusts the
+  // camera's clock (with capture_wall_ns kept); both 0: the ring stamps the arrival time.
+  int64_t capture_mono_ns = 0;
   std::vector<uint8_t> data;
 };
 

@@ -1,5 +1,5 @@
 // What a player or exporter walks through: media files in time order, each with the wall-clock time of its
-// first frame, its keyframes (when a catalog knows them) and whether a gap precedes it.
+// first frame, its keyframes (when a catalog knows them) and the gaps before and inside it.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,9 @@ struct TimelineSegment {
   // Keyframe offsets from the first frame, ascending, from the catalog's keyframe index (empty: unknown).
   std::vector<int64_t> keyframe_offsets_ns;
   bool gap_before = false;  // time is missing between the previous segment's end and this one's start
+  // Ends of the gaps inside the segment (a stream break the recorder kept in one segment because nothing changed
+  // across it), as offsets from its first frame, ascending: the first frame at or after each follows a hole.
+  std::vector<int64_t> resume_offsets_ns;
 };
 
 struct Timeline {
