@@ -137,7 +137,8 @@ void add_start_command(CLI::App& app) {
   record::add_duration_option(cmd, "--segment", args->segment, "Segment length; cut at the next keyframe (default 60s)");
   record::add_duration_option(cmd, "--writer-grace", args->writer_grace,
                               "How long to wait for a new writer when the ring's writer dies or restarts; the restart "
-                              "becomes a gap and a new segment (default 30s; 0 ends the recording at once)");
+                              "becomes a gap, and a new segment if the parameters or the timeline changed (default "
+                              "30s; 0 ends the recording at once)");
   record::add_size_option(cmd, "--quota", args->quota, "Per-stream byte quota applied while recording");
   record::add_duration_option(cmd, "--max-age", args->max_age, "Delete segments older than this while recording");
   record::add_size_option(cmd, "--min-free", args->min_free, "Keep this much free space in the storage directory");

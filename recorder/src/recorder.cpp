@@ -42,6 +42,13 @@ int64_t rescale(int64_t v, fifo::Rational from, int64_t to_den) {
   return static_cast<int64_t>(x / from.den);
 }
 
+// ns on a track's time base, rounded to the nearest tick.
+int64_t ns_to_ticks(int64_t ns, fifo::Rational tb) {
+  const __int128 den = static_cast<__int128>(tb.num) * kSecond;
+  const __int128 x = static_cast<__int128>(ns) * tb.den;
+  return static_cast<int64_t>((x >= 0 ? x + den / 2 : x - den / 2) / den);
+}
+
 std::string codec_name(fifo::Codec c) { return std::string(fifo::to_string(c)); }
 
 std::string seconds_text(int64_t ns) {
@@ -53,7 +60,7 @@ std::string seconds_text(int64_t ns) {
 // The stream broke under a recording: its writer died or restarted, a camera reconnected, or the ring lost frames.
 // The fragment being filled is written at the break, so what came before is durable while the recorder waits;
 // nothing is recorded until the next video keyframe, where a gap row covers the break. The segment goes on
-// across it when nothing a decoder or the timeline would notice changed (continues_across_break), else it is
+// across it when nothing a decoder or the timeline would notice changed (continue_across_break), else it is
 // closed and a new one starts.
 struct StreamBreak {
   int64_t since_wall_ns = 0;  // end of what was recorded before it
@@ -72,6 +79,9 @@ struct OpenSegment {
   int64_t last_dts = 0, last_dts_delta = 0;
   int64_t last_mono_ns = 0;  // capture time of the last video frame
   bool after_hole = false;   // the next video frame follows a break: its dts step is no frame duration
+  // Added to every frame's pts/dts written after a break the segment went on across, so that each hole in the
+  // file's timeline is as long as the break was on the capture clock (continue_across_break).
+  int64_t hole_shift_ns = 0;
   int64_t frames = 0, keyframes = 0, audio_frames = 0;
   std::vector<KeyframeEntry> pending_keyframes;  // of the fragment still being filled
   // What the file holds in complete fragments, with the keyframes of those fragments that the catalog has not
@@ -526,15 +536,24 @@ struct Recorder::Impl {
   }
 
   // Whether the open segment can take `h`, the video keyframe that ends a break, as the first frame after a hole
-  // in its timeline: the same parameters (a decoder notices nothing), decode time moving forward, and by as much
-  // as the capture clock did, so that the segment's media time still maps onto wall time (a camera that
+  // in its timeline: the same parameters (a decoder notices nothing), decode time moving forward, and by about
+  // as much as the capture clock did, so that the segment's media time still maps onto wall time (a camera that
   // reconnected through LiveSource, a reader that was lapped). A restarted feeder starts its timestamps anew.
-  bool continues_across_break(const fifo::FrameHeader& h, const SegmentParams& params) const {
-    const OpenSegment& s = *seg;
-    if (!(params == s.params) || h.dts <= s.last_dts) return false;
-    const int64_t media_step_ns = rescale(h.dts - s.last_dts, s.params.video.time_base, kSecond);
-    return std::abs(media_step_ns - (h.mono_ns - s.last_mono_ns)) <= kBreakClockToleranceNs;
+  // If so, the hole is made exactly as long as the capture clock says (hole_shift_ns): the media step across a
+  // break may be off by up to kBreakClockToleranceNs (a writer that stamps late under load), and the segment's
+  // span and the gap row must tile the recording without a sliver of unaccounted time.
+  bool continue_across_break(const fifo::FrameHeader& h, const SegmentParams& params) {
+    OpenSegment& s = *seg;
+    if (!(params == s.params)) return false;
+    const int64_t dts = h.dts + ns_to_ticks(s.hole_shift_ns, s.params.video.time_base);
+    const int64_t mono_step_ns = h.mono_ns - s.last_mono_ns;
+    if (dts <= s.last_dts || mono_step_ns <= 0) return false;
+    const int64_t media_step_ns = rescale(dts - s.last_dts, s.params.video.time_base, kSecond);
+    if (std::abs(media_step_ns - mono_step_ns) > kBreakClockToleranceNs) return false;
+    s.hole_shift_ns += mono_step_ns - media_step_ns;
+    return true;
   }
+
 
   // `h` is the video keyframe that ends the break: the gap reaches up to it.
   void end_break(const fifo::FrameHeader& h) {
@@ -604,7 +623,7 @@ struct Recorder::Impl {
       }
       end_break(h);
       try {
-        if (seg && !continues_across_break(h, *params)) close_segment("discontinuity");
+        if (seg && !continue_across_break(h, *params)) close_segment("discontinuity");
       } catch (const RecorderError& e) {
         if (e.code() != RecorderErrc::no_space) throw;
         enter_disk_full(e, last_frame_wall_ns);
@@ -729,8 +748,17 @@ struct Recorder::Impl {
     if (s.durable.frames > 0) confirm_resume();
   }
 
-  void write_frame(const fifo::FrameHeader& h, std::span<const std::byte> payload, bool video) {
+  void write_frame(const fifo::FrameHeader& ring_header, std::span<const std::byte> payload, bool video) {
     OpenSegment& s = *seg;
+    fifo::FrameHeader h = ring_header;
+    if (s.hole_shift_ns != 0) {
+      const fifo::TrackInfo* t = video ? &s.params.video : (is_audio(h) ? &*s.params.audio : nullptr);
+      if (t != nullptr) {
+        const int64_t shift = ns_to_ticks(s.hole_shift_ns, t->time_base);
+        h.pts += shift;
+        h.dts += shift;
+      }
+    }
     if (!video && !is_audio(h)) return;
     if (!video && g711) {
       aac_packets.clear();
