@@ -339,3 +339,49 @@ TEST(StreamBreak, ATimelineThatStartsAgainIsANewSegmentEvenWithTheSameParameters
 }
 
 }  // namespace
+
+namespace {
+
+// A writer whose timestamps across the break moved 0.4 s more than its capture clock (it stamped late under
+// load): still one segment, and the hole in the file is as long as the capture clock says, so the segment's span
+// and the gap row tile the recording.
+TEST(StreamBreak, AHoleTakesTheCaptureClocksLengthWhenTheTimestampsDisagreeALittle) {
+  TempDir d("break_skew");
+  ScopedStream stream("break_skew");
+  const auto& source = clip("h264_320_short");
+  const auto c = read_clip(source);
+  const size_t gop2 = second_keyframe(c);
+  const int64_t t0 = clock_now(CLOCK_MONOTONIC) - 20 * kS;
+  auto writer = zc::fifo::RingWriter::open(stream.name());
+  writer.set_stream_info(c.info);
+  write_packets(writer, c, 0, gop2, t0, 0, false);
+  SystemClock clock;
+  auto rec = Recorder::start(break_options(stream.name(), d.path()), clock);
+  poll_until_frames(rec, 30);
+  write_packets(writer, c, gop2, c.packets.size(), t0 + 3 * kS, 2 * kS + 400'000'000, true);
+  poll_until_frames(rec, 90);
+  rec.stop();
+  const auto& sum = rec.run();
+
+  auto cat = Catalog::open(d.path());
+  const auto segs = cat.segments_of_recording(sum.recording_id);
+  ASSERT_EQ(segs.size(), 1u);
+  const auto gaps = cat.gaps(stream.name());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_NEAR(static_cast<double>(gaps[0].end_wall_ns - gaps[0].start_wall_ns), 2e9, 1e6);
+  EXPECT_NEAR(static_cast<double>(segs[0].end_wall_ns - segs[0].start_wall_ns), 5e9, 1e6);
+  const auto file = cat.absolute_path(segs[0]);
+  EXPECT_EQ(frame_md5s(file), frame_md5s(source));
+  const auto frames = probe(file)["frames"];
+  ASSERT_EQ(frames.size(), 90u);
+  std::vector<double> pts;
+  for (const auto& f : frames) {
+    const auto& t = f.contains("pts_time") ? f["pts_time"] : f["best_effort_timestamp_time"];
+    pts.push_back(t.is_string() ? std::stod(t.get<std::string>()) : t.get<double>());
+  }
+  std::sort(pts.begin(), pts.end());
+  EXPECT_NEAR(pts[30] - pts[29], 2.0 + 1.0 / 30, 0.002) << "the capture clock's 2 s, not the timestamps' 2.4 s";
+  EXPECT_NEAR(pts[89] - pts[0], 5.0 - 1.0 / 30, 0.002);
+}
+
+}  // namespace
