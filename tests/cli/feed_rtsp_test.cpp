@@ -504,3 +504,55 @@ TEST(FeedRtspClock, ACameraClockFarFromTheHostsIsNotBelieved) {
 
 }  // namespace
 }  // namespace zc::test
+
+namespace zc::test {
+namespace {
+
+// The camera comes back from its reboot at another resolution: readers get the new parameter sets before its first
+// keyframe and decode from there, and a recording across the outage closes its segment and opens a new one.
+TEST(FeedRtsp, ACameraBackWithNewParametersStartsANewSegment) {
+  TempDir dir;
+  ScopedStream stream("rtsp_newsize");
+  auto camera = std::make_unique<RtspCamera>(RtspCameraOptions{});
+  const int port = camera->port();
+  Background feed(feed_args(camera->url(), stream.name()), dir / "feed.log");
+  CheckedReader reader(stream.name());
+  int keys = 0;
+  ASSERT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 30s))
+      << read_file(dir / "feed.log");
+  Background record({kZcrec, "start", stream.name(), "--dir", (dir / "store").string(), "--preroll", "0s",
+                     "--postroll", "0s"},
+                    dir / "record.log");
+  keys = 0;
+  ASSERT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 30s));
+  camera->kill();
+  camera = std::make_unique<RtspCamera>(RtspCameraOptions{.port = port, .size = "480x272"});
+  ASSERT_TRUE(reader.read_until([](const fifo::FrameHeader& h) { return (h.flags & fifo::frame_flag::discontinuity) != 0; },
+                                30s))
+      << read_file(dir / "feed.log");
+  keys = 0;
+  ASSERT_TRUE(reader.read_until([&](const fifo::FrameHeader& h) { return is_video_key(h) && ++keys == 2; }, 20s));
+  EXPECT_EQ(record.stop(SIGINT, 20s), 0) << read_file(dir / "record.log");
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+
+  const auto list = zcrec({"list", stream.name(), "--dir", (dir / "store").string(), "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const auto recs = nlohmann::json::parse(list.out);
+  ASSERT_EQ(recs.size(), 1u) << recs;
+  const auto& segs = recs[0]["segments"];
+  ASSERT_EQ(segs.size(), 2u) << recs[0];
+  EXPECT_EQ(recs[0]["gaps"].size(), 1u) << recs[0];
+  const char* sizes[] = {"width=320\nheight=240\n", "width=480\nheight=272\n"};
+  for (size_t i = 0; i < 2; ++i) {
+    const auto file = dir / "store" / segs[i]["path"].get<std::string>();
+    const auto decode = run({"ffmpeg", "-v", "error", "-i", file.string(), "-f", "null", "-"});
+    EXPECT_EQ(decode.exit_code, 0) << file;
+    EXPECT_EQ(decode.err, "") << file;
+    const auto wh = run({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
+                         "-of", "default=nw=1", file.string()});
+    EXPECT_EQ(wh.out, sizes[i]) << file;
+  }
+}
+
+}  // namespace
+}  // namespace zc::test

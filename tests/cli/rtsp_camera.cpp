@@ -14,7 +14,7 @@ namespace {
 std::vector<std::string> argv_for(const RtspCameraOptions& o) {
   std::vector<std::string> a = {"/usr/bin/python3", ZC_RTSP_CAMERA_SCRIPT, "--port", std::to_string(o.port),
                                 "--codec", o.codec, "--config-interval", std::to_string(o.config_interval),
-                                "--protocols", o.protocols, "--fps", std::to_string(o.fps)};
+                                "--protocols", o.protocols, "--fps", std::to_string(o.fps), "--size", o.size};
   if (o.audio) a.push_back("--audio");
   if (!o.user.empty()) a.insert(a.end(), {"--user", o.user, "--password", o.password});
   if (o.loss > 0) a.insert(a.end(), {"--loss", std::to_string(o.loss)});

@@ -19,6 +19,7 @@ struct RtspCameraOptions {
   std::string user = {}, password = {};
   double loss = 0;  // fraction of RTP packets dropped after the payloader
   int fps = 25;
+  std::string size = "320x240";
 };
 
 class RtspCamera {
