@@ -22,6 +22,8 @@ constexpr int64_t kForwardJumpSlackNs = kSecond;
 constexpr int64_t kBackwardJumpNs = kSecond / 2;
 constexpr const char* kEndedByCamera = "the camera ended the stream";
 constexpr int64_t kStopCheckNs = 20'000'000;
+// Payload buffers kept for reuse (one per track held back, plus what is in flight).
+constexpr size_t kMaxSpareBuffers = 8;
 // A camera's sender-report clock further than this from the host's (either way) is not believed: a camera that
 // never learned the time. Within it, network delay and a camera a few seconds off are both fine.
 constexpr int64_t kSenderClockToleranceNs = 10'000'000'000;
@@ -81,6 +83,10 @@ struct LiveSource::Impl {
   // connection is over.
   std::map<uint32_t, MediaPacket> held;
   std::deque<MediaPacket> released;
+  // Payload buffers of packets already handed out, kept for the next reads: a packet's bytes are copied out of
+  // libavformat's buffer once anyway, and reusing the capacity saves a malloc/free pair per packet (large ones for
+  // keyframes) on a path that runs for months.
+  std::vector<std::vector<uint8_t>> spare_buffers;
   bool connection_over = false;
   std::string connection_end;
 
@@ -213,6 +219,7 @@ struct LiveSource::Impl {
   bool next_from_connection(MediaPacket& out, std::string& why) {
     for (;;) {
       if (!released.empty()) {
+        if (out.data.capacity() > 0 && spare_buffers.size() < kMaxSpareBuffers) spare_buffers.push_back(std::move(out.data));
         out = std::move(released.front());
         released.pop_front();
         return true;
@@ -227,6 +234,10 @@ struct LiveSource::Impl {
         continue;
       }
       MediaPacket q;
+      if (!spare_buffers.empty()) {
+        q.data = std::move(spare_buffers.back());
+        spare_buffers.pop_back();
+      }
       const uint64_t missed_before = source->packets_missed();
       try {
         if (!source->read(q)) {
