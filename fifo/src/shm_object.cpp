@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace zc::fifo {
 namespace {
@@ -137,8 +136,9 @@ HeaderVerdict validate_header(const std::byte* base, uint64_t object_bytes, std:
     return v;
   };
   if (object_bytes < sizeof(uint64_t)) return fail(HeaderVerdict::uninitialized, "object is empty");
-  uint64_t magic;
-  std::memcpy(&magic, base, sizeof magic);
+  // Acquire pairs with the creator's release store of the magic: geometry read below is the creator's final one.
+  // (A plain copy let the compiler, and a weakly ordered CPU, read the geometry before the magic.)
+  const uint64_t magic = reinterpret_cast<const Header*>(base)->magic.load(std::memory_order_acquire);
   if (magic == 0) {
     const size_t probe = object_bytes < layout::kHeaderBytes ? object_bytes : layout::kHeaderBytes;
     if (all_zero(base, probe)) return fail(HeaderVerdict::uninitialized, "header never initialised");

@@ -22,8 +22,25 @@ WakeFifo::WakeFifo(std::string path, bool group_access) : path_(std::move(path))
   if (group_access) ::fchmod(fd_.get(), mode);
 }
 
-WakeFifo::~WakeFifo() {
-  if (fd_ && !path_.empty()) ::unlink(path_.c_str());
+WakeFifo& WakeFifo::operator=(WakeFifo&& o) noexcept {
+  if (this != &o) {
+    release();
+    path_ = std::move(o.path_);
+    fd_ = std::move(o.fd_);
+  }
+  return *this;
+}
+
+WakeFifo::~WakeFifo() { release(); }
+
+void WakeFifo::release() noexcept {
+  if (!fd_ || path_.empty()) return;
+  struct stat ours {}, named {};
+  if (::fstat(fd_.get(), &ours) == 0 && ::stat(path_.c_str(), &named) == 0 && ours.st_ino == named.st_ino &&
+      ours.st_dev == named.st_dev)
+    ::unlink(path_.c_str());
+  fd_.reset();
+  path_.clear();
 }
 
 void WakeFifo::drain() const noexcept {

@@ -16,7 +16,12 @@ class WakeFifo {
   WakeFifo() = default;
   explicit WakeFifo(std::string path, bool group_access);
   WakeFifo(WakeFifo&&) noexcept = default;
-  WakeFifo& operator=(WakeFifo&&) noexcept = default;
+  // Unlinks the FIFO this one owned (see ~WakeFifo) before taking over the other's.
+  WakeFifo& operator=(WakeFifo&& o) noexcept;
+  WakeFifo(const WakeFifo&) = delete;
+  WakeFifo& operator=(const WakeFifo&) = delete;
+  // Unlinks the FIFO unless its path now names another sleeper's FIFO (a reader that moved to another slot
+  // leaves its old path to whoever took that slot).
   ~WakeFifo();
 
   int fd() const noexcept { return fd_.get(); }
@@ -25,6 +30,8 @@ class WakeFifo {
   bool wait(int timeout_ms) const;
 
  private:
+  void release() noexcept;
+
   std::string path_;
   UniqueFd fd_;
 };
