@@ -343,3 +343,9 @@ TEST(Recorder, LappedByTheWriterRecordsAGapAndResumesAtAKeyframe) {
     for (const auto& h : md5) EXPECT_NE(std::find(source.md5.begin(), source.md5.end(), h), source.md5.end());
   }
 }
+
+// The recorder keeps the clock it is given for its whole life: a temporary clock would dangle after the
+// statement that started the recording, so passing one must not compile.
+static_assert(!requires(const RecorderOptions& o) { Recorder::start(o, SystemClock{}); },
+              "Recorder::start must refuse a temporary clock");
+static_assert(requires(const RecorderOptions& o, const SystemClock& c) { Recorder::start(o, c); });
