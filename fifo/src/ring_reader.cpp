@@ -7,7 +7,7 @@
 #include "ring_status.h"
 #include "shm_object.h"
 #include "stream_info_slots.h"
-#include "wake_fifo.h"
+#include "doorbell.h"
 
 #include <unistd.h>
 
@@ -47,8 +47,8 @@ struct RingReader::Impl {
   AttachedObject object;
   RingMap m;
   uint32_t slot = 0;
-  WakeFifo wake;
-  WakeTarget writer_wake;  // playback fifo: rung when the writer waits for room
+  Doorbell wake;
+  DoorbellRinger writer_wake;  // playback fifo: rung when the writer waits for room
 
   uint64_t pos = 0;
   uint64_t expected_seq = 0;  // 0: nothing delivered yet, so nothing can be counted as lost
@@ -90,7 +90,7 @@ void RingReader::Impl::attach_object(AttachedObject obj) {
   // The new doorbell exists before anything is committed: a reader that cannot make one keeps its old object
   // and doorbell instead of sleeping on no doorbell at all. Replacing `wake` unlinks the old one (another slot's
   // path when the reader moved).
-  WakeFifo fresh_wake(wake_fifo_path(name, chosen), false);
+  Doorbell fresh_wake(wake_fifo_path(name, chosen), false, Doorbell::Lifetime::sleeper);
   object = std::move(obj);
   m = object.map;
   slot = chosen;
