@@ -1,4 +1,4 @@
-#include "bench_play.h"
+#include "play.h"
 
 #include <zc/fifo/playback_fifo.h>
 
@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace zc::cli::bench_play {
+namespace zc::bench::play {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -92,4 +92,4 @@ FifoThroughput measure_fifo(uint64_t frame_bytes, uint64_t total_bytes, uint64_t
   return r;
 }
 
-}  // namespace zc::cli::bench_play
+}  // namespace zc::bench::play

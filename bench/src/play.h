@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <vector>
 
-namespace zc::cli::bench_play {
+namespace zc::bench::play {
 
 struct FifoThroughput {
   double fifo_bytes_per_s = 0;    // writer thread -> playback fifo -> reader thread (zero-copy or copying out)
@@ -26,4 +26,4 @@ struct ReplayResult {
 };
 ReplayResult measure_replay(const std::vector<std::filesystem::path>& segments, int segment_seconds);
 
-}  // namespace zc::cli::bench_play
+}  // namespace zc::bench::play

@@ -1,6 +1,6 @@
 // `zcrec bench play`: playback fifo throughput against memcpy, replay speed against ffmpeg, in one run.
-#include "bench_play.h"
-#include "commands.h"
+#include "play.h"
+#include "commands_internal.h"
 
 #include <nlohmann/json.hpp>
 
@@ -11,7 +11,7 @@
 #include <memory>
 #include <stdexcept>
 
-namespace zc::cli {
+namespace zc::bench {
 namespace {
 
 struct BenchPlayArgs {
@@ -27,10 +27,10 @@ void run_bench_play(const BenchPlayArgs& a) {
   if (a.frame_bytes == 0 || a.frame_bytes > a.fifo_bytes / 8)
     throw CLI::ValidationError("--frame-size", "must be between 1 byte and an eighth of --fifo-size");
   // Baseline and fifo alternate, best of each kept: on a shared machine the least disturbed run is the truest.
-  bench_play::FifoThroughput fifo, fifo_copy;
+  play::FifoThroughput fifo, fifo_copy;
   for (int round = 0; round < a.rounds; ++round) {
-    const auto z = bench_play::measure_fifo(a.frame_bytes, a.total_bytes, a.fifo_bytes, false);
-    const auto c = bench_play::measure_fifo(a.frame_bytes, a.total_bytes, a.fifo_bytes, true);
+    const auto z = play::measure_fifo(a.frame_bytes, a.total_bytes, a.fifo_bytes, false);
+    const auto c = play::measure_fifo(a.frame_bytes, a.total_bytes, a.fifo_bytes, true);
     for (auto* best : {&fifo, &fifo_copy}) {
       const auto& now = best == &fifo ? z : c;
       best->frames = now.frames;
@@ -43,11 +43,11 @@ void run_bench_play(const BenchPlayArgs& a) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "zcrec_bench_play_XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
   const std::filesystem::path dir = tmpl;
-  bench_play::ReplayResult replay;
+  play::ReplayResult replay;
   try {
     const int segment_seconds = 2;
-    const auto segments = bench_play::make_segments(dir, a.seconds, segment_seconds);
-    replay = bench_play::measure_replay(segments, segment_seconds);
+    const auto segments = play::make_segments(dir, a.seconds, segment_seconds);
+    replay = play::measure_replay(segments, segment_seconds);
   } catch (...) {
     std::filesystem::remove_all(dir);
     throw;
@@ -80,7 +80,7 @@ void run_bench_play(const BenchPlayArgs& a) {
 
 }  // namespace
 
-void add_bench_play_command(CLI::App& app) {
+void add_play_command(CLI::App& app) {
   auto a = std::make_shared<BenchPlayArgs>();
   auto* cmd = app.add_subcommand("play", "Playback fifo vs memcpy, and replay at --max vs ffmpeg, in one run");
   cmd->add_flag("--json", a->json, "Print the results as JSON");
@@ -102,4 +102,4 @@ void add_bench_play_command(CLI::App& app) {
   cmd->callback([a] { run_bench_play(*a); });
 }
 
-}  // namespace zc::cli
+}  // namespace zc::bench
