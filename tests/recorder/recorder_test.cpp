@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
+#include <utility>
 
 #include "recorder/support/record_fixture.h"
 
@@ -346,6 +347,8 @@ TEST(Recorder, LappedByTheWriterRecordsAGapAndResumesAtAKeyframe) {
 
 // The recorder keeps the clock it is given for its whole life: a temporary clock would dangle after the
 // statement that started the recording, so passing one must not compile.
-static_assert(!requires(const RecorderOptions& o) { Recorder::start(o, SystemClock{}); },
-              "Recorder::start must refuse a temporary clock");
-static_assert(requires(const RecorderOptions& o, const SystemClock& c) { Recorder::start(o, c); });
+// (A concept, because a requires-expression outside a template may not name an invalid call.)
+template <class C>
+concept StartsWithClock = requires(const RecorderOptions& o, C&& c) { Recorder::start(o, std::forward<C>(c)); };
+static_assert(!StartsWithClock<SystemClock>, "Recorder::start must refuse a temporary clock");
+static_assert(StartsWithClock<const SystemClock&>);
