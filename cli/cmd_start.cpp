@@ -4,15 +4,17 @@
 #include "commands.h"
 #include "record_cli.h"
 #include "record_json.h"
+#include "stop_signals.h"
 
+#include <zc/fifo/error.h>
+#include <zc/fifo/ring_reader.h>
 #include <zc/recorder/error.h>
 #include <zc/recorder/recorder.h>
 
-#include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -29,32 +31,20 @@ struct StartArgs {
   double wait_seconds = 0;
 };
 
-// Signals arrive through a signalfd the recording loop polls: no handler, no global state.
-class SignalInbox {
- public:
-  SignalInbox() {
-    sigemptyset(&set_);
-    for (int s : {SIGINT, SIGTERM, SIGUSR1}) sigaddset(&set_, s);
-    ::sigprocmask(SIG_BLOCK, &set_, &old_);
-    fd_ = ::signalfd(-1, &set_, SFD_NONBLOCK | SFD_CLOEXEC);
+// Waits up to `wait` for the ring to appear, in short slices so that SIGINT/SIGTERM end the wait at once (the
+// recorder's own wait could not see them: they are blocked and routed to `signals`). False when stopped.
+bool wait_for_ring(const std::string& stream, std::chrono::milliseconds wait, StopSignals& signals) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    try {
+      fifo::RingReader::inspect(stream);
+      return true;
+    } catch (const fifo::FifoError& e) {
+      if (e.code() != fifo::FifoErrc::not_found || std::chrono::steady_clock::now() >= deadline) return true;
+    }
+    if (!signals.sleep_for(std::chrono::milliseconds(100))) return false;
   }
-  ~SignalInbox() {
-    if (fd_ >= 0) ::close(fd_);
-    ::sigprocmask(SIG_SETMASK, &old_, nullptr);
-  }
-  SignalInbox(const SignalInbox&) = delete;
-  SignalInbox& operator=(const SignalInbox&) = delete;
-  // Next pending signal number, or 0.
-  int next() {
-    signalfd_siginfo si{};
-    if (fd_ < 0 || ::read(fd_, &si, sizeof si) != static_cast<ssize_t>(sizeof si)) return 0;
-    return static_cast<int>(si.ssi_signo);
-  }
-
- private:
-  sigset_t set_{}, old_{};
-  int fd_ = -1;
-};
+}
 
 void run_start(const StartArgs& a) {
   recorder::RecorderOptions o;
@@ -83,7 +73,10 @@ void run_start(const StartArgs& a) {
     else std::fprintf(stderr, "zcrec start: %s\n", w.c_str());
   };
 
-  SignalInbox signals;
+  StopSignals signals({SIGUSR1});
+  // The recorder reports a ring that is still missing after the wait (or one in the middle of being created).
+  if (!wait_for_ring(o.stream, o.wait_for_stream, signals)) return;
+  o.wait_for_stream = std::min(o.wait_for_stream, std::chrono::milliseconds(200));
   recorder::SystemClock clock;
   auto rec = recorder::Recorder::start(o, clock);
   const auto& s0 = rec.summary();

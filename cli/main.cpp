@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 1 runtime failure (message on stderr), 2 usage error, 130 interrupted.
 #include "commands.h"
 
+#include <zc/bench/commands.h>
 #include <zc/fifo/error.h>
 
 #include <cstdio>
@@ -25,10 +26,7 @@ int main(int argc, char** argv) {
   zc::cli::add_export_command(app);
   auto* bench = app.add_subcommand("bench", "Measure zcrec against baselines run in the same process");
   bench->require_subcommand(1);
-  zc::cli::add_bench_fifo_command(*bench);
-  zc::cli::add_bench_record_command(*bench);
-  zc::cli::add_bench_play_command(*bench);
-  zc::cli::add_bench_ingest_command(*bench);
+  zc::bench::add_commands(*bench);
 
   try {
     app.parse(argc, argv);

@@ -11,11 +11,12 @@
 
 namespace zc::cli {
 
-StopSignals::StopSignals() {
+StopSignals::StopSignals(std::initializer_list<int> extra) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  for (int s : extra) sigaddset(&set, s);
   if (pthread_sigmask(SIG_BLOCK, &set, &previous_) != 0) throw std::runtime_error("cannot block SIGINT/SIGTERM");
   fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (fd_ < 0) {
@@ -30,10 +31,16 @@ StopSignals::~StopSignals() {
   pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
 }
 
+int StopSignals::next() {
+  signalfd_siginfo info;
+  if (::read(fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) return 0;
+  const int sig = static_cast<int>(info.ssi_signo);
+  if (sig == SIGINT || sig == SIGTERM) requested_ = true;
+  return sig;
+}
+
 bool StopSignals::requested() {
-  if (!requested_) {
-    signalfd_siginfo info;
-    requested_ = ::read(fd_, &info, sizeof info) == static_cast<ssize_t>(sizeof info);
+  while (!requested_ && next() != 0) {
   }
   return requested_;
 }

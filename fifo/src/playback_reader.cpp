@@ -7,7 +7,7 @@
 #include "layout.h"
 #include "playback_control.h"
 #include "shm_object.h"
-#include "wake_fifo.h"
+#include "doorbell.h"
 
 #include <cmath>
 #include <thread>
@@ -21,7 +21,7 @@ struct PlaybackReader::Impl {
   std::string name;
   AttachedObject control_object;  // a mapping of its own, so RingReader needs no playback knowledge
   RingReader ring;
-  WakeTarget writer_wake;
+  DoorbellRinger writer_wake;
   uint64_t requested = 0;  // generation of our newest request; 0: none
   std::optional<uint64_t> first_fresh_seq;
   bool ended = false;

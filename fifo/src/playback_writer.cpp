@@ -7,7 +7,7 @@
 #include "layout.h"
 #include "playback_control.h"
 #include "shm_object.h"
-#include "playback_doorbell.h"
+#include "doorbell.h"
 #include "writer_core.h"
 
 #include <algorithm>
@@ -53,7 +53,7 @@ struct Deadline {
 struct PlaybackWriter::Impl {
   std::string name;
   WriterCore core;
-  PlaybackDoorbell wake;
+  Doorbell wake;
   uint32_t epoch_at_create = 0;
   bool reader_seen = false;
   bool reader_present = false;
@@ -133,7 +133,7 @@ PlaybackWriter PlaybackWriter::create(const std::string& name, const PlaybackFif
   auto impl = std::make_unique<Impl>();
   impl->name = name;
   impl->core.attach(name, std::move(attached.object), attached.took_over);
-  impl->wake = PlaybackDoorbell(writer_wake_fifo_path(name), options.group_access);
+  impl->wake = Doorbell(writer_wake_fifo_path(name), options.group_access, Doorbell::Lifetime::object);
   impl->epoch_at_create = impl->slot().epoch.load(std::memory_order_acquire);
   impl->control().end_of_stream.store(0, std::memory_order_relaxed);
   Impl* self = impl.get();

@@ -7,7 +7,7 @@
 #include "ring_status.h"
 #include "shm_object.h"
 #include "stream_info_slots.h"
-#include "wake_fifo.h"
+#include "doorbell.h"
 
 #include <unistd.h>
 
@@ -47,8 +47,8 @@ struct RingReader::Impl {
   AttachedObject object;
   RingMap m;
   uint32_t slot = 0;
-  WakeFifo wake;
-  WakeTarget writer_wake;  // playback fifo: rung when the writer waits for room
+  Doorbell wake;
+  DoorbellRinger writer_wake;  // playback fifo: rung when the writer waits for room
 
   uint64_t pos = 0;
   uint64_t expected_seq = 0;  // 0: nothing delivered yet, so nothing can be counted as lost
@@ -87,10 +87,14 @@ void RingReader::Impl::attach_object(AttachedObject obj) {
     throw FifoError(FifoErrc::too_many_readers,
                     "stream '" + name + "' already has " + std::to_string(slots) + " live readers");
   }
+  // The new doorbell exists before anything is committed: a reader that cannot make one keeps its old object
+  // and doorbell instead of sleeping on no doorbell at all. Replacing `wake` unlinks the old one (another slot's
+  // path when the reader moved).
+  Doorbell fresh_wake(wake_fifo_path(name, chosen), false, Doorbell::Lifetime::sleeper);
   object = std::move(obj);
   m = object.map;
   slot = chosen;
-  wake = WakeFifo(wake_fifo_path(name, slot), false);
+  wake = std::move(fresh_wake);
   auto& s = my_slot();
   s.waiting.store(0, std::memory_order_relaxed);
   s.pid.store(static_cast<uint32_t>(::getpid()), std::memory_order_relaxed);
@@ -347,16 +351,20 @@ WaitStatus RingReader::wait(std::chrono::milliseconds timeout) {
     if (woke) d.wake.drain();
     if (d.data_available()) return WaitStatus::ready;
     if (!woke && !writer_alive() && object_replaced(d.name, d.object.inode)) {
-      // The ring was recreated under the same name (it was corrupt, or resized): follow it.
+      // The ring was recreated under the same name (it was corrupt, or resized): follow it. A new object that
+      // is gone again or not yet initialised is retried on the next slice; anything else (no free slot, no
+      // doorbell) is the caller's to know, and the reader stays on the old object meanwhile.
+      std::optional<AttachedObject> fresh;
       try {
-        auto fresh = attach_as_reader(d.name);
-        d.wake = WakeFifo();
-        d.attach_object(std::move(fresh));
+        fresh = attach_as_reader(d.name);
+      } catch (const FifoError& e) {
+        if (e.code() != FifoErrc::not_found && e.code() != FifoErrc::corrupt_object) throw;
+      }
+      if (fresh) {
+        d.attach_object(std::move(*fresh));
         d.position_at_start(StartAt::oldest_keyframe);
         d.expected_seq = 0;
         d.pending_discontinuity = true;  // a new ring: its sequence numbers start over
-      } catch (const FifoError&) {
-        // Not ready yet; try again on the next slice.
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "shm_object.h"
 
 #include <zc/fifo/error.h>
+#include <zc/fifo/ofd_lock.h>
 #include <zc/fifo/frame.h>
 
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace zc::fifo {
 namespace {
@@ -137,8 +137,9 @@ HeaderVerdict validate_header(const std::byte* base, uint64_t object_bytes, std:
     return v;
   };
   if (object_bytes < sizeof(uint64_t)) return fail(HeaderVerdict::uninitialized, "object is empty");
-  uint64_t magic;
-  std::memcpy(&magic, base, sizeof magic);
+  // Acquire pairs with the creator's release store of the magic: geometry read below is the creator's final one.
+  // (A plain copy let the compiler, and a weakly ordered CPU, read the geometry before the magic.)
+  const uint64_t magic = reinterpret_cast<const Header*>(base)->magic.load(std::memory_order_acquire);
   if (magic == 0) {
     const size_t probe = object_bytes < layout::kHeaderBytes ? object_bytes : layout::kHeaderBytes;
     if (all_zero(base, probe)) return fail(HeaderVerdict::uninitialized, "header never initialised");
@@ -192,33 +193,18 @@ RingMap RingMap::of(std::byte* base) {
 }
 
 bool try_lock_byte(int fd, off_t byte) {
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = byte;
-  fl.l_len = 1;
-  if (::fcntl(fd, F_OFD_SETLK, &fl) == 0) return true;
-  if (errno == EAGAIN || errno == EACCES) return false;
-  throw_system_error("fcntl(F_OFD_SETLK)", errno);
+  const int err = ofd::try_lock(fd, byte, 1);
+  if (err == 0) return true;
+  if (err == EAGAIN || err == EACCES) return false;
+  throw_system_error("fcntl(F_OFD_SETLK)", err);
 }
 
-void unlock_byte(int fd, off_t byte) noexcept {
-  struct flock fl {};
-  fl.l_type = F_UNLCK;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = byte;
-  fl.l_len = 1;
-  ::fcntl(fd, F_OFD_SETLK, &fl);
-}
+void unlock_byte(int fd, off_t byte) noexcept { ofd::unlock(fd, byte, 1); }
 
 bool byte_locked(int fd, off_t byte) {
-  struct flock fl {};
-  fl.l_type = F_WRLCK;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = byte;
-  fl.l_len = 1;
-  if (::fcntl(fd, F_OFD_GETLK, &fl) != 0) throw_system_error("fcntl(F_OFD_GETLK)", errno);
-  return fl.l_type != F_UNLCK;
+  const int held = ofd::probe(fd, byte, 1);
+  if (held < 0) throw_system_error("fcntl(F_OFD_GETLK)", -held);
+  return held == 1;
 }
 
 bool object_replaced(const std::string& stream, ino_t inode) {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "layout.h"
-#include "unique_fd.h"
+#include "mapping.h"
 
 #include <sys/types.h>
 

@@ -4,7 +4,7 @@
 
 #include "layout.h"
 #include "shm_object.h"
-#include "wake_fifo.h"
+#include "doorbell.h"
 
 #include <zc/fifo/frame.h>
 
@@ -77,7 +77,7 @@ class WriterCore {
   FrameMeta reserved_meta_;
 
   std::vector<std::string> wake_paths_;
-  std::array<WakeTarget, layout::kMaxReaderSlots> wake_;
+  std::array<DoorbellRinger, layout::kMaxReaderSlots> wake_;
 };
 
 }  // namespace zc::fifo

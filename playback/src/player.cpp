@@ -59,8 +59,10 @@ class Session {
   }
 
  private:
+  // Called only from catch handlers: `throw;` rethrows the exception in flight as it is, where `throw e;` would
+  // throw a copy sliced to PlaybackError.
   void report(const PlaybackError& e) {
-    if (e.code() != PlaybackErrc::segment_failed) throw e;
+    if (e.code() != PlaybackErrc::segment_failed) throw;
     result_.segment_errors.push_back(e.what());
     if (on_error_) on_error_(e.what());
     discontinuity_ = true;

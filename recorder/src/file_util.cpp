@@ -1,5 +1,6 @@
 #include "file_util.h"
 
+#include <zc/fifo/ofd_lock.h>
 #include <zc/recorder/error.h>
 
 #include <fcntl.h>
@@ -9,11 +10,6 @@
 #include <system_error>
 
 namespace zc::recorder {
-
-void UniqueFd::reset() noexcept {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
 
 UniqueFd open_new_file(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
@@ -27,48 +23,25 @@ UniqueFd open_lock_file(const std::filesystem::path& path) {
   return UniqueFd(fd);
 }
 
-namespace {
-struct flock range_lock(short type, int64_t start, int64_t len) {
-  struct flock fl {};
-  fl.l_type = type;
-  fl.l_whence = SEEK_SET;
-  fl.l_start = start;
-  fl.l_len = len;
-  return fl;
-}
-}  // namespace
-
 void lock_whole_file(int fd, const std::filesystem::path& path) {
-  auto fl = range_lock(F_WRLCK, 0, 0);
-  if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) throw_io_error("cannot lock " + path.string(), errno);
+  if (const int err = fifo::ofd::try_lock(fd, 0, 0)) throw_io_error("cannot lock " + path.string(), err);
 }
 
 void lock_byte(int fd, int64_t byte, const std::filesystem::path& path) {
-  auto fl = range_lock(F_WRLCK, byte, 1);
-  if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) throw_io_error("cannot lock byte of " + path.string(), errno);
+  if (const int err = fifo::ofd::try_lock(fd, byte, 1)) throw_io_error("cannot lock byte of " + path.string(), err);
 }
 
 bool is_file_locked(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  auto fl = range_lock(F_WRLCK, 0, 0);
-  const bool locked = ::fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-  ::close(fd);
-  return locked;
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  return fd && fifo::ofd::probe(fd.get(), 0, 0) == 1;
 }
 
-bool is_byte_locked(int fd, int64_t byte) {
-  auto fl = range_lock(F_WRLCK, byte, 1);
-  return ::fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
-}
+bool is_byte_locked(int fd, int64_t byte) { return fifo::ofd::probe(fd, byte, 1) == 1; }
 
 void fsync_dir(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw_io_error("cannot open directory " + dir.string(), errno);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) throw_io_error("fsync " + dir.string(), err);
+  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) throw_io_error("cannot open directory " + dir.string(), errno);
+  if (::fsync(fd.get()) != 0) throw_io_error("fsync " + dir.string(), errno);
 }
 
 void fsync_parent_dir(const std::filesystem::path& path) {

@@ -2,38 +2,21 @@
 // exclusively, directory entries are fsynced, and liveness is an OFD lock the kernel drops when its owner dies.
 #pragma once
 
+#include <zc/fifo/unique_fd.h>
+
+#include <cstdint>
 #include <filesystem>
-#include <utility>
 
 namespace zc::recorder {
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = std::exchange(o.fd_, -1);
-    }
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-  int get() const noexcept { return fd_; }
-  void reset() noexcept;
-
- private:
-  int fd_ = -1;
-};
+using UniqueFd = fifo::UniqueFd;
 
 // O_CREAT|O_EXCL|O_WRONLY|O_CLOEXEC, 0644. Throws RecorderError(no_space/io).
 UniqueFd open_new_file(const std::filesystem::path& path);
 // Opens (creating) a file used only for its locks.
 UniqueFd open_lock_file(const std::filesystem::path& path);
-// Takes an OFD write lock on the whole file, or on one byte; throws if another process holds it.
+// Takes an OFD write lock (zc/fifo/ofd_lock.h) on the whole file, or on one byte; throws if another open file
+// description holds it.
 void lock_whole_file(int fd, const std::filesystem::path& path);
 void lock_byte(int fd, int64_t byte, const std::filesystem::path& path);
 // True when some other open file description holds a lock on the whole file / the byte.

@@ -152,6 +152,11 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   if (video.config.empty() || video.width == 0 || video.height == 0) {
     throw RecorderError(RecorderErrc::no_stream, "video track has no codec configuration or size yet");
   }
+  // Everything that can be refused is refused before the file exists.
+  if (audio != nullptr && audio->codec != fifo::Codec::aac) {
+    throw RecorderError(RecorderErrc::unsupported,
+                        "cannot record audio codec " + std::string(fifo::to_string(audio->codec)) + " into MP4");
+  }
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->fsync_fragments = options.fsync_fragments;
@@ -173,6 +178,7 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
 
   impl->video_stream = avformat_new_stream(raw, nullptr);
+  if (impl->video_stream == nullptr) impl->fail("adding the video track to", AVERROR(ENOMEM));
   auto* vp = impl->video_stream->codecpar;
   vp->codec_type = AVMEDIA_TYPE_VIDEO;
   vp->codec_id = codec_id_of(video.codec);
@@ -193,11 +199,8 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   impl->video_track = video.track_id;
 
   if (audio != nullptr) {
-    if (audio->codec != fifo::Codec::aac) {
-      throw RecorderError(RecorderErrc::unsupported,
-                          "cannot record audio codec " + std::string(fifo::to_string(audio->codec)) + " into MP4");
-    }
     impl->audio_stream = avformat_new_stream(raw, nullptr);
+    if (impl->audio_stream == nullptr) impl->fail("adding the audio track to", AVERROR(ENOMEM));
     auto* ap = impl->audio_stream->codecpar;
     ap->codec_type = AVMEDIA_TYPE_AUDIO;
     ap->codec_id = AV_CODEC_ID_AAC;

@@ -11,7 +11,8 @@ TEST(BenchPlay, ReportsFifoAndReplayRatiosAsJson) {
                           &out),
             0);
   const auto j = nlohmann::json::parse(out);
-  for (const char* key : {"fifo_vs_memcpy", "fifo_bytes_per_s", "memcpy_bytes_per_s", "replay_frames_per_s",
+  for (const char* key : {"fifo_vs_handoff", "handoff_bytes_per_s", "copying_reader_vs_handoff", "fifo_vs_memcpy",
+                          "fifo_bytes_per_s", "memcpy_bytes_per_s", "replay_frames_per_s",
                           "ffmpeg_frames_per_s", "ratio"})
     EXPECT_GT(j.at(key).get<double>(), 0.0) << key;
   EXPECT_EQ(j.at("replay_frames").get<int>(), 60);  // 2 s at 30 fps, every frame replayed

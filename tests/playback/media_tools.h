@@ -5,7 +5,7 @@
 #include <zc/media/source.h>
 #include <zc/recorder/catalog.h>
 
-#include "playback/child_process.h"
+#include "playback/captured_process.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -41,7 +41,7 @@ class TempDir {
 
 // Runs a command to completion; returns its exit code and fills `out` with its stdout.
 inline int run(const std::vector<std::string>& argv, std::string* out = nullptr) {
-  ChildProcess p(argv);
+  CapturedProcess p(argv);
   const int rc = p.wait(std::chrono::seconds(120));
   if (out) *out = p.output();
   return rc;

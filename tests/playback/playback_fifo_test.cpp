@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "playback/child_process.h"
+#include "playback/captured_process.h"
 #include "playback/peer_frames.h"
 #include "support/test_support.h"
 
@@ -17,7 +17,7 @@
 
 using namespace zc::fifo;
 using namespace std::chrono_literals;
-using zc::test::ChildProcess;
+using zc::test::CapturedProcess;
 using zc::test::ScopedStream;
 using Clock = std::chrono::steady_clock;
 
@@ -38,7 +38,7 @@ void write_numbered(PlaybackWriter& w, uint64_t n, size_t bytes, std::chrono::mi
 }
 
 // Kills `child` once `armed` is set plus a settling delay; returns when it was killed.
-std::thread kill_later(ChildProcess& child, Clock::time_point& killed_at, std::chrono::milliseconds delay) {
+std::thread kill_later(CapturedProcess& child, Clock::time_point& killed_at, std::chrono::milliseconds delay) {
   return std::thread([&child, &killed_at, delay] {
     std::this_thread::sleep_for(delay);
     killed_at = Clock::now();
@@ -50,7 +50,7 @@ std::thread kill_later(ChildProcess& child, Clock::time_point& killed_at, std::c
 
 TEST(PlaybackFifo, ReaderGetsEveryFrameOnceAndInOrderFromAWriterProcess) {
   ScopedStream s("pb_order");
-  ChildProcess writer({kPeer, "writer", s.name(), "3000", "3000"});
+  CapturedProcess writer({kPeer, "writer", s.name(), "3000", "3000"});
   PlaybackReaderOptions ro;
   ro.wait_for_fifo = 5s;
   auto r = PlaybackReader::open(s.name(), ro);
@@ -73,7 +73,7 @@ TEST(PlaybackFifo, SlowReaderProcessLosesNothing) {
   ScopedStream s("pb_slow");
   auto w = PlaybackWriter::create(s.name(), small_fifo());
   w.set_stream_info(zc::test::peer_stream_info());
-  ChildProcess reader({kPeer, "reader", s.name(), "--delay-us", "300"});
+  CapturedProcess reader({kPeer, "reader", s.name(), "--delay-us", "300"});
   for (uint64_t n = 0; n < 400; ++n) write_numbered(w, n, 20000);
   w.end_stream();
   EXPECT_EQ(w.wait_drained(10s), WriterWake::ready);
@@ -83,7 +83,7 @@ TEST(PlaybackFifo, SlowReaderProcessLosesNothing) {
 
 TEST(PlaybackFifo, WriterKilledReleasesBlockedReaderWithin100ms) {
   ScopedStream s("pb_wdeath");
-  ChildProcess writer({kPeer, "writer", s.name(), "5", "100", "--hold"});
+  CapturedProcess writer({kPeer, "writer", s.name(), "5", "100", "--hold"});
   ASSERT_NE(writer.read_until("written=5", 5s).find("written=5"), std::string::npos);
   auto r = PlaybackReader::open(s.name());
   Frame f;
@@ -101,7 +101,7 @@ TEST(PlaybackFifo, ReaderKilledReleasesBlockedWriterWithin100ms) {
   ScopedStream s("pb_rdeath");
   auto w = PlaybackWriter::create(s.name(), small_fifo());
   w.set_stream_info(zc::test::peer_stream_info());
-  ChildProcess reader({kPeer, "reader", s.name(), "--take", "3", "--hold"});
+  CapturedProcess reader({kPeer, "reader", s.name(), "--take", "3", "--hold"});
   for (uint64_t n = 0; n < 3; ++n) write_numbered(w, n, 10000);
   ASSERT_NE(reader.read_until("frames=3", 5s).find("frames=3"), std::string::npos);
   Clock::time_point killed_at;
@@ -128,14 +128,14 @@ TEST(PlaybackFifo, RestartedReaderResumesAtTheFirstFrameItsPredecessorDidNotTake
   w.set_stream_info(zc::test::peer_stream_info());
   for (uint64_t n = 0; n < 50; ++n) write_numbered(w, n, 1000);
   {
-    ChildProcess first({kPeer, "reader", s.name(), "--take", "20", "--die"});
+    CapturedProcess first({kPeer, "reader", s.name(), "--take", "20", "--die"});
     EXPECT_EQ(first.wait(), 128 + SIGKILL);
     EXPECT_NE(first.output().find("frames=20 first=0"), std::string::npos) << first.output();
   }
   EXPECT_FALSE(w.reader_attached());
   EXPECT_THROW(write_numbered(w, 50, 1000), FifoError);  // the reader is gone: peer_gone, nothing written
   w.end_stream();  // the marker goes in even without a reader, for the one that reattaches
-  ChildProcess second({kPeer, "reader", s.name()});
+  CapturedProcess second({kPeer, "reader", s.name()});
   ASSERT_EQ(w.wait_for_reader(5s), WriterWake::ready);
   EXPECT_EQ(w.wait_drained(5s), WriterWake::ready);
   EXPECT_EQ(second.wait(), 0);
@@ -145,7 +145,7 @@ TEST(PlaybackFifo, RestartedReaderResumesAtTheFirstFrameItsPredecessorDidNotTake
 TEST(PlaybackFifo, RestartedWriterContinuesTheFifoWithADiscontinuity) {
   ScopedStream s("pb_wrestart");
   {
-    ChildProcess writer({kPeer, "writer", s.name(), "3", "100", "--hold"});
+    CapturedProcess writer({kPeer, "writer", s.name(), "3", "100", "--hold"});
     ASSERT_NE(writer.read_until("written=3", 5s).find("written=3"), std::string::npos);
     writer.kill();
     writer.wait();

@@ -15,7 +15,7 @@
 
 using namespace zc::fifo;
 using namespace std::chrono_literals;
-using zc::test::ChildProcess;
+using zc::test::CapturedProcess;
 using zc::test::ScopedStream;
 using zc::test::TempDir;
 using Clock = std::chrono::steady_clock;
@@ -92,7 +92,7 @@ class Media : public ::testing::Test {
 
 TEST_F(Media, FileReplayedThroughASmallFifoToASlowReaderDecodesToTheSourceFrames) {
   ScopedStream s("pl_md5");
-  ChildProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--max", "--fifo-size", "64K"});
+  CapturedProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--max", "--fifo-size", "64K"});
   auto r = open_reader(s.name());
   std::vector<Received> got;
   Frame f;
@@ -113,7 +113,7 @@ TEST_F(Media, AnnexbOnStdoutDecodesToTheSourceFrames) {
   const auto path = out / "out.h264";
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   ASSERT_GE(fd, 0);
-  ChildProcess play({kZcrec, "play", clip_.string(), "--out", "-", "--max"}, fd);
+  CapturedProcess play({kZcrec, "play", clip_.string(), "--out", "-", "--max"}, fd);
   ::close(fd);
   EXPECT_EQ(play.wait(), 0);
   EXPECT_EQ(zc::test::frame_hashes(path), clip_hashes_);
@@ -122,7 +122,7 @@ TEST_F(Media, AnnexbOnStdoutDecodesToTheSourceFrames) {
 TEST_F(Media, RealTimeAndDoubleSpeedPacingStayWithin5PercentOfTheTimestamps) {
   for (const double speed : {1.0, 2.0}) {
     ScopedStream s("pl_pace");
-    ChildProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--speed", std::to_string(speed),
+    CapturedProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--speed", std::to_string(speed),
                        "--no-audio"});
     auto r = open_reader(s.name());
     const auto got = read_all(r);
@@ -144,7 +144,7 @@ TEST_F(Media, KeyframesOnlyForwardAndBackwardSendTheSourceKeyframes) {
     std::vector<std::string> args = {kZcrec, "play", clip_.string(), "--fifo", s.name(), "--max",
                                      "--keyframes-only"};
     if (reverse) args.push_back("--reverse");
-    ChildProcess play(args);
+    CapturedProcess play(args);
     auto r = open_reader(s.name());
     const auto got = read_all(r);
     EXPECT_EQ(play.wait(), 0);
@@ -162,7 +162,7 @@ TEST_F(Media, KeyframesOnlyForwardAndBackwardSendTheSourceKeyframes) {
 
 TEST_F(Media, SeekPauseAndSpeedRequestsAreObeyedAndAcknowledged) {
   ScopedStream s("pl_ctl");
-  ChildProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--no-audio"});
+  CapturedProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--no-audio"});
   auto r = open_reader(s.name());
   auto first = read_all(r, 3);
   ASSERT_EQ(first.size(), 3u);
@@ -222,7 +222,7 @@ TEST_F(Media, CatalogRangeStartsAtTheKeyframeBeforeFromAndAnnouncesTheGap) {
     zc::test::add_segment(catalog, rec, 2, store / "cam" / "seg002.mp4", kT0 + 7 * kSecond);
   }
   ScopedStream s("pl_cat");
-  ChildProcess play({kZcrec, "play", "--stream", "cam", "--from", "@1764150000.5", "--to", "@1764150100",
+  CapturedProcess play({kZcrec, "play", "--stream", "cam", "--from", "@1764150000.5", "--to", "@1764150100",
                      "--dir", store.path().string(), "--fifo", s.name(), "--max", "--no-audio"});
   auto r = open_reader(s.name());
   const auto got = read_all(r);
@@ -249,7 +249,7 @@ TEST_F(Media, CatalogRangeStartsAtTheKeyframeBeforeFromAndAnnouncesTheGap) {
   // A truncated segment in the middle: a clear error naming it, and the segments around it still play.
   std::filesystem::resize_file(store / "cam" / "seg001.mp4", std::filesystem::file_size(store / "cam" / "seg001.mp4") / 2);
   ScopedStream s2("pl_trunc");
-  ChildProcess play2({kZcrec, "play", "--stream", "cam", "--from", "@1764150000", "--to", "@1764150100",
+  CapturedProcess play2({kZcrec, "play", "--stream", "cam", "--from", "@1764150000", "--to", "@1764150100",
                       "--dir", store.path().string(), "--fifo", s2.name(), "--max", "--no-audio"},
                      -1, true);
   auto r2 = open_reader(s2.name());
@@ -278,10 +278,10 @@ TEST_F(Media, ZcrecCatReadsAPlaybackFifoLikeALiveRing) {
   ScopedStream s("pl_cat");
   TempDir out;
   const auto path = out / "cat.h264";
-  ChildProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--max", "--fifo-size", "128K"});
+  CapturedProcess play({kZcrec, "play", clip_.string(), "--fifo", s.name(), "--max", "--fifo-size", "128K"});
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   ASSERT_GE(fd, 0);
-  ChildProcess cat({kZcrec, "cat", s.name(), "--wait", "10s"}, fd);
+  CapturedProcess cat({kZcrec, "cat", s.name(), "--wait", "10s"}, fd);
   ::close(fd);
   EXPECT_EQ(play.wait(), 0);
   EXPECT_EQ(cat.wait(), 0);

@@ -10,7 +10,7 @@
 #include "support/test_support.h"
 
 using namespace std::chrono_literals;
-using zc::test::ChildProcess;
+using zc::test::CapturedProcess;
 using zc::test::ScopedStream;
 using zc::test::TempDir;
 
@@ -33,7 +33,7 @@ TEST_P(Recorded, RecordingPlaysAndExportsFrameForFrame) {
   const std::string codec = GetParam();
   ScopedStream cam("rec_" + codec);
   TempDir store, work;
-  ChildProcess feed({kZcrec, "feed", "testsrc", "-s", cam.name(), "--size", "320x240", "--gop", "1", "--codec", codec,
+  CapturedProcess feed({kZcrec, "feed", "testsrc", "-s", cam.name(), "--size", "320x240", "--gop", "1", "--codec", codec,
                      "--duration", "8s"});
   ASSERT_EQ(zc::test::run({kZcrec, "start", cam.name(), "--preroll", "1s", "--duration", "4s", "--postroll", "0",
                            "--segment", "2s", "--dir", store.path().string(), "--wait", "5"}),
@@ -71,7 +71,7 @@ TEST_P(Recorded, RecordingPlaysAndExportsFrameForFrame) {
 
   // Play through a playback fifo: the reader gets every frame, which decodes to the same pictures.
   ScopedStream fifo("recplay_" + codec);
-  ChildProcess play({kZcrec, "play", "--stream", cam.name(), "--from", unix_arg(from), "--to", unix_arg(to), "--dir",
+  CapturedProcess play({kZcrec, "play", "--stream", cam.name(), "--from", unix_arg(from), "--to", unix_arg(to), "--dir",
                      store.path().string(), "--fifo", fifo.name(), "--max"});
   zc::fifo::PlaybackReaderOptions ro;
   ro.wait_for_fifo = 10s;

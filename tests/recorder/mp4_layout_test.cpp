@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "mp4_layout.h"
+#include "segment_writer.h"
+
+#include <zc/recorder/error.h>
 #include "recorder/support/media_check.h"
 #include "recorder/support/temp_dir.h"
 
@@ -43,4 +46,32 @@ TEST(Mp4Layout, CutFileKeepsCompleteFragmentsAndDecodes) {
     ASSERT_FALSE(md5.empty());
     EXPECT_EQ(md5, std::vector<std::string>(all_md5.begin(), all_md5.begin() + static_cast<long>(md5.size())));
   }
+}
+
+// An audio codec MP4 cannot carry is refused before the segment file exists: nothing is left for recovery to
+// find or for a directory listing to show.
+TEST(SegmentWriter, UnsupportedAudioCodecCreatesNoFile) {
+  TempDir d("unsupported_audio");
+  zc::fifo::TrackInfo video;
+  video.kind = zc::fifo::MediaKind::video;
+  video.codec = zc::fifo::Codec::h264;
+  video.time_base = {1, 90000};
+  video.width = 320;
+  video.height = 240;
+  video.config = {0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1e, 0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80};
+  zc::fifo::TrackInfo audio;
+  audio.track_id = 1;
+  audio.kind = zc::fifo::MediaKind::audio;
+  audio.codec = zc::fifo::Codec::opus;
+  audio.time_base = {1, 48000};
+  audio.sample_rate = 48000;
+  audio.channels = 2;
+  const auto path = d.path() / "seg.mp4";
+  try {
+    SegmentWriter::create(path, video, &audio, {});
+    ADD_FAILURE() << "an Opus track was accepted into MP4";
+  } catch (const RecorderError& e) {
+    EXPECT_EQ(e.code(), RecorderErrc::unsupported) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(path)) << "the refused segment's file was left behind";
 }

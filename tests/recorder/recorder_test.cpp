@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <thread>
+#include <utility>
 
 #include "recorder/support/record_fixture.h"
 
@@ -348,3 +349,11 @@ TEST(Recorder, LappedByTheWriterRecordsAGapAndResumesAtAKeyframe) {
     for (const auto& h : md5) EXPECT_NE(std::find(source.md5.begin(), source.md5.end(), h), source.md5.end());
   }
 }
+
+// The recorder keeps the clock it is given for its whole life: a temporary clock would dangle after the
+// statement that started the recording, so passing one must not compile.
+// (A concept, because a requires-expression outside a template may not name an invalid call.)
+template <class C>
+concept StartsWithClock = requires(const RecorderOptions& o, C&& c) { Recorder::start(o, std::forward<C>(c)); };
+static_assert(!StartsWithClock<SystemClock>, "Recorder::start must refuse a temporary clock");
+static_assert(StartsWithClock<const SystemClock&>);

@@ -8,12 +8,11 @@ add_library(zc_recorder_test_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/support/temp_dir.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/media_check.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/av_sync.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/support/ring_feeder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/record_fixture.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/full_catalog_vfs.cpp
 )
 target_include_directories(zc_recorder_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(zc_recorder_test_support PUBLIC zc::fifo zc::media zc::recorder zc_test_support nlohmann_json::nlohmann_json
+target_link_libraries(zc_recorder_test_support PUBLIC zc::fifo zc::media zc::recorder zc::bench zc_test_support nlohmann_json::nlohmann_json
                                                       GTest::gtest SQLite::SQLite3)
 zc_set_warnings(zc_recorder_test_support)
 

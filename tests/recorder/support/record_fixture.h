@@ -2,6 +2,7 @@
 // a storage directory, and helpers that judge results with ffprobe and framemd5.
 #pragma once
 
+#include <zc/bench/ring_feeder.h>
 #include <zc/fifo/ring_writer.h>
 #include <zc/recorder/catalog.h>
 #include <zc/recorder/recorder.h>
@@ -9,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "recorder/support/media_check.h"
-#include "recorder/support/ring_feeder.h"
 #include "recorder/support/temp_dir.h"
 #include "support/test_support.h"
 
@@ -20,6 +20,10 @@
 #include <thread>
 
 namespace zc::test {
+
+using bench::FedFrame;
+using bench::FeedOptions;
+using bench::RingFeeder;
 
 // Clips encoded once per process, keyed by name, in a directory removed at exit.
 const std::filesystem::path& clip(const std::string& name);

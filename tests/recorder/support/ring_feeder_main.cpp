@@ -2,7 +2,7 @@
 // ring, prints "ready", then feeds in real time until --seconds of media have gone by or SIGTERM/SIGINT.
 //   zc_test_ring_feeder --ring NAME --input F [--input F2 ...] [--backlog S] [--seconds S] [--loop]
 //                       [--ring-mib N] [--wall-jump-at S --wall-jump-ms MS]
-#include "ring_feeder.h"
+#include <zc/bench/ring_feeder.h>
 
 #include <CLI/CLI.hpp>
 
@@ -17,7 +17,7 @@ void on_signal(int) { g_stop.store(true); }
 int main(int argc, char** argv) {
   CLI::App app{"feed real encoded media into a zcrec ring for tests"};
   std::string ring;
-  zc::test::FeedOptions opt;
+  zc::bench::FeedOptions opt;
   double backlog = 0, seconds = 1e9, jump_at = -1, jump_ms = 0;
   uint64_t ring_mib = 32;
   app.add_option("--ring", ring)->required();
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     opt.total_ns = static_cast<int64_t>(seconds * 1e9);
     opt.wall_jump_at_ns = jump_at < 0 ? -1 : static_cast<int64_t>(jump_at * 1e9);
     opt.wall_jump_ns = static_cast<int64_t>(jump_ms * 1e6);
-    zc::test::RingFeeder feeder(opt);
+    zc::bench::RingFeeder feeder(opt);
     zc::fifo::RingOptions ro;
     ro.data_bytes = ring_mib << 20;
     auto writer = zc::fifo::RingWriter::open(ring, ro);

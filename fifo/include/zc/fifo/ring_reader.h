@@ -80,7 +80,9 @@ class RingReader {
   bool still_valid(const View& view) const noexcept;
   void consume(const View& view);
 
-  // Waiting. wait() sleeps until a frame is available, the timeout passes, or the writer is gone.
+  // Waiting. wait() sleeps until a frame is available, the timeout passes, or the writer is gone. When the ring
+  // was recreated under its name, wait() moves the reader to the new one (a new slot, a new wake_fd()); it throws
+  // FifoError when that cannot happen (too_many_readers: every slot of the new ring is taken).
   WaitStatus wait(std::chrono::milliseconds timeout);
   // For epoll: put wake_fd() in the set (EPOLLIN), call arm() before sleeping — if it returns false, data is
   // already there — and drain() after waking.

@@ -63,8 +63,10 @@ struct RecordingSummary {
 class Recorder {
  public:
   // Opens the catalog and the ring, picks the pre-roll keyframe and inserts the recording row.
-  // Throws RecorderError or fifo::FifoError (stream not found ...).
+  // Throws RecorderError or fifo::FifoError (stream not found ...). The recorder keeps `clock` (not a copy) until
+  // it is destroyed: the clock must outlive it, and a temporary one is refused at compile time.
   static Recorder start(const RecorderOptions& options, const Clock& clock);
+  static Recorder start(const RecorderOptions& options, const Clock&& clock) = delete;
 
   Recorder(Recorder&&) noexcept;
   Recorder& operator=(Recorder&&) noexcept;

@@ -1,4 +1,4 @@
-#include "bench_fifo.h"
+#include "fifo.h"
 
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -18,7 +18,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace zc::cli::bench {
+namespace zc::bench {
 
 using namespace zc::fifo;
 
@@ -258,4 +258,4 @@ std::vector<double> measure_oneway_floor(int wakeups) {
   return {d, d + bytes.size() / sizeof(double)};
 }
 
-}  // namespace zc::cli::bench
+}  // namespace zc::bench

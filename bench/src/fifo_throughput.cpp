@@ -1,4 +1,4 @@
-#include "bench_fifo.h"
+#include "fifo.h"
 
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace zc::cli::bench {
+namespace zc::bench {
 
 using namespace zc::fifo;
 using Clock = std::chrono::steady_clock;
@@ -119,4 +119,4 @@ ThroughputResult measure_throughput(size_t frame_bytes, uint64_t ring_bytes) {
   return best;
 }
 
-}  // namespace zc::cli::bench
+}  // namespace zc::bench

@@ -1,7 +1,7 @@
 // `zcrec bench fifo`: throughput of the live ring against memcpy, wakeup latency against a raw pipe, and the
 // pre-roll lookup, all measured in one run (see docs/benchmarks.md for how to read the numbers).
-#include "bench_fifo.h"
-#include "commands.h"
+#include "fifo.h"
+#include "commands_internal.h"
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +9,7 @@
 #include <iostream>
 #include <memory>
 
-namespace zc::cli {
+namespace zc::bench {
 
 namespace {
 
@@ -22,7 +22,6 @@ struct BenchFifoArgs {
 };
 
 void run_bench_fifo(const BenchFifoArgs& a) {
-  using namespace zc::cli::bench;
   const auto tp = measure_throughput(static_cast<size_t>(a.frame_bytes), a.ring_bytes);
   // The ring's single-reader wakeup and its one-way floor alternate in blocks, so that a change in machine load
   // during the run hits both alike.
@@ -72,7 +71,7 @@ void run_bench_fifo(const BenchFifoArgs& a) {
 
 }  // namespace
 
-void add_bench_fifo_command(CLI::App& app) {
+void add_fifo_command(CLI::App& app) {
   auto args = std::make_shared<BenchFifoArgs>();
   auto* cmd = app.add_subcommand("fifo", "Measure the live ring: throughput vs memcpy, wakeups vs a raw pipe, "
                                          "pre-roll lookup; one JSON object with --json");
@@ -94,4 +93,4 @@ void add_bench_fifo_command(CLI::App& app) {
   cmd->callback([args] { run_bench_fifo(*args); });
 }
 
-}  // namespace zc::cli
+}  // namespace zc::bench

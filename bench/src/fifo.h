@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace zc::cli::bench {
+namespace zc::bench {
 
 struct ThroughputResult {
   double memcpy_gbps = 0;       // frame-sized memcpy into a ring-sized buffer (what the writer does)
@@ -37,4 +37,4 @@ int64_t mono_now_ns() noexcept;
 // A stream name for a bench ring, unique to this process.
 std::string bench_stream_name(const std::string& what);
 
-}  // namespace zc::cli::bench
+}  // namespace zc::bench

@@ -1,4 +1,4 @@
-#include "bench_record.h"
+#include "record.h"
 
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -16,7 +16,7 @@
 
 extern char** environ;
 
-namespace zc::cli::bench {
+namespace zc::bench {
 namespace {
 
 int64_t clock_ns(clockid_t id) {
@@ -31,54 +31,16 @@ std::string ring_name(const std::string& what, int i) {
   return "zcbench" + std::to_string(::getpid()) + "_" + what + std::to_string(i);
 }
 
-// Writes packets of `s` into `w`, looping, stamped as captured at start_mono + media time; with `pace` it
-// sleeps until each frame is due (a real-time camera), without it writes everything at once.
-class StreamPlayer {
- public:
-  StreamPlayer(const EncodedStream& s, int64_t start_mono) : s_(s), start_mono_(start_mono) {}
-  // Writes every packet due by `until_mono`; false once `end_mono` is reached.
-  bool write_due(fifo::RingWriter& w, int64_t until_mono, int64_t end_mono) {
-    for (;;) {
-      const auto& p = s_.packets[i_];
-      const int64_t mono = start_mono_ + loop_ * s_.duration_ns + p.time_ns;
-      if (mono >= end_mono) return false;
-      if (mono > until_mono) return true;
-      const auto* t = s_.info.find(p.track);
-      const int64_t offset = loop_ * s_.duration_ns * t->time_base.den / (int64_t{t->time_base.num} * 1'000'000'000);
-      fifo::FrameMeta m;
-      m.track = p.track;
-      m.flags = p.key ? fifo::frame_flag::keyframe : 0;
-      m.pts = p.pts + offset;
-      m.dts = p.dts + offset;
-      m.mono_ns = mono;
-      m.wall_ns = mono + wall_offset_;
-      w.write(m, p.data.data(), p.data.size());
-      if (++i_ == s_.packets.size()) {
-        i_ = 0;
-        ++loop_;
-      }
-    }
-  }
-
- private:
-  const EncodedStream& s_;
-  int64_t start_mono_;
-  int64_t wall_offset_ = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
-  size_t i_ = 0;
-  int64_t loop_ = 0;
-};
-
 }  // namespace
 
-CpuResult measure_recorder(const EncodedStream& s, const std::filesystem::path& work_dir, int64_t segment_ns) {
+CpuResult measure_recorder(const EncodedInput& s, const std::filesystem::path& work_dir, int64_t segment_ns) {
   const std::string name = ring_name("cpu", 0);
   fifo::RingOptions ro;
   ro.data_bytes = 1ULL << 28;  // the whole stream fits: the recorder reads it as a backlog, nothing laps
   auto writer = fifo::RingWriter::open(name, ro);
-  writer.set_stream_info(s.info);
-  const int64_t now = clock_ns(CLOCK_MONOTONIC);
-  StreamPlayer player(s, now - s.duration_ns);
-  player.write_due(writer, now, now);
+  FeedOptions whole;  // all of it at once, as already captured
+  whole.backlog_ns = whole.total_ns = s.duration_ns;
+  RingFeeder({&s}, whole).write_backlog(writer);
 
   recorder::RecorderOptions o;
   o.stream = name;
@@ -109,7 +71,7 @@ CpuResult measure_recorder(const EncodedStream& s, const std::filesystem::path& 
   return r;
 }
 
-CpuResult measure_ffmpeg(const EncodedStream& s, const std::filesystem::path& work_dir) {
+CpuResult measure_ffmpeg(const EncodedInput& s, const std::filesystem::path& work_dir) {
   const auto out_dir = work_dir / "ffmpeg";
   std::filesystem::create_directories(out_dir);
   std::vector<std::string> args = {"ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "h264", "-i", s.path.string(),
@@ -134,7 +96,7 @@ CpuResult measure_ffmpeg(const EncodedStream& s, const std::filesystem::path& wo
   return r;
 }
 
-ParallelResult measure_parallel(const EncodedStream& s, const std::filesystem::path& work_dir, int streams,
+ParallelResult measure_parallel(const EncodedInput& s, const std::filesystem::path& work_dir, int streams,
                                 double seconds) {
   ParallelResult result;
   result.streams = streams;
@@ -146,20 +108,22 @@ ParallelResult measure_parallel(const EncodedStream& s, const std::filesystem::p
   for (int i = 0; i < streams; ++i) {
     names.push_back(ring_name("par", i));
     writers.push_back(fifo::RingWriter::open(names.back(), ro));
-    writers.back().set_stream_info(s.info);
   }
   const int64_t start = clock_ns(CLOCK_MONOTONIC);
   const int64_t rec_start = start + 1'200'000'000;  // one GOP of history before recording starts
   const int64_t rec_ns = static_cast<int64_t>(seconds * 1e9);
   const int64_t end = rec_start + rec_ns + 1'000'000'000;
+  const std::atomic<bool> no_stop{false};  // each camera ends by itself at `end`
   std::vector<std::thread> feeders;
   for (int i = 0; i < streams; ++i) {
     // Stagger the cameras so their frames do not all arrive in the same microsecond.
     feeders.emplace_back([&, i] {
-      StreamPlayer player(s, start + (i * 33'333'333LL) / streams);
-      while (player.write_due(writers[static_cast<size_t>(i)], clock_ns(CLOCK_MONOTONIC), end)) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      }
+      const int64_t first = start + (i * 33'333'333LL) / streams;
+      while (clock_ns(CLOCK_MONOTONIC) < first) std::this_thread::sleep_for(std::chrono::microseconds(500));
+      FeedOptions camera;
+      camera.loop = true;
+      camera.total_ns = end - first;
+      RingFeeder({&s}, camera).run_realtime(writers[static_cast<size_t>(i)], no_stop);
     });
   }
   while (clock_ns(CLOCK_MONOTONIC) < rec_start) std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -205,4 +169,4 @@ ParallelResult measure_parallel(const EncodedStream& s, const std::filesystem::p
   return result;
 }
 
-}  // namespace zc::cli::bench
+}  // namespace zc::bench

@@ -2,33 +2,17 @@
 // how many real-time streams one process records in parallel without losing a frame.
 #pragma once
 
-#include <zc/fifo/frame.h>
+#include <zc/bench/ring_feeder.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-namespace zc::cli::bench {
-
-struct EncodedStream {
-  std::filesystem::path path;  // the .h264 file the ffmpeg baseline reads
-  fifo::StreamInfo info;
-  struct Packet {
-    uint32_t track;
-    bool key;
-    int64_t pts, dts;
-    int64_t time_ns;  // dts from the first packet, in ns
-    std::vector<uint8_t> data;
-  };
-  std::vector<Packet> packets;
-  int64_t duration_ns = 0;
-  int64_t video_frames = 0;
-};
+namespace zc::bench {
 
 // Encodes `seconds` of 1080p30 testsrc2 at ~4 Mb/s with libx264 (GOP 1 s, 2 B-frames) into dir/in.h264.
 std::filesystem::path generate_input(const std::filesystem::path& dir, int seconds);
-EncodedStream load_stream(const std::filesystem::path& path);
 
 struct CpuResult {
   double cpu_us_per_frame = 0;
@@ -36,9 +20,9 @@ struct CpuResult {
   int64_t segments = 0;
 };
 // Ring -> recorder -> MP4 segments + catalog, CPU of the recording thread only (CLOCK_THREAD_CPUTIME_ID).
-CpuResult measure_recorder(const EncodedStream& s, const std::filesystem::path& work_dir, int64_t segment_ns);
+CpuResult measure_recorder(const EncodedInput& s, const std::filesystem::path& work_dir, int64_t segment_ns);
 // `ffmpeg -f h264 -i in.h264 -c copy -f segment -segment_time 10 -segment_format mp4 out%03d.mp4`, child CPU.
-CpuResult measure_ffmpeg(const EncodedStream& s, const std::filesystem::path& work_dir);
+CpuResult measure_ffmpeg(const EncodedInput& s, const std::filesystem::path& work_dir);
 
 struct ParallelResult {
   int streams = 0;
@@ -49,7 +33,7 @@ struct ParallelResult {
   bool ok() const { return frames_lost == 0 && frames_recorded > 0; }
 };
 // N rings fed in real time from `s` (one thread each) and N recorders (one thread each) for `seconds`.
-ParallelResult measure_parallel(const EncodedStream& s, const std::filesystem::path& work_dir, int streams,
+ParallelResult measure_parallel(const EncodedInput& s, const std::filesystem::path& work_dir, int streams,
                                 double seconds);
 
-}  // namespace zc::cli::bench
+}  // namespace zc::bench

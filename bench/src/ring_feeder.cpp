@@ -1,13 +1,15 @@
-#include "ring_feeder.h"
+#include <zc/bench/ring_feeder.h>
 
 #include <zc/media/source.h>
 
 #include <time.h>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
-namespace zc::test {
+namespace zc::bench {
 namespace {
 
 int64_t now(clockid_t id) {
@@ -25,28 +27,45 @@ int64_t from_ns(int64_t ns, fifo::Rational tb) {
 
 }  // namespace
 
-RingFeeder::RingFeeder(FeedOptions options) : opt_(std::move(options)) {
-  for (const auto& path : opt_.inputs) {
-    media::MediaSource src(path);
-    Input in;
-    in.info = src.stream_info();
-    media::MediaPacket p;
-    std::optional<int64_t> first_dts_ns;
-    int64_t end_ns = 0;
-    while (src.read(p)) {
-      const auto* t = in.info.find(p.track);
-      if (t == nullptr) continue;
-      const int64_t dts_ns = to_ns(p.dts, t->time_base);
-      if (!first_dts_ns) first_dts_ns = dts_ns;
-      Packet q{p.track, p.keyframe, p.pts, p.dts, dts_ns - *first_dts_ns, std::move(p.data)};
-      const int64_t dur = p.duration > 0 ? to_ns(p.duration, t->time_base) : 0;
-      end_ns = std::max(end_ns, q.time_ns + dur);
-      in.packets.push_back(std::move(q));
-    }
-    if (in.packets.empty()) throw std::runtime_error("no packets in " + path);
-    in.duration_ns = end_ns;
-    inputs_.push_back(std::move(in));
+EncodedInput load_input(const std::filesystem::path& path) {
+  media::MediaSource src(path.string());
+  EncodedInput in;
+  in.path = path;
+  in.info = src.stream_info();
+  const auto* video = in.info.first_of(fifo::MediaKind::video);
+  media::MediaPacket p;
+  std::optional<int64_t> first_dts_ns;
+  int64_t end_ns = 0;
+  while (src.read(p)) {
+    const auto* t = in.info.find(p.track);
+    if (t == nullptr) continue;
+    const int64_t dts_ns = to_ns(p.dts, t->time_base);
+    if (!first_dts_ns) first_dts_ns = dts_ns;
+    EncodedInput::Packet q{p.track, p.keyframe, p.pts, p.dts, dts_ns - *first_dts_ns, std::move(p.data)};
+    const int64_t dur = p.duration > 0 ? to_ns(p.duration, t->time_base) : 0;
+    end_ns = std::max(end_ns, q.time_ns + dur);
+    if (video != nullptr && p.track == video->track_id) ++in.video_frames;
+    in.packets.push_back(std::move(q));
   }
+  if (in.packets.empty()) throw std::runtime_error("no packets in " + path.string());
+  // A raw stream's packets may carry no duration: the last frame then lasts one mean frame interval, so that a
+  // looping feeder never stamps two frames with one time.
+  const int64_t last_ns = in.packets.back().time_ns;
+  if (end_ns <= last_ns && in.video_frames > 1) end_ns = last_ns + last_ns / (in.video_frames - 1);
+  in.duration_ns = end_ns;
+  return in;
+}
+
+RingFeeder::RingFeeder(FeedOptions options) : opt_(std::move(options)) {
+  for (const auto& path : opt_.inputs) owned_.push_back(load_input(path));
+  for (const auto& in : owned_) inputs_.push_back(&in);
+  if (inputs_.empty()) throw std::runtime_error("RingFeeder needs an input");
+  start_mono_ns_ = now(CLOCK_MONOTONIC) - opt_.backlog_ns;
+  wall_minus_mono_ns_ = now(CLOCK_REALTIME) - now(CLOCK_MONOTONIC);
+}
+
+RingFeeder::RingFeeder(std::vector<const EncodedInput*> inputs, FeedOptions options)
+    : opt_(std::move(options)), inputs_(std::move(inputs)) {
   if (inputs_.empty()) throw std::runtime_error("RingFeeder needs an input");
   start_mono_ns_ = now(CLOCK_MONOTONIC) - opt_.backlog_ns;
   wall_minus_mono_ns_ = now(CLOCK_REALTIME) - now(CLOCK_MONOTONIC);
@@ -55,8 +74,8 @@ RingFeeder::RingFeeder(FeedOptions options) : opt_(std::move(options)) {
 // Writes the next packet if its capture time is <= until_mono_ns; false when it is not due yet or at the end.
 bool RingFeeder::write_next(fifo::RingWriter& writer, int64_t until_mono_ns) {
   if (done_) return false;
-  if (packet_ >= inputs_[input_].packets.size()) {
-    input_offset_ns_ += inputs_[input_].duration_ns;
+  if (packet_ >= inputs_[input_]->packets.size()) {
+    input_offset_ns_ += inputs_[input_]->duration_ns;
     packet_ = 0;
     info_sent_ = false;
     if (++input_ >= inputs_.size()) {
@@ -67,8 +86,8 @@ bool RingFeeder::write_next(fifo::RingWriter& writer, int64_t until_mono_ns) {
       input_ = 0;
     }
   }
-  const Input& in = inputs_[input_];
-  const Packet& p = in.packets[packet_];
+  const EncodedInput& in = *inputs_[input_];
+  const EncodedInput::Packet& p = in.packets[packet_];
   const int64_t media_ns = input_offset_ns_ + p.time_ns;
   if (media_ns >= opt_.total_ns) {
     done_ = true;
@@ -108,4 +127,4 @@ void RingFeeder::run_realtime(fifo::RingWriter& writer, const std::atomic<bool>&
   }
 }
 
-}  // namespace zc::test
+}  // namespace zc::bench

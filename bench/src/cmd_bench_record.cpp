@@ -1,19 +1,20 @@
 // `zcrec bench record [--json] [--input FILE]`: CPU per frame of ring -> recorder -> MP4 + catalog against
 // the ffmpeg segment muxer on the same stream (their ratio), and the most real-time streams one process
 // records with zero dropped frames. Absolute times on a shared machine are noise; the ratio is the result.
-#include "bench_record.h"
-#include "commands.h"
+#include "record.h"
+#include "commands_internal.h"
 
 #include <nlohmann/json.hpp>
 
 #include <stdlib.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
-namespace zc::cli {
+namespace zc::bench {
 namespace {
 
 struct BenchRecordArgs {
@@ -48,7 +49,8 @@ class ScratchDir {
 void run_bench_record(const BenchRecordArgs& a) {
   ScratchDir scratch;
   const auto input = a.input.empty() ? bench::generate_input(scratch.path(), a.seconds) : std::filesystem::path(a.input);
-  const auto stream = bench::load_stream(input);
+  const auto stream = load_input(input);
+  if (stream.video_frames == 0) throw std::runtime_error(input.string() + " has no video frames");
   // Alternate the two in rounds and take medians: load from other processes then hits both alike.
   std::vector<double> zc_us, ff_us, ratios;
   bench::CpuResult zc, ff;
@@ -109,7 +111,7 @@ void run_bench_record(const BenchRecordArgs& a) {
 
 }  // namespace
 
-void add_bench_record_command(CLI::App& bench) {
+void add_record_command(CLI::App& bench) {
   auto args = std::make_shared<BenchRecordArgs>();
   auto* cmd = bench.add_subcommand("record", "Recorder CPU per frame vs the ffmpeg segment muxer; parallel streams");
   cmd->add_option("--input", args->input, "H.264 elementary stream (default: 1080p30 ~4 Mb/s generated with ffmpeg)")
@@ -125,4 +127,4 @@ void add_bench_record_command(CLI::App& bench) {
   cmd->callback([args] { run_bench_record(*args); });
 }
 
-}  // namespace zc::cli
+}  // namespace zc::bench

@@ -1,4 +1,4 @@
-#include "bench_play.h"
+#include "play.h"
 
 #include <zc/fifo/playback_fifo.h>
 #include <zc/playback/player.h>
@@ -14,7 +14,7 @@
 
 extern char** environ;
 
-namespace zc::cli::bench_play {
+namespace zc::bench::play {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -96,4 +96,4 @@ ReplayResult measure_replay(const std::vector<std::filesystem::path>& segments, 
   return r;
 }
 
-}  // namespace zc::cli::bench_play
+}  // namespace zc::bench::play

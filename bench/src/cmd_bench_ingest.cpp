@@ -6,7 +6,7 @@
 // process runs for months. The ratios are the result: the stream, the machine's load and the server's own
 // encoding hit both alike. docs/benchmarks.md says how to serve a 1080p30 ~4 Mb/s stream locally
 // (tests/cli/rtsp_camera.py).
-#include "commands.h"
+#include "commands_internal.h"
 
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -33,7 +33,7 @@
 
 extern char** environ;
 
-namespace zc::cli {
+namespace zc::bench {
 namespace {
 
 struct BenchIngestArgs {
@@ -148,7 +148,7 @@ void run_bench_ingest(const BenchIngestArgs& a) {
 
 }  // namespace
 
-void add_bench_ingest_command(CLI::App& bench) {
+void add_ingest_command(CLI::App& bench) {
   auto a = std::make_shared<BenchIngestArgs>();
   auto* cmd = bench.add_subcommand(
       "ingest", "CPU per frame of `zcrec feed` on a live RTSP stream against `ffmpeg -c copy -f null` on the same one");
@@ -165,4 +165,4 @@ void add_bench_ingest_command(CLI::App& bench) {
   cmd->callback([a] { run_bench_ingest(*a); });
 }
 
-}  // namespace zc::cli
+}  // namespace zc::bench

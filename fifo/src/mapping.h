@@ -1,37 +1,14 @@
-// Move-only owners of a file descriptor and of a memory mapping.
+// A move-only owner of a memory mapping (and, through unique_fd.h, of a file descriptor).
 #pragma once
 
+#include <zc/fifo/unique_fd.h>
+
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstddef>
 #include <utility>
 
 namespace zc::fifo {
-
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-  UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&& o) noexcept {
-    if (this != &o) reset(std::exchange(o.fd_, -1));
-    return *this;
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-
-  int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  void reset(int fd = -1) noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 class Mapping {
  public:

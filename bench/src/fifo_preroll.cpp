@@ -1,4 +1,4 @@
-#include "bench_fifo.h"
+#include "fifo.h"
 
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -9,7 +9,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace zc::cli::bench {
+namespace zc::bench {
 
 using namespace zc::fifo;
 using Clock = std::chrono::steady_clock;
@@ -80,4 +80,4 @@ PrerollResult measure_preroll_lookup(uint64_t frames) {
   return result;
 }
 
-}  // namespace zc::cli::bench
+}  // namespace zc::bench

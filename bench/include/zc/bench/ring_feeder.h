@@ -2,6 +2,7 @@
 // ring the way a camera would: a backlog written at once with capture times in the past (so pre-roll has
 // history to find), then frames paced in real time. Inputs play one after another, each starting with its own
 // set_stream_info() — the same file twice is an identical re-send, different files a real parameter change.
+// The one feeder of the benchmarks (`zcrec bench record`) and of the recorder tests (zc_test_ring_feeder).
 #pragma once
 
 #include <zc/fifo/frame.h>
@@ -9,10 +10,30 @@
 
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
-namespace zc::test {
+namespace zc::bench {
+
+// One input demuxed into memory: every access unit of its known tracks, with its media time.
+struct EncodedInput {
+  std::filesystem::path path;
+  fifo::StreamInfo info;
+  struct Packet {
+    uint32_t track = 0;
+    bool key = false;
+    int64_t pts = 0, dts = 0;  // in the track's time base
+    int64_t time_ns = 0;       // dts from the input's first dts, in ns
+    std::vector<uint8_t> data;
+  };
+  std::vector<Packet> packets;
+  int64_t duration_ns = 0;   // media time to the end of the last packet
+  int64_t video_frames = 0;  // packets of the first video track
+};
+
+// Throws std::runtime_error (no packets) or zc::media's error (cannot open or demux).
+EncodedInput load_input(const std::filesystem::path& path);
 
 struct FeedOptions {
   std::vector<std::string> inputs;
@@ -32,7 +53,10 @@ struct FedFrame {
 
 class RingFeeder {
  public:
+  // Loads options.inputs.
   explicit RingFeeder(FeedOptions options);
+  // Plays inputs loaded already (options.inputs is ignored); they must outlive the feeder.
+  RingFeeder(std::vector<const EncodedInput*> inputs, FeedOptions options);
   // Writes the backlog into `writer`; returns once it is in the ring.
   void write_backlog(fifo::RingWriter& writer);
   // Continues in real time until total_ns or until `stop` becomes true.
@@ -41,21 +65,11 @@ class RingFeeder {
   int64_t start_mono_ns() const { return start_mono_ns_; }
 
  private:
-  struct Packet {
-    uint32_t track;
-    bool key;
-    int64_t pts, dts, time_ns;  // time_ns: media time of this packet from the start of its input
-    std::vector<uint8_t> data;
-  };
-  struct Input {
-    fifo::StreamInfo info;
-    std::vector<Packet> packets;
-    int64_t duration_ns = 0;
-  };
   bool write_next(fifo::RingWriter& writer, int64_t until_mono_ns);
 
   FeedOptions opt_;
-  std::vector<Input> inputs_;
+  std::vector<EncodedInput> owned_;
+  std::vector<const EncodedInput*> inputs_;
   size_t input_ = 0, packet_ = 0;
   int64_t input_offset_ns_ = 0;  // media time at which the current input started
   int64_t start_mono_ns_ = 0, wall_minus_mono_ns_ = 0;
@@ -64,4 +78,4 @@ class RingFeeder {
   std::vector<FedFrame> fed_;
 };
 
-}  // namespace zc::test
+}  // namespace zc::bench

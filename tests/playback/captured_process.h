@@ -1,4 +1,7 @@
-// A real child process for tests: fork + exec, stdout captured through a pipe, killed and reaped on scope exit.
+// A real child process for tests: fork + exec, stdout captured through a pipe (or sent to a given fd), killed and
+// reaped on scope exit. Not support/child_process.h's ChildProcess (posix_spawn, line by line): the two shared
+// that name in the playback test binaries, which link both, and the linker was free to mix their inline and
+// out-of-line members (an ODR violation).
 #pragma once
 
 #include <fcntl.h>
@@ -14,10 +17,10 @@
 
 namespace zc::test {
 
-class ChildProcess {
+class CapturedProcess {
  public:
   // stdout_fd: -1 captures stdout through a pipe; `with_stderr` captures stderr into the same pipe.
-  explicit ChildProcess(const std::vector<std::string>& argv, int stdout_fd = -1, bool with_stderr = false) {
+  explicit CapturedProcess(const std::vector<std::string>& argv, int stdout_fd = -1, bool with_stderr = false) {
     int p[2] = {-1, -1};
     if (stdout_fd < 0 && ::pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     pid_ = ::fork();
@@ -38,9 +41,9 @@ class ChildProcess {
       out_fd_ = p[0];
     }
   }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-  ~ChildProcess() {
+  CapturedProcess(const CapturedProcess&) = delete;
+  CapturedProcess& operator=(const CapturedProcess&) = delete;
+  ~CapturedProcess() {
     if (pid_ > 0 && !reaped_) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);

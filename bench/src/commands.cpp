@@ -1,0 +1,14 @@
+#include <zc/bench/commands.h>
+
+#include "commands_internal.h"
+
+namespace zc::bench {
+
+void add_commands(CLI::App& bench) {
+  add_fifo_command(bench);
+  add_record_command(bench);
+  add_play_command(bench);
+  add_ingest_command(bench);
+}
+
+}  // namespace zc::bench

@@ -1,0 +1,13 @@
+// One registration per benchmark, each in its own cmd_bench_*.cpp.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace zc::bench {
+
+void add_fifo_command(CLI::App& bench);    // cmd_bench_fifo.cpp
+void add_record_command(CLI::App& bench);  // cmd_bench_record.cpp
+void add_play_command(CLI::App& bench);    // cmd_bench_play.cpp
+void add_ingest_command(CLI::App& bench);  // cmd_bench_ingest.cpp
+
+}  // namespace zc::bench
