@@ -213,7 +213,7 @@ TEST_F(Media, CatalogRangeStartsAtTheKeyframeBeforeFromAndAnnouncesTheGap) {
   std::filesystem::create_directories(store / "cam");
   for (const auto& seg : segments_) std::filesystem::copy_file(seg, store / "cam" / seg.filename());
   {
-    auto catalog = zc::recorder::Catalog::open(store.path());
+    auto catalog = zc::catalog::Catalog::open(store.path());
     const int64_t rec = zc::test::begin_recording(catalog, "cam", kT0);
     ASSERT_EQ(segments_.size(), 3u);
     // seg000 at T0, seg001 right after, seg002 after a 3 s hole.

@@ -3,7 +3,7 @@
 // report, instead of an esds that browsers refuse. Real libx264 + AAC frames, judged by ffprobe.
 #include <zc/fifo/ring_writer.h>
 #include <zc/media/source.h>
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 
 #include <time.h>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 
 namespace {

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 
 namespace {

@@ -3,7 +3,7 @@
 // segment at the break, drops what cannot be decoded until the new writer's first keyframe, records the gap, and
 // goes on in a new segment. Both sides of the break are judged frame by frame against the source clips.
 #include <zc/media/source.h>
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>
@@ -15,6 +15,7 @@
 #include "recorder/support/record_fixture.h"
 #include <zc/fifo/writer_absence.h>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <zc/fifo/ring_writer.h>
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>

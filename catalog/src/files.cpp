@@ -1,6 +1,6 @@
-#include "file_util.h"
+#include <zc/catalog/files.h>
 
-#include <zc/recorder/error.h>
+#include <zc/catalog/error.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <system_error>
 
-namespace zc::recorder {
+namespace zc::catalog {
 
 void UniqueFd::reset() noexcept {
   if (fd_ >= 0) ::close(fd_);
@@ -83,4 +83,4 @@ void make_dirs(const std::filesystem::path& dir) {
   fsync_parent_dir(dir);
 }
 
-}  // namespace zc::recorder
+}  // namespace zc::catalog

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <utility>
 
-namespace zc::recorder {
+namespace zc::catalog {
 
 class UniqueFd {
  public:
@@ -29,7 +29,7 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// O_CREAT|O_EXCL|O_WRONLY|O_CLOEXEC, 0644. Throws RecorderError(no_space/io).
+// O_CREAT|O_EXCL|O_WRONLY|O_CLOEXEC, 0644. Throws CatalogError(no_space/io).
 UniqueFd open_new_file(const std::filesystem::path& path);
 // Opens (creating) a file used only for its locks.
 UniqueFd open_lock_file(const std::filesystem::path& path);
@@ -44,4 +44,4 @@ void fsync_parent_dir(const std::filesystem::path& path);
 // mkdir -p, then fsync the parent so the new directory survives a crash.
 void make_dirs(const std::filesystem::path& dir);
 
-}  // namespace zc::recorder
+}  // namespace zc::catalog
