@@ -22,11 +22,12 @@ void add_unlock_command(CLI::App& app);
 // Playback (cmd_play.cpp, cmd_export.cpp)
 void add_play_command(CLI::App& app);
 void add_export_command(CLI::App& app);
-// Benchmarks: `zcrec bench fifo|record|play|ingest` (cmd_bench_fifo.cpp, cmd_bench_record.cpp, cmd_bench_play.cpp,
-// cmd_bench_ingest.cpp)
+// Benchmarks: `zcrec bench fifo|record|play|ingest|start` (cmd_bench_fifo.cpp, cmd_bench_record.cpp,
+// cmd_bench_play.cpp, cmd_bench_ingest.cpp, cmd_bench_start.cpp)
 void add_bench_fifo_command(CLI::App& bench);
 void add_bench_record_command(CLI::App& bench);
 void add_bench_play_command(CLI::App& bench);
 void add_bench_ingest_command(CLI::App& bench);
+void add_bench_start_command(CLI::App& bench);
 
 }  // namespace zc::cli

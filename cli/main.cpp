@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   zc::cli::add_bench_record_command(*bench);
   zc::cli::add_bench_play_command(*bench);
   zc::cli::add_bench_ingest_command(*bench);
+  zc::cli::add_bench_start_command(*bench);
 
   try {
     app.parse(argc, argv);
