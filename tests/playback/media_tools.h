@@ -2,8 +2,8 @@
 // decoded back with `ffmpeg -f framemd5`, segments entered into a real catalog through zc::catalog::Catalog.
 #pragma once
 
-#include <zc/media/source.h>
 #include <zc/catalog/catalog.h>
+#include <zc/media/source.h>
 
 #include "playback/child_process.h"
 

@@ -18,7 +18,6 @@
 
 using namespace zc::test;
 using namespace zc::catalog;
-using namespace zc::recorder;
 using nlohmann::json;
 using std::chrono::milliseconds;
 

@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-using namespace zc::catalog;
 using namespace zc::recorder;
 
 namespace {

@@ -10,7 +10,6 @@
 
 #include <filesystem>
 
-using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

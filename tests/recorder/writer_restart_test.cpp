@@ -2,8 +2,8 @@
 // first frame is flagged a discontinuity) with other codec parameters, starting mid-GOP. The recorder closes the
 // segment at the break, drops what cannot be decoded until the new writer's first keyframe, records the gap, and
 // goes on in a new segment. Both sides of the break are judged frame by frame against the source clips.
-#include <zc/media/source.h>
 #include <zc/catalog/catalog.h>
+#include <zc/media/source.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>

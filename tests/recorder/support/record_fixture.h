@@ -2,8 +2,8 @@
 // a storage directory, and helpers that judge results with ffprobe and framemd5.
 #pragma once
 
-#include <zc/fifo/ring_writer.h>
 #include <zc/catalog/catalog.h>
+#include <zc/fifo/ring_writer.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>
