@@ -4,7 +4,7 @@
 #include "record_cli.h"
 #include "record_json.h"
 
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 #include <zc/recorder/recovery.h>
 
 #include <filesystem>
@@ -20,7 +20,7 @@ struct CheckArgs {
 };
 
 void run_check(const CheckArgs& a) {
-  auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_write);
+  auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_write);
   const auto report = recorder::check_storage(catalog, a.repair);
   if (a.json) {
     std::cout << record::to_json(report).dump(2) << std::endl;

@@ -4,7 +4,7 @@
 
 #include <zc/playback/exporter.h>
 #include <zc/playback/time_arg.h>
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -37,7 +37,7 @@ void draw_progress(size_t done, size_t total) {
 void run_export(const ExportArgs& a) {
   const auto range = playback_cli::parse_range(a.from, a.to);
   av_log_set_level(AV_LOG_ERROR);  // the MP4 muxer's "moving the moov atom" notes are not for the user
-  auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_only);
+  auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_only);
   const auto timeline = playback::Timeline::of_catalog(catalog, a.stream, range.first, range.second);
   playback::ExportOptions o;
   o.audio = !a.no_audio;

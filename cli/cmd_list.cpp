@@ -3,7 +3,7 @@
 #include "record_cli.h"
 #include "record_json.h"
 
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <filesystem>
 #include <iostream>
@@ -18,9 +18,9 @@ struct ListArgs {
 };
 
 void run_list(const ListArgs& a) {
-  auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_only);
+  auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_only);
   const int64_t now = record::now_wall_ns();
-  recorder::TimeRange range;
+  catalog::TimeRange range;
   if (!a.from.empty()) range.from_wall_ns = record::parse_time_ns(a.from, now);
   if (!a.to.empty()) range.to_wall_ns = record::parse_time_ns(a.to, now);
   if (!a.stream.empty() && !catalog.find_stream(a.stream)) {
@@ -58,7 +58,7 @@ void run_list(const ListArgs& a) {
     for (const auto& s : catalog.segments_of_recording(r.id)) {
       if (s.state == "deleting") continue;
       std::cout << "    " << s.path << "  " << record::format_wall(s.start_wall_ns) << "  "
-                << record::format_seconds(recorder::ticks90k_to_ns(s.duration_90k)) << "  " << s.frames << " frames  "
+                << record::format_seconds(catalog::ticks90k_to_ns(s.duration_90k)) << "  " << s.frames << " frames  "
                 << s.video_codec << " " << s.width << "x" << s.height << (s.audio_codec.empty() ? "" : " +" + s.audio_codec)
                 << "  " << s.size_bytes << " bytes  " << s.state << "\n";
     }

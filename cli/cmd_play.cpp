@@ -4,7 +4,7 @@
 
 #include <zc/playback/error.h>
 #include <zc/playback/player.h>
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <signal.h>
 #include <unistd.h>
@@ -32,7 +32,7 @@ void run_play(const PlayArgs& a) {
     timeline = playback::Timeline::of_file(a.file);
   } else {
     const auto range = playback_cli::parse_range(a.from, a.to);
-    auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_only);
+    auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_only);
     timeline = playback::Timeline::of_catalog(catalog, a.stream, range.first, range.second);
   }
   playback::PlayOptions o;

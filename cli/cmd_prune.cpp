@@ -4,8 +4,8 @@
 #include "record_cli.h"
 #include "record_json.h"
 
-#include <zc/recorder/catalog.h>
-#include <zc/recorder/retention.h>
+#include <zc/catalog/catalog.h>
+#include <zc/catalog/retention.h>
 
 #include <filesystem>
 #include <iostream>
@@ -21,13 +21,13 @@ struct PruneArgs {
 };
 
 void run_prune(const PruneArgs& a) {
-  recorder::RetentionPolicy p;
+  catalog::RetentionPolicy p;
   p.quota_bytes = a.quota;
   p.max_age_ns = a.max_age;
   p.min_free_bytes = a.min_free;
   if (!p.any()) throw CLI::ValidationError("prune", "give at least one of --quota, --max-age, --min-free");
-  auto catalog = recorder::Catalog::open_existing(a.dir, recorder::Catalog::Access::read_write);
-  const auto r = recorder::apply_retention(catalog, p, record::now_wall_ns(),
+  auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_write);
+  const auto r = catalog::apply_retention(catalog, p, record::now_wall_ns(),
                                            a.stream.empty() ? std::nullopt : std::optional<std::string>(a.stream));
   if (a.json) {
     std::cout << record::to_json(r).dump(2) << std::endl;

@@ -33,7 +33,7 @@ json to_json(const recorder::RecordingSummary& s) {
           {"segment_paths", s.segment_paths}};
 }
 
-json to_json(const recorder::RecordingRow& r) {
+json to_json(const catalog::RecordingRow& r) {
   return {{"id", r.id},
           {"stream", r.stream_name},
           {"trigger_wall_ns", r.trigger_wall_ns},
@@ -51,7 +51,7 @@ json to_json(const recorder::RecordingRow& r) {
           {"frames_lost", r.frames_lost}};
 }
 
-json to_json(const recorder::SegmentRow& s) {
+json to_json(const catalog::SegmentRow& s) {
   json j = {{"id", s.id},
             {"recording_id", s.recording_id},
             {"ordinal", s.ordinal},
@@ -77,7 +77,7 @@ json to_json(const recorder::SegmentRow& s) {
   return j;
 }
 
-json to_json(const recorder::GapRow& g) {
+json to_json(const catalog::GapRow& g) {
   return {{"recording_id", g.recording_id}, {"start_wall_ns", g.start_wall_ns}, {"end_wall_ns", g.end_wall_ns},
           {"frames_lost", g.frames_lost},   {"reason", g.reason}};
 }
@@ -99,7 +99,7 @@ json to_json(const recorder::CheckReport& r) {
           {"consistent", r.consistent()}};
 }
 
-json to_json(const recorder::RetentionReport& r) {
+json to_json(const catalog::RetentionReport& r) {
   return {{"segments_deleted", r.segments_deleted},
           {"bytes_deleted", r.bytes_deleted},
           {"free_bytes_after", r.free_bytes_after},

@@ -2,7 +2,7 @@
 
 #include "record_cli.h"
 
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <filesystem>
 #include <iostream>
@@ -18,7 +18,7 @@ void add_lock_options(CLI::App* cmd, LockArgs& args) {
 }
 
 void set_recording_locks(const LockArgs& args, bool locked) {
-  auto catalog = recorder::Catalog::open_existing(args.dir, recorder::Catalog::Access::read_write);
+  auto catalog = catalog::Catalog::open_existing(args.dir, catalog::Catalog::Access::read_write);
   const auto missing = catalog.set_locked(args.ids, locked);
   if (!missing.empty()) {
     std::string names;

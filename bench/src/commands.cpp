@@ -9,6 +9,7 @@ void add_commands(CLI::App& bench) {
   add_record_command(bench);
   add_play_command(bench);
   add_ingest_command(bench);
+  add_start_command(bench);
 }
 
 }  // namespace zc::bench

@@ -9,5 +9,6 @@ void add_fifo_command(CLI::App& bench);    // cmd_bench_fifo.cpp
 void add_record_command(CLI::App& bench);  // cmd_bench_record.cpp
 void add_play_command(CLI::App& bench);    // cmd_bench_play.cpp
 void add_ingest_command(CLI::App& bench);  // cmd_bench_ingest.cpp
+void add_start_command(CLI::App& bench);   // cmd_bench_start.cpp
 
 }  // namespace zc::bench

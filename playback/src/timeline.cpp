@@ -2,7 +2,7 @@
 
 #include <zc/playback/error.h>
 #include <zc/playback/time_arg.h>
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <sys/stat.h>
 
@@ -24,7 +24,7 @@ Timeline Timeline::of_file(const std::filesystem::path& file) {
   return t;
 }
 
-Timeline Timeline::of_catalog(const recorder::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
+Timeline Timeline::of_catalog(const catalog::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
                               int64_t to_wall_ns, int64_t gap_tolerance_ns) {
   if (to_wall_ns <= from_wall_ns)
     throw PlaybackError(PlaybackErrc::invalid_argument, "--to must be later than --from");
@@ -32,7 +32,7 @@ Timeline Timeline::of_catalog(const recorder::Catalog& catalog, const std::strin
   t.label = "stream '" + stream + "'";
   t.from_wall_ns = from_wall_ns;
   t.to_wall_ns = to_wall_ns;
-  recorder::TimeRange range;
+  catalog::TimeRange range;
   range.from_wall_ns = from_wall_ns;
   range.to_wall_ns = to_wall_ns;
   std::optional<int64_t> previous_end;
@@ -43,7 +43,7 @@ Timeline Timeline::of_catalog(const recorder::Catalog& catalog, const std::strin
     s.start_wall_ns = row.start_wall_ns;
     s.end_wall_ns = row.end_wall_ns;
     s.frames = row.frames;
-    for (const auto& k : catalog.keyframes(row.id)) s.keyframe_offsets_ns.push_back(recorder::ticks90k_to_ns(k.media_offset_90k));
+    for (const auto& k : catalog.keyframes(row.id)) s.keyframe_offsets_ns.push_back(catalog::ticks90k_to_ns(k.media_offset_90k));
     s.gap_before = previous_end && row.start_wall_ns - *previous_end > gap_tolerance_ns;
     for (const auto& g : gaps)
       if (g.start_wall_ns > row.start_wall_ns && g.end_wall_ns < row.end_wall_ns &&

@@ -1,8 +1,8 @@
 #include "mp4_layout.h"
 
+#include <zc/catalog/files.h>
 #include <zc/recorder/error.h>
 
-#include "file_util.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,6 +12,9 @@
 #include <cstring>
 
 namespace zc::recorder {
+
+using catalog::UniqueFd;
+
 namespace {
 
 uint32_t be32(const uint8_t* p) {

@@ -7,11 +7,12 @@
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/writer_absence.h>
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
+#include <zc/catalog/error.h>
+#include <zc/catalog/files.h>
 #include <zc/recorder/error.h>
 #include <zc/recorder/recovery.h>
 
-#include "file_util.h"
 #include "g711_to_aac.h"
 #include "rotation_policy.h"
 #include "segment_writer.h"
@@ -28,6 +29,17 @@
 #include <thread>
 
 namespace zc::recorder {
+
+using catalog::Catalog;
+using catalog::ClockJumpRow;
+using catalog::GapRow;
+using catalog::KeyframeEntry;
+using catalog::NewRecording;
+using catalog::NewSegment;
+using catalog::RetentionGuard;
+using catalog::SegmentProgress;
+using catalog::UniqueFd;
+
 namespace {
 
 constexpr int64_t kSecond = 1'000'000'000;
@@ -95,7 +107,7 @@ struct OpenSegment {
   SegmentProgress totals(int64_t size_bytes) const {
     SegmentProgress p;
     p.duration_90k = duration_90k();
-    p.end_wall_ns = start_wall_ns + ticks90k_to_ns(p.duration_90k);
+    p.end_wall_ns = start_wall_ns + catalog::ticks90k_to_ns(p.duration_90k);
     p.frames = frames;
     p.keyframes = keyframes;
     p.audio_frames = audio_frames;
@@ -255,7 +267,7 @@ struct Recorder::Impl {
   void open_segment(const fifo::FrameHeader& h, const SegmentParams& params) {
     const std::string rel = opt.stream + "/" + std::to_string(sum.recording_id) + "-" + std::to_string(ordinal) + ".mp4";
     const auto abs = opt.dir / rel;
-    make_dirs(abs.parent_path());
+    catalog::make_dirs(abs.parent_path());
     OpenSegment s;
     s.params = params;
     s.path = rel;
@@ -264,10 +276,10 @@ struct Recorder::Impl {
     if (g711) wo.audio_priming = g711->priming_samples();
     try {
       s.writer.emplace(SegmentWriter::create(abs, params.video, audio, wo));
-    } catch (const RecorderError& e) {
+    } catch (const std::runtime_error& e) {
       // The file was created (O_EXCL: it is ours) but its header did not fit: no name may stay taken by a file
       // that holds nothing, or the next attempt at this ordinal would fail on it.
-      if (e.code() == RecorderErrc::no_space) {
+      if (is_no_space(e)) {
         std::error_code ec;
         std::filesystem::remove(abs, ec);
       }
@@ -351,7 +363,7 @@ struct Recorder::Impl {
     if (seg) guard.keep_segment_ids.push_back(seg->id);
     if (newest_closed_segment_id) guard.keep_segment_ids.push_back(*newest_closed_segment_id);
     try {
-      const auto r = apply_retention(catalog, opt.retention, clock.wall_ns(), std::nullopt, guard);
+      const auto r = catalog::apply_retention(catalog, opt.retention, clock.wall_ns(), std::nullopt, guard);
       forget_deleted(r.deleted_paths);
       if (r.live_segments_deleted > 0 && !own_segments_warned) {
         own_segments_warned = true;
@@ -363,8 +375,8 @@ struct Recorder::Impl {
         floor_warned = true;
         warn("--min-free cannot be met: only locked segments and this recording's newest one are left");
       }
-    } catch (const RecorderError& e) {
-      if (e.code() != RecorderErrc::no_space) {
+    } catch (const catalog::CatalogError& e) {
+      if (e.code() != catalog::CatalogErrc::no_space) {
         warn(std::string("retention failed: ") + e.what());
       } else if (!retention_full_warned) {
         retention_full_warned = true;  // it is retried with every attempt to resume
@@ -400,8 +412,8 @@ struct Recorder::Impl {
     while (!pending_writes.empty()) {
       try {
         pending_writes.front()(catalog);
-      } catch (const RecorderError& e) {
-        if (e.code() != RecorderErrc::no_space) throw;
+      } catch (const std::runtime_error& e) {
+        if (!is_no_space(e)) throw;
         return false;
       }
       pending_writes.pop_front();
@@ -412,7 +424,7 @@ struct Recorder::Impl {
   // The disk (or the catalog) is full: keep what is durable, drop frames until space returns. The open
   // segment is cut back to its last complete fragment; the frames cut away count as lost in this pause, whose
   // gap starts where the kept part ends. `now_wall` is the wall time of the frame being handled.
-  void enter_disk_full(const RecorderError& e, int64_t now_wall) {
+  void enter_disk_full(const std::exception& e, int64_t now_wall) {
     std::optional<int64_t> cut_end;
     if (seg) {
       OpenSegment& s = *seg;
@@ -457,7 +469,7 @@ struct Recorder::Impl {
     flush_pending();
   }
 
-  void start_pause(const RecorderError& e, int64_t since_wall, int64_t frames_cut) {
+  void start_pause(const std::exception& e, int64_t since_wall, int64_t frames_cut) {
     disk_full = true;
     disk_full_since_wall_ns = since_wall;
     disk_full_frames = frames_cut;
@@ -526,8 +538,8 @@ struct Recorder::Impl {
         s.after_hole = true;
         last_frame_wall_ns = std::max(last_frame_wall_ns, s.totals(0).end_wall_ns);
       }
-    } catch (const RecorderError& e) {
-      if (e.code() != RecorderErrc::no_space) throw;
+    } catch (const std::runtime_error& e) {
+      if (!is_no_space(e)) throw;
       enter_disk_full(e, last_frame_wall_ns);
       return;
     }
@@ -624,8 +636,8 @@ struct Recorder::Impl {
       end_break(h);
       try {
         if (seg && !continue_across_break(h, *params)) close_segment("discontinuity");
-      } catch (const RecorderError& e) {
-        if (e.code() != RecorderErrc::no_space) throw;
+      } catch (const std::runtime_error& e) {
+        if (!is_no_space(e)) throw;
         enter_disk_full(e, last_frame_wall_ns);
       }
     }
@@ -664,8 +676,8 @@ struct Recorder::Impl {
         open_segment(h, *params);
       }
       write_frame(h, payload, video);
-    } catch (const RecorderError& e) {
-      if (e.code() != RecorderErrc::no_space) throw;
+    } catch (const std::runtime_error& e) {
+      if (!is_no_space(e)) throw;
       enter_disk_full(e, frame_wall);
       ++disk_full_frames;  // this frame did not make it into a complete fragment either
     }
@@ -681,8 +693,8 @@ struct Recorder::Impl {
     after_segment();
     try {
       open_segment(h, params);
-    } catch (const RecorderError& e) {
-      if (e.code() != RecorderErrc::no_space) throw;
+    } catch (const std::runtime_error& e) {
+      if (!is_no_space(e)) throw;
       return false;
     }
     disk_full = false;
@@ -798,8 +810,8 @@ struct Recorder::Impl {
     try {
       // A segment held open across a break that never ended (the writer did not come back) ended at the break.
       close_segment(stream_break ? "discontinuity" : "stopped");
-    } catch (const RecorderError& e) {
-      if (e.code() != RecorderErrc::no_space) throw;
+    } catch (const std::runtime_error& e) {
+      if (!is_no_space(e)) throw;
       enter_disk_full(e, last_frame_wall_ns);
     }
     if (disk_full) {
@@ -888,18 +900,18 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   auto catalog = Catalog::open(options.dir);
   if (options.recover_on_start) {
     try {
-      check_storage(catalog, false);
-    } catch (const RecorderError& e) {
+      recover_unfinished(catalog);
+    } catch (const std::runtime_error& e) {
       // Recovery is idempotent: on a full disk it is finished by the next start or `zcrec check`, and the
       // recording may still get its row (the catalog's own files need no new block for it).
-      if (e.code() != RecorderErrc::no_space) throw;
+      if (!is_no_space(e)) throw;
       if (options.on_warning) options.on_warning(std::string("recovery postponed, storage full: ") + e.what());
     }
   }
   catalog.keep_space_reserve();
   const int64_t now_wall = clock.wall_ns();
   catalog.ensure_stream(options.stream, now_wall);
-  UniqueFd lock_fd = open_lock_file(options.dir / "recorders.lock");
+  UniqueFd lock_fd = catalog::open_lock_file(options.dir / "recorders.lock");
   NewRecording nr;
   nr.stream_name = options.stream;
   nr.trigger_wall_ns = trigger_wall;
@@ -909,7 +921,7 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   nr.max_length_ns = options.timing.max_length_ns;
   nr.recorder_pid = ::getpid();
   const int64_t recording_id = catalog.begin_recording(nr, [&](int64_t id) {
-    lock_byte(lock_fd.get(), id, options.dir / "recorders.lock");
+    catalog::lock_byte(lock_fd.get(), id, options.dir / "recorders.lock");
   });
   std::deque<HeldFrame> held = holder.release();
 

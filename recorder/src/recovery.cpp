@@ -1,12 +1,13 @@
-// Crash recovery and consistency checks (docs/recording.md, "Recovery"). Liveness of a recording is the OFD
-// lock its recorder holds on byte <recording id> of DIR/recorders.lock: the kernel drops it when the process
-// dies, so a recording whose byte is unlocked while its row says 'recording' belongs to a dead recorder.
+// Crash recovery and consistency checks (docs/recording.md, "Recovery" and "Bounded startup"). Which rows are
+// unfinished and whose recorder is dead comes from zc::catalog (unfinished.h); this file does what needs the
+// media files: cutting a segment back to its last complete fragment and re-indexing it.
+#include <zc/catalog/files.h>
+#include <zc/catalog/retention.h>
+#include <zc/catalog/unfinished.h>
 #include <zc/media/ffmpeg_ptr.h>
 #include <zc/recorder/error.h>
 #include <zc/recorder/recovery.h>
-#include <zc/recorder/retention.h>
 
-#include "file_util.h"
 #include "mp4_layout.h"
 
 extern "C" {
@@ -17,11 +18,17 @@ extern "C" {
 #include <unistd.h>
 
 #include <cerrno>
-#include <map>
-#include <regex>
 #include <set>
+#include <system_error>
 
 namespace zc::recorder {
+
+using catalog::Catalog;
+using catalog::fsync_dir;
+using catalog::KeyframeEntry;
+using catalog::SegmentProgress;
+using catalog::SegmentRow;
+using catalog::UniqueFd;
 
 SegmentProgress index_segment_file(const std::filesystem::path& path, int64_t start_wall_ns) {
   const Mp4Layout layout = scan_mp4(path);
@@ -64,7 +71,7 @@ SegmentProgress index_segment_file(const std::filesystem::path& path, int64_t st
     av_packet_unref(pkt.get());
   }
   if (first_dts) p.duration_90k = av_rescale_q(last_dts - *first_dts + last_duration, tb, AVRational{1, 90000});
-  p.end_wall_ns = start_wall_ns + ticks90k_to_ns(p.duration_90k);
+  p.end_wall_ns = start_wall_ns + catalog::ticks90k_to_ns(p.duration_90k);
   return p;
 }
 
@@ -112,58 +119,69 @@ bool holds_no_frames(const std::filesystem::path& path) {
 
 }  // namespace
 
-CheckReport check_storage(Catalog& catalog, bool repair) {
+CheckReport recover_unfinished(Catalog& catalog) {
   CheckReport report;
-  const auto lock_path = catalog.dir() / "recorders.lock";
-  UniqueFd lock_fd = open_lock_file(lock_path);
-  std::map<int64_t, bool> live;
-  auto is_live = [&](int64_t recording_id) {
-    auto it = live.find(recording_id);
-    if (it != live.end()) return it->second;
-    const bool l = is_byte_locked(lock_fd.get(), recording_id);
-    live.emplace(recording_id, l);
-    return l;
-  };
+  catalog::Liveness liveness(catalog.dir());
+  const auto work = catalog::find_unfinished(catalog, liveness);
+  for (const auto& s : work.deleting) {
+    catalog::delete_segment(catalog, s);  // finish a delete a crash interrupted
+    report.finished_deletes.push_back(s.path);
+  }
+  for (const auto& s : work.writing) {
+    std::error_code ec;
+    if (std::filesystem::exists(catalog.absolute_path(s), ec)) report.recovered.push_back(recover_segment(catalog, s));
+    else report.missing_files.push_back(s.path);  // for `zcrec check --repair`
+  }
+  // A dead recording's files without rows come first: once it is closed, nothing marks them as crashed work.
+  for (const auto& r : work.dead_recordings) {
+    for (const auto& rel : catalog::uncatalogued_files(catalog, r)) {
+      const auto path = catalog.dir() / rel;
+      if (holds_no_frames(path)) {
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        catalog::fsync_dir(path.parent_path());
+        report.removed_empty_files.push_back(rel);
+      } else {
+        report.orphan_files.push_back(rel);
+      }
+    }
+    catalog.finish_recording(r.id, "interrupted", "crashed", std::nullopt);
+    report.interrupted_recordings.push_back(r.id);
+  }
+  return report;
+}
+
+CheckReport check_storage(Catalog& catalog, bool repair) {
+  CheckReport report = recover_unfinished(catalog);
+  // Paths the first pass reported already: each is reported once.
+  std::set<std::string> reported(report.missing_files.begin(), report.missing_files.end());
+  reported.insert(report.orphan_files.begin(), report.orphan_files.end());
+  catalog::Liveness liveness(catalog.dir());
 
   std::set<std::string> known_paths;
   for (const auto& s : catalog.all_segments()) {
     known_paths.insert(s.path);
+    if (s.state == "deleting" || liveness.is_live(s.recording_id)) continue;
     const auto path = catalog.absolute_path(s);
     std::error_code ec;
-    const bool exists = std::filesystem::exists(path, ec);
-    if (s.state == "deleting") {
-      delete_segment(catalog, s);  // finish a delete a crash interrupted
-      report.finished_deletes.push_back(s.path);
-      continue;
-    }
-    if (is_live(s.recording_id)) continue;
-    if (!exists) {
-      report.missing_files.push_back(s.path);
+    if (!std::filesystem::exists(path, ec)) {
+      if (reported.count(s.path) == 0) report.missing_files.push_back(s.path);
       if (repair) {
         catalog.delete_segment_row(s.id);
         catalog.delete_recording_if_empty(s.recording_id);
       }
       continue;
     }
-    if (s.state == "writing") {
-      report.recovered.push_back(recover_segment(catalog, s));
-      continue;
-    }
+    if (s.state == "writing") continue;  // a live recorder's, or one that died since the first pass
     const Mp4Layout layout = scan_mp4(path);
     if (!layout.has_moov) {
       report.unreadable.push_back(s.path);
-      if (repair) delete_segment(catalog, s);
+      if (repair) catalog::delete_segment(catalog, s);
     }
   }
 
-  for (const auto& r : catalog.recordings()) {
-    if (r.state != "recording" || is_live(r.id)) continue;
-    catalog.finish_recording(r.id, "interrupted", "crashed", std::nullopt);
-    report.interrupted_recordings.push_back(r.id);
-  }
-
-  // Files nobody refers to: a crash between creating a segment file and inserting its row leaves one.
-  static const std::regex segment_name(R"((\d+)-(\d+)\.mp4)");
+  // Files nobody refers to. Besides a crash between creating a segment file and inserting its row (the first
+  // pass handles those of dead recordings), anything copied or left in the directory.
   for (const auto& st : catalog.streams()) {
     const auto dir = catalog.dir() / st.name;
     std::error_code ec;
@@ -172,10 +190,9 @@ CheckReport check_storage(Catalog& catalog, bool repair) {
       const std::string name = entry.path().filename().string();
       const std::string rel = st.name + "/" + name;
       if (known_paths.count(rel) != 0) continue;
-      std::smatch m;
-      if (std::regex_match(name, m, segment_name)) {
-        const int64_t recording_id = std::stoll(m[1].str());
-        if (is_live(recording_id)) continue;
+      int64_t recording_id = 0, ordinal = 0;
+      if (catalog::parse_segment_name(name, recording_id, ordinal)) {
+        if (liveness.is_live(recording_id)) continue;
         if (catalog.recording(recording_id) && holds_no_frames(entry.path())) {
           std::filesystem::remove(entry.path(), ec);
           fsync_dir(dir);
@@ -183,7 +200,7 @@ CheckReport check_storage(Catalog& catalog, bool repair) {
           continue;
         }
       }
-      report.orphan_files.push_back(rel);
+      if (reported.count(rel) == 0) report.orphan_files.push_back(rel);
       if (repair) {
         std::filesystem::remove(entry.path(), ec);
         fsync_dir(dir);

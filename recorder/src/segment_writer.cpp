@@ -1,9 +1,9 @@
 #include "segment_writer.h"
 
+#include <zc/catalog/files.h>
 #include <zc/media/ffmpeg_ptr.h>
 #include <zc/recorder/error.h>
 
-#include "file_util.h"
 #include "mp4_edit_list.h"
 #include "mp4_sample.h"
 
@@ -20,6 +20,12 @@ extern "C" {
 #include <cstring>
 
 namespace zc::recorder {
+
+using catalog::UniqueFd;
+using catalog::fsync_parent_dir;
+using catalog::lock_whole_file;
+using catalog::open_new_file;
+
 namespace {
 
 constexpr int kIoBufferBytes = 256 * 1024;

@@ -58,7 +58,7 @@ class ExportTest : public ::testing::Test {
               int64_t first_ordinal, int64_t recording = 0) {
     const auto segs = zc::test::make_segments(clip, store_ / "cam", prefix, 2);
     ASSERT_EQ(segs.size(), starts.size());
-    auto catalog = zc::recorder::Catalog::open(store_.path());
+    auto catalog = zc::catalog::Catalog::open(store_.path());
     const int64_t rec = recording != 0 ? recording : zc::test::begin_recording(catalog, "cam", kT0);
     for (size_t i = 0; i < segs.size(); ++i)
       zc::test::add_segment(catalog, rec, first_ordinal + static_cast<int64_t>(i), segs[i],
@@ -110,7 +110,7 @@ TEST_F(ExportTest, AParameterChangeStartsASecondFile) {
   zc::test::make_clip(large, 2.0, "640x360");
   record(small, "a", {0, 2}, 0);
   {
-    auto catalog = zc::recorder::Catalog::open(store_.path());
+    auto catalog = zc::catalog::Catalog::open(store_.path());
     const auto segs = zc::test::make_segments(large, store_ / "cam", "b", 2);
     ASSERT_EQ(segs.size(), 1u);
     zc::test::add_segment(catalog, 1, 2, segs[0], kT0 + 4 * kSecond);
@@ -155,7 +155,7 @@ TEST_F(ExportTest, TheLastFrameOfAFileIsKeptWithItsDuration) {
       const auto segs = zc::test::make_segments(clip, store / "cam", "seg", 10);
       ASSERT_EQ(segs.size(), 1u);
       {
-        auto catalog = zc::recorder::Catalog::open(store.path());
+        auto catalog = zc::catalog::Catalog::open(store.path());
         zc::test::add_segment(catalog, zc::test::begin_recording(catalog, "cam", kT0), 0, segs[0], kT0);
       }
       const auto out = work / "clip.mp4";

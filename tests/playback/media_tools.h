@@ -1,9 +1,9 @@
 // Real media for playback tests: clips and fragmented-MP4 segments made by the ffmpeg command (libx264),
-// decoded back with `ffmpeg -f framemd5`, segments entered into a real catalog through zc::recorder::Catalog.
+// decoded back with `ffmpeg -f framemd5`, segments entered into a real catalog through zc::catalog::Catalog.
 #pragma once
 
+#include <zc/catalog/catalog.h>
 #include <zc/media/source.h>
-#include <zc/recorder/catalog.h>
 
 #include "playback/captured_process.h"
 
@@ -109,13 +109,13 @@ inline std::string ffprobe(const std::vector<std::string>& args) {
 
 // Enters one segment file into the catalog as a complete segment starting at `start_wall_ns`, with its
 // keyframe index, as the recorder would.
-inline void add_segment(recorder::Catalog& catalog, int64_t recording_id, int64_t ordinal,
+inline void add_segment(catalog::Catalog& catalog, int64_t recording_id, int64_t ordinal,
                         const std::filesystem::path& file, int64_t start_wall_ns) {
   media::SourceOptions so;
   so.audio = false;
   media::MediaSource src(file.string(), so);
   const auto& v = *src.stream_info().first_of(fifo::MediaKind::video);
-  recorder::NewSegment s;
+  catalog::NewSegment s;
   s.recording_id = recording_id;
   s.ordinal = ordinal;
   s.path = std::filesystem::relative(file, catalog.dir()).string();
@@ -125,17 +125,17 @@ inline void add_segment(recorder::Catalog& catalog, int64_t recording_id, int64_
   s.height = v.height;
   s.video_config = v.config;
   const int64_t id = catalog.begin_segment(s);
-  recorder::SegmentProgress p;
+  catalog::SegmentProgress p;
   media::MediaPacket pkt;
   int64_t first_pts = -1, last_pts = 0;
   while (src.read(pkt)) {
     const int64_t pts90k = pkt.pts * 90000 * v.time_base.num / v.time_base.den;
     if (first_pts < 0) first_pts = pts90k;
     if (pkt.keyframe) {
-      recorder::KeyframeEntry k;
+      catalog::KeyframeEntry k;
       k.sample_number = p.frames;
       k.media_offset_90k = pts90k - first_pts;
-      k.wall_ns = start_wall_ns + recorder::ticks90k_to_ns(k.media_offset_90k);
+      k.wall_ns = start_wall_ns + catalog::ticks90k_to_ns(k.media_offset_90k);
       p.new_keyframes.push_back(k);
       ++p.keyframes;
     }
@@ -143,14 +143,14 @@ inline void add_segment(recorder::Catalog& catalog, int64_t recording_id, int64_
     ++p.frames;
   }
   p.duration_90k = last_pts - first_pts + 3000;
-  p.end_wall_ns = start_wall_ns + recorder::ticks90k_to_ns(p.duration_90k);
+  p.end_wall_ns = start_wall_ns + catalog::ticks90k_to_ns(p.duration_90k);
   p.size_bytes = static_cast<int64_t>(std::filesystem::file_size(file));
   catalog.finish_segment(id, "complete", "length", p);
 }
 
-inline int64_t begin_recording(recorder::Catalog& catalog, const std::string& stream, int64_t start_wall_ns) {
+inline int64_t begin_recording(catalog::Catalog& catalog, const std::string& stream, int64_t start_wall_ns) {
   catalog.ensure_stream(stream, start_wall_ns);
-  recorder::NewRecording r;
+  catalog::NewRecording r;
   r.stream_name = stream;
   r.trigger_wall_ns = start_wall_ns;
   r.trigger_mono_ns = 1;

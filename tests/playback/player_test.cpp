@@ -213,7 +213,7 @@ TEST_F(Media, CatalogRangeStartsAtTheKeyframeBeforeFromAndAnnouncesTheGap) {
   std::filesystem::create_directories(store / "cam");
   for (const auto& seg : segments_) std::filesystem::copy_file(seg, store / "cam" / seg.filename());
   {
-    auto catalog = zc::recorder::Catalog::open(store.path());
+    auto catalog = zc::catalog::Catalog::open(store.path());
     const int64_t rec = zc::test::begin_recording(catalog, "cam", kT0);
     ASSERT_EQ(segments_.size(), 3u);
     // seg000 at T0, seg001 right after, seg002 after a 3 s hole.
@@ -302,10 +302,10 @@ TEST_F(Media, AGapInsideASegmentIsAnnouncedLikeAGapBetweenSegments) {
                            "frag_keyframe+empty_moov+default_base_moof", holed.string()}),
             0);
   {
-    auto catalog = zc::recorder::Catalog::open(store.path());
+    auto catalog = zc::catalog::Catalog::open(store.path());
     const int64_t rec = zc::test::begin_recording(catalog, "cam", kT0);
     zc::test::add_segment(catalog, rec, 0, holed, kT0);
-    zc::recorder::GapRow g;
+    zc::catalog::GapRow g;
     g.recording_id = rec;
     g.start_wall_ns = kT0 + 3 * kSecond;
     g.end_wall_ns = kT0 + 5 * kSecond;
@@ -313,7 +313,7 @@ TEST_F(Media, AGapInsideASegmentIsAnnouncedLikeAGapBetweenSegments) {
     catalog.add_gap(g);
   }
   ScopedStream s("pl_hole");
-  ChildProcess play({kZcrec, "play", "--stream", "cam", "--from", "@1764150000", "--to", "@1764150100", "--dir",
+  CapturedProcess play({kZcrec, "play", "--stream", "cam", "--from", "@1764150000", "--to", "@1764150100", "--dir",
                      store.path().string(), "--fifo", s.name(), "--max", "--no-audio"});
   auto r = open_reader(s.name());
   const auto got = read_all(r);

@@ -44,7 +44,7 @@ TEST_P(Recorded, RecordingPlaysAndExportsFrameForFrame) {
   int64_t from = 0, to = 0, frames = 0;
   std::vector<std::string> segment_hashes;
   {
-    auto catalog = zc::recorder::Catalog::open(store.path());
+    auto catalog = zc::catalog::Catalog::open(store.path());
     const auto segs = catalog.segments(cam.name());
     ASSERT_GE(segs.size(), 2u);
     from = segs.front().start_wall_ns;

@@ -1,9 +1,9 @@
 // Every MP4 the recorder writes with an AAC track carries its AudioSpecificConfig: a ring whose writer describes
 // an AAC track without one (the C API allows it) gets its video recorded and the audio track skipped with a
 // report, instead of an esds that browsers refuse. Real libx264 + AAC frames, judged by ffprobe.
+#include <zc/catalog/catalog.h>
 #include <zc/fifo/ring_writer.h>
 #include <zc/media/source.h>
-#include <zc/recorder/catalog.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 
 #include <time.h>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

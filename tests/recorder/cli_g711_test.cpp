@@ -1,7 +1,7 @@
 // G.711 through the real processes: `zcrec feed` of a QuickTime file with H.264 and A-law or µ-law audio, then
 // `zcrec start` records it; the segment carries an AAC-LC track that the ffmpeg command decodes, and no warning
 // says a track was skipped. (Sample-exact sync is judged in-process by g711_test.cpp.)
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <gtest/gtest.h>
 

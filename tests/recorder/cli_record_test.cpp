@@ -1,7 +1,7 @@
 // `zcrec start/list/check/prune` as real processes on a ring fed by a real feeder process: usage errors, a
 // timed recording with pre-roll, SIGINT post-roll with a SIGUSR1 re-trigger, 20+ SIGKILLs at random moments,
 // a full disk on a small tmpfs, four recorders on one catalog, retention and repair.
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <gtest/gtest.h>
 
@@ -13,15 +13,18 @@
 #include "support/test_support.h"
 
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <random>
+#include <set>
 #include <thread>
 
 using namespace zc::test;
+using namespace zc::catalog;
 using namespace zc::recorder;
 using nlohmann::json;
 using std::chrono::milliseconds;
@@ -55,6 +58,33 @@ class Feeder {
  private:
   ScopedStream stream_;
   ChildProcess child_;
+};
+
+// The names of the files in one folder that were opened while it lived (inotify IN_OPEN on the folder).
+class OpenWatch {
+ public:
+  explicit OpenWatch(const std::filesystem::path& folder) : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    if (fd_ < 0 || ::inotify_add_watch(fd_, folder.c_str(), IN_OPEN) < 0) throw std::runtime_error("inotify");
+  }
+  ~OpenWatch() { ::close(fd_); }
+  OpenWatch(const OpenWatch&) = delete;
+  OpenWatch& operator=(const OpenWatch&) = delete;
+  std::set<std::string> opened() {
+    alignas(inotify_event) char buf[64 * 1024];
+    for (ssize_t n; (n = ::read(fd_, buf, sizeof buf)) > 0;) {
+      for (ssize_t at = 0; at < n;) {
+        const auto* ev = reinterpret_cast<const inotify_event*>(buf + at);
+        if (ev->mask & IN_Q_OVERFLOW) throw std::runtime_error("inotify queue overflowed: the test cannot tell");
+        if (ev->len > 0) names_.insert(ev->name);
+        at += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+      }
+    }
+    return names_;
+  }
+
+ private:
+  int fd_;
+  std::set<std::string> names_;
 };
 
 }  // namespace
@@ -307,6 +337,72 @@ TEST(CliRecord, CheckRemovesHeaderOnlyFilesOfACrashedRecordingAndReportsOthers) 
   EXPECT_EQ(zcrec({"check", "--dir", dir}).exit_code, 0);
   EXPECT_EQ(c.all_segments().size(), segs.size()) << "the real segments are untouched";
   expect_segments_playable(c);
+}
+
+// Issue 9, bounded startup (docs/recording.md): `zcrec start` recovers what a SIGKILLed recorder left (its
+// segment in 'writing', a header-only file it created without a row, its recording row) and opens no complete
+// segment, not even one corrupted behind the catalog's back; `zcrec check` still finds that one.
+TEST(CliRecord, StartRecoversOnlyUnfinishedWorkAndOpensNoCompleteSegment) {
+  TempDir d("cli");
+  const std::string dir = (d.path() / "store").string();
+  Feeder feed("cli_bounded", clip("h264_bframes"), 3);
+  ASSERT_EQ(zcrec({"start", feed.name(), "--preroll", "2s", "--duration", "0", "--postroll", "0", "--segment", "1s",
+                   "--dir", dir})
+                .exit_code,
+            0);
+  auto c = Catalog::open(dir);
+  const auto history = c.all_segments();
+  ASSERT_GE(history.size(), 2u);
+  // A complete segment damaged behind the catalog's back: its MP4 header is gone.
+  { std::ofstream(c.absolute_path(history[0]), std::ios::binary | std::ios::trunc) << "not an mp4 any more"; }
+
+  auto killed = ChildProcess::spawn({ZCREC_BIN, "start", feed.name(), "--preroll", "1s", "--segment", "10s", "--dir",
+                                     dir, "--json"});
+  const auto started = killed.read_line(milliseconds(10'000));
+  ASSERT_TRUE(started);
+  const int64_t dead_id = json::parse(*started)["recording_id"].get<int64_t>();
+  std::this_thread::sleep_for(milliseconds(1500));  // into its first segment, past a fragment
+  killed.kill(SIGKILL);
+  const auto status = killed.wait(milliseconds(5000));
+  ASSERT_TRUE(status && killed_by(*status, SIGKILL));
+  const auto dead_segs = c.segments_of_recording(dead_id);
+  ASSERT_EQ(dead_segs.size(), 1u);
+  ASSERT_EQ(dead_segs[0].state, "writing");
+  // What a kill between creating the next segment file and inserting its row leaves: the MP4 header only.
+  const auto folder = d.path() / "store" / feed.name();
+  std::string header;
+  {
+    std::ifstream in(c.absolute_path(dead_segs[0]), std::ios::binary);
+    header.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_NE(header.find("moof"), std::string::npos);
+  const std::string unrowed = std::to_string(dead_id) + "-1.mp4";
+  { std::ofstream(folder / unrowed, std::ios::binary) << header.substr(0, header.find("moof") - 4); }
+
+  OpenWatch watch(folder);
+  const auto r = zcrec({"start", feed.name(), "--preroll", "0", "--duration", "0", "--postroll", "0", "--dir", dir});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto opened = watch.opened();
+  for (const auto& s : history) {
+    EXPECT_EQ(opened.count(std::filesystem::path(s.path).filename().string()), 0u)
+        << "start opened the complete segment " << s.path;
+  }
+  EXPECT_EQ(opened.count(std::filesystem::path(dead_segs[0].path).filename().string()), 1u)
+      << "the crashed segment was not recovered at start";
+  const auto rec = c.recording(dead_id);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->state, "interrupted");
+  EXPECT_EQ(rec->end_reason, "crashed");
+  EXPECT_EQ(c.segment(dead_segs[0].id)->state, "recovered");
+  EXPECT_GT(c.segment(dead_segs[0].id)->frames, 0);
+  EXPECT_FALSE(std::filesystem::exists(folder / unrowed)) << "the header-only file of the dead recorder stays";
+
+  const auto check = zcrec({"check", "--dir", dir, "--json"});
+  EXPECT_EQ(check.exit_code, 1) << check.out;
+  const auto j = json::parse(check.out.substr(0, check.out.rfind('}') + 1));
+  EXPECT_EQ(j["unreadable"], json::array({history[0].path})) << check.out;
+  EXPECT_TRUE(j["recovered"].empty()) << "start left nothing unfinished: " << check.out;
+  EXPECT_TRUE(j["interrupted_recordings"].empty()) << check.out;
 }
 
 TEST(CliRecord, DiskFullPausesWithClearErrorAndResumesWhenSpaceReturns) {

@@ -2,7 +2,7 @@
 // catalog another process keeps locked while the recording is triggered, and a quota smaller than the recording.
 // Real processes: a `zcrec feed testsrc` camera, the recorder, a `sqlite3` holding the write lock; tmpfs mounts
 // need root (skipped otherwise; recorder_test's catalog-full case covers the recorder without root).
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@
 #include <thread>
 
 using namespace zc::test;
-using namespace zc::recorder;
+using namespace zc::catalog;
 using nlohmann::json;
 using std::chrono::milliseconds;
 

@@ -2,7 +2,7 @@
 // size) takes the ring over within --writer-grace; the recording goes on in new segments after a gap. When no
 // writer comes back, the grace ends the recording as writer_gone; stop signals, --duration and SIGUSR1 still
 // work while the recorder waits. Judged by decoding every segment, ffprobe, `zcrec list --json` and the catalog.
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@
 #include <thread>
 
 using namespace zc::test;
-using namespace zc::recorder;
+using namespace zc::catalog;
 using nlohmann::json;
 using std::chrono::milliseconds;
 

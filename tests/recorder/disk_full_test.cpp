@@ -1,7 +1,7 @@
 // The recorder in-process when its catalog meets a full disk, without root: FullCatalogVfs makes SQLite answer
 // every write with SQLITE_FULL, as on a filesystem without a free block. The recording must pause, keep every
 // catalog write it could not make, resume when writes succeed again, and account for every frame.
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 #include <zc/recorder/error.h>
 #include <zc/recorder/recorder.h>
 
@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <thread>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

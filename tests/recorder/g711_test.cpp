@@ -1,7 +1,7 @@
 // G.711 audio (A-law and µ-law, as most low-cost cameras send it) is recorded as AAC: the MP4's audio decodes to
 // the source's samples and stays in sync with the video. Judged by decoding both files with the ffmpeg command
 // and correlating the waveforms (a chirp, so that only one alignment matches).
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

@@ -1,7 +1,7 @@
 // The recorder in-process on rings fed with real libx264/libx265 output: pre-roll exactness, B-frames, hvc1,
 // AAC, rotation by length and by a real parameter change (not by an identical re-send), and a clock jump.
 // Every MP4 is judged by ffprobe and by decoding with `ffmpeg -f framemd5` against the source clip.
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 #include <zc/recorder/error.h>
 #include <zc/recorder/recorder.h>
 
@@ -14,6 +14,7 @@
 
 #include "recorder/support/record_fixture.h"
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

@@ -1,13 +1,14 @@
 // What the recorder's segments hold compared with the source, for clips recorded whole: every frame with its
 // duration (the last one included), exactly the source's NAL units in each sample (no parameter sets added),
 // and the first frame at time zero also when B-frames delay its presentation (an edit list).
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>
 
 #include "recorder/support/record_fixture.h"
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

@@ -1,4 +1,4 @@
-# Recorder tests: catalog, segment files, sessions, recovery, retention, and the `zcrec` recorder commands run
+# Recorder tests: segment files, sessions, recovery, retention, and the `zcrec` recorder commands run
 # as real processes against a real ring fed with libx264/libx265 output. Included from tests/CMakeLists.txt.
 find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
@@ -22,7 +22,6 @@ target_link_libraries(zc_test_ring_feeder PRIVATE zc_recorder_test_support)
 zc_set_warnings(zc_test_ring_feeder)
 
 add_executable(recorder_tests
-  ${CMAKE_CURRENT_LIST_DIR}/catalog_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/session_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mp4_layout_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mp4_sample_test.cpp

@@ -4,8 +4,8 @@
 // gap, and goes on in a new segment. A break after which the stream goes on with the same parameters and a
 // timeline that kept pace (a camera that reconnected, a lapped reader) stays in one segment with the gap inside.
 // Both sides of each break are judged frame by frame against the source clips.
+#include <zc/catalog/catalog.h>
 #include <zc/media/source.h>
-#include <zc/recorder/catalog.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>
@@ -17,6 +17,7 @@
 #include "recorder/support/record_fixture.h"
 #include <zc/fifo/writer_absence.h>
 
+using namespace zc::catalog;
 using namespace zc::recorder;
 using namespace zc::test;
 

@@ -45,7 +45,7 @@ std::optional<json> read_json_until(ChildProcess& child, const std::string& text
   return std::nullopt;
 }
 
-void expect_segments_playable(const recorder::Catalog& c) {
+void expect_segments_playable(const catalog::Catalog& c) {
   for (const auto& s : c.all_segments()) {
     const auto path = c.absolute_path(s);
     ASSERT_TRUE(std::filesystem::exists(path)) << s.path;

@@ -3,7 +3,7 @@
 // by decoding it and by ffprobe.
 #pragma once
 
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <nlohmann/json.hpp>
 
@@ -30,7 +30,7 @@ std::optional<nlohmann::json> read_json_until(ChildProcess& child, const std::st
 
 // Every segment of the catalog: decodes (all frames but B-frames cut off at the end), starts on a keyframe,
 // and its row's size matches the file.
-void expect_segments_playable(const recorder::Catalog& c);
+void expect_segments_playable(const catalog::Catalog& c);
 
 // `zcrec feed testsrc --stream NAME --size SIZE` (GOP 1 s, 30 fps, B-frames) as a live camera. start() returns
 // once this process writes frames into the ring (creating it, or taking it over from a dead writer). `extra`

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <zc/bench/ring_feeder.h>
+#include <zc/catalog/catalog.h>
 #include <zc/fifo/ring_writer.h>
-#include <zc/recorder/catalog.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>

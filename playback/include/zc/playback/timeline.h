@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace zc::recorder {
+namespace zc::catalog {
 class Catalog;
 }
 
@@ -38,7 +38,7 @@ struct Timeline {
   static Timeline of_file(const std::filesystem::path& file);
   // The stream's segments overlapping [from, to) in the catalog. A hole of more than `gap_tolerance_ns`
   // between one segment's end and the next one's start is a gap. Throws PlaybackError(nothing_to_play).
-  static Timeline of_catalog(const recorder::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
+  static Timeline of_catalog(const catalog::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
                              int64_t to_wall_ns, int64_t gap_tolerance_ns = 100'000'000);
 };
 

@@ -1,4 +1,6 @@
-// Errors of the recording domain: catalog, segment files, recovery, retention.
+// Errors of the recording domain: segment files, muxing, recovery of segment files. The catalog and the storage
+// directory's locks and deletes throw zc::catalog::CatalogError (zc/catalog/error.h); both carry no_space for a
+// full disk, which the recorder answers by pausing (docs/recording.md, "Disk full").
 #pragma once
 
 #include <stdexcept>
@@ -8,15 +10,11 @@ namespace zc::recorder {
 
 enum class RecorderErrc {
   invalid_argument,  // bad option value (negative duration, unknown stream name, ...)
-  catalog,           // SQLite failed (corrupt file, I/O error); the message carries SQLite's text
-  catalog_busy,      // another process held the catalog longer than every retry allowed
-  catalog_too_new,   // the catalog was written by a newer zcrec (schema version above ours)
   no_space,          // the storage filesystem is full (ENOSPC/EDQUOT)
   io,                // another file-system call failed; message carries errno text
   media,             // libavformat refused a frame or a file
   unsupported,       // a codec the recorder cannot put into MP4
   no_stream,         // the ring has no video track or no stream info yet
-  no_catalog,        // the storage directory or its catalog.db does not exist (a mistyped --dir)
 };
 
 const char* to_string(RecorderErrc code) noexcept;
@@ -29,6 +27,9 @@ class RecorderError : public std::runtime_error {
  private:
   RecorderErrc code_;
 };
+
+// True for a full disk in either domain: RecorderError or catalog::CatalogError with code no_space.
+bool is_no_space(const std::exception& e) noexcept;
 
 // Throws RecorderError(no_space) for ENOSPC/EDQUOT and RecorderError(io) otherwise: "what: strerror(err)".
 [[noreturn]] void throw_io_error(const std::string& what, int err);

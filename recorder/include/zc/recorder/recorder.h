@@ -3,9 +3,9 @@
 // poll()/run() until the post-roll is over. docs/recording.md describes the lifecycle and crash behaviour.
 #pragma once
 
+#include <zc/catalog/retention.h>
 #include <zc/fifo/writer_absence.h>
 #include <zc/recorder/clock.h>
-#include <zc/recorder/retention.h>
 #include <zc/recorder/session.h>
 
 #include <atomic>
@@ -25,9 +25,9 @@ struct RecorderOptions {
   SessionTiming timing;
   int64_t segment_ns = 60'000'000'000;
   int64_t clock_jump_threshold_ns = 1'000'000'000;
-  RetentionPolicy retention;                          // applied after every segment and while the disk is full
+  catalog::RetentionPolicy retention;                 // applied after every segment and while the disk is full
   bool fsync_fragments = false;                       // fdatasync each fragment (power-loss; SIGKILL needs none)
-  bool recover_on_start = true;                       // run check_storage(repair = false) first
+  bool recover_on_start = true;  // run recover_unfinished() first: crashed work only, never the whole history
   std::chrono::milliseconds wait_for_stream{0};       // how long start() waits for the ring to appear
   // How long a recording waits for a new writer when the ring's writer dies or restarts (the ring survives it);
   // the restart becomes a gap and a new segment. 0: end at once with EndReason::writer_gone.

@@ -1,13 +1,19 @@
-// Consistency of a storage directory after crashes: segments a dead recorder left in state 'writing' are cut
-// back to their last complete fragment, re-indexed from the file and marked 'recovered'; recordings of dead
-// recorders are closed as 'interrupted'; half-done deletes are finished. Rows without files and files without
-// rows are reported, and reconciled only when asked (`zcrec check --repair`). Live recorders (their liveness
-// lock held) are never touched, so this is safe while other processes record.
+// Consistency of a storage directory after crashes, the media half (the database half is zc/catalog/
+// unfinished.h): segments a dead recorder left in state 'writing' are cut back to their last complete fragment,
+// re-indexed from the file and marked 'recovered'; recordings of dead recorders are closed as 'interrupted'; half-
+// done deletes are finished; files of a crashed recording that hold no frame are removed. Live recorders (their
+// liveness lock held) are never touched, so both passes are safe while other processes record.
+//
+// Two passes: recover_unfinished() does only that crashed work, at a cost proportional to it (every recording
+// start runs it); check_storage() also opens every catalogued file and lists every stream directory, reporting
+// rows without files, files without rows and unreadable files, and reconciles them only when asked
+// (`zcrec check --repair`).
 #pragma once
 
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -38,10 +44,15 @@ struct CheckReport {
   }
 };
 
-// Recovers dead segments and recordings; with `repair`, deletes rows without files and files without rows.
-CheckReport check_storage(Catalog& catalog, bool repair);
+// The bounded pass (Recorder::start): only rows in unfinished states and the files of dead recordings that no
+// row names. Opens no complete segment. Throws catalog::CatalogError, RecorderError (media, io, no_space).
+CheckReport recover_unfinished(catalog::Catalog& catalog);
+
+// The full pass (`zcrec check`): recover_unfinished(), then every row's file and every stream directory; with
+// `repair`, deletes rows without files, unreadable files and files without rows.
+CheckReport check_storage(catalog::Catalog& catalog, bool repair);
 
 // Re-indexes one segment file from its content: totals and keyframe index (what recovery stores).
-SegmentProgress index_segment_file(const std::filesystem::path& path, int64_t start_wall_ns);
+catalog::SegmentProgress index_segment_file(const std::filesystem::path& path, int64_t start_wall_ns);
 
 }  // namespace zc::recorder

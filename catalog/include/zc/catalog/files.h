@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <filesystem>
 
-namespace zc::recorder {
+namespace zc::catalog {
 
 using UniqueFd = fifo::UniqueFd;
 
-// O_CREAT|O_EXCL|O_WRONLY|O_CLOEXEC, 0644. Throws RecorderError(no_space/io).
+// O_CREAT|O_EXCL|O_WRONLY|O_CLOEXEC, 0644. Throws CatalogError(no_space/io).
 UniqueFd open_new_file(const std::filesystem::path& path);
 // Opens (creating) a file used only for its locks.
 UniqueFd open_lock_file(const std::filesystem::path& path);
@@ -27,4 +27,4 @@ void fsync_parent_dir(const std::filesystem::path& path);
 // mkdir -p, then fsync the parent so the new directory survives a crash.
 void make_dirs(const std::filesystem::path& dir);
 
-}  // namespace zc::recorder
+}  // namespace zc::catalog

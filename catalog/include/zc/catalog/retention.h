@@ -4,14 +4,14 @@
 // at any point leaves either a playable row or a 'deleting' row that recovery finishes.
 #pragma once
 
-#include <zc/recorder/catalog.h>
+#include <zc/catalog/catalog.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace zc::recorder {
+namespace zc::catalog {
 
 struct RetentionPolicy {
   std::optional<int64_t> quota_bytes;     // per stream
@@ -48,4 +48,4 @@ void delete_segment(Catalog& catalog, const SegmentRow& segment);
 // Free bytes for unprivileged writers on the filesystem holding `dir`.
 int64_t free_bytes(const std::filesystem::path& dir);
 
-}  // namespace zc::recorder
+}  // namespace zc::catalog

@@ -13,7 +13,7 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace zc::recorder::sqlite {
+namespace zc::catalog::sqlite {
 
 class Statement {
  public:
@@ -32,7 +32,7 @@ class Statement {
   Statement& bind(int index, std::optional<int64_t> value);
   Statement& bind_null(int index);
 
-  // Steps once: true when a row is available. Throws RecorderError on failure (busy included).
+  // Steps once: true when a row is available. Throws CatalogError on failure (busy included).
   bool step();
   // Steps to completion, then resets.
   void run();
@@ -87,4 +87,4 @@ class Transaction {
   bool done_ = false;
 };
 
-}  // namespace zc::recorder::sqlite
+}  // namespace zc::catalog::sqlite

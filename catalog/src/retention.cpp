@@ -1,7 +1,6 @@
-#include <zc/recorder/error.h>
-#include <zc/recorder/retention.h>
-
-#include "file_util.h"
+#include <zc/catalog/error.h>
+#include <zc/catalog/files.h>
+#include <zc/catalog/retention.h>
 
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -10,7 +9,7 @@
 #include <cerrno>
 #include <set>
 
-namespace zc::recorder {
+namespace zc::catalog {
 
 int64_t free_bytes(const std::filesystem::path& dir) {
   struct statvfs st {};
@@ -105,4 +104,4 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
   return report;
 }
 
-}  // namespace zc::recorder
+}  // namespace zc::catalog

@@ -1,9 +1,9 @@
 // Catalog over SQLite: statements are prepared once per connection and reset after each use; every write is
 // one short BEGIN IMMEDIATE transaction so concurrent recorder processes interleave without "locked" errors.
-#include <zc/recorder/catalog.h>
-#include <zc/recorder/error.h>
+#include <zc/catalog/catalog.h>
+#include <zc/catalog/error.h>
+#include <zc/catalog/files.h>
 
-#include "file_util.h"
 #include "schema.h"
 #include "sqlite_db.h"
 
@@ -12,7 +12,7 @@
 
 #include <system_error>
 
-namespace zc::recorder {
+namespace zc::catalog {
 
 namespace {
 
@@ -124,7 +124,7 @@ struct Catalog::Impl {
   sqlite::Connection conn;
   // Prepared once, reused for the life of the connection.
   sqlite::Statement q_streams, q_find_stream, q_insert_stream, q_recordings, q_recording, q_segments,
-      q_segments_of_recording, q_all_segments, q_segment, q_keyframes, q_keyframe_at, q_gaps, q_clock_jumps,
+      q_segments_of_recording, q_all_segments, q_unfinished_segments, q_unfinished_recordings, q_segment, q_keyframes, q_keyframe_at, q_gaps, q_clock_jumps,
       q_stream_end, q_stream_bytes, q_insert_recording, q_set_recording_start, q_add_lost, q_finish_recording,
       q_set_locked, q_insert_segment, q_progress, q_finish_segment, q_insert_keyframe, q_delete_keyframes,
       q_insert_gap, q_insert_jump, q_mark_deleting, q_mark_deleting_if_unlocked, q_delete_segment,
@@ -175,6 +175,10 @@ struct Catalog::Impl {
     q_segments_of_recording = {db, std::string("SELECT ") + kSegmentColumns +
                                        "WHERE s.recording_id = ?1 ORDER BY s.ordinal, s.id"};
     q_all_segments = {db, std::string("SELECT ") + kSegmentColumns + "ORDER BY s.start_wall_ns, s.id"};
+    q_unfinished_segments = {db, std::string("SELECT ") + kSegmentColumns +
+                                     "WHERE s.state IN ('writing', 'deleting') ORDER BY s.start_wall_ns, s.id"};
+    q_unfinished_recordings = {db, std::string("SELECT ") + kRecordingColumns +
+                                       "WHERE r.state = 'recording' ORDER BY r.id"};
     q_segment = {db, std::string("SELECT ") + kSegmentColumns + "WHERE s.id = ?1"};
     q_keyframes = {db, "SELECT sample_number, media_offset_90k, wall_ns, byte_offset FROM segment_keyframe "
                        "WHERE segment_id = ?1 ORDER BY sample_number"};
@@ -187,8 +191,10 @@ struct Catalog::Impl {
     q_clock_jumps = {db, "SELECT j.id, j.stream_id, j.recording_id, j.anchored_wall_ns, j.reported_wall_ns, "
                          "j.jump_ns FROM clock_jump j JOIN stream st ON st.id = j.stream_id WHERE st.name = ?1 "
                          "ORDER BY j.id"};
-    q_stream_end = {db, "SELECT max(s.end_wall_ns) FROM segment s JOIN stream st ON st.id = s.stream_id "
-                        "WHERE st.name = ?1"};
+    // Segments of a stream do not overlap (end[i] <= start[i+1], docs/catalog.md), so the newest one by start
+    // ends last: one step down the (stream_id, start_wall_ns) index instead of reading the stream's history.
+    q_stream_end = {db, "SELECT s.end_wall_ns FROM segment s WHERE s.stream_id = (SELECT id FROM stream "
+                        "WHERE name = ?1) ORDER BY s.start_wall_ns DESC, s.id DESC LIMIT 1"};
     q_stream_bytes = {db, "SELECT coalesce(sum(s.size_bytes), 0) FROM segment s JOIN stream st "
                           "ON st.id = s.stream_id WHERE st.name = ?1 AND s.state <> 'deleting'"};
     q_insert_recording = {db, "INSERT INTO recording (stream_id, trigger_wall_ns, trigger_mono_ns, "
@@ -232,7 +238,7 @@ struct Catalog::Impl {
 
   void refuse_newer(int64_t version) const {
     if (version > kSchemaVersion) {
-      throw RecorderError(RecorderErrc::catalog_too_new,
+      throw CatalogError(CatalogErrc::catalog_too_new,
                           "catalog " + (dir / "catalog.db").string() + " has schema version " +
                               std::to_string(version) + "; this zcrec knows up to " +
                               std::to_string(kSchemaVersion));
@@ -241,10 +247,19 @@ struct Catalog::Impl {
 
   void migrate() {
     sqlite::Transaction tx(conn);
-    const int64_t version = user_version();
+    int64_t version = user_version();
     refuse_newer(version);
-    if (version == 0) conn.exec(std::string(schema::kCatalogSql));
-    // Upgrade steps from older versions go here, one embedded script per step (none exist: v1 is the first).
+    if (version == 0) {
+      conn.exec(std::string(schema::kCatalogSql));
+    } else {
+      // One step per version, in order, in this transaction: a crash leaves the old version whole.
+      for (const auto& step : schema::kUpgradeSteps) {
+        if (step.from == version) {
+          conn.exec(std::string(step.sql));
+          ++version;
+        }
+      }
+    }
     tx.commit();
   }
 
@@ -289,12 +304,12 @@ Catalog Catalog::open_existing(const std::filesystem::path& dir, Access access) 
   std::error_code ec;
   const auto db = dir / "catalog.db";
   if (!std::filesystem::is_directory(dir, ec)) {
-    throw RecorderError(RecorderErrc::no_catalog, "no catalog in " + dir.string() +
+    throw CatalogError(CatalogErrc::no_catalog, "no catalog in " + dir.string() +
                                                       ": the directory does not exist (check --dir or $ZCREC_DIR; "
                                                       "only recording creates storage)");
   }
   if (!std::filesystem::exists(db, ec)) {
-    throw RecorderError(RecorderErrc::no_catalog, "no catalog in " + dir.string() + ": " + db.filename().string() +
+    throw CatalogError(CatalogErrc::no_catalog, "no catalog in " + dir.string() + ": " + db.filename().string() +
                                                       " is missing (check --dir or $ZCREC_DIR)");
   }
   const bool read_only = access == Access::read_only;
@@ -303,9 +318,9 @@ Catalog Catalog::open_existing(const std::filesystem::path& dir, Access access) 
     impl->conn.exec("PRAGMA foreign_keys = ON;");
     const int64_t version = impl->user_version();
     impl->refuse_newer(version);
-    if (version == 0) throw RecorderError(RecorderErrc::catalog, db.string() + " is empty or not a zcrec catalog");
+    if (version == 0) throw CatalogError(CatalogErrc::catalog, db.string() + " is empty or not a zcrec catalog");
     if (version < kSchemaVersion) {
-      throw RecorderError(RecorderErrc::catalog, "catalog " + db.string() + " has schema version " +
+      throw CatalogError(CatalogErrc::catalog, "catalog " + db.string() + " has schema version " +
                                                      std::to_string(version) + " and needs an upgrade; run "
                                                      "`zcrec check` on it first");
     }
@@ -375,6 +390,14 @@ std::vector<SegmentRow> Catalog::segments_of_recording(int64_t recording_id) con
 
 std::vector<SegmentRow> Catalog::all_segments() const { return collect<SegmentRow>(impl_->q_all_segments, read_segment); }
 
+std::vector<SegmentRow> Catalog::unfinished_segments() const {
+  return collect<SegmentRow>(impl_->q_unfinished_segments, read_segment);
+}
+
+std::vector<RecordingRow> Catalog::unfinished_recordings() const {
+  return collect<RecordingRow>(impl_->q_unfinished_recordings, read_recording);
+}
+
 std::optional<SegmentRow> Catalog::segment(int64_t segment_id) const {
   impl_->q_segment.bind(1, segment_id);
   auto rows = collect<SegmentRow>(impl_->q_segment, read_segment);
@@ -443,13 +466,13 @@ int64_t Catalog::ensure_stream(const std::string& name, int64_t now_wall_ns) {
   impl_->q_insert_stream.bind(1, name).bind(2, now_wall_ns).run();
   impl_->commit(tx);
   auto s = find_stream(name);
-  if (!s) throw RecorderError(RecorderErrc::catalog, "catalog: stream " + name + " vanished after insert");
+  if (!s) throw CatalogError(CatalogErrc::catalog, "catalog: stream " + name + " vanished after insert");
   return s->id;
 }
 
 int64_t Catalog::begin_recording(const NewRecording& r, const std::function<void(int64_t)>& before_commit) {
   if (!find_stream(r.stream_name)) {
-    throw RecorderError(RecorderErrc::invalid_argument, "catalog: unknown stream " + r.stream_name);
+    throw CatalogError(CatalogErrc::invalid_argument, "catalog: unknown stream " + r.stream_name);
   }
   sqlite::Transaction tx(impl_->conn);
   impl_->q_insert_recording.bind(1, r.stream_name)
@@ -609,4 +632,4 @@ void Catalog::delete_recording_if_empty(int64_t recording_id) {
   impl_->commit(tx);
 }
 
-}  // namespace zc::recorder
+}  // namespace zc::catalog

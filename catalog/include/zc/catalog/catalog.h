@@ -1,11 +1,13 @@
 // The recording catalog: one SQLite file (DIR/catalog.db) that indexes every stream, recording, MP4 segment,
 // keyframe and gap below a storage directory, so that listing and seeking never open a media file.
-// recorder/schema/catalog.sql is the schema's source of truth; docs/catalog.md explains it.
+// catalog/schema/catalog.sql is the schema's source of truth; docs/catalog.md explains it.
 //
 // Several processes may hold a Catalog on the same directory at once (WAL mode; every write is a short
 // BEGIN IMMEDIATE transaction retried while another process holds the lock), so "database is locked" never
 // reaches a caller. A Catalog is a move-only owner of its connection; use one per thread.
 #pragma once
+
+#include <zc/catalog/error.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -15,7 +17,7 @@
 #include <string>
 #include <vector>
 
-namespace zc::recorder {
+namespace zc::catalog {
 
 // Conversions between nanoseconds and 90 kHz ticks that cannot overflow for any wall-clock value.
 inline constexpr int64_t ns_to_90k(int64_t ns) noexcept { return ns / 100'000 * 9 + ns % 100'000 * 9 / 100'000; }
@@ -140,16 +142,16 @@ struct SegmentProgress {
 
 class Catalog {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens DIR/catalog.db, creating DIR and the schema if needed and applying upgrade steps. For commands that
-  // record: only they may create storage. Throws RecorderError: catalog, catalog_too_new, io.
+  // record: only they may create storage. Throws CatalogError: catalog, catalog_too_new, io.
   static Catalog open(const std::filesystem::path& dir);
 
   enum class Access { read_only, read_write };
   // Opens the catalog of an existing storage directory and never creates anything, so a mistyped --dir is an
   // error instead of a new empty catalog. read_only never writes (list, play, export); read_write may
-  // (check --repair, prune, lock). Throws RecorderError: no_catalog (DIR or DIR/catalog.db missing), catalog,
+  // (check --repair, prune, lock). Throws CatalogError: no_catalog (DIR or DIR/catalog.db missing), catalog,
   // catalog_too_new; catalog when read_only finds a file that is no zcrec catalog or needs an upgrade step.
   static Catalog open_existing(const std::filesystem::path& dir, Access access);
 
@@ -171,8 +173,12 @@ class Catalog {
   // Segments of one stream overlapping the range, in time order (start_wall_ns, id). Excludes 'deleting'.
   std::vector<SegmentRow> segments(const std::string& stream_name, const TimeRange& range = {}) const;
   std::vector<SegmentRow> segments_of_recording(int64_t recording_id) const;
-  // Every segment in the catalog, including 'deleting' ones (recovery and retention).
+  // Every segment in the catalog, including 'deleting' ones (`zcrec check`'s full scan, retention).
   std::vector<SegmentRow> all_segments() const;
+  // What a crash may have left unfinished (unfinished.h): segments in state writing or deleting, and recordings
+  // in state recording, oldest first. Never reads the finished history.
+  std::vector<SegmentRow> unfinished_segments() const;
+  std::vector<RecordingRow> unfinished_recordings() const;
   std::optional<SegmentRow> segment(int64_t segment_id) const;
   std::vector<KeyframeEntry> keyframes(int64_t segment_id) const;
   // Newest keyframe of the segment whose media_offset_90k <= offset (seek), if any.
@@ -228,4 +234,4 @@ class Catalog {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace zc::recorder
+}  // namespace zc::catalog

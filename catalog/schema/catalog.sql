@@ -1,8 +1,8 @@
--- zcrec catalog schema. This file is the source of truth: it is embedded into zc::recorder at build time and
+-- zcrec catalog schema. This file is the source of truth: it is embedded into zc::catalog at build time and
 -- run on an empty database; docs/catalog.md explains it. Units are in column names: *_wall_ns are
 -- CLOCK_REALTIME nanoseconds since the Unix epoch, *_mono_ns CLOCK_MONOTONIC nanoseconds, *_90k media time
 -- in 1/90000 s, *_bytes bytes. The version lives in PRAGMA user_version; upgrade steps are the files
--- upgrade_<from>_to_<to>.sql next to this one (none yet: version 1 is the first).
+-- upgrade_<from>_to_<to>.sql next to this one, each bringing a catalog of the previous version to this text.
 
 CREATE TABLE stream (
   id INTEGER PRIMARY KEY,
@@ -30,6 +30,7 @@ CREATE TABLE recording (
   frames_lost INTEGER NOT NULL DEFAULT 0 CHECK (frames_lost >= 0)
 );
 CREATE INDEX recording_by_stream_time ON recording (stream_id, trigger_wall_ns);
+CREATE INDEX recording_unfinished ON recording (state) WHERE state = 'recording';
 
 -- One fragmented MP4 file. The file exists (and its directory entry is fsynced) before its row is inserted;
 -- a row in state 'deleting' may or may not still have its file (two-phase delete, see docs/recording.md).
@@ -60,6 +61,8 @@ CREATE TABLE segment (
 );
 CREATE INDEX segment_by_stream_time ON segment (stream_id, start_wall_ns);
 CREATE INDEX segment_by_recording ON segment (recording_id, ordinal);
+-- What a crash may have left unfinished (docs/recording.md, "Bounded startup"): startup reads only these rows.
+CREATE INDEX segment_unfinished ON segment (state) WHERE state IN ('writing', 'deleting');
 
 -- Random-access points of a segment: every keyframe, where its fragment (moof) starts in the file.
 CREATE TABLE segment_keyframe (
@@ -93,4 +96,4 @@ CREATE TABLE clock_jump (
   jump_ns INTEGER NOT NULL            -- reported - anchored
 );
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

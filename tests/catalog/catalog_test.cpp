@@ -1,7 +1,7 @@
 // The catalog on a real SQLite file: schema creation, the write path a recorder uses, time-range queries,
 // the keyframe index, two-phase delete, version checks and several processes writing at once.
-#include <zc/recorder/catalog.h>
-#include <zc/recorder/error.h>
+#include <zc/catalog/catalog.h>
+#include <zc/catalog/error.h>
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -10,7 +10,7 @@
 
 #include "recorder/support/temp_dir.h"
 
-using namespace zc::recorder;
+using namespace zc::catalog;
 using zc::test::TempDir;
 
 namespace {
@@ -88,10 +88,49 @@ TEST(Catalog, RefusesNewerSchemaVersion) {
   try {
     Catalog::open(d.path());
     FAIL() << "opened a catalog from the future";
-  } catch (const RecorderError& e) {
-    EXPECT_EQ(e.code(), RecorderErrc::catalog_too_new);
+  } catch (const CatalogError& e) {
+    EXPECT_EQ(e.code(), CatalogErrc::catalog_too_new);
     EXPECT_NE(std::string(e.what()).find("99"), std::string::npos);
   }
+}
+
+// Version 1 (issue 3) had no indexes on the unfinished states: a read-only command asks for the upgrade, a
+// read-write open applies upgrade_1_to_2.sql in place and keeps every row.
+TEST(Catalog, UpgradesAVersion1CatalogInPlace) {
+  TempDir d("catalog");
+  int64_t rec = 0;
+  {
+    auto c = Catalog::open(d.path());
+    rec = write_recording(c, "cam1", kT0, 3);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((d.path() / "catalog.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP INDEX segment_unfinished; DROP INDEX recording_unfinished; PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  try {
+    Catalog::open_existing(d.path(), Catalog::Access::read_only);
+    FAIL() << "a read-only open upgraded or used an old catalog";
+  } catch (const CatalogError& e) {
+    EXPECT_EQ(e.code(), CatalogErrc::catalog);
+    EXPECT_NE(std::string(e.what()).find("upgrade"), std::string::npos) << e.what();
+  }
+  {
+    auto c = Catalog::open_existing(d.path(), Catalog::Access::read_write);
+    EXPECT_EQ(c.schema_version(), 2);
+    EXPECT_EQ(c.segments_of_recording(rec).size(), 3u);
+  }
+  ASSERT_EQ(sqlite3_open((d.path() / "catalog.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                               "('segment_unfinished', 'recording_unfinished')", -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), 2);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  EXPECT_EQ(Catalog::open_existing(d.path(), Catalog::Access::read_only).segments("cam1").size(), 3u);
 }
 
 TEST(Catalog, SegmentsOverlappingRangeInTimeOrder) {
@@ -137,11 +176,11 @@ TEST(Catalog, ConstraintsRejectNonsense) {
   const int64_t rec = c.begin_recording(recording_for("cam1", kT0));
   auto bad = segment_for(rec, 0, kT0);
   bad.video_codec = "mpeg2";
-  EXPECT_THROW(c.begin_segment(bad), RecorderError);
-  EXPECT_THROW(c.begin_recording(recording_for("nope", kT0)), RecorderError);
+  EXPECT_THROW(c.begin_segment(bad), CatalogError);
+  EXPECT_THROW(c.begin_recording(recording_for("nope", kT0)), CatalogError);
   auto neg = recording_for("cam1", kT0);
   neg.preroll_requested_ns = -1;
-  EXPECT_THROW(c.begin_recording(neg), RecorderError);
+  EXPECT_THROW(c.begin_recording(neg), CatalogError);
   EXPECT_TRUE(c.segments_of_recording(rec).empty());
 }
 

@@ -1,13 +1,13 @@
 #include "sqlite_db.h"
 
-#include <zc/recorder/error.h>
+#include <zc/catalog/error.h>
 
 #include <sqlite3.h>
 
 #include <chrono>
 #include <thread>
 
-namespace zc::recorder::sqlite {
+namespace zc::catalog::sqlite {
 namespace {
 
 // busy_timeout covers most waits inside SQLite; this outer budget covers the cases SQLite returns BUSY at once
@@ -18,10 +18,10 @@ constexpr int kBusyTimeoutMs = 10'000;
 [[noreturn]] void fail(sqlite3* db, int rc, std::string_view what) {
   const char* msg = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   const int primary = rc & 0xff;
-  const RecorderErrc code = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? RecorderErrc::catalog_busy
-                            : primary == SQLITE_FULL                          ? RecorderErrc::no_space
-                                                                              : RecorderErrc::catalog;
-  throw RecorderError(code, "catalog: " + std::string(what) + ": " + msg);
+  const CatalogErrc code = primary == SQLITE_BUSY || primary == SQLITE_LOCKED ? CatalogErrc::catalog_busy
+                            : primary == SQLITE_FULL                          ? CatalogErrc::no_space
+                                                                              : CatalogErrc::catalog;
+  throw CatalogError(code, "catalog: " + std::string(what) + ": " + msg);
 }
 
 bool is_busy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED; }
@@ -130,7 +130,7 @@ Connection::Connection(const std::string& path, OpenMode mode) {
     const std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);
     db_ = nullptr;
-    throw RecorderError(RecorderErrc::catalog, "catalog: cannot open " + path + ": " + msg);
+    throw CatalogError(CatalogErrc::catalog, "catalog: cannot open " + path + ": " + msg);
   }
   sqlite3_extended_result_codes(db_, 1);
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
@@ -158,9 +158,9 @@ void Connection::exec(const std::string& sql) {
     const std::string msg = err != nullptr ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
     const int primary = rc & 0xff;
-    throw RecorderError(primary == SQLITE_FULL ? RecorderErrc::no_space
-                        : is_busy(rc)          ? RecorderErrc::catalog_busy
-                                               : RecorderErrc::catalog,
+    throw CatalogError(primary == SQLITE_FULL ? CatalogErrc::no_space
+                        : is_busy(rc)          ? CatalogErrc::catalog_busy
+                                               : CatalogErrc::catalog,
                         "catalog: " + msg);
   }
 }
@@ -179,4 +179,4 @@ void Transaction::commit() {
   done_ = true;
 }
 
-}  // namespace zc::recorder::sqlite
+}  // namespace zc::catalog::sqlite

@@ -1,7 +1,7 @@
-#include "file_util.h"
+#include <zc/catalog/files.h>
 
+#include <zc/catalog/error.h>
 #include <zc/fifo/ofd_lock.h>
-#include <zc/recorder/error.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <system_error>
 
-namespace zc::recorder {
+namespace zc::catalog {
 
 UniqueFd open_new_file(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
@@ -56,4 +56,4 @@ void make_dirs(const std::filesystem::path& dir) {
   fsync_parent_dir(dir);
 }
 
-}  // namespace zc::recorder
+}  // namespace zc::catalog
