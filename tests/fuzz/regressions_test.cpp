@@ -33,3 +33,16 @@ TEST(FuzzRegressions, TimesOutsideTheNanosecondRangeAreRefusedNotWrapped) {
   EXPECT_EQ(parse_time_ns("1678-01-01T00:00:00Z", now), -9'214'560'000'000'000'000);
   EXPECT_EQ(parse_time_ns("-10m", now), now - 600'000'000'000);
 }
+
+// adts: an AudioSpecificConfig with channel configuration 8..15 was accepted, and header() then wrote the
+// 4-bit value into ADTS's 3-bit field: `zcrec cat --track audio` emitted headers with the wrong channels.
+TEST(FuzzRegressions, AudioSpecificConfigWithChannelConfigAbove7IsRefused) {
+  const uint8_t asc8[] = {0x11, 0xC0};  // AAC LC, 48 kHz, channel configuration 8
+  EXPECT_FALSE(media::adts::parse_audio_specific_config(asc8));
+  const uint8_t asc7[] = {0x11, 0xB8};  // channel configuration 7 (7.1) still fits
+  const auto c = media::adts::parse_audio_specific_config(asc7);
+  ASSERT_TRUE(c);
+  const auto back = media::adts::parse_header(media::adts::header(*c, 100));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->config.channel_config, 7);
+}
