@@ -46,3 +46,49 @@ TEST(FuzzRegressions, AudioSpecificConfigWithChannelConfigAbove7IsRefused) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->config.channel_config, 7);
 }
+
+// ring_image: a record scribbled with a sequence number below the next one expected was delivered as a frame,
+// so a reader saw a duplicate / out-of-order seq with no loss or discontinuity reported.
+TEST(FuzzRegressions, ScribbledRecordWithABackwardSeqIsNotDeliveredAgain) {
+  test::ScopedStream s("fuzz_seq");
+  fifo::RingOptions o;
+  o.data_bytes = 64 * 1024;
+  auto w = fifo::RingWriter::open(s.name(), o);
+  w.set_stream_info(test::video_stream_info());
+  fifo::ReaderOptions ro;
+  ro.start = fifo::StartAt::next_frame;
+  auto r = fifo::RingReader::open(s.name(), ro);
+  const char payload[] = "frame";
+  fifo::Frame f;
+  std::vector<uint64_t> pos;
+  for (int i = 0; i < 10; ++i) {
+    w.write({0, static_cast<uint16_t>(i == 0 ? fifo::frame_flag::keyframe : 0), i, i, 0, 0}, payload, sizeof payload);
+    if (i < 7) {
+      ASSERT_EQ(r.try_read(f), fifo::ReadStatus::frame);
+    }
+  }
+  const uint64_t last_delivered = f.header.seq;
+  // Frame 8 (the next one the reader will read) now claims the seq of frame 2.
+  const int fd = ::shm_open(("/zcrec." + s.name()).c_str(), O_RDWR, 0);
+  ASSERT_GE(fd, 0);
+  const auto st = r.status();
+  auto* base = static_cast<uint8_t*>(::mmap(nullptr, st.object_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+  ::close(fd);
+  ASSERT_NE(base, MAP_FAILED);
+  const auto* h = reinterpret_cast<const fifo::layout::Header*>(base);
+  const uint64_t next_pos = [&] {
+    auto v = r.peek();
+    return v ? v->header.pos : 0;
+  }();
+  auto* rh = reinterpret_cast<fifo::layout::RecordHeader*>(base + h->data_offset + (next_pos & (h->data_bytes - 1)));
+  ASSERT_EQ(rh->seq, last_delivered + 1);
+  rh->seq = last_delivered - 5;
+  ::munmap(base, st.object_bytes);
+
+  EXPECT_EQ(r.try_read(f), fifo::ReadStatus::empty) << "delivered seq " << f.header.seq << " again";
+  w.write({0, fifo::frame_flag::keyframe, 10, 10, 0, 0}, payload, sizeof payload);
+  ASSERT_EQ(r.try_read(f), fifo::ReadStatus::frame);
+  EXPECT_GT(f.header.seq, last_delivered);
+  EXPECT_EQ(f.header.lost_before, f.header.seq - last_delivered - 1);
+  EXPECT_NE(f.header.flags & fifo::frame_flag::discontinuity, 0);
+}
