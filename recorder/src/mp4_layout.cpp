@@ -49,7 +49,8 @@ Mp4Layout scan_mp4(const std::filesystem::path& path) {
       size = be64(h + 8);
     }
     // size 0 ("to end of file") is never written by our muxer settings; treat it like a torn header.
-    if (size < 8 || static_cast<int64_t>(size) > layout.file_bytes - off) break;
+    // Compared unsigned: a 64-bit largesize of 2^63 or more would turn negative as int64_t and pass.
+    if (size < 8 || size > static_cast<uint64_t>(layout.file_bytes - off)) break;
     const int64_t end = off + static_cast<int64_t>(size);
     const std::string t(type);
     if (t == "moof") {
@@ -58,10 +59,11 @@ Mp4Layout scan_mp4(const std::filesystem::path& path) {
       layout.fragments.push_back({open_moof, off, end});
       open_moof = -1;
       layout.valid_end = end;
-    } else {
+    } else if (open_moof < 0) {
+      // Only boxes before valid_end count: recovery cuts there and then relies on has_moov for the cut file.
       if (t == "ftyp") layout.has_ftyp = true;
       if (t == "moov") layout.has_moov = true;
-      if (open_moof < 0) layout.valid_end = end;
+      layout.valid_end = end;
     }
     off = end;
   }

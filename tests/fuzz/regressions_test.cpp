@@ -92,3 +92,39 @@ TEST(FuzzRegressions, ScribbledRecordWithABackwardSeqIsNotDeliveredAgain) {
   EXPECT_EQ(f.header.lost_before, f.header.seq - last_delivered - 1);
   EXPECT_NE(f.header.flags & fifo::frame_flag::discontinuity, 0);
 }
+
+// mp4_layout: an ftyp or moov after a moof that never got its mdat set has_ftyp/has_moov, although recovery
+// cuts the file before them and then opens the cut file as if it had a moov.
+TEST(FuzzRegressions, BoxesAfterAnUnfinishedFragmentDoNotDescribeTheCutFile) {
+  const auto path = std::filesystem::temp_directory_path() / ("zc_fuzz_regress_" + std::to_string(::getpid()));
+  {
+    std::ofstream out(path, std::ios::binary);
+    const char bytes[] = "\0\0\0\x08moof\0\0\0\x10" "ftypiso5\0\0\0\0\0\0\0\x08moov";
+    out.write(bytes, sizeof bytes - 1);
+  }
+  const auto l = recorder::scan_mp4(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(l.file_bytes, 32);
+  EXPECT_EQ(l.valid_end, 0);
+  EXPECT_FALSE(l.has_ftyp);
+  EXPECT_FALSE(l.has_moov);
+  EXPECT_TRUE(l.fragments.empty());
+}
+
+// mp4_layout: a box with a 64-bit largesize of 2^63 or more passed the "fits in the file" check as a negative
+// int64_t, so valid_end went negative and recovery would have truncated the segment to a negative length.
+TEST(FuzzRegressions, LargesizeAboveInt64MaxIsATornBoxNotANegativeEnd) {
+  const auto path = std::filesystem::temp_directory_path() / ("zc_fuzz_regress_big_" + std::to_string(::getpid()));
+  {
+    std::ofstream out(path, std::ios::binary);
+    const char ftyp[] = "\0\0\0\x10" "ftypiso5\0\0\0\0";
+    out.write(ftyp, sizeof ftyp - 1);
+    const char big[] = "\0\0\0\x01" "free\xff\xff\xff\xff\xff\xff\xff\xff" "padding!";
+    out.write(big, sizeof big - 1);
+  }
+  const auto l = recorder::scan_mp4(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(l.file_bytes, 40);
+  EXPECT_EQ(l.valid_end, 16);
+  EXPECT_TRUE(l.has_ftyp);
+}
