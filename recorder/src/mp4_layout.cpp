@@ -42,15 +42,17 @@ Mp4Layout scan_mp4(const std::filesystem::path& path) {
     const ssize_t n = ::pread(fd.get(), h, sizeof h, off);
     if (n < 8) break;
     uint64_t size = be32(h);
+    uint64_t header_bytes = 8;
     char type[5] = {};
     std::memcpy(type, h + 4, 4);
     if (size == 1) {
       if (n < 16) break;
       size = be64(h + 8);
+      header_bytes = 16;  // a box cannot end inside its own header: the cut would not be stable
     }
     // size 0 ("to end of file") is never written by our muxer settings; treat it like a torn header.
     // Compared unsigned: a 64-bit largesize of 2^63 or more would turn negative as int64_t and pass.
-    if (size < 8 || size > static_cast<uint64_t>(layout.file_bytes - off)) break;
+    if (size < header_bytes || size > static_cast<uint64_t>(layout.file_bytes - off)) break;
     const int64_t end = off + static_cast<int64_t>(size);
     const std::string t(type);
     if (t == "moof") {

@@ -1,5 +1,6 @@
 // Each bug a fuzz target found (docs/reliability.md), as a unit test in the ordinary builds; the inputs that
 // found them stay in tests/fuzz/corpus/<target>/regress-*, which scripts/test --fuzz replays.
+#include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
 #include <zc/media/adts.h>
@@ -127,4 +128,20 @@ TEST(FuzzRegressions, LargesizeAboveInt64MaxIsATornBoxNotANegativeEnd) {
   EXPECT_EQ(l.file_bytes, 40);
   EXPECT_EQ(l.valid_end, 16);
   EXPECT_TRUE(l.has_ftyp);
+}
+
+// mp4_layout: a largesize box claiming 8..15 bytes ended inside its own 16-byte header; the walker accepted it,
+// so recovery cut the file there, and a second recovery cut the same file shorter again.
+TEST(FuzzRegressions, LargesizeBoxEndingInsideItsHeaderIsTornSoRecoveryIsStable) {
+  const auto path = std::filesystem::temp_directory_path() / ("zc_fuzz_regress_short_" + std::to_string(::getpid()));
+  {
+    std::ofstream out(path, std::ios::binary);
+    const char ftyp[] = "\0\0\0\x10" "ftypiso5\0\0\0\0";
+    out.write(ftyp, sizeof ftyp - 1);
+    const char tiny[] = "\0\0\0\x01" "free\0\0\0\0\0\0\0\x0f" "more bytes";
+    out.write(tiny, sizeof tiny - 1);
+  }
+  const auto l = recorder::scan_mp4(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(l.valid_end, 16);
 }
