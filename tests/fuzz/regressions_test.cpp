@@ -145,3 +145,45 @@ TEST(FuzzRegressions, LargesizeBoxEndingInsideItsHeaderIsTornSoRecoveryIsStable)
   std::filesystem::remove(path);
   EXPECT_EQ(l.valid_end, 16);
 }
+
+// ring_image: a header whose write_pos was not a multiple of 64 passed validation; a writer taking the ring
+// over continued at the unaligned position, and its readers then dropped the padding records it wrote (and the
+// frames after them) as malformed. Such an object is now invalid: readers refuse it, the writer recreates it.
+TEST(FuzzRegressions, UnalignedWritePositionMakesTheObjectInvalidNotContinued) {
+  test::ScopedStream s("fuzz_align");
+  fifo::RingOptions o;
+  o.data_bytes = 64 * 1024;
+  {
+    auto w = fifo::RingWriter::open(s.name(), o);
+    w.set_stream_info(test::video_stream_info());
+    w.write({0, fifo::frame_flag::keyframe, 0, 0, 0, 0}, "frame", 5);
+  }
+  {
+    const int fd = ::shm_open(("/zcrec." + s.name()).c_str(), O_RDWR, 0);
+    ASSERT_GE(fd, 0);
+    auto* h = static_cast<fifo::layout::Header*>(::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0));
+    ::close(fd);
+    ASSERT_NE(static_cast<void*>(h), MAP_FAILED);
+    h->write_pos.fetch_add(1);
+    ::munmap(h, 4096);
+  }
+  try {
+    fifo::RingReader::open(s.name());
+    ADD_FAILURE() << "a reader attached to a ring with an unaligned write position";
+  } catch (const fifo::FifoError& e) {
+    EXPECT_EQ(e.code(), fifo::FifoErrc::corrupt_object);
+  }
+  auto w = fifo::RingWriter::open(s.name(), o);
+  EXPECT_FALSE(w.took_over());
+  w.set_stream_info(test::video_stream_info());
+  fifo::ReaderOptions ro;
+  ro.start = fifo::StartAt::next_frame;
+  auto r = fifo::RingReader::open(s.name(), ro);
+  std::vector<char> payload(3000, 'x');
+  fifo::Frame f;
+  for (int i = 0; i < 100; ++i) {  // laps the ring, so padding records are written and read
+    w.write({0, static_cast<uint16_t>(i % 8 == 0 ? fifo::frame_flag::keyframe : 0), i, i, 0, 0}, payload.data(),
+            payload.size());
+    ASSERT_EQ(r.try_read(f), fifo::ReadStatus::frame) << "frame " << i;
+  }
+}
