@@ -43,6 +43,14 @@ class ControlSink : public playback::FrameSink {
     header_ = static_cast<fifo::layout::Header*>(m);
   }
 
+  ~ControlSink() override {
+    ::munmap(header_, 4096);
+    writer_.reset();
+    fifo::PlaybackWriter::remove(name_);  // libFuzzer ends with exit(): leave nothing in /dev/shm
+  }
+  ControlSink(const ControlSink&) = delete;
+  ControlSink& operator=(const ControlSink&) = delete;
+
   void start(fuzz::Bytes* in) {
     in_ = in;
     auto& c = header_->control;
