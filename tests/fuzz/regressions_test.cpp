@@ -4,6 +4,7 @@
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
 #include <zc/media/adts.h>
+#include <zc/playback/time_arg.h>
 
 #include <gtest/gtest.h>
 
@@ -186,4 +187,21 @@ TEST(FuzzRegressions, UnalignedWritePositionMakesTheObjectInvalidNotContinued) {
             payload.size());
     ASSERT_EQ(r.try_read(f), fifo::ReadStatus::frame) << "frame " << i;
   }
+}
+
+// time_size_args: the player's wall times (`zcrec play --from`) overflowed int64 nanoseconds for years past 2262
+// ("5102-11-26 10:15:30") and for 11-digit Unix seconds (UB); sscanf let signed fields through
+// ("2026-11-26T-1:00:00Z" was 23:00 the day before); and times before 1970 printed as "...00.-500Z".
+TEST(FuzzRegressions, WallTimesOutOfRangeOrWithSignedFieldsAreRefusedAndPre1970Formats) {
+  using playback::format_wall_time;
+  using playback::parse_wall_time;
+  EXPECT_FALSE(parse_wall_time("5102-11-26 10:15:30"));
+  EXPECT_FALSE(parse_wall_time("@99999999999"));
+  EXPECT_FALSE(parse_wall_time("2026-11-26T-1:00:00Z"));
+  EXPECT_FALSE(parse_wall_time("2026-11-26T 1:00:00Z"));
+  EXPECT_EQ(parse_wall_time("@9223372035"), int64_t{9'223'372'035} * 1'000'000'000);
+  const auto before = parse_wall_time("1969-12-31T23:59:59.500Z");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(*before, -500'000'000);
+  EXPECT_EQ(format_wall_time(*before), "1969-12-31T23:59:59.500Z");
 }
