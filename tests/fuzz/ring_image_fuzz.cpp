@@ -41,9 +41,9 @@ void check_info(const StreamInfo& info) {
 }
 
 // Reads what the object offers, checking every claim a reader makes about a frame.
-void read_all(RingReader& r, uint64_t data_bytes) {
+void read_all(RingReader& r, uint64_t data_bytes, uint64_t lost_before_reading) {
   Frame f;
-  uint64_t last_seq = 0, lost = 0;
+  uint64_t last_seq = 0, lost = lost_before_reading;
   for (int i = 0; i < 2000; ++i) {
     const auto st = r.try_read(f);
     if (st != ReadStatus::frame) break;
@@ -87,11 +87,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const uint64_t data_bytes = r.status().data_bytes;
       (void)r.keyframe_at_or_before(INT64_MAX);
       (void)r.keyframe_at_or_before(0);
+      uint64_t lost = 0;
       if (auto v = r.peek()) {
         ZC_FUZZ_CHECK(v->payload.size() == v->header.size);
+        const uint64_t before = r.frames_read();
         if (r.still_valid(*v)) r.consume(*v);
+        if (r.frames_read() != before) lost = v->header.lost_before;
       }
-      read_all(r, data_bytes);
+      ZC_FUZZ_CHECK(r.frames_lost() == lost);
+      read_all(r, data_bytes, lost);
     } catch (const FifoError&) {
     }
   }
