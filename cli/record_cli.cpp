@@ -88,7 +88,13 @@ CLI::Option* add_size_option(CLI::App* cmd, const std::string& name, std::option
           name, [&bytes](const std::string& v) { bytes = static_cast<int64_t>(std::stoull(v)); }, description)
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Validator(
-          [](std::string& v) { return std::stod(v) <= 0 ? std::string("must be greater than zero") : std::string(); },
+          [](std::string& v) {
+            const double b = std::stod(v);
+            if (b <= 0) return std::string("must be greater than zero");
+            // "10E" is 10 x 2^60 bytes: past INT64_MAX it would come out negative.
+            if (b >= 9.2e18) return std::string("must be less than 8E");
+            return std::string();
+          },
           "", "positive"));
 }
 

@@ -205,3 +205,20 @@ TEST(FuzzRegressions, WallTimesOutOfRangeOrWithSignedFieldsAreRefusedAndPre1970F
   EXPECT_EQ(*before, -500'000'000);
   EXPECT_EQ(format_wall_time(*before), "1969-12-31T23:59:59.500Z");
 }
+
+// time_size_args: a size of "10E" (10 x 2^60 bytes) passed the size option's check and was stored as a negative
+// int64_t, e.g. a retention quota of minus 7 EiB.
+TEST(FuzzRegressions, SizesPastInt64AreRefusedNotNegative) {
+  auto parse = [](const std::string& text) {
+    CLI::App app{"t"};
+    std::optional<int64_t> bytes;
+    cli::record::add_size_option(&app, "--quota", bytes, "");
+    std::vector<std::string> args{text, "--quota"};
+    app.parse(args);
+    return bytes;
+  };
+  EXPECT_THROW(parse("10E"), CLI::ValidationError);
+  EXPECT_THROW(parse("8E"), CLI::ValidationError);
+  EXPECT_EQ(parse("7E"), int64_t{7} << 60);
+  EXPECT_EQ(parse("10G"), int64_t{10} << 30);
+}
