@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <regex>
@@ -89,10 +90,19 @@ CLI::Option* add_size_option(CLI::App* cmd, const std::string& name, std::option
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Validator(
           [](std::string& v) {
-            const double b = std::stod(v);
-            if (b <= 0) return std::string("must be greater than zero");
-            // "10E" is 10 x 2^60 bytes: past INT64_MAX it would come out negative.
-            if (b >= 9.2e18) return std::string("must be less than 8E");
+            // Checked as the callback reads it (base-10 stoull): "0x10" must not pass here as 16 and then be
+            // stored as 0, and "10E" (10 x 2^60) must not come out negative.
+            size_t used = 0;
+            unsigned long long b = 0;
+            try {
+              b = std::stoull(v, &used, 10);
+            } catch (const std::exception&) {
+              return std::string("must be a whole number of bytes below 8E");
+            }
+            if (used != v.size() || v.find('-') != std::string::npos)
+              return std::string("must be a whole number of bytes");
+            if (b == 0) return std::string("must be greater than zero");
+            if (b > static_cast<unsigned long long>(INT64_MAX)) return std::string("must be less than 8E");
             return std::string();
           },
           "", "positive"));

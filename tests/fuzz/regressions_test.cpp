@@ -221,4 +221,7 @@ TEST(FuzzRegressions, SizesPastInt64AreRefusedNotNegative) {
   EXPECT_THROW(parse("8E"), CLI::ValidationError);
   EXPECT_EQ(parse("7E"), int64_t{7} << 60);
   EXPECT_EQ(parse("10G"), int64_t{10} << 30);
+  // And "0x4282425444444" passed the check as a hex float but was stored as 0 bytes by the base-10 callback.
+  EXPECT_THROW(parse("0x4282425444444"), CLI::ValidationError);
+  EXPECT_THROW(parse("0x10"), CLI::ValidationError);
 }
