@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <regex>
@@ -32,6 +33,17 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+CLI::ValidationError out_of_range(const std::string& text) {
+  return CLI::ValidationError("time", "'" + text + "' is outside 1677-09-22 .. 2262-04-11, the range of the catalog's "
+                                      "nanosecond times");
+}
+
+// Times are int64 nanoseconds since 1970: a year like 1013 or +300000d must be refused, not wrap around.
+int64_t in_range(__int128 ns, const std::string& text) {
+  if (ns < INT64_MIN || ns > INT64_MAX) throw out_of_range(text);
+  return static_cast<int64_t>(ns);
 }
 
 }  // namespace
@@ -77,7 +89,22 @@ CLI::Option* add_size_option(CLI::App* cmd, const std::string& name, std::option
           name, [&bytes](const std::string& v) { bytes = static_cast<int64_t>(std::stoull(v)); }, description)
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Validator(
-          [](std::string& v) { return std::stod(v) <= 0 ? std::string("must be greater than zero") : std::string(); },
+          [](std::string& v) {
+            // Checked as the callback reads it (base-10 stoull): "0x10" must not pass here as 16 and then be
+            // stored as 0, and "10E" (10 x 2^60) must not come out negative.
+            size_t used = 0;
+            unsigned long long b = 0;
+            try {
+              b = std::stoull(v, &used, 10);
+            } catch (const std::exception&) {
+              return std::string("must be a whole number of bytes below 8E");
+            }
+            if (used != v.size() || v.find('-') != std::string::npos)
+              return std::string("must be a whole number of bytes");
+            if (b == 0) return std::string("must be greater than zero");
+            if (b > static_cast<unsigned long long>(INT64_MAX)) return std::string("must be less than 8E");
+            return std::string();
+          },
           "", "positive"));
 }
 
@@ -89,7 +116,8 @@ int64_t parse_time_ns(const std::string& text, int64_t now_wall_ns) {
   std::smatch m;
   if (std::regex_match(text, m, relative)) {
     const double v = std::stod(m[2].str()) * time_units().at(m[3].str()) * 1e9;
-    return now_wall_ns + (m[1].str() == "-" ? -1 : 1) * static_cast<int64_t>(v);
+    if (!(v < 9.2e18)) throw out_of_range(text);  // converting a larger double to int64_t is undefined
+    return in_range(__int128{now_wall_ns} + (m[1].str() == "-" ? -1 : 1) * static_cast<int64_t>(v), text);
   }
   if (std::regex_match(text, m, rfc3339)) {
     const int64_t y = std::stoll(m[1].str());
@@ -98,7 +126,7 @@ int64_t parse_time_ns(const std::string& text, int64_t now_wall_ns) {
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60) {
       throw CLI::ValidationError("time", "'" + text + "' is not a valid date and time");
     }
-    int64_t ns = (days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + ss) * 1'000'000'000;
+    __int128 ns = __int128{days_from_civil(y, mo, d) * 86400 + hh * 3600 + mm * 60 + ss} * 1'000'000'000;
     if (m[7].matched) {
       std::string frac = m[7].str().substr(1);
       frac.resize(9, '0');
@@ -109,7 +137,7 @@ int64_t parse_time_ns(const std::string& text, int64_t now_wall_ns) {
       const int64_t off = (std::stoll(tz.substr(1, 2)) * 3600 + std::stoll(tz.substr(4, 2)) * 60) * 1'000'000'000;
       ns -= tz[0] == '+' ? off : -off;
     }
-    return ns;
+    return in_range(ns, text);
   }
   throw CLI::ValidationError("time", "'" + text + "' is neither RFC 3339 (2026-11-26T10:00:00Z), 'now', nor "
                                      "relative (-10m, +30s)");

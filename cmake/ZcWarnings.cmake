@@ -1,6 +1,9 @@
 # Project-wide compile settings applied per target through zc_set_warnings().
 add_library(zc_build_flags INTERFACE)
-target_compile_options(zc_build_flags INTERFACE -Wall -Wextra -Wshadow=local $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
+# -Wshadow=local is GCC's spelling; clang (the fuzz build) has the same check as -Wshadow-uncaptured-local.
+target_compile_options(zc_build_flags INTERFACE -Wall -Wextra $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
+                                                $<$<CXX_COMPILER_ID:Clang>:-Wshadow-uncaptured-local>
+                                                $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
 if(ZC_WERROR)
   target_compile_options(zc_build_flags INTERFACE -Werror)
 endif()
@@ -12,6 +15,13 @@ if(ZC_SANITIZE_ADDRESS)
   # -Wmaybe-uninitialized errors under -Werror (the plain build keeps the warning).
   target_compile_options(zc_build_flags INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
                                                   -fno-sanitize-recover=undefined -Wno-maybe-uninitialized)
+  target_link_options(zc_build_flags INTERFACE -fsanitize=address,undefined)
+endif()
+if(ZC_FUZZ)
+  # Every module instrumented for libFuzzer's coverage and checked by ASan+UBSan; the fuzz targets add the
+  # libFuzzer driver (tests/fuzz). Any UB aborts, so that libFuzzer keeps the input.
+  target_compile_options(zc_build_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                  -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(zc_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
 if(ZC_SANITIZE_THREAD)

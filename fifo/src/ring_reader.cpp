@@ -178,6 +178,13 @@ bool RingReader::Impl::next_header(RecordHeader& rh) {
       pos += rh.record_bytes;
       continue;
     }
+    if (expected_seq != 0 && rh.seq < expected_seq) {
+      // Published frames' sequence numbers only grow, even across takeovers: one below what was delivered
+      // is scribbled memory too, not a frame to deliver twice.
+      pos = w;
+      need_keyframe = !is_playback(m);
+      continue;
+    }
     return true;
   }
 }

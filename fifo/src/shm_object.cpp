@@ -175,6 +175,10 @@ HeaderVerdict validate_header(const std::byte* base, uint64_t object_bytes, std:
   const uint64_t t = h->tail_pos.load(std::memory_order_acquire);
   if (t > w || w - t > h->data_bytes)
     return fail(HeaderVerdict::ours_invalid, "tail/write positions are inconsistent");
+  // Records start 64-aligned; a writer continuing from an unaligned position would write records that every
+  // reader rejects as malformed.
+  if (w % layout::kRecordAlign != 0 || t % layout::kRecordAlign != 0)
+    return fail(HeaderVerdict::ours_invalid, "tail/write positions are not record-aligned");
   return HeaderVerdict::valid;
 }
 

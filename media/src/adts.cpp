@@ -11,7 +11,8 @@ std::optional<AudioConfig> parse_audio_specific_config(std::span<const uint8_t> 
   c.object_type = static_cast<uint8_t>(asc[0] >> 3);
   c.frequency_index = static_cast<uint8_t>(((asc[0] & 0x07) << 1) | (asc[1] >> 7));
   c.channel_config = static_cast<uint8_t>((asc[1] >> 3) & 0x0F);
-  if (c.object_type == 0 || c.object_type > 4 || c.frequency_index > 12) return std::nullopt;
+  // ADTS has 3 bits for the channel configuration: 8..15 (AAC's newer layouts, or reserved) cannot be framed.
+  if (c.object_type == 0 || c.object_type > 4 || c.frequency_index > 12 || c.channel_config > 7) return std::nullopt;
   return c;
 }
 

@@ -1,6 +1,7 @@
 #include <zc/playback/time_arg.h>
 
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -19,6 +20,13 @@ std::optional<int64_t> fraction_ns(const std::string& digits) {
   return v;
 }
 
+// Nanoseconds since 1970 hold 1677..2262: seconds beyond are refused, not multiplied past INT64_MAX.
+std::optional<int64_t> in_range(int64_t secs, int64_t frac_ns) {
+  constexpr int64_t kMaxSeconds = INT64_MAX / 1'000'000'000 - 1;
+  if (secs > kMaxSeconds || secs < -kMaxSeconds) return std::nullopt;
+  return secs * 1'000'000'000 + frac_ns;
+}
+
 std::optional<int64_t> parse_unix(const std::string& s) {
   const auto dot = s.find('.');
   const std::string whole = s.substr(0, dot);
@@ -34,13 +42,16 @@ std::optional<int64_t> parse_unix(const std::string& s) {
     if (!f) return std::nullopt;
     frac = *f;
   }
-  return secs * 1'000'000'000 + frac;
+  return in_range(secs, frac);
 }
 
 }  // namespace
 
 std::optional<int64_t> parse_wall_time(const std::string& text) {
   if (!text.empty() && text[0] == '@') return parse_unix(text.substr(1));
+  // sscanf's %d would also take signs and blanks ("2026-11-26T-1:00:00"): every field must be plain digits.
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+    if (i >= text.size() || !std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
   std::tm tm{};
   char sep = 0;
   int consumed = 0;
@@ -64,12 +75,14 @@ std::optional<int64_t> parse_wall_time(const std::string& text) {
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   const time_t secs = ::timegm(&tm);
-  return int64_t{secs} * 1'000'000'000 + frac;
+  return in_range(int64_t{secs}, frac);
 }
 
 std::string format_wall_time(int64_t wall_ns) {
-  const time_t secs = static_cast<time_t>(wall_ns / 1'000'000'000);
-  const int ms = static_cast<int>(wall_ns % 1'000'000'000 / 1'000'000);
+  // Floor division: a time before 1970 is the second before it plus a positive fraction, not "-0.500".
+  const int64_t rem = (wall_ns % 1'000'000'000 + 1'000'000'000) % 1'000'000'000;
+  const time_t secs = static_cast<time_t>((wall_ns - rem) / 1'000'000'000);
+  const int ms = static_cast<int>(rem / 1'000'000);
   std::tm tm{};
   ::gmtime_r(&secs, &tm);
   char buf[64];

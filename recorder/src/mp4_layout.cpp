@@ -45,14 +45,17 @@ Mp4Layout scan_mp4(const std::filesystem::path& path) {
     const ssize_t n = ::pread(fd.get(), h, sizeof h, off);
     if (n < 8) break;
     uint64_t size = be32(h);
+    uint64_t header_bytes = 8;
     char type[5] = {};
     std::memcpy(type, h + 4, 4);
     if (size == 1) {
       if (n < 16) break;
       size = be64(h + 8);
+      header_bytes = 16;  // a box cannot end inside its own header: the cut would not be stable
     }
     // size 0 ("to end of file") is never written by our muxer settings; treat it like a torn header.
-    if (size < 8 || static_cast<int64_t>(size) > layout.file_bytes - off) break;
+    // Compared unsigned: a 64-bit largesize of 2^63 or more would turn negative as int64_t and pass.
+    if (size < header_bytes || size > static_cast<uint64_t>(layout.file_bytes - off)) break;
     const int64_t end = off + static_cast<int64_t>(size);
     const std::string t(type);
     if (t == "moof") {
@@ -61,10 +64,11 @@ Mp4Layout scan_mp4(const std::filesystem::path& path) {
       layout.fragments.push_back({open_moof, off, end});
       open_moof = -1;
       layout.valid_end = end;
-    } else {
+    } else if (open_moof < 0) {
+      // Only boxes before valid_end count: recovery cuts there and then relies on has_moov for the cut file.
       if (t == "ftyp") layout.has_ftyp = true;
       if (t == "moov") layout.has_moov = true;
-      if (open_moof < 0) layout.valid_end = end;
+      layout.valid_end = end;
     }
     off = end;
   }

@@ -9,6 +9,8 @@ ZC_PACKAGES=(
   # A real RTSP camera for the ingest tests: gst-rtsp-server from Python with x264enc/x265enc/voaacenc.
   gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+  # libFuzzer targets (scripts/fuzz, scripts/test --fuzz): clang 14 with its fuzzer and sanitizer runtimes.
+  clang libclang-rt-14-dev
 )
 
 zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -58,4 +60,23 @@ zc_build() {
   else
     cmake --build "$dir" -j"$(zc_jobs)"
   fi
+}
+
+# The libFuzzer build (tests/fuzz): clang, only the library modules and the fuzz targets, in build-fuzz/.
+ZC_FUZZ_TARGETS=(ring_image annexb adts mp4_layout time_size_args playback_control)
+zc_build_fuzz() {
+  CC=clang CXX=clang++ zc_build build-fuzz -DZC_FUZZ=ON -DZC_BUILD_TESTS=OFF -- "${@/#/zc_fuzz_}"
+}
+
+# zc_run_fuzz TARGET SECONDS: fuzzes from the committed seeds (tests/fuzz/corpus/TARGET, never written to) and a
+# work corpus in build-fuzz/corpus/TARGET that persists between runs; a finding lands in
+# build-fuzz/findings/TARGET/ and makes this return non-zero.
+zc_run_fuzz() {
+  local t=$1 seconds=$2
+  local work=build-fuzz/corpus/$t findings=build-fuzz/findings/$t
+  mkdir -p "$work" "$findings"
+  ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    "build-fuzz/tests/fuzz/zc_fuzz_$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" \
+    -timeout=25 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$findings/"
 }

@@ -16,8 +16,9 @@ struct AudioConfig {
   uint8_t channel_config = 2;
 };
 
-// Reads the first fields of an AudioSpecificConfig; nullopt when it is too short or uses an escape value
-// (explicit frequency, object type > 30) that ADTS cannot express.
+// Reads the first fields of an AudioSpecificConfig; nullopt when it is too short or uses what ADTS cannot
+// express: an escape value (explicit frequency, object type > 30), an object type above 4 or a channel
+// configuration above 7.
 std::optional<AudioConfig> parse_audio_specific_config(std::span<const uint8_t> asc) noexcept;
 std::vector<uint8_t> make_audio_specific_config(const AudioConfig& config);
 
