@@ -249,24 +249,44 @@ RecorderOptions break_options(const std::string& stream, const std::filesystem::
   return o;
 }
 
-TEST(StreamBreak, SameParametersAndATimelineThatKeptPaceStayInOneSegmentWithTheGapInside) {
-  TempDir d("break_same");
-  ScopedStream stream("break_same");
-  const auto& source = clip("h264_320_short");  // 90 frames, GOP 30, B-frames
-  const auto c = read_clip(source);
+// Records h264_320_short with a 2 s break after its first GOP (a camera away, back at a keyframe with the same
+// parameters and its frames flagged): the timestamps after the break move `timestamp_shift_ns` on, the capture
+// clock 2 s. Returns the recording's summary.
+RecordingSummary record_across_a_break(const std::string& stream, const std::filesystem::path& dir,
+                                       int64_t timestamp_shift_ns) {
+  const auto c = read_clip(clip("h264_320_short"));  // 90 frames, GOP 30, B-frames
   const size_t gop2 = second_keyframe(c);
   const int64_t t0 = clock_now(CLOCK_MONOTONIC) - 20 * kS;
-  auto writer = zc::fifo::RingWriter::open(stream.name());
+  auto writer = zc::fifo::RingWriter::open(stream);
   writer.set_stream_info(c.info);
   write_packets(writer, c, 0, gop2, t0, 0, false);
   SystemClock clock;
-  auto rec = Recorder::start(break_options(stream.name(), d.path()), clock);
+  auto rec = Recorder::start(break_options(stream, dir), clock);
   poll_until_frames(rec, 30);
-  // The camera is away for 2 s and comes back at a keyframe with the same parameters, its timeline 2 s on.
-  write_packets(writer, c, gop2, c.packets.size(), t0 + 3 * kS, 2 * kS, true);
+  write_packets(writer, c, gop2, c.packets.size(), t0 + 3 * kS, timestamp_shift_ns, true);
   poll_until_frames(rec, 90);
   rec.stop();
-  const auto& sum = rec.run();
+  return rec.run();
+}
+
+// Video pts of a file in seconds, sorted (presentation order).
+std::vector<double> sorted_video_pts(const std::filesystem::path& file) {
+  std::vector<double> pts;
+  const auto probed = probe(file);  // kept: a range-for over probe(file)["frames"] would outlive the temporary
+  for (const auto& f : probed["frames"]) {
+    const auto& t = f.contains("pts_time") ? f["pts_time"] : f["best_effort_timestamp_time"];
+    pts.push_back(t.is_string() ? std::stod(t.get<std::string>()) : t.get<double>());
+  }
+  std::sort(pts.begin(), pts.end());
+  return pts;
+}
+
+TEST(StreamBreak, SameParametersAndATimelineThatKeptPaceStayInOneSegmentWithTheGapInside) {
+  TempDir d("break_same");
+  ScopedStream stream("break_same");
+  const auto& source = clip("h264_320_short");
+  // The camera is away for 2 s and comes back at a keyframe with the same parameters, its timeline 2 s on.
+  const auto sum = record_across_a_break(stream.name(), d.path(), 2 * kS);
 
   EXPECT_EQ(sum.frames_lost, 0);
   auto cat = Catalog::open(d.path());
@@ -287,14 +307,8 @@ TEST(StreamBreak, SameParametersAndATimelineThatKeptPaceStayInOneSegmentWithTheG
   EXPECT_EQ(frame_md5s(file), frame_md5s(source)) << "every frame, decodable, in order";
   // The hole is in the file's timeline too: the keyframe after it plays 2 s after the one-GOP mark, and the
   // frame before it keeps a frame's duration (no frozen picture spanning the outage).
-  const auto frames = probe(file)["frames"];
-  ASSERT_EQ(frames.size(), 90u);
-  std::vector<double> pts;
-  for (const auto& f : frames) {
-    const auto& t = f.contains("pts_time") ? f["pts_time"] : f["best_effort_timestamp_time"];
-    pts.push_back(t.is_string() ? std::stod(t.get<std::string>()) : t.get<double>());
-  }
-  std::sort(pts.begin(), pts.end());
+  const auto pts = sorted_video_pts(file);
+  ASSERT_EQ(pts.size(), 90u);
   EXPECT_NEAR(pts[30] - pts[29], 2.0 + 1.0 / 30, 0.002);
   EXPECT_NEAR(pts[29] - pts[0], 29.0 / 30, 0.002);
   // Seeking in the catalog still lands on the keyframe after the hole at its wall time.
@@ -350,19 +364,7 @@ TEST(StreamBreak, AHoleTakesTheCaptureClocksLengthWhenTheTimestampsDisagreeALitt
   TempDir d("break_skew");
   ScopedStream stream("break_skew");
   const auto& source = clip("h264_320_short");
-  const auto c = read_clip(source);
-  const size_t gop2 = second_keyframe(c);
-  const int64_t t0 = clock_now(CLOCK_MONOTONIC) - 20 * kS;
-  auto writer = zc::fifo::RingWriter::open(stream.name());
-  writer.set_stream_info(c.info);
-  write_packets(writer, c, 0, gop2, t0, 0, false);
-  SystemClock clock;
-  auto rec = Recorder::start(break_options(stream.name(), d.path()), clock);
-  poll_until_frames(rec, 30);
-  write_packets(writer, c, gop2, c.packets.size(), t0 + 3 * kS, 2 * kS + 400'000'000, true);
-  poll_until_frames(rec, 90);
-  rec.stop();
-  const auto& sum = rec.run();
+  const auto sum = record_across_a_break(stream.name(), d.path(), 2 * kS + 400'000'000);
 
   auto cat = Catalog::open(d.path());
   const auto segs = cat.segments_of_recording(sum.recording_id);
@@ -373,14 +375,8 @@ TEST(StreamBreak, AHoleTakesTheCaptureClocksLengthWhenTheTimestampsDisagreeALitt
   EXPECT_NEAR(static_cast<double>(segs[0].end_wall_ns - segs[0].start_wall_ns), 5e9, 1e6);
   const auto file = cat.absolute_path(segs[0]);
   EXPECT_EQ(frame_md5s(file), frame_md5s(source));
-  const auto frames = probe(file)["frames"];
-  ASSERT_EQ(frames.size(), 90u);
-  std::vector<double> pts;
-  for (const auto& f : frames) {
-    const auto& t = f.contains("pts_time") ? f["pts_time"] : f["best_effort_timestamp_time"];
-    pts.push_back(t.is_string() ? std::stod(t.get<std::string>()) : t.get<double>());
-  }
-  std::sort(pts.begin(), pts.end());
+  const auto pts = sorted_video_pts(file);
+  ASSERT_EQ(pts.size(), 90u);
   EXPECT_NEAR(pts[30] - pts[29], 2.0 + 1.0 / 30, 0.002) << "the capture clock's 2 s, not the timestamps' 2.4 s";
   EXPECT_NEAR(pts[89] - pts[0], 5.0 - 1.0 / 30, 0.002);
 }
