@@ -6,7 +6,7 @@
 //
 //   [0, 4096)                    Header: geometry (immutable once published), writer state, playback control
 //   [readers_offset, +64*N)      ReaderSlot[N]: one cache line per reader
-//   [index_offset, +64*E)        KeyframeEntry[E]: ring of the newest E keyframes, E a power of two
+//   [index_offset, +64*E)        KeyframeSlot[E]: ring of the newest E keyframes, E a power of two
 //   [info_offset, +S*kInfoSlots) InfoSlot[kInfoSlots]: stream-info versions, slot = generation % kInfoSlots
 //   [data_offset, +D)            data ring, D a power of two: records of 64-byte RecordHeader + payload
 //
@@ -84,7 +84,7 @@ struct RecordHeader {  // at every record start, 64-byte aligned
 };
 static_assert(sizeof(RecordHeader) == 64);
 
-struct KeyframeEntry {  // 64 bytes, all fields written by the writer only
+struct KeyframeSlot {  // 64 bytes, all fields written by the writer only
   std::atomic<uint64_t> pos;
   std::atomic<uint64_t> seq;
   std::atomic<int64_t> mono_ns;
@@ -94,7 +94,7 @@ struct KeyframeEntry {  // 64 bytes, all fields written by the writer only
   std::atomic<uint32_t> info_generation;
   uint64_t reserved[2];
 };
-static_assert(sizeof(KeyframeEntry) == 64);
+static_assert(sizeof(KeyframeSlot) == 64);
 
 struct TrackRecord {  // one track of a stream-info version
   uint32_t track_id;
@@ -234,7 +234,7 @@ inline constexpr Geometry compute_geometry(uint64_t data_bytes, uint32_t index_e
   Geometry g{};
   g.readers_offset = kHeaderBytes;
   g.index_offset = align_up(g.readers_offset + uint64_t{reader_slots} * sizeof(ReaderSlot), kRegionAlign);
-  g.info_offset = align_up(g.index_offset + uint64_t{index_entries} * sizeof(KeyframeEntry), kRegionAlign);
+  g.info_offset = align_up(g.index_offset + uint64_t{index_entries} * sizeof(KeyframeSlot), kRegionAlign);
   g.data_offset = align_up(g.info_offset + uint64_t{kInfoSlots} * sizeof(InfoSlot), kRegionAlign);
   g.object_bytes = g.data_offset + data_bytes;
   return g;

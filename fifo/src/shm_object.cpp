@@ -187,7 +187,7 @@ RingMap RingMap::of(std::byte* base) {
   RingMap m;
   m.header = h;
   m.slots = reinterpret_cast<layout::ReaderSlot*>(base + h->readers_offset);
-  m.index = reinterpret_cast<layout::KeyframeEntry*>(base + h->index_offset);
+  m.index = reinterpret_cast<layout::KeyframeSlot*>(base + h->index_offset);
   m.info = reinterpret_cast<layout::InfoSlot*>(base + h->info_offset);
   m.source = reinterpret_cast<layout::SourceBlock*>(base + layout::kSourceBlockOffset);
   m.data = base + h->data_offset;

@@ -31,7 +31,7 @@ HeaderVerdict validate_header(const std::byte* base, uint64_t object_bytes, std:
 struct RingMap {
   layout::Header* header = nullptr;
   layout::ReaderSlot* slots = nullptr;
-  layout::KeyframeEntry* index = nullptr;
+  layout::KeyframeSlot* index = nullptr;
   layout::InfoSlot* info = nullptr;
   layout::SourceBlock* source = nullptr;
   std::byte* data = nullptr;

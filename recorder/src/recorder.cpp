@@ -16,7 +16,7 @@
 #include "g711_to_aac.h"
 #include "rotation_policy.h"
 #include "segment_writer.h"
-#include "timeline.h"
+#include "wall_clock_map.h"
 
 #include <unistd.h>
 
@@ -179,7 +179,7 @@ struct Recorder::Impl {
   UniqueFd lock_fd;
   RecordingSession session;
   RotationPolicy rotation;
-  Timeline timeline;
+  WallClockMap wall_clock;
   RecordingSummary sum;
   std::atomic<uint64_t> triggers{0}, stops{0};
   uint64_t triggers_seen = 0, stops_seen = 0;
@@ -188,7 +188,7 @@ struct Recorder::Impl {
   int64_t ordinal = 0;
   bool started = false;     // first frame written
   bool over = false;
-  int64_t last_frame_wall_ns = 0;  // timeline wall of the last frame handled
+  int64_t last_frame_wall_ns = 0;  // wall_clock time of the last frame handled
   int64_t last_frame_mono_ns = 0;
   // The newest segment with frames that is closed: the recording's own retention keeps it.
   std::optional<int64_t> newest_closed_segment_id;
@@ -225,7 +225,7 @@ struct Recorder::Impl {
         reader(std::move(r)),
         session(opt.timing, trigger_mono),
         rotation(opt.segment_ns),
-        timeline(opt.clock_jump_threshold_ns),
+        wall_clock(opt.clock_jump_threshold_ns),
         writer_absence(opt.writer_grace_ns) {}
 
   void warn(const std::string& msg) {
@@ -287,7 +287,7 @@ struct Recorder::Impl {
     }
     s.start_mono_ns = h.mono_ns;
     const auto prev_end = catalog.stream_end_wall_ns(opt.stream);
-    s.start_wall_ns = std::max(timeline.wall_at(h.mono_ns), prev_end.value_or(INT64_MIN));
+    s.start_wall_ns = std::max(wall_clock.wall_at(h.mono_ns), prev_end.value_or(INT64_MIN));
     s.first_pts = h.pts;
     s.first_dts = h.dts;
     s.last_dts = h.dts;
@@ -574,7 +574,7 @@ struct Recorder::Impl {
     GapRow g;
     g.recording_id = sum.recording_id;
     g.start_wall_ns = b.since_wall_ns;
-    g.end_wall_ns = std::max(b.since_wall_ns, timeline.wall_at(h.mono_ns));
+    g.end_wall_ns = std::max(b.since_wall_ns, wall_clock.wall_at(h.mono_ns));
     g.frames_lost = b.frames_lost;
     g.reason = b.reason;
     sum.frames_lost += b.frames_lost;
@@ -613,9 +613,9 @@ struct Recorder::Impl {
     const bool recorded = video || (params->audio && h.track == params->audio->track_id);
     if (!started) {
       if (!video || !h.is_key()) return;  // the reader starts at a keyframe; anything else is not ours yet
-      timeline.anchor(h.wall_ns, h.mono_ns, catalog.stream_end_wall_ns(opt.stream));
+      wall_clock.anchor(h.wall_ns, h.mono_ns, catalog.stream_end_wall_ns(opt.stream));
       session.first_frame(h.mono_ns);
-      sum.start_wall_ns = timeline.wall_at(h.mono_ns);
+      sum.start_wall_ns = wall_clock.wall_at(h.mono_ns);
       sum.preroll_achieved_ns = std::max<int64_t>(0, sum.trigger_mono_ns - h.mono_ns);
       last_frame_wall_ns = sum.start_wall_ns;
       started = true;
@@ -642,10 +642,10 @@ struct Recorder::Impl {
       }
     }
     note_skipped_tracks(stream_info(), *params);
-    const int64_t frame_wall = timeline.wall_at(h.mono_ns);
+    const int64_t frame_wall = wall_clock.wall_at(h.mono_ns);
     if (video) {
       // Realtime against monotonic as the injected clock sees it now: the host clock the writer stamps with.
-      if (auto jump = timeline.observe(clock.wall_ns(), clock.mono_ns())) {
+      if (auto jump = wall_clock.observe(clock.wall_ns(), clock.mono_ns())) {
         const ClockJumpRow row{0, 0, sum.recording_id, jump->anchored_wall_ns, jump->reported_wall_ns, jump->jump_ns};
         catalog_write([row](Catalog& c) { c.add_clock_jump(row); });
         ++sum.clock_jumps;

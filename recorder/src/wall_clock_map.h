@@ -1,4 +1,4 @@
-// The wall-clock timeline of one recording. Frames carry CLOCK_REALTIME and CLOCK_MONOTONIC capture times; the
+// The wall clock of one recording: capture instants (CLOCK_MONOTONIC) mapped onto wall time. Frames carry CLOCK_REALTIME and CLOCK_MONOTONIC capture times; the
 // timeline is anchored to realtime once (at the first frame, and never before the end of the stream's previous
 // segment) and then advances with monotonic time only, so a realtime jump can neither overlap segments nor send
 // them backwards. A realtime reading (the recorder's injected clock, sampled with every video frame) that
@@ -17,14 +17,14 @@ struct ClockJump {
   int64_t jump_ns = 0;
 };
 
-class Timeline {
+class WallClockMap {
  public:
-  explicit Timeline(int64_t jump_threshold_ns) : threshold_ns_(jump_threshold_ns) {}
+  explicit WallClockMap(int64_t jump_threshold_ns) : threshold_ns_(jump_threshold_ns) {}
 
   // Fixes the anchor: wall time of the frame captured at mono_ns, clamped to not_before_wall_ns.
   void anchor(int64_t frame_wall_ns, int64_t frame_mono_ns, std::optional<int64_t> not_before_wall_ns);
   bool anchored() const noexcept { return anchored_; }
-  // Timeline wall time of a capture instant.
+  // The recording's wall time of a capture instant.
   int64_t wall_at(int64_t mono_ns) const noexcept { return anchor_wall_ns_ + (mono_ns - anchor_mono_ns_); }
   // Checks a (realtime, monotonic) reading of the same instant against the timeline.
   std::optional<ClockJump> observe(int64_t wall_ns, int64_t mono_ns);
