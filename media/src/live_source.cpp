@@ -271,12 +271,20 @@ struct LiveSource::Impl {
           (!annexb::contains_picture(track->codec, h.data) || !annexb::starts_picture(track->codec, q.data))) {
         // One access unit in two packets: parameter sets (or SEI) on their own before the picture, or a picture
         // whose later slices came as a packet of their own.
+        // The access unit's times are its picture's: the first packet's if it holds the picture's first slice
+        // (a later half may carry times the demuxer moved meanwhile — a sender report, a camera clock jump),
+        // else those of the packet that brings the picture.
+        const bool had_picture = annexb::contains_picture(track->codec, h.data);
         append_to_access_unit(track->codec, h, q);
         h.keyframe = h.keyframe || q.keyframe;
         h.params_changed = h.params_changed || q.params_changed;
         h.corrupt = h.corrupt || q.corrupt;
-        h.pts = q.pts;
-        h.duration = q.duration;
+        if (!had_picture) {
+          h.pts = q.pts;
+          h.dts = q.dts;
+          h.duration = q.duration;
+          h.capture_wall_ns = q.capture_wall_ns;
+        }
         continue;
       }
       released.push_back(std::move(h));
