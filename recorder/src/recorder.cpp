@@ -566,7 +566,6 @@ struct Recorder::Impl {
     return true;
   }
 
-
   // `h` is the video keyframe that ends the break: the gap reaches up to it.
   void end_break(const fifo::FrameHeader& h) {
     const StreamBreak b = std::move(*stream_break);
