@@ -424,32 +424,39 @@ std::string source_clock(const std::string& stream) {
 }
 
 // A camera whose RTCP sender reports say its wall clock runs `ntp_shift_s` ahead of this host's (the proxy moves
-// their NTP time); `feed` reads it through the proxy.
-struct ShiftedClockCamera {
-  explicit ShiftedClockCamera(int ntp_shift_s, bool audio)
-      : camera(RtspCameraOptions{.audio = audio}),
+// their NTP time), read by `feed` through the proxy into `stream`, and a reader of that ring.
+struct ShiftedClockFeed {
+  ShiftedClockFeed(const std::string& stream_name, int ntp_shift_s, bool audio)
+      : stream(stream_name),
+        camera(RtspCameraOptions{.audio = audio}),
         proxy(ChildProcess::spawn({"/usr/bin/python3", ZC_RTP_CLOCK_JUMP_PROXY_SCRIPT, "--server-port",
                                    std::to_string(camera.port()), "--jump-seconds", "0", "--ntp-shift",
-                                   std::to_string(ntp_shift_s)})) {
+                                   std::to_string(ntp_shift_s)})),
+        feed(feed_args(proxy_url(proxy), stream.name()), dir / "feed.log"),
+        reader(fifo::RingReader::open(stream.name(), {.start = fifo::StartAt::next_frame,
+                                                      .wait_for_stream = std::chrono::milliseconds(30'000)})) {}
+
+  static std::string proxy_url(ChildProcess& proxy) {
     const auto ready = proxy.read_line(20s);
     if (!ready || ready->rfind("READY ", 0) != 0) throw std::runtime_error("proxy: " + ready.value_or("(no output)"));
-    url = "rtsp://127.0.0.1:" + ready->substr(6) + "/stream";
+    return "rtsp://127.0.0.1:" + ready->substr(6) + "/stream";
   }
+  std::string log() const { return read_file(dir / "feed.log"); }
+
+  TempDir dir;
+  ScopedStream stream;
   RtspCamera camera;
   ChildProcess proxy;
-  std::string url;
+  Background feed;
+  fifo::RingReader reader;
 };
 
 // Frames carry the camera's capture clock once its first sender report is in: 3 s ahead of this host's here, so
 // their wall times are ~3 s ahead of this host's at their capture instant (less the network delay), never in the
 // future on the monotonic clock, and `stat` names the clock.
 TEST(FeedRtspClock, FramesCarryTheCamerasClockFromItsSenderReports) {
-  TempDir dir;
-  ScopedStream stream("rtsp_sr");
-  ShiftedClockCamera cam(3, true);
-  Background feed(feed_args(cam.url, stream.name()), dir / "feed.log");
-  auto reader = fifo::RingReader::open(stream.name(), {.start = fifo::StartAt::next_frame,
-                                                       .wait_for_stream = std::chrono::milliseconds(30'000)});
+  ShiftedClockFeed cam("rtsp_sr", 3, true);
+  auto& reader = cam.reader;
   // Until the first report (gst sends one within a few seconds) frames carry their arrival time. Tracks switch one
   // after the other (a packet read before the report may still be handed out after it), so wait for both.
   fifo::Frame f;
@@ -458,7 +465,7 @@ TEST(FeedRtspClock, FramesCarryTheCamerasClockFromItsSenderReports) {
   while (on_camera_clock.size() < 2 && Clock::now() < deadline)
     if (reader.read(f, 100ms) == fifo::WaitStatus::ready && wall_ahead_ns(f.header) > 2'000'000'000)
       on_camera_clock.insert(f.header.track);
-  ASSERT_EQ(on_camera_clock.size(), 2u) << "video and audio on the camera's clock\n" << read_file(dir / "feed.log");
+  ASSERT_EQ(on_camera_clock.size(), 2u) << "video and audio on the camera's clock\n" << cam.log();
   std::map<uint32_t, int64_t> last_wall, last_mono;
   for (int n = 0; n < 90;) {
     if (reader.read(f, 2s) != fifo::WaitStatus::ready) break;
@@ -475,34 +482,30 @@ TEST(FeedRtspClock, FramesCarryTheCamerasClockFromItsSenderReports) {
   }
   EXPECT_EQ(last_wall.size(), 2u) << "video and audio";
   std::string clock;
-  for (int i = 0; i < 30 && (clock = source_clock(stream.name())) != "sender_report"; ++i) std::this_thread::sleep_for(100ms);
+  for (int i = 0; i < 30 && (clock = source_clock(cam.stream.name())) != "sender_report"; ++i) std::this_thread::sleep_for(100ms);
   EXPECT_EQ(clock, "sender_report");
-  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+  EXPECT_EQ(cam.feed.stop(SIGTERM, 10s), 0);
 }
 
 // A camera that never learned the time (its reports an hour off): not believed; arrival time, and `stat` says why.
 TEST(FeedRtspClock, ACameraClockFarFromTheHostsIsNotBelieved) {
-  TempDir dir;
-  ScopedStream stream("rtsp_sr_off");
-  ShiftedClockCamera cam(3600, false);
-  Background feed(feed_args(cam.url, stream.name()), dir / "feed.log");
-  auto reader = fifo::RingReader::open(stream.name(), {.start = fifo::StartAt::next_frame,
-                                                       .wait_for_stream = std::chrono::milliseconds(30'000)});
+  ShiftedClockFeed cam("rtsp_sr_off", 3600, false);
+  auto& reader = cam.reader;
   std::string clock;
   fifo::Frame f;
   const auto deadline = Clock::now() + 20s;
   int frames = 0;
-  while (Clock::now() < deadline && (clock = source_clock(stream.name())) != "arrival_camera_clock_off") {
+  while (Clock::now() < deadline && (clock = source_clock(cam.stream.name())) != "arrival_camera_clock_off") {
     while (reader.read(f, 10ms) == fifo::WaitStatus::ready) {
       ++frames;
       EXPECT_LT(std::abs(wall_ahead_ns(f.header)), 100'000'000);
     }
   }
-  EXPECT_EQ(clock, "arrival_camera_clock_off") << read_file(dir / "feed.log");
+  EXPECT_EQ(clock, "arrival_camera_clock_off") << cam.log();
   for (int n = 0; n < 30 && reader.read(f, 2s) == fifo::WaitStatus::ready; ++n, ++frames)
     EXPECT_LT(std::abs(wall_ahead_ns(f.header)), 100'000'000);
   EXPECT_GT(frames, 30);
-  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0);
+  EXPECT_EQ(cam.feed.stop(SIGTERM, 10s), 0);
 }
 
 }  // namespace
