@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "catalog/segment_rows.h"
 #include "recorder/support/temp_dir.h"
 
 using namespace zc::catalog;
@@ -29,19 +30,6 @@ NewRecording recording_for(const std::string& stream, int64_t trigger) {
   return r;
 }
 
-NewSegment segment_for(int64_t recording, int64_t ordinal, int64_t start) {
-  NewSegment s;
-  s.recording_id = recording;
-  s.ordinal = ordinal;
-  s.path = "cam/" + std::to_string(recording) + "-" + std::to_string(ordinal) + ".mp4";
-  s.start_wall_ns = start;
-  s.video_codec = "h264";
-  s.width = 1280;
-  s.height = 720;
-  s.video_config = {0, 0, 0, 1, 0x67};
-  return s;
-}
-
 // Writes one recording with `n` 10-second segments starting at `start`.
 int64_t write_recording(Catalog& c, const std::string& stream, int64_t start, int n) {
   c.ensure_stream(stream, start);
@@ -49,7 +37,7 @@ int64_t write_recording(Catalog& c, const std::string& stream, int64_t start, in
   c.set_recording_start(rec, start, 4 * kSec);
   for (int i = 0; i < n; ++i) {
     const int64_t s0 = start + i * 10 * kSec;
-    const int64_t seg = c.begin_segment(segment_for(rec, i, s0));
+    const int64_t seg = c.begin_segment(zc::test::segment_row(rec, i, s0));
     SegmentProgress p;
     p.end_wall_ns = s0 + 10 * kSec;
     p.duration_90k = 900'000;
@@ -174,7 +162,7 @@ TEST(Catalog, ConstraintsRejectNonsense) {
   auto c = Catalog::open(d.path());
   c.ensure_stream("cam1", kT0);
   const int64_t rec = c.begin_recording(recording_for("cam1", kT0));
-  auto bad = segment_for(rec, 0, kT0);
+  auto bad = zc::test::segment_row(rec, 0, kT0);
   bad.video_codec = "mpeg2";
   EXPECT_THROW(c.begin_segment(bad), CatalogError);
   EXPECT_THROW(c.begin_recording(recording_for("nope", kT0)), CatalogError);

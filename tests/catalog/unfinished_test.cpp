@@ -10,6 +10,7 @@
 
 #include <fstream>
 
+#include "catalog/segment_rows.h"
 #include "recorder/support/temp_dir.h"
 
 using namespace zc::catalog;
@@ -29,16 +30,7 @@ int64_t begin(Catalog& c, int64_t trigger, const std::function<void(int64_t)>& b
 }
 
 int64_t add_segment(Catalog& c, int64_t recording, int64_t ordinal, int64_t start) {
-  NewSegment s;
-  s.recording_id = recording;
-  s.ordinal = ordinal;
-  s.path = "cam/" + std::to_string(recording) + "-" + std::to_string(ordinal) + ".mp4";
-  s.start_wall_ns = start;
-  s.video_codec = "h264";
-  s.width = 640;
-  s.height = 360;
-  s.video_config = {0, 0, 0, 1, 0x67};
-  return c.begin_segment(s);
+  return c.begin_segment(zc::test::segment_row(recording, ordinal, start));
 }
 
 void touch(const std::filesystem::path& p) { std::ofstream(p) << "x"; }
