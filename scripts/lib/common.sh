@@ -11,6 +11,8 @@ ZC_PACKAGES=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   # libFuzzer targets (scripts/fuzz, scripts/test --fuzz): clang 14 with its fuzzer and sanitizer runtimes.
   clang libclang-rt-14-dev
+  # zcrecd (service/): YAML config, HTTP API, Prometheus metrics, sd_notify; the tests' HTTP client and metrics parser.
+  libyaml-cpp-dev libcpp-httplib-dev prometheus-cpp-dev libsystemd-dev curl python3-prometheus-client
 )
 
 zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
