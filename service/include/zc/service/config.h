@@ -1,0 +1,86 @@
+// zcrecd's configuration: one YAML file (docs/service.md is the reference; examples/zcrecd.yaml is a fully
+// commented example the tests use). Durations and sizes take the CLI's units ("5s", "10m", "7d"; "64M", "50G"),
+// or plain numbers (seconds, bytes).
+#pragma once
+
+#include <zc/catalog/retention.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zc::service {
+
+// A configuration that cannot be used. key is the dotted path ("cameras.front.record.events.preroll"),
+// line 1-based in the YAML file (0 when the error is not tied to one place, e.g. the file is missing).
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(std::string key, int line, const std::string& message);
+  const std::string& key() const noexcept { return key_; }
+  int line() const noexcept { return line_; }
+
+ private:
+  std::string key_;
+  int line_;
+};
+
+struct EventRecordingConfig {
+  bool enabled = true;
+  int64_t preroll_ns = 5'000'000'000;
+  int64_t postroll_ns = 5'000'000'000;
+  std::optional<int64_t> max_length_ns = 600'000'000'000;  // an event never records longer than this
+};
+
+// The synthetic camera's options (source: testsrc), as `zcrec feed testsrc` takes them.
+struct TestsrcConfig {
+  std::string size = "640x360";
+  int fps = 25;
+  std::string gop = "1s";
+  std::string codec = "h264";
+  std::string bitrate = "1M";
+  bool audio = false;
+};
+
+struct CameraConfig {
+  std::string name;    // [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}: the catalog's stream name, part of the ring name
+  std::string source;  // any URL `zcrec feed` takes, "testsrc", or a media file (looped)
+  TestsrcConfig testsrc;
+  std::string rtsp_transport = "tcp";
+  int64_t ring_size_bytes = 64ll << 20;
+  bool continuous = false;
+  EventRecordingConfig events;
+  catalog::RetentionPolicy retention;          // each field unset = the global default
+  std::optional<int64_t> event_max_age_ns;     // unset = the global default
+  std::vector<std::string> input_options;      // libavformat KEY=VALUE, passed to `zcrec feed --input-option`
+
+  bool operator==(const CameraConfig&) const = default;
+};
+
+struct ServiceConfig {
+  std::filesystem::path file;          // where it was read from (reload re-reads it)
+  std::filesystem::path storage_dir;   // required
+  std::string ring_prefix;             // ring name = ring_prefix + camera name (several daemons on one host)
+  std::string listen = "127.0.0.1:8190";
+  std::string token;                   // bearer token; required when listen is not loopback
+  int64_t segment_ns = 60'000'000'000;
+  catalog::RetentionPolicy retention;  // defaults for every camera
+  int64_t event_max_age_ns = 30ll * 86400 * 1'000'000'000;  // footage of an event is kept at least this long
+  int64_t retention_interval_ns = 60'000'000'000;
+  std::vector<CameraConfig> cameras;   // in file order
+
+  const CameraConfig* camera(std::string_view name) const;
+  std::string ring_name(const CameraConfig& c) const { return ring_prefix + c.name; }
+  // The camera's effective retention: its own fields, else the global ones.
+  catalog::RetentionPolicy retention_for(const CameraConfig& c) const;
+};
+
+// Parses YAML text; `origin` names it in errors. Throws ConfigError naming the key and line of the first problem:
+// unknown keys, wrong types, bad values, missing required keys, a non-loopback listen address without a token.
+ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& origin);
+ServiceConfig load_config(const std::filesystem::path& file);
+
+}  // namespace zc::service

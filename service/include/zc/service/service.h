@@ -1,0 +1,90 @@
+// The zcrecd service: every camera of a ServiceConfig, each with its ingest in a supervised child process
+// (`zcrec feed` into the camera's ring) and its recording (continuous segments, events) in this process.
+// docs/service.md has the process tree and what happens on each kind of crash. The HTTP API (http_api.h)
+// is a thin layer over this class; so are the metrics.
+#pragma once
+
+#include <zc/service/config.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace zc::service {
+
+// An API-level failure; kind maps to an HTTP status (not_found 404, bad_request 400, conflict 409,
+// unavailable 503).
+class ServiceError : public std::runtime_error {
+ public:
+  enum class Kind { not_found, bad_request, conflict, unavailable };
+  ServiceError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const noexcept { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+struct CameraStatus {
+  std::string name;
+  std::string ingest_state;     // starting | streaming | reconnecting | restarting | stopped
+  double fps = 0;               // video frames written to the ring per second (last few seconds)
+  double bitrate_bps = 0;       // payload bits per second
+  double ring_history_s = 0;    // media time the ring holds (pre-roll available)
+  int64_t reconnects = 0;       // the camera's reconnects (reported by the ingest child) + ingest restarts
+  int64_t ingest_restarts = 0;  // times the child died and was started again
+  std::string recording_state;  // idle | continuous | event | continuous+event | disk_full | error
+  std::string last_error;       // the newest, empty when none
+  int64_t frames_in = 0;        // frames written to the ring since the ring was created
+  int64_t bytes_in = 0;
+  int64_t frames_lost = 0;      // by the camera's recordings (lapped, dropped)
+  int64_t open_events = 0;
+  double segment_write_latency_s = 0;  // the newest fragment: last frame captured → fragment durable
+};
+
+// What POST /api/v1/cameras/{name}/events asks for; unset fields take the camera's configured values.
+struct EventRequest {
+  std::string label;
+  std::optional<double> score;
+  std::optional<std::string> metadata_json;  // any JSON value, stored as text
+  std::optional<int64_t> preroll_ns;
+  std::optional<int64_t> postroll_ns;
+  std::optional<int64_t> duration_ns;        // unset: until ended (or max_length)
+  std::optional<int64_t> start_wall_ns;      // unset: now; may be in the past
+};
+
+struct StorageStatus {
+  int64_t free_bytes = 0;
+  int64_t segments = 0;     // catalog rows
+  int64_t recordings = 0;
+  int64_t events = 0;
+};
+
+class Service {
+ public:
+  // Starts every camera. Throws ConfigError/ServiceError when the storage directory cannot be used.
+  // zcrec_path: the `zcrec` binary the ingest children run.
+  static std::unique_ptr<Service> start(ServiceConfig config, std::filesystem::path zcrec_path);
+  virtual ~Service() = default;
+
+  virtual ServiceConfig config() const = 0;
+  virtual std::vector<CameraStatus> cameras() const = 0;
+  virtual StorageStatus storage() const = 0;
+  // Throws ServiceError: not_found (no such camera), bad_request (start too old/in the future, events off).
+  virtual int64_t create_event(const std::string& camera, const EventRequest& request) = 0;
+  // Throws ServiceError: not_found, conflict (already ended).
+  virtual void end_event(int64_t event_id) = 0;
+  // Re-reads config().file; cameras whose configuration did not change keep streaming and recording. A bad new
+  // configuration throws ConfigError and the running one stays. Returns the names of cameras added, changed,
+  // removed (for the log and the API's answer).
+  struct ReloadResult {
+    std::vector<std::string> added, changed, removed;
+  };
+  virtual ReloadResult reload() = 0;
+  // Stops recording (open recordings close as complete, events end 'shutdown') and the ingest children.
+  virtual void stop() = 0;
+};
+
+}  // namespace zc::service

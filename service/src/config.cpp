@@ -1,0 +1,292 @@
+// The YAML configuration, strictly: every key is known, every value has the right type and range, and each
+// error names the key's dotted path and its line. yaml-cpp parses; this file only walks the tree.
+#include <zc/service/config.h>
+#include <zc/units/units.h>
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <initializer_list>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace zc::service {
+
+ConfigError::ConfigError(std::string key, int line, const std::string& message)
+    : std::runtime_error((line > 0 ? "line " + std::to_string(line) + ": " : std::string()) +
+                         (key.empty() ? message : key + ": " + message)),
+      key_(std::move(key)),
+      line_(line) {}
+
+const CameraConfig* ServiceConfig::camera(std::string_view name) const {
+  for (const auto& c : cameras)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+catalog::RetentionPolicy ServiceConfig::retention_for(const CameraConfig& c) const {
+  catalog::RetentionPolicy p = retention;
+  if (c.retention.quota_bytes) p.quota_bytes = c.retention.quota_bytes;
+  if (c.retention.max_age_ns) p.max_age_ns = c.retention.max_age_ns;
+  if (c.retention.min_free_bytes) p.min_free_bytes = c.retention.min_free_bytes;
+  return p;
+}
+
+namespace {
+
+// A node with the dotted path that reached it, so every error can name where it is.
+struct At {
+  const YAML::Node& node;
+  std::string key;
+
+  int line() const { return node.Mark().is_null() ? 0 : node.Mark().line + 1; }
+  [[noreturn]] void fail(const std::string& message) const { throw ConfigError(key, line(), message); }
+  At child(const YAML::Node& n, const std::string& name) const { return At{n, key.empty() ? name : key + "." + name}; }
+
+  std::string scalar(const char* what) const {
+    if (!node.IsScalar()) fail(std::string("must be ") + what);
+    return node.Scalar();
+  }
+  std::string str() const { return scalar("a string"); }
+  bool boolean() const {
+    const std::string s = scalar("true or false");
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+    fail("must be true or false, not '" + s + "'");
+  }
+  int64_t integer(int64_t lo, int64_t hi) const {
+    const std::string s = scalar("a whole number");
+    static const std::regex re(R"(-?\d{1,18})");
+    if (!std::regex_match(s, re)) fail("must be a whole number, not '" + s + "'");
+    const int64_t v = std::stoll(s);
+    if (v < lo || v > hi) fail("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    return v;
+  }
+  int64_t duration_ns() const {
+    try {
+      return units::parse_duration_ns(scalar("a duration such as 5s, 10m, 7d"));
+    } catch (const units::UnitsError& e) {
+      fail(e.what());
+    }
+  }
+  int64_t size_bytes() const {
+    try {
+      return units::parse_size_bytes(scalar("a size such as 64M or 50G"));
+    } catch (const units::UnitsError& e) {
+      fail(e.what());
+    }
+  }
+  // Calls fn(key, node) for each entry of a mapping after checking every key is one of `known`.
+  template <class Fn>
+  void each(std::initializer_list<const char*> known, Fn fn) const {
+    if (!node.IsMap()) fail("must be a mapping of keys");
+    for (const auto& kv : node) {
+      const std::string k = kv.first.Scalar();
+      bool ok = false;
+      for (const char* name : known) ok = ok || k == name;
+      if (!ok) {
+        std::string list;
+        for (const char* name : known) list += (list.empty() ? "" : ", ") + std::string(name);
+        throw ConfigError(key.empty() ? k : key + "." + k, kv.first.Mark().line + 1,
+                          "unknown key (known here: " + list + ")");
+      }
+      fn(k, child(kv.second, k));
+    }
+  }
+};
+
+const std::regex& name_pattern() {
+  static const std::regex re(R"([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})");
+  return re;
+}
+
+void read_retention(const At& at, catalog::RetentionPolicy& p, std::optional<int64_t>& event_max_age) {
+  at.each({"max_age", "quota", "min_free", "event_max_age"}, [&](const std::string& k, const At& v) {
+    if (k == "max_age") p.max_age_ns = v.duration_ns();
+    if (k == "quota") p.quota_bytes = v.size_bytes();
+    if (k == "min_free") p.min_free_bytes = v.size_bytes();
+    if (k == "event_max_age") event_max_age = v.duration_ns();
+  });
+}
+
+void read_events(const At& at, EventRecordingConfig& e) {
+  if (at.node.IsScalar()) {  // events: on / off
+    e.enabled = at.boolean();
+    return;
+  }
+  at.each({"enabled", "preroll", "postroll", "max_length"}, [&](const std::string& k, const At& v) {
+    if (k == "enabled") e.enabled = v.boolean();
+    if (k == "preroll") e.preroll_ns = v.duration_ns();
+    if (k == "postroll") e.postroll_ns = v.duration_ns();
+    if (k == "max_length") {
+      e.max_length_ns = v.duration_ns();
+      if (*e.max_length_ns == 0) v.fail("must be longer than 0");
+    }
+  });
+}
+
+void read_testsrc(const At& at, TestsrcConfig& t) {
+  at.each({"size", "fps", "gop", "codec", "bitrate", "audio"}, [&](const std::string& k, const At& v) {
+    if (k == "size") {
+      t.size = v.str();
+      static const std::regex re(R"(\d{2,5}x\d{2,5})");
+      if (!std::regex_match(t.size, re)) v.fail("must be WIDTHxHEIGHT, e.g. 640x360");
+    }
+    if (k == "fps") t.fps = static_cast<int>(v.integer(1, 240));
+    if (k == "gop") t.gop = std::to_string(v.duration_ns() / 1e9) + "s";
+    if (k == "codec") {
+      t.codec = v.str();
+      if (t.codec != "h264" && t.codec != "h265") v.fail("must be h264 or h265");
+    }
+    if (k == "bitrate") t.bitrate = std::to_string(v.size_bytes());
+    if (k == "audio") t.audio = v.boolean();
+  });
+}
+
+CameraConfig read_camera(const At& at, const std::string& name) {
+  CameraConfig c;
+  c.name = name;
+  if (!std::regex_match(name, name_pattern())) {
+    at.fail("a camera name must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,63} (it names the ring and a directory)");
+  }
+  bool has_source = false;
+  at.each({"source", "testsrc", "transport", "ring_size", "record", "retention", "input_options"},
+          [&](const std::string& k, const At& v) {
+            if (k == "source") {
+              c.source = v.str();
+              if (c.source.empty()) v.fail("must not be empty");
+              has_source = true;
+            }
+            if (k == "testsrc") read_testsrc(v, c.testsrc);
+            if (k == "transport") {
+              c.rtsp_transport = v.str();
+              if (c.rtsp_transport != "tcp" && c.rtsp_transport != "udp") v.fail("must be tcp or udp");
+            }
+            if (k == "ring_size") {
+              c.ring_size_bytes = v.size_bytes();
+              if (c.ring_size_bytes < (1 << 20)) v.fail("must be at least 1M");
+            }
+            if (k == "record") {
+              v.each({"continuous", "events"}, [&](const std::string& rk, const At& rv) {
+                if (rk == "continuous") c.continuous = rv.boolean();
+                if (rk == "events") read_events(rv, c.events);
+              });
+            }
+            if (k == "retention") read_retention(v, c.retention, c.event_max_age_ns);
+            if (k == "input_options") {
+              if (!v.node.IsSequence()) v.fail("must be a list of KEY=VALUE strings");
+              for (size_t i = 0; i < v.node.size(); ++i) {
+                const At item = v.child(v.node[i], std::to_string(i));
+                const std::string s = item.str();
+                if (s.find('=') == std::string::npos || s.front() == '=') item.fail("must be KEY=VALUE");
+                c.input_options.push_back(s);
+              }
+            }
+          });
+  if (!has_source) at.fail("a camera needs a source (a URL, testsrc, or a file path)");
+  return c;
+}
+
+bool loopback(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  const std::string host = listen.substr(0, colon);
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host == "::1" ||
+         host.rfind("127.", 0) == 0;
+}
+
+}  // namespace
+
+ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("", e.mark.is_null() ? 0 : e.mark.line + 1, origin.string() + ": not valid YAML: " + e.msg);
+  }
+  ServiceConfig cfg;
+  cfg.file = origin;
+  const At top{root, ""};
+  if (!root.IsMap()) top.fail(origin.string() + " must be a YAML mapping (storage:, api:, cameras:)");
+  bool has_dir = false;
+  std::optional<int64_t> event_max_age;
+  top.each({"storage", "api", "cameras", "retention", "ring_prefix"}, [&](const std::string& k, const At& v) {
+    if (k == "storage") {
+      v.each({"dir", "segment", "retention_interval"}, [&](const std::string& sk, const At& sv) {
+        if (sk == "dir") {
+          cfg.storage_dir = sv.str();
+          if (cfg.storage_dir.empty()) sv.fail("must not be empty");
+          has_dir = true;
+        }
+        if (sk == "segment") {
+          cfg.segment_ns = sv.duration_ns();
+          if (cfg.segment_ns < 1'000'000'000) sv.fail("must be at least 1s");
+        }
+        if (sk == "retention_interval") {
+          cfg.retention_interval_ns = sv.duration_ns();
+          if (cfg.retention_interval_ns < 1'000'000'000) sv.fail("must be at least 1s");
+        }
+      });
+    }
+    if (k == "api") {
+      v.each({"listen", "token", "token_file"}, [&](const std::string& ak, const At& av) {
+        if (ak == "listen") {
+          cfg.listen = av.str();
+          static const std::regex re(R"((\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):(\d{1,5}))");
+          std::smatch m;
+          if (!std::regex_match(cfg.listen, m, re) || std::stoi(m[2].str()) > 65535)
+            av.fail("must be HOST:PORT, e.g. 127.0.0.1:8190");
+        }
+        if (ak == "token") {
+          cfg.token = av.str();
+          if (cfg.token.size() < 16) av.fail("must be at least 16 characters");
+        }
+        if (ak == "token_file") {
+          std::ifstream in(av.str());
+          if (!in) av.fail("cannot read " + av.str());
+          std::getline(in, cfg.token);
+          while (!cfg.token.empty() && std::isspace(static_cast<unsigned char>(cfg.token.back()))) cfg.token.pop_back();
+          if (cfg.token.size() < 16) av.fail(av.str() + " must hold a token of at least 16 characters");
+        }
+      });
+    }
+    if (k == "retention") read_retention(v, cfg.retention, event_max_age);
+    if (k == "ring_prefix") {
+      cfg.ring_prefix = v.str();
+      static const std::regex re(R"([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})");
+      if (!std::regex_match(cfg.ring_prefix, re)) v.fail("must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,31}");
+    }
+    if (k == "cameras") {
+      if (!v.node.IsMap()) v.fail("must be a mapping of camera name to camera");
+      std::set<std::string> seen;
+      for (const auto& kv : v.node) {
+        const std::string name = kv.first.Scalar();
+        const At cam = v.child(kv.second, name);
+        if (!seen.insert(name).second) cam.fail("camera defined twice");
+        cfg.cameras.push_back(read_camera(cam, name));
+      }
+    }
+  });
+  if (event_max_age) cfg.event_max_age_ns = *event_max_age;
+  if (!has_dir) throw ConfigError("storage.dir", 0, "required: the storage directory (catalog.db and segments)");
+  if (!loopback(cfg.listen) && cfg.token.empty()) {
+    throw ConfigError("api.token", 0, "listening on " + cfg.listen + " (not loopback) requires api.token or api.token_file");
+  }
+  for (const auto& c : cfg.cameras) {
+    if ((cfg.ring_prefix + c.name).size() > 64) throw ConfigError("cameras." + c.name, 0, "ring_prefix + name is longer than 64");
+  }
+  return cfg;
+}
+
+ServiceConfig load_config(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError("", 0, "cannot read the configuration file " + file.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  ServiceConfig cfg = parse_config(ss.str(), file);
+  // A relative storage directory is relative to the config file, not to wherever the daemon was started.
+  if (cfg.storage_dir.is_relative()) cfg.storage_dir = std::filesystem::absolute(file).parent_path() / cfg.storage_dir;
+  return cfg;
+}
+
+}  // namespace zc::service
