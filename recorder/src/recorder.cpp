@@ -921,6 +921,7 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   nr.postroll_ns = options.timing.postroll_ns;
   nr.max_length_ns = options.timing.max_length_ns;
   nr.recorder_pid = ::getpid();
+  nr.kind = options.kind;
   const int64_t recording_id = catalog.begin_recording(nr, [&](int64_t id) {
     catalog::lock_byte(lock_fd.get(), id, options.dir / "recorders.lock");
   });

@@ -251,6 +251,7 @@ bool Camera::start_recorder(int64_t now_wall_ns) {
   o.dir = setup_.storage_dir;
   o.segment_ns = setup_.segment_ns;
   o.retention = setup_.retention;
+  o.retention.event_max_age_ns = setup_.event_max_age_ns;
   o.writer_grace_ns = kWriterGraceNs;
   o.on_warning = [this](const std::string& w) {
     log_.warning("camera " + setup_.camera.name + ": " + w);
@@ -262,6 +263,7 @@ bool Camera::start_recorder(int64_t now_wall_ns) {
     o.timing.preroll_ns = kWholeRingNs;
     o.timing.postroll_ns = 0;
     o.resume_after_recorded = true;
+    o.kind = "continuous";
   } else {
     // An event recording: from the earliest pending event's start less its pre-roll (which may lie in the past
     // as far as the ring holds), open-ended: the loop stops it when its events are over.

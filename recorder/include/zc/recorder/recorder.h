@@ -37,6 +37,7 @@ struct RecorderOptions {
   // end, so a generous pre-roll recovers what a dead recorder had not yet written without recording anything
   // twice. false: the pre-roll is recorded as asked (an event's footage may repeat what another recording has).
   bool resume_after_recorded = false;
+  std::string kind = "event";  // the recording row's kind: event (a trigger) | continuous (zcrecd's rolling one)
   std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
 };
 
