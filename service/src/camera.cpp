@@ -253,6 +253,9 @@ bool Camera::start_recorder(int64_t now_wall_ns) {
   o.retention = setup_.retention;
   o.retention.event_max_age_ns = setup_.event_max_age_ns;
   o.writer_grace_ns = kWriterGraceNs;
+  // Never record a frame twice: a pre-roll reaching into footage an earlier recording of this camera holds
+  // starts at the first keyframe after it (docs/service.md, "Events").
+  o.resume_after_recorded = true;
   o.on_warning = [this](const std::string& w) {
     log_.warning("camera " + setup_.camera.name + ": " + w);
     std::lock_guard lock(mutex_);
@@ -262,7 +265,6 @@ bool Camera::start_recorder(int64_t now_wall_ns) {
   if (c.continuous) {
     o.timing.preroll_ns = kWholeRingNs;
     o.timing.postroll_ns = 0;
-    o.resume_after_recorded = true;
     o.kind = "continuous";
   } else {
     // An event recording: from the earliest pending event's start less its pre-roll (which may lie in the past

@@ -82,8 +82,11 @@ int main(int argc, char** argv) {
     if (service) service->stop();
     return 1;
   }
-  say("listening on " + cfg.listen.substr(0, cfg.listen.rfind(':')) + ":" + std::to_string(api->port()) + ", " +
-      std::to_string(cfg.cameras.size()) + " cameras, storage " + cfg.storage_dir.string());
+  // The one line on stdout: where the API is (with port 0 in the config, the only way to learn the port).
+  std::printf("zcrecd: listening on %s:%d, %zu cameras, storage %s\n",
+              cfg.listen.substr(0, cfg.listen.rfind(':')).c_str(), api->port(), cfg.cameras.size(),
+              cfg.storage_dir.c_str());
+  std::fflush(stdout);
   sd_notifyf(0, "READY=1\nSTATUS=recording %zu cameras\nMAINPID=%d", cfg.cameras.size(), static_cast<int>(getpid()));
 
   uint64_t watchdog_usec = 0;
