@@ -145,7 +145,11 @@ void read_testsrc(const At& at, TestsrcConfig& t) {
       if (!std::regex_match(t.size, re)) v.fail("must be WIDTHxHEIGHT, e.g. 640x360");
     }
     if (k == "fps") t.fps = static_cast<int>(v.integer(1, 240));
-    if (k == "gop") t.gop = std::to_string(v.duration_ns() / 1e9) + "s";
+    if (k == "gop") {
+      const int64_t ns = v.duration_ns();
+      if (ns < 1'000'000) v.fail("must be at least 1ms");
+      t.gop = std::to_string(ns / 1'000'000) + "ms";
+    }
     if (k == "codec") {
       t.codec = v.str();
       if (t.codec != "h264" && t.codec != "h265") v.fail("must be h264 or h265");
