@@ -27,7 +27,10 @@ CREATE TABLE recording (
     ('stopped', 'duration', 'max_length', 'writer_gone', 'error', 'crashed')),
   locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),
   recorder_pid INTEGER NOT NULL,
-  frames_lost INTEGER NOT NULL DEFAULT 0 CHECK (frames_lost >= 0)
+  frames_lost INTEGER NOT NULL DEFAULT 0 CHECK (frames_lost >= 0),
+  -- 'event': started for one trigger (zcrec start, an event without continuous recording); 'continuous': the
+  -- rolling recording of a camera that events lie over. Last column: version 3 added it with ALTER TABLE.
+  kind TEXT NOT NULL DEFAULT 'event' CHECK (kind IN ('event', 'continuous'))
 );
 CREATE INDEX recording_by_stream_time ON recording (stream_id, trigger_wall_ns);
 CREATE INDEX recording_unfinished ON recording (state) WHERE state = 'recording';
@@ -96,4 +99,31 @@ CREATE TABLE clock_jump (
   jump_ns INTEGER NOT NULL            -- reported - anchored
 );
 
-PRAGMA user_version = 2;
+-- Something that happened on a stream (a trigger over HTTP, a detector), with the footage it wants kept: its span
+-- is [start_wall_ns - preroll_ns, coalesce(end_wall_ns, now) + postroll_ns]. It either made its own recording
+-- (recording_id) or lies over continuous footage (recording_id NULL; also after retention deleted its
+-- recording). Its footage is always found by time in `segment`, never through recording_id alone.
+CREATE TABLE event (
+  id INTEGER PRIMARY KEY,
+  stream_id INTEGER NOT NULL REFERENCES stream (id),
+  label TEXT NOT NULL DEFAULT '' CHECK (length(label) <= 256),  -- characters
+  score REAL,
+  metadata_json TEXT CHECK (metadata_json IS NULL OR
+    (length(CAST(metadata_json AS BLOB)) <= 65536 AND json_valid(metadata_json))),
+  trigger_wall_ns INTEGER NOT NULL,   -- when the event was posted
+  start_wall_ns INTEGER NOT NULL,     -- event start without pre-roll; before trigger_wall_ns: it started in the past
+  end_wall_ns INTEGER CHECK (end_wall_ns IS NULL OR end_wall_ns >= start_wall_ns),  -- NULL while open
+  preroll_ns INTEGER NOT NULL CHECK (preroll_ns BETWEEN 0 AND 3600000000000),  -- at most 1 h: see the queries
+  postroll_ns INTEGER NOT NULL CHECK (postroll_ns >= 0),
+  max_length_ns INTEGER CHECK (max_length_ns IS NULL OR max_length_ns > 0),
+  recording_id INTEGER REFERENCES recording (id) ON DELETE SET NULL,
+  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'ended')),
+  end_reason TEXT CHECK (end_reason IS NULL OR end_reason IN
+    ('ended', 'duration', 'max_length', 'shutdown', 'crashed')),
+  CHECK ((state = 'open') = (end_wall_ns IS NULL) AND (state = 'open') = (end_reason IS NULL))
+);
+CREATE INDEX event_by_stream_time ON event (stream_id, start_wall_ns);
+-- What the service resumes or closes at startup: only the open events, however long the history.
+CREATE INDEX event_open ON event (state) WHERE state = 'open';
+
+PRAGMA user_version = 3;

@@ -4,15 +4,20 @@
 #include <zc/catalog/error.h>
 #include <zc/catalog/files.h>
 
+#include "event_queries.h"
 #include "schema.h"
 #include "sqlite_db.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <iterator>
 #include <system_error>
 
 namespace zc::catalog {
+
+using namespace queries;
 
 namespace {
 
@@ -26,7 +31,7 @@ constexpr const char* kSegmentColumns =
 constexpr const char* kRecordingColumns =
     "r.id, r.stream_id, st.name, r.trigger_wall_ns, r.trigger_mono_ns, r.preroll_requested_ns, "
     "r.preroll_achieved_ns, r.postroll_ns, r.max_length_ns, r.start_wall_ns, r.end_wall_ns, r.state, "
-    "coalesce(r.end_reason, ''), r.locked, r.recorder_pid, r.frames_lost "
+    "coalesce(r.end_reason, ''), r.locked, r.recorder_pid, r.frames_lost, r.kind "
     "FROM recording r JOIN stream st ON st.id = r.stream_id ";
 
 constexpr int64_t kMinTime = INT64_MIN;
@@ -96,7 +101,54 @@ RecordingRow read_recording(const sqlite::Statement& q) {
   r.locked = q.int64(13) != 0;
   r.recorder_pid = q.int64(14);
   r.frames_lost = q.int64(15);
+  r.kind = q.text(16);
   return r;
+}
+
+EventRow read_event(const sqlite::Statement& q) {
+  EventRow e;
+  e.id = q.int64(0);
+  e.stream_id = q.int64(1);
+  e.stream_name = q.text(2);
+  e.label = q.text(3);
+  e.score = q.optional_real(4);
+  e.metadata_json = q.text(5);
+  e.trigger_wall_ns = q.int64(6);
+  e.start_wall_ns = q.int64(7);
+  e.end_wall_ns = q.optional_int64(8);
+  e.preroll_ns = q.int64(9);
+  e.postroll_ns = q.int64(10);
+  e.max_length_ns = q.optional_int64(11);
+  e.recording_id = q.optional_int64(12);
+  e.state = q.text(13);
+  e.end_reason = q.text(14);
+  return e;
+}
+
+int64_t saturating_add(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? kMaxTime : kMinTime;
+  return r;
+}
+
+size_t utf8_chars(const std::string& s) {
+  size_t n = 0;
+  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+bool valid_stream_name(const std::string& name) { return !name.empty() && name.size() <= 64; }
+
+void check_page(const PageRequest& p) {
+  if (p.page < 1 || p.per_page < 1 || p.per_page > kMaxPerPage) {
+    throw CatalogError(CatalogErrc::invalid_argument,
+                       "catalog: page " + std::to_string(p.page) + ", per_page " + std::to_string(p.per_page) +
+                           ": page must be >= 1 and per_page 1.." + std::to_string(kMaxPerPage));
+  }
+}
+
+[[noreturn]] void invalid_event(const std::string& why) {
+  throw CatalogError(CatalogErrc::invalid_argument, "catalog: event " + why);
 }
 
 // Collects every row of a statement, then resets it for reuse.
@@ -128,7 +180,9 @@ struct Catalog::Impl {
       q_stream_end, q_stream_bytes, q_insert_recording, q_set_recording_start, q_add_lost, q_finish_recording,
       q_set_locked, q_insert_segment, q_progress, q_finish_segment, q_insert_keyframe, q_delete_keyframes,
       q_insert_gap, q_insert_jump, q_mark_deleting, q_mark_deleting_if_unlocked, q_delete_segment,
-      q_delete_recording_if_empty;
+      q_delete_recording_if_empty, q_counts, q_event, q_open_events, q_events, q_events_page, q_events_count,
+      q_recordings_page, q_recordings_count, q_insert_event, q_json_valid, q_set_event_recording, q_end_event,
+      q_mark_deleting_if_unprotected;
 
   // keep_space_reserve(): files whose blocks are kept allocated, and the page size.
   bool reserve = false;
@@ -198,8 +252,8 @@ struct Catalog::Impl {
     q_stream_bytes = {db, "SELECT coalesce(sum(s.size_bytes), 0) FROM segment s JOIN stream st "
                           "ON st.id = s.stream_id WHERE st.name = ?1 AND s.state <> 'deleting'"};
     q_insert_recording = {db, "INSERT INTO recording (stream_id, trigger_wall_ns, trigger_mono_ns, "
-                              "preroll_requested_ns, postroll_ns, max_length_ns, recorder_pid) "
-                              "VALUES ((SELECT id FROM stream WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7)"};
+                              "preroll_requested_ns, postroll_ns, max_length_ns, recorder_pid, kind) "
+                              "VALUES ((SELECT id FROM stream WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
     q_set_recording_start = {db, "UPDATE recording SET start_wall_ns = ?2, preroll_achieved_ns = ?3 WHERE id = ?1"};
     q_add_lost = {db, "UPDATE recording SET frames_lost = frames_lost + ?2 WHERE id = ?1"};
     q_finish_recording = {db, "UPDATE recording SET state = ?2, end_reason = ?3, "
@@ -227,6 +281,32 @@ struct Catalog::Impl {
     q_delete_segment = {db, "DELETE FROM segment WHERE id = ?1"};
     q_delete_recording_if_empty = {db, "DELETE FROM recording WHERE id = ?1 AND state <> 'recording' AND NOT "
                                        "EXISTS (SELECT 1 FROM segment WHERE recording_id = ?1)"};
+    q_counts = {db, "SELECT (SELECT count(*) FROM segment), (SELECT count(*) FROM recording), "
+                    "(SELECT count(*) FROM event)"};
+    q_event = {db, std::string("SELECT ") + kEventColumns + "WHERE e.id = ?1"};
+    q_open_events = {db, std::string("SELECT ") + kEventColumns + "WHERE e.state = 'open' ORDER BY e.id"};
+    q_events = {db, std::string("SELECT ") + kEventColumns + kEventRangeWhere + "ORDER BY e.start_wall_ns, e.id"};
+    q_events_page = {db, std::string("SELECT ") + kEventColumns + kEventRangeWhere +
+                             "ORDER BY e.start_wall_ns, e.id LIMIT ?5 OFFSET ?6"};
+    q_events_count = {db, std::string("SELECT count(*) FROM event e ") + kEventRangeWhere};
+    q_recordings_page = {db, std::string("SELECT ") + kRecordingColumns + kRecordingRangeWhere +
+                                 "ORDER BY coalesce(r.start_wall_ns, r.trigger_wall_ns), r.id LIMIT ?5 OFFSET ?6"};
+    q_recordings_count = {db, std::string("SELECT count(*) FROM recording r ") + kRecordingRangeWhere};
+    q_insert_event = {db, "INSERT INTO event (stream_id, label, score, metadata_json, trigger_wall_ns, "
+                          "start_wall_ns, preroll_ns, postroll_ns, max_length_ns, recording_id) VALUES ((SELECT id "
+                          "FROM stream WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"};
+    q_json_valid = {db, "SELECT json_valid(?1)"};
+    q_set_event_recording = {db, "UPDATE event SET recording_id = ?2 WHERE id = ?1"};
+    q_end_event = {db, "UPDATE event SET state = 'ended', end_wall_ns = ?2, end_reason = ?3 "
+                       "WHERE id = ?1 AND state = 'open'"};
+    // retention.h's protection rule, in the statement that marks: ?2 now, ?3 event_max_age_ns, ?4 the index
+    // bound kMaxEventPrerollNs.
+    q_mark_deleting_if_unprotected = {
+        db, "UPDATE segment SET state = 'deleting' WHERE id = ?1 AND state IN ('complete', 'recovered') AND "
+            "recording_id NOT IN (SELECT id FROM recording WHERE locked = 1) AND NOT EXISTS (SELECT 1 FROM event e "
+            "WHERE e.stream_id = segment.stream_id AND e.start_wall_ns < segment.end_wall_ns + ?4 AND "
+            "e.start_wall_ns - e.preroll_ns < segment.end_wall_ns AND (e.end_wall_ns IS NULL OR "
+            "e.end_wall_ns + e.postroll_ns >= segment.start_wall_ns) AND ?2 < coalesce(e.end_wall_ns, ?2) + ?3)"};
   }
 
   // Creates the schema on an empty file or checks the version of an existing one.
@@ -451,6 +531,146 @@ int64_t Catalog::stream_bytes(const std::string& stream_name) const {
   return rows.empty() ? 0 : rows.front();
 }
 
+CatalogCounts Catalog::counts() const {
+  auto rows = collect<CatalogCounts>(impl_->q_counts, [](const sqlite::Statement& q) {
+    return CatalogCounts{q.int64(0), q.int64(1), q.int64(2)};
+  });
+  return rows.empty() ? CatalogCounts{} : rows.front();
+}
+
+std::optional<EventRow> Catalog::event(int64_t id) const {
+  impl_->q_event.bind(1, id);
+  auto rows = collect<EventRow>(impl_->q_event, read_event);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+std::vector<EventRow> Catalog::open_events() const { return collect<EventRow>(impl_->q_open_events, read_event); }
+
+namespace {
+// Binds the four parameters of kEventRangeWhere / kRecordingRangeWhere.
+void bind_range(sqlite::Statement& q, const std::optional<std::string>& stream, const TimeRange& range,
+                int64_t fourth) {
+  if (stream) q.bind(1, *stream);
+  else q.bind_null(1);
+  q.bind(2, range.from_wall_ns.value_or(kMinTime)).bind(3, range.to_wall_ns.value_or(kMaxTime)).bind(4, fourth);
+}
+
+int64_t event_start_bound(const TimeRange& range) {
+  return saturating_add(range.to_wall_ns.value_or(kMaxTime), kMaxEventPrerollNs);
+}
+
+template <class Row, class Read>
+Page<Row> read_page(sqlite::Connection& conn, sqlite::Statement& count, sqlite::Statement& page,
+                    const PageRequest& request, const std::function<void(sqlite::Statement&)>& bind, Read read) {
+  check_page(request);
+  Page<Row> out;
+  out.page = request.page;
+  out.per_page = request.per_page;
+  sqlite::ReadTransaction snapshot(conn);
+  bind(count);
+  auto totals = collect<int64_t>(count, [](const sqlite::Statement& q) { return q.int64(0); });
+  out.total = totals.empty() ? 0 : totals.front();
+  out.pages = (out.total + request.per_page - 1) / request.per_page;
+  // page * per_page stays far from overflow: per_page <= 1000, and a page past `pages` reads nothing.
+  if (request.page > out.pages) return out;
+  bind(page);
+  page.bind(5, request.per_page).bind(6, (request.page - 1) * request.per_page);
+  out.items = collect<Row>(page, read);
+  return out;
+}
+}  // namespace
+
+std::vector<EventRow> Catalog::events(const std::optional<std::string>& stream_name, const TimeRange& range) const {
+  bind_range(impl_->q_events, stream_name, range, event_start_bound(range));
+  return collect<EventRow>(impl_->q_events, read_event);
+}
+
+Page<EventRow> Catalog::events_page(const std::optional<std::string>& stream, const TimeRange& range,
+                                   const PageRequest& request) const {
+  return read_page<EventRow>(
+      impl_->conn, impl_->q_events_count, impl_->q_events_page, request,
+      [&](sqlite::Statement& q) { bind_range(q, stream, range, event_start_bound(range)); }, read_event);
+}
+
+Page<RecordingRow> Catalog::recordings_page(const std::optional<std::string>& stream, const TimeRange& range,
+                                           const PageRequest& request) const {
+  return read_page<RecordingRow>(
+      impl_->conn, impl_->q_recordings_count, impl_->q_recordings_page, request,
+      [&](sqlite::Statement& q) { bind_range(q, stream, range, kMaxTime); }, read_recording);
+}
+
+int64_t Catalog::add_event(const NewEvent& e) {
+  if (!valid_stream_name(e.stream_name)) invalid_event("stream name must be 1..64 bytes: '" + e.stream_name + "'");
+  if (utf8_chars(e.label) > kMaxEventLabelChars) {
+    invalid_event("label has " + std::to_string(utf8_chars(e.label)) + " characters; at most " +
+                  std::to_string(kMaxEventLabelChars));
+  }
+  if (e.metadata_json.size() > kMaxEventMetadataBytes) {
+    invalid_event("metadata is " + std::to_string(e.metadata_json.size()) + " bytes; at most " +
+                  std::to_string(kMaxEventMetadataBytes));
+  }
+  if (e.preroll_ns < 0 || e.preroll_ns > kMaxEventPrerollNs) {
+    invalid_event("pre-roll " + std::to_string(e.preroll_ns) + " ns is outside 0..1 h (start the event earlier "
+                  "instead)");
+  }
+  if (e.postroll_ns < 0) invalid_event("post-roll must not be negative");
+  if (e.max_length_ns && *e.max_length_ns <= 0) invalid_event("max length must be positive");
+  sqlite::Transaction tx(impl_->conn);
+  if (!e.metadata_json.empty()) {
+    impl_->q_json_valid.bind(1, e.metadata_json);
+    auto ok = collect<int64_t>(impl_->q_json_valid, [](const sqlite::Statement& q) { return q.int64(0); });
+    if (ok.empty() || ok.front() != 1) invalid_event("metadata is not valid JSON");
+  }
+  if (e.recording_id && !recording(*e.recording_id)) {
+    invalid_event("names recording " + std::to_string(*e.recording_id) + ", which does not exist");
+  }
+  impl_->q_insert_stream.bind(1, e.stream_name).bind(2, e.trigger_wall_ns).run();
+  auto& q = impl_->q_insert_event;
+  q.bind(1, e.stream_name).bind(2, e.label).bind_real(3, e.score);
+  impl_->bind_optional_text(q, 4, e.metadata_json);
+  q.bind(5, e.trigger_wall_ns)
+      .bind(6, e.start_wall_ns)
+      .bind(7, e.preroll_ns)
+      .bind(8, e.postroll_ns)
+      .bind(9, e.max_length_ns)
+      .bind(10, e.recording_id)
+      .run();
+  const int64_t id = impl_->conn.last_insert_rowid();
+  impl_->commit(tx);
+  return id;
+}
+
+void Catalog::set_event_recording(int64_t event_id, int64_t recording_id) {
+  sqlite::Transaction tx(impl_->conn);
+  if (!event(event_id)) throw CatalogError(CatalogErrc::not_found, "catalog: no event " + std::to_string(event_id));
+  if (!recording(recording_id)) {
+    throw CatalogError(CatalogErrc::not_found, "catalog: no recording " + std::to_string(recording_id));
+  }
+  impl_->q_set_event_recording.bind(1, event_id).bind(2, recording_id).run();
+  impl_->commit(tx);
+}
+
+void Catalog::end_event(int64_t event_id, int64_t end_wall_ns, const std::string& reason) {
+  static constexpr const char* kReasons[] = {"ended", "duration", "max_length", "shutdown", "crashed"};
+  if (std::find(std::begin(kReasons), std::end(kReasons), reason) == std::end(kReasons)) {
+    invalid_event("end reason '" + reason + "' is not one of ended, duration, max_length, shutdown, crashed");
+  }
+  sqlite::Transaction tx(impl_->conn);
+  const auto e = event(event_id);
+  if (!e) throw CatalogError(CatalogErrc::not_found, "catalog: no event " + std::to_string(event_id));
+  if (e->state != "open") {
+    throw CatalogError(CatalogErrc::not_open, "catalog: event " + std::to_string(event_id) + " has already ended (" +
+                                                  e->end_reason + ")");
+  }
+  if (end_wall_ns < e->start_wall_ns) {
+    invalid_event(std::to_string(event_id) + " cannot end at " + std::to_string(end_wall_ns) +
+                  " ns, before its start " + std::to_string(e->start_wall_ns) + " ns");
+  }
+  impl_->q_end_event.bind(1, event_id).bind(2, end_wall_ns).bind(3, reason).run();
+  impl_->commit(tx);
+}
+
 void Catalog::keep_space_reserve() {
   impl_->conn.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kCheckpointPages));
   sqlite::Statement q(impl_->conn.get(), "PRAGMA page_size");
@@ -482,6 +702,7 @@ int64_t Catalog::begin_recording(const NewRecording& r, const std::function<void
       .bind(5, r.postroll_ns)
       .bind(6, r.max_length_ns)
       .bind(7, r.recorder_pid)
+      .bind(8, r.kind)
       .run();
   const int64_t id = impl_->conn.last_insert_rowid();
   if (before_commit) before_commit(id);
@@ -614,6 +835,19 @@ void Catalog::mark_segment_deleting(int64_t segment_id) {
 bool Catalog::mark_segment_deleting_if_unlocked(int64_t segment_id) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_mark_deleting_if_unlocked.bind(1, segment_id).run();
+  const bool marked = impl_->conn.changes() == 1;
+  impl_->commit(tx);
+  return marked;
+}
+
+bool Catalog::mark_segment_deleting_if_unprotected(int64_t segment_id, int64_t now_wall_ns,
+                                                   int64_t event_max_age_ns) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_mark_deleting_if_unprotected.bind(1, segment_id)
+      .bind(2, now_wall_ns)
+      .bind(3, event_max_age_ns)
+      .bind(4, kMaxEventPrerollNs)
+      .run();
   const bool marked = impl_->conn.changes() == 1;
   impl_->commit(tx);
   return marked;

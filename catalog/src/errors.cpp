@@ -14,6 +14,8 @@ const char* to_string(CatalogErrc code) noexcept {
     case CatalogErrc::no_space: return "no_space";
     case CatalogErrc::io: return "io";
     case CatalogErrc::no_catalog: return "no_catalog";
+    case CatalogErrc::not_found: return "not_found";
+    case CatalogErrc::not_open: return "not_open";
   }
   return "unknown";
 }

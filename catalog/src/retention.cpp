@@ -29,6 +29,20 @@ void remove_marked_segment(Catalog& catalog, const SegmentRow& segment) {
   catalog.delete_recording_if_empty(segment.recording_id);
 }
 
+// retention.h's rule; Catalog::mark_segment_deleting_if_unprotected states it again in SQL, for the race with an
+// event posted while retention runs. A segment's end is where the next one starts, so a segment that ends
+// exactly where an event's span begins holds none of it.
+bool protects(const EventRow& e, const SegmentRow& s, int64_t now_wall_ns, int64_t event_max_age_ns) {
+  if (e.stream_id != s.stream_id) return false;
+  if (e.start_wall_ns - e.preroll_ns >= s.end_wall_ns) return false;
+  if (e.end_wall_ns && *e.end_wall_ns + e.postroll_ns < s.start_wall_ns) return false;
+  return now_wall_ns < e.end_wall_ns.value_or(now_wall_ns) + event_max_age_ns;
+}
+
+// Who goes first under quota and min_free (oldest first within each): plain footage, then the running
+// recording's older segments, then what events protect (the running recording's last among them).
+int tier(bool is_protected, bool is_live) { return (is_protected ? 2 : 0) + (is_live ? 1 : 0); }
+
 }  // namespace
 
 void delete_segment(Catalog& catalog, const SegmentRow& segment) {
@@ -56,20 +70,42 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
     }
     candidates.push_back(std::move(s));
   }
-  // The running recording's own segments go last: everything else of the stream is older footage to give up
-  // first (stable: oldest first within each part).
-  std::stable_partition(candidates.begin(), candidates.end(), [&](const SegmentRow& s) {
-    return !guard.live_recording_id || s.recording_id != *guard.live_recording_id;
+  // Events that can still protect something: open, or ended less than event_max_age ago (the exact rule is
+  // protects(); the range is a superset of it).
+  std::vector<EventRow> events;
+  if (policy.event_max_age_ns) {
+    TimeRange recent;
+    if (now_wall_ns > INT64_MIN + *policy.event_max_age_ns) recent.from_wall_ns = now_wall_ns - *policy.event_max_age_ns;
+    events = catalog.events(stream, recent);
+  }
+  auto live = [&](const SegmentRow& s) { return guard.live_recording_id && s.recording_id == *guard.live_recording_id; };
+  std::vector<bool> is_protected;
+  is_protected.reserve(candidates.size());
+  for (const auto& s : candidates) {
+    is_protected.push_back(std::any_of(events.begin(), events.end(), [&](const EventRow& e) {
+      return protects(e, s, now_wall_ns, *policy.event_max_age_ns);
+    }));
+  }
+  std::vector<size_t> order(candidates.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return tier(is_protected[a], live(candidates[a])) < tier(is_protected[b], live(candidates[b]));
   });
   std::vector<bool> gone(candidates.size(), false);
   // True when the segment went.
   auto remove = [&](size_t i) {
     gone[i] = true;
-    // The candidates were listed before; a recording locked since (zcrec lock while this runs) keeps them.
-    if (!catalog.mark_segment_deleting_if_unlocked(candidates[i].id)) return false;
+    // The candidates were listed before; a recording locked since (zcrec lock while this runs) keeps them, and
+    // so does an event posted since over a segment believed unprotected.
+    const bool marked = policy.event_max_age_ns && !is_protected[i]
+                            ? catalog.mark_segment_deleting_if_unprotected(candidates[i].id, now_wall_ns,
+                                                                           *policy.event_max_age_ns)
+                            : catalog.mark_segment_deleting_if_unlocked(candidates[i].id);
+    if (!marked) return false;
     remove_marked_segment(catalog, candidates[i]);
     ++report.segments_deleted;
-    if (guard.live_recording_id && candidates[i].recording_id == *guard.live_recording_id) ++report.live_segments_deleted;
+    if (live(candidates[i])) ++report.live_segments_deleted;
+    if (is_protected[i]) ++report.protected_segments_deleted;
     report.bytes_deleted += candidates[i].size_bytes;
     report.deleted_paths.push_back(candidates[i].path);
     return true;
@@ -77,7 +113,7 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
 
   if (policy.max_age_ns) {
     for (size_t i = 0; i < candidates.size(); ++i) {
-      if (candidates[i].end_wall_ns < now_wall_ns - *policy.max_age_ns) remove(i);
+      if (!is_protected[i] && candidates[i].end_wall_ns < now_wall_ns - *policy.max_age_ns) remove(i);
     }
   }
   if (policy.quota_bytes) {
@@ -86,7 +122,8 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
     else for (const auto& s : catalog.streams()) names.push_back(s.name);
     for (const auto& name : names) {
       int64_t used = catalog.stream_bytes(name);
-      for (size_t i = 0; i < candidates.size() && used > *policy.quota_bytes; ++i) {
+      for (size_t k = 0; k < order.size() && used > *policy.quota_bytes; ++k) {
+        const size_t i = order[k];
         if (gone[i] || candidates[i].stream_name != name) continue;
         if (remove(i)) used -= candidates[i].size_bytes;
       }
@@ -94,7 +131,8 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
   }
   report.free_bytes_after = free_bytes(catalog.dir());
   if (policy.min_free_bytes) {
-    for (size_t i = 0; i < candidates.size() && report.free_bytes_after < *policy.min_free_bytes; ++i) {
+    for (size_t k = 0; k < order.size() && report.free_bytes_after < *policy.min_free_bytes; ++k) {
+      const size_t i = order[k];
       if (gone[i]) continue;
       remove(i);
       report.free_bytes_after = free_bytes(catalog.dir());

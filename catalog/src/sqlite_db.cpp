@@ -73,6 +73,11 @@ Statement& Statement::bind(int index, std::span<const uint8_t> blob) {
 Statement& Statement::bind(int index, std::optional<int64_t> value) {
   return value ? bind(index, *value) : bind_null(index);
 }
+Statement& Statement::bind_real(int index, std::optional<double> value) {
+  if (!value) return bind_null(index);
+  sqlite3_bind_double(stmt_, index, *value);
+  return *this;
+}
 Statement& Statement::bind_null(int index) {
   sqlite3_bind_null(stmt_, index);
   return *this;
@@ -111,6 +116,10 @@ int64_t Statement::int64(int column) const { return sqlite3_column_int64(stmt_, 
 std::optional<int64_t> Statement::optional_int64(int column) const {
   if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
   return sqlite3_column_int64(stmt_, column);
+}
+std::optional<double> Statement::optional_real(int column) const {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_double(stmt_, column);
 }
 std::string Statement::text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
@@ -178,5 +187,9 @@ void Transaction::commit() {
   conn_.exec("COMMIT");
   done_ = true;
 }
+
+ReadTransaction::ReadTransaction(Connection& c) : conn_(c) { conn_.exec("BEGIN DEFERRED"); }
+
+ReadTransaction::~ReadTransaction() { sqlite3_exec(conn_.get(), "COMMIT", nullptr, nullptr, nullptr); }
 
 }  // namespace zc::catalog::sqlite

@@ -30,6 +30,8 @@ class Statement {
   Statement& bind(int index, const std::string& value);
   Statement& bind(int index, std::span<const uint8_t> blob);
   Statement& bind(int index, std::optional<int64_t> value);
+  // Named apart from bind(): an int argument would otherwise be ambiguous between int64_t and double.
+  Statement& bind_real(int index, std::optional<double> value);
   Statement& bind_null(int index);
 
   // Steps once: true when a row is available. Throws CatalogError on failure (busy included).
@@ -41,6 +43,7 @@ class Statement {
 
   int64_t int64(int column) const;
   std::optional<int64_t> optional_int64(int column) const;
+  std::optional<double> optional_real(int column) const;
   std::string text(int column) const;
   std::vector<uint8_t> blob(int column) const;
 
@@ -85,6 +88,19 @@ class Transaction {
  private:
   Connection& conn_;
   bool done_ = false;
+};
+
+// A deferred BEGIN for readers: the statements run until destruction see one snapshot (a count and its page
+// agree). Ends with COMMIT, which for a reader only releases the snapshot.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Connection& c);
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  ~ReadTransaction();
+
+ private:
+  Connection& conn_;
 };
 
 }  // namespace zc::catalog::sqlite

@@ -46,6 +46,28 @@ struct RecordingRow {
   bool locked = false;
   int64_t recorder_pid = 0;
   int64_t frames_lost = 0;
+  std::string kind = "event";  // event (one trigger: zcrec start, an event without continuous) | continuous
+};
+
+// Something that happened on a stream, and the footage it wants kept: its span is
+// [start_wall_ns - preroll_ns, coalesce(end_wall_ns, now) + postroll_ns]. Times are CLOCK_REALTIME ns.
+struct EventRow {
+  int64_t id = 0;
+  int64_t stream_id = 0;
+  std::string stream_name;
+  std::string label;  // at most 256 characters; may be empty
+  std::optional<double> score;
+  std::string metadata_json;  // empty, or one JSON value of at most 64 KiB
+  int64_t trigger_wall_ns = 0;  // when it was posted
+  int64_t start_wall_ns = 0;    // without pre-roll; before trigger_wall_ns for an event that started in the past
+  std::optional<int64_t> end_wall_ns;  // unset while open
+  int64_t preroll_ns = 0;
+  int64_t postroll_ns = 0;
+  std::optional<int64_t> max_length_ns;
+  std::optional<int64_t> recording_id;  // its own recording; unset over continuous footage (or once retention
+                                        // deleted its recording)
+  std::string state;       // open | ended
+  std::string end_reason;  // empty while open; ended | duration | max_length | shutdown | crashed
 };
 
 struct SegmentRow {
@@ -113,6 +135,47 @@ struct NewRecording {
   int64_t postroll_ns = 0;
   std::optional<int64_t> max_length_ns;
   int64_t recorder_pid = 0;
+  std::string kind = "event";  // event | continuous
+};
+
+// The largest pre-roll an event row may ask for (1 h, more than any ring holds): it bounds the time-range
+// queries' walk over the (stream, start) index. An event that began longer ago says so with an earlier start.
+inline constexpr int64_t kMaxEventPrerollNs = 3'600'000'000'000;
+inline constexpr size_t kMaxEventLabelChars = 256;        // UTF-8 characters
+inline constexpr size_t kMaxEventMetadataBytes = 65'536;  // 64 KiB of JSON text
+
+// An event as posted (Catalog::add_event). Times are CLOCK_REALTIME ns; durations ns.
+struct NewEvent {
+  std::string stream_name;
+  std::string label;
+  std::optional<double> score;
+  std::string metadata_json;  // empty: none; otherwise valid JSON
+  int64_t trigger_wall_ns = 0;
+  int64_t start_wall_ns = 0;
+  int64_t preroll_ns = 0;   // 0 .. kMaxEventPrerollNs
+  int64_t postroll_ns = 0;  // >= 0
+  std::optional<int64_t> max_length_ns;  // > 0 when set
+  std::optional<int64_t> recording_id;   // when it makes its own recording (also set_event_recording)
+};
+
+// One page of a listing: `page` is 1-based, `per_page` 1..1000. A page past the end is empty, not an error.
+struct PageRequest {
+  int64_t page = 1;
+  int64_t per_page = 50;
+};
+inline constexpr int64_t kMaxPerPage = 1000;
+
+template <class T>
+struct Page {
+  std::vector<T> items;
+  int64_t page = 1, per_page = 50;
+  int64_t pages = 0;  // ceil(total / per_page); 0 when total is 0
+  int64_t total = 0;  // rows matching the filter, all pages
+};
+
+// Rows in the catalog (metrics). Segments include ones being written or deleted.
+struct CatalogCounts {
+  int64_t segments = 0, recordings = 0, events = 0;
 };
 
 // What the recorder knows when it opens a segment file (the file already exists on disk).
@@ -142,7 +205,7 @@ struct SegmentProgress {
 
 class Catalog {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens DIR/catalog.db, creating DIR and the schema if needed and applying upgrade steps. For commands that
   // record: only they may create storage. Throws CatalogError: catalog, catalog_too_new, io.
@@ -188,6 +251,35 @@ class Catalog {
   // End of the newest segment of the stream (the earliest wall time a new segment may start at).
   std::optional<int64_t> stream_end_wall_ns(const std::string& stream_name) const;
   int64_t stream_bytes(const std::string& stream_name) const;
+  CatalogCounts counts() const;
+
+  // --- events (docs/catalog.md, Events) ---
+  // An event overlaps [from, to) when its span [start - preroll, coalesce(end, now) + postroll] does; an open
+  // event reaches into every future range. Listings are in (start_wall_ns, id) order; the time filter walks the
+  // event_by_stream_time index of each selected stream up to `to` + kMaxEventPrerollNs.
+  std::optional<EventRow> event(int64_t id) const;
+  std::vector<EventRow> open_events() const;  // oldest first; reads the event_open index only
+  std::vector<EventRow> events(const std::optional<std::string>& stream_name = std::nullopt,
+                               const TimeRange& range = {}) const;
+  // Throws CatalogError(invalid_argument) when page < 1 or per_page is outside 1..kMaxPerPage. `total` and
+  // `items` come from one read snapshot.
+  Page<EventRow> events_page(const std::optional<std::string>& stream, const TimeRange& range,
+                             const PageRequest& request) const;
+  // Same as recordings() (overlap of [start, end], open ones reach "now"), one page of it.
+  Page<RecordingRow> recordings_page(const std::optional<std::string>& stream, const TimeRange& range,
+                                     const PageRequest& request) const;
+
+  // Inserts an open event, creating the stream row when missing; returns its id. Throws
+  // CatalogError(invalid_argument) for a label over kMaxEventLabelChars, metadata that is not JSON or over
+  // kMaxEventMetadataBytes, negative or over-long pre-roll, negative post-roll, max_length <= 0, an unknown
+  // recording_id or an invalid stream name.
+  int64_t add_event(const NewEvent& e);
+  // Throws CatalogError(not_found) when either id is unknown.
+  void set_event_recording(int64_t event_id, int64_t recording_id);
+  // Closes an open event. Throws CatalogError(not_found) for an unknown id, CatalogError(not_open) when it has
+  // already ended, CatalogError(invalid_argument) for end_wall_ns < start_wall_ns or a reason outside
+  // ended | duration | max_length | shutdown | crashed.
+  void end_event(int64_t event_id, int64_t end_wall_ns, const std::string& reason);
 
   // --- writes (the recorder) ---
   // A recorder keeps disk space for its own catalog writes, so that it can still close its rows when the
@@ -224,6 +316,10 @@ class Catalog {
   // Retention's phase 1: marks a finished segment unless its recording is locked, checked in the same
   // statement, so that a lock taken while retention runs always wins. False when nothing was marked.
   bool mark_segment_deleting_if_unlocked(int64_t segment_id);
+  // The same, and only while no event protects the segment at `now_wall_ns` (retention.h: an event of its
+  // stream whose span it overlaps, and that ended less than event_max_age_ns ago or is open), checked in the
+  // same statement so that an event posted over old footage while retention runs keeps it.
+  bool mark_segment_deleting_if_unprotected(int64_t segment_id, int64_t now_wall_ns, int64_t event_max_age_ns);
   void delete_segment_row(int64_t segment_id);  // also its keyframes; the recording row goes with its last segment
   void delete_recording_if_empty(int64_t recording_id);
 

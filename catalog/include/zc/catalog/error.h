@@ -14,6 +14,8 @@ enum class CatalogErrc {
   no_space,          // the storage filesystem is full (ENOSPC/EDQUOT, SQLITE_FULL)
   io,                // another file-system call failed; message carries errno text
   no_catalog,        // the storage directory or its catalog.db does not exist (a mistyped --dir)
+  not_found,         // no row with that id (event, recording): an API answers 404
+  not_open,          // the event has already ended: an API answers 409
 };
 
 const char* to_string(CatalogErrc code) noexcept;

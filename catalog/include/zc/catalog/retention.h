@@ -1,5 +1,6 @@
 // Which recorded segments to delete, oldest first: per-stream byte quota, maximum age, and a free-space floor
-// for the storage filesystem. Segments of locked recordings and segments still being written are never deleted.
+// for the storage filesystem. Segments of locked recordings and segments still being written are never deleted;
+// segments under a recent event are kept as long as anything else can go (event_max_age_ns).
 // Each deletion is two-phase (row marked 'deleting', file unlinked, directory fsynced, row removed), so a crash
 // at any point leaves either a playable row or a 'deleting' row that recovery finishes.
 #pragma once
@@ -17,6 +18,12 @@ struct RetentionPolicy {
   std::optional<int64_t> quota_bytes;     // per stream
   std::optional<int64_t> max_age_ns;      // segments that ended longer ago are deleted
   std::optional<int64_t> min_free_bytes;  // delete (any stream, oldest first) until this much is free
+  // Events keep their footage: a finished segment overlapping an event's span [start - preroll,
+  // coalesce(end, +inf) + postroll] on its stream is protected while now < coalesce(end, now) + event_max_age_ns
+  // (an open event protects for as long as it is open). max_age never deletes a protected segment; quota and
+  // min_free delete every unprotected candidate first and protected ones only when nothing else is left.
+  // Unset: events protect nothing (the other rules alone). On its own it deletes nothing, so any() ignores it.
+  std::optional<int64_t> event_max_age_ns;
   bool any() const noexcept { return quota_bytes || max_age_ns || min_free_bytes; }
 };
 
@@ -31,6 +38,7 @@ struct RetentionGuard {
 struct RetentionReport {
   int64_t segments_deleted = 0;
   int64_t live_segments_deleted = 0;  // of RetentionGuard::live_recording_id
+  int64_t protected_segments_deleted = 0;  // under an event (quota or min_free had nothing else left)
   int64_t bytes_deleted = 0;
   int64_t free_bytes_after = 0;
   bool floor_unreachable = false;  // min_free could not be met without deleting locked or live segments
