@@ -187,6 +187,7 @@ struct Recorder::Impl {
   std::optional<OpenSegment> seg;
   int64_t ordinal = 0;
   bool started = false;     // first frame written
+  std::optional<int64_t> resume_after_wall_ns;  // RecorderOptions::resume_after_recorded: the catalog's end
   bool over = false;
   int64_t last_frame_wall_ns = 0;  // wall_clock time of the last frame handled
   int64_t last_frame_mono_ns = 0;
@@ -612,6 +613,7 @@ struct Recorder::Impl {
     const bool recorded = video || (params->audio && h.track == params->audio->track_id);
     if (!started) {
       if (!video || !h.is_key()) return;  // the reader starts at a keyframe; anything else is not ours yet
+      if (resume_after_wall_ns && h.wall_ns < *resume_after_wall_ns) return;  // recorded before a restart
       wall_clock.anchor(h.wall_ns, h.mono_ns, catalog.stream_end_wall_ns(opt.stream));
       session.first_frame(h.mono_ns);
       sum.start_wall_ns = wall_clock.wall_at(h.mono_ns);
@@ -919,6 +921,7 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   nr.postroll_ns = options.timing.postroll_ns;
   nr.max_length_ns = options.timing.max_length_ns;
   nr.recorder_pid = ::getpid();
+  nr.kind = options.kind;
   const int64_t recording_id = catalog.begin_recording(nr, [&](int64_t id) {
     catalog::lock_byte(lock_fd.get(), id, options.dir / "recorders.lock");
   });
@@ -933,6 +936,7 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   m.sum.trigger_wall_ns = trigger_wall;
   m.sum.trigger_mono_ns = trigger_mono;
   m.sum.preroll_requested_ns = options.timing.preroll_ns;
+  if (options.resume_after_recorded) m.resume_after_wall_ns = m.catalog.stream_end_wall_ns(options.stream);
   return Recorder(std::move(impl));
 }
 

@@ -33,6 +33,17 @@ catalog::RetentionPolicy ServiceConfig::retention_for(const CameraConfig& c) con
   return p;
 }
 
+bool same_retention(const catalog::RetentionPolicy& a, const catalog::RetentionPolicy& b) {
+  return a.quota_bytes == b.quota_bytes && a.max_age_ns == b.max_age_ns && a.min_free_bytes == b.min_free_bytes;
+}
+
+bool same_camera(const CameraConfig& a, const CameraConfig& b) {
+  return a.name == b.name && a.source == b.source && a.testsrc == b.testsrc && a.rtsp_transport == b.rtsp_transport &&
+         a.ring_size_bytes == b.ring_size_bytes && a.continuous == b.continuous && a.events == b.events &&
+         same_retention(a.retention, b.retention) && a.event_max_age_ns == b.event_max_age_ns &&
+         a.input_options == b.input_options;
+}
+
 namespace {
 
 // A node with the dotted path that reached it, so every error can name where it is.
@@ -134,7 +145,11 @@ void read_testsrc(const At& at, TestsrcConfig& t) {
       if (!std::regex_match(t.size, re)) v.fail("must be WIDTHxHEIGHT, e.g. 640x360");
     }
     if (k == "fps") t.fps = static_cast<int>(v.integer(1, 240));
-    if (k == "gop") t.gop = std::to_string(v.duration_ns() / 1e9) + "s";
+    if (k == "gop") {
+      const int64_t ns = v.duration_ns();
+      if (ns < 1'000'000) v.fail("must be at least 1ms");
+      t.gop = std::to_string(ns / 1'000'000) + "ms";
+    }
     if (k == "codec") {
       t.codec = v.str();
       if (t.codec != "h264" && t.codec != "h265") v.fail("must be h264 or h265");

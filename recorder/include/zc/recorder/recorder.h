@@ -32,6 +32,12 @@ struct RecorderOptions {
   // How long a recording waits for a new writer when the ring's writer dies or restarts (the ring survives it);
   // the restart becomes a gap and a new segment. 0: end at once with EndReason::writer_gone.
   int64_t writer_grace_ns = fifo::WriterAbsence::kDefaultGraceNs;
+  // Continuous recording resuming after a restart (zcrecd): frames captured before the end of what the catalog
+  // already holds for the stream are skipped, and the recording starts at the first keyframe at or after that
+  // end, so a generous pre-roll recovers what a dead recorder had not yet written without recording anything
+  // twice. false: the pre-roll is recorded as asked (an event's footage may repeat what another recording has).
+  bool resume_after_recorded = false;
+  std::string kind = "event";  // the recording row's kind: event (a trigger) | continuous (zcrecd's rolling one)
   std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
 };
 

@@ -33,6 +33,7 @@ struct EventRecordingConfig {
   int64_t preroll_ns = 5'000'000'000;
   int64_t postroll_ns = 5'000'000'000;
   std::optional<int64_t> max_length_ns = 600'000'000'000;  // an event never records longer than this
+  bool operator==(const EventRecordingConfig&) const = default;
 };
 
 // The synthetic camera's options (source: testsrc), as `zcrec feed testsrc` takes them.
@@ -43,6 +44,7 @@ struct TestsrcConfig {
   std::string codec = "h264";
   std::string bitrate = "1M";
   bool audio = false;
+  bool operator==(const TestsrcConfig&) const = default;
 };
 
 struct CameraConfig {
@@ -56,9 +58,11 @@ struct CameraConfig {
   catalog::RetentionPolicy retention;          // each field unset = the global default
   std::optional<int64_t> event_max_age_ns;     // unset = the global default
   std::vector<std::string> input_options;      // libavformat KEY=VALUE, passed to `zcrec feed --input-option`
-
-  bool operator==(const CameraConfig&) const = default;
 };
+
+bool same_retention(const catalog::RetentionPolicy& a, const catalog::RetentionPolicy& b);
+// Whether a reload leaves the camera as it is (nothing it runs with changed).
+bool same_camera(const CameraConfig& a, const CameraConfig& b);
 
 struct ServiceConfig {
   std::filesystem::path file;          // where it was read from (reload re-reads it)

@@ -1,0 +1,412 @@
+#include "camera.h"
+
+#include <zc/fifo/error.h>
+#include <zc/fifo/ring_reader.h>
+#include <zc/recorder/error.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace zc::service {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+int64_t wall_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Ingest restarts: 0.5, 1, 2, 4, 8 s, then every 10 s; reset once a process has run for 30 s.
+constexpr std::chrono::milliseconds kBackoff[] = {500ms, 1000ms, 2000ms, 4000ms, 8000ms, 10000ms};
+constexpr auto kHealthyRun = 30s;
+// A continuous recording waits this long for the ring's writer to come back (an ingest restart) before it
+// ends; the restart is a gap inside the same recording.
+constexpr int64_t kWriterGraceNs = 60'000'000'000;
+// The continuous recorder's pre-roll: all the ring holds. With resume_after_recorded, only what the catalog
+// does not hold yet is recorded (a restarted daemon picks up where the dead one's last fragment ended).
+constexpr int64_t kWholeRingNs = int64_t{24} * 3600 * 1'000'000'000;
+
+}  // namespace
+
+CameraSetup camera_setup(const ServiceConfig& config, const CameraConfig& camera) {
+  CameraSetup s;
+  s.camera = camera;
+  s.ring = config.ring_name(camera);
+  s.storage_dir = config.storage_dir;
+  s.segment_ns = config.segment_ns;
+  s.retention = config.retention_for(camera);
+  s.event_max_age_ns = camera.event_max_age_ns.value_or(config.event_max_age_ns);
+  return s;
+}
+
+std::vector<std::string> ingest_argv(const std::filesystem::path& zcrec, const CameraSetup& setup) {
+  const CameraConfig& c = setup.camera;
+  std::vector<std::string> a{zcrec.string(), "feed", c.source, "--stream", setup.ring, "--ring-size",
+                             std::to_string(c.ring_size_bytes)};
+  if (c.source == "testsrc") {
+    a.insert(a.end(), {"--size", c.testsrc.size, "--fps", std::to_string(c.testsrc.fps), "--gop", c.testsrc.gop,
+                       "--codec", c.testsrc.codec, "--bitrate", c.testsrc.bitrate});
+    if (c.testsrc.audio) a.push_back("--audio");
+    return a;
+  }
+  if (c.source.rfind("rtsp://", 0) == 0 || c.source.rfind("rtsps://", 0) == 0) {
+    a.insert(a.end(), {"--rtsp-transport", c.rtsp_transport});
+  } else if (c.source.find("://") == std::string::npos) {
+    a.push_back("--loop");  // a media file plays as a camera that never ends
+  }
+  for (const auto& o : c.input_options) a.insert(a.end(), {"--input-option", o});
+  return a;
+}
+
+Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log)
+    : setup_(std::move(setup)), zcrec_(std::move(zcrec)), catalog_(catalog), log_(log) {
+  status_.name = setup_.camera.name;
+  status_.ingest_state = "starting";
+  status_.recording_state = "idle";
+  ingest_thread_ = std::thread([this] { ingest_loop(); });
+  recording_thread_ = std::thread([this] { recording_loop(); });
+}
+
+Camera::~Camera() { stop(); }
+
+void Camera::stop() {
+  if (stopping_.exchange(true)) {
+    if (recording_thread_.joinable()) recording_thread_.join();
+    if (ingest_thread_.joinable()) ingest_thread_.join();
+    return;
+  }
+  wake_.notify_all();
+  // The recording first (it ends its events and writes its last fragment while the ring still has a writer),
+  // then the ingest.
+  if (recording_thread_.joinable()) recording_thread_.join();
+  if (ingest_thread_.joinable()) ingest_thread_.join();
+}
+
+CameraStatus Camera::status() const {
+  std::lock_guard lock(mutex_);
+  CameraStatus s = status_;
+  s.open_events = static_cast<int64_t>(open_.size());
+  return s;
+}
+
+// --- ingest ---
+
+void Camera::sample_ring(int64_t& last_frames, int64_t& last_bytes, std::chrono::steady_clock::time_point& last_at) {
+  fifo::RingStatus r;
+  try {
+    r = fifo::RingReader::inspect(setup_.ring);
+  } catch (const fifo::FifoError&) {
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  const double dt = std::chrono::duration<double>(now - last_at).count();
+  std::lock_guard lock(mutex_);
+  if (last_frames >= 0 && dt > 0 && static_cast<int64_t>(r.frames_written) >= last_frames) {
+    status_.fps = static_cast<double>(static_cast<int64_t>(r.frames_written) - last_frames) / dt;
+    status_.bitrate_bps = static_cast<double>(static_cast<int64_t>(r.payload_bytes_written) - last_bytes) * 8 / dt;
+  }
+  last_frames = static_cast<int64_t>(r.frames_written);
+  last_bytes = static_cast<int64_t>(r.payload_bytes_written);
+  last_at = now;
+  status_.frames_in = static_cast<int64_t>(r.frames_written);
+  status_.bytes_in = static_cast<int64_t>(r.payload_bytes_written);
+  status_.ring_history_s = r.newest_mono_ns > r.oldest_mono_ns ? (r.newest_mono_ns - r.oldest_mono_ns) / 1e9 : 0;
+  if (r.source) {
+    status_.reconnects = static_cast<int64_t>(r.source->reconnects) + status_.ingest_restarts;
+    if (!r.source->last_error.empty()) status_.last_error = r.source->last_error;
+    switch (r.source->state) {
+      case fifo::SourceState::streaming: status_.ingest_state = "streaming"; break;
+      case fifo::SourceState::connecting: status_.ingest_state = "starting"; break;
+      case fifo::SourceState::waiting_to_retry: status_.ingest_state = "reconnecting"; break;
+      default: break;
+    }
+  } else if (r.writer_alive) {
+    status_.ingest_state = "streaming";
+  }
+}
+
+void Camera::ingest_loop() {
+  IngestChild child(ingest_argv(zcrec_, setup_), setup_.ring);
+  size_t failures = 0;
+  int64_t last_frames = -1, last_bytes = 0;
+  auto last_at = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    const auto started_at = std::chrono::steady_clock::now();
+    try {
+      const auto how = child.start();
+      log_.info("camera " + setup_.camera.name + ": ingest " +
+                (how == IngestChild::Start::adopted ? "adopted (pid " : "started (pid ") + std::to_string(child.pid()) +
+                ")");
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex_);
+      status_.ingest_state = "restarting";
+      status_.last_error = e.what();
+    }
+    std::optional<std::string> ended;
+    while (child.running() && !stopping_) {
+      ended = child.wait_exit(1000ms);
+      sample_ring(last_frames, last_bytes, last_at);
+      if (ended) break;
+    }
+    if (stopping_) break;
+    if (std::chrono::steady_clock::now() - started_at > kHealthyRun) failures = 0;
+    const auto wait = kBackoff[std::min(failures, std::size(kBackoff) - 1)];
+    ++failures;
+    {
+      std::lock_guard lock(mutex_);
+      status_.ingest_state = "restarting";
+      ++status_.ingest_restarts;
+      if (ended) status_.last_error = "ingest process ended (" + *ended + ")";
+    }
+    log_.warning("camera " + setup_.camera.name + ": ingest " + (ended ? "ended (" + *ended + ")" : "did not start") +
+                 "; restarting in " + std::to_string(wait.count()) + " ms");
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, wait, [this] { return stopping_.load(); });
+  }
+  child.stop();
+  std::lock_guard lock(mutex_);
+  status_.ingest_state = "stopped";
+}
+
+// --- events ---
+
+int64_t Camera::create_event(const EventRequest& request) {
+  const CameraConfig& c = setup_.camera;
+  if (!c.continuous && !c.events.enabled) {
+    throw ServiceError(ServiceError::Kind::bad_request,
+                       "camera " + c.name + " records neither continuously nor on events (record.events is off)");
+  }
+  const int64_t now = wall_now();
+  OpenEvent e;
+  e.start_wall_ns = request.start_wall_ns.value_or(now);
+  if (e.start_wall_ns > now + 1'000'000'000) {
+    throw ServiceError(ServiceError::Kind::bad_request, "an event cannot start in the future");
+  }
+  e.preroll_ns = request.preroll_ns.value_or(c.events.preroll_ns);
+  e.postroll_ns = request.postroll_ns.value_or(c.events.postroll_ns);
+  e.hard_end_wall_ns = c.events.max_length_ns ? e.start_wall_ns + *c.events.max_length_ns : INT64_MAX;
+  if (request.duration_ns) e.planned_end_wall_ns = e.start_wall_ns + *request.duration_ns;
+
+  catalog::NewEvent row;
+  row.stream_name = setup_.ring;
+  row.label = request.label;
+  row.score = request.score;
+  row.metadata_json = request.metadata_json.value_or("");
+  row.trigger_wall_ns = now;
+  row.start_wall_ns = e.start_wall_ns;
+  row.preroll_ns = e.preroll_ns;
+  row.postroll_ns = e.postroll_ns;
+  row.max_length_ns = c.events.max_length_ns;
+  const int64_t id = catalog_.with([&](catalog::Catalog& cat) { return cat.add_event(row); });
+  {
+    std::lock_guard lock(mutex_);
+    open_[id] = e;
+  }
+  wake_.notify_all();
+  log_.info("camera " + c.name + ": event " + std::to_string(id) + (request.label.empty() ? "" : " (" + request.label + ")") +
+            " opened");
+  return id;
+}
+
+bool Camera::end_event(int64_t event_id) {
+  std::lock_guard lock(mutex_);
+  if (!open_.count(event_id)) return false;
+  end_event_locked(event_id, wall_now(), "ended");
+  wake_.notify_all();
+  return true;
+}
+
+void Camera::end_event_locked(int64_t id, int64_t end_wall_ns, const std::string& reason) {
+  const auto it = open_.find(id);
+  if (it == open_.end()) return;
+  const int64_t end = std::max(end_wall_ns, it->second.start_wall_ns);
+  open_.erase(it);
+  try {
+    catalog_.with([&](catalog::Catalog& cat) { cat.end_event(id, end, reason); });
+  } catch (const std::exception& e) {
+    status_.last_error = "event " + std::to_string(id) + ": " + e.what();
+  }
+}
+
+void Camera::end_due_events(int64_t now_wall_ns) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<int64_t, std::pair<int64_t, const char*>>> due;
+  for (const auto& [id, e] : open_) {
+    if (e.planned_end_wall_ns && *e.planned_end_wall_ns <= now_wall_ns && *e.planned_end_wall_ns <= e.hard_end_wall_ns)
+      due.push_back({id, {*e.planned_end_wall_ns, "duration"}});
+    else if (e.hard_end_wall_ns <= now_wall_ns)
+      due.push_back({id, {e.hard_end_wall_ns, "max_length"}});
+  }
+  for (const auto& [id, why] : due) end_event_locked(id, why.first, why.second);
+}
+
+// --- recording ---
+
+bool Camera::start_recorder(int64_t now_wall_ns) {
+  const CameraConfig& c = setup_.camera;
+  recorder::RecorderOptions o;
+  o.stream = setup_.ring;
+  o.dir = setup_.storage_dir;
+  o.segment_ns = setup_.segment_ns;
+  o.retention = setup_.retention;
+  o.retention.event_max_age_ns = setup_.event_max_age_ns;
+  o.writer_grace_ns = kWriterGraceNs;
+  // Never record a frame twice: a pre-roll reaching into footage an earlier recording of this camera holds
+  // starts at the first keyframe after it (docs/service.md, "Events").
+  o.resume_after_recorded = true;
+  o.on_warning = [this](const std::string& w) {
+    log_.warning("camera " + setup_.camera.name + ": " + w);
+    std::lock_guard lock(mutex_);
+    status_.last_error = w;
+  };
+  std::vector<int64_t> attach;
+  if (c.continuous) {
+    o.timing.preroll_ns = kWholeRingNs;
+    o.timing.postroll_ns = 0;
+    o.kind = "continuous";
+  } else {
+    // An event recording: from the earliest pending event's start less its pre-roll (which may lie in the past
+    // as far as the ring holds), open-ended: the loop stops it when its events are over.
+    std::lock_guard lock(mutex_);
+    if (open_.empty()) return false;
+    int64_t from = INT64_MAX, postroll = c.events.postroll_ns;
+    for (auto& [id, e] : open_) {
+      from = std::min(from, e.start_wall_ns - e.preroll_ns);
+      postroll = std::max(postroll, e.postroll_ns);
+      attach.push_back(id);
+    }
+    o.timing.preroll_ns = std::max<int64_t>(0, now_wall_ns - from);
+    o.timing.postroll_ns = postroll;
+    if (c.events.max_length_ns) o.timing.max_length_ns = *c.events.max_length_ns + o.timing.preroll_ns + postroll;
+  }
+  try {
+    recorder_.emplace(recorder::Recorder::start(o, clock_));
+  } catch (const fifo::FifoError& e) {
+    // No ring yet (the ingest is starting) or no video in it yet: try again shortly.
+    std::lock_guard lock(mutex_);
+    status_.recording_state = "waiting";
+    return false;
+  } catch (const std::exception& e) {
+    log_.error("camera " + c.name + ": cannot record: " + e.what());
+    std::lock_guard lock(mutex_);
+    status_.recording_state = "error";
+    status_.last_error = e.what();
+    return false;
+  }
+  recorder_is_continuous_ = c.continuous;
+  recorder_stopping_ = false;
+  const int64_t rec_id = recorder_->summary().recording_id;
+  std::lock_guard lock(mutex_);
+  for (int64_t id : attach) {
+    auto it = open_.find(id);
+    if (it == open_.end()) continue;
+    it->second.attached = true;
+    catalog_.with([&](catalog::Catalog& cat) { cat.set_event_recording(id, rec_id); });
+  }
+  return true;
+}
+
+void Camera::finish_recorder() {
+  const auto& sum = recorder_->summary();
+  log_.info("camera " + setup_.camera.name + ": recording " + std::to_string(sum.recording_id) + " ended (" +
+            recorder::to_string(sum.end_reason) + ", " + std::to_string(sum.segments) + " segments)");
+  {
+    std::lock_guard lock(mutex_);
+    status_.frames_lost += sum.frames_lost;
+    if (!recorder_is_continuous_) {
+      // Events still open when their recording ended by itself (max length, writer gone for good).
+      std::vector<int64_t> ids;
+      for (const auto& [id, e] : open_)
+        if (e.attached) ids.push_back(id);
+      for (int64_t id : ids)
+        end_event_locked(id, sum.end_wall_ns, sum.end_reason == recorder::EndReason::max_length ? "max_length" : "ended");
+    }
+  }
+  recorder_.reset();
+}
+
+void Camera::recording_loop() {
+  const CameraConfig& c = setup_.camera;
+  while (!stopping_) {
+    const int64_t now = wall_now();
+    end_due_events(now);
+    if (!recorder_) {
+      bool want = c.continuous;
+      if (!want) {
+        std::lock_guard lock(mutex_);
+        want = !open_.empty();
+      }
+      if (!want || !start_recorder(now)) {
+        std::unique_lock lock(mutex_);
+        if (!want) status_.recording_state = "idle";
+        wake_.wait_for(lock, want ? 500ms : 200ms, [this] { return stopping_.load(); });
+        continue;
+      }
+    }
+    if (!recorder_is_continuous_) {
+      // New events join the running recording (a re-trigger: a post-roll in progress becomes active again); when
+      // none is left open, the recording enters its post-roll.
+      bool any_open = false;
+      std::vector<int64_t> join;
+      {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, e] : open_) {
+          any_open = true;
+          if (!e.attached) {
+            e.attached = true;
+            join.push_back(id);
+          }
+        }
+      }
+      if (!join.empty()) {
+        recorder_->trigger();
+        recorder_stopping_ = false;
+        const int64_t rec_id = recorder_->summary().recording_id;
+        for (int64_t id : join) catalog_.with([&](catalog::Catalog& cat) { cat.set_event_recording(id, rec_id); });
+      }
+      if (!any_open && !recorder_stopping_) {
+        recorder_->stop();
+        recorder_stopping_ = true;
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      size_t open = open_.size();
+      status_.recording_state = recorder_is_continuous_ ? (open ? "continuous+event" : "continuous") : "event";
+    }
+    bool alive = true;
+    try {
+      alive = recorder_->poll(100ms);
+    } catch (const std::exception& e) {
+      log_.error("camera " + c.name + ": recording failed: " + e.what());
+      std::lock_guard lock(mutex_);
+      status_.recording_state = "error";
+      status_.last_error = e.what();
+      alive = false;
+    }
+    if (!alive) finish_recorder();
+  }
+  // Shutdown: open events end now; the recording writes what it has and closes.
+  {
+    std::lock_guard lock(mutex_);
+    std::vector<int64_t> ids;
+    for (const auto& kv : open_) ids.push_back(kv.first);
+    for (int64_t id : ids) end_event_locked(id, wall_now(), "shutdown");
+  }
+  if (recorder_) {
+    recorder_->stop();
+    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    try {
+      while (recorder_->poll(100ms) && std::chrono::steady_clock::now() < deadline) {
+      }
+    } catch (const std::exception&) {
+    }
+    finish_recorder();
+  }
+  std::lock_guard lock(mutex_);
+  status_.recording_state = "idle";
+}
+
+}  // namespace zc::service

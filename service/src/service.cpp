@@ -1,0 +1,221 @@
+// Service: the cameras of a configuration, reload, and the retention schedule. docs/service.md.
+#include "camera.h"
+#include "log.h"
+#include "shared_catalog.h"
+
+#include <zc/catalog/error.h>
+#include <zc/catalog/retention.h>
+#include <zc/service/service.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace zc::service {
+
+namespace {
+
+int64_t wall_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class ServiceImpl final : public Service {
+ public:
+  ServiceImpl(ServiceConfig config, std::filesystem::path zcrec)
+      : config_(std::move(config)), zcrec_(std::move(zcrec)), catalog_(open_catalog(config_.storage_dir)) {
+    close_crashed_events();
+    for (const auto& c : config_.cameras) start_camera(c);
+    retention_thread_ = std::thread([this] { retention_loop(); });
+  }
+
+  ~ServiceImpl() override { stop(); }
+
+  ServiceConfig config() const override {
+    std::lock_guard lock(mutex_);
+    return config_;
+  }
+
+  std::vector<CameraStatus> cameras() const override {
+    std::lock_guard lock(mutex_);
+    std::vector<CameraStatus> out;
+    for (const auto& c : config_.cameras) {
+      if (auto it = cameras_.find(c.name); it != cameras_.end()) out.push_back(it->second->status());
+    }
+    return out;
+  }
+
+  StorageStatus storage() const override {
+    StorageStatus s;
+    s.free_bytes = catalog::free_bytes(config_.storage_dir);
+    const auto counts = catalog_.with([](catalog::Catalog& c) { return c.counts(); });
+    s.segments = counts.segments;
+    s.recordings = counts.recordings;
+    s.events = counts.events;
+    return s;
+  }
+
+  int64_t create_event(const std::string& camera, const EventRequest& request) override {
+    std::shared_ptr<Camera> cam;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) throw ServiceError(ServiceError::Kind::unavailable, "zcrecd is stopping");
+      auto it = cameras_.find(camera);
+      if (it == cameras_.end()) throw ServiceError(ServiceError::Kind::not_found, "no camera named " + camera);
+      cam = it->second;
+    }
+    return cam->create_event(request);
+  }
+
+  void end_event(int64_t event_id) override {
+    std::vector<std::shared_ptr<Camera>> cams;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [name, c] : cameras_) cams.push_back(c);
+    }
+    for (auto& c : cams)
+      if (c->end_event(event_id)) return;
+    const auto row = catalog_.with([&](catalog::Catalog& c) { return c.event(event_id); });
+    if (!row) throw ServiceError(ServiceError::Kind::not_found, "no event " + std::to_string(event_id));
+    throw ServiceError(ServiceError::Kind::conflict,
+                       "event " + std::to_string(event_id) + " has already ended (" + row->end_reason + ")");
+  }
+
+  ReloadResult reload() override {
+    std::lock_guard reload_lock(reload_mutex_);
+    ServiceConfig next = load_config(config().file);  // a bad file throws here: nothing changes
+    if (next.storage_dir != config_.storage_dir) {
+      throw ConfigError("storage.dir", 0, "cannot change while zcrecd runs (restart it)");
+    }
+    if (next.listen != config_.listen || next.token != config_.token) {
+      log_.warning("reload: api.listen and api.token take effect at the next start");
+    }
+    ReloadResult r;
+    std::map<std::string, std::shared_ptr<Camera>> keep, retire;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [name, cam] : cameras_) {
+        const CameraConfig* nc = next.camera(name);
+        if (nc != nullptr && camera_setup(next, *nc) == cam->setup()) {
+          keep[name] = cam;
+        } else {
+          retire[name] = cam;
+          (nc != nullptr ? r.changed : r.removed).push_back(name);
+        }
+      }
+      for (const auto& c : next.cameras)
+        if (!cameras_.count(c.name)) r.added.push_back(c.name);
+    }
+    for (auto& [name, cam] : retire) cam->stop();  // outside the lock: stopping takes up to seconds
+    {
+      std::lock_guard lock(mutex_);
+      cameras_ = std::move(keep);
+      const std::string listen = config_.listen, token = config_.token;
+      config_ = std::move(next);
+      config_.listen = listen;
+      config_.token = token;
+      for (const auto& c : config_.cameras)
+        if (!cameras_.count(c.name)) start_camera_locked(c);
+    }
+    log_.info("reload: " + std::to_string(r.added.size()) + " added, " + std::to_string(r.changed.size()) +
+              " changed, " + std::to_string(r.removed.size()) + " removed");
+    return r;
+  }
+
+  void stop() override {
+    std::map<std::string, std::shared_ptr<Camera>> cams;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopped_) return;
+      stopped_ = true;
+      cams.swap(cameras_);
+    }
+    wake_.notify_all();
+    if (retention_thread_.joinable()) retention_thread_.join();
+    // All cameras stop in parallel: each waits for its recording's last fragment and its ingest's exit.
+    std::vector<std::thread> stoppers;
+    for (auto& [name, cam] : cams) stoppers.emplace_back([c = cam] { c->stop(); });
+    for (auto& t : stoppers) t.join();
+  }
+
+ private:
+  static catalog::Catalog open_catalog(const std::filesystem::path& dir) {
+    try {
+      return catalog::Catalog::open(dir);
+    } catch (const catalog::CatalogError& e) {
+      throw ServiceError(ServiceError::Kind::unavailable, "storage " + dir.string() + ": " + e.what());
+    }
+  }
+
+  // Events a dead daemon left open end where its footage ends (or at their start when none was recorded).
+  void close_crashed_events() {
+    catalog_.with([&](catalog::Catalog& c) {
+      for (const auto& e : c.open_events()) {
+        const int64_t end = std::max(e.start_wall_ns, c.stream_end_wall_ns(e.stream_name).value_or(e.start_wall_ns));
+        c.end_event(e.id, end, "crashed");
+        log_.warning("event " + std::to_string(e.id) + " of " + e.stream_name + " was open when zcrecd died; ended");
+      }
+    });
+  }
+
+  void start_camera(const CameraConfig& c) {
+    std::lock_guard lock(mutex_);
+    start_camera_locked(c);
+  }
+  void start_camera_locked(const CameraConfig& c) {
+    cameras_[c.name] = std::make_shared<Camera>(camera_setup(config_, c), zcrec_, catalog_, log_);
+  }
+
+  // Retention on a schedule, per camera (its own policy) and for the free-space floor. The recorders also apply
+  // it after every segment; this pass covers cameras that are not recording and a floor crossed by others.
+  void retention_loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopped_) {
+      const auto interval = std::chrono::nanoseconds(config_.retention_interval_ns);
+      wake_.wait_for(lock, interval, [this] { return stopped_; });
+      if (stopped_) break;
+      std::vector<CameraSetup> setups;
+      for (auto& [name, cam] : cameras_) setups.push_back(cam->setup());
+      lock.unlock();
+      for (const auto& s : setups) {
+        catalog::RetentionPolicy p = s.retention;
+        p.event_max_age_ns = s.event_max_age_ns;
+        if (!p.any()) continue;
+        try {
+          const auto report = catalog_.with([&](catalog::Catalog& c) {
+            return catalog::apply_retention(c, p, wall_now(), s.ring);
+          });
+          if (report.segments_deleted > 0)
+            log_.info("retention: " + s.camera.name + ": deleted " + std::to_string(report.segments_deleted) +
+                      " segments (" + std::to_string(report.bytes_deleted) + " bytes)");
+          if (report.floor_unreachable)
+            log_.warning("retention: free-space floor not reachable without deleting locked or event footage");
+        } catch (const std::exception& e) {
+          log_.error("retention: " + s.camera.name + ": " + e.what());
+        }
+      }
+      lock.lock();
+    }
+  }
+
+  Logger log_;
+  mutable std::mutex mutex_;
+  std::mutex reload_mutex_;
+  std::condition_variable wake_;
+  ServiceConfig config_;
+  std::filesystem::path zcrec_;
+  mutable SharedCatalog catalog_;
+  std::map<std::string, std::shared_ptr<Camera>> cameras_;
+  bool stopped_ = false;
+  std::thread retention_thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Service> Service::start(ServiceConfig config, std::filesystem::path zcrec_path) {
+  return std::make_unique<ServiceImpl>(std::move(config), std::move(zcrec_path));
+}
+
+}  // namespace zc::service

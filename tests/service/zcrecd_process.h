@@ -1,0 +1,68 @@
+// The real zcrecd binary under test: a config written to a temp dir with a unique ring prefix, the daemon
+// started with it, its API address read from its stdout, a real HTTP client (cpp-httplib) to talk to it, and
+// the catalog it writes read through zc::catalog. The destructor stops the daemon (SIGTERM, then SIGKILL) and
+// kills any ingest process it left (they live in sessions of their own, so a SIGKILLed daemon leaves them).
+#pragma once
+
+#include "support/child_process.h"
+
+#include <zc/catalog/catalog.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zc::test {
+
+inline const std::string kZcrecd = ZCRECD_BIN;
+
+struct HttpReply {
+  int status = 0;  // 0: no answer (connection refused, timeout)
+  nlohmann::json body;
+};
+
+class ZcrecdProcess {
+ public:
+  // `cameras_yaml` is the `cameras:` mapping's body (indented by 2); the storage dir, the API on a free port and
+  // a unique ring prefix are filled in. extra_top_yaml is appended at top level.
+  ZcrecdProcess(const std::filesystem::path& dir, const std::string& cameras_yaml, const std::string& extra_top_yaml = "");
+  ~ZcrecdProcess();
+
+  // (Re)starts the daemon on the current config file; waits for its "listening" line.
+  void start(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  void kill(int signal);
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+
+  void rewrite_config(const std::string& cameras_yaml, const std::string& extra_top_yaml = "");
+  const std::filesystem::path& config_file() const { return config_; }
+  const std::filesystem::path& storage_dir() const { return storage_; }
+  std::string ring(const std::string& camera) const { return prefix_ + camera; }
+
+  HttpReply get(const std::string& path);
+  HttpReply post(const std::string& path, const nlohmann::json& body);
+  // GET /api/v1/cameras, the one named.
+  nlohmann::json camera(const std::string& name);
+  // Polls `pred` every 100 ms until true or the timeout passes.
+  static bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
+
+  catalog::Catalog catalog() const { return catalog::Catalog::open_existing(storage_, catalog::Catalog::Access::read_only); }
+
+ private:
+  std::string compose(const std::string& cameras_yaml, const std::string& extra_top_yaml) const;
+  void kill_ingest() const;
+
+  std::filesystem::path dir_, config_, storage_;
+  std::string prefix_;
+  int port_ = 0;
+  std::vector<std::string> cameras_;  // names seen in any config, for cleanup
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace zc::test
