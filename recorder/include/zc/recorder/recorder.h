@@ -7,6 +7,7 @@
 #include <zc/fifo/writer_absence.h>
 #include <zc/recorder/clock.h>
 #include <zc/recorder/session.h>
+#include <zc/recorder/storage_io.h>
 
 #include <atomic>
 #include <chrono>
@@ -33,6 +34,8 @@ struct RecorderOptions {
   // the restart becomes a gap and a new segment. 0: end at once with EndReason::writer_gone.
   int64_t writer_grace_ns = fifo::WriterAbsence::kDefaultGraceNs;
   std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
+  // The segment files' file-system calls (storage_io.h); null: the real ones. Tests inject failures here.
+  std::shared_ptr<StorageIo> storage_io;
 };
 
 struct RecordingSummary {
