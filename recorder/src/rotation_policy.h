@@ -1,7 +1,8 @@
 // When the recorder closes one segment and opens the next. Segments start only at video keyframes; a new one
 // begins at the first keyframe after the segment length, and at a real codec-parameter change (different codec,
 // size or parameter-set bytes — a re-sent identical stream info does not count). Breaks in the stream (lost
-// frames, a writer restart) are not rotations: the recorder closes the segment at once (recorder.cpp).
+// frames, a writer restart) are not rotations: the segment goes on across a break or is closed there
+// (stream_break.cpp).
 #pragma once
 
 #include <zc/fifo/frame.h>

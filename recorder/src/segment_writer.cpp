@@ -22,9 +22,7 @@ extern "C" {
 namespace zc::recorder {
 
 using catalog::UniqueFd;
-using catalog::fsync_parent_dir;
 using catalog::lock_whole_file;
-using catalog::open_new_file;
 
 namespace {
 
@@ -70,6 +68,7 @@ std::span<const std::byte> strip_adts(std::span<const std::byte> p) {
 
 struct SegmentWriter::Impl {
   std::filesystem::path path;
+  std::shared_ptr<StorageIo> io;
   UniqueFd fd;
   int write_errno = 0;
   bool fsync_fragments = false;
@@ -115,7 +114,7 @@ struct SegmentWriter::Impl {
   bool write_all(const uint8_t* buf, int size) {
     size_t done = 0;
     while (done < static_cast<size_t>(size)) {
-      const ssize_t n = ::write(fd.get(), buf + done, static_cast<size_t>(size) - done);
+      const ssize_t n = io->write(fd.get(), buf + done, static_cast<size_t>(size) - done);
       if (n < 0) {
         if (errno == EINTR) continue;
         write_errno = errno;
@@ -143,7 +142,7 @@ struct SegmentWriter::Impl {
     const int64_t after = avio_tell(avio.get());
     if (after <= before) return false;
     flush_io();
-    if (fsync_fragments && ::fdatasync(fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
+    if (fsync_fragments && io->fdatasync(fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
     durable = after;
     return true;
   }
@@ -166,7 +165,8 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->fsync_fragments = options.fsync_fragments;
-  impl->fd = open_new_file(path);
+  impl->io = options.io ? options.io : std::make_shared<PosixStorageIo>();
+  impl->fd = impl->io->create_new(path);
   lock_whole_file(impl->fd.get(), path);
 
   AVFormatContext* raw = nullptr;
@@ -246,8 +246,8 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
     header = mp4_edit_list::insert(header, media_times);
   }
   if (!impl->write_all(header.data(), static_cast<int>(header.size()))) impl->fail("writing MP4 header of", 0);
-  if (::fdatasync(impl->fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
-  fsync_parent_dir(path);
+  if (impl->io->fdatasync(impl->fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
+  impl->io->fsync_parent_dir(path);
   // The muxer's positions must stay file offsets (keyframe byte offsets, the trailer's tfra entries): move its
   // idea of the position past the bytes the edit lists added. Nothing is buffered, and the context never seeks.
   impl->avio->pos += static_cast<int64_t>(header.size()) - avio_tell(impl->avio.get());
@@ -353,7 +353,7 @@ void SegmentWriter::finish() {
   const int rc = av_write_trailer(m.fmt.get());
   if (rc < 0) m.fail("writing MP4 trailer of", rc);
   m.flush_io();
-  if (::fdatasync(m.fd.get()) != 0) throw_io_error("fdatasync " + m.path.string(), errno);
+  if (m.io->fdatasync(m.fd.get()) != 0) throw_io_error("fdatasync " + m.path.string(), errno);
   m.durable = avio_tell(m.avio.get());
   m.finished = true;
   m.release_muxer();
@@ -366,7 +366,7 @@ void SegmentWriter::abandon() noexcept {
   m.release_muxer();
   if (m.fd.get() >= 0) {
     // A partial fragment (e.g. half-written into a full disk) is cut away, which also gives the space back.
-    if (::ftruncate(m.fd.get(), m.durable) == 0) (void)::fdatasync(m.fd.get());
+    if (m.io->ftruncate(m.fd.get(), m.durable) == 0) (void)m.io->fdatasync(m.fd.get());
     m.fd.reset();
   }
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <zc/fifo/frame.h>
+#include <zc/recorder/storage_io.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +28,8 @@ struct SegmentWriterOptions {
   // Encoder priming at the start of the audio track, in its samples (a transcoded track, g711_to_aac.h): the
   // audio is written that much later and its edit list skips the priming.
   int64_t audio_priming = 0;
+  // The file calls (create, write, fdatasync, truncate, directory fsync); null: the real POSIX ones.
+  std::shared_ptr<StorageIo> io;
 };
 
 class SegmentWriter {

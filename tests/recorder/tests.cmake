@@ -10,6 +10,7 @@ add_library(zc_recorder_test_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/support/av_sync.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/record_fixture.cpp
   ${CMAKE_CURRENT_LIST_DIR}/support/full_catalog_vfs.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/faulty_storage.cpp
 )
 target_include_directories(zc_recorder_test_support PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(zc_recorder_test_support PUBLIC zc::fifo zc::media zc::recorder zc::bench zc_test_support nlohmann_json::nlohmann_json
@@ -32,9 +33,11 @@ add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/g711_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mp4_edit_list_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/disk_full_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/recording_mode_test.cpp
 )
 target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support SQLite::SQLite3 GTest::gtest_main)
 target_include_directories(recorder_tests PRIVATE ${PROJECT_SOURCE_DIR}/recorder/src)
+target_compile_definitions(recorder_tests PRIVATE ZC_SOURCE_DIR="${PROJECT_SOURCE_DIR}")  # docs/ the tests read
 zc_set_warnings(recorder_tests)
 gtest_discover_tests(recorder_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS recorder)
 

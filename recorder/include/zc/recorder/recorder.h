@@ -7,6 +7,7 @@
 #include <zc/fifo/writer_absence.h>
 #include <zc/recorder/clock.h>
 #include <zc/recorder/session.h>
+#include <zc/recorder/storage_io.h>
 
 #include <atomic>
 #include <chrono>
@@ -39,6 +40,8 @@ struct RecorderOptions {
   bool resume_after_recorded = false;
   std::string kind = "event";  // the recording row's kind: event (a trigger) | continuous (zcrecd's rolling one)
   std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
+  // The segment files' file-system calls (storage_io.h); null: the real ones. Tests inject failures here.
+  std::shared_ptr<StorageIo> storage_io;
 };
 
 struct RecordingSummary {
