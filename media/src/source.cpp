@@ -1,6 +1,6 @@
 #include <zc/media/source.h>
 
-#include "codec_map.h"
+#include <zc/media/codec_map.h>
 #include "inserted_parameter_sets.h"
 #include "parameter_sets.h"
 #include "raw_timestamps.h"
