@@ -14,25 +14,34 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
-constexpr int64_t kKeyframeSlackNs = 1'000'000;  // catalog offsets are 90 kHz ticks; ours are ns
 
-// Offset of the newest keyframe at or before `offset_ns` in the segment, from the catalog's index or, when the
-// catalog has none (a plain file), by reading the segment once.
-int64_t keyframe_offset_at_or_before(const TimelineSegment& seg, int64_t offset_ns) {
-  std::vector<int64_t> scanned;
-  const std::vector<int64_t>* offsets = &seg.keyframe_offsets_ns;
-  if (offsets->empty()) {
-    SegmentReader r(seg, false);
-    TimedPacket p;
-    while (r.next(p))
-      if (p.video && p.packet.keyframe) scanned.push_back(p.offset_ns);
-    offsets = &scanned;
+// The keyframe at or before `offset_ns` in the segment, from the catalog's index or, when the catalog has none
+// (a plain file), by reading the segment once (no file offset then: reading starts at the file's start).
+std::optional<TimelineKeyframe> keyframe_at_or_before(const TimelineSegment& seg, int64_t offset_ns) {
+  if (!seg.keyframes.empty()) {
+    const TimelineKeyframe* k = seg.keyframe_at_or_before(offset_ns);
+    return k != nullptr ? std::optional(*k) : std::nullopt;
   }
-  int64_t best = kNoTime;
-  for (int64_t k : *offsets)
-    if (k <= offset_ns + kKeyframeSlackNs) best = k;
+  SegmentReader r(seg, false);
+  TimedPacket p;
+  std::optional<TimelineKeyframe> best;
+  while (r.next(p))
+    if (p.video && p.packet.keyframe && p.offset_ns <= offset_ns + kKeyframeSlackNs) best = TimelineKeyframe{p.offset_ns, {}};
   return best;
 }
+
+// Adds what a reader did with the catalog's index to the result when the reader is done with.
+struct IndexUseCount {
+  PlayResult& result;
+  const SegmentReader& reader;
+  IndexUseCount(PlayResult& r, const SegmentReader& sr) : result(r), reader(sr) {}
+  IndexUseCount(const IndexUseCount&) = delete;
+  IndexUseCount& operator=(const IndexUseCount&) = delete;
+  ~IndexUseCount() {
+    if (reader.jumped()) ++result.index_jumps;
+    if (reader.fell_back()) ++result.index_fallbacks;
+  }
+};
 
 // One run of the player over its timeline.
 class Session {
@@ -143,10 +152,11 @@ class Session {
       if (seg.start_wall_ns >= to) break;
       if (i > first && seg.gap_before) discontinuity_ = true;
       try {
-        int64_t key_offset = kNoTime;
-        if (i == first && from && *from > seg.start_wall_ns)
-          key_offset = keyframe_offset_at_or_before(seg, *from - seg.start_wall_ns);
-        SegmentReader reader(seg, audio);
+        std::optional<TimelineKeyframe> key;
+        if (i == first && from && *from > seg.start_wall_ns) key = keyframe_at_or_before(seg, *from - seg.start_wall_ns);
+        const int64_t key_offset = key ? key->offset_ns : kNoTime;
+        SegmentReader reader(seg, audio, key ? &*key : nullptr);
+        const IndexUseCount counted{result_, reader};  // on every way out: a fallback may come while reading
         TimedPacket p;
         bool started = false;
         size_t next_resume = 0;  // seg.resume_offsets_ns not yet passed
