@@ -189,31 +189,67 @@ class Session {
     return std::nullopt;
   }
 
+  // Reverse trick play reads a segment with a keyframe index in windows of this many keyframes, newest window
+  // first, each opened at its oldest keyframe's fragment: the first picture comes after one window has been
+  // read, not the whole segment, and no more than a window's keyframes are held.
+  static constexpr size_t kReverseWindow = 16;
+
   std::optional<int64_t> play_reverse(int64_t top) {
     const auto& segs = timeline_.segments;
     const int64_t bottom = timeline_.from_wall_ns.value_or(INT64_MIN);
     for (size_t n = segment_at(top) + 1; n-- > 0;) {
       const auto& seg = segs[n];
+      std::vector<const TimelineKeyframe*> in_range;
+      for (const auto& k : seg.keyframes) {
+        const int64_t wall = seg.start_wall_ns + k.offset_ns;
+        if (wall <= top + kKeyframeSlackNs && wall >= bottom - kKeyframeSlackNs) in_range.push_back(&k);
+      }
+      bool failed = false;
+      if (in_range.empty()) {  // no index (a plain file): one window, the whole segment from its start
+        if (auto s = reverse_window(seg, nullptr, nullptr, top, bottom, failed)) return s;
+      }
+      for (size_t end = in_range.size(); end > 0 && !failed;) {
+        const size_t begin = end > kReverseWindow ? end - kReverseWindow : 0;
+        if (auto s = reverse_window(seg, in_range[begin], in_range[end - 1], top, bottom, failed)) return s;
+        end = begin;
+      }
+      if (seg.gap_before || failed) discontinuity_ = true;
+      if (seg.start_wall_ns <= bottom) break;
+    }
+    return std::nullopt;
+  }
+
+  // Sends the keyframes in [bottom, top] between the indexed keyframes `oldest` and `newest` (nullptr: from the
+  // segment's start / to its end), newest first. A segment that cannot be read is reported and `failed` set;
+  // what was read before the failure still plays.
+  std::optional<int64_t> reverse_window(const TimelineSegment& seg, const TimelineKeyframe* oldest,
+                                        const TimelineKeyframe* newest, int64_t top, int64_t bottom, bool& failed) {
+    try {
+      SegmentReader reader(seg, false, oldest);
+      const IndexUseCount counted{result_, reader};
+      std::vector<TimedPacket> keys;
+      TimedPacket p;
       try {
-        SegmentReader reader(seg, false);
-        std::vector<TimedPacket> keys;
-        TimedPacket p;
-        bool failed = false;
-        try {
-          while (reader.next(p))
-            if (p.video && p.packet.keyframe && p.wall_ns <= top && p.wall_ns >= bottom) keys.push_back(p);
-          reader.check_complete();
-        } catch (const PlaybackError& e) {
-          report(e);  // what was read before the failure still plays
-          failed = true;
+        bool to_end = true;
+        while (reader.next(p)) {
+          if (!p.video || !p.packet.keyframe) continue;
+          if (oldest != nullptr && p.offset_ns + kKeyframeSlackNs < oldest->offset_ns) continue;
+          if (newest != nullptr && p.offset_ns > newest->offset_ns + kKeyframeSlackNs) {
+            to_end = false;
+            break;
+          }
+          if (p.wall_ns <= top && p.wall_ns >= bottom) keys.push_back(p);
         }
-        for (auto k = keys.rbegin(); k != keys.rend(); ++k)
-          if (auto s = emit(reader, *k, 0)) return s;
-        if (seg.gap_before || failed) discontinuity_ = true;
+        if (to_end) reader.check_complete();
       } catch (const PlaybackError& e) {
         report(e);
+        failed = true;
       }
-      if (seg.start_wall_ns <= bottom) break;
+      for (auto k = keys.rbegin(); k != keys.rend(); ++k)
+        if (auto s = emit(reader, *k, 0)) return s;
+    } catch (const PlaybackError& e) {
+      report(e);
+      failed = true;
     }
     return std::nullopt;
   }

@@ -201,4 +201,26 @@ TEST_F(SeekIndex, AStaleOrCorruptOffsetFallsBackToReadingFromTheStart) {
   expect_same_frames(sink, reference);
 }
 
+TEST_F(SeekIndex, ReverseTrickPlayReadsWindowsFromTheIndexAndSendsTheSameKeyframes) {
+  const int64_t from = kT0 + 500'000'000, to = kT0 + 19 * kSecond + 300'000'000;
+  auto reverse = [&](bool with_offsets, CollectingSink& sink) {
+    auto t = timeline(from, to);
+    if (!with_offsets)
+      for (auto& k : t.segments[0].keyframes) k.moof_offset.reset();
+    playback::PlayOptions o;
+    o.max = true;
+    o.reverse = true;
+    return playback::Player(std::move(t), o).run(sink);
+  };
+  CollectingSink indexed, whole;
+  const auto r = reverse(true, indexed);
+  const auto r0 = reverse(false, whole);
+  EXPECT_EQ(r.index_jumps, 2u);  // keyframes 1..19: two windows, each opened at its oldest keyframe's fragment
+  EXPECT_EQ(r.index_fallbacks, 0u);
+  expect_same_frames(indexed, whole);
+  ASSERT_EQ(indexed.frames().size(), 19u);
+  for (size_t i = 0; i < indexed.frames().size(); ++i)
+    EXPECT_EQ(indexed.frames()[i].meta.wall_ns, kT0 + static_cast<int64_t>(19 - i) * kSecond);
+}
+
 }  // namespace
