@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "playback/collecting_sink.h"
 #include "playback/media_tools.h"
 
 #include <algorithm>
@@ -22,25 +23,9 @@ namespace {
 constexpr int64_t kT0 = 1'764'150'000'000'000'000;
 constexpr int64_t kSecond = 1'000'000'000;
 
-struct Sent {
-  fifo::FrameMeta meta;
-  std::vector<std::byte> payload;
-};
-
-class CollectingSink : public playback::FrameSink {
- public:
-  void stream_info(const fifo::StreamInfo& info) override { info_ = info; }
-  void frame(const fifo::FrameMeta& meta, std::span<const std::byte> payload) override {
-    frames_.push_back({meta, {payload.begin(), payload.end()}});
-  }
-  void end() override {}
-  const std::vector<Sent>& frames() const { return frames_; }
-  const fifo::StreamInfo& info() const { return info_; }
-
- private:
-  fifo::StreamInfo info_;
-  std::vector<Sent> frames_;
-};
+using Sent = zc::test::SentFrame;
+using zc::test::CollectingSink;
+using zc::test::expect_same_frames;
 
 class SeekIndex : public ::testing::Test {
  protected:
@@ -99,21 +84,6 @@ class SeekIndex : public ::testing::Test {
         out.write(reinterpret_cast<const char*>(f.payload.data()), static_cast<std::streamsize>(f.payload.size()));
     out.close();
     return zc::test::frame_hashes(path, {"-f", "h264"});
-  }
-
-  static void expect_same_frames(const CollectingSink& a, const CollectingSink& b) {
-    ASSERT_EQ(a.frames().size(), b.frames().size());
-    EXPECT_EQ(a.info().tracks, b.info().tracks);
-    for (size_t i = 0; i < a.frames().size(); ++i) {
-      const auto& x = a.frames()[i];
-      const auto& y = b.frames()[i];
-      ASSERT_EQ(x.meta.track, y.meta.track) << "frame " << i;
-      EXPECT_EQ(x.meta.pts, y.meta.pts) << "frame " << i;
-      EXPECT_EQ(x.meta.dts, y.meta.dts) << "frame " << i;
-      EXPECT_EQ(x.meta.wall_ns, y.meta.wall_ns) << "frame " << i;
-      EXPECT_EQ(x.meta.flags, y.meta.flags) << "frame " << i;
-      ASSERT_TRUE(x.payload == y.payload) << "frame " << i;
-    }
   }
 
   static inline std::unique_ptr<TempDir> dir_;
