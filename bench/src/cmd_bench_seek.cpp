@@ -11,6 +11,7 @@
 // Timeline::of_catalog to the first frame the sink receives (the keyframe at or before the target); the
 // baseline does the same with the index's byte offsets removed. Medians and the fastest round are reported.
 #include "commands_internal.h"
+#include "round_stats.h"
 
 #include <zc/catalog/catalog.h>
 #include <zc/media/source.h>
@@ -46,18 +47,6 @@ struct BenchSeekArgs {
   int rounds = 5;
   std::string cache;
 };
-
-int64_t mono_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * kSec + ts.tv_nsec;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-double fastest(const std::vector<double>& v) { return v.empty() ? 0 : *std::min_element(v.begin(), v.end()); }
 
 void run_ffmpeg(std::vector<std::string> args) {
   std::vector<char*> argv;
