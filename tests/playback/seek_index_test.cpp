@@ -160,6 +160,30 @@ TEST_F(SeekIndex, AStaleOrCorruptOffsetFallsBackToReadingFromTheStart) {
     EXPECT_TRUE(r.segment_errors.empty());
     expect_same_frames(sink, reference);
   }
+  // A moof whose track fragment locates its samples by absolute file offset (tfhd base-data-offset-present):
+  // those offsets would point into the bytes the jump skips, so it is refused. A copy of the segment with that
+  // flag set in the keyframe's moof (nothing else read from the moof before the check differs).
+  {
+    const auto copy = *dir_ / "absolute_base.mp4";
+    std::filesystem::copy_file(segment_, copy, std::filesystem::copy_options::overwrite_existing);
+    std::fstream f(copy, std::ios::binary | std::ios::in | std::ios::out);
+    std::vector<char> moof(4096);
+    f.seekg(at9);
+    f.read(moof.data(), static_cast<std::streamsize>(moof.size()));
+    const std::string bytes(moof.begin(), moof.end());
+    const size_t tfhd = bytes.find("tfhd");
+    ASSERT_NE(tfhd, std::string::npos);
+    f.seekp(at9 + static_cast<int64_t>(tfhd) + 4 + 3);  // the low byte of the version-and-flags word
+    const char flags = static_cast<char>(bytes[tfhd + 4 + 3] | 0x01);
+    f.write(&flags, 1);
+    f.close();
+    auto t = timeline(from, to);
+    t.segments[0].path = copy;
+    CollectingSink sink;
+    const auto r = play(std::move(t), sink, false);
+    EXPECT_EQ(r.index_fallbacks, 1u);
+    EXPECT_EQ(r.index_jumps, 0u);
+  }
   // An earlier fragment than the keyframe's is a valid place to start: it is read on to the keyframe.
   auto t = timeline(from, to);
   for (auto& k : t.segments[0].keyframes)
