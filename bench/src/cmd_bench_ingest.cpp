@@ -7,6 +7,7 @@
 // encoding hit both alike. docs/benchmarks.md says how to serve a 1080p30 ~4 Mb/s stream locally
 // (tests/cli/rtsp_camera.py).
 #include "commands_internal.h"
+#include "round_stats.h"
 
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -82,11 +83,6 @@ ChildCpu child_cpu(std::vector<std::string> args, const std::string& what, int w
   c.total_s = s(ru.ru_utime) + s(ru.ru_stime);
   c.steady_s = std::max(0.0, c.total_s - at_warmup);
   return c;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
 }
 
 void run_bench_ingest(const BenchIngestArgs& a) {

@@ -11,6 +11,7 @@
 // frames, i.e. a complete fragment in the file and in the catalog. Medians and the fastest round are reported.
 //
 #include "commands_internal.h"
+#include "round_stats.h"
 #include "record.h"
 
 #include <zc/catalog/catalog.h>
@@ -46,20 +47,6 @@ struct BenchStartArgs {
   int64_t segments = 100'000;
   int rounds = 15;
 };
-
-int64_t mono_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * kSec + ts.tv_nsec;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
-// On a machine shared with other work, the fastest round is the closest to the cost itself.
-double fastest(const std::vector<double>& v) { return v.empty() ? 0 : *std::min_element(v.begin(), v.end()); }
 
 // The scratch directory of one run, removed with everything in it.
 struct Scratch {

@@ -10,6 +10,7 @@ void add_commands(CLI::App& bench) {
   add_play_command(bench);
   add_ingest_command(bench);
   add_start_command(bench);
+  add_seek_command(bench);
 }
 
 }  // namespace zc::bench

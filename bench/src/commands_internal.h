@@ -10,5 +10,6 @@ void add_record_command(CLI::App& bench);  // cmd_bench_record.cpp
 void add_play_command(CLI::App& bench);    // cmd_bench_play.cpp
 void add_ingest_command(CLI::App& bench);  // cmd_bench_ingest.cpp
 void add_start_command(CLI::App& bench);   // cmd_bench_start.cpp
+void add_seek_command(CLI::App& bench);    // cmd_bench_seek.cpp
 
 }  // namespace zc::bench

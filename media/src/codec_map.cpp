@@ -1,4 +1,4 @@
-#include "codec_map.h"
+#include <zc/media/codec_map.h>
 
 extern "C" {
 #include <libavutil/pixdesc.h>

@@ -10,6 +10,7 @@ const char* to_string(MediaErrc code) noexcept {
     case MediaErrc::encoder: return "encoder";
     case MediaErrc::invalid_argument: return "invalid_argument";
     case MediaErrc::io: return "io";
+    case MediaErrc::muxer: return "muxer";
   }
   return "unknown";
 }

@@ -1,6 +1,7 @@
 #include <zc/media/source.h>
 
-#include "codec_map.h"
+#include <zc/media/codec_map.h>
+#include "fragment_resume_io.h"
 #include "inserted_parameter_sets.h"
 #include "parameter_sets.h"
 #include "raw_timestamps.h"
@@ -63,6 +64,7 @@ bool is_avcc_style(const AVCodecParameters& par) {
 struct MediaSource::Impl {
   std::string url;
   std::function<bool()> interrupt;
+  std::optional<FragmentResumeIo> resume_io;  // declared before `format`: the context reads through it
   InputFormatPtr format;
   // Declared after `format`, so it stops watching before the context is freed.
   struct LossWatch {
@@ -89,12 +91,17 @@ void MediaSource::Impl::open(const SourceOptions& options) {
   AVDictionary* raw_options = nullptr;
   for (const auto& [k, v] : options.format_options) av_dict_set(&raw_options, k.c_str(), v.c_str(), 0);
   DictionaryPtr opts(raw_options);
+  if (options.resume_at_moof) resume_io.emplace(url, *options.resume_at_moof);
   AVFormatContext* ctx = avformat_alloc_context();
   if (ctx == nullptr) throw MediaError(MediaErrc::open_failed, "out of memory opening '" + url + "'");
   if (options.interrupt) {
     interrupt = options.interrupt;  // Impl lives on the heap: the address stays valid for the context's life
     ctx->interrupt_callback.callback = [](void* opaque) { return (*static_cast<std::function<bool()>*>(opaque))() ? 1 : 0; };
     ctx->interrupt_callback.opaque = &interrupt;
+  }
+  if (resume_io) {
+    ctx->pb = resume_io->context();
+    ctx->flags |= AVFMT_FLAG_CUSTOM_IO;
   }
   rtp_loss::watch(ctx);
   loss_watch.ctx = ctx;

@@ -1,6 +1,6 @@
 #include "video_headers.h"
 
-#include "codec_map.h"
+#include <zc/media/codec_map.h>
 
 #include <zc/media/error.h>
 

@@ -11,8 +11,6 @@
 namespace zc::playback {
 namespace {
 
-constexpr int64_t kKeyframeSlackNs = 1'000'000;
-
 // clip.mp4, clip-2.mp4, clip-3.mp4 ...
 std::filesystem::path part_path(const std::filesystem::path& output, size_t part) {
   if (part == 1) return output;
@@ -55,13 +53,11 @@ class Export {
 
  private:
   void copy_segment(const TimelineSegment& seg, bool first, int64_t to) {
-    int64_t key_offset = std::numeric_limits<int64_t>::min();
-    if (first && timeline_.from_wall_ns && *timeline_.from_wall_ns > seg.start_wall_ns) {
-      const int64_t want = *timeline_.from_wall_ns - seg.start_wall_ns;
-      for (int64_t k : seg.keyframe_offsets_ns)
-        if (k <= want + kKeyframeSlackNs) key_offset = k;
-    }
-    SegmentReader reader(seg, options_.audio);
+    const TimelineKeyframe* key = nullptr;
+    if (first && timeline_.from_wall_ns && *timeline_.from_wall_ns > seg.start_wall_ns)
+      key = seg.keyframe_at_or_before(*timeline_.from_wall_ns - seg.start_wall_ns);
+    const int64_t key_offset = key != nullptr ? key->offset_ns : std::numeric_limits<int64_t>::min();
+    SegmentReader reader(seg, options_.audio, key);
     TimedPacket p;
     bool started = false;
     while (reader.next(p)) {

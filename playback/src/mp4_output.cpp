@@ -1,35 +1,16 @@
 #include "mp4_output.h"
 
+#include <zc/media/error.h>
+#include <zc/media/mp4_track.h>
 #include <zc/playback/error.h>
 
 extern "C" {
-#include <libavutil/channel_layout.h>
 #include <libavutil/mathematics.h>
 }
 
 #include <cstring>
 
 namespace zc::playback {
-namespace {
-
-AVCodecID codec_id_of(fifo::Codec c) {
-  switch (c) {
-    case fifo::Codec::h264: return AV_CODEC_ID_H264;
-    case fifo::Codec::h265: return AV_CODEC_ID_HEVC;
-    case fifo::Codec::aac: return AV_CODEC_ID_AAC;
-    case fifo::Codec::opus: return AV_CODEC_ID_OPUS;
-    default: return AV_CODEC_ID_NONE;  // G.711: "codec not currently supported in container"
-  }
-}
-
-void set_extradata(AVCodecParameters& par, const std::vector<uint8_t>& config) {
-  if (config.empty()) return;
-  par.extradata = static_cast<uint8_t*>(av_mallocz(config.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-  std::memcpy(par.extradata, config.data(), config.size());
-  par.extradata_size = static_cast<int>(config.size());
-}
-
-}  // namespace
 
 void Mp4Output::fail(const std::string& what, int err) const {
   throw PlaybackError(PlaybackErrc::output_failed, media::av_error_text(path_.string() + ": " + what, err));
@@ -41,28 +22,17 @@ Mp4Output::Mp4Output(std::filesystem::path path, const fifo::StreamInfo& info, i
   if (int r = avformat_alloc_output_context2(&ctx, nullptr, "mp4", path_.c_str()); r < 0) fail("cannot create", r);
   format_.reset(ctx);
   for (const auto& t : info.tracks) {
-    const AVCodecID id = codec_id_of(t.codec);
-    if (id == AV_CODEC_ID_NONE) continue;
-    AVStream* s = avformat_new_stream(ctx, nullptr);
-    if (s == nullptr) fail("cannot add a stream", AVERROR(ENOMEM));
-    AVCodecParameters& par = *s->codecpar;
-    par.codec_id = id;
-    set_extradata(par, t.config);
+    if (!media::mp4_can_carry(t.codec)) continue;  // G.711: "codec not currently supported in container"
     Stream st;
-    st.index = s->index;
-    if (t.kind == fifo::MediaKind::video) {
-      par.codec_type = AVMEDIA_TYPE_VIDEO;
-      par.width = static_cast<int>(t.width);
-      par.height = static_cast<int>(t.height);
-      if (id == AV_CODEC_ID_HEVC) par.codec_tag = MKTAG('h', 'v', 'c', '1');
-      st.time_base = {1, 90000};
-    } else {
-      par.codec_type = AVMEDIA_TYPE_AUDIO;
-      par.sample_rate = static_cast<int>(t.sample_rate);
-      av_channel_layout_default(&par.ch_layout, static_cast<int>(t.channels == 0 ? 1 : t.channels));
-      st.time_base = {1, static_cast<int>(t.sample_rate == 0 ? 48000 : t.sample_rate)};
+    // Export's timestamps are wall-clock offsets: 90 kHz for video, the sample rate for audio.
+    if (t.kind == fifo::MediaKind::video) st.time_base = {1, 90000};
+    else st.time_base = {1, static_cast<int>(t.sample_rate == 0 ? 48000 : t.sample_rate)};
+    try {
+      // Annex-B samples as they come: the muxer converts them (export is not on a hot path).
+      st.index = media::add_mp4_track(*ctx, t, {.time_base = st.time_base}).stream->index;
+    } catch (const media::MediaError& e) {
+      throw PlaybackError(PlaybackErrc::output_failed, path_.string() + ": " + e.what());
     }
-    s->time_base = st.time_base;
     streams_[t.track_id] = st;
   }
   if (int r = avio_open(&ctx->pb, path_.c_str(), AVIO_FLAG_WRITE); r < 0) fail("cannot open for writing", r);

@@ -14,25 +14,34 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int64_t kNoTime = std::numeric_limits<int64_t>::min();
-constexpr int64_t kKeyframeSlackNs = 1'000'000;  // catalog offsets are 90 kHz ticks; ours are ns
 
-// Offset of the newest keyframe at or before `offset_ns` in the segment, from the catalog's index or, when the
-// catalog has none (a plain file), by reading the segment once.
-int64_t keyframe_offset_at_or_before(const TimelineSegment& seg, int64_t offset_ns) {
-  std::vector<int64_t> scanned;
-  const std::vector<int64_t>* offsets = &seg.keyframe_offsets_ns;
-  if (offsets->empty()) {
-    SegmentReader r(seg, false);
-    TimedPacket p;
-    while (r.next(p))
-      if (p.video && p.packet.keyframe) scanned.push_back(p.offset_ns);
-    offsets = &scanned;
+// The keyframe at or before `offset_ns` in the segment, from the catalog's index or, when the catalog has none
+// (a plain file), by reading the segment once (no file offset then: reading starts at the file's start).
+std::optional<TimelineKeyframe> keyframe_at_or_before(const TimelineSegment& seg, int64_t offset_ns) {
+  if (!seg.keyframes.empty()) {
+    const TimelineKeyframe* k = seg.keyframe_at_or_before(offset_ns);
+    return k != nullptr ? std::optional(*k) : std::nullopt;
   }
-  int64_t best = kNoTime;
-  for (int64_t k : *offsets)
-    if (k <= offset_ns + kKeyframeSlackNs) best = k;
+  SegmentReader r(seg, false);
+  TimedPacket p;
+  std::optional<TimelineKeyframe> best;
+  while (r.next(p))
+    if (p.video && p.packet.keyframe && p.offset_ns <= offset_ns + kKeyframeSlackNs) best = TimelineKeyframe{p.offset_ns, {}};
   return best;
 }
+
+// Adds what a reader did with the catalog's index to the result when the reader is done with.
+struct IndexUseCount {
+  PlayResult& result;
+  const SegmentReader& reader;
+  IndexUseCount(PlayResult& r, const SegmentReader& sr) : result(r), reader(sr) {}
+  IndexUseCount(const IndexUseCount&) = delete;
+  IndexUseCount& operator=(const IndexUseCount&) = delete;
+  ~IndexUseCount() {
+    if (reader.jumped()) ++result.index_jumps;
+    if (reader.fell_back()) ++result.index_fallbacks;
+  }
+};
 
 // One run of the player over its timeline.
 class Session {
@@ -143,10 +152,11 @@ class Session {
       if (seg.start_wall_ns >= to) break;
       if (i > first && seg.gap_before) discontinuity_ = true;
       try {
-        int64_t key_offset = kNoTime;
-        if (i == first && from && *from > seg.start_wall_ns)
-          key_offset = keyframe_offset_at_or_before(seg, *from - seg.start_wall_ns);
-        SegmentReader reader(seg, audio);
+        std::optional<TimelineKeyframe> key;
+        if (i == first && from && *from > seg.start_wall_ns) key = keyframe_at_or_before(seg, *from - seg.start_wall_ns);
+        const int64_t key_offset = key ? key->offset_ns : kNoTime;
+        SegmentReader reader(seg, audio, key ? &*key : nullptr);
+        const IndexUseCount counted{result_, reader};  // on every way out: a fallback may come while reading
         TimedPacket p;
         bool started = false;
         size_t next_resume = 0;  // seg.resume_offsets_ns not yet passed
@@ -179,31 +189,67 @@ class Session {
     return std::nullopt;
   }
 
+  // Reverse trick play reads a segment with a keyframe index in windows of this many keyframes, newest window
+  // first, each opened at its oldest keyframe's fragment: the first picture comes after one window has been
+  // read, not the whole segment, and no more than a window's keyframes are held.
+  static constexpr size_t kReverseWindow = 16;
+
   std::optional<int64_t> play_reverse(int64_t top) {
     const auto& segs = timeline_.segments;
     const int64_t bottom = timeline_.from_wall_ns.value_or(INT64_MIN);
     for (size_t n = segment_at(top) + 1; n-- > 0;) {
       const auto& seg = segs[n];
+      std::vector<const TimelineKeyframe*> in_range;
+      for (const auto& k : seg.keyframes) {
+        const int64_t wall = seg.start_wall_ns + k.offset_ns;
+        if (wall <= top + kKeyframeSlackNs && wall >= bottom - kKeyframeSlackNs) in_range.push_back(&k);
+      }
+      bool failed = false;
+      if (in_range.empty()) {  // no index (a plain file): one window, the whole segment from its start
+        if (auto s = reverse_window(seg, nullptr, nullptr, top, bottom, failed)) return s;
+      }
+      for (size_t end = in_range.size(); end > 0 && !failed;) {
+        const size_t begin = end > kReverseWindow ? end - kReverseWindow : 0;
+        if (auto s = reverse_window(seg, in_range[begin], in_range[end - 1], top, bottom, failed)) return s;
+        end = begin;
+      }
+      if (seg.gap_before || failed) discontinuity_ = true;
+      if (seg.start_wall_ns <= bottom) break;
+    }
+    return std::nullopt;
+  }
+
+  // Sends the keyframes in [bottom, top] between the indexed keyframes `oldest` and `newest` (nullptr: from the
+  // segment's start / to its end), newest first. A segment that cannot be read is reported and `failed` set;
+  // what was read before the failure still plays.
+  std::optional<int64_t> reverse_window(const TimelineSegment& seg, const TimelineKeyframe* oldest,
+                                        const TimelineKeyframe* newest, int64_t top, int64_t bottom, bool& failed) {
+    try {
+      SegmentReader reader(seg, false, oldest);
+      const IndexUseCount counted{result_, reader};
+      std::vector<TimedPacket> keys;
+      TimedPacket p;
       try {
-        SegmentReader reader(seg, false);
-        std::vector<TimedPacket> keys;
-        TimedPacket p;
-        bool failed = false;
-        try {
-          while (reader.next(p))
-            if (p.video && p.packet.keyframe && p.wall_ns <= top && p.wall_ns >= bottom) keys.push_back(p);
-          reader.check_complete();
-        } catch (const PlaybackError& e) {
-          report(e);  // what was read before the failure still plays
-          failed = true;
+        bool to_end = true;
+        while (reader.next(p)) {
+          if (!p.video || !p.packet.keyframe) continue;
+          if (oldest != nullptr && p.offset_ns + kKeyframeSlackNs < oldest->offset_ns) continue;
+          if (newest != nullptr && p.offset_ns > newest->offset_ns + kKeyframeSlackNs) {
+            to_end = false;
+            break;
+          }
+          if (p.wall_ns <= top && p.wall_ns >= bottom) keys.push_back(p);
         }
-        for (auto k = keys.rbegin(); k != keys.rend(); ++k)
-          if (auto s = emit(reader, *k, 0)) return s;
-        if (seg.gap_before || failed) discontinuity_ = true;
+        if (to_end) reader.check_complete();
       } catch (const PlaybackError& e) {
         report(e);
+        failed = true;
       }
-      if (seg.start_wall_ns <= bottom) break;
+      for (auto k = keys.rbegin(); k != keys.rend(); ++k)
+        if (auto s = emit(reader, *k, 0)) return s;
+    } catch (const PlaybackError& e) {
+      report(e);
+      failed = true;
     }
     return std::nullopt;
   }

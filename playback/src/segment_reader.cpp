@@ -10,11 +10,42 @@ namespace {
 constexpr int64_t kTruncationToleranceNs = 500'000'000;
 }  // namespace
 
-SegmentReader::SegmentReader(const TimelineSegment& segment, bool audio) : segment_(segment) {
-  media::SourceOptions o;
-  o.audio = audio;
+SegmentReader::SegmentReader(const TimelineSegment& segment, bool audio, const TimelineKeyframe* start)
+    : segment_(segment), audio_(audio) {
+  if (start != nullptr && start->moof_offset) {
+    try {
+      open(start->moof_offset);
+      jumped_ = true;
+      checking_offset_ns_ = start->offset_ns;
+      return;
+    } catch (const media::MediaError& e) {
+      if (e.code() != media::MediaErrc::invalid_argument) fail(e.what());
+      fell_back_ = true;  // the index row does not point at a fragment of this file
+    }
+  }
   try {
-    source_.emplace(segment.path.string(), o);
+    open(std::nullopt);
+  } catch (const media::MediaError& e) {
+    fail(e.what());
+  }
+}
+
+void SegmentReader::open(std::optional<int64_t> moof_offset) {
+  media::SourceOptions o;
+  o.audio = audio_;
+  o.resume_at_moof = moof_offset;
+  source_.emplace(segment_.path.string(), o);
+}
+
+void SegmentReader::fall_back() {
+  fell_back_ = true;
+  checking_offset_ns_.reset();
+  source_.reset();
+  origin_ns_.reset();
+  last_wall_ns_ = 0;
+  video_packets_ = 0;
+  try {
+    open(std::nullopt);
   } catch (const media::MediaError& e) {
     fail(e.what());
   }
@@ -32,11 +63,31 @@ int64_t SegmentReader::to_ns(int64_t ticks, const fifo::TrackInfo& track) const 
 }
 
 bool SegmentReader::next(TimedPacket& out) {
-  try {
-    if (!source_->read(out.packet)) return false;
-  } catch (const media::MediaError& e) {
-    fail(e.what());
+  for (;;) {
+    bool more = false;
+    try {
+      more = source_->read(out.packet);
+    } catch (const media::MediaError& e) {
+      if (!checking_offset_ns_) fail(e.what());
+    }
+    if (!more && checking_offset_ns_) {
+      fall_back();  // the jump's fragment ended or broke before its keyframe showed up
+      continue;
+    }
+    if (!more) return false;
+    stamp(out);
+    if (checking_offset_ns_ && out.video) {
+      if (out.offset_ns > *checking_offset_ns_ + kKeyframeSlackNs) {
+        fall_back();  // past the keyframe without meeting it: the offset named another fragment
+        continue;
+      }
+      if (out.packet.keyframe && out.offset_ns + kKeyframeSlackNs >= *checking_offset_ns_) checking_offset_ns_.reset();
+    }
+    return true;
   }
+}
+
+void SegmentReader::stamp(TimedPacket& out) {
   const auto* track = source_->stream_info().find(out.packet.track);
   if (track == nullptr) fail("packet for unknown track " + std::to_string(out.packet.track));
   out.video = track->kind == fifo::MediaKind::video;
@@ -52,7 +103,6 @@ bool SegmentReader::next(TimedPacket& out) {
     ++video_packets_;
     last_wall_ns_ = std::max(last_wall_ns_, out.wall_ns);
   }
-  return true;
 }
 
 void SegmentReader::check_complete() const {

@@ -10,6 +10,13 @@
 
 namespace zc::playback {
 
+const TimelineKeyframe* TimelineSegment::keyframe_at_or_before(int64_t offset_ns) const noexcept {
+  const TimelineKeyframe* best = nullptr;
+  for (const auto& k : keyframes)
+    if (k.offset_ns <= offset_ns + kKeyframeSlackNs) best = &k;
+  return best;
+}
+
 Timeline Timeline::of_file(const std::filesystem::path& file) {
   Timeline t;
   t.label = file.string();
@@ -43,7 +50,9 @@ Timeline Timeline::of_catalog(const catalog::Catalog& catalog, const std::string
     s.start_wall_ns = row.start_wall_ns;
     s.end_wall_ns = row.end_wall_ns;
     s.frames = row.frames;
-    for (const auto& k : catalog.keyframes(row.id)) s.keyframe_offsets_ns.push_back(catalog::ticks90k_to_ns(k.media_offset_90k));
+    for (const auto& k : catalog.keyframes(row.id))
+      s.keyframes.push_back({catalog::ticks90k_to_ns(k.media_offset_90k),
+                             k.byte_offset > 0 ? std::optional<int64_t>(k.byte_offset) : std::nullopt});
     s.gap_before = previous_end && row.start_wall_ns - *previous_end > gap_tolerance_ns;
     for (const auto& g : gaps)
       if (g.start_wall_ns > row.start_wall_ns && g.end_wall_ns < row.end_wall_ns &&

@@ -1,5 +1,6 @@
 #include "g711_to_aac.h"
 
+#include <zc/media/codec_map.h>
 #include <zc/media/ffmpeg_ptr.h>
 #include <zc/recorder/error.h>
 
@@ -75,7 +76,7 @@ struct G711ToAac::Impl {
   ~Impl() { av_channel_layout_uninit(&layout); }
 
   void open_decoder() {
-    const AVCodecID id = in.codec == fifo::Codec::pcm_alaw ? AV_CODEC_ID_PCM_ALAW : AV_CODEC_ID_PCM_MULAW;
+    const AVCodecID id = media::codec_to_av(in.codec);
     const AVCodec* dec = avcodec_find_decoder(id);
     if (dec == nullptr) fail("no decoder", AVERROR_DECODER_NOT_FOUND);
     decoder.reset(avcodec_alloc_context3(dec));

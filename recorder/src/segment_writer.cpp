@@ -1,11 +1,13 @@
 #include "segment_writer.h"
 
 #include <zc/catalog/files.h>
+#include <zc/media/error.h>
 #include <zc/media/ffmpeg_ptr.h>
+#include <zc/media/mp4_sample.h>
+#include <zc/media/mp4_track.h>
 #include <zc/recorder/error.h>
 
 #include "mp4_edit_list.h"
-#include "mp4_sample.h"
 
 extern "C" {
 #include <libavutil/mathematics.h>
@@ -28,32 +30,6 @@ namespace {
 
 constexpr int kIoBufferBytes = 256 * 1024;
 
-struct AvioDeleter {
-  void operator()(AVIOContext* c) const noexcept {
-    if (c == nullptr) return;
-    av_freep(&c->buffer);
-    avio_context_free(&c);
-  }
-};
-using AvioPtr = std::unique_ptr<AVIOContext, AvioDeleter>;
-
-AVCodecID codec_id_of(fifo::Codec c) {
-  switch (c) {
-    case fifo::Codec::h264: return AV_CODEC_ID_H264;
-    case fifo::Codec::h265: return AV_CODEC_ID_HEVC;
-    case fifo::Codec::aac: return AV_CODEC_ID_AAC;
-    default: return AV_CODEC_ID_NONE;
-  }
-}
-
-void copy_extradata(AVCodecParameters* par, const std::vector<uint8_t>& config) {
-  if (config.empty()) return;
-  par->extradata = static_cast<uint8_t*>(av_mallocz(config.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-  if (par->extradata == nullptr) throw RecorderError(RecorderErrc::media, "out of memory for extradata");
-  std::memcpy(par->extradata, config.data(), config.size());
-  par->extradata_size = static_cast<int>(config.size());
-}
-
 // An ADTS header in front of an AAC frame is stripped: MP4 carries raw AAC described by the AudioSpecificConfig.
 std::span<const std::byte> strip_adts(std::span<const std::byte> p) {
   if (p.size() >= 7 && std::to_integer<uint8_t>(p[0]) == 0xFF && (std::to_integer<uint8_t>(p[1]) & 0xF6) == 0xF0) {
@@ -74,7 +50,7 @@ struct SegmentWriter::Impl {
   bool fsync_fragments = false;
   // While set, the muxer's output is collected here instead of written: the header, for its edit lists.
   std::optional<std::vector<uint8_t>> header;
-  AvioPtr avio;
+  media::CustomIoPtr avio;
   media::OutputFormatPtr fmt;
   media::PacketPtr pkt = media::make_packet();
   AVStream* video_stream = nullptr;
@@ -183,39 +159,27 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   raw->pb = impl->avio.get();
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
 
-  impl->video_stream = avformat_new_stream(raw, nullptr);
-  if (impl->video_stream == nullptr) impl->fail("adding the video track to", AVERROR(ENOMEM));
-  auto* vp = impl->video_stream->codecpar;
-  vp->codec_type = AVMEDIA_TYPE_VIDEO;
-  vp->codec_id = codec_id_of(video.codec);
-  vp->width = static_cast<int>(video.width);
-  vp->height = static_cast<int>(video.height);
-  // Apple players only accept H.265 in MP4 as 'hvc1' (parameter sets in the sample entry).
-  if (video.codec == fifo::Codec::h265) vp->codec_tag = MKTAG('h', 'v', 'c', '1');
-  if (auto record = mp4_sample::decoder_config_record(video)) {
-    copy_extradata(vp, *record);
-    impl->video_length_prefixed = true;
-  } else {
-    copy_extradata(vp, video.config);
+  // One track setup with export (zc/media/mp4_track.h); what is the recorder's own: samples converted to
+  // length-prefixed here, the tracks' own time bases, and AAC's frame size for the last sample's duration.
+  try {
+    const media::Mp4Track v = media::add_mp4_track(
+        *raw, video, {.time_base = {video.time_base.num, video.time_base.den}, .length_prefixed_video = true});
+    impl->video_stream = v.stream;
+    impl->video_length_prefixed = v.length_prefixed;
+    if (audio != nullptr)
+      impl->audio_stream =
+          media::add_mp4_track(*raw, *audio, {.time_base = {audio->time_base.num, audio->time_base.den},
+                                              .aac_frame_size = true})
+              .stream;
+  } catch (const media::MediaError& e) {
+    throw RecorderError(RecorderErrc::media, path.string() + ": " + e.what());
   }
   impl->video_tb = {video.time_base.num, video.time_base.den};
   if (options.first_video_dts)
     impl->base_ns = av_rescale_q(*options.first_video_dts, impl->video_tb, AVRational{1, 1'000'000'000});
-  impl->video_stream->time_base = impl->video_tb;
   impl->video_track = video.track_id;
-
   if (audio != nullptr) {
-    impl->audio_stream = avformat_new_stream(raw, nullptr);
-    if (impl->audio_stream == nullptr) impl->fail("adding the audio track to", AVERROR(ENOMEM));
-    auto* ap = impl->audio_stream->codecpar;
-    ap->codec_type = AVMEDIA_TYPE_AUDIO;
-    ap->codec_id = AV_CODEC_ID_AAC;
-    ap->sample_rate = static_cast<int>(audio->sample_rate);
-    ap->frame_size = 1024;  // AAC-LC; the muxer uses it for the last sample's duration
-    av_channel_layout_default(&ap->ch_layout, static_cast<int>(std::max<uint32_t>(1, audio->channels)));
-    copy_extradata(ap, audio->config);
     impl->audio_tb = {audio->time_base.num, audio->time_base.den};
-    impl->audio_stream->time_base = impl->audio_tb;
     impl->audio_track = audio->track_id;
     impl->has_audio = true;
     impl->audio_priming_tb = options.audio_priming;
@@ -281,7 +245,7 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
   av_packet_unref(p);
   if (is_video && m.video_length_prefixed) {
     m.sample.reserve(payload.size() + 64 + AV_INPUT_BUFFER_PADDING_SIZE);
-    mp4_sample::from_annexb(payload, m.sample);
+    media::mp4_sample::from_annexb(payload, m.sample);
     // A malformed frame without a single NAL unit goes in as it is: the muxer drops empty packets, and the
     // file would then hold one sample fewer than the catalog counts.
     if (m.sample.empty()) m.sample.assign(reinterpret_cast<const uint8_t*>(payload.data()),

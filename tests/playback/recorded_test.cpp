@@ -1,11 +1,15 @@
 // End to end with the real recorder: `zcrec feed` (synthetic libx264/libx265 camera) into a live ring,
-// `zcrec start` recording it into catalogued fMP4 segments, then `zcrec play` and `zcrec export` on that range.
+// `zcrec start` recording it into catalogued fMP4 segments, then `zcrec play` and `zcrec export` on that range,
+// and a start inside a segment through the recorder's keyframe index.
 #include <zc/fifo/playback_fifo.h>
+#include <zc/playback/player.h>
+#include <zc/playback/timeline.h>
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "playback/collecting_sink.h"
 #include "playback/media_tools.h"
 #include "support/test_support.h"
 
@@ -85,6 +89,36 @@ TEST_P(Recorded, RecordingPlaysAndExportsFrameForFrame) {
   }
   EXPECT_EQ(play.wait(), 0);
   EXPECT_EQ(zc::test::frame_hashes(path), segment_hashes);
+
+  // The recorder's own index: every keyframe row names the moof of its fragment, and a start inside a segment
+  // jumps there (docs/playback.md, "Seeking"), sending what a read from the segment's start sends.
+  auto catalog = zc::catalog::Catalog::open_existing(store.path(), zc::catalog::Catalog::Access::read_only);
+  const auto segs = catalog.segments(cam.name());
+  for (const auto& s : segs)
+    for (const auto& k : catalog.keyframes(s.id)) {
+      std::ifstream in(catalog.absolute_path(s), std::ios::binary);
+      in.seekg(k.byte_offset + 4);
+      char type[4] = {};
+      in.read(type, 4);
+      EXPECT_EQ(std::string(type, 4), "moof") << catalog.absolute_path(s) << " keyframe " << k.sample_number;
+    }
+  const int64_t mid = segs.front().start_wall_ns + 1'200'000'000;
+  auto play_from_mid = [&](bool offsets, zc::test::CollectingSink& sink) {
+    auto t = zc::playback::Timeline::of_catalog(catalog, cam.name(), mid, to);
+    if (!offsets)
+      for (auto& k : t.segments[0].keyframes) k.moof_offset.reset();
+    zc::playback::PlayOptions o;
+    o.max = true;
+    return zc::playback::Player(std::move(t), o).run(sink);
+  };
+  zc::test::CollectingSink jumped, from_start;
+  const auto pr = play_from_mid(true, jumped);
+  EXPECT_EQ(pr.index_jumps, 1u);
+  EXPECT_EQ(pr.index_fallbacks, 0u);
+  play_from_mid(false, from_start);
+  zc::test::expect_same_frames(jumped, from_start);
+  ASSERT_FALSE(jumped.frames().empty());
+  EXPECT_GT(jumped.frames()[0].meta.wall_ns, segs.front().start_wall_ns);  // not the segment's first keyframe
 }
 
 INSTANTIATE_TEST_SUITE_P(Codecs, Recorded, ::testing::Values("h264", "h265"));

@@ -25,7 +25,6 @@ zc_set_warnings(zc_test_ring_feeder)
 add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/session_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mp4_layout_test.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/mp4_sample_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recorder_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/writer_restart_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/aac_config_test.cpp

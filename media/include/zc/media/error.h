@@ -1,4 +1,4 @@
-// Errors of the media domain (demuxing, encoding the test source, Annex-B parsing).
+// Errors of the media domain (demuxing, encoding the test source, Annex-B parsing, MP4 track setup).
 #pragma once
 
 #include <stdexcept>
@@ -13,6 +13,7 @@ enum class MediaErrc {
   encoder,            // the test-source encoder failed (libx264/libx265/aac)
   invalid_argument,   // bad option value
   io,                 // reading failed after the source was opened
+  muxer,              // setting up an MP4 track for libavformat's muxer failed (out of memory)
 };
 
 const char* to_string(MediaErrc code) noexcept;

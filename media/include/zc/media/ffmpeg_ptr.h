@@ -1,5 +1,6 @@
-// Move-only owners for every FFmpeg object zcrec holds, in one place. FFmpeg types stay out of the public
-// headers of zc::recorder and zc::playback; this header is for their implementation files.
+// Move-only owners for every FFmpeg object zcrec holds, in one place (no other module declares an FFmpeg
+// deleter). FFmpeg types stay out of the public headers of zc::recorder and zc::playback; this header is for
+// their implementation files.
 #pragma once
 
 extern "C" {
@@ -9,9 +10,11 @@ extern "C" {
 #include <libavutil/dict.h>
 #include <libavutil/audio_fifo.h>
 #include <libavutil/frame.h>
+#include <libavutil/mem.h>
 #include <libswresample/swresample.h>
 }
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -53,6 +56,19 @@ struct AVAudioFifoDeleter {
 struct AVDictionaryDeleter {
   void operator()(AVDictionary* d) const noexcept { av_dict_free(&d); }
 };
+// A custom I/O context from avio_alloc_context(): its buffer is ours to free (libavformat may have replaced the
+// one it was given, so the context's current one). Never for a context avio_open() made: that is avio_closep's.
+struct CustomIoDeleter {
+  void operator()(AVIOContext* c) const noexcept {
+    if (c == nullptr) return;
+    av_freep(&c->buffer);
+    avio_context_free(&c);
+  }
+};
+// Memory libav* handed over with av_malloc (avio_close_dyn_buf's bytes).
+struct AvFreeDeleter {
+  void operator()(void* p) const noexcept { av_free(p); }
+};
 
 using InputFormatPtr = std::unique_ptr<AVFormatContext, AVFormatInputDeleter>;
 using OutputFormatPtr = std::unique_ptr<AVFormatContext, AVFormatOutputDeleter>;
@@ -64,6 +80,8 @@ using ParserPtr = std::unique_ptr<AVCodecParserContext, AVCodecParserDeleter>;
 using DictionaryPtr = std::unique_ptr<AVDictionary, AVDictionaryDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, SwrContextDeleter>;
 using AudioFifoPtr = std::unique_ptr<AVAudioFifo, AVAudioFifoDeleter>;
+using CustomIoPtr = std::unique_ptr<AVIOContext, CustomIoDeleter>;
+using AvBytesPtr = std::unique_ptr<uint8_t, AvFreeDeleter>;
 
 inline PacketPtr make_packet() { return PacketPtr(av_packet_alloc()); }
 inline FramePtr make_frame() { return FramePtr(av_frame_alloc()); }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace zc::media {
@@ -21,11 +22,19 @@ struct SourceOptions {
   // Asked by libavformat while it blocks (connect, read): returning true aborts the call, which then fails with
   // MediaErrc::io or open_failed. Read timeouts and stop requests go here.
   std::function<bool()> interrupt;
+  // A fragmented MP4 file only (a recorded segment): start at the fragment whose moof box is at this file
+  // offset, e.g. a keyframe's from the catalog's index, instead of demuxing every fragment before it. The source
+  // still reads the file's first fragment first (its packets come out first; they set the time origin, so
+  // timestamps equal those of a read from the start), then continues at that moof. The offset is checked
+  // before use (media/src/fragment_resume_io.h): one that fails throws MediaError(invalid_argument), and the
+  // caller reads from the start instead. docs/playback.md, "Seeking".
+  std::optional<int64_t> resume_at_moof;
 };
 
 class MediaSource final : public PacketSource {
  public:
-  // Throws MediaError: open_failed (missing file, unreachable URL, unrecognised data), unsupported_codec.
+  // Throws MediaError: open_failed (missing file, unreachable URL, unrecognised data), unsupported_codec,
+  // invalid_argument (resume_at_moof is not a fragment of the file).
   explicit MediaSource(const std::string& url, const SourceOptions& options = {});
   MediaSource(MediaSource&&) noexcept;
   MediaSource& operator=(MediaSource&&) noexcept;

@@ -26,6 +26,9 @@ struct PlayOptions {
 
 struct PlayResult {
   uint64_t frames = 0, keyframes = 0, decode_only = 0, discontinuities = 0, seeks = 0;
+  // Segments opened at a keyframe's fragment through the catalog's index (docs/playback.md, "Seeking"), and
+  // index offsets that failed their check (those segments were read from the start).
+  uint64_t index_jumps = 0, index_fallbacks = 0;
   std::vector<std::string> segment_errors;  // one line per unreadable segment; the rest still played
 };
 

@@ -14,17 +14,31 @@ class Catalog;
 
 namespace zc::playback {
 
+// A random-access point of a segment, from the catalog's keyframe index.
+struct TimelineKeyframe {
+  int64_t offset_ns = 0;  // from the segment's first frame
+  // File offset of the moof of the fragment this keyframe begins (catalog: segment_keyframe.byte_offset). Read
+  // through SegmentReader it is checked before it is trusted: docs/playback.md, "Seeking".
+  std::optional<int64_t> moof_offset;
+};
+
+// Catalog offsets are 90 kHz ticks, a reader's are ns: a keyframe this close to a time is at it.
+inline constexpr int64_t kKeyframeSlackNs = 1'000'000;
+
 struct TimelineSegment {
   std::filesystem::path path;
   int64_t start_wall_ns = 0;  // wall time of the first frame; a plain file starts at its modification time
   std::optional<int64_t> end_wall_ns;  // from the catalog; a file that ends earlier is reported as truncated
   std::optional<int64_t> frames;       // from the catalog
-  // Keyframe offsets from the first frame, ascending, from the catalog's keyframe index (empty: unknown).
-  std::vector<int64_t> keyframe_offsets_ns;
+  // The catalog's keyframe index of the segment, ascending (empty: unknown, e.g. a plain file).
+  std::vector<TimelineKeyframe> keyframes;
   bool gap_before = false;  // time is missing between the previous segment's end and this one's start
   // Ends of the gaps inside the segment (a stream break the recorder kept in one segment because nothing changed
   // across it), as offsets from its first frame, ascending: the first frame at or after each follows a hole.
   std::vector<int64_t> resume_offsets_ns;
+
+  // The newest indexed keyframe at or before `offset_ns` (within kKeyframeSlackNs), or nullptr.
+  const TimelineKeyframe* keyframe_at_or_before(int64_t offset_ns) const noexcept;
 };
 
 struct Timeline {

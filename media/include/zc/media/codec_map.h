@@ -1,4 +1,5 @@
-// Mapping between libavcodec's codec ids/parameters and zcrec's track description.
+// Mapping between libavcodec's codec ids/parameters and zcrec's track description: the only codec map in zcrec
+// (demuxing, the MP4 track setup of segments and export, the recorder's G.711 decoder all use it).
 #pragma once
 
 #include <zc/fifo/frame.h>

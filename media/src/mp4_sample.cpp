@@ -1,7 +1,9 @@
-#include "mp4_sample.h"
+#include <zc/media/mp4_sample.h>
 
 #include <zc/media/annexb_scan.h>
+#include <zc/media/error.h>
 #include <zc/media/ffmpeg_ptr.h>
+#include <zc/media/mp4_track.h>
 
 extern "C" {
 #include <libavutil/mem.h>
@@ -11,7 +13,7 @@ extern "C" {
 #include <cstring>
 #include <string_view>
 
-namespace zc::recorder::mp4_sample {
+namespace zc::media::mp4_sample {
 namespace {
 
 void append_be32(std::vector<uint8_t>& out, size_t v) {
@@ -38,16 +40,12 @@ std::span<const uint8_t> find_record_box(std::span<const uint8_t> file, std::str
   return {};
 }
 
-struct DynBufFree {
-  void operator()(uint8_t* p) const noexcept { av_free(p); }
-};
-
 }  // namespace
 
 void from_annexb(std::span<const std::byte> annexb, std::vector<uint8_t>& out) {
   out.clear();
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(annexb.data()), annexb.size());
-  media::annexb::for_each_nal(bytes, [&](std::span<const uint8_t> nal) {
+  annexb::for_each_nal(bytes, [&](std::span<const uint8_t> nal) {
     append_be32(out, nal.size());
     out.insert(out.end(), nal.begin(), nal.end());
   });
@@ -58,11 +56,11 @@ std::optional<std::vector<uint8_t>> decoder_config_record(const fifo::TrackInfo&
   if (!h264 && video.codec != fifo::Codec::h265) return std::nullopt;
   // A configuration already in avcC/hvcC form (a C API writer may publish one) means length-prefixed frames,
   // which this conversion would mangle: leave those to libavformat as before.
-  if (!media::annexb::starts_with_start_code(video.config)) return std::nullopt;
+  if (!annexb::starts_with_start_code(video.config)) return std::nullopt;
 
   AVFormatContext* raw = nullptr;
   if (avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr) < 0 || raw == nullptr) return std::nullopt;
-  media::OutputFormatPtr fmt(raw);
+  OutputFormatPtr fmt(raw);
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
   if (avio_open_dyn_buf(&raw->pb) < 0) return std::nullopt;
   // The dynamic buffer must be closed through avio_close_dyn_buf(), never by the context's deleter.
@@ -70,28 +68,16 @@ std::optional<std::vector<uint8_t>> decoder_config_record(const fifo::TrackInfo&
     uint8_t* bytes = nullptr;
     const int size = avio_close_dyn_buf(raw->pb, &bytes);
     raw->pb = nullptr;
-    return std::pair{std::unique_ptr<uint8_t, DynBufFree>(bytes), size};
+    return std::pair{AvBytesPtr(bytes), size};
   };
-
-  AVStream* st = avformat_new_stream(raw, nullptr);
-  if (st == nullptr) {
+  // The sample entry the segment writer's muxer will write, from the same setup (the record depends on it:
+  // H.265 is tagged hvc1).
+  try {
+    add_mp4_track(*raw, video, {.time_base = {video.time_base.num, video.time_base.den}});
+  } catch (const MediaError&) {
     take_bytes();
     return std::nullopt;
   }
-  auto* par = st->codecpar;
-  par->codec_type = AVMEDIA_TYPE_VIDEO;
-  par->codec_id = h264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_HEVC;
-  par->width = static_cast<int>(video.width);
-  par->height = static_cast<int>(video.height);
-  if (!h264) par->codec_tag = MKTAG('h', 'v', 'c', '1');  // as SegmentWriter tags it: the record depends on it
-  par->extradata = static_cast<uint8_t*>(av_mallocz(video.config.size() + AV_INPUT_BUFFER_PADDING_SIZE));
-  if (par->extradata == nullptr) {
-    take_bytes();
-    return std::nullopt;
-  }
-  std::memcpy(par->extradata, video.config.data(), video.config.size());
-  par->extradata_size = static_cast<int>(video.config.size());
-  st->time_base = {video.time_base.num, video.time_base.den};
 
   AVDictionary* opts = nullptr;
   av_dict_set(&opts, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0);
@@ -104,4 +90,4 @@ std::optional<std::vector<uint8_t>> decoder_config_record(const fifo::TrackInfo&
   return std::vector<uint8_t>(record.begin(), record.end());
 }
 
-}  // namespace zc::recorder::mp4_sample
+}  // namespace zc::media::mp4_sample

@@ -15,7 +15,7 @@
 #include <span>
 #include <vector>
 
-namespace zc::recorder::mp4_sample {
+namespace zc::media::mp4_sample {
 
 // Replaces `out` with the length-prefixed form of one Annex-B access unit. As in libavformat's conversion,
 // bytes before the first start code are dropped; so are the zero bytes in front of each start code (a NAL unit
@@ -28,4 +28,4 @@ void from_annexb(std::span<const std::byte> annexb, std::vector<uint8_t>& out);
 // the frames as they are, as before.
 std::optional<std::vector<uint8_t>> decoder_config_record(const fifo::TrackInfo& video);
 
-}  // namespace zc::recorder::mp4_sample
+}  // namespace zc::media::mp4_sample

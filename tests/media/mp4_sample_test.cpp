@@ -1,13 +1,12 @@
-// The recorder's own Annex-B -> MP4 sample conversion, checked on hand-made edge cases and against FFmpeg: real
-// libx264/libx265 access units converted by zcrec and turned back into Annex-B by FFmpeg's h264/hevc_mp4toannexb
+// zc::media's Annex-B -> MP4 sample conversion (the recorder's segments), checked on hand-made edge cases and
+// against FFmpeg: real libx264/libx265 access units converted by zcrec and turned back into Annex-B by FFmpeg's h264/hevc_mp4toannexb
 // bitstream filter (fed with zcrec's avcC/hvcC record) must give back exactly the NAL units that went in.
 #include <zc/media/annexb.h>
 #include <zc/media/ffmpeg_ptr.h>
+#include <zc/media/mp4_sample.h>
 #include <zc/media/test_source.h>
 
 #include <gtest/gtest.h>
-
-#include "mp4_sample.h"
 
 extern "C" {
 #include <libavutil/mem.h>
@@ -18,8 +17,8 @@ extern "C" {
 #include <string>
 
 using namespace zc;
-using recorder::mp4_sample::decoder_config_record;
-using recorder::mp4_sample::from_annexb;
+using media::mp4_sample::decoder_config_record;
+using media::mp4_sample::from_annexb;
 
 namespace {
 
