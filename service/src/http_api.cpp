@@ -194,6 +194,9 @@ void configure_server(HttpApi::Impl& api) {
   s.set_keep_alive_timeout(kKeepAliveTimeoutS);
   s.set_keep_alive_max_count(kKeepAliveMaxRequests);
   s.set_payload_max_length(http::kMaxBodyBytes);
+  // httplib writes the status line and headers apart from the body; with Nagle on, a keep-alive client's delayed
+  // ACK holds the body back ~40 ms (measured: every request, /api/v1/health too, took 44 ms at p50).
+  s.set_tcp_nodelay(true);
 
   // Authentication runs before routing and before the body is read: without the token nothing else of the
   // request is looked at, unknown routes included (they answer 401, not 404, so routes cannot be probed).
