@@ -125,7 +125,10 @@ struct Recorder::Impl final : SegmentHost {
   void write_row(CatalogWrite w) override { catalog_write(std::move(w)); }
   void queue_row(CatalogWrite w) override { rows.write(std::move(w)); }
   bool flush_rows() override { return rows.flush(); }
-  void frames_durable() override { confirm_resume(); }
+  void frames_durable(int64_t newest_capture_mono_ns) override {
+    if (newest_capture_mono_ns > 0) sum.fragment_latency_ns = clock.mono_ns() - newest_capture_mono_ns;
+    confirm_resume();
+  }
   void segment_closed(int64_t segment_id, int64_t end_wall_ns) override;
 };
 

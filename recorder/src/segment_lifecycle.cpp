@@ -109,7 +109,7 @@ void SegmentLifecycle::close(const std::string& end_reason) {
     write_aac_packets(s);
   }
   s.writer->finish();
-  if (s.frames > 0) host_.frames_durable();
+  if (s.frames > 0) host_.frames_durable(newest_capture_mono_ns_);
   SegmentProgress p = s.totals(s.writer->durable_bytes());
   p.new_keyframes = std::move(s.durable.new_keyframes);
   p.new_keyframes.insert(p.new_keyframes.end(), s.pending_keyframes.begin(), s.pending_keyframes.end());
@@ -217,6 +217,7 @@ void SegmentLifecycle::write_aac_packets(OpenSegment& s) {
 
 SegmentWriter::WriteResult SegmentLifecycle::write_to_file(OpenSegment& s, const fifo::FrameHeader& h,
                                                            std::span<const std::byte> payload) {
+  if (h.mono_ns != 0) newest_capture_mono_ns_ = h.mono_ns;
   const auto r = s.writer->write(h, payload);
   if (r.fragment_completed) publish_fragment(s);
   return r;
@@ -233,7 +234,7 @@ void SegmentLifecycle::publish_fragment(OpenSegment& s) {
   if (!host_.flush_rows()) throw RecorderError(RecorderErrc::no_space, "catalog: database or disk is full");
   catalog_.record_progress(s.id, s.durable);
   s.durable.new_keyframes.clear();
-  if (s.durable.frames > 0) host_.frames_durable();
+  if (s.durable.frames > 0) host_.frames_durable(newest_capture_mono_ns_);
 }
 
 void SegmentLifecycle::write_frame(const fifo::FrameHeader& ring_header, std::span<const std::byte> payload,

@@ -56,8 +56,9 @@ class SegmentHost {
   virtual void queue_row(CatalogWrite w) = 0;
   // Replays queued writes; false while the catalog is still full.
   virtual bool flush_rows() = 0;
-  // A fragment holding frames reached the file (a pause that was resuming is over).
-  virtual void frames_durable() = 0;
+  // A fragment holding frames reached the file and the catalog (a pause that was resuming is over); the newest
+  // frame written was captured at newest_capture_mono_ns (0: unknown), which times the write behind capture.
+  virtual void frames_durable(int64_t newest_capture_mono_ns) = 0;
   // The open segment was closed and ends at `end_wall_ns` (called before its row is written).
   virtual void segment_closed(int64_t segment_id, int64_t end_wall_ns) = 0;
 
@@ -113,6 +114,7 @@ class SegmentLifecycle {
   std::shared_ptr<StorageIo> io_;
   RecordingSummary& sum_;
   SegmentHost& host_;
+  int64_t newest_capture_mono_ns_ = 0;  // of the newest frame written to a file
   std::optional<OpenSegment> seg_;
   int64_t ordinal_ = 0;
   // G.711 is recorded as AAC: one encoder per recording, restarted when a segment closes.

@@ -377,6 +377,10 @@ void Camera::recording_loop() {
       status_.recording_state = recorder_is_continuous_ ? (open ? "continuous+event" : "continuous") : "event";
     }
     bool alive = true;
+    {
+      std::lock_guard lock(mutex_);
+      status_.segment_write_latency_s = static_cast<double>(recorder_->summary().fragment_latency_ns) / 1e9;
+    }
     try {
       alive = recorder_->poll(100ms);
     } catch (const std::exception& e) {

@@ -118,6 +118,10 @@ TEST(Zcrecd, AnEventOverContinuousRecordingWritesNoSecondCopy) {
   ASSERT_EQ(r.status, 201) << r.body.dump();
   const int64_t id = r.body["id"];
   ASSERT_TRUE(ZcrecdProcess::eventually([&] { auto e = d.catalog().event(id); return e && e->state == "ended"; }, 10s));
+  // The newest fragment's write latency: at least the frame that completed it, well under a GOP.
+  const double latency = d.camera("yard")["segment_write_latency_s"].get<double>();
+  EXPECT_GT(latency, 0.0);
+  EXPECT_LT(latency, 1.0);
   const auto rs = recordings(d, "yard");
   ASSERT_EQ(rs.size(), 1u) << "an event over continuous footage must not start a recording of its own";
   EXPECT_EQ(rs[0].kind, "continuous");

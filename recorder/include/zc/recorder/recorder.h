@@ -61,7 +61,10 @@ struct RecordingSummary {
                              // until the next keyframe
   int64_t gaps = 0;
   int64_t clock_jumps = 0;
-  int64_t writer_restarts = 0;  // times the writer was gone and a new one took over within the grace period
+  int64_t writer_restarts = 0;
+  // The newest fragment's write latency: from the capture of the newest frame written with it (the keyframe
+  // that completed it) until the fragment was in the file and its catalog row written.
+  int64_t fragment_latency_ns = 0;  // times the writer was gone and a new one took over within the grace period
   EndReason end_reason = EndReason::stopped;
   std::vector<std::string> skipped_tracks;  // e.g. "track 2 (opus): only one H.264/H.265 video and one AAC ..."
   std::vector<std::string> warnings;
