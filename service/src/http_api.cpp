@@ -2,6 +2,9 @@
 #include <zc/service/http_api.h>
 #include <zc/units/units.h>
 
+#include "http_clip.h"
+#include "http_timeline.h"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -105,6 +108,8 @@ HttpApi::HttpApi(Service& service, const ServiceConfig& config, Log log)
            impl->service.end_event(std::stoll(req.matches[1].str()));
            res.set_content(nlohmann::json{{"ended", true}}.dump(), "application/json");
          }));
+  http::register_clip_routes(s, service);
+  http::register_timeline_routes(s, service);
   s.Post("/api/v1/reload", guarded([impl](const httplib::Request&, httplib::Response& res) {
            try {
              const auto r = impl->service.reload();
