@@ -74,6 +74,31 @@ struct Fnv {
   void add(int64_t v) { add(&v, sizeof v); }
 };
 
+// Reads box headers through a 4 KiB window: a moof is usually smaller, so one read finds a fragment's moof and
+// the header of its mdat, and one read finds a segment's whole header. Halves the system calls of a clip.
+class Window {
+ public:
+  Window(int fd, int64_t limit, const std::string& path) : fd_(fd), limit_(limit), path_(path) {}
+  // n <= kBytes bytes at `off`, which must lie before the limit.
+  const uint8_t* at(int64_t off, size_t n) {
+    if (off < off_ || off + static_cast<int64_t>(n) > off_ + len_) {
+      len_ = std::min<int64_t>(kBytes, limit_ - off);
+      if (len_ < static_cast<int64_t>(n)) unreadable(path_, "ends inside a box header");
+      pread_all(fd_, buf_, static_cast<size_t>(len_), off, path_);
+      off_ = off;
+    }
+    return buf_ + (off - off_);
+  }
+  static constexpr int64_t kBytes = 4096;
+
+ private:
+  int fd_;
+  int64_t limit_;
+  const std::string& path_;
+  int64_t off_ = 0, len_ = 0;
+  uint8_t buf_[kBytes];
+};
+
 struct Fragment {
   int64_t moof_offset = 0, moof_size = 0, mdat_offset = 0, mdat_size = 0;
 };
@@ -82,22 +107,21 @@ struct Fragment {
 // segment ends with, a fragment cut short).
 std::vector<Fragment> walk_fragments(int fd, int64_t begin, int64_t end, const std::string& path) {
   std::vector<Fragment> out;
+  Window w(fd, end, path);
   int64_t off = begin;
   Fragment f;
   bool have_moof = false;
   while (off + 8 <= end) {
-    uint8_t h[16];
-    pread_all(fd, h, 8, off, path);
+    const uint8_t* h = w.at(off, 8);
     uint64_t size = mp4::be32(h);
     int64_t header = 8;
+    const std::string_view type(reinterpret_cast<const char*>(h + 4), 4);
     if (size == 1) {
       if (off + 16 > end) break;
-      pread_all(fd, h + 8, 8, off + 8, path);
-      size = mp4::be64(h + 8);
+      size = mp4::be64(w.at(off, 16) + 8);
       header = 16;
     }
     if (size < static_cast<uint64_t>(header) || size > static_cast<uint64_t>(end - off)) break;
-    const std::string_view type(reinterpret_cast<const char*>(h + 4), 4);
     if (type == "moof" && !have_moof) {
       f = {off, static_cast<int64_t>(size), 0, 0};
       have_moof = true;
@@ -112,6 +136,36 @@ std::vector<Fragment> walk_fragments(int fd, int64_t begin, int64_t end, const s
     off += static_cast<int64_t>(size);
   }
   return out;
+}
+
+struct Header {
+  std::vector<uint8_t> ftyp, moov;
+  int64_t first_moof = 0;
+};
+
+// The boxes before the first fragment: ftyp and moov are kept, anything else (free) skipped.
+Header scan_header(int fd, int64_t limit, const std::string& path) {
+  Header h;
+  Window w(fd, limit, path);
+  int64_t off = 0;
+  while (off + 8 <= limit) {
+    const uint8_t* b = w.at(off, 8);
+    const int64_t size = mp4::be32(b);
+    const std::string_view type(reinterpret_cast<const char*>(b + 4), 4);
+    if (type == "moof") {
+      h.first_moof = off;
+      return h;
+    }
+    if (size < 8 || size > limit - off) break;  // 64-bit sizes never occur before the first fragment
+    if (type == "ftyp" || type == "moov") {
+      auto& out = type == "ftyp" ? h.ftyp : h.moov;
+      out.resize(static_cast<size_t>(size));
+      if (size <= Window::kBytes) std::memcpy(out.data(), w.at(off, static_cast<size_t>(size)), out.size());
+      else pread_all(fd, out.data(), out.size(), off, path);
+    }
+    off += size;
+  }
+  unreadable(path, "no fragment after the header");
 }
 
 }  // namespace
@@ -186,20 +240,10 @@ ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& reque
     if (::fstat(fd.get(), &st) != 0) unreadable(path, std::string("stat: ") + std::strerror(errno));
     // A segment being written may already hold bytes the catalog has not accounted for: stop where it does.
     const int64_t limit = seg.size_bytes > 0 ? std::min<int64_t>(st.st_size, seg.size_bytes) : st.st_size;
-    const auto kfs = catalog.keyframes(seg.id);
-    if (kfs.empty()) continue;
-
-    // The header: every box before the first fragment (ftyp, moov).
-    const int64_t header_end = kfs.front().byte_offset;
-    if (header_end <= 0 || header_end > limit) unreadable(path, "first keyframe offset outside the file");
-    std::vector<uint8_t> head(static_cast<size_t>(header_end));
-    pread_all(fd.get(), head.data(), head.size(), 0, path);
-    std::vector<uint8_t> seg_moov;
-    for (const auto& b : mp4::children(head, 0, head.size())) {
-      if (b.type == "ftyp" && planned.empty()) ftyp.assign(head.begin() + b.offset, head.begin() + b.end());
-      if (b.type == "moov") seg_moov.assign(head.begin() + b.offset, head.begin() + b.end());
-    }
-    if (seg_moov.empty()) unreadable(path, "no moov before the first fragment");
+    // The header: every box before the first fragment (ftyp, moov), found by box headers.
+    auto head = scan_header(fd.get(), limit, path);
+    if (head.moov.empty()) unreadable(path, "no moov before the first fragment");
+    std::vector<uint8_t>& seg_moov = head.moov;
     auto tracks = mp4::tracks_of(seg_moov);
     if (!planned.empty() && tracks != first_tracks) {
       impl->cut_at_wall_ns = seg.start_wall_ns;
@@ -207,23 +251,30 @@ ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& reque
     }
 
     // From the keyframe at or before F (first segment) to the first keyframe at or after `to`.
-    size_t begin_kf = 0;
-    if (planned.empty()) {
-      for (size_t i = 0; i < kfs.size(); ++i)
-        if (kfs[i].wall_ns <= F) begin_kf = i;
-    }
+    // The keyframe index is read only where the clip cuts into a segment: its first and its last.
+    int64_t begin = head.first_moof;
     int64_t end = limit;
     int64_t end_wall = seg.end_wall_ns;
-    for (size_t i = begin_kf + 1; i < kfs.size(); ++i) {
-      if (kfs[i].wall_ns >= request.to_wall_ns) {
-        end = std::min(end, kfs[i].byte_offset);
-        end_wall = kfs[i].wall_ns;
-        break;
+    if (planned.empty() || seg.end_wall_ns > request.to_wall_ns) {
+      const auto kfs = catalog.keyframes(seg.id);
+      size_t begin_kf = 0;
+      if (planned.empty()) {
+        for (size_t i = 0; i < kfs.size(); ++i)
+          if (kfs[i].wall_ns <= F) begin_kf = i;
+        if (begin_kf < kfs.size()) begin = kfs[begin_kf].byte_offset;
+      }
+      for (size_t i = begin_kf + 1; i < kfs.size(); ++i) {
+        if (kfs[i].wall_ns >= request.to_wall_ns) {
+          end = std::min(end, kfs[i].byte_offset);
+          end_wall = kfs[i].wall_ns;
+          break;
+        }
       }
     }
-    auto fragments = walk_fragments(fd.get(), kfs[begin_kf].byte_offset, end, path);
+    auto fragments = walk_fragments(fd.get(), begin, end, path);
     if (fragments.empty()) continue;
     if (planned.empty()) {
+      ftyp = std::move(head.ftyp);
       if (ftyp.empty()) unreadable(path, "no ftyp");
       moov = std::move(seg_moov);
       first_tracks = tracks;

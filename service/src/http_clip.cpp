@@ -1,5 +1,6 @@
 #include "http_clip.h"
 
+#include "catalog_pool.h"
 #include "http_errors.h"
 #include "http_range.h"
 #include "http_request.h"
@@ -58,10 +59,10 @@ void refuse_unknown(const httplib::Params& params, std::initializer_list<const c
   }
 }
 
-playback::ClipMp4 build_clip(const ServiceConfig& config, const playback::ClipRequest& request) {
+playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, const playback::ClipRequest& request) {
   try {
-    const auto catalog = catalog::Catalog::open_existing(config.storage_dir, catalog::Catalog::Access::read_only);
-    return playback::ClipMp4::build(catalog, request);
+    const auto catalog = pool.take(config.storage_dir);
+    return playback::ClipMp4::build(*catalog, request);
   } catch (const playback::PlaybackError& e) {
     switch (e.code()) {
       case playback::PlaybackErrc::invalid_argument: throw HttpError(400, e.what());
@@ -71,7 +72,7 @@ playback::ClipMp4 build_clip(const ServiceConfig& config, const playback::ClipRe
   }
 }
 
-void clip_route(Service& service, const httplib::Request& req, httplib::Response& res) {
+void clip_route(Service& service, CatalogPool& pool, const httplib::Request& req, httplib::Response& res) {
   refuse_unknown(req.params, {"from", "to", "download"});
   ServiceConfig config;
   const std::string camera = req.matches[1].str();
@@ -84,7 +85,7 @@ void clip_route(Service& service, const httplib::Request& req, httplib::Response
   const bool download = req.has_param("download") && req.get_param_value("download") == "1";
 
   // Every segment file is opened here and held by the clip until the last byte is sent (ClipMp4).
-  auto clip = std::make_shared<const playback::ClipMp4>(build_clip(config, request));
+  auto clip = std::make_shared<const playback::ClipMp4>(build_clip(pool, config, request));
   const int64_t size = clip->size();
   res.set_header("Accept-Ranges", "bytes");
   res.set_header("ETag", clip->etag());
@@ -132,9 +133,10 @@ void clip_route(Service& service, const httplib::Request& req, httplib::Response
 }  // namespace
 
 void register_clip_routes(httplib::Server& server, Service& service) {
+  auto pool = std::make_shared<CatalogPool>();
   server.Get(std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/clip\\.mp4",
-             [&service](const httplib::Request& req, httplib::Response& res) {
-               run_guarded(req, res, [&service](const httplib::Request& q, httplib::Response& r) { clip_route(service, q, r); });
+             [&service, pool](const httplib::Request& req, httplib::Response& res) {
+               run_guarded(req, res, [&](const httplib::Request& q, httplib::Response& r) { clip_route(service, *pool, q, r); });
              });
 }
 

@@ -1,5 +1,6 @@
 #include "http_timeline.h"
 
+#include "catalog_pool.h"
 #include "http_errors.h"
 #include "http_request.h"
 
@@ -88,9 +89,10 @@ nlohmann::json timeline_json(const catalog::Catalog& catalog, const std::string&
 }
 
 void register_timeline_routes(httplib::Server& server, Service& service) {
+  auto pool = std::make_shared<CatalogPool>();
   server.Get(std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/timeline",
-             [&service](const httplib::Request& req, httplib::Response& res) {
-               run_guarded(req, res, [&service](const httplib::Request& q, httplib::Response& r) {
+             [&service, pool](const httplib::Request& req, httplib::Response& res) {
+               run_guarded(req, res, [&](const httplib::Request& q, httplib::Response& r) {
                  for (const auto& [k, v] : q.params) {
                    if (k != "from" && k != "to") throw HttpError(400, "unknown query parameter " + k);
                    if (q.params.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
@@ -108,8 +110,8 @@ void register_timeline_routes(httplib::Server& server, Service& service) {
                                                           : to - 24LL * 3600 * 1'000'000'000;
                  if (to <= from) throw HttpError(400, "to must be after from");
                  if (to - from > kMaxTimelineRangeNs) throw HttpError(400, "the range is longer than 8 days");
-                 const auto catalog = catalog::Catalog::open_existing(config.storage_dir, catalog::Catalog::Access::read_only);
-                 reply_json(r, 200, timeline_json(catalog, stream, from, to).dump());
+                 const auto catalog = pool->take(config.storage_dir);
+                 reply_json(r, 200, timeline_json(*catalog, stream, from, to).dump());
                });
              });
 }

@@ -39,6 +39,7 @@ class ZcrecdProcess {
   void kill(int signal);
   std::optional<int> wait(std::chrono::milliseconds timeout);
   pid_t pid() const { return process_ ? process_->pid() : -1; }
+  int port() const { return port_; }
 
   void rewrite_config(const std::string& cameras_yaml, const std::string& extra_top_yaml = "");
   const std::filesystem::path& config_file() const { return config_; }
