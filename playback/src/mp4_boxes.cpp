@@ -176,6 +176,92 @@ std::vector<std::pair<uint32_t, uint64_t>> decode_times(std::span<const uint8_t>
   return out;
 }
 
+uint32_t trex_default_sample_flags(std::span<const uint8_t> moov, uint32_t track_id) {
+  const auto top = children(moov, 0, moov.size());
+  if (top.size() != 1 || top[0].type != "moov") malformed("expected one moov");
+  for (const auto& b : children(moov, top[0].body(), top[0].end())) {
+    if (b.type != "mvex") continue;
+    for (const auto& t : children(moov, b.body(), b.end())) {
+      if (t.type != "trex") continue;
+      // trex: track_ID, default_sample_description_index, duration, size, flags.
+      const size_t p = full_body(t, 20);
+      if (be32(moov.data() + p) == track_id) return be32(moov.data() + p + 16);
+    }
+  }
+  return 0;
+}
+
+std::optional<TrackFragmentStart> fragment_start(std::span<const uint8_t> moof, uint32_t track_id,
+                                                 uint32_t trex_default_flags) {
+  const auto top = children(moof, 0, moof.size());
+  if (top.size() != 1 || top[0].type != "moof") malformed("expected one moof");
+  for (const auto& traf : children(moof, top[0].body(), top[0].end())) {
+    if (traf.type != "traf") continue;
+    const auto tb = children(moof, traf.body(), traf.end());
+    const Box* tfhd = find(tb, "tfhd");
+    const Box* tfdt = find(tb, "tfdt");
+    const Box* trun = find(tb, "trun");
+    if (!tfhd || !tfdt || !trun) malformed("traf without tfhd, tfdt or trun");
+    const size_t hp = full_body(*tfhd, 4);
+    if (be32(moof.data() + hp) != track_id) continue;
+    TrackFragmentStart out;
+    const bool v1 = moof[tfdt->body()] == 1;
+    const size_t dp = full_body(*tfdt, v1 ? 8 : 4);
+    out.decode_time = v1 ? be64(moof.data() + dp) : be32(moof.data() + dp);
+    // The first sample's flags: trun's first_sample_flags, else its own per-sample flags, else tfhd's default,
+    // else trex's. Bit 16 is sample_is_non_sync_sample.
+    uint32_t flags = trex_default_flags;
+    const uint32_t tf = be32(moof.data() + tfhd->body()) & 0xffffff;
+    size_t q = hp + 4;
+    if (tf & 0x01) q += 8;  // base_data_offset
+    if (tf & 0x02) q += 4;  // sample_description_index
+    if (tf & 0x08) q += 4;  // default_sample_duration
+    if (tf & 0x10) q += 4;  // default_sample_size
+    if (tf & 0x20) {
+      if (q + 4 > tfhd->end()) malformed("tfhd too short");
+      flags = be32(moof.data() + q);
+    }
+    const uint32_t rf = be32(moof.data() + trun->body()) & 0xffffff;
+    size_t r = full_body(*trun, 4) + 4;  // after sample_count
+    if (rf & 0x001) r += 4;              // data_offset
+    if (rf & 0x004) {
+      if (r + 4 > trun->end()) malformed("trun too short");
+      flags = be32(moof.data() + r);
+    } else if (rf & 0x400) {
+      if (rf & 0x100) r += 4;  // the first sample's duration
+      if (rf & 0x200) r += 4;  // and size come before its flags
+      if (r + 4 > trun->end()) malformed("trun too short");
+      flags = be32(moof.data() + r);
+    }
+    out.sync = (flags & 0x00010000) == 0;
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::vector<uint8_t> sidx_box(uint32_t track_id, uint32_t timescale, uint64_t earliest_presentation_time,
+                              std::span<const SidxReference> references) {
+  if (references.size() > 0xffff) malformed("more than 65535 sidx references");
+  std::vector<uint8_t> b(8 + 4 + 4 + 4 + 8 + 8 + 4 + references.size() * 12, 0);
+  put_be32(b.data(), static_cast<uint32_t>(b.size()));
+  std::memcpy(b.data() + 4, "sidx", 4);
+  b[8] = 1;  // version 1: 64-bit earliest_presentation_time and first_offset
+  put_be32(b.data() + 12, track_id);
+  put_be32(b.data() + 16, timescale);
+  put_be64(b.data() + 20, earliest_presentation_time);
+  put_be64(b.data() + 28, 0);  // first_offset: the first moof follows the sidx
+  put_be32(b.data() + 36, static_cast<uint32_t>(references.size()));  // reserved(16) = 0, reference_count(16)
+  uint8_t* e = b.data() + 40;
+  for (const auto& r : references) {
+    if (r.bytes >= 0x80000000u) malformed("a sidx reference over 2 GiB");
+    put_be32(e, r.bytes);  // reference_type 0: media
+    put_be32(e + 4, r.duration);
+    put_be32(e + 8, r.sync ? 0x90000000u : 0);  // starts_with_SAP, SAP_type 1
+    e += 12;
+  }
+  return b;
+}
+
 void retime(std::span<uint8_t> moof, uint32_t sequence, std::span<const std::pair<uint32_t, int64_t>> shifts) {
   const auto top = children(moof, 0, moof.size());
   if (top.size() != 1 || top[0].type != "moof") malformed("expected one moof");
