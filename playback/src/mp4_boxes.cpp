@@ -41,6 +41,17 @@ size_t full_body(const Box& b, size_t bytes) {
   return b.body() + 4;
 }
 
+// A full box's version, read only once the box is known to hold its version/flags word.
+uint8_t version_of(std::span<const uint8_t> buf, const Box& b) {
+  full_body(b, 0);
+  return buf[b.body()];
+}
+
+uint32_t flags_of(std::span<const uint8_t> buf, const Box& b) {
+  full_body(b, 0);
+  return be32(buf.data() + b.body()) & 0xffffff;
+}
+
 // edts > elst, version 1 with one entry: segment_duration 0 (the whole fragmented track), media_time, rate 1.0.
 std::vector<uint8_t> edts_box(int64_t media_time) {
   std::vector<uint8_t> e(44, 0);
@@ -91,19 +102,19 @@ std::vector<Track> tracks_of(std::span<const uint8_t> moov) {
     const Box* tkhd = find(tk, "tkhd");
     const Box* mdia = find(tk, "mdia");
     if (!tkhd || !mdia) malformed("trak without tkhd or mdia");
-    const bool v1 = moov[tkhd->body()] == 1;
+    const bool v1 = version_of(moov, *tkhd) == 1;
     t.id = be32(moov.data() + full_body(*tkhd, v1 ? 20 : 12) + (v1 ? 16 : 8));
     const auto md = children(moov, mdia->body(), mdia->end());
     const Box* mdhd = find(md, "mdhd");
     const Box* hdlr = find(md, "hdlr");
     if (!mdhd || !hdlr) malformed("mdia without mdhd or hdlr");
-    const bool mv1 = moov[mdhd->body()] == 1;
+    const bool mv1 = version_of(moov, *mdhd) == 1;
     t.timescale = be32(moov.data() + full_body(*mdhd, mv1 ? 20 : 12) + (mv1 ? 16 : 8));
-    t.handler = std::string_view(reinterpret_cast<const char*>(moov.data() + full_body(*hdlr, 8) + 4), 4);
+    t.handler.assign(reinterpret_cast<const char*>(moov.data() + full_body(*hdlr, 8) + 4), 4);
     if (const Box* edts = find(tk, "edts")) {
       const auto ed = children(moov, edts->body(), edts->end());
       if (const Box* elst = find(ed, "elst")) {
-        const bool ev1 = moov[elst->body()] == 1;
+        const bool ev1 = version_of(moov, *elst) == 1;
         const size_t entry = ev1 ? 20 : 12;
         const size_t p = full_body(*elst, 4);
         const uint32_t n = be32(moov.data() + p);
@@ -169,7 +180,7 @@ std::vector<std::pair<uint32_t, uint64_t>> decode_times(std::span<const uint8_t>
     const Box* tfdt = find(tb, "tfdt");
     if (!tfhd || !tfdt) malformed("traf without tfhd or tfdt");
     const uint32_t id = be32(moof.data() + full_body(*tfhd, 4));
-    const bool v1 = moof[tfdt->body()] == 1;
+    const bool v1 = version_of(moof, *tfdt) == 1;
     const size_t p = full_body(*tfdt, v1 ? 8 : 4);
     out.emplace_back(id, v1 ? be64(moof.data() + p) : be32(moof.data() + p));
   }
@@ -205,13 +216,13 @@ std::optional<TrackFragmentStart> fragment_start(std::span<const uint8_t> moof, 
     const size_t hp = full_body(*tfhd, 4);
     if (be32(moof.data() + hp) != track_id) continue;
     TrackFragmentStart out;
-    const bool v1 = moof[tfdt->body()] == 1;
+    const bool v1 = version_of(moof, *tfdt) == 1;
     const size_t dp = full_body(*tfdt, v1 ? 8 : 4);
     out.decode_time = v1 ? be64(moof.data() + dp) : be32(moof.data() + dp);
     // The first sample's flags: trun's first_sample_flags, else its own per-sample flags, else tfhd's default,
     // else trex's. Bit 16 is sample_is_non_sync_sample.
     uint32_t flags = trex_default_flags;
-    const uint32_t tf = be32(moof.data() + tfhd->body()) & 0xffffff;
+    const uint32_t tf = flags_of(moof, *tfhd);
     size_t q = hp + 4;
     if (tf & 0x01) q += 8;  // base_data_offset
     if (tf & 0x02) q += 4;  // sample_description_index
@@ -221,7 +232,7 @@ std::optional<TrackFragmentStart> fragment_start(std::span<const uint8_t> moof, 
       if (q + 4 > tfhd->end()) malformed("tfhd too short");
       flags = be32(moof.data() + q);
     }
-    const uint32_t rf = be32(moof.data() + trun->body()) & 0xffffff;
+    const uint32_t rf = flags_of(moof, *trun);
     size_t r = full_body(*trun, 4) + 4;  // after sample_count
     if (rf & 0x001) r += 4;              // data_offset
     if (rf & 0x004) {
@@ -276,7 +287,7 @@ void retime(std::span<uint8_t> moof, uint32_t sequence, std::span<const std::pai
     int64_t shift = 0;
     for (const auto& [tid, s] : shifts)
       if (tid == id) shift = s;
-    const bool v1 = moof[tfdt->body()] == 1;
+    const bool v1 = version_of(moof, *tfdt) == 1;
     const size_t p = full_body(*tfdt, v1 ? 8 : 4);
     const int64_t t = static_cast<int64_t>(v1 ? be64(moof.data() + p) : be32(moof.data() + p)) + shift;
     if (t < 0) malformed("a fragment would start before the clip (track " + std::to_string(id) + ")");

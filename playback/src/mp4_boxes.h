@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -33,7 +34,7 @@ struct Track {
   uint32_t id = 0;
   uint32_t timescale = 0;  // mdhd
   int64_t edit_media_time = 0;  // media time at which presentation starts (elst), 0 without an edit list
-  std::string_view handler;     // vide | soun
+  std::string handler;          // vide | soun
   bool operator==(const Track& o) const noexcept { return id == o.id && timescale == o.timescale && handler == o.handler; }
 };
 
