@@ -102,6 +102,7 @@ class Window {
 struct Fragment {
   int64_t moof_offset = 0, moof_size = 0, mdat_offset = 0, mdat_size = 0;
   std::optional<mp4::TrackFragmentStart> video;  // for the sidx
+  std::vector<std::pair<uint32_t, uint64_t>> decode_times;  // every track's tfdt: where the clip's timeline starts
 };
 
 struct VideoTrack {
@@ -111,7 +112,8 @@ struct VideoTrack {
 
 // The moof+mdat pairs in file bytes [begin, end): box headers only. Stops at anything else (the mfra a closed
 // segment ends with, a fragment cut short).
-// Each moof is read whole (it is usually inside the window already) for its video decode time and keyframe flag.
+// Each moof is read whole (it is usually inside the window already) for its tracks' decode times and its video
+// keyframe flag.
 std::vector<Fragment> walk_fragments(int fd, int64_t begin, int64_t end, const std::string& path,
                                      const std::optional<VideoTrack>& video) {
   std::vector<Fragment> out;
@@ -131,20 +133,21 @@ std::vector<Fragment> walk_fragments(int fd, int64_t begin, int64_t end, const s
     }
     if (size < static_cast<uint64_t>(header) || size > static_cast<uint64_t>(end - off)) break;
     if (type == "moof" && !have_moof) {
-      f = {off, static_cast<int64_t>(size), 0, 0, std::nullopt};
+      f = Fragment{};
+      f.moof_offset = off;
+      f.moof_size = static_cast<int64_t>(size);
       have_moof = true;
-      if (video) {
-        std::vector<uint8_t> big;
-        std::span<const uint8_t> moof;
-        if (size <= static_cast<uint64_t>(Window::kBytes)) {
-          moof = {w.at(off, static_cast<size_t>(size)), static_cast<size_t>(size)};
-        } else {
-          big.resize(static_cast<size_t>(size));
-          pread_all(fd, big.data(), big.size(), off, path);
-          moof = big;
-        }
-        f.video = mp4::fragment_start(moof, video->id, video->trex_flags);
+      std::vector<uint8_t> big;
+      std::span<const uint8_t> moof;
+      if (size <= static_cast<uint64_t>(Window::kBytes)) {
+        moof = {w.at(off, static_cast<size_t>(size)), static_cast<size_t>(size)};
+      } else {
+        big.resize(static_cast<size_t>(size));
+        pread_all(fd, big.data(), big.size(), off, path);
+        moof = big;
       }
+      f.decode_times = mp4::decode_times(moof);
+      if (video) f.video = mp4::fragment_start(moof, video->id, video->trex_flags);
     } else if (type == "mdat" && have_moof) {
       f.mdat_offset = off;
       f.mdat_size = static_cast<int64_t>(size);
@@ -315,20 +318,19 @@ ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& reque
 
   // Clip timeline. A segment maps wall time w to media time m = e + (w - start) * timescale (e: its edit's
   // media time). The clip keeps that line, shifted so presentation 0 is F: m_clip = m + shift with
-  // shift = (start - F) * timescale - e + E, where E (the clip's own edit) is the smallest value that keeps the
-  // first fragment's decode time at or above 0 — exactly 0 for the track that starts the clip.
-  const auto& p0 = planned.front();
-  std::vector<uint8_t> first_moof(static_cast<size_t>(p0.fragments.front().moof_size));
-  pread_all(impl->sources[p0.source].fd.get(), first_moof.data(), first_moof.size(), p0.fragments.front().moof_offset,
-            impl->sources[p0.source].path);
-  const auto first_times = mp4::decode_times(first_moof);
+  // shift = (start - F) * timescale - e + E, where E (the clip's own edit, per track) is the smallest value that
+  // keeps every fragment's decode time at or above 0 — so the track that starts the clip starts at 0.
   Shifts edits;
   for (const auto& t : first_tracks) {
     int64_t E = 0;
-    for (const auto& [id, tfdt] : first_times) {
-      if (id != t.id) continue;
-      const int64_t need = t.edit_media_time - to_ticks(p0.start_wall_ns - F, t.timescale) - static_cast<int64_t>(tfdt);
-      E = std::max<int64_t>(0, need);
+    for (const auto& p : planned) {
+      int64_t e = 0;
+      for (const auto& pt : p.tracks)
+        if (pt.id == t.id) e = pt.edit_media_time;
+      const int64_t base = to_ticks(p.start_wall_ns - F, t.timescale) - e;
+      for (const auto& f : p.fragments)
+        for (const auto& [id, tfdt] : f.decode_times)
+          if (id == t.id) E = std::max<int64_t>(E, -(base + static_cast<int64_t>(tfdt)));
     }
     edits.emplace_back(t.id, E);
   }
