@@ -8,6 +8,9 @@
 #include "http_request.h"
 #include "metrics.h"
 
+#include "http_clip.h"
+#include "http_timeline.h"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -183,6 +186,9 @@ void register_routes(HttpApi::Impl& api) {
     res.status = 200;
     res.set_content(render_metrics(impl->service.cameras(), impl->service.storage()), kMetricsContentType);
   });
+  // Media routes (issue 12) stream their bodies and answer ranges themselves; the token check above covers them.
+  http::register_clip_routes(api.server, api.service);
+  http::register_timeline_routes(api.server, api.service);
 }
 
 void configure_server(HttpApi::Impl& api) {
