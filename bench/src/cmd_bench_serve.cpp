@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -70,7 +71,10 @@ nlohmann::json to_json(const ServeResult& r, bool service) {
                       {"load_before", r.load_before},
                       {"load_after", r.load_after}};
   if (service) {
-    j.update({{"ring_frames_window", r.ring_frames_window},
+    const double frames = static_cast<double>(std::max<int64_t>(1, r.nominal_frames));
+    j.update({{"daemon_cpu_us_per_camera_frame", r.daemon_cpu_s * 1e6 / frames},
+              {"ingest_cpu_us_per_camera_frame", r.ingest_cpu_s * 1e6 / frames},
+              {"ring_frames_window", r.ring_frames_window},
               {"ring_frames_written", r.ring_frames_written},
               {"frames_recorded", r.frames_recorded},
               {"segments", r.segments},
@@ -94,6 +98,9 @@ void print_service(const ServeResult& a) {
               "processes; rings got %lld of %lld frames)\n",
               a.cpu_us_per_camera_frame, a.cpu_s, a.window_s, a.cpu_percent, a.cameras,
               static_cast<long long>(a.ring_frames_window), static_cast<long long>(a.nominal_frames));
+  const double frames = static_cast<double>(std::max<int64_t>(1, a.nominal_frames));
+  std::printf("          of which zcrecd itself (recording, API) %.1f µs, its ingest processes (zcrec feed) %.1f µs\n",
+              a.daemon_cpu_s * 1e6 / frames, a.ingest_cpu_s * 1e6 / frames);
   std::printf("lost      %lld frames in zcrecd (target 0): %lld dropped at the cameras, %lld written to rings but "
               "not recorded (%lld written, %lld in %lld segments); %lld gap rows (%lld frames), recordings' "
               "frames_lost %lld, oversized %lld, ingest restarts %lld\n",

@@ -67,6 +67,8 @@ struct ServeResult {
   double pacer_max_late_ms = 0;
   int64_t pacer_reopens = 0;
   // run A only
+  double daemon_cpu_s = 0;          // of cpu_s: zcrecd itself (recorders, API, catalog)
+  double ingest_cpu_s = 0;          // of cpu_s: its `zcrec feed` processes (demux, ring writes)
   int64_t ring_frames_window = 0;   // frames the ingest processes wrote into the rings in the window
   int64_t ring_frames_written = 0;  // whole run, all rings
   int64_t frames_recorded = 0;      // sum of segment frames in the catalog

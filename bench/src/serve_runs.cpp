@@ -196,12 +196,16 @@ RingSample sample_rings(const std::string& prefix, int cameras) {
   return s;
 }
 
+struct ServiceCpu {
+  double daemon_s = 0, ingest_s = 0;
+};
 // zcrecd counts its reaped children too: an ingest restarted in the window is not lost from the sum.
-double service_cpu(pid_t zcrecd, const RingSample& rings) {
-  double s = proc_cpu_seconds(zcrecd, true);
+ServiceCpu service_cpu(pid_t zcrecd, const RingSample& rings) {
+  ServiceCpu c;
+  c.daemon_s = proc_cpu_seconds(zcrecd, true);
   for (pid_t w : rings.writers)
-    if (w > 0) s += proc_cpu_seconds(w);
-  return s;
+    if (w > 0) c.ingest_s += proc_cpu_seconds(w);
+  return c;
 }
 
 void remove_rings(const std::string& prefix, int cameras) {
@@ -248,11 +252,14 @@ ServeResult run_zcrecd(const ServeOptions& o) {
   std::vector<std::string> names;
   for (int i = 0; i < o.cameras; ++i) names.push_back(camera_name(i));
   const RingSample before = sample_rings(prefix, o.cameras);
-  const double cpu0 = service_cpu(zcrecd, before);
+  const ServiceCpu cpu0 = service_cpu(zcrecd, before);
   EventPoster poster("127.0.0.1", port, names, o.events_per_s);
   r.window_s = window(o.seconds);
   const RingSample after = sample_rings(prefix, o.cameras);
-  r.cpu_s = service_cpu(zcrecd, after) - cpu0;
+  const ServiceCpu cpu1 = service_cpu(zcrecd, after);
+  r.daemon_cpu_s = cpu1.daemon_s - cpu0.daemon_s;
+  r.ingest_cpu_s = cpu1.ingest_s - cpu0.ingest_s;
+  r.cpu_s = r.daemon_cpu_s + r.ingest_cpu_s;
   const EventLatencies lat = poster.stop();
   if (!alive(zcrecd)) throw std::runtime_error("zcrecd died during the run (see " + dir.string() + "/zcrecd.err)");
   r.ring_frames_window = after.frames_written - before.frames_written;
