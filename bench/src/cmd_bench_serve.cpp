@@ -63,6 +63,8 @@ nlohmann::json to_json(const ServeResult& r, bool service) {
                       {"cpu_percent", r.cpu_percent},
                       {"camera_frames", r.nominal_frames},
                       {"cpu_us_per_camera_frame", r.cpu_us_per_camera_frame},
+                      {"context_switches_per_camera_frame",
+                       static_cast<double>(r.context_switches) / static_cast<double>(std::max<int64_t>(1, r.nominal_frames))},
                       {"pacer_frames", r.pacer_frames},
                       {"pacer_dropped", r.pacer_dropped},
                       {"pacer_reopens", r.pacer_reopens},
@@ -99,8 +101,9 @@ void print_service(const ServeResult& a) {
               a.cpu_us_per_camera_frame, a.cpu_s, a.window_s, a.cpu_percent, a.cameras,
               static_cast<long long>(a.ring_frames_window), static_cast<long long>(a.nominal_frames));
   const double frames = static_cast<double>(std::max<int64_t>(1, a.nominal_frames));
-  std::printf("          of which zcrecd itself (recording, API) %.1f µs, its ingest processes (zcrec feed) %.1f µs\n",
-              a.daemon_cpu_s * 1e6 / frames, a.ingest_cpu_s * 1e6 / frames);
+  std::printf("          of which zcrecd itself (recording, API) %.1f µs, its ingest processes (zcrec feed) %.1f µs; "
+              "%.1f context switches per camera-frame\n",
+              a.daemon_cpu_s * 1e6 / frames, a.ingest_cpu_s * 1e6 / frames, static_cast<double>(a.context_switches) / frames);
   std::printf("lost      %lld frames in zcrecd (target 0): %lld dropped at the cameras, %lld written to rings but "
               "not recorded (%lld written, %lld in %lld segments); %lld gap rows (%lld frames), recordings' "
               "frames_lost %lld, oversized %lld, ingest restarts %lld\n",
@@ -176,9 +179,10 @@ void run_bench_serve(const BenchServeArgs& a) {
               svc.window_s, svc.load_before.c_str(), ff.load_after.c_str());
   print_service(svc);
   std::printf("ffmpeg    %.1f µs CPU per camera-frame (%.2f s CPU in %.1f s, %.0f %% of a core; %d processes; %lld "
-              "frames dropped at the cameras)\n",
+              "frames dropped at the cameras; %.1f context switches per camera-frame)\n",
               ff.cpu_us_per_camera_frame, ff.cpu_s, ff.window_s, ff.cpu_percent, ff.cameras,
-              static_cast<long long>(ff.pacer_dropped));
+              static_cast<long long>(ff.pacer_dropped),
+              static_cast<double>(ff.context_switches) / static_cast<double>(std::max<int64_t>(1, ff.nominal_frames)));
   std::printf("ratio     %.3f (zcrecd / ffmpeg CPU per camera-frame; target <= 0.25)\n", ratio);
   if (a.find_max) std::printf("max       %d cameras with zero frames lost (target >= 64)\n", max_zero_loss);
 }

@@ -27,6 +27,9 @@ void stop_child(pid_t pid, std::chrono::milliseconds grace);
 // User + system CPU seconds of a process so far (/proc/PID/stat); with_children adds what its reaped children
 // used (cutime + cstime). 0 when the process is gone.
 double proc_cpu_seconds(pid_t pid, bool with_children = false);
+// Context switches of all of a process's threads so far (voluntary + involuntary, /proc/PID/task/*/status): each
+// sleep and wakeup is one, so per frame they show how often a pipeline hands a frame between sleepers.
+int64_t proc_context_switches(pid_t pid);
 // /proc/loadavg's first three fields.
 std::string load_average();
 
@@ -66,6 +69,7 @@ struct ServeResult {
   int64_t pacer_frames = 0, pacer_dropped = 0;
   double pacer_max_late_ms = 0;
   int64_t pacer_reopens = 0;
+  int64_t context_switches = 0;  // in the window, all threads of the measured processes
   // run A only
   double daemon_cpu_s = 0;          // of cpu_s: zcrecd itself (recorders, API, catalog)
   double ingest_cpu_s = 0;          // of cpu_s: its `zcrec feed` processes (demux, ring writes)

@@ -198,13 +198,18 @@ RingSample sample_rings(const std::string& prefix, int cameras) {
 
 struct ServiceCpu {
   double daemon_s = 0, ingest_s = 0;
+  int64_t switches = 0;
 };
 // zcrecd counts its reaped children too: an ingest restarted in the window is not lost from the sum.
 ServiceCpu service_cpu(pid_t zcrecd, const RingSample& rings) {
   ServiceCpu c;
   c.daemon_s = proc_cpu_seconds(zcrecd, true);
-  for (pid_t w : rings.writers)
-    if (w > 0) c.ingest_s += proc_cpu_seconds(w);
+  c.switches = proc_context_switches(zcrecd);
+  for (pid_t w : rings.writers) {
+    if (w <= 0) continue;
+    c.ingest_s += proc_cpu_seconds(w);
+    c.switches += proc_context_switches(w);
+  }
   return c;
 }
 
@@ -260,6 +265,7 @@ ServeResult run_zcrecd(const ServeOptions& o) {
   r.daemon_cpu_s = cpu1.daemon_s - cpu0.daemon_s;
   r.ingest_cpu_s = cpu1.ingest_s - cpu0.ingest_s;
   r.cpu_s = r.daemon_cpu_s + r.ingest_cpu_s;
+  r.context_switches = cpu1.switches - cpu0.switches;
   const EventLatencies lat = poster.stop();
   if (!alive(zcrecd)) throw std::runtime_error("zcrecd died during the run (see " + dir.string() + "/zcrecd.err)");
   r.ring_frames_window = after.frames_written - before.frames_written;
@@ -347,9 +353,16 @@ ServeResult run_ffmpeg(const ServeOptions& o) {
     for (pid_t p : ffmpeg) s += proc_cpu_seconds(p);
     return s;
   };
+  auto switches = [&] {
+    int64_t n = 0;
+    for (pid_t p : ffmpeg) n += proc_context_switches(p);
+    return n;
+  };
   const double cpu0 = cpu();
+  const int64_t sw0 = switches();
   r.window_s = window(o.seconds);
   r.cpu_s = cpu() - cpu0;
+  r.context_switches = switches() - sw0;
   for (pid_t p : ffmpeg)
     if (!alive(p)) throw std::runtime_error("an ffmpeg exited during the run (see " + dir.string() + ")");
   pacers.stop(&r);  // end of input: each ffmpeg closes its last segment and exits
