@@ -102,9 +102,10 @@ class Pacers {
   std::vector<pid_t> pids_;
 };
 
+// Whether our child still runs; an ended one is left unreaped (WNOWAIT), so its pid stays ours until stop_child.
 bool alive(pid_t pid) {
-  int status = 0;
-  return ::waitpid(pid, &status, WNOHANG) == 0;
+  siginfo_t si{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
 }
 
 void fresh_dir(const fs::path& d) {
@@ -240,9 +241,10 @@ ServeResult run_zcrecd(const ServeOptions& o) {
   std::ofstream(config) << zcrecd_config(o, storage, prefix, pacers);
 
   const pid_t zcrecd = spawn_logged({o.zcrecd.string(), "--config", config.string()}, dir / "zcrecd.out", dir / "zcrecd.err");
+  bool zcrecd_reaped = false;  // its pid may belong to someone else afterwards
   OnExit cleanup([&] {
     pacers.stop();
-    stop_child(zcrecd, std::chrono::seconds(30));
+    if (!zcrecd_reaped) stop_child(zcrecd, std::chrono::seconds(30));
     remove_rings(prefix, o.cameras);
   });
   const int port = wait_listening(dir / "zcrecd.out", zcrecd, std::chrono::seconds(30));
@@ -286,7 +288,8 @@ ServeResult run_zcrecd(const ServeOptions& o) {
   r.ring_frames_written = final_rings.frames_written;
   r.ring_frames_dropped = final_rings.frames_dropped;
   ::kill(zcrecd, SIGTERM);
-  if (!reap_within(zcrecd, std::chrono::seconds(60))) throw std::runtime_error("zcrecd did not stop within 60 s of SIGTERM");
+  zcrecd_reaped = reap_within(zcrecd, std::chrono::seconds(60));
+  if (!zcrecd_reaped) throw std::runtime_error("zcrecd did not stop within 60 s of SIGTERM");
   cleanup.run();
 
   const auto cat = catalog::Catalog::open_existing(storage, catalog::Catalog::Access::read_only);
