@@ -11,6 +11,8 @@ void add_commands(CLI::App& bench) {
   add_ingest_command(bench);
   add_start_command(bench);
   add_seek_command(bench);
+  add_serve_command(bench);
+  add_pace_command(bench);
 }
 
 }  // namespace zc::bench
