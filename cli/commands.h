@@ -22,6 +22,10 @@ void add_unlock_command(CLI::App& app);
 // Playback (cmd_play.cpp, cmd_export.cpp)
 void add_play_command(CLI::App& app);
 void add_export_command(CLI::App& app);
+// zcrecd's client over its HTTP API (cmd_trigger.cpp, cmd_end.cpp, cmd_cameras.cpp; service_client.cpp)
+void add_trigger_command(CLI::App& app);
+void add_end_command(CLI::App& app);
+void add_cameras_command(CLI::App& app);
 // Benchmarks: `zcrec bench ...` are bench/'s (zc/bench/commands.h).
 
 }  // namespace zc::cli

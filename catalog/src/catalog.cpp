@@ -4,6 +4,7 @@
 #include <zc/catalog/error.h>
 #include <zc/catalog/files.h>
 
+#include "event_queries.h"
 #include "schema.h"
 #include "sqlite_db.h"
 
@@ -15,6 +16,8 @@
 #include <system_error>
 
 namespace zc::catalog {
+
+using namespace queries;
 
 namespace {
 
@@ -30,23 +33,6 @@ constexpr const char* kRecordingColumns =
     "r.preroll_achieved_ns, r.postroll_ns, r.max_length_ns, r.start_wall_ns, r.end_wall_ns, r.state, "
     "coalesce(r.end_reason, ''), r.locked, r.recorder_pid, r.frames_lost, r.kind "
     "FROM recording r JOIN stream st ON st.id = r.stream_id ";
-
-constexpr const char* kEventColumns =
-    "e.id, e.stream_id, st.name, e.label, e.score, coalesce(e.metadata_json, ''), e.trigger_wall_ns, "
-    "e.start_wall_ns, e.end_wall_ns, e.preroll_ns, e.postroll_ns, e.max_length_ns, e.recording_id, e.state, "
-    "coalesce(e.end_reason, '') FROM event e JOIN stream st ON st.id = e.stream_id ";
-
-// Events overlapping [?2, ?3) of the streams named by ?1 (NULL: all). The stream list is an IN over stream ids
-// so that each stream is one walk of event_by_stream_time; ?4 = ?3 + kMaxEventPrerollNs bounds that walk,
-// because an event whose start is later cannot reach back into the range through its pre-roll.
-constexpr const char* kEventRangeWhere =
-    "WHERE e.stream_id IN (SELECT id FROM stream WHERE ?1 IS NULL OR name = ?1) AND e.start_wall_ns < ?4 "
-    "AND e.start_wall_ns - e.preroll_ns < ?3 AND (e.end_wall_ns IS NULL OR e.end_wall_ns + e.postroll_ns >= ?2) ";
-
-// Recordings overlapping [?2, ?3) (open ones reach ?4, "now"), per stream through recording_by_stream_time.
-constexpr const char* kRecordingRangeWhere =
-    "WHERE r.stream_id IN (SELECT id FROM stream WHERE ?1 IS NULL OR name = ?1) "
-    "AND coalesce(r.start_wall_ns, r.trigger_wall_ns) < ?3 AND coalesce(r.end_wall_ns, ?4) >= ?2 ";
 
 constexpr int64_t kMinTime = INT64_MIN;
 constexpr int64_t kMaxTime = INT64_MAX;
@@ -318,8 +304,8 @@ struct Catalog::Impl {
     q_mark_deleting_if_unprotected = {
         db, "UPDATE segment SET state = 'deleting' WHERE id = ?1 AND state IN ('complete', 'recovered') AND "
             "recording_id NOT IN (SELECT id FROM recording WHERE locked = 1) AND NOT EXISTS (SELECT 1 FROM event e "
-            "WHERE e.stream_id = segment.stream_id AND e.start_wall_ns <= segment.end_wall_ns + ?4 AND "
-            "e.start_wall_ns - e.preroll_ns <= segment.end_wall_ns AND (e.end_wall_ns IS NULL OR "
+            "WHERE e.stream_id = segment.stream_id AND e.start_wall_ns < segment.end_wall_ns + ?4 AND "
+            "e.start_wall_ns - e.preroll_ns < segment.end_wall_ns AND (e.end_wall_ns IS NULL OR "
             "e.end_wall_ns + e.postroll_ns >= segment.start_wall_ns) AND ?2 < coalesce(e.end_wall_ns, ?2) + ?3)"};
   }
 

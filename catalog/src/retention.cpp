@@ -30,10 +30,11 @@ void remove_marked_segment(Catalog& catalog, const SegmentRow& segment) {
 }
 
 // retention.h's rule; Catalog::mark_segment_deleting_if_unprotected states it again in SQL, for the race with an
-// event posted while retention runs.
+// event posted while retention runs. A segment's end is where the next one starts, so a segment that ends
+// exactly where an event's span begins holds none of it.
 bool protects(const EventRow& e, const SegmentRow& s, int64_t now_wall_ns, int64_t event_max_age_ns) {
   if (e.stream_id != s.stream_id) return false;
-  if (e.start_wall_ns - e.preroll_ns > s.end_wall_ns) return false;
+  if (e.start_wall_ns - e.preroll_ns >= s.end_wall_ns) return false;
   if (e.end_wall_ns && *e.end_wall_ns + e.postroll_ns < s.start_wall_ns) return false;
   return now_wall_ns < e.end_wall_ns.value_or(now_wall_ns) + event_max_age_ns;
 }

@@ -82,44 +82,7 @@ TEST(Catalog, RefusesNewerSchemaVersion) {
   }
 }
 
-// Version 1 (issue 3) had no indexes on the unfinished states: a read-only command asks for the upgrade, a
-// read-write open applies upgrade_1_to_2.sql in place and keeps every row.
-TEST(Catalog, UpgradesAVersion1CatalogInPlace) {
-  TempDir d("catalog");
-  int64_t rec = 0;
-  {
-    auto c = Catalog::open(d.path());
-    rec = write_recording(c, "cam1", kT0, 3);
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((d.path() / "catalog.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP INDEX segment_unfinished; DROP INDEX recording_unfinished; PRAGMA user_version = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  try {
-    Catalog::open_existing(d.path(), Catalog::Access::read_only);
-    FAIL() << "a read-only open upgraded or used an old catalog";
-  } catch (const CatalogError& e) {
-    EXPECT_EQ(e.code(), CatalogErrc::catalog);
-    EXPECT_NE(std::string(e.what()).find("upgrade"), std::string::npos) << e.what();
-  }
-  {
-    auto c = Catalog::open_existing(d.path(), Catalog::Access::read_write);
-    EXPECT_EQ(c.schema_version(), 2);
-    EXPECT_EQ(c.segments_of_recording(rec).size(), 3u);
-  }
-  ASSERT_EQ(sqlite3_open((d.path() / "catalog.db").c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
-                               "('segment_unfinished', 'recording_unfinished')", -1, &q, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(q, 0), 2);
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  EXPECT_EQ(Catalog::open_existing(d.path(), Catalog::Access::read_only).segments("cam1").size(), 3u);
-}
+// Upgrades from versions 1 and 2: upgrade_test.cpp.
 
 TEST(Catalog, SegmentsOverlappingRangeInTimeOrder) {
   TempDir d("catalog");

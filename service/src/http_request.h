@@ -1,0 +1,51 @@
+// What the HTTP API accepts: the event body and the listing query, validated and bounded before anything reaches
+// the service or the catalog. Every refusal is an HttpError(400) whose message names the field or parameter.
+#pragma once
+
+#include <zc/service/service.h>
+
+#include <httplib.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace zc::service::http {
+
+// Request bodies: an event body is at most this big (a 64 KiB metadata value plus the other fields); larger
+// bodies are refused with 413 before they are read.
+inline constexpr std::size_t kMaxBodyBytes = 96 * 1024;
+inline constexpr std::size_t kMaxLabelChars = 256;
+inline constexpr std::size_t kMaxMetadataBytes = 64 * 1024;  // the metadata value as compact JSON text
+inline constexpr int kMaxJsonDepth = 32;                     // deeper nesting is refused while parsing
+inline constexpr int64_t kMaxPerPage = 1000;
+inline constexpr int64_t kDefaultPerPage = 50;
+inline constexpr int64_t kMaxPage = 1'000'000;
+inline constexpr std::size_t kMaxQueryValueBytes = 128;
+
+// A camera name: the catalog's stream name, part of the ring's shm name. No '/', no leading '.', so it can never
+// walk out of a directory.
+inline constexpr const char* kCameraNamePattern = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}";
+bool valid_camera_name(std::string_view name);
+
+// POST /api/v1/cameras/{name}/events. Every field optional: label (string, <= 256 characters), score (number),
+// metadata (any JSON, <= 64 KiB as compact text), preroll/postroll/duration ("5s" or seconds; duration > 0),
+// start (RFC 3339 or relative to now_wall_ns, "-15s"). null is the same as absent. An empty body is {}.
+EventRequest parse_event_body(std::string_view body, int64_t now_wall_ns);
+
+// GET /api/v1/events and /api/v1/recordings: camera, from, to (RFC 3339 or relative), page (1-based),
+// per_page (1..1000, default 50). Unknown or repeated parameters are refused.
+struct ListQuery {
+  std::optional<std::string> camera;
+  std::optional<int64_t> from_wall_ns;
+  std::optional<int64_t> to_wall_ns;
+  int64_t page = 1;
+  int64_t per_page = kDefaultPerPage;
+};
+ListQuery parse_list_query(const httplib::Params& params, int64_t now_wall_ns);
+
+// A route without a query: any parameter is refused rather than silently ignored.
+void refuse_query(const httplib::Params& params);
+
+}  // namespace zc::service::http

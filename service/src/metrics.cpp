@@ -1,0 +1,106 @@
+#include "metrics.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace zc::service {
+
+namespace {
+
+// The states a camera can be in (service.h); each becomes one series that is 1 for the current state and 0 for
+// the others, the usual Prometheus shape for an enum, so alerts can say `== 1` without parsing strings.
+constexpr std::array<std::string_view, 5> kIngestStates = {"starting", "streaming", "reconnecting", "restarting",
+                                                           "stopped"};
+constexpr std::array<std::string_view, 6> kRecordingStates = {"idle",      "continuous", "event",
+                                                              "continuous+event", "disk_full", "error"};
+
+template <std::size_t N>
+void add_state_set(prometheus::Family<prometheus::Gauge>& family, const std::string& camera,
+                   const std::array<std::string_view, N>& states, const std::string& current) {
+  for (const auto s : states) family.Add({{"camera", camera}, {"state", std::string(s)}}).Set(s == current ? 1 : 0);
+  // A state this list does not know yet still shows, rather than the camera showing no state at all.
+  if (std::find(states.begin(), states.end(), current) == states.end() && !current.empty())
+    family.Add({{"camera", camera}, {"state", current}}).Set(1);
+}
+
+// Counters come from the service's own totals: each scrape builds a fresh registry and sets a counter by
+// incrementing it once from zero (a counter that restarts from zero, e.g. a recreated ring, is what Prometheus
+// calls a reset and handles).
+void add_total(prometheus::Family<prometheus::Counter>& family, const std::string& camera, int64_t value) {
+  family.Add({{"camera", camera}}).Increment(static_cast<double>(std::max<int64_t>(value, 0)));
+}
+
+}  // namespace
+
+std::string render_metrics(const std::vector<CameraStatus>& cameras, const StorageStatus& storage) {
+  using prometheus::BuildCounter;
+  using prometheus::BuildGauge;
+  prometheus::Registry registry;
+
+  auto& frames_in = BuildCounter().Name("zcrec_camera_frames_in_total")
+                        .Help("Frames the camera's ingest wrote into its ring since the ring was created")
+                        .Register(registry);
+  auto& bytes_in = BuildCounter().Name("zcrec_camera_bytes_in_total")
+                       .Help("Payload bytes the camera's ingest wrote into its ring since the ring was created")
+                       .Register(registry);
+  auto& frames_lost = BuildCounter().Name("zcrec_camera_frames_lost_total")
+                          .Help("Frames the camera's recordings lost (lapped by the writer, dropped)")
+                          .Register(registry);
+  auto& reconnects = BuildCounter().Name("zcrec_camera_reconnects_total")
+                         .Help("Reconnects to the camera plus restarts of its ingest process")
+                         .Register(registry);
+  auto& restarts = BuildCounter().Name("zcrec_camera_ingest_restarts_total")
+                       .Help("Times the camera's ingest process died and was started again")
+                       .Register(registry);
+  auto& history = BuildGauge().Name("zcrec_camera_ring_history_seconds")
+                      .Help("Media time the camera's ring holds: the pre-roll an event can have")
+                      .Register(registry);
+  auto& fps = BuildGauge().Name("zcrec_camera_fps").Help("Video frames per second into the ring, last seconds")
+                  .Register(registry);
+  auto& bitrate = BuildGauge().Name("zcrec_camera_bitrate_bits_per_second")
+                      .Help("Payload bits per second into the ring, last seconds")
+                      .Register(registry);
+  auto& latency = BuildGauge().Name("zcrec_camera_segment_write_latency_seconds")
+                      .Help("Newest fragment: its last frame captured until the fragment was durable")
+                      .Register(registry);
+  auto& open_events = BuildGauge().Name("zcrec_camera_open_events").Help("Events of the camera not ended yet")
+                          .Register(registry);
+  auto& ingest_state = BuildGauge().Name("zcrec_camera_ingest_state")
+                           .Help("1 for the camera's current ingest state, 0 for the others")
+                           .Register(registry);
+  auto& recording_state = BuildGauge().Name("zcrec_camera_recording_state")
+                              .Help("1 for the camera's current recording state, 0 for the others")
+                              .Register(registry);
+
+  for (const auto& c : cameras) {
+    add_total(frames_in, c.name, c.frames_in);
+    add_total(bytes_in, c.name, c.bytes_in);
+    add_total(frames_lost, c.name, c.frames_lost);
+    add_total(reconnects, c.name, c.reconnects);
+    add_total(restarts, c.name, c.ingest_restarts);
+    history.Add({{"camera", c.name}}).Set(c.ring_history_s);
+    fps.Add({{"camera", c.name}}).Set(c.fps);
+    bitrate.Add({{"camera", c.name}}).Set(c.bitrate_bps);
+    latency.Add({{"camera", c.name}}).Set(c.segment_write_latency_s);
+    open_events.Add({{"camera", c.name}}).Set(static_cast<double>(c.open_events));
+    add_state_set(ingest_state, c.name, kIngestStates, c.ingest_state);
+    add_state_set(recording_state, c.name, kRecordingStates, c.recording_state);
+  }
+
+  BuildGauge().Name("zcrec_storage_free_bytes").Help("Bytes free on the storage directory's filesystem")
+      .Register(registry).Add({}).Set(static_cast<double>(storage.free_bytes));
+  auto& rows = BuildGauge().Name("zcrec_catalog_rows").Help("Rows in the catalog, by table").Register(registry);
+  rows.Add({{"table", "segments"}}).Set(static_cast<double>(storage.segments));
+  rows.Add({{"table", "recordings"}}).Set(static_cast<double>(storage.recordings));
+  rows.Add({{"table", "events"}}).Set(static_cast<double>(storage.events));
+
+  return prometheus::TextSerializer().Serialize(registry.Collect());
+}
+
+}  // namespace zc::service
