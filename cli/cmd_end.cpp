@@ -25,7 +25,11 @@ void add_end_command(CLI::App& app) {
   add_server_options(cmd, o->server);
   cmd->callback([o] {
     const auto answer = call_service(o->server, "POST", "/api/v1/events/" + std::to_string(o->id) + "/end");
-    if (o->json) std::cout << answer.dump() << '\n';
+    if (o->json) {
+      std::cout << answer.dump() << '\n';
+    } else {
+      std::cout << "event " << o->id << " ended\n";
+    }
   });
 }
 

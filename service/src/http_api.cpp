@@ -1,18 +1,91 @@
-// Minimal routes; the full API (listing, metrics, auth, bounds) grows here.
+// The HTTP API's server: bounds (threads, timeouts, body size), authentication, routing and the JSON error
+// shape. Parsing lives in http_request.cpp, catalog listings in http_listing.cpp, metrics in metrics.cpp.
 #include <zc/service/http_api.h>
-#include <zc/units/units.h>
+
+#include "http_auth.h"
+#include "http_errors.h"
+#include "http_listing.h"
+#include "http_request.h"
+#include "metrics.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <regex>
 #include <thread>
 
 namespace zc::service {
 
+using http::HttpError;
+using http::reply_error;
+using http::reply_json;
+using nlohmann::json;
+
+namespace {
+
+// Tens of clients (a VMS, a door controller, Prometheus, the CLI) on a 2-core box: a few workers are plenty, and a
+// bounded number keeps a burst of requests from taking the cores the recorders need.
+constexpr std::size_t kWorkerThreads = 8;
+// A client that stops sending or reading mid-request frees its worker after this long.
+constexpr time_t kReadTimeoutS = 5;
+constexpr time_t kWriteTimeoutS = 5;
+constexpr time_t kKeepAliveTimeoutS = 5;
+constexpr std::size_t kKeepAliveMaxRequests = 100;
+
+int64_t now_wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+std::string reason_of(int status) {
+  switch (status) {
+    case 400: return "malformed request";
+    case 413: return "the request body is larger than " + std::to_string(http::kMaxBodyBytes) + " bytes";
+    case 414: return "the request URI is too long";
+    default: return "request refused (HTTP " + std::to_string(status) + ")";
+  }
+}
+
+}  // namespace
+
 struct HttpApi::Impl {
-  Impl(Service& s, Log l) : service(s), log(std::move(l)) {}
+  Impl(Service& s, const ServiceConfig& config, Log l)
+      : service(s), log(std::move(l)), token(config.token), storage_dir(config.storage_dir) {}
+
+  // Each route once, so that a path known under another method answers 405 (with Allow) instead of 404.
+  struct RouteEntry {
+    std::string method;
+    std::regex pattern;
+  };
+
+  void add(const std::string& method, const std::string& pattern, http::RouteFn fn) {
+    routes.push_back({method, std::regex(pattern)});
+    auto handler = [fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+      http::run_guarded(req, res, fn);
+    };
+    if (method == "GET") server.Get(pattern, handler);
+    if (method == "POST") server.Post(pattern, handler);
+  }
+
+  std::string allowed_methods(const std::string& path) const {
+    std::string allow;
+    for (const auto& r : routes) {
+      if (std::regex_match(path, r.pattern) && allow.find(r.method) == std::string::npos)
+        allow += (allow.empty() ? "" : ", ") + r.method;
+    }
+    return allow;
+  }
+
   Service& service;
   Log log;
+  const std::string token;  // the api section is read at start; a reload does not change it
+  const std::filesystem::path storage_dir;
+  std::vector<RouteEntry> routes;
   httplib::Server server;
   std::thread thread;
   int port = 0;
@@ -20,113 +93,173 @@ struct HttpApi::Impl {
 
 namespace {
 
-int status_of(ServiceError::Kind k) {
-  switch (k) {
-    case ServiceError::Kind::not_found: return 404;
-    case ServiceError::Kind::bad_request: return 400;
-    case ServiceError::Kind::conflict: return 409;
-    case ServiceError::Kind::unavailable: return 503;
-  }
-  return 500;
+json camera_json(const CameraStatus& c) {
+  return {{"name", c.name},
+          {"ingest_state", c.ingest_state},
+          {"fps", c.fps},
+          {"bitrate_bps", c.bitrate_bps},
+          {"ring_history_s", c.ring_history_s},
+          {"reconnects", c.reconnects},
+          {"ingest_restarts", c.ingest_restarts},
+          {"recording_state", c.recording_state},
+          {"open_events", c.open_events},
+          {"frames_in", c.frames_in},
+          {"bytes_in", c.bytes_in},
+          {"frames_lost", c.frames_lost},
+          {"segment_write_latency_s", c.segment_write_latency_s},
+          {"last_error", c.last_error.empty() ? json(nullptr) : json(c.last_error)}};
 }
 
-void reply_error(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
-  res.set_content(nlohmann::json{{"error", {{"status", status}, {"message", message}}}}.dump(), "application/json");
+void register_routes(HttpApi::Impl& api) {
+  using Req = httplib::Request;
+  using Res = httplib::Response;
+  HttpApi::Impl* impl = &api;
+
+  api.add("GET", "/api/v1/health", [impl](const Req& req, Res& res) {
+    http::refuse_query(req.params);
+    const auto cameras = impl->service.cameras();
+    const auto streaming = std::count_if(cameras.begin(), cameras.end(),
+                                         [](const CameraStatus& c) { return c.ingest_state == "streaming"; });
+    reply_json(res, 200, json{{"status", "ok"}, {"cameras", cameras.size()}, {"streaming", streaming}}.dump());
+  });
+
+  api.add("GET", "/api/v1/cameras", [impl](const Req& req, Res& res) {
+    http::refuse_query(req.params);
+    json items = json::array();
+    for (const auto& c : impl->service.cameras()) items.push_back(camera_json(c));
+    reply_json(res, 200, json{{"items", std::move(items)}}.dump());
+  });
+
+  // Any one path segment reaches the handler, so a bad name gets a 400 that says what a name may be; a name with
+  // '/' (or an encoded one: the path is decoded before routing) is another path and a 404.
+  api.add("POST", "/api/v1/cameras/([^/]+)/events", [impl](const Req& req, Res& res) {
+    http::refuse_query(req.params);
+    const std::string name = req.matches[1].str();
+    if (!http::valid_camera_name(name))
+      throw HttpError(400, std::string("a camera name must match ") + http::kCameraNamePattern);
+    const EventRequest event = http::parse_event_body(req.body, now_wall_ns());
+    const int64_t id = impl->service.create_event(name, event);
+    res.set_header("Location", "/api/v1/events/" + std::to_string(id));
+    reply_json(res, 201, json{{"id", id}}.dump());
+  });
+
+  api.add("POST", "/api/v1/events/([^/]+)/end", [impl](const Req& req, Res& res) {
+    http::refuse_query(req.params);
+    const std::string text = req.matches[1].str();
+    static const std::regex id_re("[1-9][0-9]{0,17}");
+    if (!std::regex_match(text, id_re)) throw HttpError(400, "an event id is a positive integer, got \"" + text + "\"");
+    const int64_t id = std::stoll(text);
+    impl->service.end_event(id);
+    reply_json(res, 200, json{{"id", id}, {"ended", true}}.dump());
+  });
+
+  api.add("GET", "/api/v1/events", [impl](const Req& req, Res& res) {
+    const auto query = http::parse_list_query(req.params, now_wall_ns());
+    reply_json(res, 200, http::events_page_json(impl->storage_dir, query));
+  });
+
+  api.add("GET", "/api/v1/recordings", [impl](const Req& req, Res& res) {
+    const auto query = http::parse_list_query(req.params, now_wall_ns());
+    reply_json(res, 200, http::recordings_page_json(impl->storage_dir, query));
+  });
+
+  api.add("POST", "/api/v1/reload", [impl](const Req& req, Res& res) {
+    http::refuse_query(req.params);
+    const auto r = impl->service.reload();  // a bad file throws ConfigError: 400, and the old config stays
+    if (impl->log) impl->log("reload over the API: " + std::to_string(r.added.size()) + " added, " +
+                             std::to_string(r.changed.size()) + " changed, " + std::to_string(r.removed.size()) +
+                             " removed");
+    reply_json(res, 200, json{{"added", r.added}, {"changed", r.changed}, {"removed", r.removed}}.dump());
+  });
+
+  api.add("GET", "/metrics", [impl](const Req& req, Res& res) {
+    http::refuse_query(req.params);
+    res.status = 200;
+    res.set_content(render_metrics(impl->service.cameras(), impl->service.storage()), kMetricsContentType);
+  });
 }
 
-template <class Fn>
-httplib::Server::Handler guarded(Fn fn) {
-  return [fn](const httplib::Request& req, httplib::Response& res) {
-    try {
-      fn(req, res);
-    } catch (const ServiceError& e) {
-      reply_error(res, status_of(e.kind()), e.what());
-    } catch (const units::UnitsError& e) {
-      reply_error(res, 400, e.what());
-    } catch (const nlohmann::json::exception& e) {
-      reply_error(res, 400, std::string("bad JSON: ") + e.what());
-    } catch (const std::exception& e) {
-      reply_error(res, 500, e.what());
+void configure_server(HttpApi::Impl& api) {
+  auto& s = api.server;
+  HttpApi::Impl* impl = &api;
+  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  s.set_read_timeout(kReadTimeoutS, 0);
+  s.set_write_timeout(kWriteTimeoutS, 0);
+  s.set_keep_alive_timeout(kKeepAliveTimeoutS);
+  s.set_keep_alive_max_count(kKeepAliveMaxRequests);
+  s.set_payload_max_length(http::kMaxBodyBytes);
+
+  // Authentication runs before routing and before the body is read: without the token nothing else of the
+  // request is looked at, unknown routes included (they answer 401, not 404, so routes cannot be probed).
+  s.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
+    if (impl->token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (http::bearer_matches(req.get_header_value("Authorization"), impl->token))
+      return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("WWW-Authenticate", "Bearer realm=\"zcrecd\"");
+    reply_error(res, 401, "this zcrecd needs \"Authorization: Bearer TOKEN\" (api.token)");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  // What httplib answers by itself (no route, body too large, unparsable request) gets the JSON error shape too.
+  // Routes that failed already wrote their JSON body and are left alone.
+  s.set_error_handler(httplib::Server::HandlerWithResponse([impl](const httplib::Request& req,
+                                                                  httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (res.status == 404) {
+      const std::string allow = impl->allowed_methods(req.path);
+      if (!allow.empty()) {
+        res.set_header("Allow", allow);
+        reply_error(res, 405, req.method + " is not allowed on " + req.path + " (allowed: " + allow + ")");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      reply_error(res, 404, "no route " + req.method + " " + req.path);
+      return httplib::Server::HandlerResponse::Handled;
     }
-  };
-}
+    reply_error(res, res.status, reason_of(res.status));
+    return httplib::Server::HandlerResponse::Handled;
+  }));
 
-int64_t now_wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::optional<int64_t> duration_field(const nlohmann::json& body, const char* key) {
-  if (!body.contains(key) || body[key].is_null()) return std::nullopt;
-  const auto& v = body[key];
-  if (v.is_number()) return units::seconds_to_duration_ns(v.get<double>());
-  if (v.is_string()) return units::parse_duration_ns(v.get<std::string>());
-  throw ServiceError(ServiceError::Kind::bad_request, std::string(key) + " must be a duration (\"5s\") or seconds");
+  s.set_logger([impl](const httplib::Request& req, const httplib::Response& res) {
+    if (res.status >= 500 && impl->log)
+      impl->log("api: " + req.method + " " + req.path + " -> " + std::to_string(res.status) + " " + res.body);
+  });
 }
 
 }  // namespace
 
 HttpApi::HttpApi(Service& service, const ServiceConfig& config, Log log)
-    : impl_(std::make_unique<Impl>(service, std::move(log))) {
-  auto& s = impl_->server;
-  Impl* impl = impl_.get();
-  s.Get("/api/v1/cameras", guarded([impl](const httplib::Request&, httplib::Response& res) {
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& c : impl->service.cameras()) {
-      items.push_back({{"name", c.name},
-                       {"ingest_state", c.ingest_state},
-                       {"fps", c.fps},
-                       {"bitrate_bps", c.bitrate_bps},
-                       {"ring_history_s", c.ring_history_s},
-                       {"reconnects", c.reconnects},
-                       {"ingest_restarts", c.ingest_restarts},
-                       {"recording_state", c.recording_state},
-                       {"open_events", c.open_events},
-                       {"last_error", c.last_error}});
-    }
-    res.set_content(nlohmann::json{{"items", items}}.dump(), "application/json");
-  }));
-  s.Post(R"(/api/v1/cameras/([A-Za-z0-9_][A-Za-z0-9_.-]{0,63})/events)",
-         guarded([impl](const httplib::Request& req, httplib::Response& res) {
-           const nlohmann::json body = req.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body);
-           if (!body.is_object()) throw ServiceError(ServiceError::Kind::bad_request, "the body must be a JSON object");
-           EventRequest r;
-           if (body.contains("label")) r.label = body["label"].get<std::string>();
-           r.preroll_ns = duration_field(body, "preroll");
-           r.postroll_ns = duration_field(body, "postroll");
-           r.duration_ns = duration_field(body, "duration");
-           if (body.contains("start")) r.start_wall_ns = units::parse_time_ns(body["start"].get<std::string>(), now_wall_ns());
-           const int64_t id = impl->service.create_event(req.matches[1].str(), r);
-           res.status = 201;
-           res.set_content(nlohmann::json{{"id", id}}.dump(), "application/json");
-         }));
-  s.Post(R"(/api/v1/events/(\d{1,18})/end)", guarded([impl](const httplib::Request& req, httplib::Response& res) {
-           impl->service.end_event(std::stoll(req.matches[1].str()));
-           res.set_content(nlohmann::json{{"ended", true}}.dump(), "application/json");
-         }));
-  s.Post("/api/v1/reload", guarded([impl](const httplib::Request&, httplib::Response& res) {
-           try {
-             const auto r = impl->service.reload();
-             res.set_content(
-                 nlohmann::json{{"added", r.added}, {"changed", r.changed}, {"removed", r.removed}}.dump(),
-                 "application/json");
-           } catch (const ConfigError& e) {
-             reply_error(res, 400, e.what());
-           }
-         }));
-
+    : impl_(std::make_unique<Impl>(service, config, std::move(log))) {
   const auto colon = config.listen.rfind(':');
+  if (colon == std::string::npos)
+    throw ServiceError(ServiceError::Kind::unavailable, "api.listen must be HOST:PORT, got " + config.listen);
   std::string host = config.listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  const int port = std::stoi(config.listen.substr(colon + 1));
+  // config.cpp refuses this too; the API refuses it again because an open, unauthenticated port is the one
+  // mistake that must not depend on a caller remembering to validate.
+  if (!is_loopback_host(host) && impl_->token.empty())
+    throw ServiceError(ServiceError::Kind::unavailable, "refusing to listen on " + config.listen + " without a token");
+  int port = 0;
+  try {
+    port = std::stoi(config.listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    throw ServiceError(ServiceError::Kind::unavailable, "api.listen has no port: " + config.listen);
+  }
+
+  configure_server(*impl_);
+  register_routes(*impl_);
+
+  auto& s = impl_->server;
   if (port == 0) {
     impl_->port = s.bind_to_any_port(host);
   } else {
     impl_->port = s.bind_to_port(host, port) ? port : -1;
   }
   if (impl_->port <= 0) throw ServiceError(ServiceError::Kind::unavailable, "cannot listen on " + config.listen);
+  Impl* impl = impl_.get();
   impl_->thread = std::thread([impl] { impl->server.listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop runs; wait for it, so a stop() right after construction
+  // cannot leave the thread listening forever.
+  while (!s.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 HttpApi::~HttpApi() { stop(); }

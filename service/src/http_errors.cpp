@@ -26,6 +26,8 @@ int status_of(catalog::CatalogErrc c) {
     // The daemon creates the catalog at start; until then, or while another process holds it, ask again later.
     case catalog::CatalogErrc::no_catalog:
     case catalog::CatalogErrc::catalog_busy: return 503;
+    // A row the catalog refuses (a value past its limits that got through): the request's fault.
+    case catalog::CatalogErrc::invalid_argument: return 400;
     default: return 500;
   }
 }

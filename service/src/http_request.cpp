@@ -85,6 +85,8 @@ EventRequest parse_event_body(std::string_view body, int64_t now_wall_ns) {
       r.metadata_json = std::move(text);
     } else if (key == "preroll") {
       r.preroll_ns = duration_field(v, key);
+      if (r.preroll_ns && *r.preroll_ns > kMaxPrerollNs)
+        bad("preroll is longer than 1 h (an event that began earlier says so with start)");
     } else if (key == "postroll") {
       r.postroll_ns = duration_field(v, key);
     } else if (key == "duration") {

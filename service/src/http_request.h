@@ -2,6 +2,7 @@
 // the service or the catalog. Every refusal is an HttpError(400) whose message names the field or parameter.
 #pragma once
 
+#include <zc/catalog/catalog.h>
 #include <zc/service/service.h>
 
 #include <httplib.h>
@@ -16,10 +17,12 @@ namespace zc::service::http {
 // Request bodies: an event body is at most this big (a 64 KiB metadata value plus the other fields); larger
 // bodies are refused with 413 before they are read.
 inline constexpr std::size_t kMaxBodyBytes = 96 * 1024;
-inline constexpr std::size_t kMaxLabelChars = 256;
-inline constexpr std::size_t kMaxMetadataBytes = 64 * 1024;  // the metadata value as compact JSON text
-inline constexpr int kMaxJsonDepth = 32;                     // deeper nesting is refused while parsing
-inline constexpr int64_t kMaxPerPage = 1000;
+// The catalog's own limits, checked here first so that the client gets a 400 naming the field.
+inline constexpr std::size_t kMaxLabelChars = catalog::kMaxEventLabelChars;
+inline constexpr std::size_t kMaxMetadataBytes = catalog::kMaxEventMetadataBytes;  // as compact JSON text
+inline constexpr int64_t kMaxPrerollNs = catalog::kMaxEventPrerollNs;
+inline constexpr int64_t kMaxPerPage = catalog::kMaxPerPage;
+inline constexpr int kMaxJsonDepth = 32;  // deeper nesting is refused while parsing
 inline constexpr int64_t kDefaultPerPage = 50;
 inline constexpr int64_t kMaxPage = 1'000'000;
 inline constexpr std::size_t kMaxQueryValueBytes = 128;
@@ -30,7 +33,7 @@ inline constexpr const char* kCameraNamePattern = "[A-Za-z0-9_][A-Za-z0-9_.-]{0,
 bool valid_camera_name(std::string_view name);
 
 // POST /api/v1/cameras/{name}/events. Every field optional: label (string, <= 256 characters), score (number),
-// metadata (any JSON, <= 64 KiB as compact text), preroll/postroll/duration ("5s" or seconds; duration > 0),
+// metadata (any JSON, <= 64 KiB as compact text), preroll/postroll/duration ("5s" or seconds; preroll <= 1 h, duration > 0),
 // start (RFC 3339 or relative to now_wall_ns, "-15s"). null is the same as absent. An empty body is {}.
 EventRequest parse_event_body(std::string_view body, int64_t now_wall_ns);
 

@@ -99,7 +99,13 @@ IngestChild::Start IngestChild::start() {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
+    if (devnull >= 0) {
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);  // stdout is the daemon's (its address line); the ingest logs on stderr only
+    }
+    // Nothing of the daemon's but stdout/stderr: an inherited listening socket would keep the API's port busy
+    // for the next daemon as long as this (adoptable) process lives.
+    ::close_range(3, ~0U, 0);
     ::execv(args[0], args.data());
     ::_exit(127);
   }

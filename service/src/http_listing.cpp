@@ -1,0 +1,103 @@
+#include "http_listing.h"
+
+#include <zc/catalog/catalog.h>
+#include <zc/units/units.h>
+
+#include <nlohmann/json.hpp>
+
+namespace zc::service::http {
+
+namespace {
+
+using nlohmann::json;
+
+json wall(const std::optional<int64_t>& ns) { return ns ? json(units::format_wall(*ns)) : json(nullptr); }
+json seconds(const std::optional<int64_t>& ns) { return ns ? json(static_cast<double>(*ns) / 1e9) : json(nullptr); }
+
+catalog::Catalog open_catalog(const std::filesystem::path& dir) {
+  return catalog::Catalog::open_existing(dir, catalog::Catalog::Access::read_only);
+}
+
+catalog::TimeRange range_of(const ListQuery& q) { return {q.from_wall_ns, q.to_wall_ns}; }
+catalog::PageRequest page_of(const ListQuery& q) { return {q.page, q.per_page}; }
+
+template <class T>
+json page_json(const catalog::Page<T>& p, json items) {
+  return {{"items", std::move(items)}, {"page", p.page}, {"per_page", p.per_page}, {"pages", p.pages},
+          {"total", p.total}};
+}
+
+json metadata_value(const std::string& text) {
+  if (text.empty()) return nullptr;
+  // Stored by this API as compact JSON; anything else (written by another tool) is returned as the string it is.
+  json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return v.is_discarded() ? json(text) : v;
+}
+
+json event_json(const catalog::EventRow& e) {
+  return {{"id", e.id},
+          {"camera", e.stream_name},
+          {"label", e.label},
+          {"score", e.score ? json(*e.score) : json(nullptr)},
+          {"metadata", metadata_value(e.metadata_json)},
+          {"trigger", units::format_wall(e.trigger_wall_ns)},
+          {"start", units::format_wall(e.start_wall_ns)},
+          {"end", wall(e.end_wall_ns)},
+          {"preroll_s", seconds(e.preroll_ns)},
+          {"postroll_s", seconds(e.postroll_ns)},
+          {"max_length_s", seconds(e.max_length_ns)},
+          {"recording_id", e.recording_id ? json(*e.recording_id) : json(nullptr)},
+          {"state", e.state},
+          {"end_reason", e.end_reason.empty() ? json(nullptr) : json(e.end_reason)}};
+}
+
+json segment_json(const catalog::SegmentRow& s) {
+  return {{"path", s.path},
+          {"start", units::format_wall(s.start_wall_ns)},
+          {"end", units::format_wall(s.end_wall_ns)},
+          {"duration_s", static_cast<double>(catalog::ticks90k_to_ns(s.duration_90k)) / 1e9},
+          {"frames", s.frames},
+          {"size_bytes", s.size_bytes},
+          {"state", s.state}};
+}
+
+json recording_json(const catalog::Catalog& cat, const catalog::RecordingRow& r) {
+  json segments = json::array();
+  for (const auto& s : cat.segments_of_recording(r.id)) {
+    if (s.state != "deleting") segments.push_back(segment_json(s));  // retention is removing it
+  }
+  return {{"id", r.id},
+          {"camera", r.stream_name},
+          {"kind", r.kind},
+          {"state", r.state},
+          {"end_reason", r.end_reason.empty() ? json(nullptr) : json(r.end_reason)},
+          {"trigger", units::format_wall(r.trigger_wall_ns)},
+          {"start", wall(r.start_wall_ns)},
+          {"end", wall(r.end_wall_ns)},
+          {"preroll_requested_s", seconds(r.preroll_requested_ns)},
+          {"preroll_achieved_s", seconds(r.preroll_achieved_ns)},
+          {"postroll_s", seconds(r.postroll_ns)},
+          {"locked", r.locked},
+          {"frames_lost", r.frames_lost},
+          {"segments", std::move(segments)}};
+}
+
+}  // namespace
+
+std::string events_page_json(const std::filesystem::path& storage_dir, const ListQuery& query) {
+  const auto cat = open_catalog(storage_dir);
+  const auto page = cat.events_page(query.camera, range_of(query), page_of(query));
+  json items = json::array();
+  for (const auto& e : page.items) items.push_back(event_json(e));
+  return page_json(page, std::move(items)).dump();
+}
+
+std::string recordings_page_json(const std::filesystem::path& storage_dir, const ListQuery& query) {
+  const auto cat = open_catalog(storage_dir);
+  const auto page = cat.recordings_page(query.camera, range_of(query), page_of(query));
+  json items = json::array();
+  for (const auto& r : page.items) items.push_back(recording_json(cat, r));
+  return page_json(page, std::move(items)).dump();
+}
+
+}  // namespace zc::service::http
