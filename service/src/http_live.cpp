@@ -209,6 +209,10 @@ void register_live_routes(httplib::Server& server, Service& service, std::functi
         viewers->fetch_sub(1);
         throw HttpError(503, "camera " + camera + " has no live video: " + e.what());
       }
+      // An endless stream has no byte ranges: a browser's "Range: bytes=0-" gets the whole stream, 200 (httplib
+      // would answer 206 without a Content-Range, which Chromium refuses).
+      res.status = 200;
+      res.set_header("Accept-Ranges", "none");
       res.set_header("Cache-Control", "no-store");
       res.set_chunked_content_provider(
           "video/mp4",
