@@ -139,14 +139,19 @@ async function selectCamera(name) {
   }
   stopPlayer();
   state.view = { from: Date.now() - DAY, to: Date.now() + 5 * 60e3 };
-  await loadTimeline();
+  try {
+    await loadTimeline();
+  } catch (e) {
+    if (e instanceof Unauthorized) throw e;
+    say('timeline: ' + e.message);  // the live view still works
+  }
 }
 
 let liveRetry = null;
 function startLive() {
   clearTimeout(liveRetry);
   const v = $('live');
-  v.src = `${cameraPath(state.camera)}/live.mp4?t=${Date.now()}`;
+  v.src = `${cameraPath(state.camera)}/live.mp4`;  // assigning src again reloads it
   v.play().catch(() => { /* replaced by a newer src, or autoplay refused: the controls stay */ });
 }
 

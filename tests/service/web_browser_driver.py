@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Drives zcrecd's web page in a real headless Chromium over the DevTools protocol and checks what a person
 would: the page loads without console errors, its timeline shows the catalog's recordings, a click on a
 recording plays it, a seek into the middle of a long clip plays within a second through range requests (seen

@@ -88,7 +88,7 @@ TEST(WebPage, ChromiumPlaysRecordingsSeeksWithRangesAndShowsLiveView) {
   const auto shot = artifacts / "web_page.png";
   std::filesystem::remove(shot);
   const auto ms = [](int64_t ns) { return std::to_string(ns / 1'000'000); };
-  const auto r = run({"python3", ZC_WEB_DRIVER, "--url", "http://127.0.0.1:" + std::to_string(d.port()) + "/",
+  const auto r = run({"/usr/bin/python3", ZC_WEB_DRIVER, "--url", "http://127.0.0.1:" + std::to_string(d.port()) + "/",
                       "--log", log.string(), "--screenshot", shot.string(), "--recordings", std::to_string(recordings),
                       "--long-from", ms(*long_rec.start_wall_ns), "--long-to", ms(*long_rec.end_wall_ns)});
   std::filesystem::copy_file(log, artifacts / "web_page_zcrecd.log", std::filesystem::copy_options::overwrite_existing);
