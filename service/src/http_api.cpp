@@ -4,10 +4,12 @@
 
 #include "http_access_log.h"
 #include "http_auth.h"
+#include "http_clip.h"
 #include "http_errors.h"
 #include "http_listing.h"
 #include "http_live.h"
 #include "http_request.h"
+#include "http_timeline.h"
 #include "http_web.h"
 #include "metrics.h"
 
@@ -181,6 +183,8 @@ void register_routes(HttpApi::Impl& api) {
     res.set_content(render_metrics(impl->service.cameras(), impl->service.storage()), kMetricsContentType);
   });
 
+  http::register_clip_routes(api.server, impl->service);
+  http::register_timeline_routes(api.server, impl->service);
   http::register_live_routes(api.server, impl->service, impl->log);
   http::register_web_routes(api.server, impl->token);
 }

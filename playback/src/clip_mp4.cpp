@@ -1,0 +1,375 @@
+#include <zc/playback/clip_mp4.h>
+#include <zc/playback/error.h>
+
+#include <zc/fifo/unique_fd.h>
+
+#include "mp4_boxes.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+namespace zc::playback {
+
+namespace {
+
+using Shifts = std::vector<std::pair<uint32_t, int64_t>>;
+
+struct Source {
+  fifo::UniqueFd fd;
+  std::string path;
+  Shifts shifts;  // added to each track's tfdt
+};
+
+enum class PieceKind { header, moof, mdat };
+
+struct Piece {
+  int64_t at = 0;  // offset in the clip
+  int64_t size = 0;
+  PieceKind kind = PieceKind::header;
+  size_t source = 0;
+  int64_t src_offset = 0;  // in the segment file
+  uint32_t sequence = 0;   // moof: its mfhd number in the clip
+};
+
+[[noreturn]] void unreadable(const std::string& path, const std::string& what) {
+  throw PlaybackError(PlaybackErrc::segment_failed, path + ": " + what);
+}
+
+void pread_all(int fd, uint8_t* out, size_t n, int64_t offset, const std::string& path) {
+  while (n > 0) {
+    const ssize_t r = ::pread(fd, out, n, offset);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) unreadable(path, std::string("read: ") + std::strerror(errno));
+    if (r == 0) unreadable(path, "ends before offset " + std::to_string(offset + static_cast<int64_t>(n)));
+    out += r;
+    n -= static_cast<size_t>(r);
+    offset += r;
+  }
+}
+
+// ns -> track ticks, rounded to nearest; 128-bit so that a year of nanoseconds times 90 kHz cannot overflow.
+int64_t to_ticks(int64_t ns, uint32_t timescale) {
+  const __int128 num = static_cast<__int128>(ns) * timescale;
+  const __int128 half = num >= 0 ? 500'000'000 : -500'000'000;
+  return static_cast<int64_t>((num + half) / 1'000'000'000);
+}
+
+bool same_parameters(const catalog::SegmentRow& a, const catalog::SegmentRow& b) {
+  return a.video_codec == b.video_codec && a.width == b.width && a.height == b.height &&
+         a.video_config == b.video_config && a.audio_codec == b.audio_codec &&
+         a.audio_sample_rate == b.audio_sample_rate && a.audio_channels == b.audio_channels;
+}
+
+struct Fnv {
+  uint64_t h = 1469598103934665603ull;
+  void add(const void* p, size_t n) {
+    for (size_t i = 0; i < n; ++i) h = (h ^ static_cast<const uint8_t*>(p)[i]) * 1099511628211ull;
+  }
+  void add(int64_t v) { add(&v, sizeof v); }
+};
+
+// Reads box headers through a 4 KiB window: a moof is usually smaller, so one read finds a fragment's moof and
+// the header of its mdat, and one read finds a segment's whole header. Halves the system calls of a clip.
+class Window {
+ public:
+  Window(int fd, int64_t limit, const std::string& path) : fd_(fd), limit_(limit), path_(path) {}
+  // n <= kBytes bytes at `off`, which must lie before the limit.
+  const uint8_t* at(int64_t off, size_t n) {
+    if (off < off_ || off + static_cast<int64_t>(n) > off_ + len_) {
+      len_ = std::min<int64_t>(kBytes, limit_ - off);
+      if (len_ < static_cast<int64_t>(n)) unreadable(path_, "ends inside a box header");
+      pread_all(fd_, buf_, static_cast<size_t>(len_), off, path_);
+      off_ = off;
+    }
+    return buf_ + (off - off_);
+  }
+  static constexpr int64_t kBytes = 4096;
+
+ private:
+  int fd_;
+  int64_t limit_;
+  const std::string& path_;
+  int64_t off_ = 0, len_ = 0;
+  uint8_t buf_[kBytes];
+};
+
+struct Fragment {
+  int64_t moof_offset = 0, moof_size = 0, mdat_offset = 0, mdat_size = 0;
+};
+
+// The moof+mdat pairs in file bytes [begin, end): box headers only. Stops at anything else (the mfra a closed
+// segment ends with, a fragment cut short).
+std::vector<Fragment> walk_fragments(int fd, int64_t begin, int64_t end, const std::string& path) {
+  std::vector<Fragment> out;
+  Window w(fd, end, path);
+  int64_t off = begin;
+  Fragment f;
+  bool have_moof = false;
+  while (off + 8 <= end) {
+    const uint8_t* h = w.at(off, 8);
+    uint64_t size = mp4::be32(h);
+    int64_t header = 8;
+    const std::string_view type(reinterpret_cast<const char*>(h + 4), 4);
+    if (size == 1) {
+      if (off + 16 > end) break;
+      size = mp4::be64(w.at(off, 16) + 8);
+      header = 16;
+    }
+    if (size < static_cast<uint64_t>(header) || size > static_cast<uint64_t>(end - off)) break;
+    if (type == "moof" && !have_moof) {
+      f = {off, static_cast<int64_t>(size), 0, 0};
+      have_moof = true;
+    } else if (type == "mdat" && have_moof) {
+      f.mdat_offset = off;
+      f.mdat_size = static_cast<int64_t>(size);
+      out.push_back(f);
+      have_moof = false;
+    } else {
+      break;
+    }
+    off += static_cast<int64_t>(size);
+  }
+  return out;
+}
+
+struct Header {
+  std::vector<uint8_t> ftyp, moov;
+  int64_t first_moof = 0;
+};
+
+// The boxes before the first fragment: ftyp and moov are kept, anything else (free) skipped.
+Header scan_header(int fd, int64_t limit, const std::string& path) {
+  Header h;
+  Window w(fd, limit, path);
+  int64_t off = 0;
+  while (off + 8 <= limit) {
+    const uint8_t* b = w.at(off, 8);
+    const int64_t size = mp4::be32(b);
+    const std::string_view type(reinterpret_cast<const char*>(b + 4), 4);
+    if (type == "moof") {
+      h.first_moof = off;
+      return h;
+    }
+    if (size < 8 || size > limit - off) break;  // 64-bit sizes never occur before the first fragment
+    if (type == "ftyp" || type == "moov") {
+      auto& out = type == "ftyp" ? h.ftyp : h.moov;
+      out.resize(static_cast<size_t>(size));
+      if (size <= Window::kBytes) std::memcpy(out.data(), w.at(off, static_cast<size_t>(size)), out.size());
+      else pread_all(fd, out.data(), out.size(), off, path);
+    }
+    off += size;
+  }
+  unreadable(path, "no fragment after the header");
+}
+
+}  // namespace
+
+struct ClipMp4::Impl {
+  std::vector<uint8_t> header;
+  std::vector<Source> sources;
+  std::vector<Piece> pieces;
+  int64_t size = 0;
+  std::string etag;
+  int64_t start_wall_ns = 0, end_wall_ns = 0;
+  std::optional<int64_t> cut_at_wall_ns;
+  int64_t fragments = 0;
+
+  void read_piece(const Piece& p, int64_t from, std::span<uint8_t> out) const {
+    const Source& s = sources[p.source];
+    switch (p.kind) {
+      case PieceKind::header:
+        std::memcpy(out.data(), header.data() + from, out.size());
+        return;
+      case PieceKind::mdat:
+        pread_all(s.fd.get(), out.data(), out.size(), p.src_offset + from, s.path);
+        return;
+      case PieceKind::moof: {
+        std::vector<uint8_t> moof(static_cast<size_t>(p.size));
+        pread_all(s.fd.get(), moof.data(), moof.size(), p.src_offset, s.path);
+        mp4::retime(moof, p.sequence, s.shifts);
+        std::memcpy(out.data(), moof.data() + from, out.size());
+        return;
+      }
+    }
+  }
+};
+
+ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& request) {
+  if (request.to_wall_ns <= request.from_wall_ns)
+    throw PlaybackError(PlaybackErrc::invalid_argument, "the clip's end must be after its start");
+  auto segments = catalog.segments(request.stream, {request.from_wall_ns, request.to_wall_ns});
+  std::erase_if(segments, [](const catalog::SegmentRow& s) { return s.frames == 0 || s.keyframes == 0; });
+  if (segments.empty())
+    throw PlaybackError(PlaybackErrc::nothing_to_play, "no footage of " + request.stream + " in the range");
+
+  auto impl = std::make_unique<Impl>();
+  const auto& first = segments.front();
+  // Presentation starts at `from`, or where footage starts when `from` falls before it (or in a gap before it).
+  const int64_t F = std::max(request.from_wall_ns, first.start_wall_ns);
+  impl->start_wall_ns = F;
+
+  struct Planned {
+    size_t source;
+    std::vector<Fragment> fragments;
+    std::vector<mp4::Track> tracks;
+    int64_t start_wall_ns;
+  };
+  std::vector<Planned> planned;
+  std::vector<uint8_t> ftyp, moov;
+  std::vector<mp4::Track> first_tracks;
+  Fnv etag;
+  etag.add(request.stream.data(), request.stream.size());
+  etag.add(request.from_wall_ns);
+  etag.add(request.to_wall_ns);
+
+  for (const auto& seg : segments) {
+    if (!planned.empty() && !same_parameters(seg, first)) {
+      impl->cut_at_wall_ns = seg.start_wall_ns;
+      break;
+    }
+    const auto path = catalog.absolute_path(seg).string();
+    fifo::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) unreadable(path, std::string("open: ") + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) unreadable(path, std::string("stat: ") + std::strerror(errno));
+    // A segment being written may already hold bytes the catalog has not accounted for: stop where it does.
+    const int64_t limit = seg.size_bytes > 0 ? std::min<int64_t>(st.st_size, seg.size_bytes) : st.st_size;
+    // The header: every box before the first fragment (ftyp, moov), found by box headers.
+    auto head = scan_header(fd.get(), limit, path);
+    if (head.moov.empty()) unreadable(path, "no moov before the first fragment");
+    std::vector<uint8_t>& seg_moov = head.moov;
+    auto tracks = mp4::tracks_of(seg_moov);
+    if (!planned.empty() && tracks != first_tracks) {
+      impl->cut_at_wall_ns = seg.start_wall_ns;
+      break;
+    }
+
+    // From the keyframe at or before F (first segment) to the first keyframe at or after `to`.
+    // The keyframe index is read only where the clip cuts into a segment: its first and its last.
+    int64_t begin = head.first_moof;
+    int64_t end = limit;
+    int64_t end_wall = seg.end_wall_ns;
+    if (planned.empty() || seg.end_wall_ns > request.to_wall_ns) {
+      const auto kfs = catalog.keyframes(seg.id);
+      size_t begin_kf = 0;
+      if (planned.empty()) {
+        for (size_t i = 0; i < kfs.size(); ++i)
+          if (kfs[i].wall_ns <= F) begin_kf = i;
+        if (begin_kf < kfs.size()) begin = kfs[begin_kf].byte_offset;
+      }
+      for (size_t i = begin_kf + 1; i < kfs.size(); ++i) {
+        if (kfs[i].wall_ns >= request.to_wall_ns) {
+          end = std::min(end, kfs[i].byte_offset);
+          end_wall = kfs[i].wall_ns;
+          break;
+        }
+      }
+    }
+    auto fragments = walk_fragments(fd.get(), begin, end, path);
+    if (fragments.empty()) continue;
+    if (planned.empty()) {
+      ftyp = std::move(head.ftyp);
+      if (ftyp.empty()) unreadable(path, "no ftyp");
+      moov = std::move(seg_moov);
+      first_tracks = tracks;
+    }
+    etag.add(seg.id);
+    etag.add(seg.size_bytes);
+    etag.add(fragments.front().moof_offset);
+    etag.add(fragments.back().mdat_offset + fragments.back().mdat_size);
+    impl->end_wall_ns = end_wall;
+    impl->sources.push_back({std::move(fd), path, {}});
+    planned.push_back({impl->sources.size() - 1, std::move(fragments), std::move(tracks), seg.start_wall_ns});
+  }
+  if (planned.empty())
+    throw PlaybackError(PlaybackErrc::nothing_to_play, "no complete fragment of " + request.stream + " in the range");
+
+  // Clip timeline. A segment maps wall time w to media time m = e + (w - start) * timescale (e: its edit's
+  // media time). The clip keeps that line, shifted so presentation 0 is F: m_clip = m + shift with
+  // shift = (start - F) * timescale - e + E, where E (the clip's own edit) is the smallest value that keeps the
+  // first fragment's decode time at or above 0 — exactly 0 for the track that starts the clip.
+  const auto& p0 = planned.front();
+  std::vector<uint8_t> first_moof(static_cast<size_t>(p0.fragments.front().moof_size));
+  pread_all(impl->sources[p0.source].fd.get(), first_moof.data(), first_moof.size(), p0.fragments.front().moof_offset,
+            impl->sources[p0.source].path);
+  const auto first_times = mp4::decode_times(first_moof);
+  Shifts edits;
+  for (const auto& t : first_tracks) {
+    int64_t E = 0;
+    for (const auto& [id, tfdt] : first_times) {
+      if (id != t.id) continue;
+      const int64_t need = t.edit_media_time - to_ticks(p0.start_wall_ns - F, t.timescale) - static_cast<int64_t>(tfdt);
+      E = std::max<int64_t>(0, need);
+    }
+    edits.emplace_back(t.id, E);
+  }
+  for (auto& p : planned) {
+    Shifts& s = impl->sources[p.source].shifts;
+    for (const auto& t : p.tracks) {
+      int64_t E = 0;
+      for (const auto& [id, e] : edits)
+        if (id == t.id) E = e;
+      s.emplace_back(t.id, to_ticks(p.start_wall_ns - F, t.timescale) - t.edit_media_time + E);
+    }
+  }
+
+  impl->header = ftyp;
+  const auto new_moov = mp4::with_edits(moov, edits);
+  impl->header.insert(impl->header.end(), new_moov.begin(), new_moov.end());
+  int64_t at = static_cast<int64_t>(impl->header.size());
+  impl->pieces.push_back({0, at, PieceKind::header, 0, 0, 0});
+  uint32_t sequence = 0;
+  for (const auto& p : planned) {
+    for (const auto& f : p.fragments) {
+      ++sequence;
+      impl->pieces.push_back({at, f.moof_size, PieceKind::moof, p.source, f.moof_offset, sequence});
+      at += f.moof_size;
+      impl->pieces.push_back({at, f.mdat_size, PieceKind::mdat, p.source, f.mdat_offset, 0});
+      at += f.mdat_size;
+    }
+  }
+  impl->size = at;
+  impl->fragments = sequence;
+  etag.add(at);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(etag.h));
+  impl->etag = std::string("\"zc-") + hex + "\"";
+  return ClipMp4(std::move(impl));
+}
+
+ClipMp4::ClipMp4(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ClipMp4::ClipMp4(ClipMp4&&) noexcept = default;
+ClipMp4& ClipMp4::operator=(ClipMp4&&) noexcept = default;
+ClipMp4::~ClipMp4() = default;
+
+int64_t ClipMp4::size() const noexcept { return impl_->size; }
+const std::string& ClipMp4::etag() const noexcept { return impl_->etag; }
+int64_t ClipMp4::start_wall_ns() const noexcept { return impl_->start_wall_ns; }
+int64_t ClipMp4::end_wall_ns() const noexcept { return impl_->end_wall_ns; }
+std::optional<int64_t> ClipMp4::cut_at_wall_ns() const noexcept { return impl_->cut_at_wall_ns; }
+int64_t ClipMp4::fragments() const noexcept { return impl_->fragments; }
+
+void ClipMp4::read(int64_t offset, std::span<uint8_t> out) const {
+  if (offset < 0 || offset + static_cast<int64_t>(out.size()) > impl_->size)
+    throw PlaybackError(PlaybackErrc::invalid_argument, "read past the end of the clip");
+  const auto& pieces = impl_->pieces;
+  auto it = std::upper_bound(pieces.begin(), pieces.end(), offset,
+                             [](int64_t o, const Piece& p) { return o < p.at; });
+  --it;
+  size_t done = 0;
+  while (done < out.size()) {
+    const int64_t within = offset + static_cast<int64_t>(done) - it->at;
+    const size_t n = static_cast<size_t>(std::min<int64_t>(it->size - within, static_cast<int64_t>(out.size() - done)));
+    impl_->read_piece(*it, within, out.subspan(done, n));
+    done += n;
+    ++it;
+  }
+}
+
+}  // namespace zc::playback

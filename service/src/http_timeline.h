@@ -1,0 +1,25 @@
+// GET /api/v1/cameras/{name}/timeline?from=T&to=T: what the catalog holds for a camera over a range — footage
+// (segments merged into continuous spans), gap rows, events and clock jumps — for a timeline view
+// (docs/playback.md, HTTP). Reads only the catalog's indexes, never a media file.
+#pragma once
+
+#include <zc/catalog/catalog.h>
+#include <zc/service/service.h>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+namespace zc::service::http {
+
+// The longest range one request may ask for: a week holds ~10k one-minute segments, a bounded answer.
+inline constexpr int64_t kMaxTimelineRangeNs = 8LL * 24 * 3600 * 1'000'000'000;
+// Segments closer than this (end to next start) are one span: the recorder starts a segment where the last ended.
+inline constexpr int64_t kSpanJoinNs = 100'000'000;
+
+// The timeline document of `stream` over [from, to) (shape in docs/playback.md).
+nlohmann::json timeline_json(const catalog::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
+                             int64_t to_wall_ns);
+
+void register_timeline_routes(httplib::Server& server, Service& service);
+
+}  // namespace zc::service::http
