@@ -23,7 +23,7 @@ const WebAsset* asset_for(const std::string& path) {
 }  // namespace
 
 bool is_public_route(const httplib::Request& req) {
-  if (req.method == "GET" || req.method == "HEAD") return asset_for(req.path) != nullptr;
+  if (req.method == "GET" || req.method == "HEAD") return asset_for(req.path) != nullptr || req.path == kLoginPath;
   return req.method == "POST" && (req.path == kLoginPath || req.path == kLogoutPath);
 }
 
@@ -37,6 +37,14 @@ void register_web_routes(httplib::Server& server, std::string token) {
       res.set_content(a.body.data(), a.body.size(), std::string(a.content_type).c_str());
     });
   }
+
+  // Whether the page must show its login field: asked before any API call, so a page that needs the token never
+  // produces a failed (401) request just to find that out.
+  server.Get(kLoginPath, [token](const httplib::Request& req, httplib::Response& res) {
+    const bool authenticated = token.empty() || bearer_matches(req.get_header_value("Authorization"), token) ||
+                               cookie_matches(req.get_header_value("Cookie"), token);
+    reply_json(res, 200, nlohmann::json{{"token_required", !token.empty()}, {"authenticated", authenticated}}.dump());
+  });
 
   server.Post(kLoginPath, [token](const httplib::Request& req, httplib::Response& res) {
     run_guarded(req, res, [&](const httplib::Request&, httplib::Response&) {

@@ -43,44 +43,22 @@ const clipUrl = (name, from, to, download) =>
 
 function say(text) { $('status').textContent = text; }
 
-// ---- time values from the API ----------------------------------------------------------------------------
+// ---- the timeline route's document ------------------------------------------------------------------------
 
-// The API's times are RFC 3339 strings or integers (ns since the epoch); the page works in ms.
-function toMs(v) {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') {
-    const n = Number(v);
-    return Number.isFinite(n) && v.trim() !== '' ? toMs(n) : Date.parse(v);
-  }
-  if (Math.abs(v) > 1e17) return v / 1e6;  // ns
-  if (Math.abs(v) > 1e14) return v / 1e3;  // us
-  if (Math.abs(v) > 1e11) return v;        // ms
-  return v * 1e3;                          // s
-}
-
-function pick(o, ...keys) {
-  for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k];
-  return null;
-}
-
+// Times come as RFC 3339 and as integer ms (`start_ms`); an open span (a recording being written, an event not
+// ended) has no end and reaches "now".
 function span(o, now) {
-  const from = toMs(pick(o, 'start_ms', 'start_wall_ns', 'start_ns', 'start', 'from', 'begin'));
-  let to = toMs(pick(o, 'end_ms', 'end_wall_ns', 'end_ns', 'end', 'to'));
-  if (to === null) to = now;  // open: still recording, or an event not ended yet
-  return { ...o, from, to };
+  return { ...o, from: o.start_ms, to: o.end_ms ?? now };
 }
 
+// Footage comes as spans of segments merged where one follows another: each span is one bar, and what the
+// page counts as a recording.
 function normalizeTimeline(j, now) {
-  const list = (...keys) => { for (const k of keys) if (Array.isArray(j[k])) return j[k]; return []; };
-  const recordings = list('recordings', 'spans', 'footage').map((r) => span(r, now));
-  // Segments merged into spans may give a recording several spans: count recordings by id when there is one.
-  const ids = new Set(recordings.map((r, i) => pick(r, 'recording_id', 'id') ?? `#${i}`));
   return {
-    recordings,
-    recordingCount: ids.size,
-    gaps: list('gaps').map((g) => span(g, now)),
-    events: list('events').map((e) => span(e, now)).sort((a, b) => a.from - b.from),
-    jumps: list('clock_jumps', 'jumps').map((c) => ({ ...c, at: toMs(pick(c, 'at_ms', 'wall_ns', 'at', 'time')) })),
+    recordings: (j.recordings || []).map((r) => span(r, now)),
+    gaps: (j.gaps || []).map((g) => span(g, now)),
+    events: (j.events || []).map((e) => span(e, now)).sort((a, b) => a.from - b.from),
+    jumps: (j.clock_jumps || []).map((c) => ({ ...c, at: c.at_ms })),
   };
 }
 
@@ -170,7 +148,7 @@ async function loadTimeline() {
   const j = await api(`${cameraPath(state.camera)}/timeline?from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(now))}`);
   state.timeline = normalizeTimeline(j, now);
   const el = $('timeline');
-  el.dataset.recordings = String(state.timeline.recordingCount);
+  el.dataset.recordings = String(state.timeline.recordings.length);
   el.dataset.events = String(state.timeline.events.length);
   el.dataset.gaps = String(state.timeline.gaps.length);
   el.dataset.loaded = 'true';
@@ -379,6 +357,8 @@ async function login(e) {
 
 async function start() {
   try {
+    const login = await api('/api/v1/login');
+    if (!login.authenticated) throw new Unauthorized('the API needs a token');
     await loadCameras();
     $('login').hidden = true;
     $('app').hidden = false;

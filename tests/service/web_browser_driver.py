@@ -5,8 +5,11 @@ recording plays it, a seek into the middle of a long clip plays within a second 
 in zcrecd's log), and the live view plays. Keeps a screenshot. Exit status 0 when every check passed; each
 failure is printed as "FAIL: ..." (the GoogleTest in web_page_test.cpp runs this and reports them).
 
-Usage: web_browser_driver.py --url URL --log ZCRECD_LOG --screenshot PNG --recordings N
-                             --long-from MS --long-to MS [--chromium /usr/bin/chromium]
+Usage: web_browser_driver.py --url URL --log ZCRECD_LOG --screenshot PNG [--token TOKEN]
+                             [--recordings N --long-from MS --long-to MS] [--chromium /usr/bin/chromium]
+With --token the page must ask for it first: it is typed into the login field, and the cookie the login sets
+must be HttpOnly and SameSite=Strict. Without --recordings only the login, the live view and the console are
+checked.
 """
 import argparse
 import base64
@@ -152,28 +155,56 @@ def main():
     ap.add_argument("--url", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--screenshot", required=True)
-    ap.add_argument("--recordings", type=int, required=True)
-    ap.add_argument("--long-from", type=float, required=True, help="the 10-minute recording's start, ms")
-    ap.add_argument("--long-to", type=float, required=True)
+    ap.add_argument("--token")
+    ap.add_argument("--recordings", type=int)
+    ap.add_argument("--long-from", type=float, help="the 10-minute recording's start, ms")
+    ap.add_argument("--long-to", type=float)
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     a = ap.parse_args()
 
     browser = Chromium(a.chromium)
     try:
-        for domain in ("Runtime", "Log", "Page"):
+        for domain in ("Runtime", "Log", "Page", "Network"):
             browser.send(domain + ".enable")
         browser.send("Page.navigate", url=a.url)
+        if not browser.wait_for(f"location.href === {json.dumps(a.url)} && document.readyState === 'complete'", 15):
+            fail("the page did not load")
+            return
 
-        # 1. The page loads, logs in needs none here, and its timeline holds the catalog's recordings.
+        # 1. With a token: the login field, typed into like a person would, and the cookie it sets.
+        if a.token:
+            if not browser.wait_for("!document.getElementById('login').hidden", 10):
+                fail("the page does not ask for the token")
+                return
+            browser.eval("document.getElementById('token').focus()")
+            browser.send("Input.insertText", text=a.token)
+            browser.eval("document.querySelector('#login button[type=submit]').click()")
+            cookies = [c for c in browser.send("Network.getCookies")["cookies"] if c["name"] == "zcrecd_token"]
+            deadline = time.monotonic() + 5
+            while not cookies and time.monotonic() < deadline:
+                time.sleep(0.1)
+                cookies = [c for c in browser.send("Network.getCookies")["cookies"] if c["name"] == "zcrecd_token"]
+            if not cookies:
+                fail("the login set no zcrecd_token cookie")
+            else:
+                c = cookies[0]
+                note(f"cookie: httpOnly={c['httpOnly']} sameSite={c.get('sameSite')} path={c['path']}")
+                if not c["httpOnly"] or c.get("sameSite") != "Strict":
+                    fail(f"the cookie is not HttpOnly + SameSite=Strict: {c}")
+                if browser.eval("document.cookie").find("zcrecd_token") >= 0:
+                    fail("page script can read the token cookie")
+
+        # 2. The page loads and its timeline holds the catalog's recordings.
         if not browser.wait_for("document.getElementById('timeline')?.dataset.loaded === 'true'", 20):
             fail("the timeline never loaded: status line says " + repr(browser.eval("document.getElementById('status').textContent")))
             return
         shown = int(browser.eval("document.getElementById('timeline').dataset.recordings"))
         note(f"timeline shows {shown} recordings, the catalog holds {a.recordings}")
-        if shown != a.recordings:
+        if a.recordings is not None and shown != a.recordings:
             fail(f"the timeline shows {shown} recordings, the catalog holds {a.recordings}")
 
-        # 2. The live view plays: its currentTime advances and it has no error.
+        # 3. The live view plays: currentTime advances, no error (with a token, on the cookie alone: a <video>
+        # element sends no Authorization header).
         live_ok = browser.wait_for("(() => { const v = document.getElementById('live');"
                                    " return !v.error && v.currentTime > 1.0; })()", 20)
         if not live_ok:
@@ -181,49 +212,13 @@ def main():
                 "(() => { const v = document.getElementById('live'); return {t: v.currentTime, rs: v.readyState,"
                 " err: v.error && v.error.message, src: v.currentSrc}; })()")))
 
-        # 3. A click on the long recording plays it (a real mouse event at the recording's place on the canvas).
-        # At 24 h per canvas width a 10-minute recording is a few pixels wide: zoom until it is wide enough to hit.
-        browser.eval(f"(() => {{ zcPage.state.view = {{from: {a.long_from} - 20 * 60e3, to: {a.long_to} + 20 * 60e3}};"
-                     " document.getElementById('timeline-canvas').scrollIntoView();"
-                     " window.dispatchEvent(new Event('resize')); })()")
-        point = browser.eval(
-            "(() => { const c = document.getElementById('timeline-canvas'); const r = c.getBoundingClientRect();"
-            f" return {{x: r.left + zcPage.xOf({a.long_from} + 10000), y: r.top + 37}}; }})()")
-        browser.click(point["x"], point["y"])
-        playing = browser.wait_for("(() => { const v = document.getElementById('player');"
-                                   " return !v.error && v.currentTime > 1.0 && !v.paused; })()", 15)
-        state = browser.eval("(() => { const v = document.getElementById('player'); return {t: v.currentTime,"
-                             " d: v.duration, err: v.error && v.error.message, src: v.currentSrc}; })()")
-        note("after the click: " + json.dumps(state))
-        if not playing:
-            fail("clicking the recording does not play it: " + json.dumps(state))
+        if a.recordings is not None:
+            play_and_seek(browser, a)
 
-        # 4. Seeking into the middle of the 10-minute clip: range requests, and playing again within 1 s.
-        lines_before = len(log_lines(a.log))
-        duration = float(state.get("d") or 0)
-        target = duration / 2 if duration == duration and 0 < duration < 1e9 else (a.long_to - a.long_from) / 2000
-        started = time.monotonic()
-        browser.eval(f"(() => {{ document.getElementById('player').currentTime = {target}; }})()")
-        resumed = browser.wait_for(
-            "(() => { const v = document.getElementById('player');"
-            f" return !v.seeking && !v.paused && v.readyState >= 3 && v.currentTime > {target} + 0.1; }})()", 5)
-        elapsed = time.monotonic() - started
-        note(f"seek to {target:.1f} s of {duration:.1f} s: playing again after {elapsed * 1000:.0f} ms")
-        if not resumed:
-            fail("the player did not play again after the seek")
-        elif elapsed > 1.0:
-            fail(f"the seek took {elapsed:.2f} s to play (limit 1 s)")
-        ranges = [l for l in log_lines(a.log)[lines_before:] if "clip.mp4" in l and "range=bytes=" in l]
-        note(f"range requests after the seek: {len(ranges)}" + (f" (first: {ranges[0]})" if ranges else ""))
-        if not ranges:
-            fail("zcrecd's log shows no range request for clip.mp4 after the seek")
-
-        # 5. No console errors anywhere along the way.
+        # 6. No console errors anywhere along the way.
         browser.pump(0.5)
-        errors = console_errors(browser.events)
-        for e in errors:
+        for e in console_errors(browser.events):
             fail("console error: " + e)
-
     finally:
         try:  # kept whatever happened: it is the first thing to look at when a check failed
             shot = browser.send("Page.captureScreenshot", format="png")
@@ -233,6 +228,46 @@ def main():
         except Exception as e:
             fail(f"no screenshot: {e}")
         browser.close()
+
+
+def play_and_seek(browser, a):
+    """Clicks the long recording on the timeline, then seeks to the middle of its clip."""
+    # 4. A click on the long recording plays it (a real mouse event at the recording's place on the canvas).
+    # At 24 h per canvas width a 10-minute recording is a few pixels wide: zoom until it is wide enough to hit.
+    browser.eval(f"(() => {{ zcPage.state.view = {{from: {a.long_from} - 20 * 60e3, to: {a.long_to} + 20 * 60e3}};"
+                 " document.getElementById('timeline-canvas').scrollIntoView();"
+                 " window.dispatchEvent(new Event('resize')); })()")
+    point = browser.eval(
+        "(() => { const c = document.getElementById('timeline-canvas'); const r = c.getBoundingClientRect();"
+        f" return {{x: r.left + zcPage.xOf({a.long_from} + 10000), y: r.top + 37}}; }})()")
+    browser.click(point["x"], point["y"])
+    playing = browser.wait_for("(() => { const v = document.getElementById('player');"
+                               " return !v.error && v.currentTime > 1.0 && !v.paused; })()", 15)
+    state = browser.eval("(() => { const v = document.getElementById('player'); return {t: v.currentTime,"
+                         " d: v.duration, err: v.error && v.error.message, src: v.currentSrc}; })()")
+    note("after the click: " + json.dumps(state))
+    if not playing:
+        fail("clicking the recording does not play it: " + json.dumps(state))
+
+    # 5. Seeking into the middle of the 10-minute clip: range requests, and playing again within 1 s.
+    lines_before = len(log_lines(a.log))
+    duration = float(state.get("d") or 0)
+    target = duration / 2 if duration == duration and 0 < duration < 1e9 else (a.long_to - a.long_from) / 2000
+    started = time.monotonic()
+    browser.eval(f"(() => {{ document.getElementById('player').currentTime = {target}; }})()")
+    resumed = browser.wait_for(
+        "(() => { const v = document.getElementById('player');"
+        f" return !v.seeking && !v.paused && v.readyState >= 3 && v.currentTime > {target} + 0.1; }})()", 5)
+    elapsed = time.monotonic() - started
+    note(f"seek to {target:.1f} s of {duration:.1f} s: playing again after {elapsed * 1000:.0f} ms")
+    if not resumed:
+        fail("the player did not play again after the seek")
+    elif elapsed > 1.0:
+        fail(f"the seek took {elapsed:.2f} s to play (limit 1 s)")
+    ranges = [l for l in log_lines(a.log)[lines_before:] if "clip.mp4" in l and "range=bytes=" in l]
+    note(f"range requests after the seek: {len(ranges)}" + (f" (first: {ranges[0]})" if ranges else ""))
+    if not ranges:
+        fail("zcrecd's log shows no range request for clip.mp4 after the seek")
 
 
 if __name__ == "__main__":

@@ -6,14 +6,19 @@
 #include "zcrecd_process.h"
 
 #include <zc/bench/ring_feeder.h>
+#include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
 #include <zc/recorder/clock.h>
 #include <zc/recorder/recorder.h>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace zc::test {
 namespace {
@@ -53,6 +58,20 @@ catalog::RecordingRow record_ten_minutes(const std::string& ring, const std::fil
   const auto summary = rec.run();
   EXPECT_GE(summary.end_wall_ns - summary.start_wall_ns, kLongNs - 5'000'000'000);
   return *catalog::Catalog::open_existing(storage, catalog::Catalog::Access::read_only).recording(summary.recording_id);
+}
+
+// Puts api.token into the daemon's config file (the helper writes the api mapping on one line).
+void with_token(ZcrecdProcess& d, const std::string& token) {
+  std::string text;
+  {
+    std::ifstream in(d.config_file());
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string key = "api: {listen: 127.0.0.1:" + std::to_string(d.port());
+  const auto at = text.find(key);
+  ASSERT_NE(at, std::string::npos) << text;
+  text.insert(at + key.size(), ", token: " + token);
+  std::ofstream(d.config_file()) << text;
 }
 
 TEST(WebPage, ChromiumPlaysRecordingsSeeksWithRangesAndShowsLiveView) {
@@ -98,6 +117,61 @@ TEST(WebPage, ChromiumPlaysRecordingsSeeksWithRangesAndShowsLiveView) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   std::cout << r.out;
   EXPECT_TRUE(std::filesystem::exists(shot)) << "no screenshot at " << shot;
+}
+
+// The same daemon behind a token: the page asks for it, the login's cookie is HttpOnly and SameSite=Strict,
+// and the live view (a <video> element, which cannot send a header) plays on the cookie alone.
+TEST(WebPage, LoginInChromiumSetsAStrictHttpOnlyCookieTheLiveViewPlaysOn) {
+  TempDir dir;
+  ZcrecdProcess d(dir.path(), "  hall:\n    source: testsrc\n    testsrc: {size: 320x240, fps: 25, gop: 1s, bitrate: 300K}\n"
+                              "    ring_size: 8M\n    record: {continuous: false}\n");
+  const std::string token = "web-test-token-0123456789";
+  with_token(d, token);
+  const auto log = dir / "zcrecd.log";
+  d.log_to(log);
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] {
+    try {
+      return fifo::RingReader::inspect(d.ring("hall")).frames_written > 50;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }, 30s));
+
+  const std::filesystem::path artifacts = ZC_TEST_ARTIFACTS;
+  std::filesystem::create_directories(artifacts);
+  const auto shot = artifacts / "web_page_login.png";
+  std::filesystem::remove(shot);
+  const auto r = run({"/usr/bin/python3", ZC_WEB_DRIVER, "--url", "http://127.0.0.1:" + std::to_string(d.port()) + "/",
+                      "--log", log.string(), "--screenshot", shot.string(), "--token", token});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::cout << r.out;
+
+  // The same rules from a plain client: the page is public, the media and API routes take the bearer header or
+  // the cookie, nothing else; a wrong token sets no cookie; the token never reaches the log.
+  httplib::Client c("127.0.0.1", d.port());
+  const auto status = [&](const char* path, const httplib::Headers& h) {
+    auto res = c.Get(path, h);
+    return res ? res->status : 0;
+  };
+  const std::string cookie = "zcrecd_token=" + token;
+  EXPECT_EQ(status("/", {}), 200);
+  EXPECT_EQ(status("/app.js", {}), 200);
+  EXPECT_EQ(status("/api/v1/cameras", {}), 401);
+  EXPECT_EQ(status("/api/v1/cameras/hall/stream", {{"Cookie", "a=b; zcrecd_token=wrong-token-0123456789"}}), 401);
+  EXPECT_EQ(status("/api/v1/cameras/hall/stream", {{"Cookie", "a=b; " + cookie}}), 200);
+  EXPECT_EQ(status("/api/v1/cameras/hall/stream", {{"Authorization", "Bearer " + token}}), 200);
+  auto bad = c.Post("/api/v1/login", R"({"token": "wrong-token-0123456789"})", "application/json");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  EXPECT_FALSE(bad->has_header("Set-Cookie"));
+  auto good = c.Post("/api/v1/login", nlohmann::json{{"token", token}}.dump(), "application/json");
+  ASSERT_TRUE(good);
+  EXPECT_EQ(good->status, 204);
+  EXPECT_EQ(good->get_header_value("Set-Cookie"), cookie + "; Path=/; HttpOnly; SameSite=Strict");
+  std::ifstream in(log);
+  const std::string log_text(std::istreambuf_iterator<char>(in), {});
+  EXPECT_EQ(log_text.find(token), std::string::npos) << "the token is in zcrecd's log";
 }
 
 }  // namespace
