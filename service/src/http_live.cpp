@@ -42,7 +42,8 @@ class LiveViewer {
   LiveViewer(fifo::RingReader reader, std::shared_ptr<std::atomic<int>> viewers)
       : reader_(std::move(reader)),
         viewers_(std::move(viewers)),
-        mp4_(reader_.refresh_stream_info(), [this](const uint8_t* d, size_t n) { return push(d, n); }) {
+        mp4_(reader_.refresh_stream_info(), [this](const uint8_t* d, size_t n) { return push(d, n); }),
+        video_track_(reader_.stream_info().first_of(fifo::MediaKind::video)->track_id) {
     thread_ = std::thread([this] { run(); });
   }
   LiveViewer(const LiveViewer&) = delete;
@@ -72,14 +73,17 @@ class LiveViewer {
   bool push(const uint8_t* d, size_t n) {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
+    if (queue_.empty()) queued_since_mono_ns_ = muxing_mono_ns_;
     queue_.append(reinterpret_cast<const char*>(d), n);
     cv_.notify_all();
     return true;
   }
 
-  size_t queued() {
+  // Whether the viewer is behind: too many bytes queued, or queued too long ago in media time.
+  bool behind(int64_t frame_mono_ns) {
     std::lock_guard lock(mutex_);
-    return queue_.size();
+    return queue_.size() > kLiveQueueBytes ||
+           (!queue_.empty() && frame_mono_ns - queued_since_mono_ns_ > kLiveMaxLagNs);
   }
 
   void end(std::string reason) {
@@ -107,12 +111,14 @@ class LiveViewer {
         if (h.info_changed && !mp4_.same_tracks(reader_.stream_info()))
           return end("the camera's stream parameters changed");
         if (h.lost_before > 0 || (h.flags & fifo::frame_flag::discontinuity) != 0) mp4_.skip();
-        if (queued() > kLiveQueueBytes) {
+        if (behind(h.mono_ns)) {
           mp4_.skip();
           ++dropped_;
           continue;
         }
-        mp4_.write(h, std::as_bytes(std::span(frame.payload)));
+        muxing_mono_ns_ = h.mono_ns;  // the capture time of what push() receives now (same thread)
+        // Refused: another track, or a frame before the keyframe a drop resumes at (those count as dropped).
+        if (!mp4_.write(h, std::as_bytes(std::span(frame.payload))) && h.track == video_track_) ++dropped_;
       }
     } catch (const std::exception& e) {
       end(e.what());
@@ -121,10 +127,13 @@ class LiveViewer {
 
   fifo::RingReader reader_;
   std::shared_ptr<std::atomic<int>> viewers_;
-  recorder::LiveMp4 mp4_;
+  recorder::LiveMp4 mp4_;  // throws unless the stream has a video track: video_track_ below is safe
+  uint32_t video_track_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::string queue_;
+  int64_t queued_since_mono_ns_ = 0;  // capture time of the oldest frame with bytes in queue_ (about: a fragment's)
+  int64_t muxing_mono_ns_ = 0;
   bool ended_ = false;
   std::string end_reason_;
   std::atomic<bool> stopping_{false};
