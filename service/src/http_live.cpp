@@ -66,8 +66,12 @@ class LiveViewer {
     return ended_ ? Take::ended : Take::idle;
   }
 
+  // Video frames not sent because the client was behind (not those the ring lost before the viewer saw them).
   uint64_t frames_dropped() const noexcept { return dropped_; }
-  const std::string& end_reason() const noexcept { return end_reason_; }
+  std::string end_reason() {
+    std::lock_guard lock(mutex_);
+    return end_reason_;
+  }
 
  private:
   bool push(const uint8_t* d, size_t n) {
@@ -113,12 +117,17 @@ class LiveViewer {
         if (h.lost_before > 0 || (h.flags & fifo::frame_flag::discontinuity) != 0) mp4_.skip();
         if (behind(h.mono_ns)) {
           mp4_.skip();
-          ++dropped_;
+          catching_up_ = true;
+          if (h.track == video_track_) ++dropped_;
           continue;
         }
         muxing_mono_ns_ = h.mono_ns;  // the capture time of what push() receives now (same thread)
-        // Refused: another track, or a frame before the keyframe a drop resumes at (those count as dropped).
-        if (!mp4_.write(h, std::as_bytes(std::span(frame.payload))) && h.track == video_track_) ++dropped_;
+        // Refused: another track, or a video frame before the keyframe the stream resumes at.
+        if (mp4_.write(h, std::as_bytes(std::span(frame.payload)))) {
+          if (h.track == video_track_) catching_up_ = false;
+        } else if (h.track == video_track_ && catching_up_) {
+          ++dropped_;
+        }
       }
     } catch (const std::exception& e) {
       end(e.what());
@@ -135,6 +144,7 @@ class LiveViewer {
   int64_t queued_since_mono_ns_ = 0;  // capture time of the oldest frame with bytes in queue_ (about: a fragment's)
   int64_t muxing_mono_ns_ = 0;
   bool ended_ = false;
+  bool catching_up_ = false;  // dropping for the client until a keyframe is written
   std::string end_reason_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> dropped_{0};
@@ -238,7 +248,8 @@ void register_live_routes(httplib::Server& server, Service& service, std::functi
             if (log && viewer->frames_dropped() > 0)
               log("live view of " + camera + ": " + std::to_string(viewer->frames_dropped()) +
                   " frames dropped for a slow client");
-            if (log && !viewer->end_reason().empty()) log("live view of " + camera + " ended: " + viewer->end_reason());
+            if (const std::string why = viewer->end_reason(); log && !why.empty())
+              log("live view of " + camera + " ended: " + why);
           });
     });
   });
