@@ -48,7 +48,7 @@ namespace {
 
 // A node with the dotted path that reached it, so every error can name where it is.
 struct At {
-  const YAML::Node& node;
+  YAML::Node node;  // a handle (cheap to copy): a reference would dangle for node[i] temporaries
   std::string key;
 
   int line() const { return node.Mark().is_null() ? 0 : node.Mark().line + 1; }
@@ -92,8 +92,13 @@ struct At {
   template <class Fn>
   void each(std::initializer_list<const char*> known, Fn fn) const {
     if (!node.IsMap()) fail("must be a mapping of keys");
+    std::set<std::string> seen;
     for (const auto& kv : node) {
       const std::string k = kv.first.Scalar();
+      // YAML parsers disagree on a repeated key (yaml-cpp keeps both): say so rather than pick one.
+      if (!seen.insert(k).second) {
+        throw ConfigError(key.empty() ? k : key + "." + k, kv.first.Mark().line + 1, "given twice");
+      }
       bool ok = false;
       for (const char* name : known) ok = ok || k == name;
       if (!ok) {

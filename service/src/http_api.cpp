@@ -16,6 +16,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -38,6 +39,12 @@ constexpr time_t kWriteTimeoutS = 5;
 constexpr time_t kKeepAliveTimeoutS = 5;
 constexpr std::size_t kKeepAliveMaxRequests = 100;
 
+// Taken from the running configuration at each request: a reload may change ring_prefix (the stream names).
+http::CatalogView catalog_view(const Service& service) {
+  const ServiceConfig config = service.config();
+  return {config.storage_dir, config.ring_prefix};
+}
+
 int64_t now_wall_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -49,7 +56,7 @@ bool is_loopback_host(const std::string& host) {
 
 std::string reason_of(int status) {
   switch (status) {
-    case 400: return "malformed request";
+    case 400: return "the request could not be read (malformed, or a body without Content-Length)";
     case 413: return "the request body is larger than " + std::to_string(http::kMaxBodyBytes) + " bytes";
     case 414: return "the request URI is too long";
     default: return "request refused (HTTP " + std::to_string(status) + ")";
@@ -60,7 +67,7 @@ std::string reason_of(int status) {
 
 struct HttpApi::Impl {
   Impl(Service& s, const ServiceConfig& config, Log l)
-      : service(s), log(std::move(l)), token(config.token), storage_dir(config.storage_dir) {}
+      : service(s), log(std::move(l)), token(config.token) {}
 
   // Each route once, so that a path known under another method answers 405 (with Allow) instead of 404.
   struct RouteEntry {
@@ -89,7 +96,6 @@ struct HttpApi::Impl {
   Service& service;
   Log log;
   const std::string token;  // the api section is read at start; a reload does not change it
-  const std::filesystem::path storage_dir;
   std::vector<RouteEntry> routes;
   httplib::Server server;
   std::thread thread;
@@ -121,7 +127,7 @@ void register_routes(HttpApi::Impl& api) {
   HttpApi::Impl* impl = &api;
 
   api.add("GET", "/api/v1/health", [impl](const Req& req, Res& res) {
-    http::refuse_query(req.params);
+    http::refuse_query(http::url_query(req));
     const auto cameras = impl->service.cameras();
     const auto streaming = std::count_if(cameras.begin(), cameras.end(),
                                          [](const CameraStatus& c) { return c.ingest_state == "streaming"; });
@@ -129,7 +135,7 @@ void register_routes(HttpApi::Impl& api) {
   });
 
   api.add("GET", "/api/v1/cameras", [impl](const Req& req, Res& res) {
-    http::refuse_query(req.params);
+    http::refuse_query(http::url_query(req));
     json items = json::array();
     for (const auto& c : impl->service.cameras()) items.push_back(camera_json(c));
     reply_json(res, 200, json{{"items", std::move(items)}}.dump());
@@ -138,7 +144,7 @@ void register_routes(HttpApi::Impl& api) {
   // Any one path segment reaches the handler, so a bad name gets a 400 that says what a name may be; a name with
   // '/' (or an encoded one: the path is decoded before routing) is another path and a 404.
   api.add("POST", "/api/v1/cameras/([^/]+)/events", [impl](const Req& req, Res& res) {
-    http::refuse_query(req.params);
+    http::refuse_query(http::url_query(req));
     const std::string name = req.matches[1].str();
     if (!http::valid_camera_name(name))
       throw HttpError(400, std::string("a camera name must match ") + http::kCameraNamePattern);
@@ -149,7 +155,7 @@ void register_routes(HttpApi::Impl& api) {
   });
 
   api.add("POST", "/api/v1/events/([^/]+)/end", [impl](const Req& req, Res& res) {
-    http::refuse_query(req.params);
+    http::refuse_query(http::url_query(req));
     const std::string text = req.matches[1].str();
     static const std::regex id_re("[1-9][0-9]{0,17}");
     if (!std::regex_match(text, id_re)) throw HttpError(400, "an event id is a positive integer, got \"" + text + "\"");
@@ -159,17 +165,17 @@ void register_routes(HttpApi::Impl& api) {
   });
 
   api.add("GET", "/api/v1/events", [impl](const Req& req, Res& res) {
-    const auto query = http::parse_list_query(req.params, now_wall_ns());
-    reply_json(res, 200, http::events_page_json(impl->storage_dir, query));
+    const auto query = http::parse_list_query(http::url_query(req), now_wall_ns());
+    reply_json(res, 200, http::events_page_json(catalog_view(impl->service), query));
   });
 
   api.add("GET", "/api/v1/recordings", [impl](const Req& req, Res& res) {
-    const auto query = http::parse_list_query(req.params, now_wall_ns());
-    reply_json(res, 200, http::recordings_page_json(impl->storage_dir, query));
+    const auto query = http::parse_list_query(http::url_query(req), now_wall_ns());
+    reply_json(res, 200, http::recordings_page_json(catalog_view(impl->service), query));
   });
 
   api.add("POST", "/api/v1/reload", [impl](const Req& req, Res& res) {
-    http::refuse_query(req.params);
+    http::refuse_query(http::url_query(req));
     const auto r = impl->service.reload();  // a bad file throws ConfigError: 400, and the old config stays
     if (impl->log) impl->log("reload over the API: " + std::to_string(r.added.size()) + " added, " +
                              std::to_string(r.changed.size()) + " changed, " + std::to_string(r.removed.size()) +
@@ -178,7 +184,7 @@ void register_routes(HttpApi::Impl& api) {
   });
 
   api.add("GET", "/metrics", [impl](const Req& req, Res& res) {
-    http::refuse_query(req.params);
+    http::refuse_query(http::url_query(req));
     res.status = 200;
     res.set_content(render_metrics(impl->service.cameras(), impl->service.storage()), kMetricsContentType);
   });

@@ -19,6 +19,17 @@ catalog::Catalog open_catalog(const std::filesystem::path& dir) {
 }
 
 catalog::TimeRange range_of(const ListQuery& q) { return {q.from_wall_ns, q.to_wall_ns}; }
+
+std::optional<std::string> stream_of(const CatalogView& v, const ListQuery& q) {
+  if (!q.camera) return std::nullopt;
+  return v.ring_prefix + *q.camera;
+}
+
+std::string camera_of(const CatalogView& v, const std::string& stream) {
+  if (!v.ring_prefix.empty() && stream.size() > v.ring_prefix.size() && stream.rfind(v.ring_prefix, 0) == 0)
+    return stream.substr(v.ring_prefix.size());
+  return stream;
+}
 catalog::PageRequest page_of(const ListQuery& q) { return {q.page, q.per_page}; }
 
 template <class T>
@@ -34,9 +45,10 @@ json metadata_value(const std::string& text) {
   return v.is_discarded() ? json(text) : v;
 }
 
-json event_json(const catalog::EventRow& e) {
+json event_json(const CatalogView& v, const catalog::EventRow& e) {
   return {{"id", e.id},
-          {"camera", e.stream_name},
+          {"camera", camera_of(v, e.stream_name)},
+          {"stream", e.stream_name},
           {"label", e.label},
           {"score", e.score ? json(*e.score) : json(nullptr)},
           {"metadata", metadata_value(e.metadata_json)},
@@ -61,13 +73,14 @@ json segment_json(const catalog::SegmentRow& s) {
           {"state", s.state}};
 }
 
-json recording_json(const catalog::Catalog& cat, const catalog::RecordingRow& r) {
+json recording_json(const CatalogView& v, const catalog::Catalog& cat, const catalog::RecordingRow& r) {
   json segments = json::array();
   for (const auto& s : cat.segments_of_recording(r.id)) {
     if (s.state != "deleting") segments.push_back(segment_json(s));  // retention is removing it
   }
   return {{"id", r.id},
-          {"camera", r.stream_name},
+          {"camera", camera_of(v, r.stream_name)},
+          {"stream", r.stream_name},
           {"kind", r.kind},
           {"state", r.state},
           {"end_reason", r.end_reason.empty() ? json(nullptr) : json(r.end_reason)},
@@ -84,19 +97,19 @@ json recording_json(const catalog::Catalog& cat, const catalog::RecordingRow& r)
 
 }  // namespace
 
-std::string events_page_json(const std::filesystem::path& storage_dir, const ListQuery& query) {
-  const auto cat = open_catalog(storage_dir);
-  const auto page = cat.events_page(query.camera, range_of(query), page_of(query));
+std::string events_page_json(const CatalogView& view, const ListQuery& query) {
+  const auto cat = open_catalog(view.storage_dir);
+  const auto page = cat.events_page(stream_of(view, query), range_of(query), page_of(query));
   json items = json::array();
-  for (const auto& e : page.items) items.push_back(event_json(e));
+  for (const auto& e : page.items) items.push_back(event_json(view, e));
   return page_json(page, std::move(items)).dump();
 }
 
-std::string recordings_page_json(const std::filesystem::path& storage_dir, const ListQuery& query) {
-  const auto cat = open_catalog(storage_dir);
-  const auto page = cat.recordings_page(query.camera, range_of(query), page_of(query));
+std::string recordings_page_json(const CatalogView& view, const ListQuery& query) {
+  const auto cat = open_catalog(view.storage_dir);
+  const auto page = cat.recordings_page(stream_of(view, query), range_of(query), page_of(query));
   json items = json::array();
-  for (const auto& r : page.items) items.push_back(recording_json(cat, r));
+  for (const auto& r : page.items) items.push_back(recording_json(view, cat, r));
   return page_json(page, std::move(items)).dump();
 }
 

@@ -48,6 +48,11 @@ struct ListQuery {
 };
 ListQuery parse_list_query(const httplib::Params& params, int64_t now_wall_ns);
 
+// The parameters of the request's URL query only. httplib's Request::params also holds the fields of a form
+// body (a client such as `curl -d` labels any body application/x-www-form-urlencoded), which a JSON route must
+// not mistake for query parameters.
+httplib::Params url_query(const httplib::Request& req);
+
 // A route without a query: any parameter is refused rather than silently ignored.
 void refuse_query(const httplib::Params& params);
 

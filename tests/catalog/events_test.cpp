@@ -4,6 +4,7 @@
 #include <zc/catalog/error.h>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <set>
@@ -236,4 +237,34 @@ TEST(Events, RecordingsPageCarriesKind) {
   // Recording i covers [i*100, i*100 + 10] s: [250, 420) holds 300 and 400.
   EXPECT_EQ(c.recordings_page("cam", TimeRange{kT0 + 250 * kSec, kT0 + 420 * kSec}, PageRequest{}).total, 2);
   EXPECT_EQ(c.recording(continuous)->kind, "continuous");
+}
+
+// The schema holds the same limits against writers that bypass zc::catalog (a script, a future bug).
+TEST(Events, SchemaRejectsNonsenseRows) {
+  TempDir d("events");
+  { Catalog::open(d.path()).add_event(event_at("cam", kT0)); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((d.path() / "catalog.db").c_str(), &db), SQLITE_OK);
+  const std::string cols = "INSERT INTO event (stream_id, trigger_wall_ns, start_wall_ns, preroll_ns, postroll_ns";
+  const char* bad[] = {
+      ", state, end_wall_ns) VALUES (1, 1, 1, 0, 0, 'open', 5)",          // open with an end
+      ", state, end_wall_ns, end_reason) VALUES (1, 1, 9, 0, 0, 'ended', 5, 'ended')",  // ends before it starts
+      ", state, end_wall_ns, end_reason) VALUES (1, 1, 1, 0, 0, 'ended', 5, 'bored')",
+      ", state, end_wall_ns) VALUES (1, 1, 1, 0, 0, 'ended', 5)",         // ended without a reason
+      ", metadata_json) VALUES (1, 1, 1, 0, 0, '{not json')",
+      ", label) VALUES (1, 1, 1, 0, 0, printf('%.257c', 'x'))",
+      ") VALUES (1, 1, 1, 3600000000001, 0)",
+      ") VALUES (1, 1, 1, 0, -1)",
+      ") VALUES (99, 1, 1, 0, 0)",                                        // no such stream
+      ", recording_id) VALUES (1, 1, 1, 0, 0, 99)",                       // no such recording
+  };
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr), SQLITE_OK);
+  for (const char* tail : bad) {
+    EXPECT_NE(sqlite3_exec(db, (cols + tail).c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << tail;
+  }
+  EXPECT_EQ(sqlite3_exec(db, (cols + ", label) VALUES (1, 1, 1, 0, 0, printf('%.256c', 'x'))").c_str(), nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK)
+      << "the control row is refused: the cases above prove nothing";
+  sqlite3_close(db);
 }

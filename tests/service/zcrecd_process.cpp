@@ -17,8 +17,9 @@
 namespace zc::test {
 
 ZcrecdProcess::ZcrecdProcess(const std::filesystem::path& dir, const std::string& cameras_yaml,
-                             const std::string& extra_top_yaml)
-    : dir_(dir), config_(dir / "zcrecd.yaml"), storage_(dir / "data"), prefix_(unique_stream_name("zd") + "_") {
+                             const std::string& extra_top_yaml, const std::string& api_token)
+    : dir_(dir), config_(dir / "zcrecd.yaml"), storage_(dir / "data"), prefix_(unique_stream_name("zd") + "_"),
+      token_(api_token) {
   port_ = free_local_port();
   rewrite_config(cameras_yaml, extra_top_yaml);
 }
@@ -52,7 +53,7 @@ void ZcrecdProcess::kill_ingest() const {
 
 std::string ZcrecdProcess::compose(const std::string& cameras_yaml, const std::string& extra_top_yaml) const {
   return "storage: {dir: " + storage_.string() + ", segment: 4s}\n" + "api: {listen: 127.0.0.1:" +
-         std::to_string(port_) + "}\n" + "ring_prefix: " + prefix_ + "\n" + extra_top_yaml + "cameras:\n" +
+         std::to_string(port_) + (token_.empty() ? "" : ", token: " + token_) + "}\n" + "ring_prefix: " + prefix_ + "\n" + extra_top_yaml + "cameras:\n" +
          cameras_yaml;
 }
 

@@ -31,7 +31,9 @@ class ZcrecdProcess {
  public:
   // `cameras_yaml` is the `cameras:` mapping's body (indented by 2); the storage dir, the API on a free port and
   // a unique ring prefix are filled in. extra_top_yaml is appended at top level.
-  ZcrecdProcess(const std::filesystem::path& dir, const std::string& cameras_yaml, const std::string& extra_top_yaml = "");
+  // api_token: the api.token the daemon requires (empty: none).
+  ZcrecdProcess(const std::filesystem::path& dir, const std::string& cameras_yaml, const std::string& extra_top_yaml = "",
+                const std::string& api_token = "");
   ~ZcrecdProcess();
 
   // (Re)starts the daemon on the current config file; waits for its "listening" line.
@@ -39,7 +41,7 @@ class ZcrecdProcess {
   void kill(int signal);
   std::optional<int> wait(std::chrono::milliseconds timeout);
   pid_t pid() const { return process_ ? process_->pid() : -1; }
-  int port() const { return port_; }
+  int port() const { return port_; }  // the API's, on 127.0.0.1
   // From the next start() on, the daemon's stderr (its log) is appended to `file` instead of the test's stderr.
   void log_to(const std::filesystem::path& file) { log_file_ = file; }
 
@@ -63,6 +65,7 @@ class ZcrecdProcess {
 
   std::filesystem::path dir_, config_, storage_;
   std::string prefix_;
+  std::string token_;
   int port_ = 0;
   std::filesystem::path log_file_;
   std::vector<std::string> cameras_;  // names seen in any config, for cleanup
