@@ -101,11 +101,19 @@ class Window {
 
 struct Fragment {
   int64_t moof_offset = 0, moof_size = 0, mdat_offset = 0, mdat_size = 0;
+  std::optional<mp4::TrackFragmentStart> video;  // for the sidx
+};
+
+struct VideoTrack {
+  uint32_t id = 0;
+  uint32_t trex_flags = 0;
 };
 
 // The moof+mdat pairs in file bytes [begin, end): box headers only. Stops at anything else (the mfra a closed
 // segment ends with, a fragment cut short).
-std::vector<Fragment> walk_fragments(int fd, int64_t begin, int64_t end, const std::string& path) {
+// Each moof is read whole (it is usually inside the window already) for its video decode time and keyframe flag.
+std::vector<Fragment> walk_fragments(int fd, int64_t begin, int64_t end, const std::string& path,
+                                     const std::optional<VideoTrack>& video) {
   std::vector<Fragment> out;
   Window w(fd, end, path);
   int64_t off = begin;
@@ -123,8 +131,20 @@ std::vector<Fragment> walk_fragments(int fd, int64_t begin, int64_t end, const s
     }
     if (size < static_cast<uint64_t>(header) || size > static_cast<uint64_t>(end - off)) break;
     if (type == "moof" && !have_moof) {
-      f = {off, static_cast<int64_t>(size), 0, 0};
+      f = {off, static_cast<int64_t>(size), 0, 0, std::nullopt};
       have_moof = true;
+      if (video) {
+        std::vector<uint8_t> big;
+        std::span<const uint8_t> moof;
+        if (size <= static_cast<uint64_t>(Window::kBytes)) {
+          moof = {w.at(off, static_cast<size_t>(size)), static_cast<size_t>(size)};
+        } else {
+          big.resize(static_cast<size_t>(size));
+          pread_all(fd, big.data(), big.size(), off, path);
+          moof = big;
+        }
+        f.video = mp4::fragment_start(moof, video->id, video->trex_flags);
+      }
     } else if (type == "mdat" && have_moof) {
       f.mdat_offset = off;
       f.mdat_size = static_cast<int64_t>(size);
@@ -271,7 +291,10 @@ ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& reque
         }
       }
     }
-    auto fragments = walk_fragments(fd.get(), begin, end, path);
+    std::optional<VideoTrack> video;
+    for (const auto& t : tracks)
+      if (t.handler == "vide") video = VideoTrack{t.id, mp4::trex_default_sample_flags(seg_moov, t.id)};
+    auto fragments = walk_fragments(fd.get(), begin, end, path, video);
     if (fragments.empty()) continue;
     if (planned.empty()) {
       ftyp = std::move(head.ftyp);
@@ -322,6 +345,55 @@ ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& reque
   impl->header = ftyp;
   const auto new_moov = mp4::with_edits(moov, edits);
   impl->header.insert(impl->header.end(), new_moov.begin(), new_moov.end());
+
+  // A sidx over the video track, one reference per fragment (per run of fragments past 65535 of them), so a
+  // player finds the fragment of any time from the header and fetches it with one range request.
+  for (const auto& video : first_tracks) {
+    if (video.handler != "vide") continue;
+    struct Ref {
+      int64_t bytes = 0, start = 0;  // start: clip decode time
+      bool sync = false;
+    };
+    std::vector<Ref> refs;
+    int64_t last_edit = video.edit_media_time;
+    for (const auto& p : planned) {
+      int64_t shift = 0;
+      for (const auto& [id, sh] : impl->sources[p.source].shifts)
+        if (id == video.id) shift = sh;
+      for (const auto& t : p.tracks)
+        if (t.id == video.id) last_edit = t.edit_media_time;
+      for (const auto& f : p.fragments) {
+        const int64_t bytes = f.moof_size + f.mdat_size;
+        if (f.video || refs.empty()) {
+          refs.push_back({bytes, f.video ? static_cast<int64_t>(f.video->decode_time) + shift : 0,
+                          f.video && f.video->sync});
+        } else {
+          refs.back().bytes += bytes;  // a fragment without video belongs to the one before
+        }
+      }
+    }
+    const size_t group = (refs.size() + 0xfffe) / 0xffff;
+    int64_t clip_end = to_ticks(impl->end_wall_ns - F, video.timescale);
+    for (const auto& [id, e] : edits)
+      if (id == video.id) clip_end += e;
+    std::vector<mp4::SidxReference> out;
+    for (size_t i = 0; i < refs.size(); i += group) {
+      const size_t j = std::min(refs.size(), i + group);
+      int64_t bytes = 0;
+      for (size_t k = i; k < j; ++k) bytes += refs[k].bytes;
+      // Presentation of the next reference's first frame, or the clip's end for the last one.
+      const int64_t next = j < refs.size() ? refs[j].start : clip_end - last_edit;
+      const int64_t duration = std::clamp<int64_t>(next - refs[i].start, 0, std::numeric_limits<uint32_t>::max());
+      if (bytes >= 0x80000000LL) { out.clear(); break; }  // a sidx cannot say it: players walk the fragments
+      out.push_back({static_cast<uint32_t>(bytes), static_cast<uint32_t>(duration), refs[i].sync});
+    }
+    if (!out.empty()) {
+      const auto sidx = mp4::sidx_box(video.id, video.timescale,
+                                      static_cast<uint64_t>(std::max<int64_t>(0, refs.front().start + video.edit_media_time)), out);
+      impl->header.insert(impl->header.end(), sidx.begin(), sidx.end());
+    }
+    break;
+  }
   int64_t at = static_cast<int64_t>(impl->header.size());
   impl->pieces.push_back({0, at, PieceKind::header, 0, 0, 0});
   uint32_t sequence = 0;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -32,7 +34,7 @@ struct Track {
   uint32_t id = 0;
   uint32_t timescale = 0;  // mdhd
   int64_t edit_media_time = 0;  // media time at which presentation starts (elst), 0 without an edit list
-  std::string_view handler;     // vide | soun
+  std::string handler;          // vide | soun
   bool operator==(const Track& o) const noexcept { return id == o.id && timescale == o.timescale && handler == o.handler; }
 };
 
@@ -44,6 +46,27 @@ std::vector<uint8_t> with_edits(std::span<const uint8_t> moov, std::span<const s
 
 // The decode time (tfdt) of each track fragment in a moof: (track id, time).
 std::vector<std::pair<uint32_t, uint64_t>> decode_times(std::span<const uint8_t> moof);
+
+// The trex default_sample_flags of a track in a moov (0 when it has no trex).
+uint32_t trex_default_sample_flags(std::span<const uint8_t> moov, uint32_t track_id);
+
+// Whether the first sample of the track's fragment in this moof is a sync sample (a keyframe), and its decode
+// time; nullopt when the moof has no fragment of that track.
+struct TrackFragmentStart {
+  uint64_t decode_time = 0;
+  bool sync = false;
+};
+std::optional<TrackFragmentStart> fragment_start(std::span<const uint8_t> moof, uint32_t track_id,
+                                                 uint32_t trex_default_flags);
+
+// A sidx (version 1) of one track: references of (bytes, duration in `timescale`, starts with a keyframe).
+struct SidxReference {
+  uint32_t bytes = 0;
+  uint32_t duration = 0;
+  bool sync = false;
+};
+std::vector<uint8_t> sidx_box(uint32_t track_id, uint32_t timescale, uint64_t earliest_presentation_time,
+                              std::span<const SidxReference> references);
 
 // Sets the moof's sequence number and adds shift[track id] to each tfdt. Throws PlaybackError(segment_failed)
 // when a time would become negative or not fit a version-0 tfdt.

@@ -107,6 +107,36 @@ TEST(Catalog, SegmentsOverlappingRangeInTimeOrder) {
   EXPECT_EQ(c.stream_bytes("cam2"), 5000);
 }
 
+// The range query walks the (stream, start) index only from the last segment starting before `from`: a long
+// segment that started long before the range is still found, one that ends where the range begins too, and
+// nothing earlier is.
+TEST(Catalog, SegmentsOfARangeIncludeALongSegmentStartedLongBefore) {
+  TempDir d("catalog");
+  auto c = Catalog::open(d.path());
+  write_recording(c, "cam1", kT0, 3);  // [T0, T0+30s)
+  c.ensure_stream("cam1", kT0);
+  const int64_t rec = c.begin_recording(recording_for("cam1", kT0 + 40 * kSec));
+  const int64_t seg = c.begin_segment(zc::test::segment_row(rec, 0, kT0 + 40 * kSec));
+  SegmentProgress p;
+  p.end_wall_ns = kT0 + 7240 * kSec;  // two hours
+  p.frames = 1;
+  p.keyframes = 1;
+  p.new_keyframes.push_back({0, 0, kT0 + 40 * kSec, 1000});
+  c.finish_segment(seg, "complete", "length", p);
+  write_recording(c, "cam1", kT0 + 7300 * kSec, 2);  // [T0+7300s, T0+7320s)
+
+  auto in_long = c.segments("cam1", {kT0 + 3600 * kSec, kT0 + 3700 * kSec});
+  ASSERT_EQ(in_long.size(), 1u);
+  EXPECT_EQ(in_long[0].id, seg);
+  auto touching = c.segments("cam1", {kT0 + 30 * kSec, kT0 + 35 * kSec});  // the first recording ends at T0+30s
+  ASSERT_EQ(touching.size(), 1u);
+  EXPECT_EQ(touching[0].end_wall_ns, kT0 + 30 * kSec);
+  EXPECT_EQ(c.segments("cam1", {kT0 + 7250 * kSec, kT0 + 7290 * kSec}).size(), 0u);
+  EXPECT_EQ(c.segments("cam1", {kT0 + 7000 * kSec, kT0 + 7305 * kSec}).size(), 2u);
+  EXPECT_EQ(c.segments("cam1", {kT0 - 100 * kSec, kT0 + 1 * kSec}).size(), 1u);
+  EXPECT_EQ(c.segments("cam1", {{}, {}}).size(), 6u);
+}
+
 TEST(Catalog, KeyframeIndexAnswersSeek) {
   TempDir d("catalog");
   auto c = Catalog::open(d.path());

@@ -13,7 +13,7 @@ for b in "$zcrec" "$agent"; do [[ -x $b ]] || { echo "missing $b: build zcrec an
 out=tests/fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; "$zcrec" rm zc_seed_ring >/dev/null 2>&1 || true; "$zcrec" rm zc_seed_cam >/dev/null 2>&1 || true' EXIT
-for t in ring_image annexb adts mp4_layout time_size_args playback_control; do
+for t in ring_image annexb adts mp4_layout time_size_args playback_control mp4_boxes; do
   mkdir -p "$out/$t"
   find "$out/$t" -type f ! -name 'regress-*' -delete
 done
@@ -58,6 +58,9 @@ cp "$seg" "$out/mp4_layout/whole"
 for cut in 4 12 40 $(seq $((size / 13)) $((size / 13)) $((size - 1))); do
   head -c "$cut" "$seg" >"$out/mp4_layout/cut-$cut"
 done
+# The clip's box readers take the same segment, whole and cut in the middle of a moof and of an mdat.
+cp "$seg" "$out/mp4_boxes/whole"
+for cut in $((size / 3)) $((size * 2 / 3)); do head -c "$cut" "$seg" >"$out/mp4_boxes/cut-$cut"; done
 
 # Arguments: the first byte picks the parser (0 --from/--to, 1 duration, 2 size, 3 seconds with unit,
 # 4 the player's wall time).
