@@ -60,20 +60,6 @@ catalog::RecordingRow record_ten_minutes(const std::string& ring, const std::fil
   return *catalog::Catalog::open_existing(storage, catalog::Catalog::Access::read_only).recording(summary.recording_id);
 }
 
-// Puts api.token into the daemon's config file (the helper writes the api mapping on one line).
-void with_token(ZcrecdProcess& d, const std::string& token) {
-  std::string text;
-  {
-    std::ifstream in(d.config_file());
-    text.assign(std::istreambuf_iterator<char>(in), {});
-  }
-  const std::string key = "api: {listen: 127.0.0.1:" + std::to_string(d.port());
-  const auto at = text.find(key);
-  ASSERT_NE(at, std::string::npos) << text;
-  text.insert(at + key.size(), ", token: " + token);
-  std::ofstream(d.config_file()) << text;
-}
-
 TEST(WebPage, ChromiumPlaysRecordingsSeeksWithRangesAndShowsLiveView) {
   TempDir dir;
   const std::string yaml =
@@ -123,10 +109,11 @@ TEST(WebPage, ChromiumPlaysRecordingsSeeksWithRangesAndShowsLiveView) {
 // and the live view (a <video> element, which cannot send a header) plays on the cookie alone.
 TEST(WebPage, LoginInChromiumSetsAStrictHttpOnlyCookieTheLiveViewPlaysOn) {
   TempDir dir;
-  ZcrecdProcess d(dir.path(), "  hall:\n    source: testsrc\n    testsrc: {size: 320x240, fps: 25, gop: 1s, bitrate: 300K}\n"
-                              "    ring_size: 8M\n    record: {continuous: false}\n");
   const std::string token = "web-test-token-0123456789";
-  with_token(d, token);
+  ZcrecdProcess d(dir.path(),
+                  "  hall:\n    source: testsrc\n    testsrc: {size: 320x240, fps: 25, gop: 1s, bitrate: 300K}\n"
+                  "    ring_size: 8M\n    record: {continuous: false}\n",
+                  "", token);
   const auto log = dir / "zcrecd.log";
   d.log_to(log);
   d.start();
