@@ -197,6 +197,8 @@ function draw() {
   for (const r of state.timeline.recordings) bar(r.from, r.to, 22, 30, color('--footage'));
   for (const gp of state.timeline.gaps) bar(gp.from, gp.to, 22, 30, color('--gap'));
   for (const e of state.timeline.events) bar(e.from, Math.max(e.to, e.from + span / w), 6, 12, color('--event'));
+  // A clock jump: the camera's or the box's wall clock stepped; footage around it may look shifted.
+  for (const j of state.timeline.jumps) bar(j.at, j.at + span / w, 0, 56, color('--gap'));
   if (state.selection) bar(state.selection.from, state.selection.to, 0, h - 16, color('--sel'));
   const at = playheadMs();
   if (at !== null) bar(at, at + (2 * span) / w, 0, h - 16, color('--accent'));
