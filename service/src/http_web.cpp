@@ -48,7 +48,17 @@ void register_web_routes(httplib::Server& server, std::string token) {
 
   server.Post(kLoginPath, [token](const httplib::Request& req, httplib::Response& res) {
     run_guarded(req, res, [&](const httplib::Request&, httplib::Response&) {
-      const auto body = nlohmann::json::parse(req.body, nullptr, false);
+      // {"token": "..."} is one level deep: anything nested deeper is refused while parsing, before it is built.
+      const nlohmann::json::parser_callback_t flat = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > 2) throw HttpError(400, "the body must be {\"token\": \"...\"}");
+        return true;
+      };
+      nlohmann::json body;
+      try {
+        body = nlohmann::json::parse(req.body, flat);
+      } catch (const nlohmann::json::parse_error&) {
+        throw HttpError(400, "the body is not valid JSON");
+      }
       if (!body.is_object() || !body.contains("token") || !body["token"].is_string())
         throw HttpError(400, "the body must be {\"token\": \"...\"}");
       if (token.empty()) {  // an API without a token: nothing to remember
