@@ -149,7 +149,8 @@ struct SegmentWriter::Impl {
     const int64_t after = avio_tell(avio.get());
     if (after <= before) return false;
     flush_io();
-    if (fsync_fragments && fd.get() >= 0 && ::fdatasync(fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
+    if (fsync_fragments && fd.get() >= 0 && ::fdatasync(fd.get()) != 0)
+      throw_io_error("fdatasync " + path.string(), errno);
     durable = after;
     return true;
   }
@@ -180,7 +181,8 @@ void start_muxer(SegmentWriter::Impl* impl, const fifo::TrackInfo& video, const 
   if (rc < 0 || raw == nullptr) impl->fail("creating mp4 muxer for", rc);
   impl->fmt.reset(raw);
   auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferBytes));
-  impl->avio.reset(avio_alloc_context(buffer, kIoBufferBytes, 1, impl, nullptr, &SegmentWriter::Impl::write_packet, nullptr));
+  impl->avio.reset(
+      avio_alloc_context(buffer, kIoBufferBytes, 1, impl, nullptr, &SegmentWriter::Impl::write_packet, nullptr));
   if (!impl->avio) {
     av_free(buffer);
     throw RecorderError(RecorderErrc::media, "out of memory for AVIOContext");

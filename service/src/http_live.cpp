@@ -105,7 +105,8 @@ class LiveViewer {
         const auto st = reader_.read(frame, std::chrono::duration_cast<std::chrono::milliseconds>(kReadWait));
         if (st == fifo::WaitStatus::end_of_stream) return end("the camera's stream ended");
         if (st == fifo::WaitStatus::writer_gone) {
-          if (std::chrono::steady_clock::now() - writer_seen > kWriterGoneLimit) return end("the camera's ingest is gone");
+          if (std::chrono::steady_clock::now() - writer_seen > kWriterGoneLimit)
+            return end("the camera's ingest is gone");
           std::this_thread::sleep_for(kReadWait);
           continue;
         }

@@ -23,7 +23,8 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string camera_yaml(const std::string& name, const std::string& bitrate, const std::string& size = "320x240") {
-  return "  " + name + ":\n    source: testsrc\n    testsrc: {size: " + size + ", fps: 25, gop: 1s, bitrate: " + bitrate +
+  return "  " + name + ":\n    source: testsrc\n    testsrc: {size: " + size + ", fps: 25, gop: 1s, bitrate: " +
+         bitrate +
          "}\n    ring_size: 16M\n    record: {continuous: false}\n";
 }
 
@@ -58,7 +59,8 @@ struct LiveRead {
   std::string content_type;
   size_t bytes = 0;
 };
-LiveRead read_live(int port, const std::string& path, std::chrono::milliseconds duration, const std::filesystem::path& out) {
+LiveRead read_live(int port, const std::string& path, std::chrono::milliseconds duration,
+                   const std::filesystem::path& out) {
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(10);
   std::string body;
@@ -204,7 +206,8 @@ TEST(LiveView, ASlowClientIsDroppedToALaterKeyframeAndItsStreamStillDecodes) {
     std::cout << "slow phase " << slow_bytes << " bytes, then " << client.raw().size() - slow_bytes << "\n";
     const std::string body = client.body();
     ASSERT_GT(body.size(), 100'000u) << client.raw().substr(0, 300);
-    std::ofstream(dir / "slow.mp4", std::ios::binary).write(body.data(), static_cast<std::streamsize>(complete_boxes(body)));
+    std::ofstream(dir / "slow.mp4", std::ios::binary)
+        .write(body.data(), static_cast<std::streamsize>(complete_boxes(body)));
   }
   const auto dec = run({"ffmpeg", "-v", "error", "-xerror", "-i", (dir / "slow.mp4").string(), "-f", "null", "-"});
   EXPECT_EQ(dec.exit_code, 0) << dec.err;
@@ -228,7 +231,8 @@ TEST(LiveView, ASlowClientIsDroppedToALaterKeyframeAndItsStreamStillDecodes) {
   ASSERT_TRUE(ZcrecdProcess::eventually([&] {
     std::ifstream in(log);
     const std::string text(std::istreambuf_iterator<char>(in), {});
-    return text.find("live view of yard: ") != std::string::npos && text.find("dropped for a slow client") != std::string::npos;
+    return text.find("live view of yard: ") != std::string::npos &&
+           text.find("dropped for a slow client") != std::string::npos;
   }, 10s)) << "zcrecd's log does not report the drop";
 }
 
