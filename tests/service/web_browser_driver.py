@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -78,7 +79,12 @@ class Chromium:
         self.next_id += 1
         my_id = self.next_id
         self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
+        # A hung renderer never answers while the network keeps sending events: the socket's own timeout never
+        # fires then, so the answer has a deadline of its own.
+        deadline = time.monotonic() + 30
         while True:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{method}: no answer within 30 s")
             msg = json.loads(self.ws.recv())
             if msg.get("id") == my_id:
                 if "error" in msg:
@@ -270,7 +276,13 @@ def play_and_seek(browser, a):
         fail("zcrecd's log shows no range request for clip.mp4 after the seek")
 
 
+def give_up(signum, frame):
+    raise TimeoutError("the driver ran for 150 s (the test's own limit is 180 s)")
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGALRM, give_up)
+    signal.alarm(150)
     try:
         main()
     except Exception as e:  # the driver itself broke: a failure, with its reason
