@@ -208,6 +208,10 @@ void register_live_routes(httplib::Server& server, Service& service, std::functi
   server.Get(pattern, [&service, viewers, log](const httplib::Request& req, httplib::Response& res) {
     run_guarded(req, res, [&](const httplib::Request&, httplib::Response&) {
       refuse_query(req.params);
+      // A browser that lost the connection asks to resume at its offset: a new stream from a new keyframe
+      // would not continue those bytes. 416 makes the element fail at once, and the page starts it again.
+      if (!req.ranges.empty() && req.ranges.front().first > 0)
+        throw HttpError(416, "live.mp4 has no byte ranges: request it again from the start");
       const std::string camera = req.matches[1].str();
       const ServiceConfig config = service.config();
       const CameraConfig* c = config.camera(camera);
