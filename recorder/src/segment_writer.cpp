@@ -43,9 +43,10 @@ std::span<const std::byte> strip_adts(std::span<const std::byte> p) {
 }  // namespace
 
 struct SegmentWriter::Impl {
-  std::filesystem::path path;
-  std::shared_ptr<StorageIo> io;
-  UniqueFd fd;
+  std::filesystem::path path;  // names the output in errors ("live view" for a sink)
+  std::shared_ptr<StorageIo> io;  // the file's system calls (storage_io.h); null for a sink
+  UniqueFd fd;                 // -1 when writing into a sink
+  SegmentWriter::ByteSink sink;
   int write_errno = 0;
   bool fsync_fragments = false;
   // While set, the muxer's output is collected here instead of written: the header, for its edit lists.
@@ -88,6 +89,11 @@ struct SegmentWriter::Impl {
   }
 
   bool write_all(const uint8_t* buf, int size) {
+    if (sink) {
+      if (sink(buf, static_cast<size_t>(size))) return true;
+      write_errno = EPIPE;
+      return false;
+    }
     size_t done = 0;
     while (done < static_cast<size_t>(size)) {
       const ssize_t n = io->write(fd.get(), buf + done, static_cast<size_t>(size) - done);
@@ -118,14 +124,17 @@ struct SegmentWriter::Impl {
     const int64_t after = avio_tell(avio.get());
     if (after <= before) return false;
     flush_io();
-    if (fsync_fragments && io->fdatasync(fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
+    if (fsync_fragments && fd.get() >= 0 && io->fdatasync(fd.get()) != 0)
+      throw_io_error("fdatasync " + path.string(), errno);
     durable = after;
     return true;
   }
 };
 
-SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fifo::TrackInfo& video,
-                                    const fifo::TrackInfo* audio, const SegmentWriterOptions& options) {
+namespace {
+
+// Everything that can be refused is refused before a file exists.
+void check_tracks(const fifo::TrackInfo& video, const fifo::TrackInfo* audio) {
   if (video.codec != fifo::Codec::h264 && video.codec != fifo::Codec::h265) {
     throw RecorderError(RecorderErrc::unsupported,
                         "cannot record video codec " + std::string(fifo::to_string(video.codec)) + " into MP4");
@@ -133,24 +142,22 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
   if (video.config.empty() || video.width == 0 || video.height == 0) {
     throw RecorderError(RecorderErrc::no_stream, "video track has no codec configuration or size yet");
   }
-  // Everything that can be refused is refused before the file exists.
   if (audio != nullptr && audio->codec != fifo::Codec::aac) {
     throw RecorderError(RecorderErrc::unsupported,
                         "cannot record audio codec " + std::string(fifo::to_string(audio->codec)) + " into MP4");
   }
-  auto impl = std::make_unique<Impl>();
-  impl->path = path;
-  impl->fsync_fragments = options.fsync_fragments;
-  impl->io = options.io ? options.io : std::make_shared<PosixStorageIo>();
-  impl->fd = impl->io->create_new(path);
-  lock_whole_file(impl->fd.get(), path);
+}
 
+// The muxer and its header, the same for a file and a sink.
+void start_muxer(SegmentWriter::Impl* impl, const fifo::TrackInfo& video, const fifo::TrackInfo* audio,
+                 const SegmentWriterOptions& options) {
   AVFormatContext* raw = nullptr;
   int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr);
   if (rc < 0 || raw == nullptr) impl->fail("creating mp4 muxer for", rc);
   impl->fmt.reset(raw);
   auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferBytes));
-  impl->avio.reset(avio_alloc_context(buffer, kIoBufferBytes, 1, impl.get(), nullptr, &Impl::write_packet, nullptr));
+  impl->avio.reset(
+      avio_alloc_context(buffer, kIoBufferBytes, 1, impl, nullptr, &SegmentWriter::Impl::write_packet, nullptr));
   if (!impl->avio) {
     av_free(buffer);
     throw RecorderError(RecorderErrc::media, "out of memory for AVIOContext");
@@ -172,7 +179,7 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
                                               .aac_frame_size = true})
               .stream;
   } catch (const media::MediaError& e) {
-    throw RecorderError(RecorderErrc::media, path.string() + ": " + e.what());
+    throw RecorderError(RecorderErrc::media, impl->path.string() + ": " + e.what());
   }
   impl->video_tb = {video.time_base.num, video.time_base.den};
   if (options.first_video_dts)
@@ -210,12 +217,36 @@ SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fif
     header = mp4_edit_list::insert(header, media_times);
   }
   if (!impl->write_all(header.data(), static_cast<int>(header.size()))) impl->fail("writing MP4 header of", 0);
-  if (impl->io->fdatasync(impl->fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
-  impl->io->fsync_parent_dir(path);
   // The muxer's positions must stay file offsets (keyframe byte offsets, the trailer's tfra entries): move its
   // idea of the position past the bytes the edit lists added. Nothing is buffered, and the context never seeks.
   impl->avio->pos += static_cast<int64_t>(header.size()) - avio_tell(impl->avio.get());
   impl->durable = avio_tell(impl->avio.get());
+}
+
+}  // namespace
+
+SegmentWriter SegmentWriter::create(const std::filesystem::path& path, const fifo::TrackInfo& video,
+                                    const fifo::TrackInfo* audio, const SegmentWriterOptions& options) {
+  check_tracks(video, audio);
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->fsync_fragments = options.fsync_fragments;
+  impl->io = options.io ? options.io : std::make_shared<PosixStorageIo>();
+  impl->fd = impl->io->create_new(path);
+  lock_whole_file(impl->fd.get(), path);
+  start_muxer(impl.get(), video, audio, options);
+  if (impl->io->fdatasync(impl->fd.get()) != 0) throw_io_error("fdatasync " + path.string(), errno);
+  impl->io->fsync_parent_dir(path);
+  return SegmentWriter(std::move(impl));
+}
+
+SegmentWriter SegmentWriter::create_streaming(ByteSink sink, const fifo::TrackInfo& video,
+                                              const fifo::TrackInfo* audio, const SegmentWriterOptions& options) {
+  check_tracks(video, audio);
+  auto impl = std::make_unique<Impl>();
+  impl->path = "live view";
+  impl->sink = std::move(sink);
+  start_muxer(impl.get(), video, audio, options);
   return SegmentWriter(std::move(impl));
 }
 
@@ -317,7 +348,7 @@ void SegmentWriter::finish() {
   const int rc = av_write_trailer(m.fmt.get());
   if (rc < 0) m.fail("writing MP4 trailer of", rc);
   m.flush_io();
-  if (m.io->fdatasync(m.fd.get()) != 0) throw_io_error("fdatasync " + m.path.string(), errno);
+  if (m.fd.get() >= 0 && m.io->fdatasync(m.fd.get()) != 0) throw_io_error("fdatasync " + m.path.string(), errno);
   m.durable = avio_tell(m.avio.get());
   m.finished = true;
   m.release_muxer();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,6 +39,14 @@ class SegmentWriter {
   // Throws RecorderError: no_space, io, media, unsupported.
   static SegmentWriter create(const std::filesystem::path& path, const fifo::TrackInfo& video,
                               const fifo::TrackInfo* audio, const SegmentWriterOptions& options = {});
+
+  // The same fragmented MP4 into `sink` instead of a file (live view over HTTP): no file, no lock, no fsync.
+  // `sink` gets the bytes in order as libavformat flushes them (the header at once, then whole fragments as
+  // they complete); returning false fails the write (RecorderError io, EPIPE). durable_bytes() counts what the
+  // sink took. Throws like create().
+  using ByteSink = std::function<bool(const uint8_t* data, size_t size)>;
+  static SegmentWriter create_streaming(ByteSink sink, const fifo::TrackInfo& video, const fifo::TrackInfo* audio,
+                                        const SegmentWriterOptions& options = {});
 
   SegmentWriter(SegmentWriter&&) noexcept;
   SegmentWriter& operator=(SegmentWriter&&) noexcept;

@@ -13,6 +13,8 @@ ZC_PACKAGES=(
   clang libclang-rt-14-dev
   # zcrecd (service/): YAML config, HTTP API, Prometheus metrics, sd_notify; the tests' HTTP client and metrics parser.
   libyaml-cpp-dev libcpp-httplib-dev prometheus-cpp-dev libsystemd-dev curl python3-prometheus-client
+  # zcrecd's web page in a real browser: headless Chromium driven over the DevTools protocol from Python.
+  chromium python3-websocket
 )
 
 zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -2,14 +2,16 @@
 // shape. Parsing lives in http_request.cpp, catalog listings in http_listing.cpp, metrics in metrics.cpp.
 #include <zc/service/http_api.h>
 
+#include "http_access_log.h"
 #include "http_auth.h"
+#include "http_clip.h"
 #include "http_errors.h"
 #include "http_listing.h"
+#include "http_live.h"
 #include "http_request.h"
-#include "metrics.h"
-
-#include "http_clip.h"
 #include "http_timeline.h"
+#include "http_web.h"
+#include "metrics.h"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -187,8 +189,10 @@ void register_routes(HttpApi::Impl& api) {
     res.set_content(render_metrics(impl->service.cameras(), impl->service.storage()), kMetricsContentType);
   });
   // Media routes (issue 12) stream their bodies and answer ranges themselves; the token check above covers them.
-  http::register_clip_routes(api.server, api.service);
-  http::register_timeline_routes(api.server, api.service);
+  http::register_clip_routes(api.server, impl->service);
+  http::register_timeline_routes(api.server, impl->service);
+  http::register_live_routes(api.server, impl->service, impl->log);
+  http::register_web_routes(api.server, impl->token);
 }
 
 void configure_server(HttpApi::Impl& api) {
@@ -207,8 +211,11 @@ void configure_server(HttpApi::Impl& api) {
   // Authentication runs before routing and before the body is read: without the token nothing else of the
   // request is looked at, unknown routes included (they answer 401, not 404, so routes cannot be probed).
   s.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
-    if (impl->token.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (http::bearer_matches(req.get_header_value("Authorization"), impl->token))
+    if (impl->log) impl->log(http::access_log_line(req));
+    if (impl->token.empty() || http::is_public_route(req)) return httplib::Server::HandlerResponse::Unhandled;
+    // The page's <video> elements cannot send a header: the login's cookie counts as the token too.
+    if (http::bearer_matches(req.get_header_value("Authorization"), impl->token) ||
+        http::cookie_matches(req.get_header_value("Cookie"), impl->token))
       return httplib::Server::HandlerResponse::Unhandled;
     res.set_header("WWW-Authenticate", "Bearer realm=\"zcrecd\"");
     reply_error(res, 401, "this zcrecd needs \"Authorization: Bearer TOKEN\" (api.token)");

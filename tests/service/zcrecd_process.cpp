@@ -65,7 +65,10 @@ void ZcrecdProcess::rewrite_config(const std::string& cameras_yaml, const std::s
 }
 
 void ZcrecdProcess::start(std::chrono::milliseconds timeout) {
-  process_ = std::make_unique<ChildProcess>(ChildProcess::spawn({kZcrecd, "--config", config_.string()}));
+  std::vector<std::string> argv{kZcrecd, "--config", config_.string()};
+  if (!log_file_.empty())
+    argv = {"/bin/sh", "-c", "exec \"$0\" --config \"$1\" 2>>\"$2\"", kZcrecd, config_.string(), log_file_.string()};
+  process_ = std::make_unique<ChildProcess>(ChildProcess::spawn(argv));
   const auto line = process_->read_line(timeout);
   ASSERT_TRUE(line && line->find("listening on") != std::string::npos)
       << "zcrecd did not report listening; got: " << line.value_or("(nothing)");

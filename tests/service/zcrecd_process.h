@@ -42,6 +42,8 @@ class ZcrecdProcess {
   std::optional<int> wait(std::chrono::milliseconds timeout);
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   int port() const { return port_; }  // the API's, on 127.0.0.1
+  // From the next start() on, the daemon's stderr (its log) is appended to `file` instead of the test's stderr.
+  void log_to(const std::filesystem::path& file) { log_file_ = file; }
 
   void rewrite_config(const std::string& cameras_yaml, const std::string& extra_top_yaml = "");
   const std::filesystem::path& config_file() const { return config_; }
@@ -65,6 +67,7 @@ class ZcrecdProcess {
   std::string prefix_;
   std::string token_;
   int port_ = 0;
+  std::filesystem::path log_file_;
   std::vector<std::string> cameras_;  // names seen in any config, for cleanup
   std::unique_ptr<ChildProcess> process_;
 };
