@@ -32,10 +32,13 @@ namespace {
 
 // Tens of clients (a VMS, a door controller, Prometheus, the CLI) on a 2-core box: a few workers are plenty, and a
 // bounded number keeps a burst of requests from taking the cores the recorders need.
-constexpr std::size_t kWorkerThreads = 8;
-// A client that stops sending or reading mid-request frees its worker after this long.
+constexpr std::size_t kWorkerThreads = 16;
+// A client that stops sending mid-request frees its worker after this long.
 constexpr time_t kReadTimeoutS = 5;
-constexpr time_t kWriteTimeoutS = 5;
+// A browser's <video> stops reading a clip.mp4 response once its buffer is full and reads on as it plays: a short
+// write timeout cut those responses (Chromium: ERR_CONTENT_LENGTH_MISMATCH). 30 s covers a paused buffer; a client
+// that never reads again still frees its worker.
+constexpr time_t kWriteTimeoutS = 30;
 constexpr time_t kKeepAliveTimeoutS = 5;
 constexpr std::size_t kKeepAliveMaxRequests = 100;
 
