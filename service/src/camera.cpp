@@ -234,6 +234,9 @@ void Camera::end_due_events(int64_t now_wall_ns) {
   std::lock_guard lock(mutex_);
   std::vector<std::pair<int64_t, std::pair<int64_t, const char*>>> due;
   for (const auto& [id, e] : open_) {
+    // An event-only camera's event whose end has passed already (it started in the past and was short) ends
+    // only once a recording holds it: ending it first would leave it without footage.
+    if (!setup_.camera.continuous && !e.attached) continue;
     if (e.planned_end_wall_ns && *e.planned_end_wall_ns <= now_wall_ns && *e.planned_end_wall_ns <= e.hard_end_wall_ns)
       due.push_back({id, {*e.planned_end_wall_ns, "duration"}});
     else if (e.hard_end_wall_ns <= now_wall_ns)

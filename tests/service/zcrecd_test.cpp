@@ -73,16 +73,31 @@ TEST(Zcrecd, AnEventsPrerollStartsOnAKeyframeBeforeTheTriggerAndOverlapsAreNotRe
   EXPECT_EQ(ev1->end_reason, "duration");
   EXPECT_EQ(ev1->recording_id, rec.id);
 
+  // An event that is over before it is posted (it started 6 s ago and lasted 2 s) still gets its recording.
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return d.camera("door")["recording_state"] == "idle"; }, 10s));
+  std::this_thread::sleep_for(8s);  // so that its span lies after the first recording's footage
+  const int64_t t_past = wall_now();
+  r = d.post("/api/v1/cameras/door/events", {{"start", "-6s"}, {"preroll", 0}, {"postroll", 0}, {"duration", "2s"}});
+  ASSERT_EQ(r.status, 201) << r.body.dump();
+  const int64_t id_past = r.body["id"];
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] { auto rs = recordings(d, "door"); return rs.size() == 2 && rs[1].state == "complete"; }, 20s));
+  const auto past_event = d.catalog().event(id_past);
+  ASSERT_TRUE(past_event && past_event->recording_id) << "an event entirely in the past got no recording";
+  const auto past_rec = d.catalog().recording(*past_event->recording_id);
+  ASSERT_TRUE(past_rec && past_rec->start_wall_ns);
+  EXPECT_LE(*past_rec->start_wall_ns, t_past - 4'000'000'000) << "its footage does not reach back to its span";
+
   // A second event on the same camera whose pre-roll reaches into the first one's footage: nothing is recorded
   // twice and nothing is shifted; the new recording starts at the first keyframe after the first one's end.
   r = d.post("/api/v1/cameras/door/events", {{"start", "-4s"}, {"preroll", 0}, {"duration", "5s"}});
   ASSERT_EQ(r.status, 201) << r.body.dump();
   ASSERT_TRUE(ZcrecdProcess::eventually(
-      [&] { auto rs = recordings(d, "door"); return rs.size() == 2 && rs[1].state == "complete"; }, 20s));
+      [&] { auto rs = recordings(d, "door"); return rs.size() == 3 && rs[2].state == "complete"; }, 20s));
   const auto rs = recordings(d, "door");
-  ASSERT_TRUE(rs[0].end_wall_ns && rs[1].start_wall_ns);
-  EXPECT_GE(*rs[1].start_wall_ns, *rs[0].end_wall_ns);
-  EXPECT_LE(*rs[1].start_wall_ns - *rs[0].end_wall_ns, 1'040'000'000) << "more than one GOP between the recordings";
+  ASSERT_TRUE(rs[1].end_wall_ns && rs[2].start_wall_ns);
+  EXPECT_GE(*rs[2].start_wall_ns, *rs[1].end_wall_ns);
+  EXPECT_LE(*rs[2].start_wall_ns - *rs[1].end_wall_ns, 1'040'000'000) << "more than one GOP between the recordings";
 }
 
 TEST(Zcrecd, AnEventThatStartedTenSecondsAgoIsRecordedWhole) {
