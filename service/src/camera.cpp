@@ -74,6 +74,8 @@ Camera::~Camera() { stop(); }
 void Camera::stop() {
   if (stopping_.exchange(true)) {
     if (recording_thread_.joinable()) recording_thread_.join();
+    ingest_stopping_ = true;
+    wake_.notify_all();
     if (ingest_thread_.joinable()) ingest_thread_.join();
     return;
   }
@@ -81,6 +83,8 @@ void Camera::stop() {
   // The recording first (it ends its events and writes its last fragment while the ring still has a writer),
   // then the ingest.
   if (recording_thread_.joinable()) recording_thread_.join();
+  ingest_stopping_ = true;
+  wake_.notify_all();
   if (ingest_thread_.joinable()) ingest_thread_.join();
 }
 
@@ -132,7 +136,7 @@ void Camera::ingest_loop() {
   size_t failures = 0;
   int64_t last_frames = -1, last_bytes = 0;
   auto last_at = std::chrono::steady_clock::now();
-  while (!stopping_) {
+  while (!ingest_stopping_) {
     const auto started_at = std::chrono::steady_clock::now();
     try {
       const auto how = child.start();
@@ -145,12 +149,12 @@ void Camera::ingest_loop() {
       status_.last_error = e.what();
     }
     std::optional<std::string> ended;
-    while (child.running() && !stopping_) {
+    while (child.running() && !ingest_stopping_) {
       ended = child.wait_exit(1000ms);
       sample_ring(last_frames, last_bytes, last_at);
       if (ended) break;
     }
-    if (stopping_) break;
+    if (ingest_stopping_) break;
     if (std::chrono::steady_clock::now() - started_at > kHealthyRun) failures = 0;
     const auto wait = kBackoff[std::min(failures, std::size(kBackoff) - 1)];
     ++failures;
@@ -163,7 +167,7 @@ void Camera::ingest_loop() {
     log_.warning("camera " + setup_.camera.name + ": ingest " + (ended ? "ended (" + *ended + ")" : "did not start") +
                  "; restarting in " + std::to_string(wait.count()) + " ms");
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, wait, [this] { return stopping_.load(); });
+    wake_.wait_for(lock, wait, [this] { return ingest_stopping_.load(); });
   }
   child.stop();
   std::lock_guard lock(mutex_);

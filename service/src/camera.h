@@ -88,7 +88,8 @@ class Camera {
   std::condition_variable wake_;
   CameraStatus status_;
   std::map<int64_t, OpenEvent> open_;
-  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopping_{false};         // the recording loop ends
+  std::atomic<bool> ingest_stopping_{false};  // then the ingest process is stopped (after the last fragment)
 
   std::optional<recorder::Recorder> recorder_;  // recording thread only
   bool recorder_is_continuous_ = false;
