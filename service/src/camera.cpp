@@ -72,16 +72,11 @@ Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& ca
 Camera::~Camera() { stop(); }
 
 void Camera::stop() {
-  if (stopping_.exchange(true)) {
-    if (recording_thread_.joinable()) recording_thread_.join();
-    ingest_stopping_ = true;
-    wake_.notify_all();
-    if (ingest_thread_.joinable()) ingest_thread_.join();
-    return;
-  }
-  wake_.notify_all();
+  // Idempotent (the destructor calls it again); never called for one camera from two threads at once.
   // The recording first (it ends its events and writes its last fragment while the ring still has a writer),
   // then the ingest.
+  stopping_ = true;
+  wake_.notify_all();
   if (recording_thread_.joinable()) recording_thread_.join();
   ingest_stopping_ = true;
   wake_.notify_all();
