@@ -13,6 +13,8 @@ ZC_PACKAGES=(
   clang libclang-rt-14-dev
   # zcrecd (service/): YAML config, HTTP API, Prometheus metrics, sd_notify; the tests' HTTP client and metrics parser.
   libyaml-cpp-dev libcpp-httplib-dev prometheus-cpp-dev libsystemd-dev curl python3-prometheus-client
+  # zcrecd's HTTP server core (service/src/http_server.cpp): Boost.Beast/Asio, header-only. httplib stays the client.
+  libboost-dev
   # zcrecd's web page in a real browser: headless Chromium driven over the DevTools protocol from Python.
   chromium python3-websocket
 )
@@ -67,7 +69,7 @@ zc_build() {
 }
 
 # The libFuzzer build (tests/fuzz): clang, only the library modules and the fuzz targets, in build-fuzz/.
-ZC_FUZZ_TARGETS=(ring_image annexb adts mp4_layout time_size_args playback_control service_config mp4_boxes)
+ZC_FUZZ_TARGETS=(ring_image annexb adts mp4_layout time_size_args playback_control service_config mp4_boxes http_request)
 zc_build_fuzz() {
   CC=clang CXX=clang++ zc_build build-fuzz -DZC_FUZZ=ON -DZC_BUILD_TESTS=OFF -- "${@/#/zc_fuzz_}"
 }

@@ -1,25 +1,25 @@
-// The HTTP API's server: bounds (threads, timeouts, body size), authentication, routing and the JSON error
-// shape. Parsing lives in http_request.cpp, catalog listings in http_listing.cpp, metrics in metrics.cpp.
+// The HTTP API: its routes, authentication and the refusals before routing (http::App), behind the server core
+// (http_server.cpp: connections, bounds, workers). Parsing lives in http_request.cpp, catalog listings in
+// http_listing.cpp, metrics in metrics.cpp.
 #include <zc/service/http_api.h>
 
 #include "http_access_log.h"
+#include "http_app.h"
 #include "http_auth.h"
 #include "http_clip.h"
 #include "http_errors.h"
 #include "http_listing.h"
 #include "http_live.h"
 #include "http_request.h"
+#include "http_server.h"
 #include "http_timeline.h"
 #include "http_web.h"
 #include "metrics.h"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <regex>
-#include <thread>
 
 namespace zc::service {
 
@@ -29,18 +29,6 @@ using http::reply_json;
 using nlohmann::json;
 
 namespace {
-
-// Tens of clients (a VMS, a door controller, Prometheus, the CLI) on a 2-core box: a few workers are plenty, and a
-// bounded number keeps a burst of requests from taking the cores the recorders need.
-constexpr std::size_t kWorkerThreads = 16;
-// A client that stops sending mid-request frees its worker after this long.
-constexpr time_t kReadTimeoutS = 5;
-// A browser's <video> stops reading a clip.mp4 response once its buffer is full and reads on as it plays: a short
-// write timeout cut those responses (Chromium: ERR_CONTENT_LENGTH_MISMATCH). 30 s covers a paused buffer; a client
-// that never reads again still frees its worker.
-constexpr time_t kWriteTimeoutS = 30;
-constexpr time_t kKeepAliveTimeoutS = 5;
-constexpr std::size_t kKeepAliveMaxRequests = 100;
 
 // Taken from the running configuration at each request: a reload may change ring_prefix (the stream names).
 http::CatalogView catalog_view(const Service& service) {
@@ -57,52 +45,11 @@ bool is_loopback_host(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-std::string reason_of(int status) {
-  switch (status) {
-    case 400: return "the request could not be read (malformed, or a body without Content-Length)";
-    case 413: return "the request body is larger than " + std::to_string(http::kMaxBodyBytes) + " bytes";
-    case 414: return "the request URI is too long";
-    default: return "request refused (HTTP " + std::to_string(status) + ")";
-  }
-}
-
 }  // namespace
 
 struct HttpApi::Impl {
-  Impl(Service& s, const ServiceConfig& config, Log l)
-      : service(s), log(std::move(l)), token(config.token) {}
-
-  // Each route once, so that a path known under another method answers 405 (with Allow) instead of 404.
-  struct RouteEntry {
-    std::string method;
-    std::regex pattern;
-  };
-
-  void add(const std::string& method, const std::string& pattern, http::RouteFn fn) {
-    routes.push_back({method, std::regex(pattern)});
-    auto handler = [fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
-      http::run_guarded(req, res, fn);
-    };
-    if (method == "GET") server.Get(pattern, handler);
-    if (method == "POST") server.Post(pattern, handler);
-  }
-
-  std::string allowed_methods(const std::string& path) const {
-    std::string allow;
-    for (const auto& r : routes) {
-      if (std::regex_match(path, r.pattern) && allow.find(r.method) == std::string::npos)
-        allow += (allow.empty() ? "" : ", ") + r.method;
-    }
-    return allow;
-  }
-
-  Service& service;
-  Log log;
-  const std::string token;  // the api section is read at start; a reload does not change it
-  std::vector<RouteEntry> routes;
-  httplib::Server server;
-  std::thread thread;
-  int port = 0;
+  std::unique_ptr<http::App> app;
+  std::unique_ptr<http::Server> server;
 };
 
 namespace {
@@ -124,136 +71,129 @@ json camera_json(const CameraStatus& c) {
           {"last_error", c.last_error.empty() ? json(nullptr) : json(c.last_error)}};
 }
 
-void register_routes(HttpApi::Impl& api) {
-  using Req = httplib::Request;
-  using Res = httplib::Response;
-  HttpApi::Impl* impl = &api;
+void register_api_routes(http::Router& router, Service& service, const std::function<void(const std::string&)>& log) {
+  using Req = http::Request;
+  using Res = http::Response;
+  Service* svc = &service;
 
-  api.add("GET", "/api/v1/health", [impl](const Req& req, Res& res) {
-    http::refuse_query(http::url_query(req));
-    const auto cameras = impl->service.cameras();
+  router.get("/api/v1/health", [svc](const Req& req, Res& res) {
+    http::refuse_query(req.query);
+    const auto cameras = svc->cameras();
     const auto streaming = std::count_if(cameras.begin(), cameras.end(),
                                          [](const CameraStatus& c) { return c.ingest_state == "streaming"; });
-    reply_json(res, 200, json{{"status", "ok"}, {"cameras", cameras.size()}, {"streaming", streaming}}.dump());
+    reply_json(res, 200, http::dump_json(json{{"status", "ok"}, {"cameras", cameras.size()}, {"streaming", streaming}}));
   });
 
-  api.add("GET", "/api/v1/cameras", [impl](const Req& req, Res& res) {
-    http::refuse_query(http::url_query(req));
+  router.get("/api/v1/cameras", [svc](const Req& req, Res& res) {
+    http::refuse_query(req.query);
     json items = json::array();
-    for (const auto& c : impl->service.cameras()) items.push_back(camera_json(c));
-    reply_json(res, 200, json{{"items", std::move(items)}}.dump());
+    for (const auto& c : svc->cameras()) items.push_back(camera_json(c));
+    reply_json(res, 200, http::dump_json(json{{"items", std::move(items)}}));
   });
 
   // Any one path segment reaches the handler, so a bad name gets a 400 that says what a name may be; a name with
   // '/' (or an encoded one: the path is decoded before routing) is another path and a 404.
-  api.add("POST", "/api/v1/cameras/([^/]+)/events", [impl](const Req& req, Res& res) {
-    http::refuse_query(http::url_query(req));
-    const std::string name = req.matches[1].str();
+  router.post("/api/v1/cameras/([^/]+)/events", [svc](const Req& req, Res& res) {
+    http::refuse_query(req.query);
+    const std::string name = req.matches[1];
     if (!http::valid_camera_name(name))
       throw HttpError(400, std::string("a camera name must match ") + http::kCameraNamePattern);
     const EventRequest event = http::parse_event_body(req.body, now_wall_ns());
-    const int64_t id = impl->service.create_event(name, event);
+    const int64_t id = svc->create_event(name, event);
     res.set_header("Location", "/api/v1/events/" + std::to_string(id));
-    reply_json(res, 201, json{{"id", id}}.dump());
+    reply_json(res, 201, http::dump_json(json{{"id", id}}));
   });
 
-  api.add("POST", "/api/v1/events/([^/]+)/end", [impl](const Req& req, Res& res) {
-    http::refuse_query(http::url_query(req));
-    const std::string text = req.matches[1].str();
-    static const std::regex id_re("[1-9][0-9]{0,17}");
-    if (!std::regex_match(text, id_re)) throw HttpError(400, "an event id is a positive integer, got \"" + text + "\"");
-    const int64_t id = std::stoll(text);
-    impl->service.end_event(id);
-    reply_json(res, 200, json{{"id", id}, {"ended", true}}.dump());
+  router.post("/api/v1/events/([^/]+)/end", [svc](const Req& req, Res& res) {
+    http::refuse_query(req.query);
+    const int64_t id = http::parse_event_id(req.matches[1]);
+    svc->end_event(id);
+    reply_json(res, 200, http::dump_json(json{{"id", id}, {"ended", true}}));
   });
 
-  api.add("GET", "/api/v1/events", [impl](const Req& req, Res& res) {
-    const auto query = http::parse_list_query(http::url_query(req), now_wall_ns());
-    reply_json(res, 200, http::events_page_json(catalog_view(impl->service), query));
+  router.get("/api/v1/events", [svc](const Req& req, Res& res) {
+    const auto query = http::parse_list_query(req.query, now_wall_ns());
+    reply_json(res, 200, http::events_page_json(catalog_view(*svc), query));
   });
 
-  api.add("GET", "/api/v1/recordings", [impl](const Req& req, Res& res) {
-    const auto query = http::parse_list_query(http::url_query(req), now_wall_ns());
-    reply_json(res, 200, http::recordings_page_json(catalog_view(impl->service), query));
+  // The Location of a created event.
+  router.get("/api/v1/events/([^/]+)", [svc](const Req& req, Res& res) {
+    http::refuse_query(req.query);
+    const int64_t id = http::parse_event_id(req.matches[1]);
+    reply_json(res, 200, http::event_item_json(catalog_view(*svc), id));
   });
 
-  api.add("POST", "/api/v1/reload", [impl](const Req& req, Res& res) {
-    http::refuse_query(http::url_query(req));
-    const auto r = impl->service.reload();  // a bad file throws ConfigError: 400, and the old config stays
-    if (impl->log) impl->log("reload over the API: " + std::to_string(r.added.size()) + " added, " +
-                             std::to_string(r.changed.size()) + " changed, " + std::to_string(r.removed.size()) +
-                             " removed");
-    reply_json(res, 200, json{{"added", r.added}, {"changed", r.changed}, {"removed", r.removed}}.dump());
+  router.get("/api/v1/recordings", [svc](const Req& req, Res& res) {
+    const auto query = http::parse_list_query(req.query, now_wall_ns());
+    reply_json(res, 200, http::recordings_page_json(catalog_view(*svc), query));
   });
 
-  api.add("GET", "/metrics", [impl](const Req& req, Res& res) {
-    http::refuse_query(http::url_query(req));
+  router.post("/api/v1/reload", [svc, log](const Req& req, Res& res) {
+    http::refuse_query(req.query);
+    const auto r = svc->reload();  // a bad file throws ConfigError: 400, and the old config stays
+    if (log) log("reload over the API: " + std::to_string(r.added.size()) + " added, " +
+                 std::to_string(r.changed.size()) + " changed, " + std::to_string(r.removed.size()) + " removed");
+    reply_json(res, 200, http::dump_json(json{{"added", r.added}, {"changed", r.changed}, {"removed", r.removed}}));
+  });
+
+  router.get("/metrics", [svc](const Req& req, Res& res) {
+    http::refuse_query(req.query);
     res.status = 200;
-    res.set_content(render_metrics(impl->service.cameras(), impl->service.storage()), kMetricsContentType);
-  });
-  // Media routes (issue 12) stream their bodies and answer ranges themselves; the token check above covers them.
-  http::register_clip_routes(api.server, impl->service);
-  http::register_timeline_routes(api.server, impl->service);
-  http::register_live_routes(api.server, impl->service, impl->log);
-  http::register_web_routes(api.server, impl->token);
-}
-
-void configure_server(HttpApi::Impl& api) {
-  auto& s = api.server;
-  HttpApi::Impl* impl = &api;
-  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  s.set_read_timeout(kReadTimeoutS, 0);
-  s.set_write_timeout(kWriteTimeoutS, 0);
-  s.set_keep_alive_timeout(kKeepAliveTimeoutS);
-  s.set_keep_alive_max_count(kKeepAliveMaxRequests);
-  s.set_payload_max_length(http::kMaxBodyBytes);
-  // httplib writes the status line and headers apart from the body; with Nagle on, a keep-alive client's delayed
-  // ACK holds the body back ~40 ms (measured: every request, /api/v1/health too, took 44 ms at p50).
-  s.set_tcp_nodelay(true);
-
-  // Authentication runs before routing and before the body is read: without the token nothing else of the
-  // request is looked at, unknown routes included (they answer 401, not 404, so routes cannot be probed).
-  s.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
-    if (impl->log) impl->log(http::access_log_line(req));
-    if (impl->token.empty() || http::is_public_route(req)) return httplib::Server::HandlerResponse::Unhandled;
-    // The page's <video> elements cannot send a header: the login's cookie counts as the token too.
-    if (http::bearer_matches(req.get_header_value("Authorization"), impl->token) ||
-        http::cookie_matches(req.get_header_value("Cookie"), impl->token))
-      return httplib::Server::HandlerResponse::Unhandled;
-    res.set_header("WWW-Authenticate", "Bearer realm=\"zcrecd\"");
-    reply_error(res, 401, "this zcrecd needs \"Authorization: Bearer TOKEN\" (api.token)");
-    return httplib::Server::HandlerResponse::Handled;
-  });
-
-  // What httplib answers by itself (no route, body too large, unparsable request) gets the JSON error shape too.
-  // Routes that failed already wrote their JSON body and are left alone.
-  s.set_error_handler(httplib::Server::HandlerWithResponse([impl](const httplib::Request& req,
-                                                                  httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    if (res.status == 404) {
-      const std::string allow = impl->allowed_methods(req.path);
-      if (!allow.empty()) {
-        res.set_header("Allow", allow);
-        reply_error(res, 405, req.method + " is not allowed on " + req.path + " (allowed: " + allow + ")");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      reply_error(res, 404, "no route " + req.method + " " + req.path);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    reply_error(res, res.status, reason_of(res.status));
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-
-  s.set_logger([impl](const httplib::Request& req, const httplib::Response& res) {
-    if (res.status >= 500 && impl->log)
-      impl->log("api: " + req.method + " " + req.path + " -> " + std::to_string(res.status) + " " + res.body);
+    res.set_content(render_metrics(svc->cameras(), svc->storage()), kMetricsContentType);
   });
 }
 
 }  // namespace
 
-HttpApi::HttpApi(Service& service, const ServiceConfig& config, Log log)
-    : impl_(std::make_unique<Impl>(service, config, std::move(log))) {
+namespace http {
+
+App::App(Service& service, std::string token, Log log)
+    : service_(service), token_(std::move(token)), log_(std::move(log)) {
+  register_api_routes(router_, service_, log_);
+  // Media routes (issue 12) stream their bodies and answer ranges themselves; the token check covers them.
+  register_clip_routes(router_, service_);
+  register_timeline_routes(router_, service_);
+  register_live_routes(router_, service_, log_);
+  register_web_routes(router_, token_);
+}
+
+std::optional<Response> App::on_head(const Request& req) const {
+  if (log_) log_(access_log_line(req));
+  const auto refusal = [](int status, const std::string& message) {
+    Response res;
+    reply_error(res, status, message);
+    return res;
+  };
+  // A token in the URL ends up in logs, browser history and proxies: refused whatever it is, before anything
+  // else, and never logged in clear (access_log_line redacts it).
+  for (const auto& [name, value] : req.query) {
+    if (name == "token" || name == "access_token" || name == "api_token")
+      return refusal(400, "a token in the URL is refused: send it as \"Authorization: Bearer TOKEN\"");
+  }
+  // Authentication runs before routing and before the body is read: without the token nothing else of the
+  // request is looked at, unknown routes included (they answer 401, not 404, so routes cannot be probed).
+  if (token_.empty() || is_public_route(req)) return std::nullopt;
+  // The page's <video> elements cannot send a header: the login's cookie counts as the token too.
+  if (bearer_matches(req.header("Authorization"), token_) || cookie_matches(req.header("Cookie"), token_))
+    return std::nullopt;
+  Response res = refusal(401, "this zcrecd needs \"Authorization: Bearer TOKEN\" (api.token)");
+  res.set_header("WWW-Authenticate", "Bearer realm=\"zcrecd\"");
+  return res;
+}
+
+ServerHandler App::server_handler() const {
+  ServerHandler h;
+  h.on_head = [this](const Request& req) { return on_head(req); };
+  h.pool_of = [this](const Request& req) { return pool_of(req); };
+  h.handle = [this](Request& req, Response& res) { handle(req, res); };
+  h.log = log_;
+  h.max_body_bytes = kMaxBodyBytes;
+  return h;
+}
+
+}  // namespace http
+
+HttpApi::HttpApi(Service& service, const ServiceConfig& config, Log log) : impl_(std::make_unique<Impl>()) {
   const auto colon = config.listen.rfind(':');
   if (colon == std::string::npos)
     throw ServiceError(ServiceError::Kind::unavailable, "api.listen must be HOST:PORT, got " + config.listen);
@@ -261,7 +201,7 @@ HttpApi::HttpApi(Service& service, const ServiceConfig& config, Log log)
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   // config.cpp refuses this too; the API refuses it again because an open, unauthenticated port is the one
   // mistake that must not depend on a caller remembering to validate.
-  if (!is_loopback_host(host) && impl_->token.empty())
+  if (!is_loopback_host(host) && config.token.empty())
     throw ServiceError(ServiceError::Kind::unavailable, "refusing to listen on " + config.listen + " without a token");
   int port = 0;
   try {
@@ -269,32 +209,20 @@ HttpApi::HttpApi(Service& service, const ServiceConfig& config, Log log)
   } catch (const std::exception&) {
     throw ServiceError(ServiceError::Kind::unavailable, "api.listen has no port: " + config.listen);
   }
-
-  configure_server(*impl_);
-  register_routes(*impl_);
-
-  auto& s = impl_->server;
-  if (port == 0) {
-    impl_->port = s.bind_to_any_port(host);
-  } else {
-    impl_->port = s.bind_to_port(host, port) ? port : -1;
+  impl_->app = std::make_unique<http::App>(service, config.token, std::move(log));
+  try {
+    impl_->server = std::make_unique<http::Server>(host, port, impl_->app->server_handler());
+  } catch (const std::exception& e) {
+    throw ServiceError(ServiceError::Kind::unavailable, "cannot listen on " + config.listen + ": " + e.what());
   }
-  if (impl_->port <= 0) throw ServiceError(ServiceError::Kind::unavailable, "cannot listen on " + config.listen);
-  Impl* impl = impl_.get();
-  impl_->thread = std::thread([impl] { impl->server.listen_after_bind(); });
-  // httplib's stop() does nothing until the accept loop runs; wait for it, so a stop() right after construction
-  // cannot leave the thread listening forever.
-  while (!s.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 HttpApi::~HttpApi() { stop(); }
 
-int HttpApi::port() const noexcept { return impl_->port; }
+int HttpApi::port() const noexcept { return impl_->server ? impl_->server->port() : -1; }
 
 void HttpApi::stop() {
-  if (!impl_) return;
-  impl_->server.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  if (impl_ && impl_->server) impl_->server->stop();
 }
 
 }  // namespace zc::service

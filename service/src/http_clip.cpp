@@ -43,14 +43,14 @@ std::string stream_of(const Service& service, const std::string& camera, Service
   throw HttpError(404, "no camera named " + camera);
 }
 
-std::string required(const httplib::Request& req, const char* key) {
+std::string required(const Request& req, const char* key) {
   if (!req.has_param(key)) throw HttpError(400, std::string("missing query parameter ") + key);
-  const auto v = req.get_param_value(key);
+  const auto v = req.param(key);
   if (v.size() > kMaxQueryValueBytes) throw HttpError(400, std::string(key) + " is too long");
   return v;
 }
 
-void refuse_unknown(const httplib::Params& params, std::initializer_list<const char*> known) {
+void refuse_unknown(const Params& params, std::initializer_list<const char*> known) {
   for (const auto& [k, v] : params) {
     bool ok = false;
     for (const char* n : known) ok = ok || k == n;
@@ -72,18 +72,17 @@ playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, con
   }
 }
 
-void clip_route(Service& service, CatalogPool& pool, const httplib::Request& req, httplib::Response& res) {
-  refuse_unknown(req.params, {"from", "to", "download"});
-  ServiceConfig config;
-  const std::string camera = req.matches[1].str();
-  playback::ClipRequest request;
-  request.stream = stream_of(service, camera, config);
-  const int64_t now = now_wall_ns();
-  request.from_wall_ns = units::parse_time_ns(required(req, "from"), now);
-  request.to_wall_ns = units::parse_time_ns(required(req, "to"), now);
-  if (request.to_wall_ns <= request.from_wall_ns) throw HttpError(400, "to must be after from");
-  const bool download = req.has_param("download") && req.get_param_value("download") == "1";
+// download: absent, 0 or 1; anything else is refused rather than guessed at.
+bool download_param(const Request& req) {
+  if (!req.has_param("download")) return false;
+  const std::string v = req.param("download");
+  if (v != "0" && v != "1") throw HttpError(400, "download must be 0 or 1");
+  return v == "1";
+}
 
+// The clip of `stream` over [from, to), as a whole body or the range asked for. `name` names the download.
+void serve_clip(CatalogPool& pool, const ServiceConfig& config, const Request& req, Response& res,
+                playback::ClipRequest request, const std::string& name, bool download) {
   // Every segment file is opened here and held by the clip until the last byte is sent (ClipMp4).
   auto clip = std::make_shared<const playback::ClipMp4>(build_clip(pool, config, request));
   const int64_t size = clip->size();
@@ -94,17 +93,16 @@ void clip_route(Service& service, CatalogPool& pool, const httplib::Request& req
   res.set_header("X-Clip-End", units::format_wall(clip->end_wall_ns()));
   if (clip->cut_at_wall_ns()) res.set_header("X-Clip-Cut-At", units::format_wall(*clip->cut_at_wall_ns()));
   if (download) {
-    res.set_header("Content-Disposition", "attachment; filename=\"" + camera + "-" +
+    res.set_header("Content-Disposition", "attachment; filename=\"" + name + "-" +
                                               compact_utc(clip->start_wall_ns()) + ".mp4\"");
   }
 
-  const auto answer = resolve_range(req.ranges, req.get_header_value("If-Range"), clip->etag(), size);
-  // cpp-httplib 0.11 would apply the request's ranges to the provider a second time, without bounds checks or
-  // If-Range; this route has answered them itself.
-  const_cast<httplib::Request&>(req).ranges.clear();
+  // Ranges are answered here, once the clip exists: a request for footage that is not there is a 404 (or a
+  // 400) whatever its Range says.
+  const auto answer = resolve_range(parse_ranges(req.header("Range")), req.header("If-Range"), clip->etag(), size);
   if (answer.kind == RangeAnswer::Kind::unsatisfiable) {
-    res.set_header("Content-Range", "bytes */" + std::to_string(size));
     reply_error(res, 416, "range not satisfiable: the clip has " + std::to_string(size) + " bytes");
+    res.set_header("Content-Range", "bytes */" + std::to_string(size));
     return;
   }
   int64_t first = 0, length = size;
@@ -117,27 +115,59 @@ void clip_route(Service& service, CatalogPool& pool, const httplib::Request& req
   } else {
     res.status = 200;
   }
-  res.set_content_provider(
-      static_cast<size_t>(length), "video/mp4",
-      [clip, first](size_t offset, size_t want, httplib::DataSink& sink) {
-        std::vector<uint8_t> buf(static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(want), kChunkBytes)));
-        try {
-          clip->read(first + static_cast<int64_t>(offset), buf);
-        } catch (const std::exception&) {
-          return false;  // the connection closes short of Content-Length: the client sees the truncation
-        }
-        return sink.write(reinterpret_cast<const char*>(buf.data()), buf.size());
-      });
+  res.set_content_provider(length, "video/mp4", [clip, first, length](int64_t offset, Sink& sink) {
+    std::vector<uint8_t> buf(static_cast<size_t>(std::min<int64_t>(length - offset, kChunkBytes)));
+    try {
+      clip->read(first + offset, buf);
+    } catch (const std::exception&) {
+      return false;  // the connection closes short of Content-Length: the client sees the truncation
+    }
+    return sink.write(reinterpret_cast<const char*>(buf.data()), buf.size());
+  });
+}
+
+void clip_route(Service& service, CatalogPool& pool, const Request& req, Response& res) {
+  refuse_unknown(req.query, {"from", "to", "download"});
+  ServiceConfig config;
+  const std::string camera = req.matches[1];
+  playback::ClipRequest request;
+  request.stream = stream_of(service, camera, config);
+  const int64_t now = now_wall_ns();
+  request.from_wall_ns = units::parse_time_ns(required(req, "from"), now);
+  request.to_wall_ns = units::parse_time_ns(required(req, "to"), now);
+  if (request.to_wall_ns <= request.from_wall_ns) throw HttpError(400, "to must be after from");
+  serve_clip(pool, config, req, res, request, camera, download_param(req));
+}
+
+// GET /api/v1/events/{id}/clip.mp4: the event's span with its pre- and post-roll (an open event: up to now).
+void event_clip_route(Service& service, CatalogPool& pool, const Request& req, Response& res) {
+  refuse_unknown(req.query, {"download"});
+  const int64_t id = parse_event_id(req.matches[1]);
+  const ServiceConfig config = service.config();
+  std::optional<catalog::EventRow> event;
+  {
+    const auto catalog = pool.take(config.storage_dir);
+    event = (*catalog).event(id);
+  }
+  if (!event) throw HttpError(404, "no event " + std::to_string(id));
+  playback::ClipRequest request;
+  request.stream = event->stream_name;
+  request.from_wall_ns = event->start_wall_ns - event->preroll_ns;
+  request.to_wall_ns = event->end_wall_ns.value_or(now_wall_ns()) + event->postroll_ns;
+  if (request.to_wall_ns <= request.from_wall_ns) throw HttpError(404, "event " + std::to_string(id) + " has no span");
+  serve_clip(pool, config, req, res, request, "event-" + std::to_string(id), download_param(req));
 }
 
 }  // namespace
 
-void register_clip_routes(httplib::Server& server, Service& service) {
+void register_clip_routes(Router& router, Service& service) {
   auto pool = std::make_shared<CatalogPool>();
-  server.Get(std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/clip\\.mp4",
-             [&service, pool](const httplib::Request& req, httplib::Response& res) {
-               run_guarded(req, res, [&](const httplib::Request& q, httplib::Response& r) { clip_route(service, *pool, q, r); });
-             });
+  router.get(std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/clip\\.mp4",
+             [&service, pool](const Request& req, Response& res) { clip_route(service, *pool, req, res); },
+             Pool::media);
+  router.get("/api/v1/events/([^/]+)/clip\\.mp4",
+             [&service, pool](const Request& req, Response& res) { event_clip_route(service, *pool, req, res); },
+             Pool::media);
 }
 
 }  // namespace zc::service::http

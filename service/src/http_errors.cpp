@@ -34,30 +34,50 @@ int status_of(catalog::CatalogErrc c) {
 
 }  // namespace
 
-void reply_json(httplib::Response& res, int status, const std::string& json_text) {
+std::string dump_json(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string error_body(int status, const std::string& message) {
+  return dump_json(nlohmann::json{{"error", {{"status", status}, {"message", message}}}});
+}
+
+void reply_json(Response& res, int status, const std::string& json_text) {
   res.status = status;
   res.set_content(json_text, "application/json");
 }
 
-void reply_error(httplib::Response& res, int status, const std::string& message) {
-  reply_json(res, status, nlohmann::json{{"error", {{"status", status}, {"message", message}}}}.dump());
+void reply_error(Response& res, int status, const std::string& message) {
+  reply_json(res, status, error_body(status, message));
 }
 
-void run_guarded(const httplib::Request& req, httplib::Response& res, const RouteFn& route) {
+void run_guarded(const Request& req, Response& res, const RouteFn& route) noexcept {
+  // A route may have set headers (Content-Range, ...) before it failed: the error answer starts clean.
+  const auto fail = [&res](int status, const std::string& message) noexcept {
+    try {
+      res = Response{};
+      reply_error(res, status, message);
+    } catch (...) {  // out of memory: the server answers 500 with a fixed body
+      res.status = 500;
+      res.body.clear();
+    }
+  };
   try {
     route(req, res);
   } catch (const HttpError& e) {
-    reply_error(res, e.status(), e.what());
+    fail(e.status(), e.what());
   } catch (const ServiceError& e) {
-    reply_error(res, status_of(e.kind()), e.what());
+    fail(status_of(e.kind()), e.what());
   } catch (const ConfigError& e) {
-    reply_error(res, 400, e.what());
+    fail(400, e.what());
   } catch (const units::UnitsError& e) {
-    reply_error(res, 400, e.what());
+    fail(400, e.what());
   } catch (const catalog::CatalogError& e) {
-    reply_error(res, status_of(e.code()), std::string("catalog: ") + e.what());
+    fail(status_of(e.code()), std::string("catalog: ") + e.what());
   } catch (const std::exception& e) {
-    reply_error(res, 500, e.what());
+    fail(500, e.what());
+  } catch (...) {
+    fail(500, "unexpected failure");
   }
 }
 

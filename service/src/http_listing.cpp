@@ -1,5 +1,7 @@
 #include "http_listing.h"
 
+#include "http_errors.h"
+
 #include <zc/catalog/catalog.h>
 #include <zc/units/units.h>
 
@@ -102,7 +104,14 @@ std::string events_page_json(const CatalogView& view, const ListQuery& query) {
   const auto page = cat.events_page(stream_of(view, query), range_of(query), page_of(query));
   json items = json::array();
   for (const auto& e : page.items) items.push_back(event_json(view, e));
-  return page_json(page, std::move(items)).dump();
+  return dump_json(page_json(page, std::move(items)));
+}
+
+std::string event_item_json(const CatalogView& view, int64_t id) {
+  const auto cat = open_catalog(view.storage_dir);
+  const auto e = cat.event(id);
+  if (!e) throw HttpError(404, "no event " + std::to_string(id));
+  return dump_json(event_json(view, *e));
 }
 
 std::string recordings_page_json(const CatalogView& view, const ListQuery& query) {
@@ -110,7 +119,7 @@ std::string recordings_page_json(const CatalogView& view, const ListQuery& query
   const auto page = cat.recordings_page(stream_of(view, query), range_of(query), page_of(query));
   json items = json::array();
   for (const auto& r : page.items) items.push_back(recording_json(view, cat, r));
-  return page_json(page, std::move(items)).dump();
+  return dump_json(page_json(page, std::move(items)));
 }
 
 }  // namespace zc::service::http

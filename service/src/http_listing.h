@@ -25,6 +25,9 @@ struct CatalogView {
 // preroll_s, postroll_s, max_length_s, recording_id, state, end_reason.
 std::string events_page_json(const CatalogView& view, const ListQuery& query);
 
+// GET /api/v1/events/{id}: the event as the list gives it; HttpError(404) when there is none.
+std::string event_item_json(const CatalogView& view, int64_t id);
+
 // A recording item: id, camera, stream, kind, state, end_reason, trigger, start, end, preroll_requested_s,
 // preroll_achieved_s, postroll_s, locked, frames_lost and segments: [{path (relative to the storage directory),
 // start, end, duration_s, frames, size_bytes, state}] in order.

@@ -25,8 +25,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// How long a connection's worker waits for bytes before it lets httplib look at the server's state again
-// (a stopping server ends the response between two waits).
+// How long a connection's worker waits for bytes before it looks at the server's state again (a stopping
+// server ends the response between two waits).
 constexpr auto kTakeWait = 200ms;
 constexpr auto kReadWait = 200ms;
 // A ring without a writer for this long ends the stream (the camera is gone; the page reconnects).
@@ -174,90 +174,93 @@ std::string codecs_of(const fifo::TrackInfo& t) {
 
 }  // namespace
 
-void register_live_routes(httplib::Server& server, Service& service, std::function<void(const std::string&)> log) {
+void register_live_routes(Router& router, Service& service, std::function<void(const std::string&)> log) {
   // What the camera sends, from the ring's stream info (no reader slot taken): the page asks before it tries to
   // play, to tell "this browser cannot decode H.265" from a broken stream.
   const std::string stream_pattern = std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/stream";
-  server.Get(stream_pattern, [&service](const httplib::Request& req, httplib::Response& res) {
-    run_guarded(req, res, [&](const httplib::Request&, httplib::Response&) {
-      refuse_query(req.params);
-      const std::string camera = req.matches[1].str();
-      const ServiceConfig config = service.config();
-      const CameraConfig* c = config.camera(camera);
-      if (c == nullptr) throw HttpError(404, "no camera " + camera);
-      fifo::RingStatus status;
-      try {
-        status = fifo::RingReader::inspect(config.ring_name(*c));
-      } catch (const fifo::FifoError& e) {
-        throw HttpError(503, "camera " + camera + " has no live stream: " + e.what());
-      }
-      const fifo::TrackInfo* video = status.info.first_of(fifo::MediaKind::video);
-      if (video == nullptr) throw HttpError(503, "camera " + camera + " has no video yet");
-      nlohmann::json j{{"codec", std::string(fifo::to_string(video->codec))},
-                       {"codecs", codecs_of(*video)},
-                       {"width", video->width},
-                       {"height", video->height}};
-      if (const auto* audio = status.info.first_of(fifo::MediaKind::audio))
-        j["audio_codec"] = std::string(fifo::to_string(audio->codec));
-      reply_json(res, 200, j.dump());
-    });
-  });
+  router.get(
+      stream_pattern,
+      [&service](const Request& req, Response& res) {
+        refuse_query(req.query);
+        const std::string camera = req.matches[1];
+        const ServiceConfig config = service.config();
+        const CameraConfig* c = config.camera(camera);
+        if (c == nullptr) throw HttpError(404, "no camera " + camera);
+        fifo::RingStatus status;
+        try {
+          status = fifo::RingReader::inspect(config.ring_name(*c));
+        } catch (const fifo::FifoError& e) {
+          throw HttpError(503, "camera " + camera + " has no live stream: " + e.what());
+        }
+        const fifo::TrackInfo* video = status.info.first_of(fifo::MediaKind::video);
+        if (video == nullptr) throw HttpError(503, "camera " + camera + " has no video yet");
+        nlohmann::json j{{"codec", std::string(fifo::to_string(video->codec))},
+                         {"codecs", codecs_of(*video)},
+                         {"width", video->width},
+                         {"height", video->height}};
+        if (const auto* audio = status.info.first_of(fifo::MediaKind::audio))
+          j["audio_codec"] = std::string(fifo::to_string(audio->codec));
+        reply_json(res, 200, dump_json(j));
+      },
+      Pool::media);
 
   auto viewers = std::make_shared<std::atomic<int>>(0);
   const std::string pattern = std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/live\\.mp4";
-  server.Get(pattern, [&service, viewers, log](const httplib::Request& req, httplib::Response& res) {
-    run_guarded(req, res, [&](const httplib::Request&, httplib::Response&) {
-      refuse_query(req.params);
-      // A browser that lost the connection asks to resume at its offset: a new stream from a new keyframe
-      // would not continue those bytes. 416 makes the element fail at once, and the page starts it again.
-      if (!req.ranges.empty() && req.ranges.front().first > 0)
-        throw HttpError(416, "live.mp4 has no byte ranges: request it again from the start");
-      const std::string camera = req.matches[1].str();
-      const ServiceConfig config = service.config();
-      const CameraConfig* c = config.camera(camera);
-      if (c == nullptr) throw HttpError(404, "no camera " + camera);
-      if (viewers->fetch_add(1) >= kMaxLiveViewers) {
-        viewers->fetch_sub(1);
-        throw HttpError(503, "already " + std::to_string(kMaxLiveViewers) + " live viewers; try again later");
-      }
-      std::shared_ptr<LiveViewer> viewer;
-      try {
-        fifo::ReaderOptions options;
-        options.start = fifo::StartAt::newest_keyframe;
-        options.on_lapped = fifo::OnLapped::newest_keyframe;  // a lapped viewer wants now, not the past
-        viewer = std::make_shared<LiveViewer>(fifo::RingReader::open(config.ring_name(*c), options), viewers);
-      } catch (const fifo::FifoError& e) {
-        viewers->fetch_sub(1);
-        throw HttpError(503, "camera " + camera + " has no live stream: " + e.what());
-      } catch (const recorder::RecorderError& e) {
-        viewers->fetch_sub(1);
-        throw HttpError(503, "camera " + camera + " has no live video: " + e.what());
-      }
-      // An endless stream has no byte ranges: a browser's "Range: bytes=0-" gets the whole stream, 200 (httplib
-      // would answer 206 without a Content-Range, which Chromium refuses).
-      res.status = 200;
-      res.set_header("Accept-Ranges", "none");
-      res.set_header("Cache-Control", "no-store");
-      res.set_chunked_content_provider(
-          "video/mp4",
-          [viewer](size_t, httplib::DataSink& sink) {
-            std::string bytes;
-            switch (viewer->take(bytes)) {
-              case LiveViewer::Take::bytes: return sink.write(bytes.data(), bytes.size());
-              case LiveViewer::Take::idle: return true;
-              case LiveViewer::Take::ended: sink.done(); return true;
-            }
-            return false;
-          },
-          [viewer, camera, log](bool) {
-            if (log && viewer->frames_dropped() > 0)
-              log("live view of " + camera + ": " + std::to_string(viewer->frames_dropped()) +
-                  " frames dropped for a slow client");
-            if (const std::string why = viewer->end_reason(); log && !why.empty())
-              log("live view of " + camera + " ended: " + why);
-          });
-    });
-  });
+  router.get(
+      pattern,
+      [&service, viewers, log](const Request& req, Response& res) {
+        refuse_query(req.query);
+        const std::string camera = req.matches[1];
+        const ServiceConfig config = service.config();
+        const CameraConfig* c = config.camera(camera);
+        if (c == nullptr) throw HttpError(404, "no camera " + camera);
+        // A browser that lost the connection asks to resume at its offset: a new stream from a new keyframe
+        // would not continue those bytes. 416 makes the element fail at once, and the page starts it again.
+        // (After the camera lookup: a request for a camera that does not exist is a 404 whatever its Range.)
+        const Ranges ranges = parse_ranges(req.header("Range"));
+        if (!ranges.empty() && ranges.front().first > 0)
+          throw HttpError(416, "live.mp4 has no byte ranges: request it again from the start");
+        if (viewers->fetch_add(1) >= kMaxLiveViewers) {
+          viewers->fetch_sub(1);
+          throw HttpError(503, "already " + std::to_string(kMaxLiveViewers) + " live viewers; try again later");
+        }
+        std::shared_ptr<LiveViewer> viewer;
+        try {
+          fifo::ReaderOptions options;
+          options.start = fifo::StartAt::newest_keyframe;
+          options.on_lapped = fifo::OnLapped::newest_keyframe;  // a lapped viewer wants now, not the past
+          viewer = std::make_shared<LiveViewer>(fifo::RingReader::open(config.ring_name(*c), options), viewers);
+        } catch (const fifo::FifoError& e) {
+          viewers->fetch_sub(1);
+          throw HttpError(503, "camera " + camera + " has no live stream: " + e.what());
+        } catch (const recorder::RecorderError& e) {
+          viewers->fetch_sub(1);
+          throw HttpError(503, "camera " + camera + " has no live video: " + e.what());
+        }
+        // An endless stream has no byte ranges: a browser's "Range: bytes=0-" gets the whole stream, 200.
+        res.status = 200;
+        res.set_header("Accept-Ranges", "none");
+        res.set_header("Cache-Control", "no-store");
+        res.set_chunked_content_provider(
+            "video/mp4",
+            [viewer](int64_t, Sink& sink) {
+              std::string bytes;
+              switch (viewer->take(bytes)) {
+                case LiveViewer::Take::bytes: return sink.write(bytes.data(), bytes.size());
+                case LiveViewer::Take::idle: return true;
+                case LiveViewer::Take::ended: sink.done(); return true;
+              }
+              return false;
+            },
+            [viewer, camera, log](bool) {
+              if (log && viewer->frames_dropped() > 0)
+                log("live view of " + camera + ": " + std::to_string(viewer->frames_dropped()) +
+                    " frames dropped for a slow client");
+              if (const std::string why = viewer->end_reason(); log && !why.empty())
+                log("live view of " + camera + " ended: " + why);
+            });
+      },
+      Pool::media);
 }
 
 }  // namespace zc::service::http

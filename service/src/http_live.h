@@ -4,7 +4,7 @@
 
 #include <zc/service/service.h>
 
-#include <httplib.h>
+#include "http_router.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,9 +20,9 @@ inline constexpr std::size_t kLiveQueueBytes = 2u << 20;
 // ... or when the oldest frame still queued was captured this long before the newest one: a live view more than
 // this far behind jumps ahead instead of showing the past (a low-bitrate camera never fills the byte bound).
 inline constexpr int64_t kLiveMaxLagNs = 2'000'000'000;
-// Viewers at a time over all cameras: each holds one of the server's worker threads for as long as it watches.
+// Viewers at a time over all cameras: each holds one of the server's media workers for as long as it watches.
 inline constexpr int kMaxLiveViewers = 4;
 
-void register_live_routes(httplib::Server& server, Service& service, std::function<void(const std::string&)> log);
+void register_live_routes(Router& router, Service& service, std::function<void(const std::string&)> log);
 
 }  // namespace zc::service::http

@@ -4,7 +4,7 @@
 
 namespace zc::service::http {
 
-RangeAnswer resolve_range(const httplib::Ranges& ranges, const std::string& if_range, const std::string& etag,
+RangeAnswer resolve_range(const Ranges& ranges, const std::string& if_range, const std::string& etag,
                           int64_t size) {
   RangeAnswer a;
   // If-Range with a date, or another entity tag: the client's copy is not this one; send it all.

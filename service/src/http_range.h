@@ -1,7 +1,7 @@
 // Byte ranges of a representation of known length (RFC 9110 §14): which bytes a GET with Range asks for.
 #pragma once
 
-#include <httplib.h>
+#include "http_message.h"
 
 #include <cstdint>
 #include <optional>
@@ -19,10 +19,10 @@ struct RangeAnswer {
   ByteRange range;  // partial only
 };
 
-// `ranges` as cpp-httplib parsed the Range header (first/last -1 where absent). No range, several ranges (served
+// `ranges` as parse_ranges read the Range header (first/last -1 where absent). No range, several ranges (served
 // whole: allowed, and no player asks for them) or an If-Range that does not match `etag` give the whole
 // representation; a single range inside it is partial; a range starting at or past the end is unsatisfiable.
-RangeAnswer resolve_range(const httplib::Ranges& ranges, const std::string& if_range, const std::string& etag,
+RangeAnswer resolve_range(const Ranges& ranges, const std::string& if_range, const std::string& etag,
                           int64_t size);
 
 }  // namespace zc::service::http

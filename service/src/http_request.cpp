@@ -57,50 +57,7 @@ int64_t integer_param(const std::string& key, const std::string& value, int64_t 
   return v;
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding of one key or value: %XX and '+' (a space).
-std::string url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace
-
-httplib::Params url_query(const httplib::Request& req) {
-  httplib::Params params;
-  const auto q = req.target.find('?');
-  if (q == std::string::npos) return params;
-  std::string_view rest = std::string_view(req.target).substr(q + 1);
-  const auto hash = rest.find('#');
-  if (hash != std::string_view::npos) rest = rest.substr(0, hash);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    if (pair.empty()) continue;
-    const auto eq = pair.find('=');
-    params.emplace(url_decode(pair.substr(0, eq)),
-                   eq == std::string_view::npos ? std::string() : url_decode(pair.substr(eq + 1)));
-  }
-  return params;
-}
 
 bool valid_camera_name(std::string_view name) {
   static const std::regex re(kCameraNamePattern);
@@ -150,7 +107,7 @@ EventRequest parse_event_body(std::string_view body, int64_t now_wall_ns) {
   return r;
 }
 
-ListQuery parse_list_query(const httplib::Params& params, int64_t now_wall_ns) {
+ListQuery parse_list_query(const Params& params, int64_t now_wall_ns) {
   ListQuery q;
   std::set<std::string> seen;
   for (const auto& [key, value] : params) {
@@ -180,8 +137,14 @@ ListQuery parse_list_query(const httplib::Params& params, int64_t now_wall_ns) {
   return q;
 }
 
-void refuse_query(const httplib::Params& params) {
+void refuse_query(const Params& params) {
   if (!params.empty()) bad("unknown parameter \"" + params.begin()->first + "\" (this route takes none)");
+}
+
+int64_t parse_event_id(const std::string& text) {
+  static const std::regex id_re("[1-9][0-9]{0,17}");
+  if (!std::regex_match(text, id_re)) bad("an event id is a positive integer, got \"" + text + "\"");
+  return std::stoll(text);
 }
 
 }  // namespace zc::service::http

@@ -5,7 +5,7 @@
 #include <zc/catalog/catalog.h>
 #include <zc/service/service.h>
 
-#include <httplib.h>
+#include "http_message.h"
 
 #include <cstdint>
 #include <optional>
@@ -46,14 +46,12 @@ struct ListQuery {
   int64_t page = 1;
   int64_t per_page = kDefaultPerPage;
 };
-ListQuery parse_list_query(const httplib::Params& params, int64_t now_wall_ns);
-
-// The parameters of the request's URL query only. httplib's Request::params also holds the fields of a form
-// body (a client such as `curl -d` labels any body application/x-www-form-urlencoded), which a JSON route must
-// not mistake for query parameters.
-httplib::Params url_query(const httplib::Request& req);
+ListQuery parse_list_query(const Params& params, int64_t now_wall_ns);
 
 // A route without a query: any parameter is refused rather than silently ignored.
-void refuse_query(const httplib::Params& params);
+void refuse_query(const Params& params);
+
+// An event id in a path: 1..18 digits, no leading zero; HttpError(400) otherwise.
+int64_t parse_event_id(const std::string& text);
 
 }  // namespace zc::service::http

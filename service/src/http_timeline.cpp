@@ -88,32 +88,32 @@ nlohmann::json timeline_json(const catalog::Catalog& catalog, const std::string&
   return out;
 }
 
-void register_timeline_routes(httplib::Server& server, Service& service) {
+void register_timeline_routes(Router& router, Service& service) {
   auto pool = std::make_shared<CatalogPool>();
-  server.Get(std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/timeline",
-             [&service, pool](const httplib::Request& req, httplib::Response& res) {
-               run_guarded(req, res, [&](const httplib::Request& q, httplib::Response& r) {
-                 for (const auto& [k, v] : q.params) {
-                   if (k != "from" && k != "to") throw HttpError(400, "unknown query parameter " + k);
-                   if (q.params.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
-                   if (v.size() > kMaxQueryValueBytes) throw HttpError(400, k + " is too long");
-                 }
-                 const auto config = service.config();
-                 std::string stream;
-                 for (const auto& c : config.cameras)
-                   if (c.name == q.matches[1].str()) stream = config.ring_name(c);
-                 if (stream.empty()) throw HttpError(404, "no camera named " + q.matches[1].str());
-                 const int64_t now = now_wall_ns();
-                 // Default: the last 24 hours.
-                 const int64_t to = q.has_param("to") ? units::parse_time_ns(q.get_param_value("to"), now) : now;
-                 const int64_t from = q.has_param("from") ? units::parse_time_ns(q.get_param_value("from"), now)
-                                                          : to - 24LL * 3600 * 1'000'000'000;
-                 if (to <= from) throw HttpError(400, "to must be after from");
-                 if (to - from > kMaxTimelineRangeNs) throw HttpError(400, "the range is longer than 8 days");
-                 const auto catalog = pool->take(config.storage_dir);
-                 reply_json(r, 200, timeline_json(*catalog, stream, from, to).dump());
-               });
-             });
+  router.get(
+      std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/timeline",
+      [&service, pool](const Request& q, Response& r) {
+        for (const auto& [k, v] : q.query) {
+          if (k != "from" && k != "to") throw HttpError(400, "unknown query parameter " + k);
+          if (q.query.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
+          if (v.size() > kMaxQueryValueBytes) throw HttpError(400, k + " is too long");
+        }
+        const auto config = service.config();
+        std::string stream;
+        for (const auto& c : config.cameras)
+          if (c.name == q.matches[1]) stream = config.ring_name(c);
+        if (stream.empty()) throw HttpError(404, "no camera named " + q.matches[1]);
+        const int64_t now = now_wall_ns();
+        // Default: the last 24 hours.
+        const int64_t to = q.has_param("to") ? units::parse_time_ns(q.param("to"), now) : now;
+        const int64_t from =
+            q.has_param("from") ? units::parse_time_ns(q.param("from"), now) : to - 24LL * 3600 * 1'000'000'000;
+        if (to <= from) throw HttpError(400, "to must be after from");
+        if (to - from > kMaxTimelineRangeNs) throw HttpError(400, "the range is longer than 8 days");
+        const auto catalog = pool->take(config.storage_dir);
+        reply_json(r, 200, dump_json(timeline_json(*catalog, stream, from, to)));
+      },
+      Pool::media);
 }
 
 }  // namespace zc::service::http

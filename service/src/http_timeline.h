@@ -6,7 +6,8 @@
 #include <zc/catalog/catalog.h>
 #include <zc/service/service.h>
 
-#include <httplib.h>
+#include "http_router.h"
+
 #include <nlohmann/json.hpp>
 
 namespace zc::service::http {
@@ -20,6 +21,6 @@ inline constexpr int64_t kSpanJoinNs = 100'000'000;
 nlohmann::json timeline_json(const catalog::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
                              int64_t to_wall_ns);
 
-void register_timeline_routes(httplib::Server& server, Service& service);
+void register_timeline_routes(Router& router, Service& service);
 
 }  // namespace zc::service::http

@@ -1,4 +1,4 @@
-// zcrecd's HTTP API (JSON over cpp-httplib; docs/service.md and docs/openapi.yaml describe the routes). A thin
+// zcrecd's HTTP API (JSON over HTTP/1.1, a Boost.Beast server core; docs/service.md and docs/openapi.yaml describe the routes). A thin
 // layer: every route validates and bounds its input, then calls Service or reads the catalog read-only.
 #pragma once
 
