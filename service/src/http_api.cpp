@@ -9,6 +9,7 @@
 #include "http_listing.h"
 #include "http_live.h"
 #include "http_request.h"
+#include "http_retired.h"
 #include "http_timeline.h"
 #include "http_web.h"
 #include "metrics.h"
@@ -141,7 +142,9 @@ void register_routes(HttpApi::Impl& api) {
     http::refuse_query(http::url_query(req));
     json items = json::array();
     for (const auto& c : impl->service.cameras()) items.push_back(camera_json(c));
-    reply_json(res, 200, json{{"items", std::move(items)}}.dump());
+    // Renamed or removed cameras whose footage is still kept, apart from the running ones.
+    reply_json(res, 200, json{{"items", std::move(items)},
+                              {"retired", http::retired_cameras_json(impl->service.retired_cameras())}}.dump());
   });
 
   // Any one path segment reaches the handler, so a bad name gets a 400 that says what a name may be; a name with
