@@ -37,7 +37,15 @@ void run_check(const CheckArgs& a) {
     for (const auto& p : report.missing_files) std::cout << verb << " row without file: " << p << "\n";
     for (const auto& p : report.orphan_files) std::cout << verb << " file without row: " << p << "\n";
     for (const auto& p : report.unreadable) std::cout << verb << " unreadable segment: " << p << "\n";
-    std::cout << (report.consistent() ? "catalog consistent\n" : "inconsistent: run `zcrec check --repair`\n");
+    for (const auto& o : report.overlapping) std::cout << "overlapping segments (recorded twice): " << o << "\n";
+    if (report.consistent()) {
+      std::cout << "catalog consistent\n";
+    } else if (!report.overlapping.empty() && (a.repair || (report.missing_files.empty() &&
+                                                             report.orphan_files.empty() && report.unreadable.empty()))) {
+      std::cout << "inconsistent: footage recorded twice (--repair does not choose which copy to keep)\n";
+    } else {
+      std::cout << "inconsistent: run `zcrec check --repair`\n";
+    }
   }
   if (!report.consistent()) throw std::runtime_error("storage in " + a.dir + " is inconsistent");
 }

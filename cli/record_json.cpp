@@ -95,6 +95,7 @@ json to_json(const recorder::CheckReport& r) {
           {"orphan_files", r.orphan_files},
           {"removed_empty_files", r.removed_empty_files},
           {"unreadable", r.unreadable},
+          {"overlapping", r.overlapping},
           {"repaired", r.repaired},
           {"consistent", r.consistent()}};
 }

@@ -7,6 +7,10 @@
 #include <zc/catalog/error.h>
 #include <zc/catalog/retention.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 namespace zc::recorder {
 
 void Recorder::Impl::after_segment() {
@@ -36,6 +40,23 @@ void Recorder::Impl::after_segment() {
       warn(std::string("retention could not update the catalog on the full disk: ") + e.what());
     }
   }
+}
+
+void Recorder::Impl::forget_segments_deleted_elsewhere() {
+  std::vector<catalog::SegmentRow> rows_now;
+  try {
+    rows_now = catalog.segments_of_recording(sum.recording_id);
+  } catch (const catalog::CatalogError& e) {
+    warn(std::string("cannot read this recording's segments back: ") + e.what());
+    return;
+  }
+  std::set<std::string> present;
+  for (const auto& s : rows_now)
+    if (s.state != "deleting") present.insert(s.path);
+  std::vector<std::string> gone;
+  for (const auto& p : sum.segment_paths)
+    if (!present.count(p)) gone.push_back(p);
+  segments.forget_deleted(gone);
 }
 
 }  // namespace zc::recorder

@@ -223,6 +223,7 @@ void Recorder::Impl::finish(EndReason why) {
   const std::string reason = to_string(why);
   rows.push([id, reason, end](Catalog& c) { c.finish_recording(id, "complete", reason, end); });
   rows.flush_at_end(sum.recording_id);
+  forget_segments_deleted_elsewhere();
 }
 
 }  // namespace zc::recorder

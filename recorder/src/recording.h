@@ -120,6 +120,9 @@ struct Recorder::Impl final : SegmentHost {
 
   // --- own_retention.cpp ---
   void after_segment();
+  // Drops from the summary the segments another process deleted meanwhile (`zcrec prune`, another recorder's
+  // retention): the catalog, not this recorder's memory, says which of its segments still exist.
+  void forget_segments_deleted_elsewhere();
 
   // --- SegmentHost ---
   void write_row(CatalogWrite w) override { catalog_write(std::move(w)); }

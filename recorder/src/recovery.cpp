@@ -18,6 +18,9 @@ extern "C" {
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <cstdio>
+#include <map>
 #include <set>
 #include <system_error>
 
@@ -151,6 +154,29 @@ CheckReport recover_unfinished(Catalog& catalog) {
   return report;
 }
 
+std::vector<std::string> find_overlapping_segments(const std::vector<catalog::SegmentRow>& segments) {
+  std::map<std::string, std::vector<const catalog::SegmentRow*>> by_stream;
+  for (const auto& s : segments)
+    if (s.state != "deleting") by_stream[s.stream_name].push_back(&s);
+  std::vector<std::string> out;
+  for (auto& [stream, segs] : by_stream) {
+    std::sort(segs.begin(), segs.end(), [](const auto* a, const auto* b) {
+      return a->start_wall_ns != b->start_wall_ns ? a->start_wall_ns < b->start_wall_ns : a->id < b->id;
+    });
+    const catalog::SegmentRow* reach = nullptr;  // the segment reaching furthest so far
+    for (const auto* s : segs) {
+      if (reach != nullptr && reach->end_wall_ns - s->start_wall_ns > kOverlapToleranceNs) {
+        const int64_t overlap = std::min(reach->end_wall_ns, s->end_wall_ns) - s->start_wall_ns;
+        char secs[32];
+        std::snprintf(secs, sizeof secs, "%.3f", static_cast<double>(overlap) / 1e9);
+        out.push_back(stream + ": " + reach->path + " and " + s->path + " overlap by " + secs + " s");
+      }
+      if (reach == nullptr || s->end_wall_ns > reach->end_wall_ns) reach = s;
+    }
+  }
+  return out;
+}
+
 CheckReport check_storage(Catalog& catalog, bool repair) {
   CheckReport report = recover_unfinished(catalog);
   // Paths the first pass reported already: each is reported once.
@@ -207,6 +233,7 @@ CheckReport check_storage(Catalog& catalog, bool repair) {
       }
     }
   }
+  report.overlapping = find_overlapping_segments(catalog.all_segments());
   report.repaired = repair;
   return report;
 }

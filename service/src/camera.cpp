@@ -127,7 +127,7 @@ void Camera::sample_ring(int64_t& last_frames, int64_t& last_bytes, std::chrono:
 }
 
 void Camera::ingest_loop() {
-  IngestChild child(ingest_argv(zcrec_, setup_), setup_.ring);
+  IngestChild child(ingest_argv(zcrec_, setup_), setup_.ring, ingest_pid_file(setup_.storage_dir, setup_.ring));
   size_t failures = 0;
   int64_t last_frames = -1, last_bytes = 0;
   auto last_at = std::chrono::steady_clock::now();

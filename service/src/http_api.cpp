@@ -11,6 +11,7 @@
 #include "http_listing.h"
 #include "http_live.h"
 #include "http_request.h"
+#include "http_retired.h"
 #include "http_server.h"
 #include "http_timeline.h"
 #include "http_web.h"
@@ -88,7 +89,9 @@ void register_api_routes(http::Router& router, Service& service, const std::func
     http::refuse_query(req.query);
     json items = json::array();
     for (const auto& c : svc->cameras()) items.push_back(camera_json(c));
-    reply_json(res, 200, http::dump_json(json{{"items", std::move(items)}}));
+    // Renamed or removed cameras whose footage is still kept, apart from the running ones.
+    reply_json(res, 200, http::dump_json(json{{"items", std::move(items)},
+                                              {"retired", http::retired_cameras_json(svc->retired_cameras())}}));
   });
 
   // Any one path segment reaches the handler, so a bad name gets a 400 that says what a name may be; a name with

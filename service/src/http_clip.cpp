@@ -35,12 +35,11 @@ std::string compact_utc(int64_t wall_ns) {
   return buf;
 }
 
-// The camera's catalog stream (its ring name) from the running configuration; 404 for an unknown camera.
+// The camera's catalog stream: a configured camera's ring, or a retired camera's stream (renamed or removed:
+// its footage stays reachable by the name it was recorded under); ServiceError 404 for neither.
 std::string stream_of(const Service& service, const std::string& camera, ServiceConfig& config) {
   config = service.config();
-  for (const auto& c : config.cameras)
-    if (c.name == camera) return config.ring_name(c);
-  throw HttpError(404, "no camera named " + camera);
+  return service.footage_stream(camera);
 }
 
 std::string required(const Request& req, const char* key) {

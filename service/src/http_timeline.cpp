@@ -99,10 +99,8 @@ void register_timeline_routes(Router& router, Service& service) {
           if (v.size() > kMaxQueryValueBytes) throw HttpError(400, k + " is too long");
         }
         const auto config = service.config();
-        std::string stream;
-        for (const auto& c : config.cameras)
-          if (c.name == q.matches[1]) stream = config.ring_name(c);
-        if (stream.empty()) throw HttpError(404, "no camera named " + q.matches[1]);
+        // A retired camera's footage too (service.h: footage_stream); 404 for an unknown name.
+        const std::string stream = service.footage_stream(q.matches[1]);
         const int64_t now = now_wall_ns();
         // Default: the last 24 hours.
         const int64_t to = q.has_param("to") ? units::parse_time_ns(q.param("to"), now) : now;

@@ -1,5 +1,7 @@
 #include "ingest_child.h"
 
+#include "pid_lock.h"
+
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 
@@ -45,7 +47,8 @@ std::vector<std::string> process_cmdline(pid_t pid) {
   return out;
 }
 
-IngestChild::IngestChild(std::vector<std::string> argv, std::string ring) : argv_(std::move(argv)), ring_(std::move(ring)) {}
+IngestChild::IngestChild(std::vector<std::string> argv, std::string ring, std::filesystem::path pid_file)
+    : argv_(std::move(argv)), ring_(std::move(ring)), pid_file_(std::move(pid_file)) {}
 
 IngestChild::~IngestChild() {
   try {
@@ -54,8 +57,68 @@ IngestChild::~IngestChild() {
   }
 }
 
+std::filesystem::path ingest_pid_file(const std::filesystem::path& storage_dir, const std::string& ring) {
+  return storage_dir / ".ingest" / (ring + ".pid");
+}
+
+bool is_ingest_of(const std::vector<std::string>& cmdline, const std::string& ring) {
+  if (cmdline.size() < 4 || cmdline[1] != "feed") return false;
+  if (std::filesystem::path(cmdline[0]).filename() != "zcrec") return false;
+  for (size_t i = 2; i + 1 < cmdline.size(); ++i)
+    if (cmdline[i] == "--stream" && cmdline[i + 1] == ring) return true;
+  return false;
+}
+
+void terminate_process(pid_t pid, std::chrono::milliseconds grace) {
+  fifo::UniqueFd fd(open_pidfd(pid));
+  if (!fd) return;  // gone already
+  // Signals go through the pidfd: they cannot reach another process that took the pid over meanwhile.
+  ::syscall(SYS_pidfd_send_signal, fd.get(), SIGTERM, nullptr, 0);
+  pollfd p{fd.get(), POLLIN, 0};
+  if (::poll(&p, 1, static_cast<int>(grace.count())) == 0) {
+    ::syscall(SYS_pidfd_send_signal, fd.get(), SIGKILL, nullptr, 0);
+    ::poll(&p, 1, 5000);
+  }
+}
+
 IngestChild::Start IngestChild::start() {
   if (running()) return Start::started;
+  lock_ = fifo::UniqueFd();
+  PidLock lock = PidLock::try_acquire(pid_file_);
+  if (!lock.held()) {
+    // A live process holds this camera's ingest lock: an ingest a dead daemon started (still connecting, or
+    // feeding the ring), or a process that is none of ours.
+    const auto holder = lock.holder();
+    if (!holder) {
+      throw std::runtime_error("ingest lock " + pid_file_.string() + " is held by a process that wrote no pid");
+    }
+    const auto cmdline = process_cmdline(*holder);
+    if (cmdline == argv_) {
+      pidfd_ = fifo::UniqueFd(open_pidfd(*holder));
+      // The pid is live while the lock is held, but check again: the holder may have died since we looked.
+      if (pidfd_ && process_cmdline(*holder) == argv_) {
+        pid_ = *holder;
+        ours_ = false;
+        return Start::adopted;
+      }
+      pidfd_ = fifo::UniqueFd();
+    } else if (is_ingest_of(cmdline, ring_)) {
+      // This camera's ingest with an older configuration (a daemon died before a reload took effect).
+      terminate_process(*holder);
+    } else {
+      throw std::runtime_error("ingest lock " + pid_file_.string() + " is held by pid " + std::to_string(*holder) +
+                               (cmdline.empty() ? std::string() : " (" + cmdline[0] + ")") +
+                               ", which is not a zcrec feed of " + ring_ + "; not touching it");
+    }
+    // Its end released the lock (the kernel closes a process's files before it reports the exit).
+    for (int i = 0; i < 20 && !lock.held(); ++i) {
+      lock = PidLock::try_acquire(pid_file_);
+      if (!lock.held()) ::poll(nullptr, 0, 50);
+    }
+    if (!lock.held()) throw std::runtime_error("ingest lock " + pid_file_.string() + " is still held");
+  }
+
+  // An ingest started by a zcrecd that had no pid files is found through the ring's writer slot.
   std::optional<fifo::RingStatus> status;
   try {
     status = fifo::RingReader::inspect(ring_);
@@ -70,16 +133,11 @@ IngestChild::Start IngestChild::start() {
       if (pidfd_) {
         pid_ = writer;
         ours_ = false;
+        lock_ = lock.release();  // held here for as long as this process is ours
         return Start::adopted;
       }
-    } else if (cmdline.size() >= 2 && cmdline[1] == "feed" &&
-               std::find(cmdline.begin(), cmdline.end(), ring_) != cmdline.end()) {
-      // An ingest of this ring with an older configuration (a daemon died before a reload took effect).
-      fifo::UniqueFd fd(open_pidfd(writer));
-      ::kill(writer, SIGTERM);
-      pollfd p{fd.get(), POLLIN, 0};
-      if (!fd || ::poll(&p, 1, 3000) == 0) ::kill(writer, SIGKILL);
-      if (fd) ::poll(&p, 1, 3000);
+    } else if (is_ingest_of(cmdline, ring_)) {
+      terminate_process(writer);
     } else if (!cmdline.empty()) {
       throw std::runtime_error("ring " + ring_ + " is written by another process (pid " + std::to_string(writer) +
                                ": " + cmdline[0] + "); not starting a second writer");
@@ -89,6 +147,7 @@ IngestChild::Start IngestChild::start() {
   std::vector<char*> args;
   for (auto& a : argv_) args.push_back(a.data());
   args.push_back(nullptr);
+  const int lock_fd = lock.fd();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
   if (pid == 0) {
@@ -103,12 +162,22 @@ IngestChild::Start IngestChild::start() {
       ::dup2(devnull, 0);
       ::dup2(devnull, 1);  // stdout is the daemon's (its address line); the ingest logs on stderr only
     }
-    // Nothing of the daemon's but stdout/stderr: an inherited listening socket would keep the API's port busy
-    // for the next daemon as long as this (adoptable) process lives.
-    ::close_range(3, ~0U, 0);
+    // The pid lock becomes the ingest's fd 3, kept across exec: the process holds it until it ends.
+    if (lock_fd == 3) {
+      ::fcntl(3, F_SETFD, 0);
+    } else if (::dup2(lock_fd, 3) != 3) {
+      ::_exit(126);
+    }
+    if (!write_pid_text(3, ::getpid())) ::_exit(126);
+    // Nothing else of the daemon's but stdout/stderr: an inherited listening socket would keep the API's port
+    // busy for the next daemon as long as this (adoptable) process lives; another camera's pid lock would be
+    // held by the wrong process.
+    ::close_range(4, ~0U, 0);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
+  // Our copy goes: from now on only the child holds the lock.
+  lock = PidLock();
   pid_ = pid;
   ours_ = true;
   pidfd_ = fifo::UniqueFd(open_pidfd(pid));
@@ -132,6 +201,7 @@ std::optional<std::string> IngestChild::wait_exit(std::chrono::milliseconds time
   }
   pid_ = -1;
   pidfd_ = fifo::UniqueFd();
+  lock_ = fifo::UniqueFd();
   return how;
 }
 

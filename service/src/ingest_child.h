@@ -3,6 +3,12 @@
 // own session, so a SIGKILLed daemon leaves them feeding their rings, and the next daemon adopts each one whose
 // command line is exactly what it would start (same zcrec, same arguments) instead of starting a second writer.
 // A process is watched through a pidfd, which works for adopted processes too (they are not our children).
+//
+// Each camera's ingest holds a pid lock (pid_lock.h) on `<storage>/.ingest/<ring>.pid` for its whole life: the
+// daemon takes the lock, the child inherits it as its fd 3 and writes its pid into the file before exec, and the
+// daemon closes its own copy. So a daemon finds every live ingest of a camera through that file — also one
+// that is still connecting and has no ring yet — and a pid in a locked file is a live process (the kernel drops
+// the lock when the holder dies), which guards against pid reuse together with /proc/PID/cmdline.
 #pragma once
 
 #include <zc/fifo/unique_fd.h>
@@ -10,6 +16,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,16 +25,19 @@ namespace zc::service {
 
 class IngestChild {
  public:
-  // The argv (argv[0] = zcrec's absolute path) is what runs; the ring is the writer it expects.
-  IngestChild(std::vector<std::string> argv, std::string ring);
+  // The argv (argv[0] = zcrec's absolute path) is what runs; the ring is the writer it expects; pid_file is the
+  // camera's ingest pid lock (ingest_pid_file()).
+  IngestChild(std::vector<std::string> argv, std::string ring, std::filesystem::path pid_file);
   IngestChild(IngestChild&&) noexcept = default;
   IngestChild& operator=(IngestChild&&) noexcept = default;
   ~IngestChild();  // stops the process (stop())
 
   enum class Start { started, adopted };
-  // Adopts the ring's live writer when it runs exactly our argv; SIGTERMs (then SIGKILLs) a live writer that is a
-  // `zcrec feed` of this ring with other arguments (an old configuration); otherwise starts the process.
-  // Throws std::system_error when fork fails, std::runtime_error when the ring's writer is a foreign process.
+  // Adopts the live holder of the camera's pid lock (or, for an ingest started by a zcrecd without pid files,
+  // the ring's live writer) when it runs exactly our argv; SIGTERMs (then SIGKILLs) one that is a `zcrec feed`
+  // of this ring with other arguments (an old configuration); otherwise starts the process.
+  // Throws std::system_error when fork fails, std::runtime_error when the lock's holder or the ring's writer is
+  // not a `zcrec feed` of this ring (it is never signalled).
   Start start();
   bool running() const noexcept { return pid_ > 0; }
   pid_t pid() const noexcept { return pid_; }
@@ -42,6 +52,8 @@ class IngestChild {
  private:
   std::vector<std::string> argv_;
   std::string ring_;
+  std::filesystem::path pid_file_;
+  fifo::UniqueFd lock_;  // the pid lock while this object holds it itself (an ingest adopted from its ring only)
   pid_t pid_ = -1;
   bool ours_ = false;  // forked by this process (waitpid reaps it) or adopted (init reaps it)
   fifo::UniqueFd pidfd_;
@@ -49,5 +61,14 @@ class IngestChild {
 
 // The command line of a live process (/proc/PID/cmdline), empty when it cannot be read.
 std::vector<std::string> process_cmdline(pid_t pid);
+
+// `<storage>/.ingest/<ring>.pid` (a name no camera directory can have: camera names never start with '.').
+std::filesystem::path ingest_pid_file(const std::filesystem::path& storage_dir, const std::string& ring);
+
+// Whether a command line is a `zcrec feed ... --stream RING ...` (any zcrec binary, any other arguments).
+bool is_ingest_of(const std::vector<std::string>& cmdline, const std::string& ring);
+
+// SIGTERM, then SIGKILL after `grace`, to a process that is not our child; waits (through a pidfd) for its end.
+void terminate_process(pid_t pid, std::chrono::milliseconds grace = std::chrono::seconds(3));
 
 }  // namespace zc::service

@@ -1,7 +1,9 @@
 // Service: the cameras of a configuration, reload, and the retention schedule. docs/service.md.
 #include "camera.h"
 #include "log.h"
+#include "retired_cameras.h"
 #include "shared_catalog.h"
+#include "storage_lock.h"
 
 #include <zc/catalog/error.h>
 #include <zc/catalog/retention.h>
@@ -11,6 +13,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace zc::service {
@@ -25,8 +28,12 @@ int64_t wall_now() {
 class ServiceImpl final : public Service {
  public:
   ServiceImpl(ServiceConfig config, std::filesystem::path zcrec)
-      : config_(std::move(config)), zcrec_(std::move(zcrec)), catalog_(open_catalog(config_.storage_dir)) {
+      : config_(std::move(config)),
+        zcrec_(std::move(zcrec)),
+        storage_lock_(lock_storage_dir(config_.storage_dir)),  // before anything touches the directory
+        catalog_(open_catalog(config_.storage_dir)) {
     close_crashed_events();
+    stop_removed_cameras_ingest();
     for (const auto& c : config_.cameras) start_camera(c);
     retention_thread_ = std::thread([this] { retention_loop(); });
   }
@@ -45,6 +52,18 @@ class ServiceImpl final : public Service {
       if (auto it = cameras_.find(c.name); it != cameras_.end()) out.push_back(it->second->status());
     }
     return out;
+  }
+
+  std::vector<RetiredCamera> retired_cameras() const override {
+    const ServiceConfig c = config();
+    return catalog_.with([&](catalog::Catalog& cat) { return find_retired_cameras(c, cat); });
+  }
+
+  std::string footage_stream(const std::string& name) const override {
+    const ServiceConfig c = config();
+    const auto stream = catalog_.with([&](catalog::Catalog& cat) { return find_footage_stream(c, cat, name); });
+    if (!stream) throw ServiceError(ServiceError::Kind::not_found, "no camera named " + name);
+    return *stream;
   }
 
   StorageStatus storage() const override {
@@ -160,6 +179,15 @@ class ServiceImpl final : public Service {
     });
   }
 
+  // Ingest processes a dead daemon ran for cameras this configuration no longer has (the cameras it has adopt
+  // or replace theirs as they start).
+  void stop_removed_cameras_ingest() {
+    std::set<std::string> keep;
+    for (const auto& c : config_.cameras) keep.insert(config_.ring_name(c));
+    for (const auto& [ring, pid] : stop_ingest_except(config_.storage_dir, keep))
+      log_.warning("stopped ingest pid " + std::to_string(pid) + " of " + ring + ": no camera of this configuration");
+  }
+
   void start_camera(const CameraConfig& c) {
     std::lock_guard lock(mutex_);
     start_camera_locked(c);
@@ -170,30 +198,50 @@ class ServiceImpl final : public Service {
 
   // Retention on a schedule, per camera (its own policy) and for the free-space floor. The recorders also apply
   // it after every segment; this pass covers cameras that are not recording and a floor crossed by others.
+  // Retired cameras' footage (renamed or removed cameras) is under the global policy: its own went with its
+  // configuration.
   void retention_loop() {
     std::unique_lock lock(mutex_);
     while (!stopped_) {
       const auto interval = std::chrono::nanoseconds(config_.retention_interval_ns);
       wake_.wait_for(lock, interval, [this] { return stopped_; });
       if (stopped_) break;
-      std::vector<CameraSetup> setups;
-      for (auto& [name, cam] : cameras_) setups.push_back(cam->setup());
-      lock.unlock();
-      for (const auto& s : setups) {
+      struct Pass {
+        std::string name, stream;
+        catalog::RetentionPolicy policy;
+      };
+      std::vector<Pass> passes;
+      for (auto& [name, cam] : cameras_) {
+        const auto& s = cam->setup();
         catalog::RetentionPolicy p = s.retention;
         p.event_max_age_ns = s.event_max_age_ns;
-        if (!p.any()) continue;
+        passes.push_back({s.camera.name, s.ring, p});
+      }
+      const ServiceConfig config = config_;
+      lock.unlock();
+      catalog::RetentionPolicy global = config.retention;
+      global.event_max_age_ns = config.event_max_age_ns;
+      if (global.any()) {
+        try {
+          for (auto& r : catalog_.with([&](catalog::Catalog& c) { return find_retired_cameras(config, c); }))
+            passes.push_back({r.name + " (retired)", r.stream, global});
+        } catch (const std::exception& e) {
+          log_.error(std::string("retention: cannot list retired cameras: ") + e.what());
+        }
+      }
+      for (const auto& pass : passes) {
+        if (!pass.policy.any()) continue;
         try {
           const auto report = catalog_.with([&](catalog::Catalog& c) {
-            return catalog::apply_retention(c, p, wall_now(), s.ring);
+            return catalog::apply_retention(c, pass.policy, wall_now(), pass.stream);
           });
           if (report.segments_deleted > 0)
-            log_.info("retention: " + s.camera.name + ": deleted " + std::to_string(report.segments_deleted) +
+            log_.info("retention: " + pass.name + ": deleted " + std::to_string(report.segments_deleted) +
                       " segments (" + std::to_string(report.bytes_deleted) + " bytes)");
           if (report.floor_unreachable)
             log_.warning("retention: free-space floor not reachable without deleting locked or event footage");
         } catch (const std::exception& e) {
-          log_.error("retention: " + s.camera.name + ": " + e.what());
+          log_.error("retention: " + pass.name + ": " + e.what());
         }
       }
       lock.lock();
@@ -206,6 +254,7 @@ class ServiceImpl final : public Service {
   std::condition_variable wake_;
   ServiceConfig config_;
   std::filesystem::path zcrec_;
+  PidLock storage_lock_;  // held for the daemon's life (storage_lock.h)
   mutable SharedCatalog catalog_;
   std::map<std::string, std::shared_ptr<Camera>> cameras_;
   bool stopped_ = false;

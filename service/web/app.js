@@ -11,7 +11,9 @@ const HEVC_TYPE = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
 
 const state = {
   cameras: [],
+  retired: [],         // renamed or removed cameras whose footage is still kept: {name, last_ms, ...}
   camera: null,        // selected camera name
+  retiredEnd: null,    // the selected camera's last footage (ms) when it is retired: no live view
   codec: null,         // its stream's codec ("h264", "h265") when known
   view: { from: 0, to: 0 },  // visible span of the timeline, ms since the epoch
   timeline: { recordings: [], gaps: [], events: [], jumps: [] },
@@ -64,24 +66,41 @@ function normalizeTimeline(j, now) {
 
 // ---- cameras and live view -------------------------------------------------------------------------------
 
+function cameraButton(name, stateText, retiredEnd) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.dataset.camera = name;
+  b.className = name === state.camera ? 'selected' : '';
+  b.append(name);
+  const s = document.createElement('span');
+  s.className = 'state';
+  s.textContent = stateText;
+  b.append(s);
+  b.addEventListener('click', () => selectCamera(name, retiredEnd));
+  return b;
+}
+
 async function loadCameras() {
   const j = await api('/api/v1/cameras');
   state.cameras = j.items;
+  state.retired = j.retired || [];
   const nav = $('cameras');
-  nav.replaceChildren(...state.cameras.map((c) => {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.dataset.camera = c.name;
-    b.className = c.name === state.camera ? 'selected' : '';
-    b.append(c.name);
-    const s = document.createElement('span');
-    s.className = 'state';
-    s.textContent = `${c.ingest_state} · ${c.recording_state}`;
-    b.append(s);
-    b.addEventListener('click', () => selectCamera(c.name));
-    return b;
-  }));
-  if (!state.camera && state.cameras.length > 0) await selectCamera(state.cameras[0].name);
+  const children = state.cameras.map((c) => cameraButton(c.name, `${c.ingest_state} · ${c.recording_state}`, null));
+  if (state.retired.length > 0) {
+    // Renamed or removed cameras: their footage plays by the name it was recorded under until retention
+    // deletes it.
+    const h = document.createElement('h2');
+    h.className = 'retired';
+    h.textContent = 'Retired';
+    children.push(h);
+    for (const r of state.retired) {
+      const b = cameraButton(r.name, `footage until ${new Date(r.last_ms).toLocaleString()}`, r.last_ms);
+      b.classList.add('retired');
+      children.push(b);
+    }
+  }
+  nav.replaceChildren(...children);
+  if (!state.camera && state.cameras.length > 0) await selectCamera(state.cameras[0].name, null);
 }
 
 function hevcPlayable() {
@@ -97,17 +116,22 @@ function showCodecNote(text) {
   note.hidden = !text;
 }
 
-async function selectCamera(name) {
+async function selectCamera(name, retiredEnd) {
   state.camera = name;
+  state.retiredEnd = retiredEnd ?? null;
   for (const b of $('cameras').querySelectorAll('button')) b.classList.toggle('selected', b.dataset.camera === name);
   $('live-name').textContent = name;
   state.codec = null;
   try {
-    state.codec = (await api(`${cameraPath(name)}/stream`)).codec;
+    if (state.retiredEnd === null) state.codec = (await api(`${cameraPath(name)}/stream`)).codec;
   } catch (e) {
     if (e instanceof Unauthorized) throw e;
   }
-  if (cannotPlay()) {
+  if (state.retiredEnd !== null) {
+    clearTimeout(liveRetry);
+    $('live').removeAttribute('src');
+    showCodecNote('This camera is retired (renamed or removed): its recorded footage plays until retention deletes it.');
+  } else if (cannotPlay()) {
     showCodecNote('This camera sends H.265, which this browser cannot decode (Chromium on Linux plays H.265 only ' +
                   'with a hardware decoder). Select a range on the timeline and download it to watch it in a player.');
     $('live').removeAttribute('src');
@@ -116,7 +140,8 @@ async function selectCamera(name) {
     startLive();
   }
   stopPlayer();
-  state.view = { from: Date.now() - DAY, to: Date.now() + 5 * 60e3 };
+  const end = state.retiredEnd ?? Date.now();
+  state.view = { from: end - DAY, to: end + 5 * 60e3 };
   try {
     await loadTimeline();
   } catch (e) {
@@ -136,14 +161,15 @@ function startLive() {
 function onLiveEnded() {
   // The stream ends when the camera's parameters change or its ingest is gone: start again shortly.
   clearTimeout(liveRetry);
-  if (state.camera && !cannotPlay()) liveRetry = setTimeout(startLive, 2000);
+  if (state.camera && state.retiredEnd === null && !cannotPlay()) liveRetry = setTimeout(startLive, 2000);
 }
 
 // ---- timeline ------------------------------------------------------------------------------------------------
 
 async function loadTimeline() {
   if (!state.camera) return;
-  const now = Date.now();
+  // A retired camera's day ends with its last footage.
+  const now = state.retiredEnd ?? Date.now();
   const from = now - DAY;
   const j = await api(`${cameraPath(state.camera)}/timeline?from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(now))}`);
   state.timeline = normalizeTimeline(j, now);

@@ -3,6 +3,7 @@
 // systemd's notify protocol (READY, STATUS, WATCHDOG, STOPPING) when NOTIFY_SOCKET is set.
 #include <zc/service/config.h>
 #include <zc/service/http_api.h>
+#include <zc/service/ingest_control.h>
 #include <zc/service/service.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -29,6 +31,29 @@ std::filesystem::path default_zcrec() {
 
 void say(const std::string& line) { std::fprintf(stderr, "zcrecd: %s\n", line.c_str()); }
 
+// `zcrecd --stop-ingest`: systemd runs it after every end of the daemon (ExecStopPost), a crash included.
+// After a crash that Restart=on-failure follows with a new daemon ($SERVICE_RESULT exit-code, signal,
+// core-dump, watchdog) the ingest processes stay for it to adopt: capture never stops. After a stop
+// (success: the daemon ended them itself; timeout: it hung and was SIGKILLed) or when run by hand, they end.
+int stop_left_ingest(const std::string& config_file) {
+  const char* result = std::getenv("SERVICE_RESULT");
+  const std::string why = result != nullptr ? result : "";
+  if (why == "exit-code" || why == "signal" || why == "core-dump" || why == "watchdog") {
+    say("keeping the ingest processes for the restarted daemon (SERVICE_RESULT=" + why + ")");
+    return 0;
+  }
+  try {
+    const auto cfg = zc::service::load_config(config_file);
+    const auto stopped = zc::service::stop_ingest_processes(cfg);
+    for (const auto& s : stopped) say("stopped ingest pid " + std::to_string(s.pid) + " of " + s.ring);
+    say(std::to_string(stopped.size()) + " ingest processes stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    say(std::string("--stop-ingest: ") + e.what());
+    return 1;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -40,6 +65,10 @@ int main(int argc, char** argv) {
   app.add_option("--check-config", check_file, "validate a configuration file and exit (0 = valid)");
   app.add_option("--zcrec", zcrec, "the zcrec binary the ingest processes run (default: next to zcrecd)")
       ->check(CLI::ExistingFile);
+  bool stop_ingest = false;
+  app.add_flag("--stop-ingest", stop_ingest,
+               "stop the ingest processes a stopped zcrecd left (systemd's ExecStopPost; kept when $SERVICE_RESULT "
+               "says the daemon crashed and systemd restarts it)");
   CLI11_PARSE(app, argc, argv);
 
   if (!check_file.empty()) {
@@ -57,6 +86,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "zcrecd: --config FILE is required (or --check-config FILE); see --help\n");
     return 2;
   }
+  if (stop_ingest) return stop_left_ingest(config_file);
 
   // Signals are taken synchronously by this thread only: every thread started below inherits the mask.
   sigset_t signals;

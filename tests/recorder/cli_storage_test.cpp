@@ -265,3 +265,86 @@ TEST(CliStorage, OwnQuotaNeverDeletesTheSegmentBeingWrittenAndWarns) {
   expect_segments_playable(c);
   EXPECT_EQ(zcrec({"check", "--dir", store.string()}).exit_code, 0);
 }
+
+// Issue 18 item 11: segments another process's `zcrec prune` deletes while the recording runs are not in the
+// finished recording's account of itself (segment_paths, segments): it lists only what the catalog still has.
+TEST(CliStorage, SegmentsPrunedByAnotherProcessAreNotInTheRecordingsSummary) {
+  TempDir d("pruned_elsewhere");
+  const auto store = d.path() / "store";
+  ScopedStream stream("pruned_elsewhere");
+  auto cam = TestsrcCamera::start(stream.name(), "320x240");
+  CommandResult rec;
+  std::thread recording([&] {
+    rec = zcrec({"start", stream.name(), "--preroll", "0", "--duration", "8s", "--postroll", "0", "--segment", "1s",
+                 "--dir", store.string(), "--json"});
+  });
+  // Once three of its segments are closed, another process prunes everything it may (all but the one being
+  // written).
+  auto closed_segments = [&] {
+    try {
+      auto c = Catalog::open_existing(store, Catalog::Access::read_only);
+      int64_t n = 0;
+      for (const auto& r : c.recordings())
+        for (const auto& s : c.segments_of_recording(r.id)) n += s.state == "complete" ? 1 : 0;
+      return n;
+    } catch (const std::exception&) {
+      return int64_t{0};
+    }
+  };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (closed_segments() < 3 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(milliseconds(100));
+  const auto prune = zcrec({"prune", "--dir", store.string(), "--quota", "1K", "--json"});
+  recording.join();
+  ASSERT_EQ(prune.exit_code, 0) << prune.out;
+  const auto pruned = json::parse(prune.out.substr(0, prune.out.rfind('}') + 1), nullptr, false);
+  ASSERT_TRUE(pruned.is_object()) << prune.out;
+  ASSERT_GE(pruned["segments_deleted"].get<int64_t>(), 3) << prune.out;
+  ASSERT_EQ(rec.exit_code, 0) << rec.out;
+  const auto fin = last_json_line(rec.out);
+  ASSERT_EQ(fin["event"], "finished") << rec.out;
+  for (const auto& p : fin["segment_paths"])
+    EXPECT_TRUE(std::filesystem::exists(store / p.get<std::string>())) << p << " was pruned but is still listed";
+  for (const auto& p : pruned["deleted_paths"]) {
+    for (const auto& q : fin["segment_paths"]) EXPECT_NE(p, q);
+  }
+  auto c = Catalog::open(store);
+  const auto segs = c.segments_of_recording(fin["recording_id"].get<int64_t>());
+  EXPECT_EQ(fin["segment_paths"].size(), segs.size());
+  EXPECT_EQ(fin["segments"].get<size_t>(), segs.size());
+}
+
+// Issue 18 item 4: the same moment of one stream recorded twice (two recorders of one camera at once, as two
+// zcrecd on one storage directory did) is reported by `zcrec check`, and --repair does not pretend to fix it.
+TEST(CliStorage, CheckReportsOverlappingSegmentsOfOneStream) {
+  TempDir d("overlap");
+  const auto store = d.path() / "store";
+  ScopedStream stream("overlap");
+  auto cam = TestsrcCamera::start(stream.name(), "320x240");
+  auto record = [&] {
+    return zcrec({"start", stream.name(), "--preroll", "0", "--duration", "4s", "--postroll", "0", "--segment", "1s",
+                  "--dir", store.string(), "--json"});
+  };
+  CommandResult first, second;
+  std::thread a([&] { first = record(); });
+  std::this_thread::sleep_for(milliseconds(1500));
+  std::thread b([&] { second = record(); });
+  a.join();
+  b.join();
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+
+  const auto r = zcrec({"check", "--dir", store.string(), "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  const auto j = json::parse(r.out.substr(0, r.out.rfind('}') + 1), nullptr, false);
+  ASSERT_TRUE(j.is_object() && j.contains("overlapping")) << r.out;
+  EXPECT_FALSE(j["overlapping"].empty()) << r.out;
+  EXPECT_FALSE(j["consistent"].get<bool>());
+  const auto text = zcrec({"check", "--dir", store.string()});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("overlapping segments (recorded twice): " + stream.name() + ": "), std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find(" overlap by "), std::string::npos) << text.out;
+  const auto repaired = zcrec({"check", "--repair", "--dir", store.string()});
+  EXPECT_EQ(repaired.exit_code, 1) << "--repair cannot choose a copy: " << repaired.out;
+}

@@ -36,7 +36,37 @@ ZcrecdProcess::~ZcrecdProcess() {
   kill_ingest();
 }
 
+std::vector<std::pair<pid_t, std::string>> ZcrecdProcess::ingest_processes() const {
+  std::vector<std::pair<pid_t, std::string>> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::vector<std::string> args;
+    for (std::string a; std::getline(in, a, '\0');) args.push_back(a);
+    if (args.size() < 4 || args[1] != "feed") continue;
+    for (size_t i = 2; i + 1 < args.size(); ++i) {
+      if (args[i] == "--stream" && args[i + 1].rfind(prefix_, 0) == 0) {
+        // A zombie (exited, not yet reaped) has an empty cmdline and is not listed.
+        out.emplace_back(static_cast<pid_t>(std::stol(name)), args[i + 1]);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<pid_t> ZcrecdProcess::ingest_pids(const std::string& camera) const {
+  std::vector<pid_t> out;
+  for (const auto& [pid, r] : ingest_processes())
+    if (r == prefix_ + camera) out.push_back(pid);
+  return out;
+}
+
 void ZcrecdProcess::kill_ingest() const {
+  // Also those that never made a ring (still connecting when their daemon was killed).
+  for (const auto& [pid, r] : ingest_processes()) ::kill(pid, SIGKILL);
   for (const auto& c : cameras_) {
     try {
       const auto st = fifo::RingReader::inspect(prefix_ + c);
@@ -52,7 +82,8 @@ void ZcrecdProcess::kill_ingest() const {
 }
 
 std::string ZcrecdProcess::compose(const std::string& cameras_yaml, const std::string& extra_top_yaml) const {
-  return "storage: {dir: " + storage_.string() + ", segment: 4s}\n" + "api: {listen: 127.0.0.1:" +
+  return "storage: {dir: " + storage_.string() + ", segment: 4s" +
+         (storage_options_.empty() ? std::string() : ", " + storage_options_) + "}\n" + "api: {listen: 127.0.0.1:" +
          std::to_string(port_) + (token_.empty() ? "" : ", token: " + token_) + "}\n" + "ring_prefix: " + prefix_ + "\n" + extra_top_yaml + "cameras:\n" +
          cameras_yaml;
 }

@@ -46,6 +46,8 @@ class ZcrecdProcess {
   void log_to(const std::filesystem::path& file) { log_file_ = file; }
 
   void rewrite_config(const std::string& cameras_yaml, const std::string& extra_top_yaml = "");
+  // More keys of the `storage:` mapping (e.g. "retention_interval: 1s") for the next rewrite_config().
+  void set_storage_options(const std::string& keys) { storage_options_ = keys; }
   const std::filesystem::path& config_file() const { return config_; }
   const std::filesystem::path& storage_dir() const { return storage_; }
   std::string ring(const std::string& camera) const { return prefix_ + camera; }
@@ -57,6 +59,11 @@ class ZcrecdProcess {
   // Polls `pred` every 100 ms until true or the timeout passes.
   static bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
 
+  // Every live `zcrec feed` of this daemon's rings (its unique prefix), found in /proc: (pid, ring).
+  std::vector<std::pair<pid_t, std::string>> ingest_processes() const;
+  // The pids of the live `zcrec feed` processes of one camera's ring.
+  std::vector<pid_t> ingest_pids(const std::string& camera) const;
+
   catalog::Catalog catalog() const { return catalog::Catalog::open_existing(storage_, catalog::Catalog::Access::read_only); }
 
  private:
@@ -66,6 +73,7 @@ class ZcrecdProcess {
   std::filesystem::path dir_, config_, storage_;
   std::string prefix_;
   std::string token_;
+  std::string storage_options_;
   int port_ = 0;
   std::filesystem::path log_file_;
   std::vector<std::string> cameras_;  // names seen in any config, for cleanup

@@ -69,7 +69,8 @@ struct RecordingSummary {
   std::vector<std::string> skipped_tracks;  // e.g. "track 2 (opus): only one H.264/H.265 video and one AAC ..."
   std::vector<std::string> warnings;
   std::vector<std::string> segment_paths;   // relative to the storage directory; only files that still exist
-                                            // (the recording's own retention may delete older ones)
+                                            // (the recording's own retention may delete older ones, another
+                                            // process's `zcrec prune` too: read back from the catalog at the end)
 };
 
 class Recorder {

@@ -37,16 +37,27 @@ struct CheckReport {
   // its row): removed by recovery itself, like other crashed work, since nothing in them can be lost.
   std::vector<std::string> removed_empty_files;
   std::vector<std::string> unreadable;     // rows whose file has no MP4 header
+  // Segments of one stream whose wall-clock spans overlap (by more than kOverlapToleranceNs): the same moment
+  // recorded twice, e.g. by two recorders of one camera at once. "STREAM: A and B overlap by S s". --repair does
+  // not choose which copy to keep: they stay reported until retention (or the operator) removes one.
+  std::vector<std::string> overlapping;
   bool repaired = false;
-  // Consistent when nothing is left that needs --repair.
+  // Consistent when nothing is left that needs --repair, and no footage is recorded twice.
   bool consistent() const noexcept {
-    return repaired || (missing_files.empty() && orphan_files.empty() && unreadable.empty());
+    return overlapping.empty() && (repaired || (missing_files.empty() && orphan_files.empty() && unreadable.empty()));
   }
 };
 
 // The bounded pass (Recorder::start): only rows in unfinished states and the files of dead recordings that no
 // row names. Opens no complete segment. Throws catalog::CatalogError, RecorderError (media, io, no_space).
 CheckReport recover_unfinished(catalog::Catalog& catalog);
+
+// Adjacent segments of one recorder meet exactly (the next starts where the catalog says the stream ends);
+// 90 kHz rounding makes microseconds of difference, not a millisecond.
+inline constexpr int64_t kOverlapToleranceNs = 1'000'000;
+
+// Pairs of segments (not being deleted) of one stream whose spans overlap, as CheckReport::overlapping says.
+std::vector<std::string> find_overlapping_segments(const std::vector<catalog::SegmentRow>& segments);
 
 // The full pass (`zcrec check`): recover_unfinished(), then every row's file and every stream directory; with
 // `repair`, deletes rows without files, unreadable files and files without rows.

@@ -55,6 +55,17 @@ struct EventRequest {
   std::optional<int64_t> start_wall_ns;      // unset: now; may be in the past
 };
 
+// A camera whose footage the catalog still holds but that the configuration no longer has (renamed or removed
+// by a reload, or while no daemon ran). Its footage stays reachable under the name it was recorded under for as
+// long as retention keeps it; the global retention applies to it (docs/service.md, "Retired cameras").
+struct RetiredCamera {
+  std::string name;     // the catalog stream without the configured ring_prefix (the whole stream name otherwise)
+  std::string stream;
+  std::optional<int64_t> first_wall_ns;  // the start of its oldest recording (unset: nothing recorded)
+  int64_t last_wall_ns = 0;              // where its footage ends
+  int64_t bytes = 0;
+};
+
 struct StorageStatus {
   int64_t free_bytes = 0;
   int64_t segments = 0;     // catalog rows
@@ -72,6 +83,11 @@ class Service {
   virtual ServiceConfig config() const = 0;
   virtual std::vector<CameraStatus> cameras() const = 0;
   virtual StorageStatus storage() const = 0;
+  // Cameras with footage in the catalog that the configuration no longer has, by name.
+  virtual std::vector<RetiredCamera> retired_cameras() const = 0;
+  // The catalog stream holding the footage of camera `name`: a configured camera's, else a retired camera's (the
+  // stream ring_prefix + name, or a stream named `name` itself). Throws ServiceError(not_found) for neither.
+  virtual std::string footage_stream(const std::string& name) const = 0;
   // Throws ServiceError: not_found (no such camera), bad_request (start too old/in the future, events off).
   virtual int64_t create_event(const std::string& camera, const EventRequest& request) = 0;
   // Throws ServiceError: not_found, conflict (already ended).
