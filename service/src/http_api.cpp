@@ -2,6 +2,7 @@
 // shape. Parsing lives in http_request.cpp, catalog listings in http_listing.cpp, metrics in metrics.cpp.
 #include <zc/service/http_api.h>
 
+#include "camera_state_json.h"
 #include "http_access_log.h"
 #include "http_auth.h"
 #include "http_clip.h"
@@ -109,13 +110,13 @@ namespace {
 
 json camera_json(const CameraStatus& c) {
   return {{"name", c.name},
-          {"ingest_state", c.ingest_state},
+          {"ingest_state", to_string(c.ingest_state)},
           {"fps", c.fps},
           {"bitrate_bps", c.bitrate_bps},
           {"ring_history_s", c.ring_history_s},
           {"reconnects", c.reconnects},
           {"ingest_restarts", c.ingest_restarts},
-          {"recording_state", c.recording_state},
+          {"recording_state", to_string(c.recording_state)},
           {"open_events", c.open_events},
           {"frames_in", c.frames_in},
           {"bytes_in", c.bytes_in},
@@ -133,7 +134,7 @@ void register_routes(HttpApi::Impl& api) {
     http::refuse_query(http::url_query(req));
     const auto cameras = impl->service.cameras();
     const auto streaming = std::count_if(cameras.begin(), cameras.end(),
-                                         [](const CameraStatus& c) { return c.ingest_state == "streaming"; });
+                                         [](const CameraStatus& c) { return c.ingest_state == IngestState::streaming; });
     reply_json(res, 200, json{{"status", "ok"}, {"cameras", cameras.size()}, {"streaming", streaming}}.dump());
   });
 
@@ -141,7 +142,7 @@ void register_routes(HttpApi::Impl& api) {
     http::refuse_query(http::url_query(req));
     json items = json::array();
     for (const auto& c : impl->service.cameras()) items.push_back(camera_json(c));
-    reply_json(res, 200, json{{"items", std::move(items)}}.dump());
+    reply_json(res, 200, json{{"items", std::move(items)}, {"states", camera_states_json()}}.dump());
   });
 
   // Any one path segment reaches the handler, so a bad name gets a 400 that says what a name may be; a name with

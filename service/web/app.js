@@ -74,9 +74,14 @@ async function loadCameras() {
     b.dataset.camera = c.name;
     b.className = c.name === state.camera ? 'selected' : '';
     b.append(c.name);
+    // The states' meanings and which of them are trouble come with the answer (camera_state.h, the one list).
+    const ingest = (j.states?.ingest || []).find((x) => x.name === c.ingest_state);
+    const recording = (j.states?.recording || []).find((x) => x.name === c.recording_state);
     const s = document.createElement('span');
-    s.className = 'state';
+    s.className = (ingest?.trouble || recording?.trouble) ? 'state trouble' : 'state';
     s.textContent = `${c.ingest_state} · ${c.recording_state}`;
+    s.title = [ingest?.meaning, recording?.meaning, c.last_error ? `last error: ${c.last_error}` : '']
+      .filter(Boolean).join('\n');
     b.append(s);
     b.addEventListener('click', () => selectCamera(c.name));
     return b;
