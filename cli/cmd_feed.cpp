@@ -97,6 +97,9 @@ std::string source_url(const FeedOptions& o) {
 // redacted before anything is shown or stored.
 class SourceReport {
  public:
+  // Lines name the stream: under zcrecd every camera's ingest shares the daemon's log.
+  explicit SourceReport(std::string stream) : stream_(std::move(stream)) {}
+
   void attach(fifo::RingWriter& writer) {
     writer_ = &writer;
     publish(last_);
@@ -104,13 +107,14 @@ class SourceReport {
 
   void changed(const fifo::SourceStatus& s) {
     if (s.state == fifo::SourceState::connecting && s.connections == 0 && s.last_error.empty()) {
-      std::fprintf(stderr, "zcrec feed: connecting to %s\n", s.url.c_str());
+      std::fprintf(stderr, "zcrec feed [%s]: connecting to %s\n", stream_.c_str(), s.url.c_str());
     } else if (s.state == fifo::SourceState::streaming && s.state != last_.state) {
-      std::fprintf(stderr, "zcrec feed: streaming from %s (connection %llu)\n", s.url.c_str(),
+      std::fprintf(stderr, "zcrec feed [%s]: streaming from %s (connection %llu)\n", stream_.c_str(), s.url.c_str(),
                    static_cast<unsigned long long>(s.connections));
     } else if (s.state == fifo::SourceState::waiting_to_retry) {
       const double in_s = static_cast<double>(s.next_attempt_wall_ns - record::now_wall_ns()) / 1e9;
-      std::fprintf(stderr, "zcrec feed: %s; retrying in %.1f s\n", s.last_error.c_str(), std::max(0.0, in_s));
+      std::fprintf(stderr, "zcrec feed [%s]: %s; retrying in %.1f s\n", stream_.c_str(), s.last_error.c_str(),
+                   std::max(0.0, in_s));
     }
     publish(s);
   }
@@ -129,6 +133,7 @@ class SourceReport {
     writer_->publish_source(s);
   }
 
+  std::string stream_;
   fifo::RingWriter* writer_ = nullptr;
   fifo::SourceStatus last_;
   int64_t published_at_ns_ = 0;
@@ -282,7 +287,7 @@ void run_feed(const FeedOptions& o) {
   // FFmpeg's own log lines would repeat what the MediaError says; --verbose shows them for diagnosis.
   av_log_set_level(o.verbose ? AV_LOG_VERBOSE : AV_LOG_FATAL);
   StopSignals stop;
-  SourceReport report;
+  SourceReport report(o.stream);
   std::unique_ptr<media::PacketSource> source;
   const media::LiveSource* live_source = nullptr;
   // A file or testsrc has no connection to describe: it streams until it ends.
@@ -291,9 +296,18 @@ void run_feed(const FeedOptions& o) {
   file_status.state = fifo::SourceState::streaming;
   file_status.clock = fifo::ClockSource::arrival;
   file_status.connections = 1;
+  fifo::RingOptions ring;
+  ring.data_bytes = o.ring_size;
+  ring.group_access = o.group_access;
+  std::optional<fifo::RingWriter> writer;
   if (media::is_network_url(o.source)) {
     auto live = open_live_source(o, stop, report);
-    // The ring is made once the camera has told us its tracks; a camera down at start is retried until then.
+    // A camera that retries is watched through its ring from the start (state, attempts, last error: `zcrec
+    // stat`, zcrecd), before it has told its tracks; with --once a camera that fails leaves no ring behind.
+    if (!o.once) {
+      writer.emplace(fifo::RingWriter::open(o.stream, ring));
+      report.attach(*writer);
+    }
     if (!live->connect()) {
       std::fprintf(stderr, "zcrec feed: stopped by signal before %s answered\n",
                    media::redact_credentials(o.source).c_str());
@@ -304,14 +318,11 @@ void run_feed(const FeedOptions& o) {
   } else {
     source = open_source(o);
   }
-  fifo::RingOptions ring;
-  ring.data_bytes = o.ring_size;
-  ring.group_access = o.group_access;
-  auto writer = fifo::RingWriter::open(o.stream, ring);
-  writer.set_stream_info(source->stream_info());
+  if (!writer) writer.emplace(fifo::RingWriter::open(o.stream, ring));
+  writer->set_stream_info(source->stream_info());
   if (live_source == nullptr) report.publish(file_status);
-  report.attach(writer);
-  Feeder feeder(o, writer, stop, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
+  report.attach(*writer);
+  Feeder feeder(o, *writer, stop, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
   // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
   while (feeder.pass(*source) && o.loop && o.source != "testsrc" && !media::is_network_url(o.source) &&
          feeder.frames() > 0)
@@ -319,7 +330,7 @@ void run_feed(const FeedOptions& o) {
   // A finite input that is over (or a --duration/--frames limit reached) is an end readers must not wait out;
   // a signal is not: a supervisor stopping the camera process usually starts it again.
   if (!stop.requested()) {
-    writer.end_stream();
+    writer->end_stream();
     fifo::SourceStatus ended = live_source != nullptr ? live_source->status() : file_status;
     ended.state = fifo::SourceState::ended;
     report.publish(ended);
@@ -332,7 +343,7 @@ void run_feed(const FeedOptions& o) {
   if (feeder.dropped() > 0)
     std::fprintf(stderr, "zcrec feed: dropped %llu frames, %llu of them larger than the limit of %zu bytes\n",
                  static_cast<unsigned long long>(feeder.dropped()),
-                 static_cast<unsigned long long>(feeder.oversized()), writer.max_frame_bytes());
+                 static_cast<unsigned long long>(feeder.oversized()), writer->max_frame_bytes());
   if (live_source != nullptr) {
     const auto& st = live_source->status();
     std::fprintf(stderr,
@@ -344,7 +355,7 @@ void run_feed(const FeedOptions& o) {
   }
   if (feeder.frames() == 0 && feeder.oversized() > 0)
     throw std::runtime_error("every frame of '" + media::redact_credentials(o.source) + "' was larger than the limit of " +
-                             std::to_string(writer.max_frame_bytes()) + " bytes for stream '" + o.stream +
+                             std::to_string(writer->max_frame_bytes()) + " bytes for stream '" + o.stream +
                              "' (a quarter of its ring; use a larger --ring-size)");
 }
 

@@ -66,6 +66,7 @@ nlohmann::json source_json(const std::optional<fifo::SourceStatus>& src) {
           {"packets_lost", src->packets_lost},
           {"frames_dropped", src->frames_dropped},
           {"timestamp_jumps", src->timestamp_jumps},
+          {"failed_attempts", src->failed_attempts},
           {"next_attempt_wall_ns", src->next_attempt_wall_ns},
           {"updated_wall_ns", src->updated_wall_ns},
           {"last_error", src->last_error}};

@@ -207,7 +207,8 @@ struct SourceFields {  // copied in and out whole, so a torn copy is caught by t
   uint64_t timestamp_jumps;
   int64_t next_attempt_wall_ns;
   int64_t updated_wall_ns;
-  uint64_t reserved[7];
+  uint64_t failed_attempts;  // 0 from writers older than the field
+  uint64_t reserved[6];
   char url[256];
   char last_error[256];
 };

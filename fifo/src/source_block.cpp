@@ -50,6 +50,7 @@ void publish(layout::SourceBlock& b, const SourceStatus& s) noexcept {
   f.packets_lost = s.packets_lost;
   f.frames_dropped = s.frames_dropped;
   f.timestamp_jumps = s.timestamp_jumps;
+  f.failed_attempts = s.failed_attempts;
   f.next_attempt_wall_ns = s.next_attempt_wall_ns;
   f.updated_wall_ns = s.updated_wall_ns;
   put_text(f.url, s.url);
@@ -81,6 +82,7 @@ std::optional<SourceStatus> load(const layout::SourceBlock& b) noexcept {
     s.packets_lost = f.packets_lost;
     s.frames_dropped = f.frames_dropped;
     s.timestamp_jumps = f.timestamp_jumps;
+    s.failed_attempts = f.failed_attempts;
     s.next_attempt_wall_ns = f.next_attempt_wall_ns;
     s.updated_wall_ns = f.updated_wall_ns;
     s.url = get_text(f.url);

@@ -22,6 +22,10 @@ constexpr int64_t kForwardJumpSlackNs = kSecond;
 constexpr int64_t kBackwardJumpNs = kSecond / 2;
 constexpr const char* kEndedByCamera = "the camera ended the stream";
 constexpr int64_t kStopCheckNs = 20'000'000;
+// Draining the probe's buffer takes microseconds a packet: reads this long after the open came from the network.
+constexpr int64_t kProbeBufferNs = 200'000'000;
+// How far back the arrival line looks: several GOPs, and short against any drift of a camera's clock.
+constexpr int64_t kArrivalWindowNs = 3 * kSecond;
 // Payload buffers kept for reuse (one per track held back, plus what is in flight).
 constexpr size_t kMaxSpareBuffers = 8;
 // A camera's sender-report clock further than this from the host's (either way) is not believed: a camera that
@@ -89,6 +93,30 @@ struct LiveSource::Impl {
   std::vector<std::vector<uint8_t>> spare_buffers;
   bool connection_over = false;
   std::string connection_end;
+  // The attempt under way: the source answered (opened), and the read timeout ended a blocking call.
+  bool answered = false;
+  bool timed_out = false;
+  // Arrival times. libavformat reads the first packets of a connection while it learns the streams
+  // (avformat_find_stream_info) and hands them out at once afterwards: the moment a packet is handed out is not
+  // when it arrived. Reads that touch the network call the interrupt callback (io_calls counts the calls); until
+  // the first such read after the open, every packet comes from the probe's buffer. Those packets are kept back
+  // until the buffer is drained: the last of them arrived as the probe ended (connected_at_ns), and each one
+  // before it that much earlier as its media time says.
+  uint64_t io_calls = 0;
+  bool from_probe_buffer = false;
+  std::optional<int64_t> probe_last_dts_ns;  // the newest packet of the probe's buffer, on the source's origin
+  uint32_t probe_last_track = 0;
+  int64_t probe_last_late_ns = 0;  // how much later than it arrived the newest one came out (below)
+  std::map<uint32_t, int64_t> probe_track_dts_ns;
+  // Per track, the arrival line: (read time, read time - dts) of its packets of the last kArrivalWindowNs. A
+  // packet comes out of the demuxer later than it arrived by varying amounts: libavformat's H.264/H.265 parser
+  // closes an access unit only when the next one begins (a P-frame comes out a frame late: 40 ms at 25 fps,
+  // 0.5 s at 2), while a keyframe behind its parameter sets comes out at once; the scheduler adds its own. The
+  // packet that came out earliest against its timestamps says best when they arrive: a packet arrived at its
+  // dts plus the smallest offset in the window (never after it was read). Without this, pictures stamped on
+  // arrival were a frame late against keyframes, and the camera's own clock at its first sender report moved
+  // them back by as much.
+  std::map<uint32_t, std::deque<std::pair<int64_t, int64_t>>> arrival_line;
 
   bool stop_requested() const { return hooks.stop_requested && hooks.stop_requested(); }
 
@@ -109,7 +137,7 @@ struct LiveSource::Impl {
   // than the arrival). Per track, neither time goes back (the switch from arrival to the camera's clock when the
   // first report comes in would otherwise step back by the delay).
   void stamp_capture_time(MediaPacket& p, int64_t arrival_mono_ns) {
-    const int64_t arrival_wall_ns = wall_now_ns();
+    const int64_t arrival_wall_ns = wall_now_ns() - (mono_now_ns() - arrival_mono_ns);
     int64_t mono = arrival_mono_ns, wall = arrival_wall_ns;
     fifo::ClockSource source = fifo::ClockSource::arrival;
     if (p.capture_wall_ns != 0) {
@@ -135,24 +163,39 @@ struct LiveSource::Impl {
     set_state(SourceState::connecting);
     last_progress_ns = mono_now_ns();
     SourceOptions o = options;
+    // libavformat's stream probe waits for 20 frames to guess a frame rate nothing here uses (timestamps drive
+    // the timeline: docs/ingest.md, "Frame rates"): a second at 25 fps, 10 s for a camera sending 2 frames a
+    // second, which then ran into the read timeout in the middle of the probe and lost the connection. Without
+    // it, the probe ends once the codec parameters are known (the first keyframe).
+    o.format_options.try_emplace("fpsprobesize", "0");
     const int64_t timeout_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(policy.read_timeout).count();
     // libavformat asks this while it blocks in connect/read, and often (every socket wait): a silent camera and
     // a stop request both end the wait. The stop hook may cost a system call (a signalfd read), so it is asked
     // at most every 20 ms; the clock is a vDSO call.
+    answered = false;
+    timed_out = false;
     o.interrupt = [this, timeout_ns] {
+      ++io_calls;
       const int64_t now = mono_now_ns();
       if (now - last_stop_check_ns >= kStopCheckNs) {
         last_stop_check_ns = now;
         if (stop_requested()) return true;
       }
-      return now - last_progress_ns > timeout_ns;
+      if (now - last_progress_ns <= timeout_ns) return false;
+      timed_out = true;
+      return true;
     };
+    o.on_opened = [this] { answered = true; };
     try {
       source = std::make_unique<MediaSource>(url, o);
     } catch (const MediaError& e) {
       source.reset();
       if (policy.once) throw MediaError(e.code(), redacted(e.what()));
-      status.last_error = redacted(e.what());
+      ++status.failed_attempts;
+      // libavformat's words for an interrupted call ("Immediate exit requested") say nothing about the camera.
+      status.last_error = timed_out ? (answered ? "connected, no frame for " : "no answer for ") + timeout_text() +
+                                          " (read timeout)"
+                                    : redacted(e.what());
       return false;
     }
     poisoned.clear();
@@ -162,6 +205,10 @@ struct LiveSource::Impl {
     connection_end.clear();
     connected_at_ns = mono_now_ns();
     last_progress_ns = connected_at_ns;
+    from_probe_buffer = true;
+    probe_last_dts_ns.reset();
+    probe_track_dts_ns.clear();
+    arrival_line.clear();
     ++status.connections;
     if (status.connections > 1) ++status.reconnects;
     // A camera may come back with other parameters (a new SPS after its own reboot): readers learn it first.
@@ -173,6 +220,11 @@ struct LiveSource::Impl {
     wait_for_video_keyframes();  // a connection may begin with frames that refer to ones it never sent
     set_state(SourceState::streaming);
     return true;
+  }
+
+  std::string timeout_text() const {
+    const auto ms = policy.read_timeout.count();
+    return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
   }
 
   // Waits out the backoff; false when a stop arrived.
@@ -218,13 +270,14 @@ struct LiveSource::Impl {
   // The cost is one frame of latency.
   bool next_from_connection(MediaPacket& out, std::string& why) {
     for (;;) {
-      if (!released.empty()) {
+      if (!released.empty() && !from_probe_buffer) {
         if (out.data.capacity() > 0 && spare_buffers.size() < kMaxSpareBuffers) spare_buffers.push_back(std::move(out.data));
         out = std::move(released.front());
         released.pop_front();
         return true;
       }
       if (connection_over) {
+        if (from_probe_buffer) end_of_probe_buffer();
         if (held.empty()) {
           why = connection_end;
           return false;
@@ -239,6 +292,7 @@ struct LiveSource::Impl {
         spare_buffers.pop_back();
       }
       const uint64_t missed_before = source->packets_missed();
+      const uint64_t io_calls_before = io_calls;
       try {
         if (!source->read(q)) {
           connection_end = kEndedByCamera;
@@ -250,6 +304,28 @@ struct LiveSource::Impl {
       }
       if (connection_over) continue;
       last_progress_ns = mono_now_ns();
+      // A read that took time touched the network too (a protocol whose reads would not call the interrupt
+      // callback must not keep packets back for ever).
+      if (from_probe_buffer && (io_calls != io_calls_before || last_progress_ns - connected_at_ns > kProbeBufferNs))
+        end_of_probe_buffer();
+      if (from_probe_buffer) {
+        const int64_t dts_ns = dts_ns_of(q);
+        const auto before = probe_track_dts_ns.find(q.track);
+        if (!probe_last_dts_ns || dts_ns >= *probe_last_dts_ns) {
+          probe_last_dts_ns = dts_ns;
+          probe_last_track = q.track;
+          // The probe ended on the picture the parser put out last; one that is not a keyframe came out when the
+          // next one began (see arrival_line), a frame after it arrived.
+          const fifo::TrackInfo* t = info.find(q.track);
+          probe_last_late_ns = t != nullptr && t->kind == fifo::MediaKind::video && !q.keyframe &&
+                                       before != probe_track_dts_ns.end() && dts_ns > before->second
+                                   ? std::min(dts_ns - before->second, kSecond)
+                                   : 0;
+        }
+        probe_track_dts_ns[q.track] = dts_ns;
+      } else {
+        q.capture_mono_ns = arrival_on_line(q.track, dts_ns_of(q), mono_now_ns());  // until stamp_capture_time()
+      }
       if (const uint64_t missed = source->packets_missed(); missed != missed_before) {
         // The demuxer noticed lost RTP packets while assembling: this packet or the next one of its track may be
         // built from incomplete data (its parser holds one access unit back). Both go, then video waits for a key.
@@ -284,12 +360,42 @@ struct LiveSource::Impl {
           h.dts = q.dts;
           h.duration = q.duration;
           h.capture_wall_ns = q.capture_wall_ns;
+          h.capture_mono_ns = q.capture_mono_ns;
         }
         continue;
       }
       released.push_back(std::move(h));
       h = std::move(q);
     }
+  }
+
+  int64_t dts_ns_of(const MediaPacket& p) const {
+    const fifo::TrackInfo* t = info.find(p.track);
+    return t != nullptr ? to_ns(p.dts, t->time_base) : 0;
+  }
+
+  // A packet of `track` with this dts, read at read_ns: when it arrived (see arrival_line).
+  int64_t arrival_on_line(uint32_t track, int64_t dts_ns, int64_t read_ns) {
+    auto& line = arrival_line[track];
+    line.emplace_back(read_ns, read_ns - dts_ns);
+    while (!line.empty() && line.front().first < read_ns - kArrivalWindowNs) line.pop_front();
+    int64_t offset = line.back().second;
+    for (const auto& [at, o] : line) offset = std::min(offset, o);
+    return std::min(read_ns, dts_ns + offset);
+  }
+
+  // The probe's buffer is drained: its packets (all that are kept back now) get their arrival times.
+  void end_of_probe_buffer() {
+    from_probe_buffer = false;
+    const int64_t newest = probe_last_dts_ns.value_or(0);
+    // The newest one came out as the probe ended; the line of its track starts there.
+    const int64_t newest_arrival = connected_at_ns - probe_last_late_ns;
+    if (probe_last_dts_ns) arrival_on_line(probe_last_track, newest, newest_arrival);
+    auto stamp = [&](MediaPacket& p) {
+      p.capture_mono_ns = std::min(newest_arrival, newest_arrival - (newest - dts_ns_of(p)));
+    };
+    for (auto& p : released) stamp(p);
+    for (auto& [track, p] : held) stamp(p);
   }
 
   // Joins `next` to the access unit `au`. Parameter sets, SEI and delimiters that `next` repeats in front of
@@ -401,12 +507,15 @@ bool LiveSource::read(MediaPacket& out) {
       }
       if (d.last_progress_ns > 0 && mono_now_ns() - d.last_progress_ns >
                                         std::chrono::duration_cast<std::chrono::nanoseconds>(d.policy.read_timeout).count())
-        why = "no data for " + std::to_string(d.policy.read_timeout.count() / 1000) + " s (read timeout)";
+        why = "no frame for " + d.timeout_text() + " (read timeout)";
       d.drop_connection(why);
       if (!d.wait_to_retry()) return false;
       continue;
     }
-    const int64_t now = mono_now_ns();  // arrival, for the jump check (the read timeout restarted on the read)
+    // Arrival (next_from_connection), for the jump check and the capture clock: not the moment of handing out,
+    // which is one packet later (the hold) and, for the probe's buffer, up to a second or more later.
+    const int64_t now = out.capture_mono_ns != 0 ? out.capture_mono_ns : mono_now_ns();
+    out.capture_mono_ns = 0;
     if (out.params_changed) {
       d.info = d.source->stream_info();
       d.params_changed_next = true;  // announced with the next packet handed out

@@ -110,6 +110,7 @@ void MediaSource::Impl::open(const SourceOptions& options) {
   opts.reset(raw_options);
   if (rc < 0) throw MediaError(MediaErrc::open_failed, av_error_text("cannot open '" + url + "'", rc));
   format.reset(ctx);
+  if (options.on_opened) options.on_opened();
   if (const int r = avformat_find_stream_info(ctx, nullptr); r < 0)
     throw MediaError(MediaErrc::open_failed, av_error_text("cannot read stream parameters of '" + url + "'", r));
 

@@ -30,6 +30,7 @@ Recorder::Impl::Impl(RecorderOptions o, const Clock& c, Catalog cat, fifo::RingR
 ModeAction Recorder::Impl::transition(ModeEvent event) {
   const ModeStep s = step(mode, event);
   mode = s.next;
+  sum.disk_full = mode == Mode::paused_disk_full;
   return s.action;
 }
 

@@ -63,8 +63,8 @@ std::vector<std::string> ingest_argv(const std::filesystem::path& zcrec, const C
 Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log)
     : setup_(std::move(setup)), zcrec_(std::move(zcrec)), catalog_(catalog), log_(log) {
   status_.name = setup_.camera.name;
-  status_.ingest_state = "starting";
-  status_.recording_state = "idle";
+  status_.ingest_state = IngestState::starting;
+  status_.recording_state = RecordingState::idle;
   ingest_thread_ = std::thread([this] { ingest_loop(); });
   recording_thread_ = std::thread([this] { recording_loop(); });
 }
@@ -92,45 +92,49 @@ CameraStatus Camera::status() const {
 
 // --- ingest ---
 
-void Camera::sample_ring(int64_t& last_frames, int64_t& last_bytes, std::chrono::steady_clock::time_point& last_at) {
-  fifo::RingStatus r;
-  try {
-    r = fifo::RingReader::inspect(setup_.ring);
-  } catch (const fifo::FifoError&) {
-    return;
+namespace {
+
+// The camera's ingest state from what its ingest process reports on its source.
+IngestState ingest_state_of(const fifo::SourceStatus& s) {
+  switch (s.state) {
+    case fifo::SourceState::streaming: return IngestState::streaming;
+    case fifo::SourceState::waiting_to_retry: return IngestState::reconnecting;
+    case fifo::SourceState::connecting:
+      // An attempt after a failure or a lost connection is a reconnect; only the very first one is not.
+      return s.connections == 0 && s.failed_attempts == 0 ? IngestState::connecting : IngestState::reconnecting;
+    case fifo::SourceState::ended:
+    case fifo::SourceState::unknown: break;
   }
-  const auto now = std::chrono::steady_clock::now();
-  const double dt = std::chrono::duration<double>(now - last_at).count();
+  return IngestState::streaming;  // a file or testsrc (streaming), or a writer that says nothing of its source
+}
+
+}  // namespace
+
+void Camera::sample_ring(RingSampler& sampler) {
+  const auto sample = sampler.sample();
+  if (!sample) return;
+  const fifo::RingStatus& r = sample->ring;
   std::lock_guard lock(mutex_);
-  if (last_frames >= 0 && dt > 0 && static_cast<int64_t>(r.frames_written) >= last_frames) {
-    status_.fps = static_cast<double>(static_cast<int64_t>(r.frames_written) - last_frames) / dt;
-    status_.bitrate_bps = static_cast<double>(static_cast<int64_t>(r.payload_bytes_written) - last_bytes) * 8 / dt;
-  }
-  last_frames = static_cast<int64_t>(r.frames_written);
-  last_bytes = static_cast<int64_t>(r.payload_bytes_written);
-  last_at = now;
+  if (sample->fps) status_.fps = *sample->fps;
+  if (sample->bitrate_bps) status_.bitrate_bps = *sample->bitrate_bps;
   status_.frames_in = static_cast<int64_t>(r.frames_written);
   status_.bytes_in = static_cast<int64_t>(r.payload_bytes_written);
   status_.ring_history_s = r.newest_mono_ns > r.oldest_mono_ns ? (r.newest_mono_ns - r.oldest_mono_ns) / 1e9 : 0;
-  if (r.source) {
-    status_.reconnects = static_cast<int64_t>(r.source->reconnects) + status_.ingest_restarts;
+  if (r.source && r.writer_alive) {
+    // Attempts after the first (refused or failed ones too), plus the ingest process's restarts.
+    const auto attempts = static_cast<int64_t>(r.source->connections + r.source->failed_attempts);
+    status_.reconnects = std::max<int64_t>(0, attempts - 1) + status_.ingest_restarts;
     if (!r.source->last_error.empty()) status_.last_error = r.source->last_error;
-    switch (r.source->state) {
-      case fifo::SourceState::streaming: status_.ingest_state = "streaming"; break;
-      case fifo::SourceState::connecting: status_.ingest_state = "starting"; break;
-      case fifo::SourceState::waiting_to_retry: status_.ingest_state = "reconnecting"; break;
-      default: break;
-    }
+    status_.ingest_state = ingest_state_of(*r.source);
   } else if (r.writer_alive) {
-    status_.ingest_state = "streaming";
+    status_.ingest_state = IngestState::streaming;
   }
 }
 
 void Camera::ingest_loop() {
   IngestChild child(ingest_argv(zcrec_, setup_), setup_.ring, ingest_pid_file(setup_.storage_dir, setup_.ring));
   size_t failures = 0;
-  int64_t last_frames = -1, last_bytes = 0;
-  auto last_at = std::chrono::steady_clock::now();
+  RingSampler sampler(setup_.ring);
   while (!ingest_stopping_) {
     const auto started_at = std::chrono::steady_clock::now();
     try {
@@ -140,13 +144,13 @@ void Camera::ingest_loop() {
                 ")");
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex_);
-      status_.ingest_state = "restarting";
+      status_.ingest_state = IngestState::restarting;
       status_.last_error = e.what();
     }
     std::optional<std::string> ended;
     while (child.running() && !ingest_stopping_) {
       ended = child.wait_exit(1000ms);
-      sample_ring(last_frames, last_bytes, last_at);
+      sample_ring(sampler);
       if (ended) break;
     }
     if (ingest_stopping_) break;
@@ -155,7 +159,7 @@ void Camera::ingest_loop() {
     ++failures;
     {
       std::lock_guard lock(mutex_);
-      status_.ingest_state = "restarting";
+      status_.ingest_state = IngestState::restarting;
       ++status_.ingest_restarts;
       if (ended) status_.last_error = "ingest process ended (" + *ended + ")";
     }
@@ -166,7 +170,7 @@ void Camera::ingest_loop() {
   }
   child.stop();
   std::lock_guard lock(mutex_);
-  status_.ingest_state = "stopped";
+  status_.ingest_state = IngestState::stopped;
 }
 
 // --- events ---
@@ -288,12 +292,20 @@ bool Camera::start_recorder(int64_t now_wall_ns) {
   } catch (const fifo::FifoError& e) {
     // No ring yet (the ingest is starting) or no video in it yet: try again shortly.
     std::lock_guard lock(mutex_);
-    status_.recording_state = "waiting";
+    status_.recording_state = RecordingState::waiting;
+    return false;
+  } catch (const recorder::RecorderError& e) {
+    // No video track in the ring yet: the ingest is still connecting (its ring exists from the start).
+    const bool no_video = e.code() == recorder::RecorderErrc::no_stream;
+    if (!no_video) log_.error("camera " + c.name + ": cannot record: " + e.what());
+    std::lock_guard lock(mutex_);
+    status_.recording_state = no_video ? RecordingState::waiting : RecordingState::error;
+    if (!no_video) status_.last_error = e.what();
     return false;
   } catch (const std::exception& e) {
     log_.error("camera " + c.name + ": cannot record: " + e.what());
     std::lock_guard lock(mutex_);
-    status_.recording_state = "error";
+    status_.recording_state = recorder::is_no_space(e) ? RecordingState::disk_full : RecordingState::error;
     status_.last_error = e.what();
     return false;
   }
@@ -342,7 +354,7 @@ void Camera::recording_loop() {
       }
       if (!want || !start_recorder(now)) {
         std::unique_lock lock(mutex_);
-        if (!want) status_.recording_state = "idle";
+        if (!want) status_.recording_state = RecordingState::idle;
         wake_.wait_for(lock, want ? 500ms : 200ms, [this] { return stopping_.load(); });
         continue;
       }
@@ -376,7 +388,10 @@ void Camera::recording_loop() {
     {
       std::lock_guard lock(mutex_);
       size_t open = open_.size();
-      status_.recording_state = recorder_is_continuous_ ? (open ? "continuous+event" : "continuous") : "event";
+      status_.recording_state = recorder_->summary().disk_full ? RecordingState::disk_full
+                                : !recorder_is_continuous_ ? RecordingState::event
+                                : open                     ? RecordingState::continuous_event
+                                                           : RecordingState::continuous;
     }
     bool alive = true;
     {
@@ -388,7 +403,7 @@ void Camera::recording_loop() {
     } catch (const std::exception& e) {
       log_.error("camera " + c.name + ": recording failed: " + e.what());
       std::lock_guard lock(mutex_);
-      status_.recording_state = "error";
+      status_.recording_state = recorder::is_no_space(e) ? RecordingState::disk_full : RecordingState::error;
       status_.last_error = e.what();
       alive = false;
     }
@@ -412,7 +427,7 @@ void Camera::recording_loop() {
     finish_recorder();
   }
   std::lock_guard lock(mutex_);
-  status_.recording_state = "idle";
+  status_.recording_state = RecordingState::idle;
 }
 
 }  // namespace zc::service

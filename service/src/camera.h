@@ -5,6 +5,7 @@
 
 #include "ingest_child.h"
 #include "log.h"
+#include "ring_sampler.h"
 #include "shared_catalog.h"
 
 #include <zc/recorder/recorder.h>
@@ -72,7 +73,7 @@ class Camera {
 
   void ingest_loop();
   void recording_loop();
-  void sample_ring(int64_t& last_frames, int64_t& last_bytes, std::chrono::steady_clock::time_point& last_at);
+  void sample_ring(RingSampler& sampler);
   void end_due_events(int64_t now_wall_ns);
   void end_event_locked(int64_t id, int64_t end_wall_ns, const std::string& reason);
   bool start_recorder(int64_t now_wall_ns);

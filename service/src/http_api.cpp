@@ -3,6 +3,7 @@
 // http_listing.cpp, metrics in metrics.cpp.
 #include <zc/service/http_api.h>
 
+#include "camera_state_json.h"
 #include "http_access_log.h"
 #include "http_app.h"
 #include "http_auth.h"
@@ -57,13 +58,13 @@ namespace {
 
 json camera_json(const CameraStatus& c) {
   return {{"name", c.name},
-          {"ingest_state", c.ingest_state},
+          {"ingest_state", to_string(c.ingest_state)},
           {"fps", c.fps},
           {"bitrate_bps", c.bitrate_bps},
           {"ring_history_s", c.ring_history_s},
           {"reconnects", c.reconnects},
           {"ingest_restarts", c.ingest_restarts},
-          {"recording_state", c.recording_state},
+          {"recording_state", to_string(c.recording_state)},
           {"open_events", c.open_events},
           {"frames_in", c.frames_in},
           {"bytes_in", c.bytes_in},
@@ -81,7 +82,7 @@ void register_api_routes(http::Router& router, Service& service, const std::func
     http::refuse_query(req.query);
     const auto cameras = svc->cameras();
     const auto streaming = std::count_if(cameras.begin(), cameras.end(),
-                                         [](const CameraStatus& c) { return c.ingest_state == "streaming"; });
+                                         [](const CameraStatus& c) { return c.ingest_state == IngestState::streaming; });
     reply_json(res, 200, http::dump_json(json{{"status", "ok"}, {"cameras", cameras.size()}, {"streaming", streaming}}));
   });
 
@@ -91,7 +92,8 @@ void register_api_routes(http::Router& router, Service& service, const std::func
     for (const auto& c : svc->cameras()) items.push_back(camera_json(c));
     // Renamed or removed cameras whose footage is still kept, apart from the running ones.
     reply_json(res, 200, http::dump_json(json{{"items", std::move(items)},
-                                              {"retired", http::retired_cameras_json(svc->retired_cameras())}}));
+                                              {"retired", http::retired_cameras_json(svc->retired_cameras())},
+                                              {"states", camera_states_json()}}));
   });
 
   // Any one path segment reaches the handler, so a bad name gets a 400 that says what a name may be; a name with

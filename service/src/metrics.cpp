@@ -9,24 +9,19 @@
 #include <array>
 #include <string_view>
 
+#include <zc/service/camera_state.h>
+
 namespace zc::service {
 
 namespace {
 
-// The states a camera can be in (service.h); each becomes one series that is 1 for the current state and 0 for
-// the others, the usual Prometheus shape for an enum, so alerts can say `== 1` without parsing strings.
-constexpr std::array<std::string_view, 5> kIngestStates = {"starting", "streaming", "reconnecting", "restarting",
-                                                           "stopped"};
-constexpr std::array<std::string_view, 6> kRecordingStates = {"idle",      "continuous", "event",
-                                                              "continuous+event", "disk_full", "error"};
-
-template <std::size_t N>
+// Each state of camera_state.h becomes one series that is 1 for the current state and 0 for the others, the
+// usual Prometheus shape for an enum, so alerts can say `== 1` without parsing strings.
+template <typename State, std::size_t N>
 void add_state_set(prometheus::Family<prometheus::Gauge>& family, const std::string& camera,
-                   const std::array<std::string_view, N>& states, const std::string& current) {
-  for (const auto s : states) family.Add({{"camera", camera}, {"state", std::string(s)}}).Set(s == current ? 1 : 0);
-  // A state this list does not know yet still shows, rather than the camera showing no state at all.
-  if (std::find(states.begin(), states.end(), current) == states.end() && !current.empty())
-    family.Add({{"camera", camera}, {"state", current}}).Set(1);
+                   const std::array<StateInfo<State>, N>& states, State current) {
+  for (const auto& s : states)
+    family.Add({{"camera", camera}, {"state", std::string(s.name)}}).Set(s.state == current ? 1 : 0);
 }
 
 // Counters come from the service's own totals: each scrape builds a fresh registry and sets a counter by

@@ -85,7 +85,17 @@ async function loadCameras() {
   state.cameras = j.items;
   state.retired = j.retired || [];
   const nav = $('cameras');
-  const children = state.cameras.map((c) => cameraButton(c.name, `${c.ingest_state} · ${c.recording_state}`, null));
+  const children = state.cameras.map((c) => {
+    const b = cameraButton(c.name, `${c.ingest_state} · ${c.recording_state}`, null);
+    // The states' meanings and which of them are trouble come with the answer (camera_state.h, the one list).
+    const ingest = (j.states?.ingest || []).find((x) => x.name === c.ingest_state);
+    const recording = (j.states?.recording || []).find((x) => x.name === c.recording_state);
+    const s = b.querySelector('.state');
+    if (ingest?.trouble || recording?.trouble) s.classList.add('trouble');
+    s.title = [ingest?.meaning, recording?.meaning, c.last_error ? `last error: ${c.last_error}` : '']
+      .filter(Boolean).join('\n');
+    return b;
+  });
   if (state.retired.length > 0) {
     // Renamed or removed cameras: their footage plays by the name it was recorded under until retention
     // deletes it.

@@ -18,6 +18,8 @@ std::vector<std::string> argv_for(const RtspCameraOptions& o) {
   if (o.audio) a.push_back("--audio");
   if (!o.user.empty()) a.insert(a.end(), {"--user", o.user, "--password", o.password});
   if (o.loss > 0) a.insert(a.end(), {"--loss", std::to_string(o.loss)});
+  if (o.declared_fps > 0) a.insert(a.end(), {"--declared-fps", std::to_string(o.declared_fps)});
+  if (o.silent) a.push_back("--silent");
   return a;
 }
 
@@ -36,6 +38,8 @@ void RtspCamera::kill() {
   process_.kill(SIGKILL);
   process_.wait(std::chrono::seconds(5));
 }
+
+void RtspCamera::signal(int signal) { process_.kill(signal); }
 
 int free_local_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

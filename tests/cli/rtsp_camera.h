@@ -19,7 +19,9 @@ struct RtspCameraOptions {
   std::string user = {}, password = {};
   double loss = 0;  // fraction of RTP packets dropped after the payloader
   int fps = 25;
+  int declared_fps = 0;  // the rate the SPS and caps declare while frames come at `fps`; 0: fps
   std::string size = "320x240";
+  bool silent = false;   // answers RTSP (DESCRIBE, SETUP, PLAY) and never sends a frame
 };
 
 class RtspCamera {
@@ -29,6 +31,8 @@ class RtspCamera {
   int port() const { return port_; }
   // The camera crashes (SIGKILL): connections drop without a TEARDOWN.
   void kill();
+  // Sends `signal` (SIGSTOP: a camera that hangs with its connections open; SIGCONT: it goes on).
+  void signal(int signal);
 
  private:
   ChildProcess process_;

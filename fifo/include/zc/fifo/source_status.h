@@ -41,6 +41,7 @@ struct SourceStatus {
   uint64_t packets_lost = 0;         // RTP packets the demuxer reported missing
   uint64_t frames_dropped = 0;       // frames not written: corrupt, or undecodable until the next keyframe
   uint64_t timestamp_jumps = 0;      // jumps of the source's clock, each a discontinuity
+  uint64_t failed_attempts = 0;      // opens that failed (refused, no answer, no usable track)
   int64_t next_attempt_wall_ns = 0;  // CLOCK_REALTIME of the next attempt while waiting_to_retry
   int64_t updated_wall_ns = 0;       // when the writer last published this
   std::string last_error;            // credentials redacted

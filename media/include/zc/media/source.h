@@ -22,6 +22,9 @@ struct SourceOptions {
   // Asked by libavformat while it blocks (connect, read): returning true aborts the call, which then fails with
   // MediaErrc::io or open_failed. Read timeouts and stop requests go here.
   std::function<bool()> interrupt;
+  // Called once libavformat has opened the source (for RTSP: the session is playing), before it reads packets to
+  // learn the streams: a caller can tell a camera that does not answer from one that answers and sends nothing.
+  std::function<void()> on_opened;
   // A fragmented MP4 file only (a recorded segment): start at the fragment whose moof box is at this file
   // offset, e.g. a keyframe's from the catalog's index, instead of demuxing every fragment before it. The source
   // still reads the file's first fragment first (its packets come out first; they set the time origin, so

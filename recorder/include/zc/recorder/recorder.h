@@ -66,6 +66,7 @@ struct RecordingSummary {
   // that completed it) until the fragment was in the file and its catalog row written.
   int64_t fragment_latency_ns = 0;  // times the writer was gone and a new one took over within the grace period
   EndReason end_reason = EndReason::stopped;
+  bool disk_full = false;  // now: paused by a full disk, frames dropped until a segment can be written again
   std::vector<std::string> skipped_tracks;  // e.g. "track 2 (opus): only one H.264/H.265 video and one AAC ..."
   std::vector<std::string> warnings;
   std::vector<std::string> segment_paths;   // relative to the storage directory; only files that still exist

@@ -4,6 +4,7 @@
 // is a thin layer over this class; so are the metrics.
 #pragma once
 
+#include <zc/service/camera_state.h>
 #include <zc/service/config.h>
 
 #include <cstdint>
@@ -29,14 +30,14 @@ class ServiceError : public std::runtime_error {
 
 struct CameraStatus {
   std::string name;
-  std::string ingest_state;     // starting | streaming | reconnecting | restarting | stopped
-  double fps = 0;               // video frames written to the ring per second (last few seconds)
+  IngestState ingest_state = IngestState::starting;  // camera_state.h lists them all
+  double fps = 0;               // video frames (not audio) written to the ring per second, over the last sample
   double bitrate_bps = 0;       // payload bits per second
   double ring_history_s = 0;    // media time the ring holds (pre-roll available)
   int64_t reconnects = 0;       // the camera's reconnects (reported by the ingest child) + ingest restarts
   int64_t ingest_restarts = 0;  // times the child died and was started again
-  std::string recording_state;  // idle | continuous | event | continuous+event | disk_full | error
-  std::string last_error;       // the newest, empty when none
+  RecordingState recording_state = RecordingState::idle;
+  std::string last_error;       // the newest, as the log says it; empty when none
   int64_t frames_in = 0;        // frames written to the ring since the ring was created
   int64_t bytes_in = 0;
   int64_t frames_lost = 0;      // by the camera's recordings (lapped, dropped)

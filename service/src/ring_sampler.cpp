@@ -1,0 +1,50 @@
+#include "ring_sampler.h"
+
+#include <zc/fifo/error.h>
+
+namespace zc::service {
+
+std::optional<RingSampler::Sample> RingSampler::sample() {
+  Sample s;
+  try {
+    s.ring = fifo::RingReader::inspect(ring_);
+  } catch (const fifo::FifoError&) {
+    reader_.reset();
+    return std::nullopt;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  // A ring recreated under the same name (another size, a corrupt one replaced) is another object, whose writer
+  // the old mapping does not show: read the new one. (A takeover of the same ring shows in both.)
+  if (reader_ && reader_->status().writer_start_mono_ns != s.ring.writer_start_mono_ns) reader_.reset();
+  if (!reader_) {
+    try {
+      fifo::ReaderOptions o;
+      o.start = fifo::StartAt::next_frame;
+      o.on_lapped = fifo::OnLapped::next_frame;
+      reader_.emplace(fifo::RingReader::open(ring_, o));
+      last_at_ = now;
+    } catch (const fifo::FifoError&) {
+      return s;  // no reader slot free: the counters still show
+    }
+    return s;
+  }
+  int64_t video = 0, bytes = 0;
+  const fifo::TrackInfo* v = reader_->refresh_stream_info().first_of(fifo::MediaKind::video);
+  while (auto view = reader_->peek()) {
+    const bool counted = reader_->still_valid(*view) && (view->header.flags & fifo::frame_flag::end_of_stream) == 0;
+    if (counted) {
+      if (v != nullptr && view->header.track == v->track_id) ++video;
+      bytes += static_cast<int64_t>(view->payload.size());
+    }
+    reader_->consume(*view);
+  }
+  const double dt = std::chrono::duration<double>(now - last_at_).count();
+  last_at_ = now;
+  if (dt > 0) {
+    s.fps = static_cast<double>(video) / dt;
+    s.bitrate_bps = static_cast<double>(bytes) * 8 / dt;
+  }
+  return s;
+}
+
+}  // namespace zc::service
