@@ -1,9 +1,9 @@
 // zcrec: move live camera frames through shared memory, record them with pre-roll, replay them.
 // Exit codes: 0 success, 1 runtime failure (message on stderr), 2 usage error, 130 interrupted.
 #include "commands.h"
+#include "error_hints.h"
 
 #include <zc/bench/commands.h>
-#include <zc/fifo/error.h>
 
 #include <cstdio>
 #include <exception>
@@ -36,11 +36,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
-  } catch (const zc::fifo::FifoError& e) {
-    std::fprintf(stderr, "zcrec: %s\n", e.what());
-    return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "zcrec: %s\n", e.what());
+    std::fprintf(stderr, "zcrec: %s\n", zc::cli::message_with_flag_hint(e).c_str());
     return 1;
   }
   return 0;

@@ -390,12 +390,12 @@ Catalog Catalog::open_existing(const std::filesystem::path& dir, Access access) 
   const auto db = dir / "catalog.db";
   if (!std::filesystem::is_directory(dir, ec)) {
     throw CatalogError(CatalogErrc::no_catalog, "no catalog in " + dir.string() +
-                                                      ": the directory does not exist (check --dir or $ZCREC_DIR; "
-                                                      "only recording creates storage)");
+                                                      ": the directory does not exist (only recording creates a storage "
+                                                      "directory)");
   }
   if (!std::filesystem::exists(db, ec)) {
     throw CatalogError(CatalogErrc::no_catalog, "no catalog in " + dir.string() + ": " + db.filename().string() +
-                                                      " is missing (check --dir or $ZCREC_DIR)");
+                                                      " is missing");
   }
   const bool read_only = access == Access::read_only;
   auto impl = std::make_unique<Impl>(dir, read_only ? sqlite::OpenMode::read_only : sqlite::OpenMode::existing);

@@ -54,8 +54,8 @@ void reserve_pages(int fd, const std::string& shm_name, uint64_t bytes) {
       room = " (" + std::to_string(uint64_t{vfs.f_bavail} * vfs.f_frsize / (1024 * 1024)) + " MiB free)";
     throw FifoError(FifoErrc::no_space, shm_name + " needs " + std::to_string(bytes / (1024 * 1024)) +
                                             " MiB but the shared-memory filesystem /dev/shm cannot hold it" + room +
-                                            "; free or enlarge /dev/shm, or use a smaller ring (zcrec feed "
-                                            "--ring-size; an existing ring of this size must be removed first)");
+                                            "; free or enlarge /dev/shm, or use a smaller ring (an existing ring of this "
+                                            "size must be removed first)");
   }
   throw_system_error("fallocate(" + shm_name + ", " + std::to_string(bytes) + " bytes)", err);
 }

@@ -167,7 +167,7 @@ std::span<std::byte> WriterCore::reserve(const FrameMeta& meta, size_t bytes) {
   if (bytes > max_frame_bytes_)
     throw FifoError(FifoErrc::frame_too_large, "frame of " + std::to_string(bytes) + " bytes exceeds the limit of " +
                                                    std::to_string(max_frame_bytes_) + " bytes for stream '" +
-                                                   stream_ + "' (a quarter of its ring; use a larger --ring-size)");
+                                                   stream_ + "' (a quarter of its ring's data area: the ring must be larger)");
   const uint64_t capacity = map_.header->data_bytes;
   const uint64_t need = layout::align_up(sizeof(RecordHeader) + bytes, layout::kRecordAlign);
   const uint64_t off = pos_ & map_.data_mask;

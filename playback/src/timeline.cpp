@@ -34,7 +34,7 @@ Timeline Timeline::of_file(const std::filesystem::path& file) {
 Timeline Timeline::of_catalog(const catalog::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
                               int64_t to_wall_ns, int64_t gap_tolerance_ns) {
   if (to_wall_ns <= from_wall_ns)
-    throw PlaybackError(PlaybackErrc::invalid_argument, "--to must be later than --from");
+    throw PlaybackError(PlaybackErrc::invalid_argument, "the end of the range must be later than its start");
   Timeline t;
   t.label = "stream '" + stream + "'";
   t.from_wall_ns = from_wall_ns;

@@ -1,4 +1,4 @@
-// Retention of --quota/--max-age/--min-free while recording (docs/recording.md, "Retention"). It never deletes
+// Retention (quota, max age, min free space) while recording (docs/recording.md, "Retention"). It never deletes
 // the segment being written nor the newest closed one, so a recording keeps at least its newest segment;
 // deleting older segments of this very recording is allowed (a recording that runs for weeks must not fill the
 // disk) but said in a warning.
@@ -25,12 +25,12 @@ void Recorder::Impl::after_segment() {
     if (r.live_segments_deleted > 0 && !own_segments_warned) {
       own_segments_warned = true;
       warn("retention deleted " + std::to_string(r.live_segments_deleted) +
-           " of this recording's own older segments: the limits (--quota/--max-age/--min-free) cannot be met "
-           "otherwise; the newest segment is always kept");
+           " of this recording's own older segments: the retention limits (quota, max age, min free space) cannot "
+           "be met otherwise; the newest segment is always kept");
     }
     if (r.floor_unreachable && !floor_warned) {
       floor_warned = true;
-      warn("--min-free cannot be met: only locked segments and this recording's newest one are left");
+      warn("the minimum free space cannot be met: only locked segments and this recording's newest one are left");
     }
   } catch (const catalog::CatalogError& e) {
     if (e.code() != catalog::CatalogErrc::no_space) {

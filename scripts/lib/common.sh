@@ -3,6 +3,8 @@
 # Every Debian 12 package that building, testing and the demo use.
 ZC_PACKAGES=(
   cmake g++ ninja-build pkg-config git python3
+  # `cpack -G DEB` and its test (tests/package): dpkg-shlibdeps computes Depends, file tells ELF files apart.
+  dpkg-dev file
   ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsqlite3-dev sqlite3 libcli11-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev

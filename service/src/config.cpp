@@ -5,11 +5,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <fstream>
 #include <initializer_list>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <system_error>
 
 namespace zc::service {
 
@@ -164,7 +166,51 @@ void read_testsrc(const At& at, TestsrcConfig& t) {
   });
 }
 
-CameraConfig read_camera(const At& at, const std::string& name) {
+// A media file given as a camera's source (neither testsrc nor SCHEME://...).
+bool is_file_source(const std::string& source) {
+  return source != "testsrc" && source.find("://") == std::string::npos;
+}
+
+// A camera's source must be something the ingest can open: testsrc, a URL of a scheme libavformat reads live
+// streams from, with a host (or a file:// URL of a file that exists), or a media file that exists. Anything else
+// (a mistyped "rtsp//cam/x", a file that is not there) is refused here, with its key and line, rather than found
+// out by an ingest that fails and restarts forever. A relative file is relative to the configuration file, as
+// storage.dir is; `source` is returned with that applied.
+std::string checked_source(const At& v, const std::string& source, const std::filesystem::path& base) {
+  if (source == "testsrc") return source;
+  const auto sep = source.find("://");
+  if (sep != std::string::npos) {
+    static const std::regex scheme_re(R"([A-Za-z][A-Za-z0-9+.-]*)");
+    const std::string scheme = source.substr(0, sep);
+    std::string lower;
+    for (char ch : scheme) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    static const std::set<std::string> known{"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp",
+                                             "rtp",  "srt",   "tcp",  "file"};
+    if (!std::regex_match(scheme, scheme_re) || known.count(lower) == 0) {
+      v.fail("'" + scheme + "://' is not a URL scheme zcrecd reads cameras from (rtsp, rtsps, rtmp, rtmps, http, "
+             "https, udp, rtp, srt, tcp, file)");
+    }
+    const std::string rest = source.substr(sep + 3);
+    if (lower == "file") {
+      std::error_code ec;
+      if (rest.empty() || !std::filesystem::exists(rest, ec)) v.fail("no such file: " + rest);
+      return source;
+    }
+    const auto host_end = rest.find_first_of("/?#");
+    if (rest.substr(0, host_end).empty() || rest.substr(0, host_end).back() == '@') v.fail("the URL has no host");
+    return source;
+  }
+  std::filesystem::path file(source);
+  if (file.is_relative() && !base.empty()) file = base / file;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    v.fail("'" + source + "' is neither a URL (SCHEME://HOST/...), testsrc, nor an existing file" +
+           (file.string() != source ? " (looked for " + file.string() + ")" : std::string()));
+  }
+  return file.string();
+}
+
+CameraConfig read_camera(const At& at, const std::string& name, const std::filesystem::path& base) {
   CameraConfig c;
   c.name = name;
   if (!std::regex_match(name, name_pattern())) {
@@ -176,6 +222,7 @@ CameraConfig read_camera(const At& at, const std::string& name) {
             if (k == "source") {
               c.source = v.str();
               if (c.source.empty()) v.fail("must not be empty");
+              c.source = checked_source(v, c.source, base);
               has_source = true;
             }
             if (k == "testsrc") read_testsrc(v, c.testsrc);
@@ -283,7 +330,7 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
         const std::string name = kv.first.Scalar();
         const At cam = v.child(kv.second, name);
         if (!seen.insert(name).second) cam.fail("camera defined twice");
-        cfg.cameras.push_back(read_camera(cam, name));
+        cfg.cameras.push_back(read_camera(cam, name, origin.parent_path()));
       }
     }
   });
@@ -306,6 +353,10 @@ ServiceConfig load_config(const std::filesystem::path& file) {
   ServiceConfig cfg = parse_config(ss.str(), file);
   // A relative storage directory is relative to the config file, not to wherever the daemon was started.
   if (cfg.storage_dir.is_relative()) cfg.storage_dir = std::filesystem::absolute(file).parent_path() / cfg.storage_dir;
+  // So is a camera's media file (parse_config checked it relative to the file's directory).
+  for (auto& c : cfg.cameras) {
+    if (is_file_source(c.source)) c.source = std::filesystem::absolute(c.source).string();
+  }
   return cfg;
 }
 

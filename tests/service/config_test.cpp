@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 namespace zc::service {
 namespace {
 
@@ -49,7 +54,7 @@ TEST(FuzzRegressions, ConfigListItemsAreNotReadThroughADanglingNode) {
                               "t.yaml");
   ASSERT_EQ(c.cameras.size(), 1u);
   EXPECT_EQ(c.cameras[0].input_options, (std::vector<std::string>{"a=b", "c=d"}));
-  EXPECT_THROW(parse_config("storage: {dir: d}\ncameras:\n  b:\n    source: x\n    input_options: [=b]\n", "t.yaml"),
+  EXPECT_THROW(parse_config("storage: {dir: d}\ncameras:\n  b:\n    source: testsrc\n    input_options: [=b]\n", "t.yaml"),
                ConfigError);
 }
 
@@ -64,6 +69,50 @@ TEST(FuzzRegressions, ARepeatedKeyIsAnErrorNotReadTwice) {
     EXPECT_EQ(e.line(), 4);
     EXPECT_NE(std::string(e.what()).find("given twice"), std::string::npos) << e.what();
   }
+}
+
+// The error of a configuration whose only camera has `source`, or "" when it is accepted.
+std::string source_error(const std::string& source, const std::filesystem::path& origin, int* line = nullptr,
+                         std::string* key = nullptr) {
+  try {
+    parse_config("storage: {dir: d}\ncameras:\n  a:\n    source: \"" + source + "\"\n", origin);
+    return "";
+  } catch (const ConfigError& e) {
+    if (line != nullptr) *line = e.line();
+    if (key != nullptr) *key = e.key();
+    return e.what();
+  }
+}
+
+// --check-config accepted a URL missing its colon and a file that was not there; the ingest then failed and
+// restarted forever. A source is testsrc, a URL of a known scheme with a host, or a file that exists.
+TEST(ServiceConfig, ASourceIsAKnownUrlTestsrcOrAnExistingFile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("zc_cfg_src_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "clip.mp4") << "not really a clip";
+  const auto origin = dir / "zcrecd.yaml";
+  for (const char* bad : {"rtsp//host/x", "rtsp:/host/x", "nosuchfile.mp4", "/nonexistent/zc/clip.mp4",
+                          "rtps://host/x", "rtsp://", "rtsp:///x", "rtsp://user@/x", "file:///nonexistent/zc.mp4",
+                          "1tsp://host/x"}) {
+    int line = 0;
+    std::string key;
+    const std::string what = source_error(bad, origin, &line, &key);
+    EXPECT_FALSE(what.empty()) << bad << " was accepted";
+    EXPECT_EQ(key, "cameras.a.source") << bad;
+    EXPECT_EQ(line, 4) << bad;
+  }
+  EXPECT_NE(source_error("rtsp//host/x", origin).find("neither a URL (SCHEME://HOST/...), testsrc, nor an existing file"),
+            std::string::npos);
+  for (const char* good : {"testsrc", "rtsp://cam/1", "RTSP://admin@cam:554/s?x=1", "srt://h:9000", "udp://@:5000",
+                           "clip.mp4"}) {
+    EXPECT_EQ(source_error(good, origin), "") << good;
+  }
+  EXPECT_EQ(source_error((dir / "clip.mp4").string(), "elsewhere/zcrecd.yaml"), "");
+  EXPECT_EQ(source_error("file://" + (dir / "clip.mp4").string(), origin), "");
+  // A relative file is relative to the configuration file, as storage.dir is, and the daemon gets it resolved.
+  const auto c = parse_config("storage: {dir: d}\ncameras:\n  a: {source: clip.mp4}\n", origin);
+  EXPECT_EQ(c.cameras.at(0).source, (dir / "clip.mp4").string());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -286,6 +286,8 @@ TEST(Zcrecd, BadConfigurationsAreRefusedNamingTheKeyAndLine) {
       {ok_head + "  a:\n    source: testsrc\n    ring_size: 12Q\n", "cameras.a.ring_size"},
       {ok_head + "  ../etc:\n    source: testsrc\n", "camera name must match"},
       {ok_head + "  a:\n    record: {continuous: true}\n", "needs a source"},
+      {ok_head + "  a:\n    source: rtsp//host/x\n", "line 4: cameras.a.source: 'rtsp//host/x' is neither a URL"},
+      {ok_head + "  a:\n    source: no-such-clip.mp4\n", "line 4: cameras.a.source: 'no-such-clip.mp4' is neither"},
       {"cameras: {}\n", "storage.dir: required"},
       {"storage: {dir: d}\napi: {listen: 0.0.0.0:8190}\ncameras: {}\n", "requires api.token"},
       {"storage: {dir: d}\ncameras: [a, b]\n", "cameras: must be a mapping"},
