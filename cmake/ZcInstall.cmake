@@ -1,7 +1,7 @@
 # `cmake --install` puts the libraries, headers, a CMake package (find_package(zcrec)) and zcrec.pc in place.
 include(CMakePackageConfigHelpers)
 set(ZC_INSTALL_TARGETS zc_fifo)
-foreach(t zc_media zc_catalog zc_recorder zc_playback)
+foreach(t zc_media zc_ingest zc_catalog zc_recorder zc_playback)
   if(TARGET ${t})
     list(APPEND ZC_INSTALL_TARGETS ${t})
   endif()

@@ -18,6 +18,9 @@ std::vector<std::string> argv_for(const RtspCameraOptions& o) {
   if (o.audio) a.push_back("--audio");
   if (!o.user.empty()) a.insert(a.end(), {"--user", o.user, "--password", o.password});
   if (o.loss > 0) a.insert(a.end(), {"--loss", std::to_string(o.loss)});
+  if (o.bframes > 0) a.insert(a.end(), {"--bframes", std::to_string(o.bframes)});
+  if (o.auth != "basic") a.insert(a.end(), {"--auth", o.auth});
+  if (!o.file.empty()) a.insert(a.end(), {"--file", o.file});
   return a;
 }
 

@@ -20,6 +20,9 @@ struct RtspCameraOptions {
   double loss = 0;  // fraction of RTP packets dropped after the payloader
   int fps = 25;
   std::string size = "320x240";
+  int bframes = 0;             // H.264 only (main profile then)
+  std::string auth = "basic";  // with user: "basic" or "digest"
+  std::string file = {};       // serve this pre-encoded H.264 file instead of encoding live
 };
 
 class RtspCamera {
