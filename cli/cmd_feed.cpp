@@ -7,6 +7,7 @@
 #include "stop_signals.h"
 
 #include <zc/fifo/ring_writer.h>
+#include <zc/ingest/rtsp_source.h>
 #include <zc/media/live_source.h>
 #include <zc/media/source.h>
 #include <zc/media/source_url.h>
@@ -47,6 +48,7 @@ struct FeedOptions {
   // network sources
   bool once = false;
   std::string rtsp_transport = "tcp";
+  std::string rtsp_client = "native";
   double read_timeout_s = 10;
   std::string password_file;
   // testsrc
@@ -148,7 +150,11 @@ std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, StopSi
   hooks.stop_requested = [&stop] { return stop.requested(); };
   hooks.sleep_for = [&stop](std::chrono::nanoseconds d) { return stop.sleep_for(d); };
   hooks.on_status = [&report](const fifo::SourceStatus& s) { report.changed(s); };
-  return std::make_unique<media::LiveSource>(source_url(o), source_options(o), policy, std::move(hooks));
+  // rtsp:// goes to zc::ingest's native client unless --rtsp-client libavformat; every other scheme to libavformat.
+  media::ConnectionFactory connect;
+  if (o.source.rfind("rtsp://", 0) == 0 && o.rtsp_client == "native") connect = ingest::make_connection_factory();
+  return std::make_unique<media::LiveSource>(source_url(o), source_options(o), policy, std::move(hooks),
+                                             std::move(connect));
 }
 
 std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
@@ -386,6 +392,10 @@ void add_feed_command(CLI::App& app) {
               "fail at the first error and end with the stream (default: reconnect with backoff, never end by itself)");
   n->add_option("--rtsp-transport", o->rtsp_transport, "RTSP over tcp (interleaved) or udp")
       ->check(CLI::IsMember({"tcp", "udp"}))
+      ->capture_default_str();
+  n->add_option("--rtsp-client", o->rtsp_client,
+                "rtsp:// through zcrec's own client (native: cheaper per frame) or libavformat's (the fallback)")
+      ->check(CLI::IsMember({"native", "libavformat"}))
       ->capture_default_str();
   n->add_option("--read-timeout", o->read_timeout_s,
                 "a camera that sends nothing for this long is reconnected, e.g. 10s")

@@ -3,7 +3,7 @@
 # a Debian package (docs/packaging.md).
 include(CMakePackageConfigHelpers)
 set(ZC_INSTALL_TARGETS zc_fifo)
-foreach(t zc_media zc_catalog zc_recorder zc_playback)
+foreach(t zc_media zc_ingest zc_catalog zc_recorder zc_playback)
   if(TARGET ${t})
     list(APPEND ZC_INSTALL_TARGETS ${t})
   endif()

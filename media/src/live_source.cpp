@@ -62,6 +62,20 @@ struct TrackClock {
   int64_t last_capture_mono_ns = 0, last_capture_wall_ns = 0;  // capture times handed out: they never go back
 };
 
+// libavformat's connection: MediaSource, whose RTSP demuxer may split an access unit in two and only counts the
+// packets it lost.
+class LibavConnection final : public CameraConnection {
+ public:
+  LibavConnection(const std::string& url, const SourceOptions& options) : source_(url, options) {}
+  const fifo::StreamInfo& stream_info() const noexcept override { return source_.stream_info(); }
+  bool read(MediaPacket& out) override { return source_.read(out); }
+  uint64_t packets_missed() const noexcept override { return source_.packets_missed(); }
+  bool whole_access_units() const noexcept override { return false; }
+
+ private:
+  MediaSource source_;
+};
+
 }  // namespace
 
 struct LiveSource::Impl {
@@ -70,7 +84,8 @@ struct LiveSource::Impl {
   SourceOptions options;
   ReconnectPolicy policy;
   StopHooks hooks;
-  std::unique_ptr<MediaSource> source;
+  ConnectionFactory open;
+  std::unique_ptr<CameraConnection> source;
   fifo::StreamInfo info;
   SourceStatus status;
   size_t failures = 0;              // consecutive failed attempts: the backoff step
@@ -187,7 +202,7 @@ struct LiveSource::Impl {
     };
     o.on_opened = [this] { answered = true; };
     try {
-      source = std::make_unique<MediaSource>(url, o);
+      source = open ? open(url, o) : std::make_unique<LibavConnection>(url, o);
     } catch (const MediaError& e) {
       source.reset();
       if (policy.once) throw MediaError(e.code(), redacted(e.what()));
@@ -205,7 +220,8 @@ struct LiveSource::Impl {
     connection_end.clear();
     connected_at_ns = mono_now_ns();
     last_progress_ns = connected_at_ns;
-    from_probe_buffer = true;
+    // A native client hands out each access unit as it completes: it has no probe buffer to drain.
+    from_probe_buffer = !source->whole_access_units();
     probe_last_dts_ns.reset();
     probe_track_dts_ns.clear();
     arrival_line.clear();
@@ -304,6 +320,12 @@ struct LiveSource::Impl {
       }
       if (connection_over) continue;
       last_progress_ns = mono_now_ns();
+      if (source->whole_access_units()) {
+        // A native client hands out whole access units and marks the damaged ones: nothing to join or guess.
+        status.packets_lost += source->packets_missed() - missed_before;
+        released.push_back(std::move(q));
+        continue;
+      }
       // A read that took time touched the network too (a protocol whose reads would not call the interrupt
       // callback must not keep packets back for ever).
       if (from_probe_buffer && (io_calls != io_calls_before || last_progress_ns - connected_at_ns > kProbeBufferNs))
@@ -476,8 +498,10 @@ struct LiveSource::Impl {
   }
 };
 
-LiveSource::LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks)
+LiveSource::LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks,
+                       ConnectionFactory open)
     : impl_(std::make_unique<Impl>()) {
+  impl_->open = std::move(open);
   impl_->url = std::move(url);
   impl_->shown_url = redact_credentials(impl_->url);
   impl_->status.url = impl_->shown_url;
@@ -527,8 +551,9 @@ bool LiveSource::read(MediaPacket& out) {
       d.wait_for_video_keyframes();
       continue;
     }
-    if (const auto* t = d.info.find(out.track);
-        t != nullptr && t->kind == fifo::MediaKind::video && !annexb::contains_picture(t->codec, out.data)) {
+    if (const auto* t = d.info.find(out.track); t != nullptr && t->kind == fifo::MediaKind::video &&
+                                                !d.source->whole_access_units() &&
+                                                !annexb::contains_picture(t->codec, out.data)) {
       // Parameter sets or SEI left without their picture (the connection ended between them): no decoder can
       // use them as a frame, and the next keyframe brings its own.
       ++d.status.frames_dropped;

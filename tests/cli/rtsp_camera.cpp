@@ -20,6 +20,9 @@ std::vector<std::string> argv_for(const RtspCameraOptions& o) {
   if (o.loss > 0) a.insert(a.end(), {"--loss", std::to_string(o.loss)});
   if (o.declared_fps > 0) a.insert(a.end(), {"--declared-fps", std::to_string(o.declared_fps)});
   if (o.silent) a.push_back("--silent");
+  if (o.bframes > 0) a.insert(a.end(), {"--bframes", std::to_string(o.bframes)});
+  if (o.auth != "basic") a.insert(a.end(), {"--auth", o.auth});
+  if (!o.file.empty()) a.insert(a.end(), {"--file", o.file});
   return a;
 }
 

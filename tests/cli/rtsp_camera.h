@@ -22,6 +22,9 @@ struct RtspCameraOptions {
   int declared_fps = 0;  // the rate the SPS and caps declare while frames come at `fps`; 0: fps
   std::string size = "320x240";
   bool silent = false;   // answers RTSP (DESCRIBE, SETUP, PLAY) and never sends a frame
+  int bframes = 0;             // H.264 only (main profile then)
+  std::string auth = "basic";  // with user: "basic" or "digest"
+  std::string file = {};       // serve this pre-encoded H.264 file instead of encoding live
 };
 
 class RtspCamera {

@@ -37,8 +37,13 @@ def pipeline(a):
     if a.codec == "h264":
         fmt = "byte-stream" if in_band else "avc"
         repeat = "" if in_band else ' option-string="repeat-headers=0"'
-        enc = (f"x264enc name=enc tune=zerolatency speed-preset=ultrafast bitrate={kbps} key-int-max={gop} "
-               f"bframes=0{repeat} ! video/x-h264,profile=baseline,stream-format={fmt}")
+        # B-frames need a profile above baseline; zerolatency would turn them off, so it is left out then.
+        if a.bframes > 0:
+            enc = (f"x264enc name=enc speed-preset=ultrafast bitrate={kbps} key-int-max={gop} bframes={a.bframes} "
+                   f"b-adapt=false{repeat} ! video/x-h264,profile=main,stream-format={fmt}")
+        else:
+            enc = (f"x264enc name=enc tune=zerolatency speed-preset=ultrafast bitrate={kbps} key-int-max={gop} "
+                   f"bframes=0{repeat} ! video/x-h264,profile=baseline,stream-format={fmt}")
         pay = f"rtph264pay config-interval={a.config_interval} pt=96"
     else:
         repeat = ' option-string="repeat-headers=1"' if in_band else ""
@@ -141,6 +146,11 @@ def main():
     p.add_argument("--declared-fps", type=int, default=0,
                    help="the frame rate the stream declares (SPS, caps) while frames come at --fps; 0: --fps")
     p.add_argument("--silent", action="store_true", help="answer RTSP, never send a frame")
+    p.add_argument("--bframes", type=int, default=0, help="H.264 B-frames between references (main profile)")
+    p.add_argument("--auth", choices=["basic", "digest"], default="basic", help="with --user: the scheme required")
+    p.add_argument("--file", default="",
+                   help="serve this pre-encoded H.264 file (MP4 or Matroska) instead of a live encoder, paced by its "
+                        "timestamps; each client gets its own pipeline from the start of the file")
     a = p.parse_args()
     if a.silent:
         return serve_silent(a)
@@ -150,8 +160,13 @@ def main():
     server.set_address("127.0.0.1")
     server.set_service(str(a.port))
     factory = GstRtspServer.RTSPMediaFactory()
-    factory.set_launch(pipeline(a))
-    factory.set_shared(True)
+    if a.file:
+        factory.set_launch(f"( filesrc location={a.file} ! parsebin ! h264parse config-interval=-1 ! "
+                           f"rtph264pay config-interval=-1 pt=96 name=pay0 )")
+        factory.set_shared(False)
+    else:
+        factory.set_launch(pipeline(a))
+        factory.set_shared(True)
     if a.declared_fps:
         factory.connect("media-configure", lambda _factory, media: lie(a, media))
     protocols = {"tcp": GstRtsp.RTSPLowerTrans.TCP,
@@ -162,7 +177,11 @@ def main():
         auth = GstRtspServer.RTSPAuth()
         token = GstRtspServer.RTSPToken()
         token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, "camera-user")
-        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(a.user, a.password), token)
+        if a.auth == "digest":
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+            auth.add_digest(a.user, a.password, token)
+        else:
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(a.user, a.password), token)
         server.set_auth(auth)
         perms = GstRtspServer.RTSPPermissions()
         perms.add_role("camera-user")

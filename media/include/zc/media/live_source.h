@@ -52,10 +52,27 @@ struct StopHooks {
   std::function<void(const SourceStatus&)> on_status;            // every state change (for logs and `stat`)
 };
 
+// One connection to the camera, as LiveSource opens one per attempt: libavformat's MediaSource unless the caller
+// brings its own client (zc::ingest's native RTSP client). Its errors are MediaError, credentials left out.
+class CameraConnection : public PacketSource {
+ public:
+  // RTP packets the connection saw lost so far.
+  virtual uint64_t packets_missed() const noexcept = 0;
+  // True when read() hands out whole access units and marks every one built around lost packets corrupt
+  // itself; false (libavformat) when LiveSource has to join split access units and guess which packets a
+  // reported loss damaged.
+  virtual bool whole_access_units() const noexcept = 0;
+};
+
+// Opens one connection (throws MediaError); `options` carries the interrupt hook and format options.
+using ConnectionFactory = std::function<std::unique_ptr<CameraConnection>(const std::string& url, const SourceOptions& options)>;
+
 class LiveSource final : public PacketSource {
  public:
   // Does not connect yet: the first read() does. `url` may carry credentials (never shown: see source_url.h).
-  LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks);
+  // `open` makes each connection; empty: libavformat's.
+  LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks,
+             ConnectionFactory open = {});
   ~LiveSource() override;
   LiveSource(const LiveSource&) = delete;
   LiveSource& operator=(const LiveSource&) = delete;

@@ -1,0 +1,39 @@
+// The few socket operations the RTSP client needs, each bounded by a deadline and the caller's interrupt hook:
+// a TCP connection for the control channel (and interleaved media), and UDP port pairs for RTP/RTCP.
+#pragma once
+
+#include <zc/fifo/unique_fd.h>
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+namespace zc::ingest::net {
+
+using Interrupt = std::function<bool()>;
+
+int64_t mono_ms();
+
+// Connects to host:port (any address family getaddrinfo gives) before `deadline_ms` (mono_ms()); the socket is
+// non-blocking. Throws IngestError(connect_failed / timeout / interrupted).
+fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms, const Interrupt& interrupt);
+
+// Writes all of `bytes` (the control connection carries a few small requests). Throws IngestError(io/timeout).
+void send_all(int fd, std::span<const uint8_t> bytes, int64_t deadline_ms, const Interrupt& interrupt);
+
+// Waits up to `timeout_ms` for `fd` to become readable; false on timeout.
+bool wait_readable(int fd, int timeout_ms);
+
+// Two non-blocking UDP sockets on consecutive ports, RTP's even, bound to every address of the family of the
+// camera's `peer` address. Throws IngestError(connect_failed).
+struct UdpPair {
+  fifo::UniqueFd rtp, rtcp;
+  uint16_t rtp_port = 0;
+};
+UdpPair bind_udp_pair(int family);
+
+// The address family of a connected socket's peer, and that peer as text.
+int peer_family(int fd);
+
+}  // namespace zc::ingest::net

@@ -1,0 +1,476 @@
+#include <zc/ingest/rtsp_source.h>
+
+#include "dts_from_pts.h"
+#include "net.h"
+#include "sps_size.h"
+
+#include <zc/ingest/depacketizer.h>
+#include <zc/ingest/error.h>
+#include <zc/ingest/reorder_buffer.h>
+#include <zc/ingest/rtp.h>
+#include <zc/ingest/rtsp_session.h>
+#include <zc/ingest/sdp.h>
+#include <zc/media/annexb.h>
+#include <zc/media/error.h>
+
+extern "C" {
+#include <libavutil/base64.h>
+}
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <algorithm>
+#include <deque>
+#include <optional>
+#include <set>
+
+namespace zc::ingest {
+
+namespace {
+
+constexpr int kPollMs = 50;  // how often a wait for packets asks the interrupt hook and the keepalive clock
+constexpr size_t kUdpBatch = 16;
+constexpr size_t kUdpPacketBytes = 4096;
+
+int64_t mono_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::vector<uint8_t> base64_decode(std::string_view s) {
+  std::string text(s);
+  std::vector<uint8_t> out(text.size() * 3 / 4 + 4);
+  const int n = av_base64_decode(out.data(), text.c_str(), static_cast<int>(out.size()));
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::vector<uint8_t> hex_decode(std::string_view s) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < s.size(); i += 2) {
+    const int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+    if (hi < 0 || lo < 0) return {};
+    out.push_back(static_cast<uint8_t>(hi * 16 + lo));
+  }
+  return out;
+}
+
+// The parameter sets of the SDP's sprop-* attributes (RFC 6184 sprop-parameter-sets; RFC 7798 sprop-vps/sps/pps)
+// in zcrec's canonical form.
+std::vector<uint8_t> sprop_parameter_sets(fifo::Codec codec, const SdpMedia& m) {
+  std::vector<uint8_t> annexb;
+  auto add = [&](const char* key) {
+    const auto it = m.fmtp.find(key);
+    if (it == m.fmtp.end()) return;
+    std::string_view list = it->second;
+    while (!list.empty()) {
+      const size_t comma = list.find(',');
+      const auto nal = base64_decode(list.substr(0, comma));
+      if (!nal.empty()) media::annexb::append_nal(annexb, nal);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  };
+  if (codec == fifo::Codec::h264) {
+    add("sprop-parameter-sets");
+  } else {
+    add("sprop-vps");
+    add("sprop-sps");
+    add("sprop-pps");
+  }
+  return media::annexb::parameter_sets(codec, annexb);
+}
+
+// The configuration rule of zc::media (ParameterSets): a keyframe's in-band sets change the configuration only
+// when one of them is not in it already; they then replace the sets of their NAL types.
+bool update_config(fifo::Codec codec, std::vector<uint8_t>& config, std::span<const uint8_t> in_band_sets) {
+  namespace ab = media::annexb;
+  const auto in_band = ab::split(in_band_sets);
+  if (in_band.empty()) return false;
+  const auto current = ab::split(config);
+  const bool all_known = std::ranges::all_of(in_band, [&](ab::Nal n) {
+    return std::ranges::any_of(current, [&](ab::Nal c) { return std::ranges::equal(c, n); });
+  });
+  if (all_known) return false;
+  std::set<int> replaced;
+  for (ab::Nal n : in_band) replaced.insert(ab::nal_type(codec, n));
+  std::vector<uint8_t> next;
+  for (ab::Nal c : current)
+    if (!replaced.contains(ab::nal_type(codec, c))) ab::append_nal(next, c);
+  for (ab::Nal n : in_band) ab::append_nal(next, n);
+  config = std::move(next);
+  return true;
+}
+
+void apply_sps_size(fifo::TrackInfo& t) {
+  for (const auto nal : media::annexb::split(t.config))
+    if (media::annexb::is_sps(t.codec, nal))
+      if (const auto size = parse_sps_size(t.codec, nal)) {
+        t.width = size->width;
+        t.height = size->height;
+        t.bits_per_sample = size->bit_depth;
+        return;
+      }
+}
+
+struct SenderClock {
+  int64_t wall_ns = 0;
+  int64_t rtp = 0;  // the report's RTP timestamp, unwrapped next to the track's
+};
+
+struct Track {
+  SdpMedia media;
+  fifo::Codec codec = fifo::Codec::unknown;
+  size_t info_index = 0;
+  std::unique_ptr<Depacketizer> depacketizer;
+  SequenceTracker sequence;
+  TimestampUnwrapper timestamps;
+  ReorderBuffer reorder;
+  net::UdpPair udp;
+  int rtp_channel = -1, rtcp_channel = -1;
+  bool started = false;
+  int64_t first_timestamp = 0;
+  int64_t origin = 0;  // ticks of this track's clock from the connection's first packet to this track's first
+  std::optional<SenderClock> sender;
+  DtsFromPts dts;
+  bool discontinuity_next = false;
+};
+
+struct Ready {
+  size_t track = 0;
+  AccessUnit au;
+};
+
+}  // namespace
+
+struct RtspSource::Impl {
+  RtspSourceOptions options;
+  std::unique_ptr<RtspSession> session;
+  std::vector<Track> tracks;
+  fifo::StreamInfo info;
+  std::deque<Ready> ready;
+  std::vector<AccessUnit> completed;
+  uint64_t lost = 0;
+  int64_t first_arrival_ns = 0;
+  bool ended = false;
+  std::vector<std::vector<uint8_t>> udp_buffers;
+
+  void open(const std::string& url);
+  void setup(Track& t, const std::string& control, int index);
+  void on_frame(uint8_t channel, std::span<const uint8_t> payload);
+  void on_rtp(Track& t, std::span<const uint8_t> bytes);
+  void on_rtcp(Track& t, std::span<const uint8_t> bytes);
+  void pump(int timeout_ms);
+  void read_udp(Track& t, int fd, bool rtcp);
+  void learn_in_band_configs();
+  void fill(Ready& r, media::MediaPacket& out);
+};
+
+void RtspSource::Impl::open(const std::string& url_text) {
+  const RtspUrl url = parse_rtsp_url(url_text);
+  RtspSessionOptions so;
+  so.interrupt = options.interrupt;
+  so.timeout = options.timeout;
+  session = std::make_unique<RtspSession>(url, so);
+  session->set_frame_handler([this](uint8_t channel, std::span<const uint8_t> payload) { on_frame(channel, payload); });
+  try {
+    session->request("OPTIONS", url.request_url);
+  } catch (const IngestError& e) {
+    if (e.code() != IngestErrc::rtsp_status) throw;  // a camera that does not know OPTIONS may still stream
+  }
+  const RtspMessage describe = session->request("DESCRIBE", url.request_url, {{"Accept", "application/sdp"}});
+  const Sdp sdp = parse_sdp(describe.body);
+  std::string base = url.request_url;
+  if (const std::string* cb = describe.header("Content-Base"); cb != nullptr && !cb->empty()) base = *cb;
+  else if (const std::string* cl = describe.header("Content-Location"); cl != nullptr && !cl->empty()) base = *cl;
+  base = resolve_control(base, "");
+
+  std::string found;
+  bool have_video = false, have_audio = false;
+  for (const SdpMedia& m : sdp.media) {
+    const fifo::Codec codec = codec_of(m);
+    const fifo::MediaKind kind = fifo::media_kind_of(codec);
+    if (kind == fifo::MediaKind::unknown) {
+      if (m.kind == "video" || m.kind == "audio") found += (found.empty() ? "" : ", ") + (m.encoding.empty() ? m.kind : m.encoding);
+      continue;
+    }
+    if (kind == fifo::MediaKind::video && (!options.video || have_video)) continue;
+    if (kind == fifo::MediaKind::audio && (!options.audio || have_audio)) continue;
+    (kind == fifo::MediaKind::video ? have_video : have_audio) = true;
+    Track t;
+    t.media = m;
+    t.codec = codec;
+    t.depacketizer = make_depacketizer(m);
+    t.info_index = info.tracks.size();
+    fifo::TrackInfo ti;
+    ti.track_id = static_cast<uint32_t>(info.tracks.size());
+    ti.kind = kind;
+    ti.codec = codec;
+    const uint32_t clock = m.clock_rate > 0 ? m.clock_rate : (kind == fifo::MediaKind::video ? 90000 : 8000);
+    t.media.clock_rate = clock;
+    ti.time_base = {1, static_cast<int32_t>(clock)};
+    if (kind == fifo::MediaKind::video) {
+      ti.config = sprop_parameter_sets(codec, m);
+      apply_sps_size(ti);
+    } else {
+      ti.sample_rate = clock;
+      ti.channels = m.channels;
+      if (codec == fifo::Codec::aac) {
+        if (const auto it = m.fmtp.find("config"); it != m.fmtp.end()) ti.config = hex_decode(it->second);
+      } else {
+        ti.bits_per_sample = 8;
+      }
+    }
+    info.tracks.push_back(std::move(ti));
+    tracks.push_back(std::move(t));
+  }
+  if (tracks.empty())
+    throw IngestError(IngestErrc::unsupported, "the camera has no track zcrec can carry (H.264, H.265, AAC, G.711)" +
+                                                   (found.empty() ? std::string() : "; found: " + found));
+  const std::string aggregate = sdp.control.empty() ? base : resolve_control(base, sdp.control);
+  for (size_t i = 0; i < tracks.size(); ++i) setup(tracks[i], resolve_control(base, tracks[i].media.control), static_cast<int>(i));
+  if (options.transport == RtpTransport::udp) udp_buffers.assign(kUdpBatch, std::vector<uint8_t>(kUdpPacketBytes));
+  session->request("PLAY", aggregate, {{"Range", "npt=0.000-"}});
+  learn_in_band_configs();
+}
+
+void RtspSource::Impl::setup(Track& t, const std::string& control, int index) {
+  std::string transport;
+  if (options.transport == RtpTransport::tcp) {
+    transport = "RTP/AVP/TCP;unicast;interleaved=" + std::to_string(2 * index) + "-" + std::to_string(2 * index + 1);
+  } else {
+    t.udp = net::bind_udp_pair(net::peer_family(session->fd()));
+    transport = "RTP/AVP;unicast;client_port=" + std::to_string(t.udp.rtp_port) + "-" + std::to_string(t.udp.rtp_port + 1);
+  }
+  const RtspMessage answer = session->request("SETUP", control, {{"Transport", transport}});
+  const std::string* th = answer.header("Transport");
+  const TransportHeader parsed = parse_transport_header(th != nullptr ? *th : std::string());
+  if (options.transport == RtpTransport::tcp) {
+    // The camera may choose other channels than the ones asked for.
+    const auto channels = parsed.interleaved.value_or(std::pair<int, int>(2 * index, 2 * index + 1));
+    t.rtp_channel = channels.first;
+    t.rtcp_channel = channels.second;
+    if (th != nullptr && th->find("TCP") == std::string::npos && !parsed.interleaved)
+      throw IngestError(IngestErrc::unsupported, "the camera refused RTP over TCP (try --rtsp-transport udp)");
+  } else if (parsed.interleaved) {
+    throw IngestError(IngestErrc::unsupported, "the camera answered SETUP over UDP with interleaved TCP");
+  }
+}
+
+void RtspSource::Impl::on_frame(uint8_t channel, std::span<const uint8_t> payload) {
+  for (Track& t : tracks) {
+    if (channel == t.rtp_channel) return on_rtp(t, payload);
+    if (channel == t.rtcp_channel) return on_rtcp(t, payload);
+  }
+}
+
+void RtspSource::Impl::on_rtp(Track& t, std::span<const uint8_t> bytes) {
+  const auto p = parse_rtp(bytes);
+  if (!p || p->payload_type != t.media.payload_type) return;  // not RTP, or comfort noise and the like
+  const SequenceTracker::Step step = t.sequence.next(p->sequence);
+  if (step.stale) return;
+  if (step.lost > 0) {
+    lost += step.lost;
+    t.depacketizer->lost();
+    t.discontinuity_next = true;
+  }
+  const int64_t ts = t.timestamps.unwrap(p->timestamp);
+  if (!t.started) {
+    // Tracks are aligned at their first packets' arrival (the sender reports later give the camera's clock).
+    const int64_t now = mono_ns();
+    if (first_arrival_ns == 0) first_arrival_ns = now;
+    t.started = true;
+    t.first_timestamp = ts;
+    t.origin = static_cast<int64_t>(static_cast<__int128>(now - first_arrival_ns) * t.media.clock_rate / 1'000'000'000);
+  }
+  t.depacketizer->push(*p, ts, completed);
+  for (AccessUnit& au : completed) ready.push_back({static_cast<size_t>(&t - tracks.data()), std::move(au)});
+  completed.clear();
+}
+
+void RtspSource::Impl::on_rtcp(Track& t, std::span<const uint8_t> bytes) {
+  if (const auto sr = parse_sender_report(bytes)) t.sender = SenderClock{sr->wall_ns, t.timestamps.peek(sr->rtp_timestamp)};
+}
+
+void RtspSource::Impl::read_udp(Track& t, int fd, bool rtcp) {
+  for (;;) {
+    mmsghdr msgs[kUdpBatch]{};
+    iovec iov[kUdpBatch];
+    for (size_t i = 0; i < kUdpBatch; ++i) {
+      iov[i] = {udp_buffers[i].data(), udp_buffers[i].size()};
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    const int n = ::recvmmsg(fd, msgs, kUdpBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) return;
+    for (int i = 0; i < n; ++i) {
+      if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
+      const std::span<const uint8_t> bytes(udp_buffers[static_cast<size_t>(i)].data(), msgs[i].msg_len);
+      if (rtcp) {
+        on_rtcp(t, bytes);
+      } else if (bytes.size() >= 12) {
+        const auto sequence = static_cast<uint16_t>((bytes[2] << 8) | bytes[3]);
+        t.reorder.push(sequence, bytes, [&](std::span<const uint8_t> in_order) { on_rtp(t, in_order); });
+      }
+    }
+    if (static_cast<size_t>(n) < kUdpBatch) return;
+  }
+}
+
+void RtspSource::Impl::pump(int timeout_ms) {
+  session->keepalive_if_due();
+  // Asked on every wait, not only when the socket runs dry: a busy stream must not make a stop wait.
+  if (options.interrupt && options.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
+  if (options.transport == RtpTransport::tcp) {
+    if (!session->read_some(timeout_ms)) ended = true;
+    return;
+  }
+  std::vector<pollfd> fds;
+  fds.push_back({session->fd(), POLLIN, 0});
+  for (const Track& t : tracks) {
+    fds.push_back({t.udp.rtp.get(), POLLIN, 0});
+    fds.push_back({t.udp.rtcp.get(), POLLIN, 0});
+  }
+  if (::poll(fds.data(), fds.size(), timeout_ms) <= 0) {
+    if (options.interrupt && options.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
+    return;
+  }
+  if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0 && !session->read_some(0)) ended = true;
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    if ((fds[1 + 2 * i].revents & POLLIN) != 0) read_udp(tracks[i], fds[1 + 2 * i].fd, false);
+    if ((fds[2 + 2 * i].revents & POLLIN) != 0) read_udp(tracks[i], fds[2 + 2 * i].fd, true);
+  }
+  if (options.interrupt && options.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
+}
+
+// A camera that sends its parameter sets only in band: the stream info needs them before the first frame is
+// handed out (a reader, a recorder, must be able to decode from the first keyframe), so the access units up to
+// the first keyframe that carries them are read now and kept for read().
+void RtspSource::Impl::learn_in_band_configs() {
+  const int64_t deadline = net::mono_ms() + options.timeout.count();
+  size_t scanned = 0;
+  auto missing = [&] {
+    return std::any_of(tracks.begin(), tracks.end(), [&](const Track& t) {
+      return fifo::media_kind_of(t.codec) == fifo::MediaKind::video && info.tracks[t.info_index].config.empty();
+    });
+  };
+  while (missing()) {
+    for (; scanned < ready.size(); ++scanned) {
+      const Ready& r = ready[scanned];
+      fifo::TrackInfo& ti = info.tracks[tracks[r.track].info_index];
+      if (ti.kind == fifo::MediaKind::video && ti.config.empty() && r.au.keyframe && !r.au.damaged &&
+          !r.au.parameter_sets.empty()) {
+        update_config(ti.codec, ti.config, r.au.parameter_sets);
+        apply_sps_size(ti);
+      }
+    }
+    if (!missing()) break;
+    if (ended) throw IngestError(IngestErrc::closed, "the camera ended the stream before its first keyframe");
+    if (net::mono_ms() > deadline)
+      throw IngestError(IngestErrc::timeout, "no parameter sets from the camera (none in the SDP, no keyframe with them within " +
+                                                 std::to_string(options.timeout.count() / 1000) + " s)");
+    pump(kPollMs);
+  }
+}
+
+void RtspSource::Impl::fill(Ready& r, media::MediaPacket& out) {
+  Track& t = tracks[r.track];
+  fifo::TrackInfo& ti = info.tracks[t.info_index];
+  AccessUnit& au = r.au;
+  out.track = ti.track_id;
+  out.pts = au.timestamp - t.first_timestamp + t.origin;
+  out.dts = ti.kind == fifo::MediaKind::video ? t.dts.next(out.pts) : out.pts;
+  out.duration = 0;
+  out.keyframe = au.keyframe;
+  out.corrupt = au.damaged;
+  out.discontinuity = t.discontinuity_next;
+  t.discontinuity_next = false;
+  out.params_changed = false;
+  if (ti.kind == fifo::MediaKind::video && au.keyframe && !au.damaged && !au.parameter_sets.empty() &&
+      update_config(ti.codec, ti.config, au.parameter_sets)) {
+    apply_sps_size(ti);
+    out.params_changed = true;
+  }
+  out.capture_wall_ns = 0;
+  out.capture_mono_ns = 0;
+  if (t.sender)
+    out.capture_wall_ns = t.sender->wall_ns + static_cast<int64_t>(static_cast<__int128>(au.timestamp - t.sender->rtp) *
+                                                                   1'000'000'000 / t.media.clock_rate);
+  std::swap(out.data, au.data);
+  t.depacketizer->recycle(std::move(au.data));
+}
+
+RtspSource::RtspSource(const std::string& url, RtspSourceOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->open(url);
+}
+
+RtspSource::~RtspSource() = default;
+
+const fifo::StreamInfo& RtspSource::stream_info() const noexcept { return impl_->info; }
+uint64_t RtspSource::packets_lost() const noexcept { return impl_->lost; }
+
+bool RtspSource::read(media::MediaPacket& out) {
+  Impl& d = *impl_;
+  while (d.ready.empty()) {
+    if (d.ended) return false;
+    d.pump(kPollMs);
+  }
+  d.fill(d.ready.front(), out);
+  d.ready.pop_front();
+  return true;
+}
+
+namespace {
+
+class NativeConnection final : public media::CameraConnection {
+ public:
+  NativeConnection(const std::string& url, const media::SourceOptions& o) : source_(open(url, o)) {}
+  const fifo::StreamInfo& stream_info() const noexcept override { return source_->stream_info(); }
+  bool read(media::MediaPacket& out) override {
+    try {
+      return source_->read(out);
+    } catch (const IngestError& e) {
+      throw media::MediaError(media::MediaErrc::io, std::string("RTSP: ") + e.what());
+    }
+  }
+  uint64_t packets_missed() const noexcept override { return source_->packets_lost(); }
+  bool whole_access_units() const noexcept override { return true; }
+
+ private:
+  static std::unique_ptr<RtspSource> open(const std::string& url, const media::SourceOptions& o) {
+    RtspSourceOptions r;
+    r.video = o.video;
+    r.audio = o.audio;
+    r.interrupt = o.interrupt;
+    if (const auto it = o.format_options.find("rtsp_transport"); it != o.format_options.end() && it->second == "udp")
+      r.transport = RtpTransport::udp;
+    try {
+      return std::make_unique<RtspSource>(url, std::move(r));
+    } catch (const IngestError& e) {
+      throw media::MediaError(e.code() == IngestErrc::unsupported ? media::MediaErrc::unsupported_codec
+                                                                  : media::MediaErrc::open_failed,
+                              "cannot open '" + url + "': " + e.what());
+    }
+  }
+  std::unique_ptr<RtspSource> source_;
+};
+
+}  // namespace
+
+media::ConnectionFactory make_connection_factory() {
+  return [](const std::string& url, const media::SourceOptions& options) -> std::unique_ptr<media::CameraConnection> {
+    return std::make_unique<NativeConnection>(url, options);
+  };
+}
+
+}  // namespace zc::ingest

@@ -1,0 +1,243 @@
+// The native RTSP client against the real gst-rtsp-server camera (tests/cli/rtsp_camera.py), judged by
+// libavformat: both read the same shared live stream at the same time through media::LiveSource (what
+// `zcrec feed` reads), and from the first keyframe both saw, every access unit must be equal byte for byte (H.265:
+// NAL unit for NAL unit, see same()), the stream info (parameter sets, picture size, audio config) too. Parameter sets stay where the camera put them
+// (in band before keyframes, or only in the SDP), exactly as libavformat hands them out.
+#include "cli/rtsp_camera.h"
+
+#include <zc/ingest/error.h>
+#include <zc/ingest/rtsp_source.h>
+#include <zc/media/annexb.h>
+#include <zc/media/live_source.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+namespace zc::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Collected {
+  fifo::StreamInfo info;
+  std::vector<media::MediaPacket> packets;
+  std::string error;
+};
+
+// Reads `video_frames` video access units (and the audio in between) through LiveSource.
+Collected collect(const std::string& url, bool native, const std::string& transport, int video_frames) {
+  Collected c;
+  media::SourceOptions o;
+  o.format_options["rtsp_transport"] = transport;
+  media::ReconnectPolicy policy;
+  policy.once = true;
+  media::LiveSource source(url, o, policy, {}, native ? ingest::make_connection_factory() : media::ConnectionFactory{});
+  try {
+    int video = 0;
+    media::MediaPacket p;
+    while (video < video_frames && source.read(p)) {
+      const fifo::TrackInfo* t = source.stream_info().find(p.track);
+      if (t != nullptr && t->kind == fifo::MediaKind::video) ++video;
+      c.packets.push_back(p);
+    }
+    c.info = source.stream_info();
+  } catch (const std::exception& e) {
+    c.error = e.what();
+  }
+  return c;
+}
+
+std::vector<const media::MediaPacket*> of_track(const Collected& c, uint32_t track) {
+  std::vector<const media::MediaPacket*> out;
+  for (const auto& p : c.packets)
+    if (p.track == track) out.push_back(&p);
+  return out;
+}
+
+// libavformat's H.265 parser cuts access units at the 00 00 01 of a 4-byte start code: its access units begin
+// with a 3-byte start code and end in the zero byte of the next one's. The native client writes 4-byte start
+// codes throughout (as both do for H.264), so H.265 access units are compared NAL unit by NAL unit: the same
+// NAL units, byte for byte, in the same order.
+bool same(const media::MediaPacket& a, const media::MediaPacket& b, fifo::Codec codec) {
+  if (codec != fifo::Codec::h265) return a.data == b.data;
+  const auto x = media::annexb::split(a.data), y = media::annexb::split(b.data);
+  return x.size() == y.size() &&
+         std::equal(x.begin(), x.end(), y.begin(), [](auto p, auto q) { return std::ranges::equal(p, q); });
+}
+
+// From the first access unit of `a` that `b` also has, the two sequences must be equal for at least `min_equal`.
+void expect_same_access_units(const Collected& native, const Collected& libav, uint32_t track, size_t min_equal,
+                              bool from_keyframe) {
+  const auto n = of_track(native, track), l = of_track(libav, track);
+  const fifo::Codec codec = native.info.find(track)->codec;
+  size_t in = 0, il = 0;
+  bool found = false;
+  for (in = 0; in < n.size() && !found; ++in) {
+    if (from_keyframe && !n[in]->keyframe) continue;
+    for (il = 0; il < l.size(); ++il)
+      if (same(*l[il], *n[in], codec)) {
+        found = true;
+        break;
+      }
+    if (found) break;
+  }
+  ASSERT_TRUE(found) << "no access unit of track " << track << " in common (" << n.size() << " native, " << l.size()
+                     << " libavformat)";
+  size_t equal = 0;
+  for (; in < n.size() && il < l.size(); ++in, ++il) {
+    if (codec != fifo::Codec::h265) {
+      ASSERT_EQ(n[in]->data.size(), l[il]->data.size()) << "access unit " << equal << " after the first in common";
+    }
+    ASSERT_TRUE(same(*n[in], *l[il], codec)) << "access unit " << equal << " after the first in common";
+    EXPECT_EQ(n[in]->keyframe, l[il]->keyframe) << equal;
+    ++equal;
+  }
+  EXPECT_GE(equal, min_equal);
+}
+
+struct Case {
+  const char* name;
+  std::string codec = "h264";
+  int bframes = 0;
+  bool audio = false;
+  std::string transport = "tcp";
+  int config_interval = -1;
+};
+
+class NativeRtsp : public ::testing::TestWithParam<Case> {};
+
+TEST_P(NativeRtsp, AccessUnitsEqualLibavformatsByteForByte) {
+  const Case& k = GetParam();
+  RtspCameraOptions co;
+  co.codec = k.codec;
+  co.bframes = k.bframes;
+  co.audio = k.audio;
+  co.config_interval = k.config_interval;
+  co.protocols = k.transport;
+  RtspCamera camera(co);
+  constexpr int kFrames = 90;  // 3.6 s at 25 fps: at least two keyframes (1 s GOP) seen by both
+  Collected native, libav;
+  std::thread t([&] { libav = collect(camera.url(), false, k.transport, kFrames); });
+  native = collect(camera.url(), true, k.transport, kFrames);
+  t.join();
+  ASSERT_EQ(native.error, "");
+  ASSERT_EQ(libav.error, "");
+  ASSERT_EQ(native.info.tracks.size(), libav.info.tracks.size());
+  for (size_t i = 0; i < native.info.tracks.size(); ++i) {
+    const auto& a = native.info.tracks[i];
+    const auto& b = libav.info.tracks[i];
+    EXPECT_EQ(a.codec, b.codec);
+    EXPECT_EQ(a.time_base, b.time_base);
+    EXPECT_EQ(a.config, b.config) << "track " << i;
+    EXPECT_EQ(a.width, b.width);
+    EXPECT_EQ(a.height, b.height);
+    EXPECT_EQ(a.sample_rate, b.sample_rate);
+    EXPECT_EQ(a.channels, b.channels);
+    const bool video = a.kind == fifo::MediaKind::video;
+    expect_same_access_units(native, libav, a.track_id, video ? 40 : 40, video);
+  }
+  // Decoding order: dts strictly increase, and the presentation order holds B-frames after their references.
+  int64_t last_dts = INT64_MIN;
+  bool reordered = false;
+  int64_t max_pts = INT64_MIN;
+  for (const auto* p : of_track(native, 0)) {
+    EXPECT_GT(p->dts, last_dts);
+    last_dts = p->dts;
+    if (p->pts < max_pts) reordered = true;
+    max_pts = std::max(max_pts, p->pts);
+  }
+  EXPECT_EQ(reordered, k.bframes > 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cameras, NativeRtsp,
+    ::testing::Values(Case{.name = "H264Tcp"}, Case{.name = "H264BFramesTcp", .bframes = 2},
+                      Case{.name = "H264SdpOnlyParameterSetsTcp", .config_interval = 0},
+                      Case{.name = "H265Tcp", .codec = "h265"},
+                      Case{.name = "H264AacTcp", .audio = true},
+                      Case{.name = "H264AacUdp", .audio = true, .transport = "udp"},
+                      Case{.name = "H265Udp", .codec = "h265", .transport = "udp"}),
+    [](const ::testing::TestParamInfo<Case>& i) { return std::string(i.param.name); });
+
+ingest::RtspSourceOptions quick() {
+  ingest::RtspSourceOptions o;
+  o.timeout = 10s;
+  return o;
+}
+
+TEST(NativeRtspAuth, DigestCredentialsAreAccepted) {
+  RtspCameraOptions co;
+  co.user = "admin";
+  co.password = "s3cret";
+  co.auth = "digest";
+  RtspCamera camera(co);
+  ingest::RtspSource source("rtsp://admin:s3cret@" + camera.url().substr(7), quick());
+  media::MediaPacket p;
+  ASSERT_TRUE(source.read(p));
+  EXPECT_EQ(source.stream_info().tracks.at(0).codec, fifo::Codec::h264);
+}
+
+TEST(NativeRtspAuth, BasicCredentialsAreAccepted) {
+  RtspCameraOptions co;
+  co.user = "admin";
+  co.password = "s3cret";
+  RtspCamera camera(co);
+  ingest::RtspSource source("rtsp://admin:s3cret@" + camera.url().substr(7), quick());
+  media::MediaPacket p;
+  ASSERT_TRUE(source.read(p));
+}
+
+TEST(NativeRtspAuth, WrongPasswordIsAuthFailed) {
+  RtspCameraOptions co;
+  co.user = "admin";
+  co.password = "s3cret";
+  co.auth = "digest";
+  RtspCamera camera(co);
+  try {
+    ingest::RtspSource source("rtsp://admin:wrong@" + camera.url().substr(7), quick());
+    FAIL() << "connected with a wrong password";
+  } catch (const ingest::IngestError& e) {
+    EXPECT_EQ(e.code(), ingest::IngestErrc::auth_failed) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("wrong"), std::string::npos);
+  }
+}
+
+TEST(NativeRtspErrors, RefusedConnectionIsConnectFailed) {
+  try {
+    ingest::RtspSource source("rtsp://127.0.0.1:" + std::to_string(free_local_port()) + "/stream", quick());
+    FAIL();
+  } catch (const ingest::IngestError& e) {
+    EXPECT_EQ(e.code(), ingest::IngestErrc::connect_failed) << e.what();
+  }
+}
+
+TEST(NativeRtspErrors, UnknownPathIsAnRtspStatus) {
+  RtspCamera camera({});
+  try {
+    ingest::RtspSource source(camera.url() + "-nothing-here", quick());
+    FAIL();
+  } catch (const ingest::IngestError& e) {
+    EXPECT_EQ(e.code(), ingest::IngestErrc::rtsp_status) << e.what();
+  }
+}
+
+TEST(NativeRtspErrors, InterruptStopsAWaitAtOnce) {
+  RtspCamera camera({});
+  std::atomic<bool> stop = false;
+  auto o = quick();
+  o.interrupt = [&] { return stop.load(); };
+  ingest::RtspSource source(camera.url(), o);
+  media::MediaPacket p;
+  ASSERT_TRUE(source.read(p));
+  stop = true;
+  EXPECT_THROW(
+      {
+        for (;;) source.read(p);
+      },
+      ingest::IngestError);
+}
+
+}  // namespace
+}  // namespace zc::test
