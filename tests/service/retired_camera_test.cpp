@@ -115,5 +115,39 @@ TEST(ZcrecdRetiredCameras, ARenamedCamerasFootageStaysReachableByItsOldNameUntil
   ASSERT_TRUE(d.wait(15s));
 }
 
+// The page (headless Chromium, web_browser_driver.py --retired): the renamed camera is listed apart under
+// "Retired", and selecting it loads its timeline with its footage and starts no live view.
+TEST(ZcrecdRetiredCameras, ThePageListsARetiredCameraApartAndShowsItsFootage) {
+  TempDir dir;
+  ZcrecdProcess d(dir.path(), camera_yaml("alpha"));
+  const auto log = dir / "zcrecd.log";
+  d.log_to(log);
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] {
+        for (const auto& s : d.catalog().segments(d.ring("alpha")))
+          if (s.state == "complete") return true;
+        return false;
+      },
+      30s));
+  d.rewrite_config(camera_yaml("beta"));
+  ASSERT_EQ(d.post("/api/v1/reload", nlohmann::json::object()).status, 200);
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] {
+        const auto c = d.camera("beta");
+        return c.is_object() && c["ingest_state"] == "streaming" && c["ring_history_s"].get<double>() >= 2;
+      },
+      30s));
+
+  const std::filesystem::path artifacts = ZC_TEST_ARTIFACTS;
+  std::filesystem::create_directories(artifacts);
+  const auto shot = artifacts / "web_page_retired.png";
+  std::filesystem::remove(shot);
+  const auto r = run({"/usr/bin/python3", ZC_WEB_DRIVER, "--url", "http://127.0.0.1:" + std::to_string(d.port()) + "/",
+                      "--log", log.string(), "--screenshot", shot.string(), "--retired", "alpha"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::cout << r.out;
+}
+
 }  // namespace
 }  // namespace zc::test
