@@ -63,7 +63,8 @@ std::filesystem::path ingest_pid_file(const std::filesystem::path& storage_dir, 
 
 bool is_ingest_of(const std::vector<std::string>& cmdline, const std::string& ring) {
   if (cmdline.size() < 4 || cmdline[1] != "feed") return false;
-  if (std::filesystem::path(cmdline[0]).filename() != "zcrec") return false;
+  // Any zcrec binary (zcrecd --zcrec may name e.g. zcrec-1.2), never another program that takes "feed".
+  if (std::filesystem::path(cmdline[0]).filename().string().rfind("zcrec", 0) != 0) return false;
   for (size_t i = 2; i + 1 < cmdline.size(); ++i)
     if (cmdline[i] == "--stream" && cmdline[i + 1] == ring) return true;
   return false;

@@ -65,7 +65,8 @@ std::vector<std::string> process_cmdline(pid_t pid);
 // `<storage>/.ingest/<ring>.pid` (a name no camera directory can have: camera names never start with '.').
 std::filesystem::path ingest_pid_file(const std::filesystem::path& storage_dir, const std::string& ring);
 
-// Whether a command line is a `zcrec feed ... --stream RING ...` (any zcrec binary, any other arguments).
+// Whether a command line is a `zcrec feed ... --stream RING ...` (any binary whose name starts with "zcrec", any
+// other arguments).
 bool is_ingest_of(const std::vector<std::string>& cmdline, const std::string& ring);
 
 // SIGTERM, then SIGKILL after `grace`, to a process that is not our child; waits (through a pidfd) for its end.

@@ -13,6 +13,8 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <set>
 #include <thread>
 
@@ -29,6 +31,7 @@ class ServiceImpl final : public Service {
  public:
   ServiceImpl(ServiceConfig config, std::filesystem::path zcrec)
       : config_(std::move(config)),
+        storage_dir_(config_.storage_dir),
         zcrec_(std::move(zcrec)),
         storage_lock_(lock_storage_dir(config_.storage_dir)),  // before anything touches the directory
         catalog_(open_catalog(config_.storage_dir)) {
@@ -56,12 +59,13 @@ class ServiceImpl final : public Service {
 
   std::vector<RetiredCamera> retired_cameras() const override {
     const ServiceConfig c = config();
-    return catalog_.with([&](catalog::Catalog& cat) { return find_retired_cameras(c, cat); });
+    return with_reader([&](const catalog::Catalog& cat) { return find_retired_cameras(c, cat); });
   }
 
   std::string footage_stream(const std::string& name) const override {
     const ServiceConfig c = config();
-    const auto stream = catalog_.with([&](catalog::Catalog& cat) { return find_footage_stream(c, cat, name); });
+    if (const CameraConfig* cam = c.camera(name)) return c.ring_name(*cam);
+    const auto stream = with_reader([&](const catalog::Catalog& cat) { return find_footage_stream(c, cat, name); });
     if (!stream) throw ServiceError(ServiceError::Kind::not_found, "no camera named " + name);
     return *stream;
   }
@@ -179,6 +183,15 @@ class ServiceImpl final : public Service {
     });
   }
 
+  // Lookups for the API (retired cameras, a footage stream by name) on a read-only connection of their own: a
+  // sum over a long-retired camera's segments must not hold the connection an event's row is written on.
+  template <class Fn>
+  auto with_reader(Fn&& fn) const -> decltype(fn(std::declval<const catalog::Catalog&>())) {
+    std::lock_guard lock(reader_mutex_);
+    if (!reader_) reader_.emplace(catalog::Catalog::open_existing(storage_dir_, catalog::Catalog::Access::read_only));
+    return fn(*reader_);
+  }
+
   // Ingest processes a dead daemon ran for cameras this configuration no longer has (the cameras it has adopt
   // or replace theirs as they start).
   void stop_removed_cameras_ingest() {
@@ -253,9 +266,12 @@ class ServiceImpl final : public Service {
   std::mutex reload_mutex_;
   std::condition_variable wake_;
   ServiceConfig config_;
+  const std::filesystem::path storage_dir_;  // cannot change at runtime (reload refuses it): read without mutex_
   std::filesystem::path zcrec_;
   PidLock storage_lock_;  // held for the daemon's life (storage_lock.h)
   mutable SharedCatalog catalog_;
+  mutable std::mutex reader_mutex_;
+  mutable std::optional<catalog::Catalog> reader_;  // with_reader()
   std::map<std::string, std::shared_ptr<Camera>> cameras_;
   bool stopped_ = false;
   std::thread retention_thread_;

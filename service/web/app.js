@@ -130,7 +130,7 @@ async function selectCamera(name, retiredEnd) {
   state.camera = name;
   state.retiredEnd = retiredEnd ?? null;
   for (const b of $('cameras').querySelectorAll('button')) b.classList.toggle('selected', b.dataset.camera === name);
-  $('live-name').textContent = name;
+  $('live-name').textContent = state.retiredEnd === null ? name : `${name} (retired: no live view)`;
   state.codec = null;
   try {
     if (state.retiredEnd === null) state.codec = (await api(`${cameraPath(name)}/stream`)).codec;
@@ -140,6 +140,7 @@ async function selectCamera(name, retiredEnd) {
   if (state.retiredEnd !== null) {
     clearTimeout(liveRetry);
     $('live').removeAttribute('src');
+    $('live').load();  // drops the previous camera's last frame
     showCodecNote('This camera is retired (renamed or removed): its recorded footage plays until retention deletes it.');
   } else if (cannotPlay()) {
     showCodecNote('This camera sends H.265, which this browser cannot decode (Chromium on Linux plays H.265 only ' +

@@ -234,6 +234,18 @@ TEST(ZcrecdProcesses, TheSystemdUnitKeepsIngestAcrossACrashAndStopsItOnStop) {
   EXPECT_NE(keys.at("ExecStart")[0].find(stop_post[0]), std::string::npos) << "ExecStopPost runs another binary";
 
   TempDir dir;
+  // systemd's own parser, offline, when the machine has it (it checks that the executables exist: this build's).
+  if (std::filesystem::exists("/usr/bin/systemd-analyze")) {
+    std::ifstream in(ZCRECD_UNIT);
+    std::string unit((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (size_t at = unit.find(stop_post[0]); at != std::string::npos; at = unit.find(stop_post[0], at + 1))
+      unit.replace(at, stop_post[0].size(), kZcrecd);
+    const auto copy = dir / "zcrecd.service";
+    std::ofstream(copy) << unit;
+    const auto verify = run({"/usr/bin/systemd-analyze", "verify", "--man=no", copy.string()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.err;
+    EXPECT_EQ(verify.err, "") << "systemd-analyze verify complains about the unit";
+  }
   const int port = free_local_port();
   ZcrecdProcess d(dir.path(), unreachable_camera("a", port) + unreachable_camera("b", port));
   std::vector<std::string> args(stop_post.begin() + 1, stop_post.end());

@@ -6,10 +6,12 @@ in zcrecd's log), and the live view plays. Keeps a screenshot. Exit status 0 whe
 failure is printed as "FAIL: ..." (the GoogleTest in web_page_test.cpp runs this and reports them).
 
 Usage: web_browser_driver.py --url URL --log ZCRECD_LOG --screenshot PNG [--token TOKEN]
-                             [--recordings N --long-from MS --long-to MS] [--chromium /usr/bin/chromium]
+                             [--recordings N --long-from MS --long-to MS] [--retired NAME]
+                             [--chromium /usr/bin/chromium]
 With --token the page must ask for it first: it is typed into the login field, and the cookie the login sets
 must be HttpOnly and SameSite=Strict. Without --recordings only the login, the live view and the console are
-checked.
+checked. With --retired, the camera NAME (renamed away by a reload) must be listed apart, under "Retired", and
+selecting it must load its timeline with its recordings and no live view.
 """
 import argparse
 import base64
@@ -165,6 +167,7 @@ def main():
     ap.add_argument("--recordings", type=int)
     ap.add_argument("--long-from", type=float, help="the 10-minute recording's start, ms")
     ap.add_argument("--long-to", type=float)
+    ap.add_argument("--retired", help="a retired camera the page must list apart and show the footage of")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     a = ap.parse_args()
 
@@ -221,6 +224,9 @@ def main():
         if a.recordings is not None:
             play_and_seek(browser, a)
 
+        if a.retired:
+            retired_camera(browser, a.retired)
+
         # 6. No console errors anywhere along the way.
         browser.pump(0.5)
         for e in console_errors(browser.events):
@@ -234,6 +240,27 @@ def main():
         except Exception as e:
             fail(f"no screenshot: {e}")
         browser.close()
+
+
+def retired_camera(browser, name):
+    """A renamed camera: listed apart (not with the running ones), its timeline shows its footage, no live view."""
+    sel = json.dumps(f"#cameras button.retired[data-camera={json.dumps(name)}]")
+    if not browser.wait_for(f"!!document.querySelector({sel})", 15):
+        fail(f"the retired camera {name} is not listed apart: " + browser.eval("document.getElementById('cameras').innerText"))
+        return
+    running = browser.eval("[...document.querySelectorAll('#cameras button:not(.retired)')].map(b => b.dataset.camera).join(',')")
+    if name in running.split(","):
+        fail(f"the retired camera {name} is listed with the running ones: {running}")
+    browser.eval("document.getElementById('timeline').dataset.loaded = 'false'")
+    browser.eval(f"document.querySelector({sel}).click()")
+    if not browser.wait_for("document.getElementById('timeline').dataset.loaded === 'true' &&"
+                            " Number(document.getElementById('timeline').dataset.recordings) > 0", 20):
+        fail("the retired camera's timeline shows no recordings: status line says " +
+             repr(browser.eval("document.getElementById('status').textContent")))
+    if browser.eval("(() => { const v = document.getElementById('live'); return v.hasAttribute('src') || v.readyState > 0; })()"):
+        fail("the page shows a live view for a retired camera")
+    shown = browser.eval("document.getElementById('timeline').dataset.recordings")
+    note(f"retired camera {name}: listed apart, timeline with {shown} recordings")
 
 
 def play_and_seek(browser, a):
