@@ -454,7 +454,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void dispatch() {
-    timer_.cancel();
+    disarm();
     parser_.reset();
     Pool pool = Pool::api;
     try {
@@ -542,7 +542,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     asio::async_write(socket_, bufs,
                       [self = shared_from_this(), lingering](const beast::error_code& ec, std::size_t) {
                         self->guard([&] {
-                          self->timer_.cancel();
+                          self->disarm();
                           self->out_head_.clear();
                           self->out_body_.clear();
                           self->out_head_.shrink_to_fit();
@@ -589,7 +589,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void close() {
-    timer_.cancel();
+    disarm();
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -599,12 +599,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void arm(std::chrono::steady_clock::duration d) {
     timed_out_ = false;
     timer_.expires_after(d);
-    timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
-      if (ec) return;  // re-armed or cancelled
+    // A wait that completed just before being re-armed or cancelled still runs its handler: the generation
+    // tells it that it is stale.
+    timer_.async_wait([self = shared_from_this(), generation = ++timer_generation_](const beast::error_code& ec) {
+      if (ec || generation != self->timer_generation_) return;  // re-armed or cancelled
       self->timed_out_ = true;
       beast::error_code ignored;
       self->socket_.cancel(ignored);
     });
+  }
+
+  void disarm() {
+    ++timer_generation_;
+    timer_.cancel();
   }
 
   // No handler on the I/O thread may throw out of it (Asio would end the thread's run()).
@@ -628,6 +635,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string addr_;
   Request req_;
   bool timed_out_ = false;
+  std::uint64_t timer_generation_ = 0;
   bool keep_alive_ = false;
   std::size_t requests_ = 0;
   std::string out_head_, out_body_;

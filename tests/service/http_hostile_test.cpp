@@ -366,6 +366,29 @@ TEST(HttpHostile, SlowAndIdleClientsDoNotDelayADoorControllersEvents) {
   EXPECT_LT(p99, 1000.0);
 }
 
+// One client address cannot take every connection: past 128 open ones it gets 503 at once (and the others
+// keep being served once it lets go).
+TEST(HttpHostile, ConnectionsFromOneAddressAreBounded) {
+  TempDir dir;
+  ZcrecdProcess d(dir.path(), camera_yaml("gate", false));
+  d.start();
+  const int port = d.port();
+  ASSERT_EQ(d.get("/api/v1/health").status, 200);
+  std::vector<int> held;
+  for (int i = 0; i < 128; ++i) {
+    const int fd = connect_to(port);
+    ASSERT_GE(fd, 0);
+    held.push_back(fd);
+  }
+  // The server accepts them in order: the next connection is the 129th (all within the 5 s before the server
+  // closes connections that sent nothing).
+  std::this_thread::sleep_for(300ms);
+  const std::string refused = roundtrip(port, get_request("/api/v1/health"), 3s);
+  EXPECT_TRUE(json_error(refused, 503)) << refused;
+  for (const int fd : held) ::close(fd);
+  EXPECT_TRUE(ZcrecdProcess::eventually([&] { return alive(d); }, 5s));
+}
+
 TEST(HttpHostile, ATokenInTheUrlIsRefusedAndNeverLogged) {
   TempDir dir;
   ZcrecdProcess d(dir.path(), camera_yaml("gate", false), "", kToken);
