@@ -388,6 +388,9 @@ struct LiveSource::Impl {
   // A packet of `track` with this dts, read at read_ns: when it arrived (see arrival_line).
   int64_t arrival_on_line(uint32_t track, int64_t dts_ns, int64_t read_ns) {
     auto& line = arrival_line[track];
+    // Timestamps that step back, or far ahead, are the camera's clock jumping (or the demuxer moving to its sender
+    // reports): offsets from before say nothing about the packets after.
+    if (!line.empty() && (dts_ns < line.back().first || dts_ns > line.back().first + kArrivalWindowNs)) line.clear();
     line.emplace_back(dts_ns, read_ns - dts_ns);
     // The window is media time: a packet read long after the ones before it (the parser's last picture, which
     // libavformat gives out when a silent connection is given up) is still put beside them.
