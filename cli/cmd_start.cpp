@@ -31,14 +31,15 @@ struct StartArgs {
   double wait_seconds = 0;
 };
 
-// Waits up to `wait` for the ring to appear, in short slices so that SIGINT/SIGTERM end the wait at once (the
-// recorder's own wait could not see them: they are blocked and routed to `signals`). False when stopped.
+// Waits up to `wait` for the ring to appear with its tracks (a network camera's ring exists before the camera
+// answered), in short slices so that SIGINT/SIGTERM end the wait at once (the recorder's own wait could not see
+// them: they are blocked and routed to `signals`). False when stopped.
 bool wait_for_ring(const std::string& stream, std::chrono::milliseconds wait, StopSignals& signals) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     try {
-      fifo::RingReader::inspect(stream);
-      return true;
+      if (!fifo::RingReader::inspect(stream).info.tracks.empty() || std::chrono::steady_clock::now() >= deadline)
+        return true;
     } catch (const fifo::FifoError& e) {
       if (e.code() != fifo::FifoErrc::not_found || std::chrono::steady_clock::now() >= deadline) return true;
     }

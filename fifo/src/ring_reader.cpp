@@ -264,7 +264,13 @@ RingReader RingReader::open(const std::string& name, const ReaderOptions& option
     }
   }
   impl->position_at_start(options.start);
-  return RingReader(std::move(impl));
+  RingReader reader(std::move(impl));
+  // ReaderOptions::wait_for_stream also waits for the writer's tracks: a network camera's writer creates its
+  // ring before the camera has told them (its source status is there from the start), and a reader that waited
+  // for the stream wants the stream, not an empty ring. Without a wait, the caller sees the empty ring.
+  while (options.wait_for_stream.count() > 0 && reader.refresh_stream_info().tracks.empty() && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return reader;
 }
 
 ReadStatus RingReader::try_read(Frame& out) {

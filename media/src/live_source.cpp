@@ -123,7 +123,7 @@ struct LiveSource::Impl {
   uint32_t probe_last_track = 0;
   int64_t probe_last_late_ns = 0;  // how much later than it arrived the newest one came out (below)
   std::map<uint32_t, int64_t> probe_track_dts_ns;
-  // Per track, the arrival line: (read time, read time - dts) of its packets of the last kArrivalWindowNs. A
+  // Per track, the arrival line: (dts, read time - dts) of its packets of the last kArrivalWindowNs. A
   // packet comes out of the demuxer later than it arrived by varying amounts: libavformat's H.264/H.265 parser
   // closes an access unit only when the next one begins (a P-frame comes out a frame late: 40 ms at 25 fps,
   // 0.5 s at 2), while a keyframe behind its parameter sets comes out at once; the scheduler adds its own. The
@@ -201,16 +201,24 @@ struct LiveSource::Impl {
       return true;
     };
     o.on_opened = [this] { answered = true; };
+    // libavformat's words for an interrupted call ("Immediate exit requested") say nothing about the camera.
+    auto timeout_error = [&] {
+      return (answered ? "connected, no frame for " : "no answer for ") + timeout_text() + " (read timeout)";
+    };
     try {
       source = open ? open(url, o) : std::make_unique<LibavConnection>(url, o);
+      // The stream probe takes an interrupted read for the end of the stream and succeeds with what it has: a
+      // camera that answered and sent nothing would pass for one that streams.
+      if (timed_out) throw MediaError(MediaErrc::open_failed, timeout_error());
+      if (stop_requested()) {  // the same for a stop: nothing was learned
+        source.reset();
+        return false;
+      }
     } catch (const MediaError& e) {
       source.reset();
       if (policy.once) throw MediaError(e.code(), redacted(e.what()));
       ++status.failed_attempts;
-      // libavformat's words for an interrupted call ("Immediate exit requested") say nothing about the camera.
-      status.last_error = timed_out ? (answered ? "connected, no frame for " : "no answer for ") + timeout_text() +
-                                          " (read timeout)"
-                                    : redacted(e.what());
+      status.last_error = timed_out ? timeout_error() : redacted(e.what());
       return false;
     }
     poisoned.clear();
@@ -319,7 +327,10 @@ struct LiveSource::Impl {
         connection_over = true;
       }
       if (connection_over) continue;
-      last_progress_ns = mono_now_ns();
+      // A read that returns after the read timeout fired is the demuxer's parser giving out the picture it held
+      // (an interrupted read is an end of stream to it): no sign of life from the camera. The next read fails
+      // at once, and the connection ends after the read timeout, not twice that.
+      if (!timed_out) last_progress_ns = mono_now_ns();
       if (source->whole_access_units()) {
         // A native client hands out whole access units and marks the damaged ones: nothing to join or guess.
         status.packets_lost += source->packets_missed() - missed_before;
@@ -399,8 +410,13 @@ struct LiveSource::Impl {
   // A packet of `track` with this dts, read at read_ns: when it arrived (see arrival_line).
   int64_t arrival_on_line(uint32_t track, int64_t dts_ns, int64_t read_ns) {
     auto& line = arrival_line[track];
-    line.emplace_back(read_ns, read_ns - dts_ns);
-    while (!line.empty() && line.front().first < read_ns - kArrivalWindowNs) line.pop_front();
+    // Timestamps that step back, or far ahead, are the camera's clock jumping (or the demuxer moving to its sender
+    // reports): offsets from before say nothing about the packets after.
+    if (!line.empty() && (dts_ns < line.back().first || dts_ns > line.back().first + kArrivalWindowNs)) line.clear();
+    line.emplace_back(dts_ns, read_ns - dts_ns);
+    // The window is media time: a packet read long after the ones before it (the parser's last picture, which
+    // libavformat gives out when a silent connection is given up) is still put beside them.
+    while (!line.empty() && line.front().first < dts_ns - kArrivalWindowNs) line.pop_front();
     int64_t offset = line.back().second;
     for (const auto& [at, o] : line) offset = std::min(offset, o);
     return std::min(read_ns, dts_ns + offset);
