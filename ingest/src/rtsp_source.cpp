@@ -217,6 +217,7 @@ void RtspSource::Impl::open(const std::string& url_text) {
     ti.codec = codec;
     const uint32_t clock = m.clock_rate > 0 ? m.clock_rate : (kind == fifo::MediaKind::video ? 90000 : 8000);
     t.media.clock_rate = clock;
+    t.dts = DtsFromPts(clock / 2);  // a step back of more than 0.5 s is the camera's clock, not B-frames
     ti.time_base = {1, static_cast<int32_t>(clock)};
     if (kind == fifo::MediaKind::video) {
       ti.config = sprop_parameter_sets(codec, m);

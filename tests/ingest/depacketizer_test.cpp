@@ -268,3 +268,12 @@ TEST(DtsFromPts, BFramesGetIncreasingDtsNeverAfterPts) {
   }
   EXPECT_EQ(d.depth(), 1);
 }
+
+TEST(DtsFromPts, ACameraClockSteppingBackIsNotReordering) {
+  DtsFromPts d(45'000);
+  for (int64_t pts : {900'000, 903'600, 907'200}) EXPECT_EQ(d.next(pts), pts);
+  // The clock steps back 5 s: dts follows it (LiveSource sees the jump) instead of creeping on past the pts.
+  EXPECT_EQ(d.next(457'200), 457'200);
+  EXPECT_EQ(d.next(460'800), 460'800);
+  EXPECT_EQ(d.depth(), 0);
+}
