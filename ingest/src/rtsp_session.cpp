@@ -60,6 +60,7 @@ bool RtspSession::fill(int timeout_ms) {
     const ssize_t n = ::recv(fd_.get(), buffer_.data() + end_, buffer_.size() - end_, 0);
     if (n > 0) {
       end_ += static_cast<size_t>(n);
+      received_ += static_cast<uint64_t>(n);
       return true;
     }
     if (n == 0) return false;
