@@ -353,7 +353,10 @@ void RtspSource::Impl::pump(int timeout_ms) {
       return;
     }
     coalesce = true;
-    if (!session->read_some(timeout_ms)) ended = true;
+    // Between pictures the socket is usually drained: wait first, then read (a recv that would only say
+    // "nothing yet" is saved on every picture).
+    if (timeout_ms > 0 && !session->pending_dispatch() && !net::wait_readable(session->fd(), timeout_ms)) return;
+    if (!session->read_some(0)) ended = true;
     return;
   }
   std::vector<pollfd> fds;
