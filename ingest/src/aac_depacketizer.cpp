@@ -70,12 +70,14 @@ void AacDepacketizer::push(const RtpPacket& p, int64_t timestamp, std::vector<Ac
       fragment_.data.insert(fragment_.data.end(), data.begin(), data.end());
       if (p.marker) {
         in_fragment_ = false;
+        if (fragment_.data.empty()) return;
         if (fragment_.data.size() != fragment_size_) fragment_.damaged = true;
         out.push_back(std::move(fragment_));
       }
       return;
     }
     if (size > data.size()) return;  // a truncated packet: what remains is lost
+    if (size == 0) continue;          // an empty access unit carries nothing to hand out
     AccessUnit au;
     au.timestamp = timestamp + static_cast<int64_t>(i) * frame_samples_;
     au.data = pool_.take();

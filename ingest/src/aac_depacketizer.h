@@ -14,6 +14,7 @@ class AacDepacketizer final : public Depacketizer {
   AacDepacketizer(int size_length, int index_length, int index_delta_length, int64_t frame_samples);
   void push(const RtpPacket& packet, int64_t timestamp, std::vector<AccessUnit>& out) override;
   void lost() override;
+  bool in_progress() const noexcept override { return in_fragment_; }
 
  private:
   int size_length_, index_length_, index_delta_length_;

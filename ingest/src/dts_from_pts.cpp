@@ -13,6 +13,11 @@ void DtsFromPts::reset() {
 }
 
 int64_t DtsFromPts::next(int64_t pts) {
+  if (have_last_ && pts < last_dts_ - jump_ticks_) {
+    recent_.clear();
+    pending_.clear();
+    have_last_ = false;
+  }
   // How many of the pictures sent before this one are shown after it.
   int later = 0;
   for (const int64_t earlier : recent_)

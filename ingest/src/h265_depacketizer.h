@@ -11,6 +11,7 @@ class H265Depacketizer final : public Depacketizer {
   H265Depacketizer() : au_(fifo::Codec::h265, pool_) {}
   void push(const RtpPacket& packet, int64_t timestamp, std::vector<AccessUnit>& out) override;
   void lost() override { au_.lost(); }
+  bool in_progress() const noexcept override { return au_.open(); }
 
  private:
   VideoAssembler au_;

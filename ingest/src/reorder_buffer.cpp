@@ -1,5 +1,7 @@
 #include <zc/ingest/reorder_buffer.h>
 
+#include <cstdint>
+
 namespace zc::ingest {
 
 void ReorderBuffer::reset() {
@@ -25,7 +27,25 @@ void ReorderBuffer::push(uint16_t sequence, std::span<const uint8_t> rtp, const 
     next_ = sequence;
   }
   const auto ahead = static_cast<int16_t>(static_cast<uint16_t>(sequence - next_));
-  if (ahead < 0) return;  // late beyond repair, or a duplicate of one delivered
+  // Late beyond repair, a duplicate of one delivered, or exactly half the sequence space from the last one
+  // delivered (neither before nor after it).
+  if (ahead < 0 || ahead == INT16_MAX) return;
+  if (ahead > kMaxDropout) {
+    // Not a hole but a sender that restarted its sequence (RFC 3550 A.1): hand out what waits, in order, and
+    // continue from this packet.
+    for (size_t i = 0; i < kSlots && waiting_ > 0; ++i) {
+      Slot& s = slots_[(next_ + i) % kSlots];
+      if (s.used) {
+        s.used = false;
+        --waiting_;
+        deliver(s.bytes);
+      }
+    }
+    waiting_ = 0;
+    next_ = static_cast<uint16_t>(sequence + 1);
+    deliver(rtp);
+    return;
+  }
   if (ahead == 0 && waiting_ == 0) {  // the usual case: in order, nothing waiting, no copy
     ++next_;
     deliver(rtp);

@@ -73,7 +73,8 @@ SequenceTracker::Step SequenceTracker::next(uint16_t sequence) noexcept {
     s.stale = true;
     return s;
   }
-  s.lost = static_cast<uint32_t>(delta - 1);
+  // A jump beyond RFC 3550's MAX_DROPOUT is a restarted sequence: one break, not thousands of lost packets.
+  s.lost = delta > 3000 ? 1 : static_cast<uint32_t>(delta - 1);
   last_ = sequence;
   return s;
 }

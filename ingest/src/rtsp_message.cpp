@@ -117,6 +117,8 @@ Parsed parse_rtsp(std::span<const uint8_t> buffer) {
       throw IngestError(IngestErrc::protocol, "an RTSP message with a malformed start line");
     m.is_response = false;
     m.method = std::string(start.substr(0, sp));
+    const std::string_view rest = trim(start.substr(sp + 1));
+    m.target = std::string(rest.substr(0, rest.find(' ')));
   }
   size_t pos = line_end + 1;
   while (pos < head.size()) {

@@ -60,6 +60,7 @@ bool RtspSession::fill(int timeout_ms) {
     const ssize_t n = ::recv(fd_.get(), buffer_.data() + end_, buffer_.size() - end_, 0);
     if (n > 0) {
       end_ += static_cast<size_t>(n);
+      received_ += static_cast<uint64_t>(n);
       return true;
     }
     if (n == 0) return false;
@@ -97,6 +98,7 @@ bool RtspSession::dispatch(int wait_cseq, RtspMessage* answer) {
     if (answer != nullptr && !answered && p.message.cseq() == wait_cseq) {
       *answer = std::move(p.message);
       answered = true;
+      pending_dispatch_ = begin_ < end_;
       // Leave what follows in the buffer for the next call: the caller may set a new frame handler first.
       break;
     }
@@ -106,6 +108,10 @@ bool RtspSession::dispatch(int wait_cseq, RtspMessage* answer) {
 }
 
 bool RtspSession::read_some(int timeout_ms) {
+  if (pending_dispatch_) {
+    pending_dispatch_ = false;
+    dispatch(-1, nullptr);
+  }
   if (!fill(timeout_ms)) {
     dispatch(-1, nullptr);
     return false;

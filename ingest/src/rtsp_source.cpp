@@ -33,6 +33,11 @@ namespace {
 constexpr int kPollMs = 50;  // how often a wait for packets asks the interrupt hook and the keepalive clock
 constexpr size_t kUdpBatch = 16;
 constexpr size_t kUdpPacketBytes = 4096;
+// A camera sends a picture's packets in one burst. Woken by its first packet, the reader would wake again for
+// nearly every later one (a wakeup costs more than the packet's bytes); instead, while a picture is incomplete it
+// sleeps this long once and then reads everything that came: about two wakeups per picture whatever its size,
+// for at most this much latency.
+constexpr timespec kBurstWait{0, 2'000'000};
 
 int64_t mono_ns() {
   timespec ts;
@@ -162,7 +167,13 @@ struct RtspSource::Impl {
   uint64_t lost = 0;
   int64_t first_arrival_ns = 0;
   bool ended = false;
+  bool coalesce = true;  // the last burst wait found new bytes
   std::vector<std::vector<uint8_t>> udp_buffers;
+
+  bool mid_access_unit() const {
+    if (session->partial_frame()) return true;
+    return std::any_of(tracks.begin(), tracks.end(), [](const Track& t) { return t.depacketizer->in_progress(); });
+  }
 
   void open(const std::string& url);
   void setup(Track& t, const std::string& control, int index);
@@ -217,6 +228,7 @@ void RtspSource::Impl::open(const std::string& url_text) {
     ti.codec = codec;
     const uint32_t clock = m.clock_rate > 0 ? m.clock_rate : (kind == fifo::MediaKind::video ? 90000 : 8000);
     t.media.clock_rate = clock;
+    t.dts = DtsFromPts(clock / 2);  // a step back of more than 0.5 s is the camera's clock, not B-frames
     ti.time_base = {1, static_cast<int32_t>(clock)};
     if (kind == fifo::MediaKind::video) {
       ti.config = sprop_parameter_sets(codec, m);
@@ -331,7 +343,20 @@ void RtspSource::Impl::pump(int timeout_ms) {
   // Asked on every wait, not only when the socket runs dry: a busy stream must not make a stop wait.
   if (options.interrupt && options.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
   if (options.transport == RtpTransport::tcp) {
-    if (!session->read_some(timeout_ms)) ended = true;
+    if (coalesce && mid_access_unit()) {
+      const uint64_t before = session->bytes_received();
+      ::nanosleep(&kBurstWait, nullptr);
+      if (!session->read_some(0)) ended = true;
+      // Nothing came: the picture was complete (a camera without marker bits) or the camera paused; wait in
+      // poll() until the next byte.
+      coalesce = session->bytes_received() != before;
+      return;
+    }
+    coalesce = true;
+    // Between pictures the socket is usually drained: wait first, then read (a recv that would only say
+    // "nothing yet" is saved on every picture).
+    if (timeout_ms > 0 && !session->pending_dispatch() && !net::wait_readable(session->fd(), timeout_ms)) return;
+    if (!session->read_some(0)) ended = true;
     return;
   }
   std::vector<pollfd> fds;

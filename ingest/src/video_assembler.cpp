@@ -67,6 +67,15 @@ void VideoAssembler::lost() {
   }
 }
 
+// A parameter set holding 00 00 0x (x <= 2) is not one a decoder could read (emulation prevention forbids it):
+// it would split into pieces for every Annex-B reader. Parameter sets are small, so checking them costs nothing;
+// slices are never scanned.
+static bool valid_parameter_set(std::span<const uint8_t> n) {
+  for (size_t i = 2; i < n.size(); ++i)
+    if (n[i - 2] == 0 && n[i - 1] == 0 && n[i] <= 2) return false;
+  return n.size() > 1 && n.back() != 0;
+}
+
 void VideoAssembler::note_nal(size_t begin) {
   if (begin >= au_.data.size()) return;
   const std::span<const uint8_t> n(au_.data.data() + begin, au_.data.size() - begin);
@@ -74,14 +83,18 @@ void VideoAssembler::note_nal(size_t begin) {
   if (codec_ == fifo::Codec::h264) {
     if (t >= 1 && t <= 5) has_picture_ = true;
     if (t == 5) au_.keyframe = true;
-    if (t == 7 || t == 8) {
+    if ((t == 7 || t == 8) && !valid_parameter_set(n)) {
+      au_.damaged = true;
+    } else if (t == 7 || t == 8) {
       au_.parameter_sets.insert(au_.parameter_sets.end(), std::begin(kStartCode), std::end(kStartCode));
       au_.parameter_sets.insert(au_.parameter_sets.end(), n.begin(), n.end());
     }
   } else {
     if (t >= 0 && t <= 31) has_picture_ = true;
     if (t >= 16 && t <= 23) au_.keyframe = true;
-    if (t >= 32 && t <= 34) {
+    if (t >= 32 && t <= 34 && !valid_parameter_set(n)) {
+      au_.damaged = true;
+    } else if (t >= 32 && t <= 34) {
       au_.parameter_sets.insert(au_.parameter_sets.end(), std::begin(kStartCode), std::end(kStartCode));
       au_.parameter_sets.insert(au_.parameter_sets.end(), n.begin(), n.end());
     }

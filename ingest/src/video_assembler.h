@@ -24,6 +24,7 @@ class VideoAssembler {
   // Something in the packet cannot be used (a truncated aggregate, an unknown packet type).
   void damage() { if (open_) au_.damaged = true; }
   void lost();
+  bool open() const noexcept { return open_; }
 
  private:
   void finish(std::vector<AccessUnit>& out);

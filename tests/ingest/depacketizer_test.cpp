@@ -268,3 +268,31 @@ TEST(DtsFromPts, BFramesGetIncreasingDtsNeverAfterPts) {
   }
   EXPECT_EQ(d.depth(), 1);
 }
+
+TEST(DtsFromPts, ACameraClockSteppingBackIsNotReordering) {
+  DtsFromPts d(45'000);
+  for (int64_t pts : {900'000, 903'600, 907'200}) EXPECT_EQ(d.next(pts), pts);
+  // The clock steps back 5 s: dts follows it (LiveSource sees the jump) instead of creeping on past the pts.
+  EXPECT_EQ(d.next(457'200), 457'200);
+  EXPECT_EQ(d.next(460'800), 460'800);
+  EXPECT_EQ(d.depth(), 0);
+}
+
+// Found by the h264_rtp/h265_rtp fuzz targets: a "parameter set" holding a start code would have become several
+// NAL units for every Annex-B reader of the configuration.
+TEST(H264Depacketizer, AParameterSetHoldingAStartCodeIsNotRecorded) {
+  Feed f{make_depacketizer(media("H264"))};
+  f.push({0x67, 0x42, 0x00, 0x00, 0x01, 0x41}, 0, false);
+  f.push(kIdr, 0, true);
+  ASSERT_EQ(f.out.size(), 1u);
+  EXPECT_TRUE(f.out[0].parameter_sets.empty());
+  EXPECT_TRUE(f.out[0].damaged);
+}
+
+// Found by the aac_rtp fuzz target: an AU header of size 0 made an empty access unit.
+TEST(AacDepacketizer, EmptyAccessUnitsAreSkipped) {
+  Feed f{make_depacketizer(media("MPEG4-GENERIC", {{"mode", "AAC-hbr"}}))};
+  f.push({0x00, 0x20, 0x00, 0x00, 0x00, 0x08, 0x07}, 0, true);  // sizes 0 and 1
+  ASSERT_EQ(f.out.size(), 1u);
+  EXPECT_EQ(f.out[0].data, (Bytes{0x07}));
+}

@@ -115,3 +115,20 @@ TEST(Rtp, ReorderBufferGivesUpAHoleWhenFull) {
   EXPECT_EQ(out[1], 65532);  // 65531 given up; sequence numbers wrap on the way
   for (size_t i = 2; i < out.size(); ++i) EXPECT_EQ(out[i], static_cast<uint16_t>(out[i - 1] + 1));
 }
+
+// Found by the rtp_packet fuzz target: a packet half the sequence space away was taken for a hole to wait for.
+TEST(Rtp, ASequenceRestartIsNotAHoleToWaitFor) {
+  ReorderBuffer r;
+  std::vector<uint16_t> out;
+  auto deliver = [&](std::span<const uint8_t> b) { out.push_back(static_cast<uint16_t>((b[2] << 8) | b[3])); };
+  for (uint16_t seq : {100, 102, 9000, 9001}) r.push(seq, rtp(seq, 0), deliver);
+  EXPECT_EQ(out, (std::vector<uint16_t>{100, 102, 9000, 9001}));
+  SequenceTracker s;
+  s.next(100);
+  EXPECT_EQ(s.next(9000).lost, 1u);  // one break, not 8899 lost packets
+  // Exactly half the sequence space away is neither after nor before: dropped.
+  ReorderBuffer half;
+  out.clear();
+  for (uint16_t seq : {0, 32768}) half.push(seq, rtp(seq, 0), deliver);
+  EXPECT_EQ(out, (std::vector<uint16_t>{0}));
+}

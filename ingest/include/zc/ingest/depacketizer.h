@@ -52,6 +52,8 @@ class Depacketizer {
   virtual void push(const RtpPacket& packet, int64_t timestamp, std::vector<AccessUnit>& out) = 0;
   // Packets were lost right before the next push().
   virtual void lost() = 0;
+  // True while an access unit has begun and not ended: more of its packets are on their way.
+  virtual bool in_progress() const noexcept { return false; }
   // The buffer of an access unit handed out, for a later one.
   void recycle(std::vector<uint8_t>&& buffer) { pool_.put(std::move(buffer)); }
 

@@ -15,6 +15,8 @@ namespace zc::ingest {
 class ReorderBuffer {
  public:
   static constexpr size_t kSlots = 16;
+  // A packet this far ahead is a restarted sequence, not a hole to wait for (RFC 3550's MAX_DROPOUT).
+  static constexpr int kMaxDropout = 3000;
   using Deliver = std::function<void(std::span<const uint8_t>)>;
 
   // Takes one packet (its whole RTP bytes) and calls deliver() for every packet now in order. Duplicates and

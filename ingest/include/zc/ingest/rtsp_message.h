@@ -19,6 +19,7 @@ struct RtspMessage {
   int status = 0;          // responses
   std::string reason;      // responses
   std::string method;      // requests from the camera
+  std::string target;      // requests: the URL they name
   std::vector<std::pair<std::string, std::string>> headers;  // in order; values trimmed
   std::string body;
 

@@ -54,6 +54,12 @@ class RtspSession {
   const std::string& session_id() const noexcept { return session_id_; }
   int session_timeout_s() const noexcept { return timeout_s_; }
   const std::string& request_url() const noexcept { return url_.request_url; }
+  // Bytes read from the socket so far, and whether an interleaved frame is only partly in.
+  uint64_t bytes_received() const noexcept { return received_; }
+  bool partial_frame() const noexcept { return begin_ < end_; }
+  // Bytes already read that may hold complete frames (left after a request's answer): read_some() hands them
+  // out without waiting.
+  bool pending_dispatch() const noexcept { return pending_dispatch_; }
 
  private:
   void send_request(const std::string& method, const std::string& url, const Headers& headers, int cseq);
@@ -72,6 +78,8 @@ class RtspSession {
   int64_t last_request_ms_ = 0;
   std::vector<uint8_t> buffer_;
   size_t begin_ = 0, end_ = 0;  // unread bytes: buffer_[begin_, end_)
+  uint64_t received_ = 0;
+  bool pending_dispatch_ = false;
   FrameHandler on_frame_;
 };
 
