@@ -52,10 +52,10 @@ struct ReaderOptions {
   OnLapped on_lapped = OnLapped::oldest_keyframe;
   // How long open() waits for the stream to appear; zero fails at once with not_found.
   std::chrono::milliseconds wait_for_stream{0};
-  WakePolicy wake;
+  WakePolicy wake{};
   // Raised by the reader's own process (any thread, or a signal handler) when it needs the reader awake now: a
   // trigger, a stop, an event. wait() then returns at once. Null: only frames and timeouts end a wait.
-  std::shared_ptr<const WakeSignal> interrupt;
+  std::shared_ptr<const WakeSignal> interrupt{};
 };
 
 // end_of_stream: the writer marked the end of its input (RingWriter::end_stream, a playback fifo's end); `out`

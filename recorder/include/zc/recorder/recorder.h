@@ -47,7 +47,7 @@ struct RecorderOptions {
   // everything that came (docs/recording.md, "Waking and batching"). Raising this signal (from any thread) wakes
   // it at once: an owner that has news for it (an event, a stop) raises it after telling it. trigger() and
   // stop() raise it themselves. Null: the recorder makes its own.
-  std::shared_ptr<fifo::WakeSignal> wake;
+  std::shared_ptr<fifo::WakeSignal> wake{};
 };
 
 struct RecordingSummary {
