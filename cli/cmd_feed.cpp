@@ -1,6 +1,6 @@
 // `zcrec feed SOURCE --stream NAME`: the writer side of a live ring, fed from anything libavformat opens or
 // from the synthetic camera `testsrc`. Frames are paced by their timestamps (as a camera would deliver them)
-// unless --max-rate; network sources are already live and are never paced.
+// unless --max-rate; live sources (network URLs, `-`, FIFOs, devices, --live) are never paced a second time.
 #include "cli_units.h"
 #include "commands.h"
 #include "record_cli.h"
@@ -17,6 +17,7 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
+#include <sys/stat.h>
 #include <time.h>
 
 #include <cmath>
@@ -39,6 +40,7 @@ struct FeedOptions {
   std::string stream;
   bool loop = false;
   bool max_rate = false;
+  bool live = false;
   uint64_t ring_size = 64ULL << 20;
   double duration_s = 0;
   int64_t frames = 0;
@@ -63,6 +65,14 @@ struct FeedOptions {
   double testsrc_loop_s = 0;
 };
 
+
+// A pipe, a FIFO, a socket or a device delivers frames as they happen: pacing them again by their timestamps
+// only adds a sleep per frame and a lag behind the camera. Only files played as cameras are paced.
+bool is_live_path(const std::string& source) {
+  struct stat st {};
+  return source == "-" || (::stat(source.c_str(), &st) == 0 &&
+                           (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)));
+}
 
 double seconds(int64_t t, fifo::Rational tb) { return static_cast<double>(t) * tb.num / tb.den; }
 int64_t in_time_base(double s, fifo::Rational tb) { return std::llround(s * tb.den / tb.num); }
@@ -175,7 +185,7 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
     t.loop_seconds = o.testsrc_loop_s;
     return std::make_unique<media::TestSource>(t);
   }
-  return std::make_unique<media::MediaSource>(o.source, source_options(o));
+  return std::make_unique<media::MediaSource>(o.source == "-" ? "pipe:0" : o.source, source_options(o));
 }
 
 // Writes packets from one or more passes over the source into the ring.
@@ -186,7 +196,7 @@ class Feeder {
       : o_(o),
         writer_(writer),
         stop_(stop),
-        pace_(!o.max_rate && !media::is_network_url(o.source)),
+        pace_(!o.max_rate && !o.live && !media::is_network_url(o.source) && !is_live_path(o.source)),
         after_frame_(std::move(after_frame)) {}
 
   // One pass over `source`; returns false when feeding must stop (limit reached or stop requested).
@@ -376,6 +386,9 @@ void add_feed_command(CLI::App& app) {
   cmd->add_option("--stream,-s", o->stream, "stream name: [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")->required();
   cmd->add_flag("--loop", o->loop, "start the file again at its end, timestamps continuing");
   cmd->add_flag("--max-rate", o->max_rate, "write as fast as possible instead of in real time");
+  cmd->add_flag("--live", o->live,
+                "the source is live: write frames as they come, never paced (automatic for network URLs, '-' "
+                "(stdin), FIFOs, sockets and devices)");
   cmd->add_option("--ring-size", o->ring_size, "data area of the ring, e.g. 64M (rounded up to a power of two)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();

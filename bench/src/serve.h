@@ -73,6 +73,8 @@ struct ServeResult {
   // run A only
   double daemon_cpu_s = 0;          // of cpu_s: zcrecd itself (recorders, API, catalog)
   double ingest_cpu_s = 0;          // of cpu_s: its `zcrec feed` processes (demux, ring writes)
+  int64_t daemon_switches = 0;      // of context_switches: zcrecd's threads
+  int64_t ingest_switches = 0;      // of context_switches: the ingest processes' threads
   int64_t ring_frames_window = 0;   // frames the ingest processes wrote into the rings in the window
   int64_t ring_frames_written = 0;  // whole run, all rings
   int64_t frames_recorded = 0;      // sum of segment frames in the catalog

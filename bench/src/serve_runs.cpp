@@ -138,9 +138,8 @@ std::string zcrecd_config(const ServeOptions& o, const fs::path& storage, const 
     y += "  " + camera_name(i) + ":\n";
     y += "    source: " + p.fifo(i).string() + "\n";
     y += "    ring_size: 16M\n";
-    // zcrec feed paces a file source by its timestamps from the first frame it writes, so the time it spends
-    // probing becomes a lag behind the camera that never shrinks (libavformat's default 5 s for raw H.264 is
-    // more than the pipe holds). A live pipe wants a short probe: 0.5 s.
+    // The camera is a FIFO: zcrec feed reads it as a live source, as fast as it comes, never pacing it again.
+    // A short probe (0.5 s instead of libavformat's 5 s for raw H.264) only shortens the start.
     y += "    input_options: [analyzeduration=500000]\n";
     y += "    record: {continuous: true, events: {preroll: 5s, postroll: 5s, max_length: 10m}}\n";
   }
@@ -199,17 +198,17 @@ RingSample sample_rings(const std::string& prefix, int cameras) {
 
 struct ServiceCpu {
   double daemon_s = 0, ingest_s = 0;
-  int64_t switches = 0;
+  int64_t daemon_switches = 0, ingest_switches = 0;
 };
 // zcrecd counts its reaped children too: an ingest restarted in the window is not lost from the sum.
 ServiceCpu service_cpu(pid_t zcrecd, const RingSample& rings) {
   ServiceCpu c;
   c.daemon_s = proc_cpu_seconds(zcrecd, true);
-  c.switches = proc_context_switches(zcrecd);
+  c.daemon_switches = proc_context_switches(zcrecd);
   for (pid_t w : rings.writers) {
     if (w <= 0) continue;
     c.ingest_s += proc_cpu_seconds(w);
-    c.switches += proc_context_switches(w);
+    c.ingest_switches += proc_context_switches(w);
   }
   return c;
 }
@@ -267,7 +266,9 @@ ServeResult run_zcrecd(const ServeOptions& o) {
   r.daemon_cpu_s = cpu1.daemon_s - cpu0.daemon_s;
   r.ingest_cpu_s = cpu1.ingest_s - cpu0.ingest_s;
   r.cpu_s = r.daemon_cpu_s + r.ingest_cpu_s;
-  r.context_switches = cpu1.switches - cpu0.switches;
+  r.daemon_switches = cpu1.daemon_switches - cpu0.daemon_switches;
+  r.ingest_switches = cpu1.ingest_switches - cpu0.ingest_switches;
+  r.context_switches = r.daemon_switches + r.ingest_switches;
   const EventLatencies lat = poster.stop();
   if (!alive(zcrecd)) throw std::runtime_error("zcrecd died during the run (see " + dir.string() + "/zcrecd.err)");
   r.ring_frames_window = after.frames_written - before.frames_written;

@@ -40,6 +40,11 @@
 //    waiting = 1 and re-checks write_pos (both behind a seq_cst fence); the writer, after publishing, issues a
 //    seq_cst fence, and for every slot whose waiting flag it can exchange from 1 to 0 writes one byte into that
 //    reader's FIFO. Each reader drains only its own FIFO, so no reader can steal another's wakeup.
+//  * Wakeup policy (version 3): a reader says in its slot's wake_on which frames are worth waking it for. The
+//    writer, which reads that slot's `waiting` anyway, also reads wake_on in the same cache line and leaves a
+//    keyframe-only sleeper asleep (its waiting flag still set) for any frame but an indexed keyframe or an
+//    end-of-stream mark. The reader bounds its own sleep (at most kMaxWakeDelayMs), so a frame is never left
+//    unseen longer than that; the writer's work per frame and per slot is unchanged (no loop, no wait).
 #pragma once
 
 #include <atomic>
@@ -49,7 +54,10 @@
 namespace zc::fifo::layout {
 
 inline constexpr uint64_t kMagic = 0x314752434552435AULL;  // "ZCRECRG1" little-endian
-inline constexpr uint32_t kLayoutVersion = 2;  // 2: frames_dropped, oversized_frames, SourceBlock
+inline constexpr uint32_t kLayoutVersion = 3;  // 3: ReaderSlot::wake_on; 2: frames_dropped, oversized_frames, SourceBlock
+// Version 2 objects are still read and written: version 3 only gave a meaning to a slot field that version 2
+// kept zero, and zero is "wake at every frame", what a version 2 writer does for everyone.
+inline constexpr uint32_t kOldestCompatibleVersion = 2;
 inline constexpr uint64_t kHeaderBytes = 4096;
 inline constexpr uint64_t kRegionAlign = 4096;
 inline constexpr uint64_t kRecordAlign = 64;
@@ -126,7 +134,7 @@ struct alignas(64) ReaderSlot {
   std::atomic<uint32_t> epoch;    // bumped by each new owner; the writer reopens the wake FIFO when it changes
   std::atomic<uint32_t> waiting;  // 1 while the reader is (about to be) asleep on its wake FIFO
   std::atomic<uint32_t> pid;      // informational only; liveness is the OFD lock on byte 1 + slot
-  std::atomic<uint32_t> flags;    // reserved
+  std::atomic<uint32_t> wake_on;  // WakeOn: which frames ring this reader's doorbell (0: every frame)
   std::atomic<uint64_t> read_pos;       // next position the reader will read
   std::atomic<uint64_t> frames_read;    // delivered frames
   std::atomic<uint64_t> frames_lost;    // frames overwritten before this reader could copy them
@@ -134,6 +142,16 @@ struct alignas(64) ReaderSlot {
   uint64_t reserved[2];
 };
 static_assert(sizeof(ReaderSlot) == 64);
+static_assert(offsetof(ReaderSlot, wake_on) == 12);
+
+// ReaderSlot::wake_on. Anything the writer does not know is treated as every_frame (more wakeups, never fewer).
+enum class WakeOn : uint32_t {
+  every_frame = 0,  // each committed frame (live view; also every version 2 reader)
+  keyframe = 1,     // indexed keyframes and end-of-stream marks only; the reader bounds its sleep itself
+};
+// The longest a keyframe-only reader may sleep with frames waiting: its own bound, documented here because
+// it is what the ring promises a keyframe reader's owner (docs/concurrency.md, "Wakeup policy").
+inline constexpr uint32_t kMaxWakeDelayMs = 250;
 
 // Playback-fifo control channel (kind == playback_fifo): written by the reader, acknowledged by the writer.
 struct alignas(64) ControlBlock {

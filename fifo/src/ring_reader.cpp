@@ -9,8 +9,13 @@
 #include "stream_info_slots.h"
 #include "doorbell.h"
 
+#include <zc/fifo/wake_signal.h>
+
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <thread>
 
 namespace zc::fifo {
@@ -58,6 +63,18 @@ struct RingReader::Impl {
   uint64_t frames_read = 0;
   uint64_t frames_lost = 0;
 
+  bool keyframe_wakeups() const { return options.wake.on == WakeOn::keyframe; }
+  // How long one sleep of wait() lasts at most: the liveness check's interval, or the keyframe reader's bound.
+  std::chrono::milliseconds sleep_slice() const {
+    if (!keyframe_wakeups()) return kLivenessPollInterval;
+    return std::clamp(options.wake.max_delay, std::chrono::milliseconds(1), kMaxWakeDelay);
+  }
+  // Sleeps on the doorbell and the interrupt; returns what woke it.
+  struct Woken {
+    bool doorbell = false, interrupt = false;
+  };
+  Woken sleep(std::chrono::milliseconds slice);
+
   layout::ReaderSlot& my_slot() const { return m.slots[slot]; }
   layout::Header& h() const { return *m.header; }
 
@@ -97,6 +114,8 @@ void RingReader::Impl::attach_object(AttachedObject obj) {
   wake = std::move(fresh_wake);
   auto& s = my_slot();
   s.waiting.store(0, std::memory_order_relaxed);
+  s.wake_on.store(static_cast<uint32_t>(keyframe_wakeups() ? layout::WakeOn::keyframe : layout::WakeOn::every_frame),
+                  std::memory_order_relaxed);
   s.pid.store(static_cast<uint32_t>(::getpid()), std::memory_order_relaxed);
   s.frames_read.store(0, std::memory_order_relaxed);
   s.frames_lost.store(0, std::memory_order_relaxed);
@@ -351,18 +370,39 @@ bool RingReader::arm() {
 void RingReader::drain() noexcept { impl_->wake.drain(); }
 int RingReader::wake_fd() const noexcept { return impl_->wake.fd(); }
 
+RingReader::Impl::Woken RingReader::Impl::sleep(std::chrono::milliseconds slice) {
+  pollfd p[2] = {{wake.fd(), POLLIN, 0}, {options.interrupt ? options.interrupt->fd() : -1, POLLIN, 0}};
+  int n = 0;
+  do {
+    n = ::poll(p, 2, static_cast<int>(slice.count()));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) throw_system_error("poll", errno);
+  Woken w;
+  w.doorbell = (p[0].revents & POLLIN) != 0;
+  w.interrupt = (p[1].revents & POLLIN) != 0;
+  if (w.doorbell) wake.drain();
+  if (w.interrupt) options.interrupt->take();
+  // Awake now: a keyframe reader's flag may still be set (the writer leaves it for other frames); clearing it
+  // spares a pointless ring at the next keyframe. arm() sets it again, fenced, before the next sleep.
+  my_slot().waiting.store(0, std::memory_order_relaxed);
+  return w;
+}
+
 WaitStatus RingReader::wait(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
   const auto deadline = Clock::now() + timeout;
   for (;;) {
+    if (d.options.interrupt && d.options.interrupt->take())
+      return d.data_available() ? WaitStatus::ready : writer_alive() ? WaitStatus::timeout : WaitStatus::writer_gone;
     if (!arm()) return WaitStatus::ready;
     const auto now = Clock::now();
     if (now >= deadline) return writer_alive() ? WaitStatus::timeout : WaitStatus::writer_gone;
-    const auto slice = std::min<Clock::duration>(deadline - now, kLivenessPollInterval);
-    const bool woke = d.wake.wait(static_cast<int>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(slice).count() + 1));
-    if (woke) d.wake.drain();
+    // Rounded up: a slice that ends a hair before the deadline would only cost another turn.
+    const auto slice = std::min(std::chrono::ceil<std::chrono::milliseconds>(deadline - now), d.sleep_slice());
+    const auto woken = d.sleep(slice);
+    const bool woke = woken.doorbell;
     if (d.data_available()) return WaitStatus::ready;
+    if (woken.interrupt) return writer_alive() ? WaitStatus::timeout : WaitStatus::writer_gone;
     if (!woke && !writer_alive() && object_replaced(d.name, d.object.inode)) {
       // The ring was recreated under the same name (it was corrupt, or resized): follow it. A new object that
       // is gone again or not yet initialised is retried on the next slice; anything else (no free slot, no

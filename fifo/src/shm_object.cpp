@@ -149,9 +149,10 @@ HeaderVerdict validate_header(const std::byte* base, uint64_t object_bytes, std:
   if (object_bytes < layout::kHeaderBytes)
     return fail(HeaderVerdict::ours_invalid, "object is truncated to " + describe_size(object_bytes));
   const auto* h = reinterpret_cast<const Header*>(base);
-  if (h->layout_version != layout::kLayoutVersion)
+  if (h->layout_version < layout::kOldestCompatibleVersion || h->layout_version > layout::kLayoutVersion)
     return fail(HeaderVerdict::ours_invalid, "layout version " + std::to_string(h->layout_version) +
-                                                 ", this build reads version " +
+                                                 ", this build reads versions " +
+                                                 std::to_string(layout::kOldestCompatibleVersion) + " to " +
                                                  std::to_string(layout::kLayoutVersion));
   if (h->kind != static_cast<uint32_t>(layout::Kind::live_ring) &&
       h->kind != static_cast<uint32_t>(layout::Kind::playback_fifo))

@@ -223,7 +223,7 @@ void WriterCore::commit() {
   h->payload_bytes_written.fetch_add(rh.payload_bytes, std::memory_order_relaxed);
   h->write_pos.store(pos_, std::memory_order_release);
   if (indexed) add_to_index(reserved_pos_, rh);
-  ring_readers();
+  ring_readers(indexed || (rh.flags & frame_flag::end_of_stream) != 0);
 }
 
 void WriterCore::drop_frame(size_t bytes) noexcept {
@@ -249,7 +249,7 @@ void WriterCore::add_to_index(uint64_t pos, const RecordHeader& rh) {
   h->index_head.store(i + 1, std::memory_order_release);
 }
 
-void WriterCore::ring_readers() noexcept {
+void WriterCore::ring_readers(bool keyframe_or_end) noexcept {
   // Pairs with the fence in a reader's arm(): either the reader sees the new write_pos, or we see waiting == 1.
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const uint32_t n = map_.header->reader_slots;
@@ -259,6 +259,11 @@ void WriterCore::ring_readers() noexcept {
     // ringing, and that reader would otherwise sleep until its own timeout.
     if (!ring_every_slot_once_) {
       if (slot.waiting.load(std::memory_order_relaxed) == 0) continue;
+      // A keyframe-only sleeper stays asleep, its flag set, until a frame it asked for: it bounds its sleep
+      // itself (layout.h, "Wakeup policy"). wake_on sits in the cache line `waiting` just brought in.
+      if (!keyframe_or_end &&
+          slot.wake_on.load(std::memory_order_relaxed) == static_cast<uint32_t>(layout::WakeOn::keyframe))
+        continue;
       if (slot.waiting.exchange(0, std::memory_order_acq_rel) == 0) continue;
     } else {
       slot.waiting.store(0, std::memory_order_relaxed);

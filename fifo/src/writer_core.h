@@ -40,7 +40,9 @@ class WriterCore {
   bool took_over() const noexcept { return took_over_; }
   const RingMap& map() const noexcept { return map_; }
   int fd() const noexcept { return object_.fd.get(); }
-  void ring_readers() noexcept;
+  // Rings every sleeping reader that asked for this frame: `keyframe_or_end` (an indexed keyframe or an
+  // end-of-stream mark) rings keyframe-only readers too; every-frame readers are rung either way.
+  void ring_readers(bool keyframe_or_end = true) noexcept;
 
   // The writer's own next position (== write_pos except between reserve and commit).
   uint64_t position() const noexcept { return pos_; }

@@ -40,6 +40,12 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   ro.start = fifo::StartAt::newest_keyframe;
   ro.on_lapped = fifo::OnLapped::oldest_keyframe;
   ro.wait_for_stream = options.wait_for_stream;
+  // A recorder needs no frame within microseconds: woken at keyframes (a fragment is complete) or after at
+  // most 250 ms, it writes everything that came in one go, and its owner's news wakes it at once.
+  ro.wake.on = fifo::WakeOn::keyframe;
+  ro.wake.max_delay = fifo::kMaxWakeDelay;
+  auto wake = options.wake ? options.wake : std::make_shared<fifo::WakeSignal>();
+  ro.interrupt = wake;
   auto reader = fifo::RingReader::open(options.stream, ro);
   const auto& info = reader.refresh_stream_info();
   if (!params_of(info)) {
@@ -93,6 +99,7 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
 
   auto impl = std::make_unique<Impl>(options, clock, std::move(catalog), std::move(reader), trigger_mono);
   Impl& m = *impl;
+  m.wake = std::move(wake);
   m.lock_fd = std::move(lock_fd);
   m.held_frames = std::move(held);
   m.sum.recording_id = recording_id;
@@ -117,8 +124,14 @@ Recorder::~Recorder() {
   }
 }
 
-void Recorder::trigger() noexcept { impl_->triggers.fetch_add(1, std::memory_order_release); }
-void Recorder::stop() noexcept { impl_->stops.fetch_add(1, std::memory_order_release); }
+void Recorder::trigger() noexcept {
+  impl_->triggers.fetch_add(1, std::memory_order_release);
+  impl_->wake->raise();
+}
+void Recorder::stop() noexcept {
+  impl_->stops.fetch_add(1, std::memory_order_release);
+  impl_->wake->raise();
+}
 
 bool Recorder::poll(std::chrono::milliseconds max_wait) {
   Impl& m = *impl_;
@@ -151,7 +164,10 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
       }
       if (now >= deadline) return true;
       const int64_t until = std::min(deadline, m.session.end_mono_ns());
-      const auto wait = std::chrono::milliseconds(std::clamp<int64_t>((until - now) / 1'000'000, 1, 100));
+      // The reader sleeps until a keyframe, the wake signal or kMaxWakeDelay; then everything that came is
+      // written in one pass of this loop.
+      const auto wait = std::chrono::milliseconds(
+          std::clamp<int64_t>((until - now + 999'999) / 1'000'000, 1, fifo::kMaxWakeDelay.count()));
       if (m.reader.wait(wait) != fifo::WaitStatus::writer_gone) {
         m.writer_present();  // a live writer, or frames (the reader may have followed a recreated ring)
         continue;

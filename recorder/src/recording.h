@@ -62,6 +62,7 @@ struct Recorder::Impl final : SegmentHost {
   WallClockMap wall_clock;
   RecordingSummary sum;
   std::atomic<uint64_t> triggers{0}, stops{0};
+  std::shared_ptr<fifo::WakeSignal> wake;  // raised by trigger(), stop() and the owner: wakes poll() at once
   uint64_t triggers_seen = 0, stops_seen = 0;
   fifo::Frame frame;
   // Frames read from the ring while Recorder::start() waited for the catalog (held so the ring cannot lap them).

@@ -28,7 +28,10 @@ using catalog::lock_whole_file;
 
 namespace {
 
-constexpr int kIoBufferBytes = 256 * 1024;
+// The muxer keeps a fragment's samples to itself until the fragment is complete, then writes moof+mdat through
+// this buffer: one that holds a whole fragment (1 s of a camera up to ~8 Mb/s) makes it one write(2) per
+// fragment instead of one per 256 KiB.
+constexpr int kIoBufferBytes = 1024 * 1024;
 
 // An ADTS header in front of an AAC frame is stripped: MP4 carries raw AAC described by the AudioSpecificConfig.
 std::span<const std::byte> strip_adts(std::span<const std::byte> p) {

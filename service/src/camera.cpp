@@ -77,6 +77,7 @@ void Camera::stop() {
   // then the ingest.
   stopping_ = true;
   wake_.notify_all();
+  recorder_wake_->raise();
   if (recording_thread_.joinable()) recording_thread_.join();
   ingest_stopping_ = true;
   wake_.notify_all();
@@ -208,6 +209,7 @@ int64_t Camera::create_event(const EventRequest& request) {
     open_[id] = e;
   }
   wake_.notify_all();
+  recorder_wake_->raise();
   log_.info("camera " + c.name + ": event " + std::to_string(id) + (request.label.empty() ? "" : " (" + request.label + ")") +
             " opened");
   return id;
@@ -218,6 +220,7 @@ bool Camera::end_event(int64_t event_id) {
   if (!open_.count(event_id)) return false;
   end_event_locked(event_id, wall_now(), "ended");
   wake_.notify_all();
+  recorder_wake_->raise();
   return true;
 }
 
@@ -259,6 +262,7 @@ bool Camera::start_recorder(int64_t now_wall_ns) {
   o.retention = setup_.retention;
   o.retention.event_max_age_ns = setup_.event_max_age_ns;
   o.writer_grace_ns = kWriterGraceNs;
+  o.wake = recorder_wake_;
   // Never record a frame twice: a pre-roll reaching into footage an earlier recording of this camera holds
   // starts at the first keyframe after it (docs/service.md, "Events").
   o.resume_after_recorded = true;
@@ -399,7 +403,7 @@ void Camera::recording_loop() {
       status_.segment_write_latency_s = static_cast<double>(recorder_->summary().fragment_latency_ns) / 1e9;
     }
     try {
-      alive = recorder_->poll(100ms);
+      alive = recorder_->poll(fifo::kMaxWakeDelay);  // woken early by recorder_wake_
     } catch (const std::exception& e) {
       log_.error("camera " + c.name + ": recording failed: " + e.what());
       std::lock_guard lock(mutex_);

@@ -93,6 +93,9 @@ class Camera {
   std::atomic<bool> ingest_stopping_{false};  // then the ingest process is stopped (after the last fragment)
 
   std::optional<recorder::Recorder> recorder_;  // recording thread only
+  // Wakes the recorder asleep on its ring (it sleeps up to 250 ms between keyframes) when an event or a stop
+  // needs the recording thread now; any thread raises it.
+  std::shared_ptr<fifo::WakeSignal> recorder_wake_ = std::make_shared<fifo::WakeSignal>();
   bool recorder_is_continuous_ = false;
   bool recorder_stopping_ = false;
 

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <functional>
 #include <random>
 
@@ -343,4 +344,37 @@ TEST(RingObjectValidation, ScribbledHeadersAndRecordsNeverCrashReadersOrWriters)
     }
   }
   EXPECT_EQ(crashes, 0);
+}
+
+// Layout version 3 only gave a meaning to a reader-slot word that version 2 kept zero (docs/shm-format.md): a
+// version 2 object is read and written as before, a keyframe reader on it included; version 1 is still refused.
+TEST(RingObjectValidation, AVersion2ObjectIsStillReadAndWrittenAndAVersion1ObjectIsNot) {
+  ScopedStream s("v2");
+  auto set_version = [&](uint32_t v) {
+    const int fd = ::shm_open(shm_name(s.name()).c_str(), O_RDWR, 0);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::pwrite(fd, &v, sizeof v, offsetof(layout::Header, layout_version)), static_cast<ssize_t>(sizeof v));
+    ::close(fd);
+  };
+  {
+    auto w = RingWriter::open(s.name());
+    w.set_stream_info(zc::test::video_stream_info());
+    w.write({}, "old", 3);
+  }
+  set_version(2);
+  auto w = RingWriter::open(s.name());
+  EXPECT_TRUE(w.took_over()) << "a version 2 ring was recreated instead of taken over";
+  w.set_stream_info(zc::test::video_stream_info());
+  ReaderOptions ro;
+  ro.start = StartAt::next_frame;
+  ro.wake.on = WakeOn::keyframe;
+  auto r = RingReader::open(s.name(), ro);
+  FrameMeta key;
+  key.flags = frame_flag::keyframe;
+  w.write(key, "new", 3);
+  Frame f;
+  ASSERT_EQ(r.try_read(f), ReadStatus::frame);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(f.payload.data()), f.payload.size()), "new");
+  set_version(1);
+  EXPECT_EQ(reader_error(s.name()), FifoErrc::corrupt_object);
 }

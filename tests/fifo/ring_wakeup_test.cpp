@@ -1,6 +1,7 @@
 // Wakeups through epoll: every reader blocked on its wake_fd() is woken for every commit, none steals another's.
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
+#include <zc/fifo/wake_signal.h>
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include "support/ring_agents.h"
 #include "support/test_support.h"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -123,4 +125,115 @@ TEST(RingWakeup, ArmReportsDataThatIsAlreadyThere) {
   Frame f;
   EXPECT_EQ(r.try_read(f), ReadStatus::frame);
   EXPECT_TRUE(r.arm());
+}
+
+namespace {
+
+bool readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) == 1;
+}
+
+FrameMeta frame_meta(bool key) {
+  FrameMeta m;
+  m.flags = key ? frame_flag::keyframe : 0;
+  return m;
+}
+
+}  // namespace
+
+// The wakeup policy (docs/concurrency.md): a keyframe-only reader's doorbell rings for a keyframe and for the end
+// of the stream, never for the frames between; an every-frame reader of the same ring (live view) is rung for
+// each frame as before.
+TEST(RingWakeup, KeyframeReaderIsRungOnlyAtKeyframesAndTheEndWhileAnEveryFrameReaderIsRungEachFrame) {
+  ScopedStream s("wake_kf");
+  auto w = RingWriter::open(s.name());
+  w.set_stream_info(video_stream_info());
+  ReaderOptions batch;
+  batch.start = StartAt::next_frame;
+  batch.wake.on = WakeOn::keyframe;
+  auto kf = RingReader::open(s.name(), batch);
+  ReaderOptions live;
+  live.start = StartAt::next_frame;
+  auto each = RingReader::open(s.name(), live);
+  Frame f;
+  for (int gop = 0; gop < 3; ++gop) {
+    ASSERT_TRUE(kf.arm());
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_TRUE(each.arm());
+      w.write(frame_meta(false), "p", 1);
+      EXPECT_TRUE(readable(each.wake_fd())) << "gop " << gop << " frame " << i;
+      each.drain();
+      ASSERT_EQ(each.try_read(f), ReadStatus::frame);
+      EXPECT_FALSE(readable(kf.wake_fd())) << "a keyframe reader was rung for a frame it did not ask for";
+    }
+    w.write(frame_meta(true), "k", 1);
+    EXPECT_TRUE(readable(kf.wake_fd())) << "gop " << gop << ": the keyframe did not ring the keyframe reader";
+    kf.drain();
+    int frames = 0;
+    while (kf.try_read(f) == ReadStatus::frame) ++frames;
+    EXPECT_EQ(frames, 6);  // every frame is there to read, in order, when it wakes
+    ASSERT_EQ(each.try_read(f), ReadStatus::frame);
+  }
+  ASSERT_TRUE(kf.arm());
+  w.end_stream();
+  EXPECT_TRUE(readable(kf.wake_fd())) << "the end of the stream did not ring the keyframe reader";
+}
+
+// A keyframe reader asleep in wait() with frames but no keyframe coming still returns within its bound, and every
+// frame is then there in order.
+TEST(RingWakeup, KeyframeReaderWaitReturnsWithinItsBoundWithoutAKeyframe) {
+  ScopedStream s("wake_bound");
+  auto w = RingWriter::open(s.name());
+  w.set_stream_info(video_stream_info());
+  ReaderOptions ro;
+  ro.start = StartAt::next_frame;
+  ro.wake.on = WakeOn::keyframe;
+  ro.wake.max_delay = 100ms;
+  auto r = RingReader::open(s.name(), ro);
+  std::jthread writer([&] {
+    for (int i = 0; i < 3; ++i) {
+      std::this_thread::sleep_for(10ms);
+      FrameMeta m;
+      m.pts = m.dts = i;
+      w.write(m, "p", 1);
+    }
+  });
+  // 30 s: far beyond the bound, so only the bound (or a lost frame) can end the wait early.
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(r.wait(30s), WaitStatus::ready);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  writer.join();
+  std::this_thread::sleep_for(150ms);  // past the bound: all three are committed
+  Frame f;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(r.try_read(f), ReadStatus::frame);
+    EXPECT_EQ(f.header.pts, i);
+  }
+}
+
+// The reader's own process wakes it at once (a trigger, a stop, an event): a raise before the wait is not lost,
+// and a raise during it ends it although no frame comes.
+TEST(RingWakeup, InterruptEndsAKeyframeReadersWaitAtOnce) {
+  ScopedStream s("wake_irq");
+  auto w = RingWriter::open(s.name());
+  w.set_stream_info(video_stream_info());
+  auto signal = std::make_shared<WakeSignal>();
+  ReaderOptions ro;
+  ro.start = StartAt::next_frame;
+  ro.wake.on = WakeOn::keyframe;
+  ro.interrupt = signal;
+  auto r = RingReader::open(s.name(), ro);
+  signal->raise();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(r.wait(30s), WaitStatus::timeout);  // nothing to read, the writer lives
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  std::jthread raiser([&] {
+    std::this_thread::sleep_for(50ms);
+    signal->raise();
+  });
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(r.wait(30s), WaitStatus::timeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_FALSE(signal->take()) << "the wait left the signal raised";
 }

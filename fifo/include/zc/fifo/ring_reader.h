@@ -27,11 +27,35 @@ enum class OnLapped {
   next_frame,       // resume at the oldest intact frame, keyframe or not (audio-only consumers)
 };
 
+// Which frames wake a reader asleep in wait() (docs/concurrency.md, "Wakeup policy"). The writer honours it
+// per reader without waiting on anyone: it skips the doorbell of a keyframe-only sleeper for other frames.
+enum class WakeOn {
+  every_frame,  // each frame as it is committed: per-frame latency (live view, tools)
+  keyframe,     // an indexed keyframe or the end-of-stream mark, or WakePolicy::max_delay after falling asleep,
+                // whichever comes first: a few wakeups per GOP instead of one per frame (the recorder)
+};
+
+// The longest a keyframe-only reader sleeps while frames may be waiting for it.
+inline constexpr std::chrono::milliseconds kMaxWakeDelay{250};
+
+struct WakePolicy {
+  WakeOn on = WakeOn::every_frame;
+  // WakeOn::keyframe: wait() sleeps at most this long at a time (also how often it checks that the writer is
+  // alive); clamped to 1 ms .. kMaxWakeDelay. A frame is therefore seen at most this long after it is committed.
+  std::chrono::milliseconds max_delay = kMaxWakeDelay;
+};
+
+class WakeSignal;
+
 struct ReaderOptions {
   StartAt start = StartAt::newest_keyframe;
   OnLapped on_lapped = OnLapped::oldest_keyframe;
   // How long open() waits for the stream to appear; zero fails at once with not_found.
   std::chrono::milliseconds wait_for_stream{0};
+  WakePolicy wake{};
+  // Raised by the reader's own process (any thread, or a signal handler) when it needs the reader awake now: a
+  // trigger, a stop, an event. wait() then returns at once. Null: only frames and timeouts end a wait.
+  std::shared_ptr<const WakeSignal> interrupt{};
 };
 
 // end_of_stream: the writer marked the end of its input (RingWriter::end_stream, a playback fifo's end); `out`
@@ -80,12 +104,16 @@ class RingReader {
   bool still_valid(const View& view) const noexcept;
   void consume(const View& view);
 
-  // Waiting. wait() sleeps until a frame is available, the timeout passes, or the writer is gone. When the ring
-  // was recreated under its name, wait() moves the reader to the new one (a new slot, a new wake_fd()); it throws
-  // FifoError when that cannot happen (too_many_readers: every slot of the new ring is taken).
+  // Waiting. wait() sleeps until a frame is available (under WakeOn::keyframe: until a keyframe or the end of
+  // the stream arrives, or frames have waited up to max_delay), the timeout passes, the writer is gone, or the
+  // interrupt (ReaderOptions::interrupt) is raised: then it returns at once, ready if frames are there, else
+  // timeout. When the ring was recreated under its name, wait() moves the reader to the new one (a new slot, a
+  // new wake_fd()); it throws FifoError when that cannot happen (too_many_readers: every slot of the new ring is
+  // taken).
   WaitStatus wait(std::chrono::milliseconds timeout);
   // For epoll: put wake_fd() in the set (EPOLLIN), call arm() before sleeping — if it returns false, data is
-  // already there — and drain() after waking.
+  // already there — and drain() after waking. Under WakeOn::keyframe the doorbell rings only at keyframes and
+  // the end of the stream: the caller bounds its own sleep.
   int wake_fd() const noexcept;
   bool arm();
   void drain() noexcept;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <zc/catalog/retention.h>
+#include <zc/fifo/wake_signal.h>
 #include <zc/fifo/writer_absence.h>
 #include <zc/recorder/clock.h>
 #include <zc/recorder/session.h>
@@ -42,6 +43,11 @@ struct RecorderOptions {
   std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
   // The segment files' file-system calls (storage_io.h); null: the real ones. Tests inject failures here.
   std::shared_ptr<StorageIo> storage_io;
+  // The recorder sleeps on its ring until a keyframe, or at most fifo::kMaxWakeDelay (250 ms), and then writes
+  // everything that came (docs/recording.md, "Waking and batching"). Raising this signal (from any thread) wakes
+  // it at once: an owner that has news for it (an event, a stop) raises it after telling it. trigger() and
+  // stop() raise it themselves. Null: the recorder makes its own.
+  std::shared_ptr<fifo::WakeSignal> wake{};
 };
 
 struct RecordingSummary {
@@ -86,11 +92,14 @@ class Recorder {
   Recorder& operator=(Recorder&&) noexcept;
   ~Recorder();  // an unfinished recording is closed as 'interrupted' with its segments complete
 
-  // Both are async-signal-safe and thread-safe: they only bump counters that poll() applies.
+  // Both are async-signal-safe and thread-safe: they only bump counters that poll() applies, and raise the wake
+  // signal so that a poll() asleep on the ring applies them at once.
   void trigger() noexcept;
   void stop() noexcept;
 
-  // Records what is available, waiting up to max_wait for frames; false once the recording is over.
+  // Records what is available, waiting up to max_wait for frames; false once the recording is over. It sleeps
+  // until a keyframe, the wake signal or at most fifo::kMaxWakeDelay, whichever comes first, then writes every
+  // frame that came meanwhile: a max_wait beyond kMaxWakeDelay costs no extra wakeups.
   bool poll(std::chrono::milliseconds max_wait);
   // poll() until over; returns the summary.
   const RecordingSummary& run();
