@@ -39,10 +39,8 @@ void run_check(const CheckArgs& a) {
     for (const auto& p : report.unreadable) std::cout << verb << " unreadable segment: " << p << "\n";
     for (const auto& o : report.overlapping) std::cout << "overlapping segments (recorded twice): " << o << "\n";
     if (report.consistent()) {
-      std::cout << "catalog consistent\n";
-    } else if (!report.overlapping.empty() && (a.repair || (report.missing_files.empty() &&
-                                                             report.orphan_files.empty() && report.unreadable.empty()))) {
-      std::cout << "inconsistent: footage recorded twice (--repair does not choose which copy to keep)\n";
+      std::cout << "catalog consistent" << (report.overlapping.empty() ? "" : " (footage recorded twice: above)")
+                << "\n";
     } else {
       std::cout << "inconsistent: run `zcrec check --repair`\n";
     }

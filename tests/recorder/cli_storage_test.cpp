@@ -316,6 +316,7 @@ TEST(CliStorage, SegmentsPrunedByAnotherProcessAreNotInTheRecordingsSummary) {
 
 // Issue 18 item 4: the same moment of one stream recorded twice (two recorders of one camera at once, as two
 // zcrecd on one storage directory did) is reported by `zcrec check`, and --repair does not pretend to fix it.
+// It is a report, not an inconsistency: two `zcrec start` of one ring at once record it twice by design.
 TEST(CliStorage, CheckReportsOverlappingSegmentsOfOneStream) {
   TempDir d("overlap");
   const auto store = d.path() / "store";
@@ -335,16 +336,17 @@ TEST(CliStorage, CheckReportsOverlappingSegmentsOfOneStream) {
   ASSERT_EQ(second.exit_code, 0) << second.out;
 
   const auto r = zcrec({"check", "--dir", store.string(), "--json"});
-  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(r.exit_code, 0) << r.out;
   const auto j = json::parse(r.out.substr(0, r.out.rfind('}') + 1), nullptr, false);
   ASSERT_TRUE(j.is_object() && j.contains("overlapping")) << r.out;
   EXPECT_FALSE(j["overlapping"].empty()) << r.out;
-  EXPECT_FALSE(j["consistent"].get<bool>());
+  EXPECT_TRUE(j["consistent"].get<bool>());
   const auto text = zcrec({"check", "--dir", store.string()});
-  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_EQ(text.exit_code, 0);
   EXPECT_NE(text.out.find("overlapping segments (recorded twice): " + stream.name() + ": "), std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find(" overlap by "), std::string::npos) << text.out;
   const auto repaired = zcrec({"check", "--repair", "--dir", store.string()});
-  EXPECT_EQ(repaired.exit_code, 1) << "--repair cannot choose a copy: " << repaired.out;
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.out;
+  EXPECT_NE(repaired.out.find(" overlap by "), std::string::npos) << "--repair cannot choose a copy: " << repaired.out;
 }

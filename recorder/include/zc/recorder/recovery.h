@@ -38,13 +38,15 @@ struct CheckReport {
   std::vector<std::string> removed_empty_files;
   std::vector<std::string> unreadable;     // rows whose file has no MP4 header
   // Segments of one stream whose wall-clock spans overlap (by more than kOverlapToleranceNs): the same moment
-  // recorded twice, e.g. by two recorders of one camera at once. "STREAM: A and B overlap by S s". --repair does
-  // not choose which copy to keep: they stay reported until retention (or the operator) removes one.
+  // recorded twice. "STREAM: A and B overlap by S s". Reported, not an inconsistency: two `zcrec start` of one
+  // ring at once record it twice by design (several recorder processes share a catalog), while zcrecd never does
+  // (one daemon per storage directory, one recording per camera), so there it is a fault worth seeing. --repair
+  // does not choose which copy to keep.
   std::vector<std::string> overlapping;
   bool repaired = false;
-  // Consistent when nothing is left that needs --repair, and no footage is recorded twice.
+  // Consistent when nothing is left that needs --repair (rows and files agree).
   bool consistent() const noexcept {
-    return overlapping.empty() && (repaired || (missing_files.empty() && orphan_files.empty() && unreadable.empty()));
+    return repaired || (missing_files.empty() && orphan_files.empty() && unreadable.empty());
   }
 };
 
