@@ -252,6 +252,7 @@ void RtspSource::Impl::open(const std::string& url_text) {
   for (size_t i = 0; i < tracks.size(); ++i) setup(tracks[i], resolve_control(base, tracks[i].media.control), static_cast<int>(i));
   if (options.transport == RtpTransport::udp) udp_buffers.assign(kUdpBatch, std::vector<uint8_t>(kUdpPacketBytes));
   session->request("PLAY", aggregate, {{"Range", "npt=0.000-"}});
+  if (options.on_playing) options.on_playing();
   learn_in_band_configs();
 }
 
@@ -400,9 +401,13 @@ void RtspSource::Impl::learn_in_band_configs() {
     }
     if (!missing()) break;
     if (ended) throw IngestError(IngestErrc::closed, "the camera ended the stream before its first keyframe");
-    if (net::mono_ms() > deadline)
-      throw IngestError(IngestErrc::timeout, "no parameter sets from the camera (none in the SDP, no keyframe with them within " +
-                                                 std::to_string(options.timeout.count() / 1000) + " s)");
+    if (net::mono_ms() > deadline) {
+      const std::string within = std::to_string(options.timeout.count() / 1000) + " s";
+      // The same words as LiveSource's read timeout for a camera that answered and then sent nothing.
+      if (ready.empty()) throw IngestError(IngestErrc::timeout, "connected, no frame for " + within + " (read timeout)");
+      throw IngestError(IngestErrc::timeout,
+                        "no parameter sets from the camera (none in the SDP, no keyframe with them within " + within + ")");
+    }
     pump(kPollMs);
   }
 }
@@ -477,6 +482,7 @@ class NativeConnection final : public media::CameraConnection {
     r.video = o.video;
     r.audio = o.audio;
     r.interrupt = o.interrupt;
+    r.on_playing = o.on_opened;
     if (const auto it = o.format_options.find("rtsp_transport"); it != o.format_options.end() && it->second == "udp")
       r.transport = RtpTransport::udp;
     try {

@@ -27,6 +27,9 @@ struct RtspSourceOptions {
   // Asked while a call blocks; true aborts it with IngestError(interrupted) (stop requests, read timeouts).
   std::function<bool()> interrupt;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // connect, each answer, the first keyframe
+  // Called once the camera has answered PLAY, before the wait for its first frames: from then on a silence is a
+  // camera that answered and sends nothing, not one that does not answer (the two read differently to a user).
+  std::function<void()> on_playing;
 };
 
 class RtspSource final : public media::PacketSource {
