@@ -25,17 +25,6 @@ std::string camera_yaml(const std::string& name) {
          "    ring_size: 8M\n    record: {continuous: true, events: {preroll: 1s, postroll: 1s}}\n";
 }
 
-// RFC 3339 with all nine fractional digits: the query names the exact nanosecond.
-std::string rfc3339(int64_t wall_ns) {
-  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(wall_ns % 1'000'000'000));
-  return buf;
-}
-
 std::string clip_path(const std::string& cam, int64_t from, int64_t to) {
   return "/api/v1/cameras/" + cam + "/clip.mp4?from=" + rfc3339(from) + "&to=" + rfc3339(to);
 }

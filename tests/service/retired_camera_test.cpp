@@ -22,16 +22,6 @@ std::string camera_yaml(const std::string& name) {
          "    ring_size: 8M\n    record: {continuous: true}\n";
 }
 
-std::string rfc3339(int64_t wall_ns) {
-  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(wall_ns % 1'000'000'000));
-  return buf;
-}
-
 nlohmann::json retired(ZcrecdProcess& d) {
   const auto r = d.get("/api/v1/cameras");
   return r.status == 200 ? r.body["retired"] : nlohmann::json();

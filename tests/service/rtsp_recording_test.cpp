@@ -22,16 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string rfc3339(int64_t wall_ns) {
-  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(wall_ns % 1'000'000'000));
-  return buf;
-}
-
 std::vector<double> video_packet_pts(const std::filesystem::path& file) {
   const auto r = run({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of",
                       "csv=p=0", file.string()});

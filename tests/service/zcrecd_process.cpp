@@ -10,11 +10,23 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <regex>
 #include <thread>
 
 namespace zc::test {
+
+std::string rfc3339(int64_t wall_ns) {
+  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%09lldZ", static_cast<long long>(wall_ns % 1'000'000'000));
+  return buf;
+}
 
 ZcrecdProcess::ZcrecdProcess(const std::filesystem::path& dir, const std::string& cameras_yaml,
                              const std::string& extra_top_yaml, const std::string& api_token)

@@ -22,6 +22,10 @@ namespace zc::test {
 
 inline const std::string kZcrecd = ZCRECD_BIN;
 
+// RFC 3339 with all nine fractional digits (units::format_wall gives milliseconds): a query that names the exact
+// nanosecond of a frame.
+std::string rfc3339(int64_t wall_ns);
+
 struct HttpReply {
   int status = 0;  // 0: no answer (connection refused, timeout)
   nlohmann::json body;
