@@ -143,7 +143,8 @@ void refuse_query(const Params& params) {
 
 int64_t parse_event_id(const std::string& text) {
   static const std::regex id_re("[1-9][0-9]{0,17}");
-  if (!std::regex_match(text, id_re)) bad("an event id is a positive integer, got \"" + text + "\"");
+  if (!std::regex_match(text, id_re))
+    bad("an event id is a positive integer of at most 18 digits, got \"" + text + "\"");
   return std::stoll(text);
 }
 
