@@ -44,11 +44,17 @@ class FuzzService final : public Service {
   std::vector<CameraStatus> cameras() const override {
     CameraStatus s;
     s.name = "cam";
-    s.ingest_state = "streaming";
-    s.recording_state = "idle";
+    s.ingest_state = IngestState::streaming;
+    s.recording_state = RecordingState::idle;
     return {s};
   }
   StorageStatus storage() const override { return {}; }
+  std::vector<RetiredCamera> retired_cameras() const override { return {}; }
+  // The configured camera only: a retired camera's lookup reads the catalog, which the listings cover already.
+  std::string footage_stream(const std::string& name) const override {
+    if (name != "cam") throw ServiceError(ServiceError::Kind::not_found, "no camera named " + name);
+    return config_.ring_prefix + name;
+  }
   int64_t create_event(const std::string& camera, const EventRequest&) override {
     if (camera != "cam") throw ServiceError(ServiceError::Kind::not_found, "no camera named " + camera);
     return 1;
