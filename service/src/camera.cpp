@@ -329,7 +329,8 @@ bool Camera::start_recorder(int64_t now_wall_ns) {
 void Camera::finish_recorder() {
   const auto& sum = recorder_->summary();
   log_.info("camera " + setup_.camera.name + ": recording " + std::to_string(sum.recording_id) + " ended (" +
-            recorder::to_string(sum.end_reason) + ", " + std::to_string(sum.segments) + " segments)");
+            recorder::to_string(sum.end_reason) + ", " + std::to_string(sum.segments) +
+                (sum.segments == 1 ? " segment)" : " segments)"));
   {
     std::lock_guard lock(mutex_);
     status_.frames_lost += sum.frames_lost;
