@@ -79,7 +79,8 @@ TEST(FeedLive, AFifoIsReadAsFastAsItComesWhileAFileIsPacedByItsTimestamps) {
   EXPECT_EQ(l.frames, 120);
   // Paced, 120 frames of a 30 fps stream would span 3.97 s; read as they came, they span the time it takes to
   // read a few KB per frame out of a full pipe.
-  EXPECT_LT(l.spread_ns, 2'000'000'000) << "the FIFO was paced like a file";
+  // The margin to 3.97 s is for a busy host, where reading 120 frames can take a second.
+  EXPECT_LT(l.spread_ns, 3'000'000'000) << "the FIFO was paced like a file";
 
   ScopedStream file("file");
   ASSERT_EQ(zcrec({"feed", input.string(), "--stream", file.name()}).exit_code, 0);
