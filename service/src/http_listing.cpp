@@ -62,7 +62,9 @@ json event_json(const CatalogView& v, const catalog::EventRow& e) {
           {"max_length_s", seconds(e.max_length_ns)},
           {"recording_id", e.recording_id ? json(*e.recording_id) : json(nullptr)},
           {"state", e.state},
-          {"end_reason", e.end_reason.empty() ? json(nullptr) : json(e.end_reason)}};
+          {"end_reason", e.end_reason.empty() ? json(nullptr) : json(e.end_reason)},
+          {"thumbnail", "/api/v1/events/" + std::to_string(e.id) + "/thumbnail.jpg"},
+          {"clip", "/api/v1/events/" + std::to_string(e.id) + "/clip.mp4"}};
 }
 
 json segment_json(const catalog::SegmentRow& s) {
