@@ -261,6 +261,30 @@ std::shared_ptr<const Picture> live_picture(const std::string& camera, const std
                            " s");
 }
 
+// The keyframe at or before `wall_ns` still in `ring`, for an event whose footage is not in the catalog yet (the
+// recorder commits a fragment at the next keyframe): the same keyframe the recording will hold. nullopt when the
+// ring does not reach back that far or is gone.
+std::optional<Keyframe> ring_keyframe_at(const std::string& ring, int64_t wall_ns) {
+  try {
+    fifo::ReaderOptions options;
+    options.start = fifo::StartAt::newest_keyframe;
+    auto reader = fifo::RingReader::open(ring, options);
+    const auto newest = reader.newest_frame_header();
+    if (!newest) return std::nullopt;
+    const auto kf = reader.keyframe_at_or_before(wall_ns - (newest->wall_ns - newest->mono_ns));
+    if (!kf || !reader.seek_to(*kf)) return std::nullopt;
+    fifo::Frame f;
+    for (int i = 0; i < 64 && reader.read(f, 200ms) == fifo::WaitStatus::ready; ++i) {
+      const fifo::TrackInfo* video = reader.stream_info().first_of(fifo::MediaKind::video);
+      if (video == nullptr) return std::nullopt;
+      if (f.header.track == video->track_id && f.header.is_key())
+        return Keyframe{*video, std::move(f.payload), f.header.wall_ns};
+    }
+  } catch (const fifo::FifoError&) {
+  }
+  return std::nullopt;
+}
+
 void reply_jpeg(Response& res, const Picture& p, bool recorded) {
   res.status = 200;
   // A recorded picture changes only when retention removes it; a live one with every keyframe.
@@ -334,17 +358,28 @@ void register_snapshot_routes(Router& router, Service& service) {
         }
         if (!event) throw HttpError(404, "no event " + std::to_string(id));
         // Checked at every request, cached or not: footage removed by retention takes its thumbnail with it.
-        playback::Timeline timeline;
+        std::optional<playback::Timeline> timeline;
         try {
           timeline = footage_at(*pool, config.storage_dir, event->stream_name, event->start_wall_ns);
         } catch (const HttpError& e) {
-          if (e.status() == 404) thumbnails->drop(id);
-          throw;
+          if (e.status() != 404) throw;
         }
         auto picture = thumbnails->find(id);
+        if (!timeline) {
+          // Not recorded (yet): a new event's first fragment may still be on its way to the catalog, and the
+          // ring holds the keyframe it will contain. Anything else has lost its footage, and its picture.
+          thumbnails->drop(id);
+          const auto slot = slots->take(event->stream_name);
+          const auto k = ring_keyframe_at(event->stream_name, event->start_wall_ns);
+          if (!k)
+            throw HttpError(404, "no footage of event " + std::to_string(id) + " at " +
+                                     units::format_wall(event->start_wall_ns));
+          reply_jpeg(res, *to_picture(*k, kThumbnailWidth), false);
+          return;
+        }
         if (!picture) {
           const auto slot = slots->take(event->stream_name);
-          picture = to_picture(recorded_keyframe(std::move(timeline), event->stream_name, event->start_wall_ns),
+          picture = to_picture(recorded_keyframe(std::move(*timeline), event->stream_name, event->start_wall_ns),
                                kThumbnailWidth);
           thumbnails->put(id, picture);
         }

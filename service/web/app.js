@@ -10,6 +10,7 @@ const DAY = 24 * HOUR;
 const HEVC_TYPE = 'video/mp4; codecs="hvc1.1.6.L93.B0"';
 
 const state = {
+  page: null,          // 'grid', 'review' or 'camera' (null until the cameras are known)
   cameras: [],
   retired: [],         // renamed or removed cameras whose footage is still kept: {name, last_ms, ...}
   camera: null,        // selected camera name
@@ -110,7 +111,30 @@ async function loadCameras() {
     }
   }
   nav.replaceChildren(...children);
-  if (!state.camera && state.cameras.length > 0) await selectCamera(state.cameras[0].name, null);
+  if (state.page === 'grid') renderGrid(j.states);
+  // The landing view: every camera at once when there are several, the one camera's view when there is one.
+  if (state.page === null && state.cameras.length > 1) showView('grid');
+  else if (state.page === null && state.cameras.length > 0) await selectCamera(state.cameras[0].name, null);
+}
+
+// Which of the page's views shows: the grid of all cameras, the event review, or one camera's live view and
+// timeline. Leaving the camera view stops its live stream: a hidden <video> would still hold a connection.
+function showView(page) {
+  state.page = page;
+  $('grid').hidden = page !== 'grid';
+  $('review').hidden = page !== 'review';
+  $('viewer').hidden = page !== 'camera';
+  for (const b of $('views').querySelectorAll('button')) b.classList.toggle('selected', b.dataset.view === page);
+  if (page !== 'camera') {
+    clearTimeout(liveRetry);
+    $('live').removeAttribute('src');
+    $('live').load();
+    stopPlayer();
+    state.camera = null;
+    for (const b of $('cameras').querySelectorAll('button')) b.classList.remove('selected');
+  }
+  if (page === 'grid') startGrid(); else stopGrid();
+  if (page === 'review') startReview(); else stopReview();
 }
 
 function hevcPlayable() {
@@ -127,6 +151,7 @@ function showCodecNote(text) {
 }
 
 async function selectCamera(name, retiredEnd) {
+  if (state.page !== 'camera') showView('camera');
   state.camera = name;
   state.retiredEnd = retiredEnd ?? null;
   for (const b of $('cameras').querySelectorAll('button')) b.classList.toggle('selected', b.dataset.camera === name);
@@ -398,9 +423,9 @@ async function start() {
   try {
     const login = await api('/api/v1/login');
     if (!login.authenticated) throw new Unauthorized('the API needs a token');
-    await loadCameras();
     $('login').hidden = true;
     $('app').hidden = false;
+    await loadCameras();
     say(`${state.cameras.length} camera(s)`);
     draw();
   } catch (e) {
@@ -433,6 +458,7 @@ function wire() {
   $('live').addEventListener('ended', onLiveEnded);
   $('live').addEventListener('error', () => { if ($('live').getAttribute('src')) onLiveEnded(); });
   wireTimeline();
+  for (const b of $('views').querySelectorAll('button')) b.addEventListener('click', () => showView(b.dataset.view));
   // The catalog grows while the page is open: refresh what the timeline and the camera list show.
   setInterval(() => { if (!$('app').hidden) loadTimeline().catch((e) => say(e.message)); }, 10e3);
   setInterval(() => { if (!$('app').hidden) loadCameras().catch((e) => say(e.message)); }, 5e3);
@@ -440,6 +466,5 @@ function wire() {
 
 // For tests and the curious: where a wall time sits on the canvas, and what the timeline holds.
 window.zcPage = { xOf, timeAt, state, playFrom };
-
-wire();
-start();
+// wire() and start() run at the end of overview.js, the page's last script: the grid and the review must exist
+// before the first answer arrives.

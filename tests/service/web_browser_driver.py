@@ -7,11 +7,16 @@ failure is printed as "FAIL: ..." (the GoogleTest in web_page_test.cpp runs this
 
 Usage: web_browser_driver.py --url URL --log ZCRECD_LOG --screenshot PNG [--token TOKEN]
                              [--recordings N --long-from MS --long-to MS] [--retired NAME]
+                             [--grid N --event-camera NAME --thumb-width W]
                              [--chromium /usr/bin/chromium]
 With --token the page must ask for it first: it is typed into the login field, and the cookie the login sets
 must be HttpOnly and SameSite=Strict. Without --recordings only the login, the live view and the console are
 checked. With --retired, the camera NAME (renamed away by a reload) must be listed apart, under "Retired", and
 selecting it must load its timeline with its recordings and no live view.
+With --grid the page must land on the grid of N cameras, every tile must show a picture that changes, the
+page must fit a 390x844 phone in one column; then an event posted from the page to --event-camera must appear in
+the review with a thumbnail W pixels wide, and a click on it must play its footage. Screenshots of each view are
+kept next to --screenshot (-grid, -phone, -review).
 """
 import argparse
 import base64
@@ -171,6 +176,9 @@ def main():
     ap.add_argument("--long-from", type=float, help="the 10-minute recording's start, ms")
     ap.add_argument("--long-to", type=float)
     ap.add_argument("--retired", help="a retired camera the page must list apart and show the footage of")
+    ap.add_argument("--grid", type=int, help="the number of cameras the landing grid must show")
+    ap.add_argument("--event-camera", help="with --grid: the camera the review's event is posted to")
+    ap.add_argument("--thumb-width", type=int, default=320, help="with --grid: the thumbnail's expected width")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     a = ap.parse_args()
 
@@ -205,6 +213,13 @@ def main():
                     fail(f"the cookie is not HttpOnly + SameSite=Strict: {c}")
                 if browser.eval("document.cookie").find("zcrecd_token") >= 0:
                     fail("page script can read the token cookie")
+
+        if a.grid is not None:
+            overview(browser, a)
+            browser.pump(0.5)
+            for e in console_errors(browser.events):
+                fail("console error: " + e)
+            return
 
         # 2. The page loads and its timeline holds the catalog's recordings.
         if not browser.wait_for("document.getElementById('timeline')?.dataset.loaded === 'true'", 20):
@@ -243,6 +258,89 @@ def main():
         except Exception as e:
             fail(f"no screenshot: {e}")
         browser.close()
+
+
+def screenshot(browser, path):
+    shot = browser.send("Page.captureScreenshot", format="png")
+    with open(path, "wb") as f:
+        f.write(base64.b64decode(shot["data"]))
+    note("screenshot: " + path)
+
+
+def overview(browser, a):
+    """The grid as the landing view, the phone layout, and the event review."""
+    base = os.path.splitext(a.screenshot)[0]
+    tiles = "[...document.querySelectorAll('#grid figure.tile')]"
+    if not browser.wait_for(f"!document.getElementById('grid').hidden && {tiles}.length === {a.grid}", 20):
+        fail(f"the page did not land on a grid of {a.grid} tiles: " + json.dumps(browser.eval(
+            f"({{hidden: document.getElementById('grid').hidden, tiles: {tiles}.length,"
+            " status: document.getElementById('status').textContent}})")))
+        return
+    if not browser.wait_for(f"{tiles}.every(t => t.dataset.pictureTime && t.querySelector('img').naturalWidth > 0)", 30):
+        fail("tiles without a picture: " + json.dumps(browser.eval(
+            f"{tiles}.filter(t => !t.dataset.pictureTime).map(t => t.dataset.camera)")))
+        return
+    first = browser.eval(f"Object.fromEntries({tiles}.map(t => [t.dataset.camera, t.dataset.pictureTime]))")
+    # Each tile's picture moves on (a keyframe a second): bounded by each tile's own refreshes, not a sleep.
+    changed = f"{tiles}.every(t => t.dataset.pictureTime && t.dataset.pictureTime !== {json.dumps(first)}[t.dataset.camera])"
+    if not browser.wait_for(changed, 30):
+        fail("tiles whose picture did not change: " + json.dumps(browser.eval(
+            f"{tiles}.filter(t => t.dataset.pictureTime === {json.dumps(first)}[t.dataset.camera])"
+            ".map(t => [t.dataset.camera, t.dataset.refreshes])")))
+    else:
+        note(f"grid: {a.grid} tiles, every picture changed")
+    screenshot(browser, base + "-grid.png")
+
+    # A phone: one column, nothing wider than the screen.
+    browser.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+    browser.wait_for("document.documentElement.clientWidth === 390", 5)
+    browser.pump(0.3)
+    layout = browser.eval(f"({{scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,"
+                          f" lefts: [...new Set({tiles}.map(t => Math.round(t.getBoundingClientRect().left)))]}})")
+    note(f"phone layout: {layout}")
+    if layout["scroll"] > 390:
+        fail(f"the page scrolls sideways on a 390 px phone: {layout}")
+    if len(layout["lefts"]) != 1:
+        fail(f"the phone grid is not one column: {layout}")
+    screenshot(browser, base + "-phone.png")
+    browser.send("Emulation.clearDeviceMetricsOverride")
+
+    # The review: an event posted now appears with its thumbnail; a click plays it.
+    if not a.event_camera:
+        return
+    browser.eval("document.querySelector('#views button[data-view=review]').click()")
+    if not browser.wait_for("!document.getElementById('review').hidden && document.getElementById('review-list').dataset.events !== undefined", 10):
+        fail("the event review did not show")
+        return
+    posted = time.monotonic()
+    event_id = browser.eval(
+        f"fetch('/api/v1/cameras/{a.event_camera}/events', {{method: 'POST', credentials: 'same-origin',"
+        " headers: {'Content-Type': 'application/json'}, body: JSON.stringify({label: 'parcel', score: 0.9,"
+        " duration: 1, preroll: 1})}).then(r => r.json()).then(j => j.id)")
+    item = f"document.querySelector('#review-list li[data-event-id=\"{event_id}\"]')"
+    if not browser.wait_for(item + " !== null", 15):
+        fail(f"event {event_id} did not appear in the review")
+        return
+    note(f"review: event {event_id} appeared {time.monotonic() - posted:.2f} s after it was posted")
+    thumb = item + ".querySelector('img')"
+    if not browser.wait_for(f"{thumb}.complete && {thumb}.naturalWidth > 0", 15):
+        fail(f"event {event_id}'s thumbnail did not load")
+    else:
+        w = browser.eval(f"{thumb}.naturalWidth")
+        note(f"review: thumbnail {w} px wide")
+        if w != a.thumb_width:
+            fail(f"the thumbnail is {w} px wide, expected {a.thumb_width}")
+    screenshot(browser, base + "-review.png")
+    browser.eval(item + ".click()")
+    plays = browser.wait_for("(() => { const p = document.getElementById('player');"
+                             " return !document.getElementById('viewer').hidden && !p.error && p.currentTime > 0.2"
+                             " && p.currentSrc.includes('clip.mp4'); })()", 20)
+    if not plays:
+        fail("a click on the event did not play its footage: " + json.dumps(browser.eval(
+            "(() => { const p = document.getElementById('player'); return {t: p.currentTime, src: p.currentSrc,"
+            " err: p.error && p.error.message, status: document.getElementById('status').textContent}; })()")))
+    else:
+        note("review: a click played the event's footage")
 
 
 def retired_camera(browser, name):

@@ -161,5 +161,44 @@ TEST(WebPage, LoginInChromiumSetsAStrictHttpOnlyCookieTheLiveViewPlaysOn) {
   EXPECT_EQ(log_text.find(token), std::string::npos) << "the token is in zcrecd's log";
 }
 
+// Nine cameras (issue 21): the page lands on the grid, every tile's picture changes, a phone gets one column
+// without sideways scrolling, and an event posted from the page shows in the review with its thumbnail and plays
+// when clicked. Screenshots of each view are kept.
+TEST(WebPage, NineCamerasLandOnAGridAndANewEventShowsInTheReviewWithItsThumbnail) {
+  TempDir dir;
+  std::string yaml;
+  for (int i = 1; i <= 9; ++i) {
+    yaml += "  cam" + std::to_string(i) +
+            ":\n    source: testsrc\n    testsrc: {size: 320x180, fps: 10, gop: 1s, bitrate: 150K}\n"
+            "    ring_size: 4M\n";
+    yaml += i == 1 ? "    record: {continuous: false, events: {preroll: 1s, postroll: 1s}}\n"
+                   : "    record: {continuous: false}\n";
+  }
+  ZcrecdProcess d(dir.path(), yaml);
+  const auto log = dir / "zcrecd.log";
+  d.log_to(log);
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] {
+    const auto r = d.get("/api/v1/cameras");
+    if (r.status != 200) return false;
+    for (const auto& c : r.body["items"])
+      if (c["ingest_state"] != "streaming" || c["ring_history_s"].get<double>() < 2) return false;
+    return r.body["items"].size() == 9;
+  }, 60s)) << d.get("/api/v1/cameras").body.dump();
+
+  const std::filesystem::path artifacts = ZC_TEST_ARTIFACTS;
+  std::filesystem::create_directories(artifacts);
+  const auto shot = artifacts / "web_page_overview.png";
+  const auto r = run({"/usr/bin/python3", ZC_WEB_DRIVER, "--url", "http://127.0.0.1:" + std::to_string(d.port()) + "/",
+                      "--log", log.string(), "--screenshot", shot.string(), "--grid", "9", "--event-camera", "cam1",
+                      "--thumb-width", "320"});
+  std::filesystem::copy_file(log, artifacts / "web_page_overview_zcrecd.log",
+                             std::filesystem::copy_options::overwrite_existing);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::cout << r.out;
+  for (const char* view : {"-grid.png", "-phone.png", "-review.png"})
+    EXPECT_TRUE(std::filesystem::exists(artifacts / (std::string("web_page_overview") + view))) << view;
+}
+
 }  // namespace
 }  // namespace zc::test

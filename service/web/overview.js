@@ -1,0 +1,210 @@
+// zcrecd's page, the overviews: the grid of every camera (the landing view with more than one camera) and the
+// event review. Uses app.js's globals ($, api, state, cameraPath, selectCamera, playFrom, say).
+//
+// The grid shows each camera as its snapshot.jpg, refreshed about once a second, not as a live.mp4 each: a
+// browser opens at most 6 HTTP/1.1 connections per host, and 9 or 16 endless streams would hold them all (and
+// zcrecd serves 4 live viewers at most). A snapshot request is short (one keyframe decoded per camera per
+// keyframe, shared by every viewer: docs/web.md, "Pictures"), so 16 tiles take turns on a few connections.
+// A click on a tile opens the camera's own view with its live video.
+'use strict';
+
+const GRID_WIDTH = 480;          // the snapshot box for a tile, pixels
+const GRID_PERIOD_MS = 1000;     // each tile asks again this long after its last answer
+const GRID_CONNECTIONS = 4;      // tiles fetching at once: leaves the browser's other 2 connections to the page
+const REVIEW_PERIOD_MS = 2000;   // new events appear within this
+
+// ---- the grid ---------------------------------------------------------------------------------------------------
+
+const grid = { timer: null, running: false, urls: new Map() };
+
+function tileFor(name) {
+  const root = $('grid');
+  let t = root.querySelector(`figure[data-camera="${CSS.escape(name)}"]`);
+  if (t) return t;
+  t = document.createElement('figure');
+  t.className = 'tile';
+  t.dataset.camera = name;
+  const img = document.createElement('img');
+  img.alt = `${name}: no picture yet`;
+  const cap = document.createElement('figcaption');
+  const n = document.createElement('span');
+  n.className = 'name';
+  n.textContent = name;
+  const s = document.createElement('span');
+  s.className = 'state';
+  cap.append(n, s);
+  t.append(img, cap);
+  t.addEventListener('click', () => selectCamera(name, null));
+  root.append(t);
+  return t;
+}
+
+// Tiles for the cameras in state.cameras, in its order, with their states.
+function renderGrid(states) {
+  const names = new Set(state.cameras.map((c) => c.name));
+  for (const t of [...$('grid').querySelectorAll('figure.tile')]) {
+    if (!names.has(t.dataset.camera)) {
+      URL.revokeObjectURL(grid.urls.get(t.dataset.camera) || '');
+      grid.urls.delete(t.dataset.camera);
+      t.remove();
+    }
+  }
+  for (const c of state.cameras) {
+    const t = tileFor(c.name);
+    $('grid').append(t);  // keeps the cameras' order
+    const s = t.querySelector('.state');
+    const ingest = (states?.ingest || []).find((x) => x.name === c.ingest_state);
+    const recording = (states?.recording || []).find((x) => x.name === c.recording_state);
+    s.textContent = c.recording_state && c.recording_state !== 'idle'
+      ? `${c.ingest_state} · ${c.recording_state}` : c.ingest_state;
+    s.classList.toggle('trouble', Boolean(ingest?.trouble || recording?.trouble));
+    s.title = c.last_error ? `last error: ${c.last_error}` : (ingest?.meaning || '');
+  }
+  $('grid').dataset.tiles = String(state.cameras.length);
+}
+
+// One tile's picture: kept as it is on any failure (a camera reconnecting shows its last picture and its state).
+async function refreshTile(name) {
+  try {
+    const res = await fetch(`${cameraPath(name)}/snapshot.jpg?width=${GRID_WIDTH}`,
+                            { credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) return;
+    const blob = await res.blob();
+    const t = tileFor(name);
+    const img = t.querySelector('img');
+    const url = URL.createObjectURL(blob);
+    const old = grid.urls.get(name);
+    img.src = url;
+    img.alt = name;
+    grid.urls.set(name, url);
+    if (old) URL.revokeObjectURL(old);
+    t.dataset.pictureTime = res.headers.get('X-Picture-Time') || '';
+    t.dataset.refreshes = String(Number(t.dataset.refreshes || 0) + 1);
+  } catch (_) { /* offline for a moment: the next round tries again */ }
+}
+
+// A round over every tile with at most GRID_CONNECTIONS requests in flight, then a pause, while the grid shows.
+async function gridRound() {
+  if (!grid.running) return;
+  const queue = state.cameras.map((c) => c.name);
+  const worker = async () => { while (grid.running && queue.length > 0) await refreshTile(queue.shift()); };
+  await Promise.all(Array.from({ length: GRID_CONNECTIONS }, worker));
+  if (grid.running) grid.timer = setTimeout(gridRound, GRID_PERIOD_MS);
+}
+
+function startGrid() {
+  renderGrid(null);
+  if (grid.running) return;
+  grid.running = true;
+  gridRound();
+  loadCameras().catch((e) => say(e.message));  // the tiles' states at once, not at the next 5 s refresh
+}
+
+function stopGrid() {
+  grid.running = false;
+  clearTimeout(grid.timer);
+}
+
+// ---- the event review -----------------------------------------------------------------------------------------
+
+const review = { timer: null, running: false, shown: '' };
+
+function fmtLength(e) {
+  if (!e.end) return 'open';
+  const s = (Date.parse(e.end) - Date.parse(e.start)) / 1000;
+  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function eventItem(e) {
+  const li = document.createElement('li');
+  li.dataset.eventId = String(e.id);
+  const img = document.createElement('img');
+  img.loading = 'lazy';
+  img.alt = `${e.label || 'event'} on ${e.camera}`;
+  img.src = e.thumbnail;
+  const what = document.createElement('div');
+  what.className = 'what';
+  const title = document.createElement('strong');
+  title.textContent = `${e.label || 'event'} · ${e.camera}`;
+  const when = document.createElement('span');
+  when.className = 'when';
+  when.textContent = `${new Date(e.start).toLocaleString()} · ${fmtLength(e)}` +
+    (e.score !== null && e.score !== undefined ? ` · score ${e.score}` : '');
+  what.append(title, when);
+  const dl = document.createElement('a');
+  dl.href = `${e.clip}?download=1`;
+  dl.textContent = 'Download';
+  dl.addEventListener('click', (ev) => ev.stopPropagation());
+  li.append(img, what, dl);
+  // Plays the event's span from its pre-roll in the camera's view.
+  li.addEventListener('click', async () => {
+    const cam = state.cameras.find((c) => c.name === e.camera);
+    const retired = state.retired.find((r) => r.name === e.camera);
+    await selectCamera(e.camera, cam ? null : retired?.last_ms ?? null);
+    playFrom(Date.parse(e.start) - (e.preroll_s || 0) * 1000);
+  });
+  return li;
+}
+
+// The newest events first: the list route pages oldest first, so the last page (and the one before when it is
+// short) is what is read.
+async function loadReview() {
+  const q = new URLSearchParams({ per_page: '100' });
+  const camera = $('review-camera').value;
+  if (camera) q.set('camera', camera);
+  const day = $('review-day').value;
+  if (day) {
+    const from = new Date(`${day}T00:00:00`);
+    q.set('from', from.toISOString());
+    q.set('to', new Date(from.getTime() + DAY).toISOString());
+  }
+  const first = await api(`/api/v1/events?${q}`);
+  let items = first.items;
+  if (first.pages > 1) {
+    q.set('page', String(first.pages));
+    const last = await api(`/api/v1/events?${q}`);
+    q.set('page', String(first.pages - 1));
+    const before = first.pages > 2 ? (await api(`/api/v1/events?${q}`)).items : first.items;
+    items = before.concat(last.items);
+  }
+  const label = $('review-label').value.trim().toLowerCase();
+  if (label) items = items.filter((e) => (e.label || '').toLowerCase().includes(label));
+  items.sort((a, b) => Date.parse(b.start) - Date.parse(a.start) || b.id - a.id);
+  // Rebuilt only when something changed, so a thumbnail being looked at does not flicker every 2 s.
+  const key = JSON.stringify(items.map((e) => [e.id, e.end, e.state]));
+  if (key !== review.shown) {
+    review.shown = key;
+    $('review-list').replaceChildren(...items.map(eventItem));
+  }
+  $('review-list').dataset.events = String(items.length);
+}
+
+async function reviewRound() {
+  if (!review.running) return;
+  try { await loadReview(); } catch (e) { say('events: ' + e.message); }
+  if (review.running) review.timer = setTimeout(reviewRound, REVIEW_PERIOD_MS);
+}
+
+function startReview() {
+  const sel = $('review-camera');
+  const chosen = sel.value;
+  const names = state.cameras.map((c) => c.name).concat(state.retired.map((r) => r.name));
+  sel.replaceChildren(new Option('all', ''), ...names.map((n) => new Option(n, n)));
+  sel.value = names.includes(chosen) ? chosen : '';
+  if (review.running) return;
+  review.running = true;
+  reviewRound();
+}
+
+function stopReview() {
+  review.running = false;
+  clearTimeout(review.timer);
+}
+
+for (const id of ['review-camera', 'review-label', 'review-day'])
+  $(id).addEventListener(id === 'review-label' ? 'input' : 'change', () => loadReview().catch((e) => say(e.message)));
+
+window.zcOverview = { grid, review, showView };
+
+wire();
+start();
