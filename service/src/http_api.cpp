@@ -14,6 +14,7 @@
 #include "http_request.h"
 #include "http_retired.h"
 #include "http_server.h"
+#include "http_hls.h"
 #include "http_snapshot.h"
 #include "http_timeline.h"
 #include "http_web.h"
@@ -161,6 +162,7 @@ App::App(Service& service, std::string token, Log log)
   register_timeline_routes(router_, service_);
   register_live_routes(router_, service_, log_);
   register_snapshot_routes(router_, service_);
+  register_hls_routes(router_, service_);
   register_web_routes(router_, token_);
 }
 

@@ -190,7 +190,10 @@ let liveRetry = null;
 function startLive() {
   clearTimeout(liveRetry);
   const v = $('live');
-  v.src = `${cameraPath(state.camera)}/live.mp4`;  // assigning src again reloads it
+  // Safari and iPhones play HLS natively and cannot play the progressive live.mp4 (docs/web.md, "HLS");
+  // Chromium and Firefox answer '' here and keep live.mp4, whose latency is lower.
+  const hls = v.canPlayType('application/vnd.apple.mpegurl') !== '';
+  v.src = `${cameraPath(state.camera)}/${hls ? 'live.m3u8' : 'live.mp4'}`;  // assigning src again reloads it
   v.play().catch(() => { /* replaced by a newer src, or autoplay refused: the controls stay */ });
 }
 
