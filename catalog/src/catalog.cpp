@@ -177,7 +177,7 @@ struct Catalog::Impl {
   // Prepared once, reused for the life of the connection.
   sqlite::Statement q_streams, q_find_stream, q_insert_stream, q_recordings, q_recording, q_segments,
       q_segments_of_recording, q_all_segments, q_unfinished_segments, q_unfinished_recordings, q_segment, q_keyframes, q_keyframe_at, q_gaps, q_clock_jumps,
-      q_stream_end, q_stream_bytes, q_insert_recording, q_set_recording_start, q_add_lost, q_finish_recording,
+      q_stream_end, q_stream_bytes, q_stream_footage, q_insert_recording, q_set_recording_start, q_add_lost, q_finish_recording,
       q_set_locked, q_insert_segment, q_progress, q_finish_segment, q_insert_keyframe, q_delete_keyframes,
       q_insert_gap, q_insert_jump, q_mark_deleting, q_mark_deleting_if_unlocked, q_delete_segment,
       q_delete_recording_if_empty, q_counts, q_event, q_open_events, q_events, q_events_page, q_events_count,
@@ -256,6 +256,9 @@ struct Catalog::Impl {
                         "WHERE name = ?1) ORDER BY s.start_wall_ns DESC, s.id DESC LIMIT 1"};
     q_stream_bytes = {db, "SELECT coalesce(sum(s.size_bytes), 0) FROM segment s JOIN stream st "
                           "ON st.id = s.stream_id WHERE st.name = ?1 AND s.state <> 'deleting'"};
+    q_stream_footage = {db, "SELECT count(*), coalesce(sum(s.size_bytes), 0), min(s.start_wall_ns), max(s.end_wall_ns) "
+                            "FROM segment s JOIN stream st ON st.id = s.stream_id "
+                            "WHERE st.name = ?1 AND s.state <> 'deleting'"};
     q_insert_recording = {db, "INSERT INTO recording (stream_id, trigger_wall_ns, trigger_mono_ns, "
                               "preroll_requested_ns, postroll_ns, max_length_ns, recorder_pid, kind) "
                               "VALUES ((SELECT id FROM stream WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
@@ -534,6 +537,19 @@ int64_t Catalog::stream_bytes(const std::string& stream_name) const {
   impl_->q_stream_bytes.bind(1, stream_name);
   auto rows = collect<int64_t>(impl_->q_stream_bytes, [](const sqlite::Statement& q) { return q.int64(0); });
   return rows.empty() ? 0 : rows.front();
+}
+
+StreamFootage Catalog::footage(const std::string& stream_name) const {
+  impl_->q_stream_footage.bind(1, stream_name);
+  auto rows = collect<StreamFootage>(impl_->q_stream_footage, [](const sqlite::Statement& q) {
+    StreamFootage f{q.int64(0), q.int64(1), std::nullopt, std::nullopt};
+    if (f.segments > 0) {
+      f.oldest_start_wall_ns = q.int64(2);
+      f.newest_end_wall_ns = q.int64(3);
+    }
+    return f;
+  });
+  return rows.empty() ? StreamFootage{} : rows.front();
 }
 
 CatalogCounts Catalog::counts() const {

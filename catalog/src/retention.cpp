@@ -52,6 +52,24 @@ void delete_segment(Catalog& catalog, const SegmentRow& segment) {
   remove_marked_segment(catalog, segment);
 }
 
+RecordingDeletion delete_recording(Catalog& catalog, int64_t recording_id) {
+  RecordingDeletion d;
+  for (const auto& s : catalog.segments_of_recording(recording_id)) {
+    if (s.state == "writing") {
+      d.unfinished_segment = true;
+      break;
+    }
+    if (s.state != "deleting" && !catalog.mark_segment_deleting_if_unlocked(s.id)) {
+      d.locked_meanwhile = true;
+      break;
+    }
+    remove_marked_segment(catalog, s);
+    ++d.segments_deleted;
+    d.bytes_deleted += s.size_bytes;
+  }
+  return d;
+}
+
 RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy, int64_t now_wall_ns,
                                 const std::optional<std::string>& stream, const RetentionGuard& guard) {
   RetentionReport report;

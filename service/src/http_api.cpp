@@ -14,6 +14,7 @@
 #include "http_request.h"
 #include "http_retired.h"
 #include "http_server.h"
+#include "http_footage.h"
 #include "http_hls.h"
 #include "http_snapshot.h"
 #include "http_timeline.h"
@@ -163,6 +164,7 @@ App::App(Service& service, std::string token, Log log)
   register_live_routes(router_, service_, log_);
   register_snapshot_routes(router_, service_);
   register_hls_routes(router_, service_);
+  register_footage_routes(router_, service_);
   register_web_routes(router_, token_);
 }
 

@@ -141,11 +141,14 @@ void refuse_query(const Params& params) {
   if (!params.empty()) bad("unknown parameter \"" + params.begin()->first + "\" (this route takes none)");
 }
 
-int64_t parse_event_id(const std::string& text) {
+int64_t parse_row_id(const std::string& text, const char* what) {
   static const std::regex id_re("[1-9][0-9]{0,17}");
   if (!std::regex_match(text, id_re))
-    bad("an event id is a positive integer of at most 18 digits, got \"" + text + "\"");
+    bad(std::string("a") + (what[0] == 'e' ? "n " : " ") + what + " id is a positive integer of at most 18 digits, got \"" +
+        text + "\"");
   return std::stoll(text);
 }
+
+int64_t parse_event_id(const std::string& text) { return parse_row_id(text, "event"); }
 
 }  // namespace zc::service::http

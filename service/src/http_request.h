@@ -53,5 +53,7 @@ void refuse_query(const Params& params);
 
 // An event id in a path: 1..18 digits, no leading zero; HttpError(400) otherwise.
 int64_t parse_event_id(const std::string& text);
+// The same rule for any catalog row id; `what` names it in the 400 ("recording").
+int64_t parse_row_id(const std::string& text, const char* what);
 
 }  // namespace zc::service::http

@@ -29,6 +29,12 @@ struct StreamRow {
   int64_t created_wall_ns = 0;
 };
 
+struct StreamFootage {
+  int64_t segments = 0;
+  int64_t size_bytes = 0;
+  std::optional<int64_t> oldest_start_wall_ns, newest_end_wall_ns;  // unset without segments
+};
+
 struct RecordingRow {
   int64_t id = 0;
   int64_t stream_id = 0;
@@ -251,6 +257,8 @@ class Catalog {
   // End of the newest segment of the stream (the earliest wall time a new segment may start at).
   std::optional<int64_t> stream_end_wall_ns(const std::string& stream_name) const;
   int64_t stream_bytes(const std::string& stream_name) const;
+  // What a stream's footage occupies and spans (segments not being deleted): disk use and days kept.
+  StreamFootage footage(const std::string& stream_name) const;
   CatalogCounts counts() const;
 
   // --- events (docs/catalog.md, Events) ---

@@ -50,6 +50,18 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
                                 const std::optional<std::string>& stream = std::nullopt,
                                 const RetentionGuard& guard = {});
 
+// Deletes a finished recording's segments two-phase, oldest first, for a user who asked for it (zcrecd's
+// DELETE /api/v1/recordings/{id}). Each segment is marked only if the recording is still unlocked, in the same
+// statement, so a lock taken meanwhile stops it (locked_meanwhile). The caller checks that the recording exists,
+// is not locked and is not being written; the recording row goes with its last segment.
+struct RecordingDeletion {
+  int64_t segments_deleted = 0;
+  int64_t bytes_deleted = 0;
+  bool locked_meanwhile = false;
+  bool unfinished_segment = false;  // a segment still 'writing' (a crash not yet recovered): stopped there
+};
+RecordingDeletion delete_recording(Catalog& catalog, int64_t recording_id);
+
 // Deletes one segment two-phase (also used by `zcrec check --repair`).
 void delete_segment(Catalog& catalog, const SegmentRow& segment);
 
