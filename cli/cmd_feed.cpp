@@ -422,7 +422,7 @@ void add_feed_command(CLI::App& app) {
       ->capture_default_str();
   t->add_option("--bframes", o->bframes, "B-frames between references")->check(CLI::Range(0, 16))
       ->capture_default_str();
-  t->add_option("--bitrate", o->bitrate, "bit/s, e.g. 4M")->transform(CLI::AsSizeValue(true))->capture_default_str();
+  t->add_option("--bitrate", o->bitrate, "bit/s, e.g. 4M (k = 1000)")->transform(bits_per_second())->capture_default_str();
   t->add_flag("--audio", o->audio, "add an AAC track (48 kHz sine)");
   t->add_option("--testsrc-loop", o->testsrc_loop_s, "length of the pre-encoded loop (default one GOP), e.g. 4s")
       ->transform(seconds_with_unit());
