@@ -30,6 +30,21 @@ inline CLI::Validator seconds_with_unit() {
       "DURATION", "duration");
 }
 
+// A size ("64M", "512K", "1G", "64MiB", "4096"; binary: 1K = 1024 bytes), handed on as a whole number of bytes;
+// 1 byte .. 8E (a larger one is a usage error, never a wrapped or saturated value).
+inline CLI::Validator size_bytes() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        try {
+          v = std::to_string(units::parse_size_bytes(v));
+          return {};
+        } catch (const units::UnitsError& e) {
+          return e.what();
+        }
+      },
+      "SIZE", "size");
+}
+
 // A bit rate ("500k", "4M", "2000000"; decimal: 1k = 1000 bit/s), handed on as a whole number of bit/s.
 inline CLI::Validator bits_per_second() {
   return CLI::Validator(

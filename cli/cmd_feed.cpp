@@ -384,7 +384,7 @@ void add_feed_command(CLI::App& app) {
                 "the source is live: write frames as they come, never paced (automatic for network URLs, '-' "
                 "(stdin), FIFOs, sockets and devices)");
   cmd->add_option("--ring-size", o->ring_size, "data area of the ring, e.g. 64M (rounded up to a power of two)")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(size_bytes())
       ->capture_default_str();
   cmd->add_option("--duration", o->duration_s, "stop after this much media time, e.g. 30s")
       ->transform(seconds_with_unit())

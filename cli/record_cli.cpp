@@ -42,28 +42,20 @@ CLI::Option* add_duration_option(CLI::App* cmd, const std::string& name, std::op
 
 CLI::Option* add_size_option(CLI::App* cmd, const std::string& name, std::optional<int64_t>& bytes,
                              const std::string& description) {
+  // zc::units reads it (binary units, 1 byte .. 8E): "0x10" is not 16, "10E" does not come out negative.
   return cmd
       ->add_option_function<std::string>(
-          name, [&bytes](const std::string& v) { bytes = static_cast<int64_t>(std::stoull(v)); }, description)
-      ->transform(CLI::AsSizeValue(false))
+          name, [&bytes](const std::string& v) { bytes = units::parse_size_bytes(v); }, description)
       ->check(CLI::Validator(
           [](std::string& v) {
-            // Checked as the callback reads it (base-10 stoull): "0x10" must not pass here as 16 and then be
-            // stored as 0, and "10E" (10 x 2^60) must not come out negative.
-            size_t used = 0;
-            unsigned long long b = 0;
             try {
-              b = std::stoull(v, &used, 10);
-            } catch (const std::exception&) {
-              return std::string("must be a whole number of bytes below 8E");
+              units::parse_size_bytes(v);
+              return std::string();
+            } catch (const units::UnitsError& e) {
+              return std::string(e.what());
             }
-            if (used != v.size() || v.find('-') != std::string::npos)
-              return std::string("must be a whole number of bytes");
-            if (b == 0) return std::string("must be greater than zero");
-            if (b > static_cast<unsigned long long>(INT64_MAX)) return std::string("must be less than 8E");
-            return std::string();
           },
-          "", "positive"));
+          "SIZE", "size"));
 }
 
 int64_t parse_time_ns(const std::string& text, int64_t now_wall_ns) {
