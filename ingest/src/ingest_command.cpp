@@ -113,7 +113,7 @@ std::optional<IngestSpec> parse_ingest_command(std::span<const std::string> argv
       const auto n = whole_number(v);
       ok = n && once(s.ring_size_bytes, *n);
     } else if (opt == "--rtsp-transport") {
-      ok = (v == "tcp" || v == "udp") && once(s.rtsp_transport, v);
+      ok = once(s.rtsp_transport, v);  // feed itself refuses anything but tcp and udp
     } else if (opt == "--input-option") {
       s.input_options.push_back(v);
     } else if (opt == "--size") {
