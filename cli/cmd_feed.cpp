@@ -8,6 +8,7 @@
 
 #include <zc/fifo/ring_writer.h>
 #include <zc/ingest/rtsp_source.h>
+#include <zc/ingest/source_kind.h>
 #include <zc/media/live_source.h>
 #include <zc/media/source.h>
 #include <zc/media/source_url.h>
@@ -17,7 +18,6 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
-#include <sys/stat.h>
 #include <time.h>
 
 #include <cmath>
@@ -37,6 +37,7 @@ namespace {
 
 struct FeedOptions {
   std::string source;
+  ingest::SourceChoice choice;  // what `source` is, decided once when feed starts (zc::ingest::classify_source)
   std::string stream;
   bool loop = false;
   bool max_rate = false;
@@ -65,15 +66,6 @@ struct FeedOptions {
   double testsrc_loop_s = 0;
 };
 
-
-// A pipe, a FIFO, a socket or a device delivers frames as they happen: pacing them again by their timestamps
-// only adds a sleep per frame and a lag behind the camera. Only files played as cameras are paced.
-bool is_live_path(const std::string& source) {
-  struct stat st {};
-  return source == "-" || (::stat(source.c_str(), &st) == 0 &&
-                           (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)));
-}
-
 double seconds(int64_t t, fifo::Rational tb) { return static_cast<double>(t) * tb.num / tb.den; }
 int64_t in_time_base(double s, fifo::Rational tb) { return std::llround(s * tb.den / tb.num); }
 
@@ -84,7 +76,7 @@ media::SourceOptions source_options(const FeedOptions& o) {
     if (eq == std::string::npos || eq == 0) throw std::runtime_error("--input-option wants KEY=VALUE, got '" + kv + "'");
     s.format_options[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  if (o.source.rfind("rtsp", 0) == 0) s.format_options.emplace("rtsp_transport", o.rtsp_transport);
+  if (o.choice.is_rtsp()) s.format_options.emplace("rtsp_transport", o.rtsp_transport);
   return s;
 }
 
@@ -162,13 +154,13 @@ std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, StopSi
   hooks.on_status = [&report](const fifo::SourceStatus& s) { report.changed(s); };
   // rtsp:// goes to zc::ingest's native client unless --rtsp-client libavformat; every other scheme to libavformat.
   media::ConnectionFactory connect;
-  if (o.source.rfind("rtsp://", 0) == 0 && o.rtsp_client == "native") connect = ingest::make_connection_factory();
+  if (o.choice.scheme == "rtsp" && o.rtsp_client == "native") connect = ingest::make_connection_factory();
   return std::make_unique<media::LiveSource>(source_url(o), source_options(o), policy, std::move(hooks),
                                              std::move(connect));
 }
 
 std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
-  if (o.source == "testsrc") {
+  if (o.choice.kind == ingest::SourceKind::synthetic_camera) {
     media::TestSourceOptions t;
     std::smatch m;
     static const std::regex kSize(R"((\d{1,5})x(\d{1,5}))");
@@ -196,7 +188,9 @@ class Feeder {
       : o_(o),
         writer_(writer),
         stop_(stop),
-        pace_(!o.max_rate && !o.live && !media::is_network_url(o.source) && !is_live_path(o.source)),
+        // A network camera, a pipe, a FIFO, a socket or a device delivers frames as they happen: pacing them
+        // again by their timestamps only adds a sleep per frame and a lag behind the camera.
+        pace_(!o.max_rate && !o.live && !o.choice.is_live()),
         after_frame_(std::move(after_frame)) {}
 
   // One pass over `source`; returns false when feeding must stop (limit reached or stop requested).
@@ -316,7 +310,7 @@ void run_feed(const FeedOptions& o) {
   ring.data_bytes = o.ring_size;
   ring.group_access = o.group_access;
   std::optional<fifo::RingWriter> writer;
-  if (media::is_network_url(o.source)) {
+  if (o.choice.kind == ingest::SourceKind::network_camera) {
     auto live = open_live_source(o, stop, report);
     // A camera that retries is watched through its ring from the start (state, attempts, last error: `zcrec
     // stat`, zcrecd), before it has told its tracks; with --once a camera that fails leaves no ring behind.
@@ -340,8 +334,8 @@ void run_feed(const FeedOptions& o) {
   report.attach(*writer);
   Feeder feeder(o, *writer, stop, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
   // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
-  while (feeder.pass(*source) && o.loop && o.source != "testsrc" && !media::is_network_url(o.source) &&
-         feeder.frames() > 0)
+  while (feeder.pass(*source) && o.loop && o.choice.kind != ingest::SourceKind::synthetic_camera &&
+         o.choice.kind != ingest::SourceKind::network_camera && feeder.frames() > 0)
     source = open_source(o);
   // A finite input that is over (or a --duration/--frames limit reached) is an end readers must not wait out;
   // a signal is not: a supervisor stopping the camera process usually starts it again.
@@ -390,7 +384,7 @@ void add_feed_command(CLI::App& app) {
                 "the source is live: write frames as they come, never paced (automatic for network URLs, '-' "
                 "(stdin), FIFOs, sockets and devices)");
   cmd->add_option("--ring-size", o->ring_size, "data area of the ring, e.g. 64M (rounded up to a power of two)")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(size_bytes())
       ->capture_default_str();
   cmd->add_option("--duration", o->duration_s, "stop after this much media time, e.g. 30s")
       ->transform(seconds_with_unit())
@@ -428,11 +422,14 @@ void add_feed_command(CLI::App& app) {
       ->capture_default_str();
   t->add_option("--bframes", o->bframes, "B-frames between references")->check(CLI::Range(0, 16))
       ->capture_default_str();
-  t->add_option("--bitrate", o->bitrate, "bit/s, e.g. 4M")->transform(CLI::AsSizeValue(true))->capture_default_str();
+  t->add_option("--bitrate", o->bitrate, "bit/s, e.g. 4M (k = 1000)")->transform(bits_per_second())->capture_default_str();
   t->add_flag("--audio", o->audio, "add an AAC track (48 kHz sine)");
   t->add_option("--testsrc-loop", o->testsrc_loop_s, "length of the pre-encoded loop (default one GOP), e.g. 4s")
       ->transform(seconds_with_unit());
-  cmd->callback([o] { run_feed(*o); });
+  cmd->callback([o] {
+    o->choice = ingest::classify_source(o->source);
+    run_feed(*o);
+  });
 }
 
 }  // namespace zc::cli

@@ -1,4 +1,5 @@
 // `zcrec play`: replay one media file, or a recorded time range of a stream, into a playback fifo or stdout.
+#include "cli_units.h"
 #include "commands.h"
 #include "playback_cli.h"
 
@@ -91,7 +92,7 @@ void add_play_command(CLI::App& app) {
   cmd->add_flag("--reverse", a->reverse, "Keyframes in reverse time order (implies --keyframes-only)");
   cmd->add_flag("--no-audio", a->no_audio, "Leave the audio track out");
   cmd->add_option("--fifo-size", a->fifo_bytes, "Playback fifo capacity, e.g. 16M")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(size_bytes())
       ->capture_default_str();
   cmd->callback([a] { run_play(*a); });
 }

@@ -7,26 +7,8 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstdlib>
-#include <map>
-#include <regex>
 
 namespace zc::cli::record {
-namespace {
-
-const std::map<std::string, double>& time_units() {
-  static const std::map<std::string, double> units = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0},
-                                                      {"m", 60.0},  {"min", 60.0}, {"h", 3600.0}, {"d", 86400.0}};
-  return units;
-}
-
-constexpr double kMaxDurationSeconds = 100.0 * 365 * 86400;
-
-int64_t seconds_text_to_ns(const std::string& text) {
-  const double v = std::stod(text);
-  return static_cast<int64_t>(v * 1e9 + (v >= 0 ? 0.5 : -0.5));
-}
-
-}  // namespace
 
 std::string default_storage_dir() {
   const char* env = std::getenv("ZCREC_DIR");
@@ -42,50 +24,38 @@ CLI::Option* add_dir_option(CLI::App* cmd, std::string& dir) {
 
 CLI::Option* add_duration_option(CLI::App* cmd, const std::string& name, std::optional<int64_t>& ns,
                                  const std::string& description) {
+  // zc::units reads it (as zcrecd's configuration and API do): 0 .. 100 years, no wrap-around in nanoseconds.
   return cmd
       ->add_option_function<std::string>(
-          name, [&ns](const std::string& v) { ns = seconds_text_to_ns(v); }, description)
-      ->transform(CLI::AsNumberWithUnit(time_units(), CLI::AsNumberWithUnit::CASE_SENSITIVE, "DURATION"))
+          name, [&ns](const std::string& v) { ns = units::parse_duration_ns(v); }, description)
       ->check(CLI::Validator(
           [](std::string& v) {
-            // Checked here, after the unit was applied: a value past 100 years would overflow nanoseconds.
-            double s = 0;
             try {
-              s = std::stod(v);
-            } catch (const std::exception&) {
-              return std::string("not a number");
+              units::parse_duration_ns(v);
+              return std::string();
+            } catch (const units::UnitsError& e) {
+              return std::string(e.what());
             }
-            if (!(s >= 0)) return std::string("must not be negative");
-            if (s > kMaxDurationSeconds) return std::string("must be at most 100 years");
-            return std::string();
           },
-          "", "non-negative"));
+          "DURATION", "duration"));
 }
 
 CLI::Option* add_size_option(CLI::App* cmd, const std::string& name, std::optional<int64_t>& bytes,
                              const std::string& description) {
+  // zc::units reads it (binary units, 1 byte .. 8E): "0x10" is not 16, "10E" does not come out negative.
   return cmd
       ->add_option_function<std::string>(
-          name, [&bytes](const std::string& v) { bytes = static_cast<int64_t>(std::stoull(v)); }, description)
-      ->transform(CLI::AsSizeValue(false))
+          name, [&bytes](const std::string& v) { bytes = units::parse_size_bytes(v); }, description)
       ->check(CLI::Validator(
           [](std::string& v) {
-            // Checked as the callback reads it (base-10 stoull): "0x10" must not pass here as 16 and then be
-            // stored as 0, and "10E" (10 x 2^60) must not come out negative.
-            size_t used = 0;
-            unsigned long long b = 0;
             try {
-              b = std::stoull(v, &used, 10);
-            } catch (const std::exception&) {
-              return std::string("must be a whole number of bytes below 8E");
+              units::parse_size_bytes(v);
+              return std::string();
+            } catch (const units::UnitsError& e) {
+              return std::string(e.what());
             }
-            if (used != v.size() || v.find('-') != std::string::npos)
-              return std::string("must be a whole number of bytes");
-            if (b == 0) return std::string("must be greater than zero");
-            if (b > static_cast<unsigned long long>(INT64_MAX)) return std::string("must be less than 8E");
-            return std::string();
           },
-          "", "positive"));
+          "SIZE", "size"));
 }
 
 int64_t parse_time_ns(const std::string& text, int64_t now_wall_ns) {

@@ -77,11 +77,11 @@ void add_fifo_command(CLI::App& app) {
                                          "pre-roll lookup; one JSON object with --json");
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->add_option("--frame-size", args->frame_bytes, "payload bytes per frame (e.g. 64K, 1M)")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(size_bytes())
       ->check(CLI::Range(uint64_t{1}, uint64_t{256} << 20))
       ->capture_default_str();
   cmd->add_option("--ring-size", args->ring_bytes, "data area of the throughput ring (e.g. 64M)")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(size_bytes())
       ->check(CLI::Range(uint64_t{1} << 20, uint64_t{4} << 30))
       ->capture_default_str();
   cmd->add_option("--wake-frames", args->wake_frames, "commits timed for the single-reader wakeup")

@@ -102,16 +102,16 @@ void add_play_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("play", "Playback fifo vs a two-thread hand-off (and memcpy), and replay at --max vs ffmpeg, in one run");
   cmd->add_flag("--json", a->json, "Print the results as JSON");
   cmd->add_option("--frame-size", a->frame_bytes, "Frame size for the fifo measurement")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(size_bytes())
       ->capture_default_str();
   cmd->add_option("--bytes", a->total_bytes, "Bytes pushed through the fifo")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(size_bytes())
       ->capture_default_str();
   cmd->add_option("--rounds", a->rounds, "Alternating baseline/fifo rounds; the best of each is reported")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
   cmd->add_option("--fifo-size", a->fifo_bytes, "Playback fifo capacity")
-      ->transform(CLI::AsSizeValue(false))
+      ->transform(size_bytes())
       ->capture_default_str();
   cmd->add_option("--seconds", a->seconds, "Length of the 720p30 recording replayed (2-second segments)")
       ->check(CLI::Range(2, 3600))

@@ -1,5 +1,6 @@
 #include <zc/bench/ring_feeder.h>
 
+#include <zc/fifo/rescale.h>
 #include <zc/media/source.h>
 
 #include <time.h>
@@ -18,12 +19,8 @@ int64_t now(clockid_t id) {
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
-int64_t to_ns(int64_t v, fifo::Rational tb) {
-  return static_cast<int64_t>(static_cast<__int128>(v) * tb.num * 1'000'000'000 / tb.den);
-}
-int64_t from_ns(int64_t ns, fifo::Rational tb) {
-  return static_cast<int64_t>(static_cast<__int128>(ns) * tb.den / (int64_t{tb.num} * 1'000'000'000));
-}
+using fifo::from_ns;
+using fifo::to_ns;
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 #include <zc/media/live_source.h>
 
+#include <zc/fifo/rescale.h>
 #include <zc/media/annexb.h>
 #include <zc/media/error.h>
 #include <zc/media/source_url.h>
@@ -40,12 +41,8 @@ int64_t now_ns(clockid_t clock) {
 int64_t mono_now_ns() { return now_ns(CLOCK_MONOTONIC); }
 int64_t wall_now_ns() { return now_ns(CLOCK_REALTIME); }
 
-int64_t to_ns(int64_t t, fifo::Rational tb) {
-  return static_cast<int64_t>(static_cast<__int128>(t) * tb.num * kSecond / tb.den);
-}
-int64_t from_ns(int64_t ns, fifo::Rational tb) {
-  return static_cast<int64_t>(static_cast<__int128>(ns) * tb.den / (static_cast<__int128>(tb.num) * kSecond));
-}
+using fifo::from_ns;  // truncated, as before fifo::rescale
+using fifo::to_ns;
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
   if (from.empty() || from == to) return;

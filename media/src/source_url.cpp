@@ -28,11 +28,6 @@ Authority authority_of(const std::string& url) {
 
 }  // namespace
 
-bool is_network_url(const std::string& url) {
-  const auto colon = url.find("://");
-  return colon != std::string::npos && url.compare(0, colon, "file") != 0;
-}
-
 std::string redact_credentials(const std::string& url) {
   const Authority a = authority_of(url);
   if (a.at == std::string::npos) return url;

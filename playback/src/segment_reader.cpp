@@ -1,5 +1,6 @@
 #include "segment_reader.h"
 
+#include <zc/fifo/rescale.h>
 #include <zc/media/error.h>
 #include <zc/playback/error.h>
 #include <zc/playback/time_arg.h>
@@ -58,8 +59,7 @@ void SegmentReader::fail(const std::string& why) const {
 }
 
 int64_t SegmentReader::to_ns(int64_t ticks, const fifo::TrackInfo& track) const {
-  const __int128 v = static_cast<__int128>(ticks) * track.time_base.num * 1'000'000'000;
-  return static_cast<int64_t>(v / (track.time_base.den == 0 ? 1 : track.time_base.den));
+  return fifo::to_ns(ticks, track.time_base);
 }
 
 bool SegmentReader::next(TimedPacket& out) {

@@ -18,9 +18,6 @@ int64_t wall_now() {
       .count();
 }
 
-// Ingest restarts: 0.5, 1, 2, 4, 8 s, then every 10 s; reset once a process has run for 30 s.
-constexpr std::chrono::milliseconds kBackoff[] = {500ms, 1000ms, 2000ms, 4000ms, 8000ms, 10000ms};
-constexpr auto kHealthyRun = 30s;
 // A continuous recording waits this long for the ring's writer to come back (an ingest restart) before it
 // ends; the restart is a gap inside the same recording.
 constexpr int64_t kWriterGraceNs = 60'000'000'000;
@@ -41,31 +38,16 @@ CameraSetup camera_setup(const ServiceConfig& config, const CameraConfig& camera
   return s;
 }
 
-std::vector<std::string> ingest_argv(const std::filesystem::path& zcrec, const CameraSetup& setup) {
-  const CameraConfig& c = setup.camera;
-  std::vector<std::string> a{zcrec.string(), "feed", c.source, "--stream", setup.ring, "--ring-size",
-                             std::to_string(c.ring_size_bytes)};
-  if (c.source == "testsrc") {
-    a.insert(a.end(), {"--size", c.testsrc.size, "--fps", std::to_string(c.testsrc.fps), "--gop", c.testsrc.gop,
-                       "--codec", c.testsrc.codec, "--bitrate", c.testsrc.bitrate});
-    if (c.testsrc.audio) a.push_back("--audio");
-    return a;
-  }
-  if (c.source.rfind("rtsp://", 0) == 0 || c.source.rfind("rtsps://", 0) == 0) {
-    a.insert(a.end(), {"--rtsp-transport", c.rtsp_transport});
-  } else if (c.source.find("://") == std::string::npos) {
-    a.push_back("--loop");  // a media file plays as a camera that never ends
-  }
-  for (const auto& o : c.input_options) a.insert(a.end(), {"--input-option", o});
-  return a;
-}
-
 Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log)
     : setup_(std::move(setup)), zcrec_(std::move(zcrec)), catalog_(catalog), log_(log) {
   status_.name = setup_.camera.name;
   status_.ingest_state = IngestState::starting;
   status_.recording_state = RecordingState::idle;
-  ingest_thread_ = std::thread([this] { ingest_loop(); });
+  ingest_.emplace(ingest_spec(zcrec_, setup_.camera, setup_.ring), ingest_pid_file(setup_.storage_dir, setup_.ring),
+                  setup_.camera.name, log_, [this](const std::function<void(CameraStatus&)>& change) {
+                    std::lock_guard lock(mutex_);
+                    change(status_);
+                  });
   recording_thread_ = std::thread([this] { recording_loop(); });
 }
 
@@ -79,9 +61,7 @@ void Camera::stop() {
   wake_.notify_all();
   recorder_wake_->raise();
   if (recording_thread_.joinable()) recording_thread_.join();
-  ingest_stopping_ = true;
-  wake_.notify_all();
-  if (ingest_thread_.joinable()) ingest_thread_.join();
+  if (ingest_) ingest_->stop();
 }
 
 CameraStatus Camera::status() const {
@@ -89,89 +69,6 @@ CameraStatus Camera::status() const {
   CameraStatus s = status_;
   s.open_events = static_cast<int64_t>(open_.size());
   return s;
-}
-
-// --- ingest ---
-
-namespace {
-
-// The camera's ingest state from what its ingest process reports on its source.
-IngestState ingest_state_of(const fifo::SourceStatus& s) {
-  switch (s.state) {
-    case fifo::SourceState::streaming: return IngestState::streaming;
-    case fifo::SourceState::waiting_to_retry: return IngestState::reconnecting;
-    case fifo::SourceState::connecting:
-      // An attempt after a failure or a lost connection is a reconnect; only the very first one is not.
-      return s.connections == 0 && s.failed_attempts == 0 ? IngestState::connecting : IngestState::reconnecting;
-    case fifo::SourceState::ended:
-    case fifo::SourceState::unknown: break;
-  }
-  return IngestState::streaming;  // a file or testsrc (streaming), or a writer that says nothing of its source
-}
-
-}  // namespace
-
-void Camera::sample_ring(RingSampler& sampler) {
-  const auto sample = sampler.sample();
-  if (!sample) return;
-  const fifo::RingStatus& r = sample->ring;
-  std::lock_guard lock(mutex_);
-  if (sample->fps) status_.fps = *sample->fps;
-  if (sample->bitrate_bps) status_.bitrate_bps = *sample->bitrate_bps;
-  status_.frames_in = static_cast<int64_t>(r.frames_written);
-  status_.bytes_in = static_cast<int64_t>(r.payload_bytes_written);
-  status_.ring_history_s = r.newest_mono_ns > r.oldest_mono_ns ? (r.newest_mono_ns - r.oldest_mono_ns) / 1e9 : 0;
-  if (r.source && r.writer_alive) {
-    // Attempts after the first (refused or failed ones too), plus the ingest process's restarts.
-    const auto attempts = static_cast<int64_t>(r.source->connections + r.source->failed_attempts);
-    status_.reconnects = std::max<int64_t>(0, attempts - 1) + status_.ingest_restarts;
-    if (!r.source->last_error.empty()) status_.last_error = r.source->last_error;
-    status_.ingest_state = ingest_state_of(*r.source);
-  } else if (r.writer_alive) {
-    status_.ingest_state = IngestState::streaming;
-  }
-}
-
-void Camera::ingest_loop() {
-  IngestChild child(ingest_argv(zcrec_, setup_), setup_.ring, ingest_pid_file(setup_.storage_dir, setup_.ring));
-  size_t failures = 0;
-  RingSampler sampler(setup_.ring);
-  while (!ingest_stopping_) {
-    const auto started_at = std::chrono::steady_clock::now();
-    try {
-      const auto how = child.start();
-      log_.info("camera " + setup_.camera.name + ": ingest " +
-                (how == IngestChild::Start::adopted ? "adopted (pid " : "started (pid ") + std::to_string(child.pid()) +
-                ")");
-    } catch (const std::exception& e) {
-      std::lock_guard lock(mutex_);
-      status_.ingest_state = IngestState::restarting;
-      status_.last_error = e.what();
-    }
-    std::optional<std::string> ended;
-    while (child.running() && !ingest_stopping_) {
-      ended = child.wait_exit(1000ms);
-      sample_ring(sampler);
-      if (ended) break;
-    }
-    if (ingest_stopping_) break;
-    if (std::chrono::steady_clock::now() - started_at > kHealthyRun) failures = 0;
-    const auto wait = kBackoff[std::min(failures, std::size(kBackoff) - 1)];
-    ++failures;
-    {
-      std::lock_guard lock(mutex_);
-      status_.ingest_state = IngestState::restarting;
-      ++status_.ingest_restarts;
-      if (ended) status_.last_error = "ingest process ended (" + *ended + ")";
-    }
-    log_.warning("camera " + setup_.camera.name + ": ingest " + (ended ? "ended (" + *ended + ")" : "did not start") +
-                 "; restarting in " + std::to_string(wait.count()) + " ms");
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, wait, [this] { return ingest_stopping_.load(); });
-  }
-  child.stop();
-  std::lock_guard lock(mutex_);
-  status_.ingest_state = IngestState::stopped;
 }
 
 // --- events ---

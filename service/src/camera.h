@@ -1,11 +1,11 @@
-// One camera in zcrecd: its ingest process (supervised, restarted with backoff), its status sampled from the
-// ring, and its recording — continuous segments, events as rows over them, or event-only recordings. Two
-// threads: the ingest supervisor and the recording loop (docs/service.md, "Process tree" and "Events").
+// One camera in zcrecd: its ingest (an IngestSupervisor: the `zcrec feed` process, restarted with backoff, and
+// the status sampled from its ring), its events, and its recording — continuous segments, events as rows over
+// them, or event-only recordings. Two threads: the ingest supervisor's and the recording loop (docs/service.md,
+// "Process tree" and "Events").
 #pragma once
 
-#include "ingest_child.h"
+#include "ingest_supervisor.h"
 #include "log.h"
-#include "ring_sampler.h"
 #include "shared_catalog.h"
 
 #include <zc/recorder/recorder.h>
@@ -40,9 +40,6 @@ struct CameraSetup {
 
 CameraSetup camera_setup(const ServiceConfig& config, const CameraConfig& camera);
 
-// The `zcrec feed` command line of a camera (argv[0] = zcrec).
-std::vector<std::string> ingest_argv(const std::filesystem::path& zcrec, const CameraSetup& setup);
-
 class Camera {
  public:
   Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log);
@@ -71,9 +68,7 @@ class Camera {
     bool attached = false;                       // counted by the running event recording
   };
 
-  void ingest_loop();
   void recording_loop();
-  void sample_ring(RingSampler& sampler);
   void end_due_events(int64_t now_wall_ns);
   void end_event_locked(int64_t id, int64_t end_wall_ns, const std::string& reason);
   bool start_recorder(int64_t now_wall_ns);
@@ -89,8 +84,7 @@ class Camera {
   std::condition_variable wake_;
   CameraStatus status_;
   std::map<int64_t, OpenEvent> open_;
-  std::atomic<bool> stopping_{false};         // the recording loop ends
-  std::atomic<bool> ingest_stopping_{false};  // then the ingest process is stopped (after the last fragment)
+  std::atomic<bool> stopping_{false};  // the recording loop ends; then the ingest is stopped (after the last fragment)
 
   std::optional<recorder::Recorder> recorder_;  // recording thread only
   // Wakes the recorder asleep on its ring (it sleeps up to 250 ms between keyframes) when an event or a stop
@@ -99,7 +93,7 @@ class Camera {
   bool recorder_is_continuous_ = false;
   bool recorder_stopping_ = false;
 
-  std::thread ingest_thread_;
+  std::optional<IngestSupervisor> ingest_;
   std::thread recording_thread_;
 };
 

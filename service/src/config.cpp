@@ -1,6 +1,7 @@
 // The YAML configuration, strictly: every key is known, every value has the right type and range, and each
 // error names the key's dotted path and its line. yaml-cpp parses; this file only walks the tree.
 #include <zc/service/config.h>
+#include <zc/ingest/source_kind.h>
 #include <zc/units/units.h>
 
 #include <yaml-cpp/yaml.h>
@@ -90,6 +91,13 @@ struct At {
       fail(e.what());
     }
   }
+  int64_t bitrate_bps() const {
+    try {
+      return units::parse_bitrate_bps(scalar("a bit rate such as 500k or 4M"));
+    } catch (const units::UnitsError& e) {
+      fail(e.what());
+    }
+  }
   // Calls fn(key, node) for each entry of a mapping after checking every key is one of `known`.
   template <class Fn>
   void each(std::initializer_list<const char*> known, Fn fn) const {
@@ -155,20 +163,21 @@ void read_testsrc(const At& at, TestsrcConfig& t) {
     if (k == "gop") {
       const int64_t ns = v.duration_ns();
       if (ns < 1'000'000) v.fail("must be at least 1ms");
-      t.gop = std::to_string(ns / 1'000'000) + "ms";
+      t.gop_ms = ns / 1'000'000;
     }
     if (k == "codec") {
       t.codec = v.str();
       if (t.codec != "h264" && t.codec != "h265") v.fail("must be h264 or h265");
     }
-    if (k == "bitrate") t.bitrate = std::to_string(v.size_bytes());
+    if (k == "bitrate") t.bitrate_bps = v.bitrate_bps();
     if (k == "audio") t.audio = v.boolean();
   });
 }
 
-// A media file given as a camera's source (neither testsrc nor SCHEME://...).
-bool is_file_source(const std::string& source) {
-  return source != "testsrc" && source.find("://") == std::string::npos;
+// A path given as a camera's source (a media file, a FIFO, a device; not testsrc nor SCHEME://...).
+bool is_path_source(const std::string& source) {
+  const ingest::SourceChoice c = ingest::classify_source(source);
+  return (c.kind == ingest::SourceKind::file || c.kind == ingest::SourceKind::live_path) && c.scheme.empty();
 }
 
 // A camera's source must be something the ingest can open: testsrc, a URL of a scheme libavformat reads live
@@ -177,16 +186,15 @@ bool is_file_source(const std::string& source) {
 // out by an ingest that fails and restarts forever. A relative file is relative to the configuration file, as
 // storage.dir is; `source` is returned with that applied.
 std::string checked_source(const At& v, const std::string& source, const std::filesystem::path& base) {
-  if (source == "testsrc") return source;
-  const auto sep = source.find("://");
-  if (sep != std::string::npos) {
-    static const std::regex scheme_re(R"([A-Za-z][A-Za-z0-9+.-]*)");
+  const ingest::SourceChoice choice = ingest::classify_source(source);
+  if (choice.kind == ingest::SourceKind::synthetic_camera) return source;
+  if (!choice.scheme.empty()) {
+    const auto sep = source.find("://");
     const std::string scheme = source.substr(0, sep);
-    std::string lower;
-    for (char ch : scheme) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string& lower = choice.scheme;
     static const std::set<std::string> known{"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp",
                                              "rtp",  "srt",   "tcp",  "file"};
-    if (!std::regex_match(scheme, scheme_re) || known.count(lower) == 0) {
+    if (known.count(lower) == 0) {
       v.fail("'" + scheme + "://' is not a URL scheme zcrecd reads cameras from (rtsp, rtsps, rtmp, rtmps, http, "
              "https, udp, rtp, srt, tcp, file)");
     }
@@ -355,7 +363,7 @@ ServiceConfig load_config(const std::filesystem::path& file) {
   if (cfg.storage_dir.is_relative()) cfg.storage_dir = std::filesystem::absolute(file).parent_path() / cfg.storage_dir;
   // So is a camera's media file (parse_config checked it relative to the file's directory).
   for (auto& c : cfg.cameras) {
-    if (is_file_source(c.source)) c.source = std::filesystem::absolute(c.source).string();
+    if (is_path_source(c.source)) c.source = std::filesystem::absolute(c.source).string();
   }
   return cfg;
 }

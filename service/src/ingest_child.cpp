@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 #include <stdexcept>
 #include <system_error>
 
@@ -31,10 +32,9 @@ std::string describe(int status) {
   return "ended";
 }
 
-}  // namespace
-
-std::vector<std::string> process_cmdline(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+// NUL-separated strings of a /proc file.
+std::vector<std::string> read_proc_strings(pid_t pid, const char* file) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file, std::ios::binary);
   const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::string> out;
   size_t at = 0;
@@ -47,8 +47,25 @@ std::vector<std::string> process_cmdline(pid_t pid) {
   return out;
 }
 
-IngestChild::IngestChild(std::vector<std::string> argv, std::string ring, std::filesystem::path pid_file)
-    : argv_(std::move(argv)), ring_(std::move(ring)), pid_file_(std::move(pid_file)) {}
+}  // namespace
+
+std::vector<std::string> process_cmdline(pid_t pid) { return read_proc_strings(pid, "cmdline"); }
+std::vector<std::string> process_environ(pid_t pid) { return read_proc_strings(pid, "environ"); }
+
+IngestChild::IngestChild(ingest::IngestSpec spec, std::filesystem::path pid_file)
+    : spec_(std::move(spec)), argv_(ingest::ingest_command(spec_)), ring_(spec_.ring), pid_file_(std::move(pid_file)) {
+  // The daemon's environment, less anything the spec sets (a $ZCREC_SOURCE_PASSWORD zcrecd was started with
+  // must not reach every camera), plus the spec's own.
+  const std::string password_prefix = std::string(ingest::kPasswordEnv) + "=";
+  for (char** e = ::environ; e != nullptr && *e != nullptr; ++e)
+    if (std::string_view(*e).rfind(password_prefix, 0) != 0) env_.emplace_back(*e);
+  for (auto& kv : ingest::ingest_environment(spec_)) env_.push_back(std::move(kv));
+}
+
+bool IngestChild::is_ours(pid_t pid) const {
+  const auto spec = ingest::parse_ingest_command(process_cmdline(pid), process_environ(pid));
+  return spec && *spec == spec_;
+}
 
 IngestChild::~IngestChild() {
   try {
@@ -94,10 +111,10 @@ IngestChild::Start IngestChild::start() {
       throw std::runtime_error("ingest lock " + pid_file_.string() + " is held by a process that wrote no pid");
     }
     const auto cmdline = process_cmdline(*holder);
-    if (cmdline == argv_) {
+    if (is_ours(*holder)) {
       pidfd_ = fifo::UniqueFd(open_pidfd(*holder));
       // The pid is live while the lock is held, but check again: the holder may have died since we looked.
-      if (pidfd_ && process_cmdline(*holder) == argv_) {
+      if (pidfd_ && is_ours(*holder)) {
         pid_ = *holder;
         ours_ = false;
         return Start::adopted;
@@ -129,7 +146,7 @@ IngestChild::Start IngestChild::start() {
   if (status && status->writer_alive && status->writer_pid > 0) {
     const pid_t writer = static_cast<pid_t>(status->writer_pid);
     const auto cmdline = process_cmdline(writer);
-    if (cmdline == argv_) {
+    if (is_ours(writer)) {
       pidfd_ = fifo::UniqueFd(open_pidfd(writer));
       if (pidfd_) {
         pid_ = writer;
@@ -148,6 +165,9 @@ IngestChild::Start IngestChild::start() {
   std::vector<char*> args;
   for (auto& a : argv_) args.push_back(a.data());
   args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& kv : env_) envp.push_back(kv.data());
+  envp.push_back(nullptr);
   const int lock_fd = lock.fd();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
@@ -174,7 +194,7 @@ IngestChild::Start IngestChild::start() {
     // busy for the next daemon as long as this (adoptable) process lives; another camera's pid lock would be
     // held by the wrong process.
     ::close_range(4, ~0U, 0);
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
   // Our copy goes: from now on only the child holds the lock.

@@ -49,6 +49,24 @@ TEST(FeedTestsrc, LiveWriterServesReadersAndStopsOnSigterm) {
   EXPECT_FALSE(nlohmann::json::parse(after.out)["writer"]["alive"].get<bool>());
 }
 
+// Every duration and bit rate of `feed` is read by zc::units, as `start --preroll 1d` and zcrecd's configuration
+// are: `--duration 1d` was a usage error ("1d" was not one of feed's units), `--duration 0.02min` too.
+TEST(FeedTestsrc, DurationsAndBitRatesTakeTheUnitsOfEveryOtherOption) {
+  ScopedStream stream("units");
+  const auto day = zcrec({"feed", "testsrc", "--stream", stream.name(), "--size", "160x120", "--duration", "1d",
+                          "--frames", "5", "--max-rate"});
+  ASSERT_EQ(day.exit_code, 0) << day.err;
+  EXPECT_NE(day.err.find("wrote 5 frames"), std::string::npos) << day.err;
+  // 0.02 min of media at 10 fps: the frames at 0.0 .. 1.1 s.
+  const auto minutes = zcrec({"feed", "testsrc", "--stream", stream.name(), "--size", "160x120", "--fps", "10",
+                              "--duration", "0.02min", "--bitrate", "300k", "--max-rate"});
+  ASSERT_EQ(minutes.exit_code, 0) << minutes.err;
+  EXPECT_NE(minutes.err.find("wrote 12 frames"), std::string::npos) << minutes.err;
+  // A bit rate is decimal (k = 1000): a binary size unit is not one.
+  EXPECT_EQ(zcrec({"feed", "testsrc", "--stream", stream.name(), "--bitrate", "1MiB", "--frames", "1"}).exit_code, 2);
+  EXPECT_EQ(zcrec({"feed", "testsrc", "--stream", stream.name(), "--duration", "-1s", "--frames", "1"}).exit_code, 2);
+}
+
 TEST(FeedTestsrc, H265Main10IsReadAsMain10) {
   TempDir dir;
   ScopedStream stream("main10");

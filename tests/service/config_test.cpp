@@ -1,6 +1,7 @@
 // zcrecd's configuration parser on its own (service/src/config.cpp): what a valid file yields, and the
 // regression the fuzz target found (under ASan: scripts/test --asan).
 #include <zc/service/config.h>
+#include <zc/units/units.h>
 
 #include <gtest/gtest.h>
 
@@ -44,7 +45,37 @@ cameras:
   EXPECT_EQ(r.max_age_ns, 7ll * 86400 * 1'000'000'000);
   EXPECT_EQ(r.min_free_bytes, 1ll << 30);
   EXPECT_FALSE(c.cameras[1].events.enabled);
-  EXPECT_EQ(c.cameras[1].testsrc.gop, "2000ms");
+  EXPECT_EQ(c.cameras[1].testsrc.gop_ms, 2000);
+  EXPECT_EQ(c.cameras[1].testsrc.bitrate_bps, 1'000'000);  // the default
+}
+
+// Sizes are binary (ring_size: 1M = 1048576 bytes), bit rates decimal (bitrate: 1M = 1000000 bit/s, as
+// `zcrec feed --bitrate 1M` and every encoder count them). Before, `bitrate: 1M` was read as a size: 1048576.
+TEST(ServiceConfig, BitRatesAreDecimalAndSizesBinary) {
+  const auto c = parse_config(
+      "storage: {dir: d}\ncameras:\n  a: {source: testsrc, ring_size: 1M, testsrc: {bitrate: 1M}}\n"
+      "  b: {source: testsrc, testsrc: {bitrate: 500k}}\n  c: {source: testsrc, testsrc: {bitrate: 2500000}}\n",
+      "t.yaml");
+  EXPECT_EQ(c.cameras[0].ring_size_bytes, 1 << 20);
+  EXPECT_EQ(c.cameras[0].testsrc.bitrate_bps, 1'000'000);
+  EXPECT_EQ(c.cameras[1].testsrc.bitrate_bps, 500'000);
+  EXPECT_EQ(c.cameras[2].testsrc.bitrate_bps, 2'500'000);
+  EXPECT_THROW(parse_config("storage: {dir: d}\ncameras:\n  a: {source: testsrc, testsrc: {bitrate: fast}}\n", "t.yaml"),
+               ConfigError);
+}
+
+// zc::units on its own: the one parser behind the CLI's options and these keys.
+TEST(Units, BitRatesAreDecimalSizesBinaryDurationsReachDays) {
+  EXPECT_EQ(units::parse_bitrate_bps("1M"), 1'000'000);
+  EXPECT_EQ(units::parse_bitrate_bps("500k"), 500'000);
+  EXPECT_EQ(units::parse_bitrate_bps("1.5Mbps"), 1'500'000);
+  EXPECT_EQ(units::parse_bitrate_bps("4mb/s"), 4'000'000);
+  EXPECT_EQ(units::parse_bitrate_bps("2000000"), 2'000'000);
+  for (const char* bad : {"1MiB", "0", "-1M", "fast", "", "2T"}) EXPECT_THROW(units::parse_bitrate_bps(bad), units::UnitsError) << bad;
+  EXPECT_EQ(units::parse_size_bytes("1M"), 1 << 20);
+  EXPECT_EQ(units::parse_size_bytes("1K"), 1024);
+  EXPECT_EQ(units::parse_duration_ns("1d"), 86'400'000'000'000);
+  EXPECT_EQ(units::parse_duration_ns("0.02min"), 1'200'000'000);
 }
 
 // Found by the service_config fuzz target: every list item was read through a reference to a temporary node

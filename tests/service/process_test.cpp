@@ -168,6 +168,62 @@ TEST(ZcrecdProcesses, IngestStillConnectingWhenTheDaemonDiesIsAdoptedOrStoppedNe
   EXPECT_TRUE(d.ingest_processes().empty()) << d.ingest_processes().size() << " left after SIGTERM";
 }
 
+std::vector<std::string> proc_strings(pid_t pid, const char* file) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/" + file, std::ios::binary);
+  std::vector<std::string> out;
+  for (std::string a; std::getline(in, a, '\0');) out.push_back(a);
+  return out;
+}
+
+bool mentions(const std::vector<std::string>& strings, const std::string& what) {
+  return std::any_of(strings.begin(), strings.end(), [&](const std::string& s) { return s.find(what) != std::string::npos; });
+}
+
+// A password in a camera's URL never shows in `ps`: zcrecd hands it to the ingest in $ZCREC_SOURCE_PASSWORD
+// (ingest::IngestSpec), and the next daemon reads it back from /proc/PID/environ to decide whether the running
+// ingest is the one it would start: same password adopted, a changed one restarted.
+TEST(ZcrecdProcesses, APasswordIsNeverInTheIngestsArgvAndAChangedOneRestartsIt) {
+  TempDir dir;
+  const int port = free_local_port();  // nothing listens: the ingests keep connecting
+  const auto camera = [&](const std::string& name, const std::string& password) {
+    return "  " + name + ":\n    source: rtsp://admin:" + password + "@127.0.0.1:" + std::to_string(port) + "/" + name +
+           "\n    ring_size: 1M\n";
+  };
+  ZcrecdProcess d(dir.path(), camera("a", "s3cret-a") + camera("b", "s3cret-b"));
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return d.ingest_processes().size() == 2; }, 20s));
+  const pid_t a = d.ingest_pids("a").at(0), b = d.ingest_pids("b").at(0);
+  for (const auto& [pid, secret] : {std::pair{a, std::string("s3cret-a")}, std::pair{b, std::string("s3cret-b")}}) {
+    const auto argv = proc_strings(pid, "cmdline");
+    EXPECT_FALSE(mentions(argv, secret)) << "the password is in argv";
+    EXPECT_TRUE(mentions(argv, "rtsp://admin@127.0.0.1:")) << "the user stays in the URL";
+    EXPECT_TRUE(mentions(proc_strings(pid, "environ"), "ZCREC_SOURCE_PASSWORD=" + secret));
+  }
+  d.kill(SIGKILL);
+  ASSERT_TRUE(d.wait(5s));
+
+  d.rewrite_config(camera("a", "s3cret-a") + camera("b", "changed-b"));
+  const auto log = dir / "second.log";
+  d.log_to(log);
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] {
+        const auto text = read_file(log);
+        return count_of(text, "camera a: ingest ") >= 1 && count_of(text, "camera b: ingest ") >= 1;
+      },
+      20s))
+      << read_file(log);
+  const auto text = read_file(log);
+  EXPECT_NE(text.find("camera a: ingest adopted (pid " + std::to_string(a) + ")"), std::string::npos) << text;
+  EXPECT_NE(text.find("camera b: ingest started"), std::string::npos) << text;
+  ASSERT_EQ(d.ingest_pids("b").size(), 1u);
+  EXPECT_NE(d.ingest_pids("b")[0], b);
+  EXPECT_TRUE(mentions(proc_strings(d.ingest_pids("b")[0], "environ"), "ZCREC_SOURCE_PASSWORD=changed-b"));
+  EXPECT_FALSE(text.find("s3cret") != std::string::npos || text.find("changed-b") != std::string::npos) << text;
+  d.kill(SIGTERM);
+  ASSERT_TRUE(d.wait(20s));
+}
+
 // Pid reuse: a pid file whose lock is held by a process that is not a `zcrec feed` of the camera's ring (here a
 // `sleep`) is never signalled; the camera reports it and starts its ingest once the lock is free.
 TEST(ZcrecdProcesses, APidFileHeldByAForeignProcessIsNeverSignalled) {

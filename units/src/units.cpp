@@ -76,6 +76,28 @@ int64_t parse_size_bytes(std::string_view text) {
   return static_cast<int64_t>(bytes);
 }
 
+int64_t parse_bitrate_bps(std::string_view text) {
+  static const std::regex re(R"(\s*(\d+(?:\.\d*)?|\.\d+)\s*([kKmMgGtT]?)(?:bps|b/s)?\s*)", std::regex::icase);
+  std::cmatch m;
+  if (!std::regex_match(text.begin(), text.end(), m, re)) {
+    throw UnitsError("'" + std::string(text) + "' is not a bit rate (e.g. 500k, 4M, 2000000; k = 1000 bit/s)");
+  }
+  double scale = 1;
+  if (m[2].length() == 1) {
+    switch (std::tolower(static_cast<unsigned char>(m[2].str()[0]))) {
+      case 'k': scale = 1e3; break;
+      case 'm': scale = 1e6; break;
+      case 'g': scale = 1e9; break;
+      case 't': scale = 1e12; break;
+      default: break;
+    }
+  }
+  const double bps = std::round(std::stod(m[1].str()) * scale);
+  if (!(bps >= 1)) throw UnitsError("a bit rate must be at least 1 bit/s");
+  if (bps > 1e12) throw UnitsError("a bit rate must be at most 1T bit/s");
+  return static_cast<int64_t>(bps);
+}
+
 int64_t parse_time_ns(std::string_view text_view, int64_t now_wall_ns) {
   const std::string text(text_view);
   if (text == "now") return now_wall_ns;

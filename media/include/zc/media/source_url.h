@@ -1,14 +1,12 @@
-// Source addresses as users give them to `zcrec feed`: which ones are network cameras, and how a password in
-// one is kept out of every message, log line and stored record (argv is visible in `ps`, so the password may
-// also come from a file or the environment and is only put into the URL handed to libavformat).
+// Source addresses as users give them to `zcrec feed`: how a password in one is kept out of every message, log
+// line and stored record (argv is visible in `ps`, so the password may also come from a file or the environment
+// and is only put into the URL handed to libavformat). What kind of source an address is: zc::ingest's
+// classify_source() (ingest/include/zc/ingest/source_kind.h).
 #pragma once
 
 #include <string>
 
 namespace zc::media {
-
-// True for scheme://... addresses other than file:// (rtsp, rtsps, rtmp, http(s), udp, srt, ...).
-bool is_network_url(const std::string& url);
 
 // The URL with the password of its user-info replaced by "***" ("rtsp://admin:***@cam/s"); unchanged when it
 // carries none. Use it for everything that is shown or stored.

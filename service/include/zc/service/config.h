@@ -40,9 +40,9 @@ struct EventRecordingConfig {
 struct TestsrcConfig {
   std::string size = "640x360";
   int fps = 25;
-  std::string gop = "1s";
+  int64_t gop_ms = 1000;
   std::string codec = "h264";
-  std::string bitrate = "1M";
+  int64_t bitrate_bps = 1'000'000;  // decimal units: `bitrate: 1M` is 1000000 bit/s (units::parse_bitrate_bps)
   bool audio = false;
   bool operator==(const TestsrcConfig&) const = default;
 };

@@ -26,6 +26,11 @@ int64_t seconds_to_duration_ns(double seconds);
 // 1 byte .. INT64_MAX.
 int64_t parse_size_bytes(std::string_view text);
 
+// Bit rates: "4M", "500k", "1.5M", "2000000", "4Mbps", "4Mb/s"; decimal units (1k = 1000 bit/s, as every
+// encoder and network counts them), case-insensitive. Sizes above are binary: "1M" is 1048576 bytes but
+// 1000000 bit/s. 1 bit/s .. 1T bit/s.
+int64_t parse_bitrate_bps(std::string_view text);
+
 // RFC 3339 ("2026-11-26T10:00:00Z", "2026-11-26T12:00:00.5+02:00"), "now", or relative to now ("-15s", "-10m",
 // "+30s"). Nanoseconds since the Unix epoch, within 1677-09-22 .. 2262-04-11.
 int64_t parse_time_ns(std::string_view text, int64_t now_wall_ns);
