@@ -18,6 +18,15 @@ VideoHeaderParser::VideoHeaderParser(fifo::Codec codec) {
   parser_->flags |= PARSER_FLAG_COMPLETE_FRAMES;
 }
 
+void VideoHeaderParser::compute_durations(AVRational demuxer_rate, AVRational time_base) {
+  // What the raw demuxer and libavformat's stream set up before the first packet: the demuxer's frame rate in
+  // the codec context, which the parser replaces with the SPS's when it declares one, and the decoder's ticks
+  // per frame (2 for H.264, counted in fields; 1 for H.265), which the H.264 parser uses in that rate.
+  context_->framerate = demuxer_rate;
+  context_->ticks_per_frame = context_->codec_id == AV_CODEC_ID_H264 ? 2 : 1;
+  duration_time_base_ = time_base;
+}
+
 VideoHeaderParser::Headers VideoHeaderParser::parse(std::span<const uint8_t> au) {
   padded_.assign(au.begin(), au.end());
   padded_.resize(au.size() + AV_INPUT_BUFFER_PADDING_SIZE, 0);
@@ -30,6 +39,21 @@ VideoHeaderParser::Headers VideoHeaderParser::parse(std::span<const uint8_t> au)
   h.width = parser_->width > 0 ? parser_->width : context_->width;
   h.height = parser_->height > 0 ? parser_->height : context_->height;
   if (parser_->output_picture_number >= 0) h.poc = parser_->output_picture_number;
+  // libavformat's rule for a parsed packet's key flag (demux.c, parse_packet).
+  h.keyframe = parser_->key_frame == 1 || (parser_->key_frame == -1 && parser_->pict_type == AV_PICTURE_TYPE_I);
+  if (duration_time_base_) {
+    // libavformat's rule for a packet without a duration (demux.c, ff_compute_frame_duration and
+    // compute_pkt_fields): one tick of the codec's frame rate, times 1 + repeat_pict, rounded down.
+    const AVRational rate = context_->framerate;
+    if (rate.num > 0 && rate.den > 0 && int64_t{rate.den} * 1000 > rate.num) {
+      int num = 0, den = 0;
+      av_reduce(&num, &den, rate.den, int64_t{rate.num} * context_->ticks_per_frame, INT_MAX);
+      if (parser_->repeat_pict != 0) av_reduce(&num, &den, int64_t{num} * (1 + parser_->repeat_pict), den, INT_MAX);
+      const AVRational tb = *duration_time_base_;
+      if (num > 0 && den > 0)
+        h.duration = av_rescale_rnd(1, int64_t{num} * tb.den, int64_t{den} * tb.num, AV_ROUND_DOWN);
+    }
+  }
   return h;
 }
 
