@@ -407,8 +407,9 @@ void add_feed_command(CLI::App& app) {
   cmd->add_option("--input-option", o->input_options, "libavformat input option KEY=VALUE, e.g. probesize=500000");
   cmd->add_option("--demuxer", o->demuxer,
                   "live pipes ('-', FIFOs, sockets, devices, --live): raw H.264/H.265 split by zcrec (native) or "
-                  "everything demuxed by libavformat")
+                  "everything demuxed by libavformat; $ZCREC_FEED_DEMUXER sets it for feeds zcrecd starts")
       ->check(CLI::IsMember({"native", "libavformat"}))
+      ->envname("ZCREC_FEED_DEMUXER")
       ->capture_default_str();
   auto* n = cmd->add_option_group("network", "Options for network cameras (rtsp://, rtmp://, http://, udp://, srt://)");
   n->add_flag("--once", o->once,

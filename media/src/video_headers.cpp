@@ -1,5 +1,6 @@
 #include "video_headers.h"
 
+#include <zc/media/annexb_scan.h>
 #include <zc/media/codec_map.h>
 
 #include <zc/media/error.h>
@@ -8,7 +9,27 @@
 
 namespace zc::media {
 
-VideoHeaderParser::VideoHeaderParser(fifo::Codec codec) {
+namespace {
+
+// libavcodec's H.264 and H.265 parsers read the NAL units before an access unit's first slice and then that
+// slice's header only (H.264 at most 1000 bytes of it, to reach its reference picture marking), and return. What
+// follows cannot change what they find, but they allocate, zero and (H.265) unescape a buffer the size of
+// everything they are given: handing them the access unit only up to this far past the first slice's NAL header
+// gives the same headers for a fraction of the cost on large pictures.
+constexpr size_t kBytesPastFirstSlice = 2048;
+
+size_t header_bytes(fifo::Codec codec, std::span<const uint8_t> au) {
+  for (size_t at = annexb::next_start(au, 0); at < au.size(); at = annexb::next_start(au, at)) {
+    const int type = codec == fifo::Codec::h264 ? au[at] & 0x1F : (au[at] >> 1) & 0x3F;
+    const bool slice = codec == fifo::Codec::h264 ? type >= 1 && type <= 5 : type <= 31;
+    if (slice) return std::min(au.size(), at + kBytesPastFirstSlice);
+  }
+  return au.size();
+}
+
+}  // namespace
+
+VideoHeaderParser::VideoHeaderParser(fifo::Codec codec) : codec_(codec) {
   const AVCodecID id = codec_to_av(codec);
   context_.reset(avcodec_alloc_context3(nullptr));
   parser_.reset(av_parser_init(id));
@@ -28,6 +49,7 @@ void VideoHeaderParser::compute_durations(AVRational demuxer_rate, AVRational ti
 }
 
 VideoHeaderParser::Headers VideoHeaderParser::parse(std::span<const uint8_t> au) {
+  au = au.first(header_bytes(codec_, au));
   padded_.assign(au.begin(), au.end());
   padded_.resize(au.size() + AV_INPUT_BUFFER_PADDING_SIZE, 0);
   parser_->output_picture_number = -1;

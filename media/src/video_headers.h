@@ -33,6 +33,7 @@ class VideoHeaderParser {
   Headers parse(std::span<const uint8_t> access_unit);
 
  private:
+  fifo::Codec codec_;
   CodecContextPtr context_;
   ParserPtr parser_;
   std::vector<uint8_t> padded_;

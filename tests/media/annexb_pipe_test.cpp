@@ -177,6 +177,33 @@ TEST_P(AnnexbPipe, WithoutTimingInTheSpsBothPathsUse25Fps) {
   EXPECT_EQ(native.packets[0].duration * 25, int64_t{tb.den} / tb.num);
 }
 
+// Pictures much larger than the part of an access unit the header parser is given (VideoHeaderParser reads up
+// to 2 KiB past the first slice): keyframes and presentation order still those the encoder wrote, as an MP4 of
+// the same deterministic encode records them.
+TEST_P(AnnexbPipe, LargePicturesKeepTheirKeyframesAndPictureOrder) {
+  test::TempDir dir;
+  const std::vector<std::string> big = {"-s", "640x360", "-b:v", "6M", "-maxrate", "6M", "-bufsize", "6M"};
+  const Bytes bytes = encode(dir, encoder(), "in." + ext(), big);
+  encode(dir, encoder(), "ref.mp4", big);
+  const Read native = read_through_fifo(dir, bytes, PipeDemuxer::native, {65536});
+  ASSERT_FALSE(native.error.has_value());
+  MediaSource ref((dir / "ref.mp4").string());
+  std::vector<MediaPacket> ref_packets;
+  for (MediaPacket p; ref.read(p);) ref_packets.push_back(p);
+  ASSERT_EQ(native.packets.size(), ref_packets.size());
+  size_t largest = 0;
+  for (const auto& p : native.packets) largest = std::max(largest, p.data.size());
+  EXPECT_GT(largest, 4u * 2048) << "precondition: access units larger than the parser's window";
+  const int64_t nd = native.packets[1].dts - native.packets[0].dts, rd = ref_packets[1].dts - ref_packets[0].dts;
+  ASSERT_GT(nd, 0);
+  ASSERT_GT(rd, 0);
+  for (size_t i = 0; i < native.packets.size(); ++i) {
+    EXPECT_EQ(native.packets[i].keyframe, ref_packets[i].keyframe) << "access unit " << i;
+    EXPECT_EQ((native.packets[i].pts - native.packets[0].pts) / nd, (ref_packets[i].pts - ref_packets[0].pts) / rd)
+        << "access unit " << i;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(X264AndX265, AnnexbPipe, ::testing::Values("libx264", "libx265"),
                          [](const auto& p) { return std::string(p.param) == "libx264" ? "H264" : "H265"; });
 
