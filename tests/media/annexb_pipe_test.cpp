@@ -62,7 +62,7 @@ void write_in_pieces(const std::filesystem::path& fifo, const Bytes& bytes, std:
 }
 
 Read read_through_fifo(const test::TempDir& dir, const Bytes& bytes, PipeDemuxer demuxer,
-                       std::vector<size_t> pieces = {1, 7, 4093}) {
+                       std::vector<size_t> pieces = {1, 7, 4093}, const SourceOptions& options = {}) {
   ::signal(SIGPIPE, SIG_IGN);
   const auto fifo = dir / (demuxer == PipeDemuxer::native ? "native.fifo" : "lavf.fifo");
   ::unlink(fifo.c_str());
@@ -70,7 +70,7 @@ Read read_through_fifo(const test::TempDir& dir, const Bytes& bytes, PipeDemuxer
   std::thread writer(write_in_pieces, fifo, std::cref(bytes), pieces);
   Read r;
   try {
-    auto source = open_live_pipe(fifo.string(), {}, demuxer);
+    auto source = open_live_pipe(fifo.string(), options, demuxer);
     r.native = dynamic_cast<MediaSource*>(source.get()) == nullptr;
     r.first_info = source->stream_info();
     MediaPacket p;
@@ -163,8 +163,9 @@ TEST_P(AnnexbPipe, AStreamJoinedMidwayAndCutShortGivesTheSamePackets) {
   expect_same(native, lavf);
 }
 
-// A stream whose SPS declares no frame rate: libavformat's 25 fps, on both paths.
-TEST_P(AnnexbPipe, WithoutTimingInTheSpsBothPathsUse25Fps) {
+// A stream whose SPS declares no frame rate: the raw demuxer's rate (25 fps unless an input option says), on both
+// paths.
+TEST_P(AnnexbPipe, WithoutTimingInTheSpsBothPathsUseTheDemuxersRate) {
   if (encoder() != "libx265") GTEST_SKIP() << "x264 always writes VUI timing";
   test::TempDir dir;
   const Bytes bytes =
@@ -175,6 +176,16 @@ TEST_P(AnnexbPipe, WithoutTimingInTheSpsBothPathsUse25Fps) {
   ASSERT_FALSE(native.packets.empty());
   const auto& tb = native.last_info.tracks.at(0).time_base;
   EXPECT_EQ(native.packets[0].duration * 25, int64_t{tb.den} / tb.num);
+
+  // The demuxer's rate given as an input option (`--input-option framerate=10`) is the one both paths use.
+  SourceOptions ten_fps;
+  ten_fps.format_options["framerate"] = "10";
+  const Read lavf10 = read_through_fifo(dir, bytes, PipeDemuxer::libavformat, {4093}, ten_fps);
+  const Read native10 = read_through_fifo(dir, bytes, PipeDemuxer::native, {4093}, ten_fps);
+  expect_same(native10, lavf10);
+  ASSERT_FALSE(native10.packets.empty());
+  EXPECT_EQ(native10.packets[0].duration * 10, int64_t{tb.den} / tb.num);
+  EXPECT_EQ(native10.packets[1].dts - native10.packets[0].dts, native10.packets[0].duration);
 }
 
 // Pictures much larger than the part of an access unit the header parser is given (VideoHeaderParser reads up
