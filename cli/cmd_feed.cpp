@@ -188,8 +188,9 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
     return std::make_unique<media::TestSource>(t);
   }
   if (o.live || is_live_path(o.source))
-    return media::open_live_pipe(o.source, source_options(o),
-                                 o.demuxer == "libavformat" ? media::PipeDemuxer::libavformat : media::PipeDemuxer::native);
+    return media::open_live_pipe(o.source, source_options(o), o.demuxer == "libavformat"
+                                                                  ? media::PipeDemuxer::libavformat
+                                                                  : media::PipeDemuxer::native);
   return std::make_unique<media::MediaSource>(o.source, source_options(o));
 }
 

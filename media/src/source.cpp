@@ -31,9 +31,9 @@ struct Track {
   fifo::Codec codec = fifo::Codec::unknown;
   BsfPtr to_annexb;  // MP4/MKV samples (length-prefixed) to Annex-B
   std::optional<VideoTrack> video;
-  bool strip_adts = false;                 // AAC arriving with ADTS headers (raw .aac, MPEG-TS)
-  int64_t next_dts = AV_NOPTS_VALUE;       // for packets without a dts
-  int64_t origin = 0;                      // the source's common time origin in this track's time base
+  bool strip_adts = false;            // AAC arriving with ADTS headers (raw .aac, MPEG-TS)
+  int64_t next_dts = AV_NOPTS_VALUE;  // for packets without a dts
+  int64_t origin = 0;                 // the source's common time origin in this track's time base
 };
 
 struct Queued {
@@ -46,6 +46,12 @@ struct Queued {
 constexpr int kConfigLookaheadPackets = 512;
 
 constexpr int kReadIoBufferBytes = 64 * 1024;
+
+// An AVIOContext's read_packet over SourceOptions::read_bytes (libavformat wants AVERROR_EOF at the end, not 0).
+int read_through(void* opaque, uint8_t* buf, int size) {
+  const int n = (*static_cast<std::function<int(uint8_t*, int)>*>(opaque))(buf, size);
+  return n == 0 ? AVERROR_EOF : n;
+}
 
 // libavformat's raw H.264/H.265 demuxers ("h264", "hevc"): their packets carry no timestamps of their own (they
 // invent them from a frame rate), and FFmpeg 5.1 does not mark them AVFMT_NOTIMESTAMPS.
@@ -110,11 +116,7 @@ void MediaSource::Impl::open(const SourceOptions& options) {
     auto* buffer = static_cast<uint8_t*>(av_malloc(kReadIoBufferBytes));
     AVIOContext* io = buffer == nullptr ? nullptr
                                         : avio_alloc_context(buffer, kReadIoBufferBytes, 0, &read_bytes,
-                                                             [](void* opaque, uint8_t* buf, int size) {
-                                                               const int n = (*static_cast<std::function<int(uint8_t*, int)>*>(opaque))(buf, size);
-                                                               return n == 0 ? AVERROR_EOF : n;
-                                                             },
-                                                             nullptr, nullptr);
+                                                             read_through, nullptr, nullptr);
     if (io == nullptr) {
       av_free(buffer);
       avformat_free_context(ctx);

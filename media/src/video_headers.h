@@ -36,8 +36,8 @@ class VideoHeaderParser {
   fifo::Codec codec_;
   CodecContextPtr context_;
   ParserPtr parser_;
-  std::vector<uint8_t> padded_;
-  std::optional<AVRational> duration_time_base_;  // libavcodec parsers may read AV_INPUT_BUFFER_PADDING_SIZE past the end
+  std::vector<uint8_t> padded_;  // libavcodec parsers may read AV_INPUT_BUFFER_PADDING_SIZE past the end
+  std::optional<AVRational> duration_time_base_;  // compute_durations()
 };
 
 }  // namespace zc::media

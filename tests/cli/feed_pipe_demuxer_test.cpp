@@ -129,7 +129,8 @@ TEST_P(FeedPipeDemuxer, NativeAndLibavformatLeaveTheSameRing) {
   EXPECT_EQ(t.height, 240u);
   EXPECT_FALSE(t.config.empty());
   bool reordered = false;
-  for (size_t i = 1; i < native.frames.size(); ++i) reordered |= native.frames[i].meta.pts < native.frames[i - 1].meta.pts;
+  for (size_t i = 1; i < native.frames.size(); ++i)
+    reordered |= native.frames[i].meta.pts < native.frames[i - 1].meta.pts;
   EXPECT_TRUE(reordered) << "precondition: B-frames";
 }
 

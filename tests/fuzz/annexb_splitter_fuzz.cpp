@@ -53,9 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto stream = in.rest();
   const Bytes expected(stream.begin(), stream.end());
 
-  const auto whole = split(codec, stream, std::max<size_t>(stream.size(), 1), AccessUnitSplitter::kDefaultMaxAccessUnitBytes);
+  constexpr size_t kUnbounded = AccessUnitSplitter::kDefaultMaxAccessUnitBytes;
+  const auto whole = split(codec, stream, std::max<size_t>(stream.size(), 1), kUnbounded);
   ZC_FUZZ_CHECK(joined(whole) == expected);
-  const auto pieces = split(codec, stream, piece, AccessUnitSplitter::kDefaultMaxAccessUnitBytes);
+  const auto pieces = split(codec, stream, piece, kUnbounded);
   ZC_FUZZ_CHECK(pieces == whole);
 
   const auto bounded = split(codec, stream, piece, 256);

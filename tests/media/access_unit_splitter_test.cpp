@@ -81,7 +81,8 @@ TEST_P(SplitterAgainstLibavformat, SameAccessUnitsWhateverThePiecesTheBytesComeI
        {std::vector<size_t>{stream.size()}, {1}, {7}, {4093}, {1, 7, 4093}, {65536}, {3, 2}}) {
     const auto got = native_units(c.codec, stream, pieces);
     ASSERT_EQ(got.size(), expected.size()) << "pieces of " << pieces[0];
-    for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], expected[i]) << "access unit " << i << ", pieces of " << pieces[0];
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_EQ(got[i], expected[i]) << "access unit " << i << ", pieces of " << pieces[0];
   }
 }
 
