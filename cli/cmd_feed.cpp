@@ -9,6 +9,7 @@
 #include <zc/fifo/ring_writer.h>
 #include <zc/ingest/rtsp_source.h>
 #include <zc/ingest/source_kind.h>
+#include <zc/media/annexb_pipe.h>
 #include <zc/media/live_source.h>
 #include <zc/media/source.h>
 #include <zc/media/source_url.h>
@@ -48,6 +49,7 @@ struct FeedOptions {
   bool group_access = false;
   bool verbose = false;
   std::vector<std::string> input_options;
+  std::string demuxer = "native";  // live pipes: raw H.264/H.265 cut by zcrec, or everything by libavformat
   // network sources
   bool once = false;
   std::string rtsp_transport = "tcp";
@@ -177,7 +179,11 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
     t.loop_seconds = o.testsrc_loop_s;
     return std::make_unique<media::TestSource>(t);
   }
-  return std::make_unique<media::MediaSource>(o.source == "-" ? "pipe:0" : o.source, source_options(o));
+  if (o.live || o.choice.kind == ingest::SourceKind::live_path)
+    return media::open_live_pipe(o.source, source_options(o), o.demuxer == "libavformat"
+                                                                  ? media::PipeDemuxer::libavformat
+                                                                  : media::PipeDemuxer::native);
+  return std::make_unique<media::MediaSource>(o.source, source_options(o));
 }
 
 // Writes packets from one or more passes over the source into the ring.
@@ -394,6 +400,12 @@ void add_feed_command(CLI::App& app) {
   cmd->add_flag("--group-access", o->group_access, "create the ring readable by the group (0660)");
   cmd->add_flag("--verbose,-v", o->verbose, "show FFmpeg's own messages about the source");
   cmd->add_option("--input-option", o->input_options, "libavformat input option KEY=VALUE, e.g. probesize=500000");
+  cmd->add_option("--demuxer", o->demuxer,
+                  "live pipes ('-', FIFOs, sockets, devices, --live): raw H.264/H.265 split by zcrec (native) or "
+                  "everything demuxed by libavformat; $ZCREC_FEED_DEMUXER sets it for feeds zcrecd starts")
+      ->check(CLI::IsMember({"native", "libavformat"}))
+      ->envname("ZCREC_FEED_DEMUXER")
+      ->capture_default_str();
   auto* n = cmd->add_option_group("network", "Options for network cameras (rtsp://, rtmp://, http://, udp://, srt://)");
   n->add_flag("--once", o->once,
               "fail at the first error and end with the stream (default: reconnect with backoff, never end by itself)");

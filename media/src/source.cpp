@@ -3,10 +3,8 @@
 #include <zc/media/codec_map.h>
 #include "fragment_resume_io.h"
 #include "inserted_parameter_sets.h"
-#include "parameter_sets.h"
-#include "raw_timestamps.h"
 #include "rtp_loss_monitor.h"
-#include "video_headers.h"
+#include "video_track.h"
 
 #include <zc/media/adts.h>
 #include <zc/media/annexb.h>
@@ -15,6 +13,8 @@
 
 extern "C" {
 #include <libavcodec/bsf.h>
+#include <libavutil/opt.h>
+#include <libavutil/parseutils.h>
 }
 
 #include <algorithm>
@@ -30,12 +30,10 @@ struct Track {
   size_t info_index = 0;  // into Impl::info.tracks
   fifo::Codec codec = fifo::Codec::unknown;
   BsfPtr to_annexb;  // MP4/MKV samples (length-prefixed) to Annex-B
-  std::optional<ParameterSets> params;
-  std::optional<VideoHeaderParser> headers;
-  std::optional<RawTimestamps> raw_times;  // raw Annex-B input: no timestamps of its own
-  bool strip_adts = false;                 // AAC arriving with ADTS headers (raw .aac, MPEG-TS)
-  int64_t next_dts = AV_NOPTS_VALUE;       // for packets without a dts
-  int64_t origin = 0;                      // the source's common time origin in this track's time base
+  std::optional<VideoTrack> video;
+  bool strip_adts = false;            // AAC arriving with ADTS headers (raw .aac, MPEG-TS)
+  int64_t next_dts = AV_NOPTS_VALUE;  // for packets without a dts
+  int64_t origin = 0;                 // the source's common time origin in this track's time base
 };
 
 struct Queued {
@@ -46,6 +44,14 @@ struct Queued {
 // How far open() reads ahead for the first ADTS header of an AAC track whose container has no
 // AudioSpecificConfig (MPEG-TS interleaves audio within a fraction of a second; this is several seconds).
 constexpr int kConfigLookaheadPackets = 512;
+
+constexpr int kReadIoBufferBytes = 64 * 1024;
+
+// An AVIOContext's read_packet over SourceOptions::read_bytes (libavformat wants AVERROR_EOF at the end, not 0).
+int read_through(void* opaque, uint8_t* buf, int size) {
+  const int n = (*static_cast<std::function<int(uint8_t*, int)>*>(opaque))(buf, size);
+  return n == 0 ? AVERROR_EOF : n;
+}
 
 // libavformat's raw H.264/H.265 demuxers ("h264", "hevc"): their packets carry no timestamps of their own (they
 // invent them from a frame rate), and FFmpeg 5.1 does not mark them AVFMT_NOTIMESTAMPS.
@@ -65,6 +71,8 @@ struct MediaSource::Impl {
   std::string url;
   std::function<bool()> interrupt;
   std::optional<FragmentResumeIo> resume_io;  // declared before `format`: the context reads through it
+  std::function<int(uint8_t*, int)> read_bytes;  // SourceOptions::read_bytes
+  CustomIoPtr read_io;                           // reads through read_bytes; also before `format`
   InputFormatPtr format;
   // Declared after `format`, so it stops watching before the context is freed.
   struct LossWatch {
@@ -77,6 +85,7 @@ struct MediaSource::Impl {
   fifo::StreamInfo info;
   std::deque<Queued> queue;
   bool at_end = false;
+  std::optional<RawVideoTiming> raw_timing;
 
   void open(const SourceOptions& options);
   void add_track(int stream_index);
@@ -101,6 +110,20 @@ void MediaSource::Impl::open(const SourceOptions& options) {
   }
   if (resume_io) {
     ctx->pb = resume_io->context();
+    ctx->flags |= AVFMT_FLAG_CUSTOM_IO;
+  } else if (options.read_bytes) {
+    read_bytes = options.read_bytes;  // Impl lives on the heap: &read_bytes stays valid for the context's life
+    auto* buffer = static_cast<uint8_t*>(av_malloc(kReadIoBufferBytes));
+    AVIOContext* io = buffer == nullptr ? nullptr
+                                        : avio_alloc_context(buffer, kReadIoBufferBytes, 0, &read_bytes,
+                                                             read_through, nullptr, nullptr);
+    if (io == nullptr) {
+      av_free(buffer);
+      avformat_free_context(ctx);
+      throw MediaError(MediaErrc::open_failed, "out of memory opening '" + url + "'");
+    }
+    read_io.reset(io);
+    ctx->pb = io;
     ctx->flags |= AVFMT_FLAG_CUSTOM_IO;
   }
   rtp_loss::watch(ctx);
@@ -207,19 +230,28 @@ void MediaSource::Impl::add_track(int stream_index) {
         throw MediaError(MediaErrc::invalid_data, av_error_text("cannot convert '" + url + "' to Annex-B", r));
       config_par = bsf->par_out;  // the filter turns avcC/hvcC extradata into Annex-B parameter sets
     }
-    t.params.emplace(t.codec, std::span<const uint8_t>(config_par->extradata,
-                                                       static_cast<size_t>(config_par->extradata_size)));
-    info_track.config = t.params->config();
-    t.headers.emplace(t.codec);
+    std::optional<RawTimestamps> raw_times;
     if (is_raw_elementary_stream(*format->iformat)) {
       // Raw elementary streams come without timestamps; the demuxer still knows the frame duration. Annex-B in
       // a container (MPEG-TS, RTSP) has timestamps of its own, on the one clock it shares with its audio, even
       // when its first packets have none (RTSP before the first sender report).
       AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
       if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
-      const int64_t duration = av_rescale_q(1, av_inv_q(rate), st->time_base);
-      t.raw_times.emplace(t.codec, duration, st->codecpar->video_delay);
+      raw_timing.emplace();
+      raw_timing->frame_duration = av_rescale_q(1, av_inv_q(rate), st->time_base);
+      raw_timing->reorder_delay = st->codecpar->video_delay;
+      uint8_t* demuxer_rate_text = nullptr;  // the option is a video rate, which av_opt_get_q does not read
+      AVRational demuxer_rate{};
+      if (av_opt_get(format->priv_data, "framerate", 0, &demuxer_rate_text) >= 0 &&
+          av_parse_video_rate(&demuxer_rate, reinterpret_cast<const char*>(demuxer_rate_text)) >= 0)
+        raw_timing->demuxer_rate = {demuxer_rate.num, demuxer_rate.den};
+      av_free(demuxer_rate_text);
+      raw_times.emplace(t.codec, raw_timing->frame_duration, raw_timing->reorder_delay);
     }
+    t.video.emplace(t.codec,
+                    std::span<const uint8_t>(config_par->extradata, static_cast<size_t>(config_par->extradata_size)),
+                    std::move(raw_times));
+    info_track.config = t.video->config();
   } else if (t.codec == fifo::Codec::aac) {
     if (st->codecpar->extradata_size > 0)
       info_track.config.assign(st->codecpar->extradata, st->codecpar->extradata + st->codecpar->extradata_size);
@@ -263,23 +295,9 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
   out.corrupt = (p.flags & AV_PKT_FLAG_CORRUPT) != 0;
   std::span<const uint8_t> data(p.data, static_cast<size_t>(p.size));
 
+  const bool raw = t.video && t.video->raw();
   if (ti.kind == fifo::MediaKind::video) {
-    out.keyframe = (p.flags & AV_PKT_FLAG_KEY) != 0;
-    std::optional<VideoHeaderParser::Headers> headers;
-    if (t.raw_times || out.keyframe) headers = t.headers->parse(data);
-    if (out.keyframe && t.params->update_from_keyframe(data)) {
-      ti.config = t.params->config();
-      if (headers->width > 0 && headers->height > 0) {
-        ti.width = static_cast<uint32_t>(headers->width);
-        ti.height = static_cast<uint32_t>(headers->height);
-      }
-      out.params_changed = true;
-    }
-    if (t.raw_times) {
-      const auto stamp = t.raw_times->next(headers->poc, out.keyframe && annexb::contains_idr(t.codec, data));
-      out.pts = stamp.pts;
-      out.dts = stamp.dts;
-    }
+    t.video->finish(data, (p.flags & AV_PKT_FLAG_KEY) != 0, ti, out);
   } else {
     out.keyframe = true;  // every audio frame is a random access point
     if (t.strip_adts) {
@@ -294,7 +312,7 @@ void MediaSource::Impl::finish(Track& t, AVPacket& p, MediaPacket& out) {
     }
   }
 
-  if (!t.raw_times) {
+  if (!raw) {
     // Demuxers without timestamps for some packets (some RTSP/TS sources): continue from the last one.
     int64_t dts = p.dts != AV_NOPTS_VALUE ? p.dts : p.pts;
     if (dts != AV_NOPTS_VALUE) dts -= t.origin;
@@ -330,6 +348,7 @@ MediaSource::~MediaSource() = default;
 const fifo::StreamInfo& MediaSource::stream_info() const noexcept { return impl_->info; }
 const std::string& MediaSource::url() const noexcept { return impl_->url; }
 uint64_t MediaSource::packets_missed() const noexcept { return rtp_loss::missed(impl_->loss_watch.ctx); }
+std::optional<RawVideoTiming> MediaSource::raw_video_timing() const noexcept { return impl_->raw_timing; }
 
 bool MediaSource::read(MediaPacket& out) {
   Impl& d = *impl_;

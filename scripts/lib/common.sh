@@ -71,7 +71,7 @@ zc_build() {
 }
 
 # The libFuzzer build (tests/fuzz): clang, only the library modules and the fuzz targets, in build-fuzz/.
-ZC_FUZZ_TARGETS=(ring_image annexb adts mp4_layout time_size_args playback_control service_config mp4_boxes http_request
+ZC_FUZZ_TARGETS=(ring_image annexb annexb_splitter adts mp4_layout time_size_args playback_control service_config mp4_boxes http_request
                  rtsp_response sdp rtp_packet h264_rtp h265_rtp aac_rtp)
 zc_build_fuzz() {
   CC=clang CXX=clang++ zc_build build-fuzz -DZC_FUZZ=ON -DZC_BUILD_TESTS=OFF -- "${@/#/zc_fuzz_}"

@@ -13,7 +13,7 @@ for b in "$zcrec" "$agent"; do [[ -x $b ]] || { echo "missing $b: build zcrec an
 out=tests/fuzz/corpus
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; "$zcrec" rm zc_seed_ring >/dev/null 2>&1 || true; "$zcrec" rm zc_seed_cam >/dev/null 2>&1 || true' EXIT
-for t in ring_image annexb adts mp4_layout time_size_args playback_control mp4_boxes; do
+for t in ring_image annexb annexb_splitter adts mp4_layout time_size_args playback_control mp4_boxes; do
   mkdir -p "$out/$t"
   find "$out/$t" -type f ! -name 'regress-*' -delete
 done
@@ -35,6 +35,11 @@ ff -f lavfi -i testsrc=size=96x64:rate=10 -t 1 -c:v libx265 -x265-params log-lev
 { printf '\x00'; cat "$tmp/a.h264"; } >"$out/annexb/h264-1s"
 { printf '\x01'; head -c 3000 "$tmp/a.h265"; } >"$out/annexb/h265-head"
 { printf '\x01'; cat "$tmp/a.h265"; } >"$out/annexb/h265-1s"
+# The splitter's seeds: codec byte, piece-size byte (pieces of 1 + b % 64 bytes), then the stream.
+{ printf '\x00\x06'; head -c 3000 "$tmp/a.h264"; } >"$out/annexb_splitter/h264-head"
+{ printf '\x00\x3f'; cat "$tmp/a.h264"; } >"$out/annexb_splitter/h264-1s"
+{ printf '\x01\x00'; head -c 3000 "$tmp/a.h265"; } >"$out/annexb_splitter/h265-head"
+{ printf '\x01\x20'; cat "$tmp/a.h265"; } >"$out/annexb_splitter/h265-1s"
 
 # ADTS from ffmpeg's AAC encoder; one seed starts with a real AudioSpecificConfig (LC, 48 kHz, stereo).
 ff -f lavfi -i sine=frequency=440:sample_rate=48000 -t 0.3 -c:a aac -b:a 32k -f adts "$tmp/a.aac"

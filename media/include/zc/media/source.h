@@ -32,6 +32,20 @@ struct SourceOptions {
   // before use (media/src/fragment_resume_io.h): one that fails throws MediaError(invalid_argument), and the
   // caller reads from the start instead. docs/playback.md, "Seeking".
   std::optional<int64_t> resume_at_moof;
+  // Read the source's bytes through this instead of opening `url` (which still names the source in messages and
+  // in format probing by extension): fills up to `size` bytes of `buf`, returns how many, 0 at the end or a
+  // negative AVERROR. The native Annex-B pipe reader (annexb_pipe.h) uses it to keep what libavformat probed.
+  std::function<int(uint8_t* buf, int size)> read_bytes;
+};
+
+// How MediaSource stamps a raw H.264/H.265 stream (libavformat's "h264"/"hevc" demuxers, whose packets carry no
+// timestamps): the duration of one frame in the track's time base, from the stream's frame rate (25 fps when it
+// declares none), and the reordering depth in frames (B-frames). `demuxer_rate` is the demuxer's own frame rate
+// (its `framerate` option: 25 unless set), which its packets' durations follow until an SPS declares one.
+struct RawVideoTiming {
+  int64_t frame_duration = 0;
+  int reorder_delay = 0;
+  fifo::Rational demuxer_rate{25, 1};
 };
 
 class MediaSource final : public PacketSource {
@@ -50,6 +64,8 @@ class MediaSource final : public PacketSource {
   // RTP packets the demuxer reported lost so far (UDP transports); the packets it assembled around the loss are
   // not marked corrupt by libavformat, so a caller that must not pass on broken frames watches this count.
   uint64_t packets_missed() const noexcept;
+  // Set for a raw H.264/H.265 stream, nullopt for every other source.
+  std::optional<RawVideoTiming> raw_video_timing() const noexcept;
 
   struct Impl;
 
