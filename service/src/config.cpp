@@ -44,7 +44,7 @@ bool same_camera(const CameraConfig& a, const CameraConfig& b) {
   return a.name == b.name && a.source == b.source && a.testsrc == b.testsrc && a.rtsp_transport == b.rtsp_transport &&
          a.ring_size_bytes == b.ring_size_bytes && a.continuous == b.continuous && a.events == b.events &&
          same_retention(a.retention, b.retention) && a.event_max_age_ns == b.event_max_age_ns &&
-         a.input_options == b.input_options;
+         a.input_options == b.input_options && a.enabled == b.enabled;
 }
 
 namespace {
@@ -225,8 +225,9 @@ CameraConfig read_camera(const At& at, const std::string& name, const std::files
     at.fail("a camera name must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,63} (it names the ring and a directory)");
   }
   bool has_source = false;
-  at.each({"source", "testsrc", "transport", "ring_size", "record", "retention", "input_options"},
+  at.each({"source", "testsrc", "transport", "ring_size", "record", "retention", "input_options", "enabled"},
           [&](const std::string& k, const At& v) {
+            if (k == "enabled") c.enabled = v.boolean();
             if (k == "source") {
               c.source = v.str();
               if (c.source.empty()) v.fail("must not be empty");

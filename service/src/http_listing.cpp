@@ -47,7 +47,12 @@ json metadata_value(const std::string& text) {
   return v.is_discarded() ? json(text) : v;
 }
 
-json event_json(const CatalogView& v, const catalog::EventRow& e) {
+// `recording_locked`: whether the recording the event made is locked (null for an event over continuous footage,
+// which owns none), so the page can offer lock or unlock.
+json event_json(const CatalogView& v, const catalog::Catalog& cat, const catalog::EventRow& e) {
+  std::optional<bool> locked;
+  if (e.recording_id)
+    if (const auto r = cat.recording(*e.recording_id)) locked = r->locked;
   return {{"id", e.id},
           {"camera", camera_of(v, e.stream_name)},
           {"stream", e.stream_name},
@@ -64,7 +69,8 @@ json event_json(const CatalogView& v, const catalog::EventRow& e) {
           {"state", e.state},
           {"end_reason", e.end_reason.empty() ? json(nullptr) : json(e.end_reason)},
           {"thumbnail", "/api/v1/events/" + std::to_string(e.id) + "/thumbnail.jpg"},
-          {"clip", "/api/v1/events/" + std::to_string(e.id) + "/clip.mp4"}};
+          {"clip", "/api/v1/events/" + std::to_string(e.id) + "/clip.mp4"},
+          {"recording_locked", locked ? json(*locked) : json(nullptr)}};
 }
 
 json segment_json(const catalog::SegmentRow& s) {
@@ -105,7 +111,7 @@ std::string events_page_json(const CatalogView& view, const ListQuery& query) {
   const auto cat = open_catalog(view.storage_dir);
   const auto page = cat.events_page(stream_of(view, query), range_of(query), page_of(query));
   json items = json::array();
-  for (const auto& e : page.items) items.push_back(event_json(view, e));
+  for (const auto& e : page.items) items.push_back(event_json(view, cat, e));
   return dump_json(page_json(page, std::move(items)));
 }
 
@@ -113,7 +119,7 @@ std::string event_item_json(const CatalogView& view, int64_t id) {
   const auto cat = open_catalog(view.storage_dir);
   const auto e = cat.event(id);
   if (!e) throw HttpError(404, "no event " + std::to_string(id));
-  return dump_json(event_json(view, *e));
+  return dump_json(event_json(view, cat, *e));
 }
 
 std::string recordings_page_json(const CatalogView& view, const ListQuery& query) {

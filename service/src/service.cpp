@@ -52,7 +52,15 @@ class ServiceImpl final : public Service {
     std::lock_guard lock(mutex_);
     std::vector<CameraStatus> out;
     for (const auto& c : config_.cameras) {
-      if (auto it = cameras_.find(c.name); it != cameras_.end()) out.push_back(it->second->status());
+      if (auto it = cameras_.find(c.name); it != cameras_.end()) {
+        out.push_back(it->second->status());
+      } else if (!c.enabled) {
+        CameraStatus disabled;
+        disabled.name = c.name;
+        disabled.ingest_state = IngestState::disabled;
+        disabled.recording_state = RecordingState::idle;
+        out.push_back(std::move(disabled));
+      }
     }
     return out;
   }
@@ -86,7 +94,11 @@ class ServiceImpl final : public Service {
       std::lock_guard lock(mutex_);
       if (stopped_) throw ServiceError(ServiceError::Kind::unavailable, "zcrecd is stopping");
       auto it = cameras_.find(camera);
-      if (it == cameras_.end()) throw ServiceError(ServiceError::Kind::not_found, "no camera named " + camera);
+      if (it == cameras_.end()) {
+        if (const CameraConfig* c = config_.camera(camera); c != nullptr && !c->enabled)
+          throw ServiceError(ServiceError::Kind::conflict, "camera " + camera + " is disabled (enabled: false): it records nothing");
+        throw ServiceError(ServiceError::Kind::not_found, "no camera named " + camera);
+      }
       cam = it->second;
     }
     return cam->create_event(request);
@@ -121,7 +133,7 @@ class ServiceImpl final : public Service {
       std::lock_guard lock(mutex_);
       for (auto& [name, cam] : cameras_) {
         const CameraConfig* nc = next.camera(name);
-        if (nc != nullptr && camera_setup(next, *nc) == cam->setup()) {
+        if (nc != nullptr && nc->enabled && camera_setup(next, *nc) == cam->setup()) {
           keep[name] = cam;
         } else {
           retire[name] = cam;
@@ -129,7 +141,7 @@ class ServiceImpl final : public Service {
         }
       }
       for (const auto& c : next.cameras)
-        if (!cameras_.count(c.name)) r.added.push_back(c.name);
+        if (!cameras_.count(c.name) && c.enabled) r.added.push_back(c.name);
     }
     for (auto& [name, cam] : retire) cam->stop();  // outside the lock: stopping takes up to seconds
     {
@@ -196,7 +208,8 @@ class ServiceImpl final : public Service {
   // or replace theirs as they start).
   void stop_removed_cameras_ingest() {
     std::set<std::string> keep;
-    for (const auto& c : config_.cameras) keep.insert(config_.ring_name(c));
+    for (const auto& c : config_.cameras)
+      if (c.enabled) keep.insert(config_.ring_name(c));
     for (const auto& [ring, pid] : stop_ingest_except(config_.storage_dir, keep))
       log_.warning("stopped ingest pid " + std::to_string(pid) + " of " + ring + ": no camera of this configuration");
   }
@@ -206,6 +219,7 @@ class ServiceImpl final : public Service {
     start_camera_locked(c);
   }
   void start_camera_locked(const CameraConfig& c) {
+    if (!c.enabled) return;  // listed as `disabled` by cameras(); nothing runs
     cameras_[c.name] = std::make_shared<Camera>(camera_setup(config_, c), zcrec_, catalog_, log_);
   }
 

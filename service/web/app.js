@@ -123,6 +123,7 @@ function showView(page) {
   state.page = page;
   $('grid').hidden = page !== 'grid';
   $('review').hidden = page !== 'review';
+  $('health').hidden = page !== 'health';
   $('viewer').hidden = page !== 'camera';
   for (const b of $('views').querySelectorAll('button')) b.classList.toggle('selected', b.dataset.view === page);
   if (page !== 'camera') {
@@ -135,6 +136,7 @@ function showView(page) {
   }
   if (page === 'grid') startGrid(); else stopGrid();
   if (page === 'review') startReview(); else stopReview();
+  if (page === 'health') startHealth(); else stopHealth();
 }
 
 function hevcPlayable() {

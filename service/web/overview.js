@@ -131,11 +131,35 @@ function eventItem(e) {
   when.textContent = `${new Date(e.start).toLocaleString()} · ${fmtLength(e)}` +
     (e.score !== null && e.score !== undefined ? ` · score ${e.score}` : '');
   what.append(title, when);
+  const actions = document.createElement('span');
+  actions.className = 'actions';
   const dl = document.createElement('a');
   dl.href = `${e.clip}?download=1`;
   dl.textContent = 'Download';
-  dl.addEventListener('click', (ev) => ev.stopPropagation());
-  li.append(img, what, dl);
+  actions.append(dl);
+  // An event that made its own recording can lock it (retention keeps it) or delete it; one over continuous
+  // footage owns none (recording_locked is null) and shows neither.
+  if (e.recording_locked !== null && e.recording_locked !== undefined) {
+    const lock = document.createElement('button');
+    lock.type = 'button';
+    lock.className = 'lock';
+    lock.textContent = e.recording_locked ? 'Unlock' : 'Lock';
+    lock.addEventListener('click', () => act(lock, `/api/v1/events/${e.id}/${e.recording_locked ? 'unlock' : 'lock'}`, 'POST'));
+    const del = document.createElement('button');
+    del.type = 'button';
+    del.className = 'delete';
+    del.textContent = 'Delete';
+    del.disabled = Boolean(e.recording_locked);
+    del.title = e.recording_locked ? 'unlock it first' : 'delete this event\'s recording';
+    // Two clicks: the first asks, the second deletes (no modal dialog to get in the way).
+    del.addEventListener('click', () => {
+      if (del.dataset.armed !== 'true') { del.dataset.armed = 'true'; del.textContent = 'Really delete?'; return; }
+      act(del, `/api/v1/events/${e.id}/footage`, 'DELETE');
+    });
+    actions.append(lock, del);
+  }
+  for (const a of actions.children) a.addEventListener('click', (ev) => ev.stopPropagation());
+  li.append(img, what, actions);
   // Plays the event's span from its pre-roll in the camera's view.
   li.addEventListener('click', async () => {
     const cam = state.cameras.find((c) => c.name === e.camera);
@@ -144,6 +168,19 @@ function eventItem(e) {
     playFrom(Date.parse(e.start) - (e.preroll_s || 0) * 1000);
   });
   return li;
+}
+
+// A lock, unlock or delete from the review; the list is read again so that it shows the result (or says why not).
+async function act(button, path, method) {
+  button.disabled = true;
+  try {
+    await api(path, { method });
+    say(method === 'DELETE' ? 'deleted' : 'done');
+  } catch (err) {
+    say(err.message);
+  }
+  review.shown = '';
+  await loadReview().catch((err) => say(err.message));
 }
 
 // The newest events first: the list route pages oldest first, so the last page (and the one before when it is
@@ -171,7 +208,7 @@ async function loadReview() {
   if (label) items = items.filter((e) => (e.label || '').toLowerCase().includes(label));
   items.sort((a, b) => Date.parse(b.start) - Date.parse(a.start) || b.id - a.id);
   // Rebuilt only when something changed, so a thumbnail being looked at does not flicker every 2 s.
-  const key = JSON.stringify(items.map((e) => [e.id, e.end, e.state]));
+  const key = JSON.stringify(items.map((e) => [e.id, e.end, e.state, e.recording_locked]));
   if (key !== review.shown) {
     review.shown = key;
     $('review-list').replaceChildren(...items.map(eventItem));
@@ -204,7 +241,66 @@ function stopReview() {
 for (const id of ['review-camera', 'review-label', 'review-day'])
   $(id).addEventListener(id === 'review-label' ? 'input' : 'change', () => loadReview().catch((e) => say(e.message)));
 
-window.zcOverview = { grid, review, showView };
+// ---- health at a glance --------------------------------------------------------------------------------------
+
+const health = { timer: null, running: false };
+const HEALTH_PERIOD_MS = 5000;
+
+function cell(text, cls) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  return td;
+}
+
+function bytes(n) {
+  if (n === null || n === undefined) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  for (; n >= 1024 && i < units.length - 1; ++i) n /= 1024;
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+// The same data as /metrics: the cameras' states and counters, and each camera's disk use and days kept.
+async function loadHealth() {
+  const [cams, storage] = await Promise.all([api('/api/v1/cameras'), api('/api/v1/storage')]);
+  const trouble = (kind, name) => (cams.states?.[kind] || []).find((x) => x.name === name)?.trouble;
+  const disk = new Map((storage.cameras || []).map((c) => [c.camera, c]));
+  const rows = cams.items.map((c) => {
+    const tr = document.createElement('tr');
+    tr.dataset.camera = c.name;
+    const d = disk.get(c.name) || {};
+    tr.append(cell(c.name), cell(c.ingest_state, trouble('ingest', c.ingest_state) ? 'trouble' : ''),
+              cell(c.recording_state, trouble('recording', c.recording_state) ? 'trouble' : ''),
+              cell(c.fps.toFixed(1), 'num'), cell((c.bitrate_bps / 1e6).toFixed(2), 'num'), cell(String(c.reconnects), 'num'),
+              cell(String(c.ingest_restarts), 'num'), cell(String(c.frames_lost), 'num'), cell(bytes(d.size_bytes), 'num'),
+              cell(d.days_kept !== undefined ? d.days_kept.toFixed(2) : '–', 'num'), cell(c.last_error || '', 'error'));
+    return tr;
+  });
+  $('health-table').querySelector('tbody').replaceChildren(...rows);
+  const fs = storage.filesystem || {};
+  $('health-storage').textContent = `Storage ${storage.dir}: ${bytes(fs.free_bytes)} free of ${bytes(fs.total_bytes)}`;
+  $('health').dataset.loaded = 'true';
+}
+
+async function healthRound() {
+  if (!health.running) return;
+  try { await loadHealth(); } catch (e) { say('health: ' + e.message); }
+  if (health.running) health.timer = setTimeout(healthRound, HEALTH_PERIOD_MS);
+}
+
+function startHealth() {
+  if (health.running) return;
+  health.running = true;
+  healthRound();
+}
+
+function stopHealth() {
+  health.running = false;
+  clearTimeout(health.timer);
+}
+
+window.zcOverview = { grid, review, health, showView };
 
 wire();
 start();

@@ -331,6 +331,17 @@ def overview(browser, a):
         if w != a.thumb_width:
             fail(f"the thumbnail is {w} px wide, expected {a.thumb_width}")
     screenshot(browser, base + "-review.png")
+    # Lock from the review: the event's own recording is locked in the catalog, and the button says so.
+    lock = item + ".querySelector('button.lock')"
+    if not browser.wait_for(f"{lock} !== null", 15):
+        fail(f"event {event_id} offers no lock (it made its own recording)")
+    else:
+        browser.eval(lock + ".click()")
+        if not browser.wait_for(f"{lock}?.textContent === 'Unlock' && {item}.querySelector('button.delete').disabled", 10):
+            fail("locking from the review did not show the event locked: " + json.dumps(browser.eval(
+                f"({{lock: {lock}?.textContent, status: document.getElementById('status').textContent}})")))
+        else:
+            note("review: locked from the page")
     browser.eval(item + ".click()")
     plays = browser.wait_for("(() => { const p = document.getElementById('player');"
                              " return !document.getElementById('viewer').hidden && !p.error && p.currentTime > 0.2"
@@ -341,6 +352,17 @@ def overview(browser, a):
             " err: p.error && p.error.message, status: document.getElementById('status').textContent}; })()")))
     else:
         note("review: a click played the event's footage")
+
+    # Health at a glance: a row per camera with its numbers, and the storage's free space.
+    browser.eval("document.querySelector('#views button[data-view=health]').click()")
+    rows = "document.querySelectorAll('#health-table tbody tr')"
+    if not browser.wait_for(f"document.getElementById('health').dataset.loaded === 'true' && {rows}.length === {a.grid}"
+                            " && document.getElementById('health-storage').textContent.includes('free')", 15):
+        fail("the health view did not show every camera: " + json.dumps(browser.eval(
+            f"({{rows: {rows}.length, storage: document.getElementById('health-storage').textContent}})")))
+    else:
+        note("health: " + browser.eval(f"[...{rows}].map(r => r.cells[0].textContent + ' ' + r.cells[3].textContent + ' fps').join(', ')"))
+    screenshot(browser, base + "-health.png")
 
 
 def retired_camera(browser, name):

@@ -162,8 +162,8 @@ TEST(WebPage, LoginInChromiumSetsAStrictHttpOnlyCookieTheLiveViewPlaysOn) {
 }
 
 // Nine cameras (issue 21): the page lands on the grid, every tile's picture changes, a phone gets one column
-// without sideways scrolling, and an event posted from the page shows in the review with its thumbnail and plays
-// when clicked. Screenshots of each view are kept.
+// without sideways scrolling, an event posted from the page shows in the review with its thumbnail, is locked
+// from there and plays when clicked, and the health view lists every camera. Screenshots of each view are kept.
 TEST(WebPage, NineCamerasLandOnAGridAndANewEventShowsInTheReviewWithItsThumbnail) {
   TempDir dir;
   std::string yaml;
@@ -196,7 +196,7 @@ TEST(WebPage, NineCamerasLandOnAGridAndANewEventShowsInTheReviewWithItsThumbnail
                              std::filesystem::copy_options::overwrite_existing);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   std::cout << r.out;
-  for (const char* view : {"-grid.png", "-phone.png", "-review.png"})
+  for (const char* view : {"-grid.png", "-phone.png", "-review.png", "-health.png"})
     EXPECT_TRUE(std::filesystem::exists(artifacts / (std::string("web_page_overview") + view))) << view;
 }
 

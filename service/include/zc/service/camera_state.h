@@ -17,6 +17,7 @@ enum class IngestState : uint8_t {
   reconnecting,  // the camera failed (refused, ended, silent for the read timeout); the ingest retries it
   restarting,    // the ingest process ended; it is started again after a backoff
   stopped,       // the camera is stopped (daemon shutdown, or removed by a reload)
+  disabled,      // `enabled: false` in the configuration: no ingest, no recording; its footage is kept
 };
 
 enum class RecordingState : uint8_t {
@@ -39,7 +40,7 @@ struct StateInfo {
   std::string_view meaning;
 };
 
-inline constexpr std::array<StateInfo<IngestState>, 6> kIngestStates = {{
+inline constexpr std::array<StateInfo<IngestState>, 7> kIngestStates = {{
     {IngestState::starting, "starting", false,
      "the ingest process is being started or adopted and has not reported on its camera yet"},
     {IngestState::connecting, "connecting", false, "the ingest process is opening the camera for the first time"},
@@ -50,6 +51,8 @@ inline constexpr std::array<StateInfo<IngestState>, 6> kIngestStates = {{
     {IngestState::restarting, "restarting", true,
      "the ingest process ended; it is started again after a backoff (last_error says how it ended)"},
     {IngestState::stopped, "stopped", false, "the camera is stopped (daemon shutdown, or removed by a reload)"},
+    {IngestState::disabled, "disabled", false,
+     "enabled: false in the configuration: no ingest and no recording; its footage and settings are kept"},
 }};
 
 inline constexpr std::array<StateInfo<RecordingState>, 7> kRecordingStates = {{
@@ -89,7 +92,7 @@ static_assert([] {
     if (static_cast<std::size_t>(kIngestStates[i].state) != i) return false;
   for (std::size_t i = 0; i < kRecordingStates.size(); ++i)
     if (static_cast<std::size_t>(kRecordingStates[i].state) != i) return false;
-  return static_cast<std::size_t>(IngestState::stopped) + 1 == kIngestStates.size() &&
+  return static_cast<std::size_t>(IngestState::disabled) + 1 == kIngestStates.size() &&
          static_cast<std::size_t>(RecordingState::error) + 1 == kRecordingStates.size();
 }());
 

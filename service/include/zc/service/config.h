@@ -58,6 +58,9 @@ struct CameraConfig {
   catalog::RetentionPolicy retention;          // each field unset = the global default
   std::optional<int64_t> event_max_age_ns;     // unset = the global default
   std::vector<std::string> input_options;      // libavformat KEY=VALUE, passed to `zcrec feed --input-option`
+  // false: the camera is listed (state `disabled`) and its footage kept and served, but no ingest or recording
+  // runs and events are refused; a reload that flips it starts or stops the camera.
+  bool enabled = true;
 };
 
 bool same_retention(const catalog::RetentionPolicy& a, const catalog::RetentionPolicy& b);
