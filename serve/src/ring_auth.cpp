@@ -1,0 +1,70 @@
+#include "ring_auth.h"
+
+#include "ring_media_factory.h"
+
+#include <zc/fifo/error.h>
+#include <zc/fifo/ring_reader.h>
+
+#include <gst/rtsp-server/rtsp-client.h>
+
+struct ZcRingAuth {
+  GstRTSPAuth parent;
+};
+struct ZcRingAuthClass {
+  GstRTSPAuthClass parent_class;
+};
+
+G_DEFINE_TYPE(ZcRingAuth, zc_ring_auth, GST_TYPE_RTSP_AUTH)
+
+namespace zc::serve {
+namespace {
+
+void answer(GstRTSPContext* ctx, GstRTSPStatusCode code) {
+  if (!ctx->client || !ctx->request || !ctx->response) return;
+  gst_rtsp_message_init_response(ctx->response, code, gst_rtsp_status_as_text(code), ctx->request);
+  gst_rtsp_client_send_message(ctx->client, nullptr, ctx->response);
+}
+
+gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
+  if (!GST_RTSP_AUTH_CLASS(zc_ring_auth_parent_class)->check(auth, ctx, what)) return FALSE;
+  if (!g_str_equal(what, GST_RTSP_AUTH_CHECK_MEDIA_FACTORY_CONSTRUCT) || !ctx->factory) return TRUE;
+  RingMount* mount = ring_mount_of(ctx->factory);
+  if (!mount) return TRUE;
+  try {
+    (void)fifo::RingReader::inspect(mount->ring());
+  } catch (const fifo::FifoError& e) {
+    mount->count_refusal(e.code() == fifo::FifoErrc::not_found ? "no such ring" : e.what());
+    answer(ctx, GST_RTSP_STS_NOT_FOUND);
+    return FALSE;
+  }
+  if (mount->full_for(ctx->client)) {
+    mount->count_refusal("every one of its " + std::to_string(mount->max_clients()) + " client places is taken");
+    answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+}  // namespace
+
+GstRTSPAuth* make_ring_auth(const Credentials& c) {
+  auto* auth = static_cast<GstRTSPAuth*>(g_object_new(zc_ring_auth_get_type(), nullptr));
+  GstRTSPToken* token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kViewerRole, nullptr);
+  if (c.user.empty()) {
+    gst_rtsp_auth_set_default_token(auth, token);  // anyone is a viewer
+  } else {
+    gchar* basic = gst_rtsp_auth_make_basic(c.user.c_str(), c.password.c_str());
+    gst_rtsp_auth_add_basic(auth, basic, token);
+    g_free(basic);
+    gst_rtsp_auth_add_digest(auth, c.user.c_str(), c.password.c_str(), token);
+    gst_rtsp_auth_set_supported_methods(auth, static_cast<GstRTSPAuthMethod>(GST_RTSP_AUTH_BASIC | GST_RTSP_AUTH_DIGEST));
+  }
+  gst_rtsp_token_unref(token);
+  return auth;
+}
+
+}  // namespace zc::serve
+
+static void zc_ring_auth_class_init(ZcRingAuthClass* klass) { GST_RTSP_AUTH_CLASS(klass)->check = zc::serve::check; }
+
+static void zc_ring_auth_init(ZcRingAuth*) {}
