@@ -25,6 +25,7 @@ struct ServeCliOptions {
   std::string listen = "127.0.0.1:8554";
   std::vector<std::string> rings;
   unsigned max_clients = 16;
+  uint64_t client_queue = 4u << 20;
   std::string user;
 };
 
@@ -53,8 +54,12 @@ void print_event(const serve::ClientEvent& e) {
                   static_cast<unsigned long long>(e.client), e.ring.c_str(),
                   static_cast<unsigned long long>(e.first_seq), static_cast<long long>(e.first_frame_age.count()));
       break;
-    case K::dropped:
-      std::printf("client %llu %s: fell behind, dropped %llu frames, resumed at a keyframe (%llu dropped in all)\n",
+    case K::behind:
+      std::printf("client %llu %s: fell behind, dropping frames up to the next keyframe that fits its queue\n",
+                  static_cast<unsigned long long>(e.client), e.ring.c_str());
+      break;
+    case K::resumed:
+      std::printf("client %llu %s: resumed at a keyframe after dropping %llu frames (%llu dropped in all)\n",
                   static_cast<unsigned long long>(e.client), e.ring.c_str(),
                   static_cast<unsigned long long>(e.frames), static_cast<unsigned long long>(e.frames_dropped));
       break;
@@ -78,6 +83,7 @@ void run_serve(const ServeCliOptions& c) {
   parse_listen(c.listen, o);
   o.rings = c.rings;
   o.max_clients = c.max_clients;
+  o.client_queue_bytes = c.client_queue;
   if (!c.user.empty()) {
     const char* password = std::getenv(kPasswordVariable);
     if (!password || !*password)
@@ -120,6 +126,11 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-clients", o->max_clients, "clients per ring at once; the next one is answered 503")
       ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
+  cmd->add_option("--client-queue", o->client_queue,
+                  "bytes a client may have waiting to be sent, e.g. 4M; past it the client drops to the next keyframe")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{64} << 10, uint64_t{1} << 30))
       ->capture_default_str();
   cmd->add_option("--user", o->user,
                   std::string("require RTSP Basic/Digest credentials: this user, the password from $") +

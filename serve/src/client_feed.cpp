@@ -151,6 +151,14 @@ bool ClientFeed::accept_info(const fifo::StreamInfo& info) {
 }
 
 void ClientFeed::drop(uint64_t frames) {
+  if (gap_frames_ == 0) {
+    ClientEvent e;
+    e.kind = ClientEvent::Kind::behind;
+    e.client = client_;
+    e.ring = mount_->ring();
+    e.frames_dropped = frames_dropped_.load();
+    mount_->emit(e);
+  }
   frames_dropped_ += frames;
   gap_frames_ += frames;
   mount_->count_dropped(frames);
@@ -222,7 +230,7 @@ bool ClientFeed::handle(const fifo::Frame& f) {
   if (waiting_for_key_) {
     waiting_for_key_ = false;
     ClientEvent e;
-    e.kind = ClientEvent::Kind::dropped;
+    e.kind = ClientEvent::Kind::resumed;
     e.client = client_;
     e.ring = mount_->ring();
     e.frames = gap_frames_;

@@ -18,7 +18,9 @@ namespace zc::serve {
 struct ClientEvent {
   enum class Kind {
     playing,   // the client's first frame went out: always a keyframe (first_seq, first_frame_age)
-    dropped,   // the client fell behind: `frames` were dropped up to the next keyframe that fits its queue
+    behind,    // the client fell behind (its queue is full, or the ring lapped its reader): frames are dropped
+               // from here up to the next keyframe that fits its queue
+    resumed,   // the client is sent frames again from a keyframe: `frames` were dropped in the gap
     left,      // the client's media ended: totals in frames_sent, bytes_sent, frames_dropped
     refused,   // a client was turned away: `reason` says why (no such ring, every client place taken)
     ended,     // the ring's codecs changed under the client: its media ended (RTCP BYE), it must reconnect
@@ -28,7 +30,7 @@ struct ClientEvent {
   std::string ring;
   uint64_t first_seq = 0;                     // playing: the ring sequence number of the first frame sent
   std::chrono::milliseconds first_frame_age{};  // playing: how long ago that keyframe was written into the ring
-  uint64_t frames = 0;                        // dropped: frames dropped in this gap
+  uint64_t frames = 0;                        // resumed: frames dropped in this gap
   uint64_t frames_sent = 0, bytes_sent = 0, frames_dropped = 0;
   std::string reason;
 };
