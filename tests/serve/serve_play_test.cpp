@@ -25,7 +25,9 @@ Played play(const std::string& url, const std::string& transport, int seconds, c
   const auto got = dir / ("got-" + transport + ".mkv");
   std::vector<std::string> argv{kFfmpeg, "-nostdin", "-v", "error"};
   for (auto& a : ffmpeg_rtsp_input(transport, url)) argv.push_back(a);
-  for (const char* a : {"-map", "0:v", "-c", "copy", "-t"}) argv.emplace_back(a);
+  // -copyinkf: ffmpeg's stream copy drops packets before the first keyframe unless told not to, which would hide
+  // the very thing this checks.
+  for (const char* a : {"-map", "0:v", "-c", "copy", "-copyinkf", "-t"}) argv.emplace_back(a);
   argv.push_back(std::to_string(seconds));
   argv.push_back(got.string());
   for (const char* a : {"-map", "0:v", "-t"}) argv.emplace_back(a);
@@ -41,7 +43,16 @@ void decodes_from_a_keyframe(const std::string& transport) {
   TempDir dir;
   TestCamera camera("play_" + transport, {}, dir.path());
   ServeProcess serve({}, {camera.ring()});
-  const Played p = play(serve.url(camera.ring()), transport, 10, dir);
+  const auto url = serve.url(camera.ring());
+  // A client already watching: the measured one joins a stream in progress, almost surely in the middle of a
+  // GOP (a media shared between clients would hand it delta frames first).
+  std::vector<std::string> early_argv{kFfmpeg, "-nostdin", "-v", "error"};
+  for (auto& a : ffmpeg_rtsp_input(transport, url)) early_argv.push_back(a);
+  for (const char* a : {"-t", "60", "-f", "null", "-"}) early_argv.emplace_back(a);
+  Background early(early_argv, dir / "early.log");
+  ASSERT_TRUE(serve.wait_for("playing from keyframe", 60s)) << serve.transcript();
+
+  const Played p = play(url, transport, 10, dir);
   EXPECT_EQ(p.ffmpeg.exit_code, 0) << p.ffmpeg.err;
   EXPECT_EQ(p.ffmpeg.err, "") << "decoding errors";
   ASSERT_FALSE(p.flags.empty());
@@ -51,6 +62,7 @@ void decodes_from_a_keyframe(const std::string& transport) {
   // ffmpeg's TEARDOWN ends the media, and the client's place is given back.
   EXPECT_TRUE(serve.wait_for("left after", 30s)) << serve.transcript();
   EXPECT_EQ(serve.wait_for("fell behind", 0ms), std::nullopt) << serve.transcript();
+  EXPECT_TRUE(early.running()) << read_file(dir / "early.log");
 }
 
 TEST(ServePlay, FfmpegOverTcpDecodesTenSecondsStartingAtAKeyframe) { decodes_from_a_keyframe("tcp"); }
@@ -89,7 +101,7 @@ TEST(ServePlay, AResolutionChangeReachesAPlayingClient) {
   const auto got = dir / "got.h264";
   std::vector<std::string> argv{kFfmpeg, "-nostdin", "-v", "error"};
   for (auto& a : ffmpeg_rtsp_input("tcp", serve.url(camera.ring()))) argv.push_back(a);
-  for (const char* a : {"-map", "0:v", "-c", "copy", "-t", "6", "-f", "h264"}) argv.emplace_back(a);
+  for (const char* a : {"-map", "0:v", "-c", "copy", "-copyinkf", "-t", "6", "-f", "h264"}) argv.emplace_back(a);
   argv.push_back(got.string());
   for (const char* a : {"-map", "0:v", "-t", "6", "-f", "null", "-"}) argv.emplace_back(a);
   const auto r = run(argv);

@@ -35,7 +35,7 @@ TEST(ServeSlowClient, AStoppedClientDoesNotHoldUpAnotherAndResumesAtAKeyframe) {
   // The other client: one line per received packet (framecrc of the copied stream), read as they come.
   std::vector<std::string> b_argv{kFfmpeg, "-nostdin", "-v", "error"};
   for (auto& a : ffmpeg_rtsp_input("tcp", url)) b_argv.push_back(a);
-  for (const char* a : {"-map", "0:v", "-c", "copy", "-flush_packets", "1", "-f", "framecrc", "-"})
+  for (const char* a : {"-map", "0:v", "-c", "copy", "-copyinkf", "-flush_packets", "1", "-f", "framecrc", "-"})
     b_argv.emplace_back(a);
   ChildProcess other = ChildProcess::spawn(b_argv);
   int packets = 0;
