@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <algorithm>
 #include <sstream>
@@ -25,18 +27,37 @@ TestCamera::TestCamera(const std::string& tag, const std::vector<std::string>& e
     argv.emplace_back("320x240");
   }
   argv.insert(argv.end(), extra.begin(), extra.end());
+  argv_ = argv;
+  start(argv);
+}
+
+void TestCamera::start(const std::vector<std::string>& argv) {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  const int64_t started_ns = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
   feed_ = std::make_unique<Background>(argv, log_);
-  // Up when the ring holds a keyframe (the encoder's loop is encoded first: seconds on a loaded machine).
+  // Up when this writer is alive and has written a frame (its first is a keyframe; the encoder's loop is encoded
+  // first: seconds on a loaded machine).
   const auto limit = std::chrono::steady_clock::now() + 120s;
   for (;;) {
     try {
-      if (fifo::RingReader::inspect(stream_.name()).keyframes_held > 0) return;
+      const auto st = fifo::RingReader::inspect(stream_.name());
+      if (st.writer_alive && st.writer_pid == static_cast<uint32_t>(feed_->pid()) && st.keyframes_held > 0 &&
+          st.newest_mono_ns > started_ns)
+        return;
     } catch (const fifo::FifoError&) {
     }
     if (!feed_->running()) throw std::runtime_error("zcrec feed ended: " + log());
     if (std::chrono::steady_clock::now() > limit) throw std::runtime_error("no keyframe in the ring: " + log());
     std::this_thread::sleep_for(20ms);
   }
+}
+
+void TestCamera::crash_and_restart(const std::vector<std::string>& extra) {
+  feed_->stop(SIGKILL, 30s);
+  auto argv = argv_;
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  start(argv);
 }
 
 std::string TestCamera::log() const { return read_file(log_); }

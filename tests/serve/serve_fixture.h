@@ -26,9 +26,15 @@ class TestCamera {
              const std::string& source = "testsrc");
   const std::string& ring() const { return stream_.name(); }
   std::string log() const;
+  // The camera's ingest crashes (SIGKILL) and a new one starts writing the same ring with `extra` added to the
+  // testsrc arguments (e.g. another codec); returns once the new writer has written a keyframe.
+  void crash_and_restart(const std::vector<std::string>& extra = {});
 
  private:
+  void start(const std::vector<std::string>& argv);
+
   ScopedStream stream_;
+  std::vector<std::string> argv_;
   std::filesystem::path log_;
   std::unique_ptr<Background> feed_;
 };

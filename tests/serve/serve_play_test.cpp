@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <memory>
+#include <thread>
 #include <sstream>
 
 namespace zc::test {
@@ -112,6 +115,98 @@ TEST(ServePlay, AResolutionChangeReachesAPlayingClient) {
                           "-of", "csv=p=0", got.string()});
   EXPECT_NE(sizes.out.find("320,240"), std::string::npos) << sizes.out;
   EXPECT_NE(sizes.out.find("160,120"), std::string::npos) << sizes.out;
+}
+
+// Audio tracks go out with their own payloaders: AAC as MPEG4-GENERIC with the ring's AudioSpecificConfig, G.711
+// as PCMA/PCMU with their static payload types. ffmpeg decodes 3 s of each with no error.
+TEST(ServePlay, AudioGoesOutAsAacAndG711) {
+  TempDir dir;
+  struct Case {
+    std::string name, codec, rtpmap;
+    int sample_rate;
+  };
+  for (const Case& c : {Case{"aac", "", "MPEG4-GENERIC/48000", 48000}, Case{"alaw", "pcm_alaw", "PCMA/8000", 8000},
+                        Case{"mulaw", "pcm_mulaw", "PCMU/8000", 8000}}) {
+    SCOPED_TRACE(c.name);
+    std::unique_ptr<TestCamera> camera;
+    if (c.codec.empty()) {
+      camera = std::make_unique<TestCamera>("audio_" + c.name, std::vector<std::string>{"--audio"}, dir.path());
+    } else {
+      // A camera with G.711: H.264 and G.711 in Matroska, played in a loop.
+      const auto file = dir / (c.name + ".mkv");
+      const auto made = run({kFfmpeg, "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+                             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=8000", "-t", "4", "-c:v", "libx264",
+                             "-g", "25", "-bf", "0", "-c:a", c.codec, "-ac", "1", file.string()});
+      ASSERT_EQ(made.exit_code, 0) << made.err;
+      camera = std::make_unique<TestCamera>("audio_" + c.name, std::vector<std::string>{"--loop"}, dir.path(),
+                                            file.string());
+    }
+    ServeProcess serve({}, {camera->ring()});
+    const auto url = serve.url(camera->ring());
+    const auto probe = run({kFfprobe, "-v", "debug", "-rtsp_transport", "tcp", "-timeout", "20000000", url});
+    ASSERT_EQ(probe.exit_code, 0) << probe.err;
+    EXPECT_NE(probe.err.find("a=rtpmap:"), std::string::npos) << probe.err;
+    EXPECT_NE(probe.err.find(c.rtpmap), std::string::npos) << probe.err;
+
+    const auto wav = dir / (c.name + ".wav");
+    std::vector<std::string> argv{kFfmpeg, "-nostdin", "-v", "error"};
+    for (auto& a : ffmpeg_rtsp_input("tcp", url)) argv.push_back(a);
+    for (const char* a : {"-map", "0:a", "-t", "3", "-ac", "1", "-c:a", "pcm_s16le", "-y"}) argv.emplace_back(a);
+    argv.push_back(wav.string());
+    const auto r = run(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err, "") << "decoding errors";
+    // 3 s of 16-bit mono at the track's rate (ffmpeg cuts at a frame boundary: within one AAC frame).
+    const auto bytes = static_cast<double>(std::filesystem::file_size(wav));
+    EXPECT_NEAR(bytes, 3.0 * c.sample_rate * 2, c.sample_rate * 2 * 0.1);
+  }
+}
+
+// The camera's ingest crashes and comes back (a new writer on the same ring, a new timeline): a playing client
+// goes on decoding, its timeline continued across the break; nothing to reconnect.
+TEST(ServePlay, AnIngestRestartIsContinuedForAPlayingClient) {
+  TempDir dir;
+  TestCamera camera("restart", {}, dir.path());
+  ServeProcess serve({}, {camera.ring()});
+  std::vector<std::string> argv{kFfmpeg, "-nostdin", "-v", "error"};
+  for (auto& a : ffmpeg_rtsp_input("tcp", serve.url(camera.ring()))) argv.push_back(a);
+  for (const char* a : {"-map", "0:v", "-t", "8", "-f", "null", "-"}) argv.emplace_back(a);
+  RunResult r;
+  std::thread client([&] { r = run(argv); });
+  // The writer dies right as the client starts: what the client decodes comes mostly from the new one.
+  const bool playing = serve.wait_for("playing from keyframe", 60s).has_value();
+  camera.crash_and_restart();
+  client.join();
+  ASSERT_TRUE(playing) << serve.transcript();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "") << "decoding errors";
+  ASSERT_TRUE(serve.wait_for("left after", 30s)) << serve.transcript();
+  EXPECT_EQ(serve.wait_for("ended", 0ms), std::nullopt) << serve.transcript();
+  EXPECT_EQ(serve.wait_for("client 2", 0ms), std::nullopt) << "the client reconnected:\n" << serve.transcript();
+}
+
+// A camera that comes back with another codec cannot be continued in the same RTP session: the client's media
+// ends (RTCP BYE, ffmpeg ends cleanly) and a new client gets the new codec.
+TEST(ServePlay, ACodecChangeEndsTheSessionAndANewOneGetsTheNewCodec) {
+  TempDir dir;
+  TestCamera camera("recodec", {}, dir.path());
+  ServeProcess serve({}, {camera.ring()});
+  const auto url = serve.url(camera.ring());
+  std::vector<std::string> argv{kFfmpeg, "-nostdin", "-v", "error"};
+  for (auto& a : ffmpeg_rtsp_input("tcp", url)) argv.push_back(a);
+  for (const char* a : {"-map", "0:v", "-t", "120", "-f", "null", "-"}) argv.emplace_back(a);
+  RunResult r;
+  std::thread client([&] { r = run(argv); });
+  const bool playing = serve.wait_for("playing from keyframe", 60s).has_value();
+  camera.crash_and_restart({"--codec", "h265"});
+  const auto ended = serve.wait_for("ended: the ring's tracks changed codec", 60s);
+  client.join();  // ends on the server's BYE, long before its 120 s
+  ASSERT_TRUE(playing) << serve.transcript();
+  ASSERT_TRUE(ended) << serve.transcript();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto probe = run({kFfprobe, "-v", "error", "-rtsp_transport", "tcp", "-timeout", "20000000", "-show_entries",
+                          "stream=codec_name", "-of", "csv=p=0", url});
+  EXPECT_EQ(probe.out, "hevc\n") << probe.err;
 }
 
 TEST(ServePlay, GstreamerRtspsrcDecodesOverTcpAndUdp) {
