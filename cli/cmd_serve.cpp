@@ -105,6 +105,12 @@ void run_serve(const ServeCliOptions& c) {
   for (const auto& ring : c.rings) std::printf("serving %s\n", server->url(ring).c_str());
   std::fflush(stdout);
   while (!stop.requested()) stop.sleep_for(std::chrono::seconds(1));
+  for (const auto& r : server->stats())
+    std::printf("%s: %llu clients served, %llu refused, %llu frames, %llu bytes, %llu dropped for slow clients\n",
+                r.ring.c_str(), static_cast<unsigned long long>(r.clients_total),
+                static_cast<unsigned long long>(r.clients_refused), static_cast<unsigned long long>(r.frames_sent),
+                static_cast<unsigned long long>(r.bytes_sent), static_cast<unsigned long long>(r.frames_dropped));
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -118,7 +124,8 @@ void add_serve_command(CLI::App& app) {
       "(interleaved) or UDP, as the client asks. A client that cannot keep up loses frames up to the next\n"
       "keyframe; it never slows the ring or other clients. A ring that does not exist is answered 404, a ring\n"
       "whose client places are all taken 503, wrong or missing credentials (with --user) 401.\n"
-      "Runs until SIGINT/SIGTERM. stdout: a `serving URL` line per ring, then one line per client event.\n"
+      "Runs until SIGINT/SIGTERM. stdout: a `serving URL` line per ring, then one line per client event, and a\n"
+      "summary per ring at the end.\n"
       "Password: from $ZCREC_RTSP_PASSWORD (never on the command line, never logged).\n"
       "Example: zcrec serve --listen 0.0.0.0:8554 cam1 cam2   then   ffplay rtsp://HOST:8554/cam1");
   cmd->add_option("RING", o->rings, "ring (stream) names to serve; each need not exist yet")->required();

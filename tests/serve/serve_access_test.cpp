@@ -12,7 +12,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string describe_status(const std::string& url, const std::string& basic = {}) {
+std::string describe_answer(const std::string& url, const std::string& basic = {}) {
   std::vector<std::string> argv{"/usr/bin/python3", ZC_RTSP_DESCRIBE_SCRIPT, url};
   if (!basic.empty()) {
     argv.emplace_back("--basic");
@@ -39,20 +39,20 @@ TEST(ServeAccess, WrongOrMissingCredentialsAre401AndNothingIsServed) {
     return "rtsp://" + userinfo + "@127.0.0.1:" + std::to_string(serve.port()) + "/" + camera.ring();
   };
 
-  const auto none = describe_status(url);
+  const auto none = describe_answer(url);
   EXPECT_EQ(none.substr(0, none.find('\n')), "RTSP/1.0 401 Unauthorized") << none;
   EXPECT_NE(none.find("Basic"), std::string::npos) << none;
   EXPECT_NE(none.find("Digest"), std::string::npos) << none;
-  const auto wrong_basic = describe_status(url, "viewer:wrong");
+  const auto wrong_basic = describe_answer(url, "viewer:wrong");
   EXPECT_EQ(wrong_basic.substr(0, wrong_basic.find('\n')), "RTSP/1.0 401 Unauthorized") << wrong_basic;
-  const auto wrong_user = describe_status(url, "someone:" + password);
+  const auto wrong_user = describe_answer(url, "someone:" + password);
   EXPECT_EQ(wrong_user.substr(0, wrong_user.find('\n')), "RTSP/1.0 401 Unauthorized") << wrong_user;
   // ffmpeg answers the challenge itself (Digest when offered).
   const auto wrong = probe(with("viewer:wrong"));
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_NE(wrong.err.find("401"), std::string::npos) << wrong.err;
 
-  const auto right_basic = describe_status(url, "viewer:" + password);
+  const auto right_basic = describe_answer(url, "viewer:" + password);
   EXPECT_EQ(right_basic.substr(0, right_basic.find('\n')), "RTSP/1.0 200 OK") << right_basic;
   const auto right = probe(with("viewer:" + password));
   EXPECT_EQ(right.exit_code, 0) << right.err;
@@ -80,7 +80,7 @@ TEST(ServeAccess, TheClientPastMaxClientsIsRefusedWith503AndItsPlaceComesBack) {
   auto second = client("second");
   ASSERT_TRUE(serve.wait_for("playing from keyframe", 60s)) << serve.transcript();
 
-  EXPECT_EQ(describe_status(url).substr(0, 32), "RTSP/1.0 503 Service Unavailable");
+  EXPECT_EQ(describe_answer(url).substr(0, 32), "RTSP/1.0 503 Service Unavailable");
   const auto third = probe(url);
   EXPECT_NE(third.exit_code, 0);
   EXPECT_NE(third.err.find("503"), std::string::npos) << third.err;
@@ -92,15 +92,22 @@ TEST(ServeAccess, TheClientPastMaxClientsIsRefusedWith503AndItsPlaceComesBack) {
   ASSERT_TRUE(serve.wait_for("left after", 30s)) << serve.transcript();
   const auto again = probe(url);
   EXPECT_EQ(again.exit_code, 0) << again.err;
+
+  // SIGTERM ends the server cleanly, with its count of clients served and refused.
+  serve.process().kill(SIGTERM);
+  EXPECT_TRUE(serve.wait_for(camera.ring() + ": 3 clients served, 2 refused", 30s)) << serve.transcript();
+  const auto status = serve.process().wait(30s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(exited_with(*status, 0)) << describe_status(*status);
 }
 
 TEST(ServeErrors, UnknownRingsAre404AndAPortInUseEndsWithExitCode1) {
   TempDir dir;
   ScopedStream absent("absent");  // named, never created
   ServeProcess serve({}, {absent.name()});
-  const auto not_served = describe_status("rtsp://127.0.0.1:" + std::to_string(serve.port()) + "/nobody_serves_this");
+  const auto not_served = describe_answer("rtsp://127.0.0.1:" + std::to_string(serve.port()) + "/nobody_serves_this");
   EXPECT_EQ(not_served.substr(0, not_served.find('\n')), "RTSP/1.0 404 Not Found") << not_served;
-  const auto missing = describe_status(serve.url(absent.name()));
+  const auto missing = describe_answer(serve.url(absent.name()));
   EXPECT_EQ(missing.substr(0, missing.find('\n')), "RTSP/1.0 404 Not Found") << missing;
   EXPECT_TRUE(serve.wait_for("refused a client of " + absent.name() + ": no such ring", 10s)) << serve.transcript();
 

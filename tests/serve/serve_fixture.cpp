@@ -81,7 +81,8 @@ ServeProcess::ServeProcess(const std::vector<std::string>& args, const std::vect
                            const std::vector<std::pair<std::string, std::string>>& env)
     : process_(spawn_serve(args, rings, env)) {
   for (size_t i = 0; i < rings.size(); ++i) {
-    const auto line = wait_for("serving rtsp://", 30s);
+    // GStreamer scans its plugins at its first start on a machine: seconds, more on a loaded one.
+    const auto line = wait_for("serving rtsp://", 120s);
     if (!line) throw std::runtime_error("zcrec serve did not start: " + transcript());
   }
   const auto& first = lines_.front();
