@@ -1,11 +1,14 @@
 #include "ring_auth.h"
 
 #include "ring_media_factory.h"
+#include "track_pipeline.h"
 
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 
 #include <gst/rtsp-server/rtsp-client.h>
+
+#include <algorithm>
 
 struct ZcRingAuth {
   GstRTSPAuth parent;
@@ -30,11 +33,17 @@ gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
   if (!g_str_equal(what, GST_RTSP_AUTH_CHECK_MEDIA_FACTORY_CONSTRUCT) || !ctx->factory) return TRUE;
   RingMount* mount = ring_mount_of(ctx->factory);
   if (!mount) return TRUE;
+  fifo::RingStatus status;
   try {
-    (void)fifo::RingReader::inspect(mount->ring());
+    status = fifo::RingReader::inspect(mount->ring());
   } catch (const fifo::FifoError& e) {
     mount->count_refusal(e.code() == fifo::FifoErrc::not_found ? "no such ring" : e.what());
     answer(ctx, GST_RTSP_STS_NOT_FOUND);
+    return FALSE;
+  }
+  if (std::none_of(status.info.tracks.begin(), status.info.tracks.end(), servable)) {
+    mount->count_refusal("it has no track that RTP can carry yet (no stream info, or only unsupported codecs)");
+    answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return FALSE;
   }
   if (mount->full_for(ctx->client)) {

@@ -1,6 +1,7 @@
 // What `zcrec serve` refuses, and how a client learns it: wrong or missing credentials 401 (nothing served), the
 // client past --max-clients 503 (and its place comes back when a client leaves), a ring nobody serves or that does
-// not exist 404; a port in use is a clear error with exit code 1; --help explains.
+// not exist 404, a ring with no track RTP can carry 503; a port in use is a clear error with exit code 1; --help
+// explains.
 #include "serve/serve_fixture.h"
 
 #include <gtest/gtest.h>
@@ -101,7 +102,7 @@ TEST(ServeAccess, TheClientPastMaxClientsIsRefusedWith503AndItsPlaceComesBack) {
   EXPECT_TRUE(exited_with(*status, 0)) << describe_status(*status);
 }
 
-TEST(ServeErrors, UnknownRingsAre404AndAPortInUseEndsWithExitCode1) {
+TEST(ServeErrors, UnknownRingsAre404RingsWithoutAnRtpTrack503AndAPortInUseExitCode1) {
   TempDir dir;
   ScopedStream absent("absent");  // named, never created
   ServeProcess serve({}, {absent.name()});
@@ -125,6 +126,17 @@ TEST(ServeErrors, UnknownRingsAre404AndAPortInUseEndsWithExitCode1) {
   const auto no_password = zcrec({"serve", "--listen", "127.0.0.1:0", "--user", "viewer", absent.name()});
   EXPECT_EQ(no_password.exit_code, 2) << no_password.err;
   EXPECT_NE(no_password.err.find("ZCREC_RTSP_PASSWORD"), std::string::npos) << no_password.err;
+
+  // A ring whose only track RTP cannot carry here (Opus): nothing to describe.
+  const auto opus = dir / "opus.mka";
+  const auto made = run({kFfmpeg, "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                         "-t", "3", "-c:a", "libopus", opus.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  TestCamera opus_camera("opus", {"--loop"}, dir.path(), opus.string());
+  ServeProcess opus_serve({}, {opus_camera.ring()});
+  const auto no_track = describe_answer(opus_serve.url(opus_camera.ring()));
+  EXPECT_EQ(no_track.substr(0, no_track.find('\n')), "RTSP/1.0 503 Service Unavailable") << no_track;
+  EXPECT_TRUE(opus_serve.wait_for("no track that RTP can carry", 10s)) << opus_serve.transcript();
 
   const auto help = zcrec({"serve", "--help"});
   EXPECT_EQ(help.exit_code, 0);
