@@ -2,11 +2,11 @@
 
 #include "elementary.h"
 
-#include <zc/fifo/error.h>
 
 #include <time.h>
 
 #include <chrono>
+#include <exception>
 
 namespace zc::serve {
 namespace {
@@ -130,7 +130,9 @@ void ClientFeed::run() {
         cv_.wait_for(lock, 250ms, [this] { return stop_; });
       }
     }
-  } catch (const fifo::FifoError& e) {
+  } catch (const std::exception& e) {
+    // The ring cannot be followed any more (e.g. a recreated ring with every reader slot taken): this client's
+    // media ends; the server and the other clients go on.
     end(e.what());
   }
 }

@@ -32,7 +32,7 @@ gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
   if (!GST_RTSP_AUTH_CLASS(zc_ring_auth_parent_class)->check(auth, ctx, what)) return FALSE;
   if (!g_str_equal(what, GST_RTSP_AUTH_CHECK_MEDIA_FACTORY_CONSTRUCT) || !ctx->factory) return TRUE;
   RingMount* mount = ring_mount_of(ctx->factory);
-  if (!mount) return TRUE;
+  if (!mount || mount->serves(ctx->client)) return TRUE;  // a SETUP of the media this connection already has
   fifo::RingStatus status;
   try {
     status = fifo::RingReader::inspect(mount->ring());
@@ -46,7 +46,14 @@ gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
     answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return FALSE;
   }
-  if (mount->full_for(ctx->client)) {
+  if (status.readers_attached >= status.reader_slots) {
+    // Each client is a reader of the ring, and a ring has a fixed number of reader slots (shared with the
+    // recorder, the live view, `zcrec cat`): none left is the same answer as no client place left.
+    mount->count_refusal("every one of the ring's " + std::to_string(status.reader_slots) + " reader slots is taken");
+    answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
+    return FALSE;
+  }
+  if (mount->full()) {
     mount->count_refusal("every one of its " + std::to_string(mount->max_clients()) + " client places is taken");
     answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return FALSE;

@@ -22,9 +22,14 @@ void RingMount::release(const void* owner) {
   if (const auto it = owners_.find(owner); it != owners_.end()) owners_.erase(it);
 }
 
-bool RingMount::full_for(const void* owner) const {
+bool RingMount::serves(const void* owner) const {
   std::lock_guard lock(mu_);
-  return clients_ >= max_clients_ && owners_.count(owner) == 0;
+  return owners_.count(owner) > 0;
+}
+
+bool RingMount::full() const {
+  std::lock_guard lock(mu_);
+  return clients_ >= max_clients_;
 }
 
 void RingMount::count_refusal(const std::string& reason) {

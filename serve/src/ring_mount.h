@@ -31,9 +31,11 @@ class RingMount {
   uint64_t admit(const void* owner);
   // Gives the place back.
   void release(const void* owner);
-  // True when every place is taken by other connections than `owner`. gst-rtsp-server checks access on each
-  // request that names the ring, also on a SETUP that reuses the media the same connection's DESCRIBE built.
-  bool full_for(const void* owner) const;
+  // True when the RTSP connection `owner` has a media of this ring already. gst-rtsp-server checks access on each
+  // request that names the ring, also on a SETUP that reuses the media the same connection's DESCRIBE built:
+  // such a request takes no new place.
+  bool serves(const void* owner) const;
+  bool full() const;
   // A client's traffic, counted as it happens.
   void count_sent(uint64_t bytes) noexcept {
     frames_sent_.fetch_add(1, std::memory_order_relaxed);
