@@ -50,7 +50,7 @@ void print_event(const serve::ClientEvent& e) {
   std::lock_guard lock(mu);
   switch (e.kind) {
     case K::playing:
-      std::printf("client %llu %s: playing from keyframe #%llu (written %lld ms before)\n",
+      std::printf("client %llu %s: starts at keyframe #%llu (written %lld ms before)\n",
                   static_cast<unsigned long long>(e.client), e.ring.c_str(),
                   static_cast<unsigned long long>(e.first_seq), static_cast<long long>(e.first_frame_age.count()));
       break;

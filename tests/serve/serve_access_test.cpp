@@ -77,9 +77,9 @@ TEST(ServeAccess, TheClientPastMaxClientsIsRefusedWith503AndItsPlaceComesBack) {
     return std::make_unique<Background>(argv, dir / (name + ".log"));
   };
   auto first = client("first");
-  ASSERT_TRUE(serve.wait_for("playing from keyframe", 60s)) << serve.transcript();
+  ASSERT_TRUE(serve.wait_for("starts at keyframe", 60s)) << serve.transcript();
   auto second = client("second");
-  ASSERT_TRUE(serve.wait_for("playing from keyframe", 60s)) << serve.transcript();
+  ASSERT_TRUE(serve.wait_for("starts at keyframe", 60s)) << serve.transcript();
 
   EXPECT_EQ(describe_answer(url).substr(0, 32), "RTSP/1.0 503 Service Unavailable");
   const auto third = probe(url);

@@ -53,7 +53,7 @@ void decodes_from_a_keyframe(const std::string& transport) {
   for (auto& a : ffmpeg_rtsp_input(transport, url)) early_argv.push_back(a);
   for (const char* a : {"-t", "60", "-f", "null", "-"}) early_argv.emplace_back(a);
   Background early(early_argv, dir / "early.log");
-  ASSERT_TRUE(serve.wait_for("playing from keyframe", 60s)) << serve.transcript();
+  ASSERT_TRUE(serve.wait_for("starts at keyframe", 60s)) << serve.transcript();
 
   const Played p = play(url, transport, 10, dir);
   EXPECT_EQ(p.ffmpeg.exit_code, 0) << p.ffmpeg.err;
@@ -61,7 +61,7 @@ void decodes_from_a_keyframe(const std::string& transport) {
   ASSERT_FALSE(p.flags.empty());
   EXPECT_EQ(p.flags.front().substr(0, 1), "K") << "the first packet the client received is not a keyframe";
   EXPECT_GE(p.flags.size(), 240u) << "10 s at 25 fps";  // a few frames of slack for where -t cuts
-  EXPECT_TRUE(serve.wait_for("playing from keyframe", 10s)) << serve.transcript();
+  EXPECT_TRUE(serve.wait_for("starts at keyframe", 10s)) << serve.transcript();
   // ffmpeg's TEARDOWN ends the media, and the client's place is given back.
   EXPECT_TRUE(serve.wait_for("left after", 30s)) << serve.transcript();
   EXPECT_EQ(serve.wait_for("fell behind", 0ms), std::nullopt) << serve.transcript();
@@ -174,7 +174,7 @@ TEST(ServePlay, AnIngestRestartIsContinuedForAPlayingClient) {
   RunResult r;
   std::thread client([&] { r = run(argv); });
   // The writer dies right as the client starts: what the client decodes comes mostly from the new one.
-  const bool playing = serve.wait_for("playing from keyframe", 60s).has_value();
+  const bool playing = serve.wait_for("starts at keyframe", 60s).has_value();
   camera.crash_and_restart();
   client.join();
   ASSERT_TRUE(playing) << serve.transcript();
@@ -197,7 +197,7 @@ TEST(ServePlay, ACodecChangeEndsTheSessionAndANewOneGetsTheNewCodec) {
   for (const char* a : {"-map", "0:v", "-t", "120", "-f", "null", "-"}) argv.emplace_back(a);
   RunResult r;
   std::thread client([&] { r = run(argv); });
-  const bool playing = serve.wait_for("playing from keyframe", 60s).has_value();
+  const bool playing = serve.wait_for("starts at keyframe", 60s).has_value();
   camera.crash_and_restart({"--codec", "h265"});
   const auto ended = serve.wait_for("ended: the ring's tracks changed codec", 60s);
   client.join();  // ends on the server's BYE, long before its 120 s

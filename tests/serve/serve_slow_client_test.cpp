@@ -27,7 +27,7 @@ TEST(ServeSlowClient, AStoppedClientDoesNotHoldUpAnotherAndResumesAtAKeyframe) {
   for (auto& a : ffmpeg_rtsp_input("tcp", url)) a_argv.push_back(a);
   for (const char* a : {"-c", "copy", "-f", "null", "-"}) a_argv.emplace_back(a);
   Background stopped(a_argv, dir / "stopped.log");
-  const auto a_playing = serve.wait_for("playing from keyframe", 60s);
+  const auto a_playing = serve.wait_for("starts at keyframe", 60s);
   ASSERT_TRUE(a_playing) << serve.transcript();
   const std::string a_id = a_playing->substr(0, a_playing->find(':'));  // "client N ring"
   ASSERT_EQ(::kill(stopped.pid(), SIGSTOP), 0);

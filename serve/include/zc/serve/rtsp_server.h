@@ -17,7 +17,8 @@ namespace zc::serve {
 // thread-safe and quick). Never carries credentials.
 struct ClientEvent {
   enum class Kind {
-    playing,   // the client's first frame went out: always a keyframe (first_seq, first_frame_age)
+    playing,   // the client's first frame was handed to its media (at DESCRIBE; it leaves at PLAY): always a
+               // keyframe (first_seq, first_frame_age)
     behind,    // the client fell behind (its queue is full, or the ring lapped its reader): frames are dropped
                // from here up to the next keyframe that fits its queue
     resumed,   // the client is sent frames again from a keyframe: `frames` were dropped in the gap
