@@ -3,9 +3,7 @@
 #include "client_feed.h"
 #include "track_pipeline.h"
 
-#include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
-#include <zc/serve/error.h>
 
 #include <gst/rtsp-server/rtsp-context.h>
 
@@ -15,7 +13,8 @@
 // server's sinks send as soon as a frame is there (see sink_added).
 struct ZcRingMediaFactory {
   GstRTSPMediaFactory parent;
-  std::shared_ptr<zc::serve::RingMount>* mount;  // owned: GObject instances are C structs, so a pointer to one
+  // Owned, on the heap: GObject allocates instances as C structs and runs no C++ constructor on their fields.
+  std::shared_ptr<zc::serve::RingMount>* mount;
 };
 struct ZcRingMediaFactoryClass {
   GstRTSPMediaFactoryClass parent_class;
