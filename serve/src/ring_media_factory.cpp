@@ -8,6 +8,7 @@
 #include <gst/rtsp-server/rtsp-context.h>
 
 #include <exception>
+#include <set>
 
 // The GObject subclass: create_element() builds the client's bin and its feed; create_pipeline() makes the
 // server's sinks send as soon as a frame is there (see sink_added).
@@ -47,6 +48,21 @@ GstElement* create_pipeline(GstRTSPMediaFactory* factory, GstRTSPMedia* media) {
   return pipeline;
 }
 
+// The tracks that have frames from the reader's position (the newest keyframe) to the ring's head, looked at in
+// place without copying. gst-rtsp-server answers DESCRIBE only once every stream of a live media has had a
+// buffer: a track the stream info declares but that sends nothing (a camera whose audio died) would hold the
+// client's DESCRIBE until it comes back. Such a track is left out of this client's SDP instead.
+std::set<uint32_t> tracks_with_frames(fifo::RingReader& reader) {
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 100'000; ++i) {  // a bound for a ring that fills as fast as it is scanned
+    const auto v = reader.peek();
+    if (!v) break;
+    if ((v->header.flags & fifo::frame_flag::end_of_stream) == 0) seen.insert(v->header.track);
+    reader.consume(*v);
+  }
+  return seen;
+}
+
 GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
   const std::shared_ptr<RingMount>& mount = *self_of(factory)->mount;
   // The RTSP connection asking (create_element runs inside its request): its SETUPs reuse this media.
@@ -64,10 +80,11 @@ GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
     ro.interrupt = wake;
     auto reader = fifo::RingReader::open(mount->ring(), ro);
     const fifo::StreamInfo info = reader.refresh_stream_info();
+    const std::set<uint32_t> live = tracks_with_frames(reader);  // the feed seeks back to the newest keyframe
     GstElement* bin = gst_bin_new(nullptr);
     std::vector<TrackElements> tracks;
     try {
-      tracks = add_track_elements(GST_BIN(bin), info);
+      tracks = add_track_elements(GST_BIN(bin), info, live);
     } catch (...) {
       gst_object_unref(bin);
       throw;
@@ -75,7 +92,7 @@ GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
     if (tracks.empty()) {
       gst_object_unref(bin);
       mount->release(owner);
-      mount->count_refusal("it has no track that RTP can carry yet (no stream info, or only unsupported codecs)");
+      mount->count_refusal("it has no track that RTP can carry with frames since its newest keyframe");
       return nullptr;
     }
     auto* feed = new ClientFeed(mount, client, owner, std::move(reader), std::move(wake), tracks);

@@ -12,6 +12,7 @@
 #include <gio/gio.h>
 #include <gst/rtsp-server/rtsp-server.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -91,6 +92,14 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   d.server = gst_rtsp_server_new();
   gst_rtsp_server_set_address(d.server, o.address.c_str());
   gst_rtsp_server_set_service(d.server, std::to_string(o.port).c_str());
+
+  // A thread per RTSP connection (up to every client place, and some for the clients that are refused): a request
+  // that waits (a DESCRIBE waits for the media's first buffers) then holds up only its own connection. With
+  // gst-rtsp-server's default of one thread for all connections, one slow DESCRIBE held every other client's
+  // requests, on every ring.
+  GPtr<GstRTSPThreadPool> pool(gst_rtsp_server_get_thread_pool(d.server));
+  gst_rtsp_thread_pool_set_max_threads(
+      pool.get(), static_cast<gint>(std::min<size_t>(size_t{o.max_clients} * o.rings.size() + 16, 4096)));
 
   GPtr<GstRTSPMountPoints> mounts(gst_rtsp_server_get_mount_points(d.server));
   // Always an auth object: besides credentials (when given) it answers 404/503 for the rings (ring_auth.h).

@@ -69,10 +69,11 @@ CapsPtr caps_for(const fifo::TrackInfo& t) {
   }
 }
 
-std::vector<TrackElements> add_track_elements(GstBin* bin, const fifo::StreamInfo& info) {
+std::vector<TrackElements> add_track_elements(GstBin* bin, const fifo::StreamInfo& info,
+                                              const std::set<uint32_t>& live) {
   std::vector<TrackElements> out;
   for (const auto& t : info.tracks) {
-    if (!servable(t)) continue;
+    if (!servable(t) || live.count(t.track_id) == 0) continue;
     const auto n = std::to_string(out.size());
     GstElement* src = make("appsrc", "src" + n);
     GstElement* pay = nullptr;

@@ -8,6 +8,7 @@
 #include <zc/fifo/frame.h>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,8 +26,9 @@ bool servable(const fifo::TrackInfo& track);
 CapsPtr caps_for(const fifo::TrackInfo& track);
 
 // Adds appsrc + payloader (named pay0, pay1, ... as gst-rtsp-server expects) for every servable track of `info`
-// to `bin`. Returns the appsrcs, in the order of the payloaders; empty when no track is servable. Throws
-// ServeError(missing_plugin) when an element cannot be made.
-std::vector<TrackElements> add_track_elements(GstBin* bin, const fifo::StreamInfo& info);
+// that is in `live` to `bin`. Returns the appsrcs, in the order of the payloaders; empty when no track is
+// servable. Throws ServeError(missing_plugin) when an element cannot be made.
+std::vector<TrackElements> add_track_elements(GstBin* bin, const fifo::StreamInfo& info,
+                                              const std::set<uint32_t>& live);
 
 }  // namespace zc::serve

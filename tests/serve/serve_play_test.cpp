@@ -4,6 +4,8 @@
 // is reported, not asserted).
 #include "serve/serve_fixture.h"
 
+#include <zc/fifo/ring_reader.h>
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -207,6 +209,33 @@ TEST(ServePlay, ACodecChangeEndsTheSessionAndANewOneGetsTheNewCodec) {
   const auto probe = run({kFfprobe, "-v", "error", "-rtsp_transport", "tcp", "-timeout", "20000000", "-show_entries",
                           "stream=codec_name", "-of", "csv=p=0", url});
   EXPECT_EQ(probe.out, "hevc\n") << probe.err;
+}
+
+// A track the stream info declares but that has sent nothing since the newest keyframe (a camera whose audio
+// died) is left out of the client's SDP: gst-rtsp-server answers DESCRIBE only once every stream of a live media
+// has had a buffer, so it would hold the client until the track came back (here: never).
+TEST(ServePlay, ASilentTrackIsLeftOutAndDoesNotHoldDescribe) {
+  TempDir dir;
+  const auto file = dir / "silent_audio.mkv";
+  const auto made = run({kFfmpeg, "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f",
+                         "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-filter_complex",
+                         "[1:a]atrim=0:0.2[a]", "-map", "0:v", "-map", "[a]", "-t", "30", "-c:v", "libx264", "-g", "25",
+                         "-bf", "0", "-c:a", "aac", file.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  TestCamera camera("silent", {}, dir.path(), file.string());
+  // Until the ring's newest keyframe lies past the audio's 0.2 s, by the ring's own clock.
+  const auto limit = std::chrono::steady_clock::now() + 120s;
+  for (;;) {
+    const auto st = fifo::RingReader::inspect(camera.ring());
+    if (st.newest_mono_ns - st.oldest_mono_ns > 1'500'000'000) break;
+    ASSERT_LT(std::chrono::steady_clock::now(), limit) << camera.log();
+    std::this_thread::sleep_for(20ms);
+  }
+  ServeProcess serve({}, {camera.ring()});
+  const auto probe = run({kFfprobe, "-v", "error", "-rtsp_transport", "tcp", "-timeout", "20000000", "-show_entries",
+                          "stream=codec_type", "-of", "csv=p=0", serve.url(camera.ring())});
+  EXPECT_EQ(probe.exit_code, 0) << probe.err;
+  EXPECT_EQ(probe.out, "video\n") << probe.err;
 }
 
 TEST(ServePlay, GstreamerRtspsrcDecodesOverTcpAndUdp) {
