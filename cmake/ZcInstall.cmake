@@ -81,7 +81,9 @@ list(TRANSFORM CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS REPLACE "/zc_([a-z]+)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 # The postinst makes the unit's user; the headers need FFmpeg's (zc/media includes them) to build against.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser")
+# `zcrec serve` loads GStreamer elements at run time (appsrc, the RTP payloaders): plugins, not linked libraries,
+# so dpkg-shlibdeps cannot see them.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, gstreamer1.0-plugins-base, gstreamer1.0-plugins-good")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libavformat-dev, libavcodec-dev, libavutil-dev, libswscale-dev, pkg-config")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${PROJECT_SOURCE_DIR}/service/systemd/postinst
                                        ${PROJECT_SOURCE_DIR}/service/systemd/conffiles)

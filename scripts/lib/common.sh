@@ -11,6 +11,8 @@ ZC_PACKAGES=(
   # A real RTSP camera for the ingest tests: gst-rtsp-server from Python with x264enc/x265enc/voaacenc.
   gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+  # `zcrec serve` (serve/): gst-rtsp-server with appsrc; its tests judge with rtspsrc and libav's decoders.
+  libgstrtspserver-1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-libav
   # libFuzzer targets (scripts/fuzz, scripts/test --fuzz): clang 14 with its fuzzer and sanitizer runtimes.
   clang libclang-rt-14-dev
   # zcrecd (service/): YAML config, HTTP API, Prometheus metrics, sd_notify; the tests' HTTP client and metrics parser.

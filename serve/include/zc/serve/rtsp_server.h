@@ -1,0 +1,80 @@
+// An RTSP server over live rings (docs/serving.md): rtsp://ADDRESS:PORT/<ring> for each ring it is given, built on
+// gst-rtsp-server. Every client gets a media of its own whose reader starts at the ring's newest keyframe, so the
+// first frame a client receives is always a keyframe; a client that cannot keep up loses frames up to the next
+// keyframe that fits its queue, never holding up the ring or anyone else. GStreamer stays out of this header.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace zc::serve {
+
+// What the server tells its owner about clients, one event at a time, from its own threads (the callback must be
+// thread-safe and quick). Never carries credentials.
+struct ClientEvent {
+  enum class Kind {
+    playing,   // the client's first frame was handed to its media (at DESCRIBE; it leaves at PLAY): always a
+               // keyframe (first_seq, first_frame_age)
+    behind,    // the client fell behind (its queue is full, or the ring lapped its reader): frames are dropped
+               // from here up to the next keyframe that fits its queue
+    resumed,   // the client is sent frames again from a keyframe: `frames` were dropped in the gap
+    left,      // the client's media ended: totals in frames_sent, bytes_sent, frames_dropped
+    refused,   // a client was turned away: `reason` says why (no such ring, every client place taken)
+    ended,     // the ring's codecs changed under the client: its media ended (RTCP BYE), it must reconnect
+  };
+  Kind kind = Kind::playing;
+  uint64_t client = 0;  // a number unique within this server (0 for refusals before a media exists)
+  std::string ring;
+  uint64_t first_seq = 0;                     // playing: the ring sequence number of the first frame sent
+  std::chrono::milliseconds first_frame_age{};  // playing: how long ago that keyframe was written into the ring
+  uint64_t frames = 0;                        // resumed: frames dropped in this gap
+  uint64_t frames_sent = 0, bytes_sent = 0, frames_dropped = 0;
+  std::string reason;
+};
+
+struct ServeOptions {
+  std::string address = "127.0.0.1";  // an IPv4/IPv6 address to listen on ("0.0.0.0" for every interface)
+  uint16_t port = 8554;               // 0: any free port (RtspServer::port() tells which)
+  std::vector<std::string> rings;     // each served at /<ring>; the ring need not exist yet
+  unsigned max_clients = 16;          // clients per ring at once; the next one is answered 503
+  // Both set: every request must carry them (Basic or Digest), otherwise 401. Both empty: no authentication.
+  std::string user, password;
+  // Bytes a client's media may hold waiting to be sent; a frame that would exceed it is dropped, and so is
+  // everything up to the next keyframe that fits (a stopped client costs the server at most this much per track).
+  uint64_t client_queue_bytes = 4u << 20;
+  std::function<void(const ClientEvent&)> on_event;
+};
+
+// Per-ring counters since the server started.
+struct RingServeStats {
+  std::string ring;
+  unsigned clients = 0;  // medias alive now
+  uint64_t clients_total = 0, clients_refused = 0;
+  uint64_t frames_sent = 0, bytes_sent = 0, frames_dropped = 0;
+};
+
+class RtspServer {
+ public:
+  // Binds and starts serving on a thread of its own. Throws ServeError: invalid_argument, address_in_use,
+  // listen_failed, missing_plugin, gstreamer.
+  explicit RtspServer(ServeOptions options);
+  ~RtspServer();  // disconnects every client and stops
+  RtspServer(const RtspServer&) = delete;
+  RtspServer& operator=(const RtspServer&) = delete;
+
+  uint16_t port() const noexcept;  // the port bound (useful with ServeOptions::port 0)
+  // rtsp://ADDRESS:PORT/<ring>
+  std::string url(const std::string& ring) const;
+  std::vector<RingServeStats> stats() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zc::serve

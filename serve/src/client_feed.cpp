@@ -1,0 +1,270 @@
+#include "client_feed.h"
+
+#include "elementary.h"
+
+
+#include <time.h>
+
+#include <chrono>
+#include <exception>
+
+namespace zc::serve {
+namespace {
+
+using namespace std::chrono_literals;
+
+int64_t to_ns(int64_t v, fifo::Rational tb) {
+  if (tb.den <= 0) return 0;
+  return static_cast<int64_t>(static_cast<__int128>(v) * tb.num * 1'000'000'000 / tb.den);
+}
+
+int64_t mono_now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// A jump of the ring's timeline bigger than this (either way) without a discontinuity flag is one all the same.
+constexpr int64_t kMaxStepNs = 10'000'000'000;
+// Where a re-anchored timeline goes on: one frame interval after the last frame sent.
+constexpr int64_t kStepAfterBreakNs = 40'000'000;
+
+}  // namespace
+
+ClientFeed::ClientFeed(std::shared_ptr<RingMount> mount, uint64_t client, const void* owner,
+                       fifo::RingReader reader, std::shared_ptr<fifo::WakeSignal> wake,
+                       const std::vector<TrackElements>& tracks)
+    : mount_(std::move(mount)), client_(client), owner_(owner), reader_(std::move(reader)), wake_(std::move(wake)) {
+  const auto& info = reader_.stream_info();
+  for (const auto& t : tracks) {
+    Out o;
+    o.track_id = t.track_id;
+    if (const auto* ti = info.find(t.track_id)) o.info = *ti;
+    o.src = GST_APP_SRC(gst_object_ref(t.appsrc));
+    outs_.push_back(std::move(o));
+  }
+  key_track_ = outs_.front().track_id;
+  for (const auto& o : outs_)
+    if (o.info.kind == fifo::MediaKind::video) {
+      key_track_ = o.track_id;
+      break;
+    }
+  GstAppSrcCallbacks cb{};
+  cb.need_data = &ClientFeed::need_data;
+  for (auto& o : outs_) gst_app_src_set_callbacks(o.src, &cb, this, nullptr);
+  thread_ = std::thread([this] { run(); });
+}
+
+ClientFeed::~ClientFeed() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  wake_->raise();
+  if (thread_.joinable()) thread_.join();
+  GstAppSrcCallbacks none{};
+  for (auto& o : outs_) {
+    gst_app_src_set_callbacks(o.src, &none, nullptr, nullptr);
+    gst_object_unref(o.src);
+  }
+  mount_->release(owner_);
+  ClientEvent e;
+  e.kind = ClientEvent::Kind::left;
+  e.client = client_;
+  e.ring = mount_->ring();
+  e.frames_sent = frames_sent_.load();
+  e.bytes_sent = bytes_sent_.load();
+  e.frames_dropped = frames_dropped_.load();
+  mount_->emit(e);
+}
+
+void ClientFeed::need_data(GstAppSrc* src, guint, gpointer self) {
+  auto* feed = static_cast<ClientFeed*>(self);
+  bool changed = false;
+  {
+    std::lock_guard lock(feed->mu_);
+    for (auto& o : feed->outs_)
+      if (o.src == src && !o.running) o.running = changed = true;
+  }
+  if (changed) feed->cv_.notify_all();
+}
+
+bool ClientFeed::wait_until_running() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] {
+    if (stop_) return true;
+    for (const auto& o : outs_)
+      if (!o.running) return false;
+    return true;
+  });
+  return !stop_;
+}
+
+ClientFeed::Out* ClientFeed::find(uint32_t track_id) {
+  for (auto& o : outs_)
+    if (o.track_id == track_id) return &o;
+  return nullptr;
+}
+
+void ClientFeed::run() {
+  // A frame pushed before the appsrc runs is flushed away: that would make the first frame the client gets a
+  // delta frame. So the reader is positioned only now, at the keyframe that is newest at this moment.
+  if (!wait_until_running()) return;
+  try {
+    if (const auto kf = reader_.newest_keyframe()) reader_.seek_to(*kf);
+    fifo::Frame f;
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) return;
+      }
+      const auto st = reader_.read(f, 500ms);
+      if (st == fifo::WaitStatus::ready) {
+        if (!handle(f)) return;
+        continue;
+      }
+      if (st == fifo::WaitStatus::writer_gone || st == fifo::WaitStatus::end_of_stream) {
+        // Nothing to send until a writer comes back (the reader follows a recreated ring by itself).
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, 250ms, [this] { return stop_; });
+      }
+    }
+  } catch (const std::exception& e) {
+    // The ring cannot be followed any more (e.g. a recreated ring with every reader slot taken): this client's
+    // media ends; the server and the other clients go on.
+    end(e.what());
+  }
+}
+
+bool ClientFeed::accept_info(const fifo::StreamInfo& info) {
+  for (auto& o : outs_) {
+    const auto* t = info.find(o.track_id);
+    if (!t || t->codec != o.info.codec || !servable(*t)) return false;
+    // Same codec, new parameters (a resolution change, a camera that came back): the new parameter sets go in
+    // front of the next keyframe and the payloader announces them; caps of audio that changed rate are refused.
+    if (o.info.kind == fifo::MediaKind::audio &&
+        (t->sample_rate != o.info.sample_rate || t->channels != o.info.channels || t->config != o.info.config))
+      return false;
+    o.info = *t;
+    o.send_config = true;
+  }
+  return true;
+}
+
+void ClientFeed::drop(uint64_t frames) {
+  if (gap_frames_ == 0) {
+    ClientEvent e;
+    e.kind = ClientEvent::Kind::behind;
+    e.client = client_;
+    e.ring = mount_->ring();
+    e.frames_dropped = frames_dropped_.load();
+    mount_->emit(e);
+  }
+  frames_dropped_ += frames;
+  gap_frames_ += frames;
+  mount_->count_dropped(frames);
+}
+
+void ClientFeed::end(const std::string& why) {
+  for (auto& o : outs_) gst_app_src_end_of_stream(o.src);
+  ClientEvent e;
+  e.kind = ClientEvent::Kind::ended;
+  e.client = client_;
+  e.ring = mount_->ring();
+  e.reason = why;
+  mount_->emit(e);
+}
+
+bool ClientFeed::handle(const fifo::Frame& f) {
+  const auto& h = f.header;
+  if (h.lost_before > 0) {
+    // The writer lapped our reader (it resumes at a keyframe by itself): the same gap as a full queue.
+    drop(h.lost_before);
+    waiting_for_key_ = true;
+    discont_ = true;
+  }
+  if (h.info_changed && !accept_info(reader_.stream_info())) {
+    end("the ring's tracks changed codec or audio format");
+    return false;
+  }
+  Out* o = find(h.track);
+  if (!o) return true;  // a track this client does not get (no RTP payloader for its codec)
+  const bool key = h.is_key();
+  if (!origin_ns_ && !(h.track == key_track_ && key)) return true;  // before the first keyframe: not a loss
+  if (waiting_for_key_) {
+    if (h.track != key_track_ || !key) {
+      drop(1);
+      return true;
+    }
+  }
+
+  int64_t dts = to_ns(h.dts, o->info.time_base), pts = to_ns(h.pts, o->info.time_base);
+  if (!origin_ns_) origin_ns_ = std::min(pts, dts);
+  if (h.track == key_track_ && o->last_dts_ns >= 0) {
+    // A break in the ring's timeline (a writer restart, a camera's clock jump): the client's timeline goes on
+    // from where it was, one frame later, so that its decoder and jitter buffer see no jump.
+    const int64_t step = dts - *origin_ns_ - o->last_dts_ns;
+    if ((h.flags & fifo::frame_flag::discontinuity) != 0 || step <= 0 || step > kMaxStepNs) {
+      if (step <= 0 || step > kMaxStepNs) *origin_ns_ += step - kStepAfterBreakNs;
+      discont_ = true;
+    }
+  }
+  dts -= *origin_ns_;
+  pts -= *origin_ns_;
+  if (dts < 0 || pts < 0) return true;  // audio from just before the client's first keyframe
+  if (dts < o->last_dts_ns) dts = o->last_dts_ns;  // another track re-anchored the timeline: stay monotonic
+
+  std::span<const uint8_t> payload(f.payload.data(), f.payload.size());
+  if (o->info.codec == fifo::Codec::aac) payload = without_adts_header(payload);
+  const bool video = o->info.kind == fifo::MediaKind::video;
+  const bool prefix = video && key && o->send_config && !o->info.config.empty() &&
+                      !has_parameter_sets(o->info.codec, payload);
+  const size_t size = payload.size() + (prefix ? o->info.config.size() : 0);
+
+  if (gst_app_src_get_current_level_bytes(o->src) + size > mount_->queue_bytes()) {
+    // The client does not keep up (stopped, or a link slower than the stream): drop up to the next keyframe.
+    drop(1);
+    waiting_for_key_ = true;
+    discont_ = true;
+    return true;
+  }
+  if (waiting_for_key_) {
+    waiting_for_key_ = false;
+    ClientEvent e;
+    e.kind = ClientEvent::Kind::resumed;
+    e.client = client_;
+    e.ring = mount_->ring();
+    e.frames = gap_frames_;
+    e.frames_dropped = frames_dropped_.load();
+    gap_frames_ = 0;
+    mount_->emit(e);
+  }
+
+  GstBuffer* buf = gst_buffer_new_allocate(nullptr, size, nullptr);
+  size_t at = 0;
+  if (prefix) at += gst_buffer_fill(buf, 0, o->info.config.data(), o->info.config.size());
+  gst_buffer_fill(buf, at, payload.data(), payload.size());
+  GST_BUFFER_DTS(buf) = static_cast<GstClockTime>(dts);
+  GST_BUFFER_PTS(buf) = static_cast<GstClockTime>(pts);
+  if (video && !key) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (discont_) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DISCONT);
+  if (gst_app_src_push_buffer(o->src, buf) != GST_FLOW_OK) return true;  // flushing: the media is going away
+  discont_ = false;
+  if (video && key) o->send_config = false;
+  o->last_dts_ns = dts;
+  if (frames_sent_.fetch_add(1) == 0) {
+    ClientEvent e;
+    e.kind = ClientEvent::Kind::playing;
+    e.client = client_;
+    e.ring = mount_->ring();
+    e.first_seq = h.seq;
+    e.first_frame_age = std::chrono::milliseconds((mono_now_ns() - h.mono_ns) / 1'000'000);
+    mount_->emit(e);
+  }
+  bytes_sent_ += size;
+  mount_->count_sent(size);
+  return true;
+}
+
+}  // namespace zc::serve

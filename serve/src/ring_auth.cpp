@@ -1,0 +1,86 @@
+#include "ring_auth.h"
+
+#include "ring_media_factory.h"
+#include "track_pipeline.h"
+
+#include <zc/fifo/error.h>
+#include <zc/fifo/ring_reader.h>
+
+#include <gst/rtsp-server/rtsp-client.h>
+
+#include <algorithm>
+
+struct ZcRingAuth {
+  GstRTSPAuth parent;
+};
+struct ZcRingAuthClass {
+  GstRTSPAuthClass parent_class;
+};
+
+G_DEFINE_TYPE(ZcRingAuth, zc_ring_auth, GST_TYPE_RTSP_AUTH)
+
+namespace zc::serve {
+namespace {
+
+void answer(GstRTSPContext* ctx, GstRTSPStatusCode code) {
+  if (!ctx->client || !ctx->request || !ctx->response) return;
+  gst_rtsp_message_init_response(ctx->response, code, gst_rtsp_status_as_text(code), ctx->request);
+  gst_rtsp_client_send_message(ctx->client, nullptr, ctx->response);
+}
+
+gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
+  if (!GST_RTSP_AUTH_CLASS(zc_ring_auth_parent_class)->check(auth, ctx, what)) return FALSE;
+  if (!g_str_equal(what, GST_RTSP_AUTH_CHECK_MEDIA_FACTORY_CONSTRUCT) || !ctx->factory) return TRUE;
+  RingMount* mount = ring_mount_of(ctx->factory);
+  if (!mount || mount->serves(ctx->client)) return TRUE;  // a SETUP of the media this connection already has
+  fifo::RingStatus status;
+  try {
+    status = fifo::RingReader::inspect(mount->ring());
+  } catch (const fifo::FifoError& e) {
+    mount->count_refusal(e.code() == fifo::FifoErrc::not_found ? "no such ring" : e.what());
+    answer(ctx, GST_RTSP_STS_NOT_FOUND);
+    return FALSE;
+  }
+  if (std::none_of(status.info.tracks.begin(), status.info.tracks.end(), servable)) {
+    mount->count_refusal("it has no track that RTP can carry yet (no stream info, or only unsupported codecs)");
+    answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
+    return FALSE;
+  }
+  if (status.readers_attached >= status.reader_slots) {
+    // Each client is a reader of the ring, and a ring has a fixed number of reader slots (shared with the
+    // recorder, the live view, `zcrec cat`): none left is the same answer as no client place left.
+    mount->count_refusal("every one of the ring's " + std::to_string(status.reader_slots) + " reader slots is taken");
+    answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
+    return FALSE;
+  }
+  if (mount->full()) {
+    mount->count_refusal("every one of its " + std::to_string(mount->max_clients()) + " client places is taken");
+    answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+}  // namespace
+
+GstRTSPAuth* make_ring_auth(const Credentials& c) {
+  auto* auth = static_cast<GstRTSPAuth*>(g_object_new(zc_ring_auth_get_type(), nullptr));
+  GstRTSPToken* token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kViewerRole, nullptr);
+  if (c.user.empty()) {
+    gst_rtsp_auth_set_default_token(auth, token);  // anyone is a viewer
+  } else {
+    gchar* basic = gst_rtsp_auth_make_basic(c.user.c_str(), c.password.c_str());
+    gst_rtsp_auth_add_basic(auth, basic, token);
+    g_free(basic);
+    gst_rtsp_auth_add_digest(auth, c.user.c_str(), c.password.c_str(), token);
+    gst_rtsp_auth_set_supported_methods(auth, static_cast<GstRTSPAuthMethod>(GST_RTSP_AUTH_BASIC | GST_RTSP_AUTH_DIGEST));
+  }
+  gst_rtsp_token_unref(token);
+  return auth;
+}
+
+}  // namespace zc::serve
+
+static void zc_ring_auth_class_init(ZcRingAuthClass* klass) { GST_RTSP_AUTH_CLASS(klass)->check = zc::serve::check; }
+
+static void zc_ring_auth_init(ZcRingAuth*) {}

@@ -1,0 +1,136 @@
+#include "ring_media_factory.h"
+
+#include "client_feed.h"
+#include "track_pipeline.h"
+
+#include <zc/fifo/ring_reader.h>
+
+#include <gst/rtsp-server/rtsp-context.h>
+
+#include <exception>
+#include <set>
+
+// The GObject subclass: create_element() builds the client's bin and its feed; create_pipeline() makes the
+// server's sinks send as soon as a frame is there (see sink_added).
+struct ZcRingMediaFactory {
+  GstRTSPMediaFactory parent;
+  // Owned, on the heap: GObject allocates instances as C structs and runs no C++ constructor on their fields.
+  std::shared_ptr<zc::serve::RingMount>* mount;
+};
+struct ZcRingMediaFactoryClass {
+  GstRTSPMediaFactoryClass parent_class;
+};
+
+G_DEFINE_TYPE(ZcRingMediaFactory, zc_ring_media_factory, GST_TYPE_RTSP_MEDIA_FACTORY)
+
+namespace zc::serve {
+namespace {
+
+constexpr const char* kFeedKey = "zc-client-feed";
+
+ZcRingMediaFactory* self_of(GstRTSPMediaFactory* f) { return reinterpret_cast<ZcRingMediaFactory*>(f); }
+
+// The server's RTP sinks (multiudpsink for UDP, appsink for interleaved TCP) would hold each packet until its
+// running time: a client's first GOP, read from the ring's past, would then go out at the pace it was filmed and
+// the client would stay that far behind live for good. Sent at once, the client decodes the keyframe at PLAY and
+// catches up; its jitter buffer smooths the rest. RTCP sinks are already unsynchronised.
+void sink_added(GstBin*, GstBin*, GstElement* element, gpointer) {
+  GstElementFactory* f = gst_element_get_factory(element);
+  if (!f) return;
+  const char* name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f));
+  if (g_str_equal(name, "multiudpsink") || g_str_equal(name, "appsink")) g_object_set(element, "sync", FALSE, nullptr);
+}
+
+GstElement* create_pipeline(GstRTSPMediaFactory* factory, GstRTSPMedia* media) {
+  auto* parent = GST_RTSP_MEDIA_FACTORY_CLASS(zc_ring_media_factory_parent_class);
+  GstElement* pipeline = parent->create_pipeline(factory, media);
+  if (pipeline) g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(sink_added), nullptr);
+  return pipeline;
+}
+
+// The tracks that have frames from the reader's position (the newest keyframe) to the ring's head, looked at in
+// place without copying. gst-rtsp-server answers DESCRIBE only once every stream of a live media has had a
+// buffer: a track the stream info declares but that sends nothing (a camera whose audio died) would hold the
+// client's DESCRIBE until it comes back. Such a track is left out of this client's SDP instead.
+std::set<uint32_t> tracks_with_frames(fifo::RingReader& reader) {
+  std::set<uint32_t> seen;
+  for (int i = 0; i < 100'000; ++i) {  // a bound for a ring that fills as fast as it is scanned
+    const auto v = reader.peek();
+    if (!v) break;
+    if ((v->header.flags & fifo::frame_flag::end_of_stream) == 0) seen.insert(v->header.track);
+    reader.consume(*v);
+  }
+  return seen;
+}
+
+GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
+  const std::shared_ptr<RingMount>& mount = *self_of(factory)->mount;
+  // The RTSP connection asking (create_element runs inside its request): its SETUPs reuse this media.
+  GstRTSPContext* ctx = gst_rtsp_context_get_current();
+  const void* owner = ctx ? static_cast<const void*>(ctx->client) : nullptr;
+  const uint64_t client = mount->admit(owner);
+  // ZcRingAuth refused with 503 already, unless two clients raced for the last place: gst-rtsp-server then
+  // answers 400 (and logs that it could not create the element).
+  if (client == 0) return nullptr;
+  try {
+    auto wake = std::make_shared<fifo::WakeSignal>();
+    fifo::ReaderOptions ro;
+    ro.start = fifo::StartAt::newest_keyframe;
+    ro.on_lapped = fifo::OnLapped::newest_keyframe;  // a client that fell behind catches up with live
+    ro.interrupt = wake;
+    auto reader = fifo::RingReader::open(mount->ring(), ro);
+    const fifo::StreamInfo info = reader.refresh_stream_info();
+    const std::set<uint32_t> live = tracks_with_frames(reader);  // the feed seeks back to the newest keyframe
+    GstElement* bin = gst_bin_new(nullptr);
+    std::vector<TrackElements> tracks;
+    try {
+      tracks = add_track_elements(GST_BIN(bin), info, live);
+    } catch (...) {
+      gst_object_unref(bin);
+      throw;
+    }
+    if (tracks.empty()) {
+      gst_object_unref(bin);
+      mount->release(owner);
+      mount->count_refusal("it has no track that RTP can carry with frames since its newest keyframe");
+      return nullptr;
+    }
+    auto* feed = new ClientFeed(mount, client, owner, std::move(reader), std::move(wake), tracks);
+    // The feed lives as long as the client's bin: gst-rtsp-server drops the bin with the media.
+    g_object_set_data_full(G_OBJECT(bin), kFeedKey, feed, [](gpointer p) { delete static_cast<ClientFeed*>(p); });
+    return bin;
+  } catch (const std::exception& e) {
+    mount->release(owner);
+    mount->count_refusal(e.what());
+    return nullptr;
+  }
+}
+
+void finalize(GObject* object) {
+  delete reinterpret_cast<ZcRingMediaFactory*>(object)->mount;
+  G_OBJECT_CLASS(zc_ring_media_factory_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+GstRTSPMediaFactory* make_ring_media_factory(std::shared_ptr<RingMount> mount) {
+  auto* f = static_cast<ZcRingMediaFactory*>(g_object_new(zc_ring_media_factory_get_type(), nullptr));
+  f->mount = new std::shared_ptr<RingMount>(std::move(mount));
+  return &f->parent;
+}
+
+RingMount* ring_mount_of(GstRTSPMediaFactory* factory) {
+  if (!G_TYPE_CHECK_INSTANCE_TYPE(factory, zc_ring_media_factory_get_type())) return nullptr;
+  auto* self = self_of(factory);
+  return self->mount ? self->mount->get() : nullptr;
+}
+
+}  // namespace zc::serve
+
+static void zc_ring_media_factory_class_init(ZcRingMediaFactoryClass* klass) {
+  G_OBJECT_CLASS(klass)->finalize = zc::serve::finalize;
+  GST_RTSP_MEDIA_FACTORY_CLASS(klass)->create_element = zc::serve::create_element;
+  GST_RTSP_MEDIA_FACTORY_CLASS(klass)->create_pipeline = zc::serve::create_pipeline;
+}
+
+static void zc_ring_media_factory_init(ZcRingMediaFactory* self) { self->mount = nullptr; }

@@ -1,0 +1,19 @@
+// gst-rtsp-server's media factory for one ring: a media per client (never shared), built when the client asks
+// (DESCRIBE, or SETUP without one) from the ring's stream info at that moment, with a ClientFeed of its own.
+#pragma once
+
+#include "ring_mount.h"
+
+#include <gst/rtsp-server/rtsp-media-factory.h>
+
+#include <memory>
+
+namespace zc::serve {
+
+// A new factory (full reference) for `mount`'s ring.
+GstRTSPMediaFactory* make_ring_media_factory(std::shared_ptr<RingMount> mount);
+
+// The ring of a factory made by make_ring_media_factory; null for any other factory.
+RingMount* ring_mount_of(GstRTSPMediaFactory* factory);
+
+}  // namespace zc::serve

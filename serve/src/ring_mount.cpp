@@ -1,0 +1,62 @@
+#include "ring_mount.h"
+
+namespace zc::serve {
+
+uint64_t RingMount::admit(const void* owner) {
+  {
+    std::lock_guard lock(mu_);
+    if (clients_ < max_clients_) {
+      ++clients_;
+      owners_.insert(owner);
+      ++clients_total_;
+      return client_ids_->fetch_add(1, std::memory_order_relaxed) + 1;
+    }
+  }
+  count_refusal("every one of its " + std::to_string(max_clients_) + " client places is taken");
+  return 0;
+}
+
+void RingMount::release(const void* owner) {
+  std::lock_guard lock(mu_);
+  if (clients_ > 0) --clients_;
+  if (const auto it = owners_.find(owner); it != owners_.end()) owners_.erase(it);
+}
+
+bool RingMount::serves(const void* owner) const {
+  std::lock_guard lock(mu_);
+  return owners_.count(owner) > 0;
+}
+
+bool RingMount::full() const {
+  std::lock_guard lock(mu_);
+  return clients_ >= max_clients_;
+}
+
+void RingMount::count_refusal(const std::string& reason) {
+  {
+    std::lock_guard lock(mu_);
+    ++clients_refused_;
+  }
+  ClientEvent e;
+  e.kind = ClientEvent::Kind::refused;
+  e.ring = ring_;
+  e.reason = reason;
+  emit(e);
+}
+
+RingServeStats RingMount::stats() const {
+  RingServeStats s;
+  s.ring = ring_;
+  {
+    std::lock_guard lock(mu_);
+    s.clients = clients_;
+    s.clients_total = clients_total_;
+    s.clients_refused = clients_refused_;
+  }
+  s.frames_sent = frames_sent_.load(std::memory_order_relaxed);
+  s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
+  s.frames_dropped = frames_dropped_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace zc::serve

@@ -1,0 +1,66 @@
+// What the server knows about one served ring: its bound on clients and its counters. Shared (shared_ptr)
+// between the server, the ring's media factory and every client feed, because gst-rtsp-server may finalize a
+// client's media on one of its own threads after the server object is gone.
+#pragma once
+
+#include <zc/serve/rtsp_server.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace zc::serve {
+
+class RingMount {
+ public:
+  RingMount(std::string ring, unsigned max_clients, uint64_t queue_bytes,
+            std::function<void(const ClientEvent&)> on_event, std::shared_ptr<std::atomic<uint64_t>> client_ids)
+      : ring_(std::move(ring)), max_clients_(max_clients), queue_bytes_(queue_bytes),
+        on_event_(std::move(on_event)), client_ids_(std::move(client_ids)) {}
+
+  const std::string& ring() const noexcept { return ring_; }
+  uint64_t queue_bytes() const noexcept { return queue_bytes_; }
+  unsigned max_clients() const noexcept { return max_clients_; }
+
+  // Takes a client place for a media of the RTSP connection `owner`; 0 when all are taken (the refusal is counted
+  // and reported), else the client's number.
+  uint64_t admit(const void* owner);
+  // Gives the place back.
+  void release(const void* owner);
+  // True when the RTSP connection `owner` has a media of this ring already. gst-rtsp-server checks access on each
+  // request that names the ring, also on a SETUP that reuses the media the same connection's DESCRIBE built:
+  // such a request takes no new place.
+  bool serves(const void* owner) const;
+  bool full() const;
+  // A client's traffic, counted as it happens.
+  void count_sent(uint64_t bytes) noexcept {
+    frames_sent_.fetch_add(1, std::memory_order_relaxed);
+    bytes_sent_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  void count_dropped(uint64_t frames) noexcept { frames_dropped_.fetch_add(frames, std::memory_order_relaxed); }
+  void count_refusal(const std::string& reason);
+
+  void emit(const ClientEvent& e) const {
+    if (on_event_) on_event_(e);
+  }
+  RingServeStats stats() const;
+
+ private:
+  const std::string ring_;
+  const unsigned max_clients_;
+  const uint64_t queue_bytes_;
+  const std::function<void(const ClientEvent&)> on_event_;
+  const std::shared_ptr<std::atomic<uint64_t>> client_ids_;  // one numbering for every ring of a server
+
+  mutable std::mutex mu_;
+  unsigned clients_ = 0;
+  std::multiset<const void*> owners_;
+  uint64_t clients_total_ = 0, clients_refused_ = 0;
+  std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};
+};
+
+}  // namespace zc::serve

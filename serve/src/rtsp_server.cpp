@@ -1,0 +1,167 @@
+#include <zc/serve/rtsp_server.h>
+
+#include "gst_ptr.h"
+#include "ring_auth.h"
+#include "ring_media_factory.h"
+#include "ring_mount.h"
+
+#include <zc/fifo/error.h>
+#include <zc/fifo/ring_reader.h>
+#include <zc/serve/error.h>
+
+#include <gio/gio.h>
+#include <gst/rtsp-server/rtsp-server.h>
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+namespace zc::serve {
+namespace {
+
+void init_gstreamer() {
+  GError* raw = nullptr;
+  if (!gst_init_check(nullptr, nullptr, &raw)) {
+    ErrorPtr err(raw);
+    throw ServeError(ServeErrc::gstreamer,
+                     std::string("GStreamer cannot start: ") + (err ? err->message : "unknown error"));
+  }
+  // Checked up front so that a missing package is a clear error at start, not a 503 for every client.
+  struct Need {
+    const char* element;
+    const char* package;
+  };
+  for (const Need n : {Need{"appsrc", "gstreamer1.0-plugins-base"}, Need{"rtph264pay", "gstreamer1.0-plugins-good"},
+                       Need{"rtph265pay", "gstreamer1.0-plugins-good"}, Need{"rtpmp4gpay", "gstreamer1.0-plugins-good"},
+                       Need{"rtppcmapay", "gstreamer1.0-plugins-good"}, Need{"rtppcmupay", "gstreamer1.0-plugins-good"}}) {
+    GPtr<GstElementFactory> f(gst_element_factory_find(n.element));
+    if (!f)
+      throw ServeError(ServeErrc::missing_plugin, std::string("the GStreamer element ") + n.element +
+                                                      " is not installed (Debian package " + n.package + ")");
+  }
+}
+
+std::string host_for_url(const std::string& address) {
+  return address.find(':') != std::string::npos ? "[" + address + "]" : address;
+}
+
+}  // namespace
+
+struct RtspServer::Impl {
+  ServeOptions options;
+  std::shared_ptr<std::atomic<uint64_t>> client_ids = std::make_shared<std::atomic<uint64_t>>(0);
+  std::map<std::string, std::shared_ptr<RingMount>> mounts;  // by path: "/<ring>"
+  GMainContext* context = nullptr;
+  GMainLoop* loop = nullptr;
+  GstRTSPServer* server = nullptr;
+  GSource* source = nullptr;
+  uint16_t port = 0;
+  std::thread thread;
+
+  ~Impl() {
+    if (server) g_object_unref(server);
+    if (source) g_source_unref(source);
+    if (loop) g_main_loop_unref(loop);
+    if (context) g_main_context_unref(context);
+  }
+};
+
+RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  d.options = std::move(options);
+  const auto& o = d.options;
+  if (o.address.empty()) throw ServeError(ServeErrc::invalid_argument, "the address to listen on is empty");
+  if (o.rings.empty()) throw ServeError(ServeErrc::invalid_argument, "no ring to serve");
+  if (o.max_clients == 0) throw ServeError(ServeErrc::invalid_argument, "the number of clients per ring must be >= 1");
+  if (o.user.empty() != o.password.empty())
+    throw ServeError(ServeErrc::invalid_argument, "a user name needs a password and a password a user name");
+  if (o.user.find(':') != std::string::npos)
+    throw ServeError(ServeErrc::invalid_argument, "a user name cannot contain ':'");
+  for (const auto& ring : o.rings) {
+    if (auto why = fifo::check_stream_name(ring))
+      throw ServeError(ServeErrc::invalid_argument, "cannot serve ring '" + ring + "': " + *why);
+    if (d.mounts.count("/" + ring))
+      throw ServeError(ServeErrc::invalid_argument, "ring '" + ring + "' is named twice");
+    d.mounts["/" + ring] =
+        std::make_shared<RingMount>(ring, o.max_clients, o.client_queue_bytes, o.on_event, d.client_ids);
+  }
+  init_gstreamer();
+
+  d.context = g_main_context_new();
+  d.loop = g_main_loop_new(d.context, FALSE);
+  d.server = gst_rtsp_server_new();
+  gst_rtsp_server_set_address(d.server, o.address.c_str());
+  gst_rtsp_server_set_service(d.server, std::to_string(o.port).c_str());
+
+  // A thread per RTSP connection (up to every client place, and some for the clients that are refused): a request
+  // that waits (a DESCRIBE waits for the media's first buffers) then holds up only its own connection. With
+  // gst-rtsp-server's default of one thread for all connections, one slow DESCRIBE held every other client's
+  // requests, on every ring.
+  GPtr<GstRTSPThreadPool> pool(gst_rtsp_server_get_thread_pool(d.server));
+  gst_rtsp_thread_pool_set_max_threads(
+      pool.get(), static_cast<gint>(std::min<size_t>(size_t{o.max_clients} * o.rings.size() + 16, 4096)));
+
+  GPtr<GstRTSPMountPoints> mounts(gst_rtsp_server_get_mount_points(d.server));
+  // Always an auth object: besides credentials (when given) it answers 404/503 for the rings (ring_auth.h).
+  GPtr<GstRTSPAuth> auth(make_ring_auth({o.user, o.password}));
+  gst_rtsp_server_set_auth(d.server, auth.get());
+  for (const auto& [path, mount] : d.mounts) {
+    GstRTSPMediaFactory* f = make_ring_media_factory(mount);
+    gst_rtsp_media_factory_set_shared(f, FALSE);  // a media per client: each starts at the newest keyframe
+    gst_rtsp_media_factory_set_protocols(
+        f, static_cast<GstRTSPLowerTrans>(GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP));
+    gst_rtsp_media_factory_add_role(f, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+                                      GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, nullptr);
+    gst_rtsp_mount_points_add_factory(mounts.get(), path.c_str(), f);  // takes the reference
+  }
+
+  GError* raw = nullptr;
+  d.source = gst_rtsp_server_create_source(d.server, nullptr, &raw);
+  if (!d.source) {
+    ErrorPtr err(raw);
+    const std::string where = host_for_url(o.address) + ":" + std::to_string(o.port);
+    if (err && g_error_matches(err.get(), G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+      throw ServeError(ServeErrc::address_in_use,
+                       "cannot listen on " + where + ": the address is already in use (another server?)");
+    throw ServeError(ServeErrc::listen_failed,
+                     "cannot listen on " + where + ": " + (err ? err->message : std::string("unknown error")));
+  }
+  g_source_attach(d.source, d.context);
+  d.port = static_cast<uint16_t>(gst_rtsp_server_get_bound_port(d.server));
+  d.thread = std::thread([&d] {
+    g_main_context_push_thread_default(d.context);
+    g_main_loop_run(d.loop);
+    g_main_context_pop_thread_default(d.context);
+  });
+}
+
+RtspServer::~RtspServer() {
+  auto& d = *impl_;
+  // Clients are closed from the server's own loop (their watches live there), then the loop ends.
+  g_main_context_invoke(
+      d.context,
+      [](gpointer data) -> gboolean {
+        auto* self = static_cast<Impl*>(data);
+        gst_rtsp_server_client_filter(
+            self->server, [](GstRTSPServer*, GstRTSPClient*, gpointer) { return GST_RTSP_FILTER_REMOVE; }, nullptr);
+        g_main_loop_quit(self->loop);
+        return G_SOURCE_REMOVE;
+      },
+      &d);
+  if (d.thread.joinable()) d.thread.join();
+  g_source_destroy(d.source);
+}
+
+uint16_t RtspServer::port() const noexcept { return impl_->port; }
+
+std::string RtspServer::url(const std::string& ring) const {
+  return "rtsp://" + host_for_url(impl_->options.address) + ":" + std::to_string(impl_->port) + "/" + ring;
+}
+
+std::vector<RingServeStats> RtspServer::stats() const {
+  std::vector<RingServeStats> out;
+  for (const auto& [path, mount] : impl_->mounts) out.push_back(mount->stats());
+  return out;
+}
+
+}  // namespace zc::serve
