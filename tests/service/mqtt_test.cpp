@@ -322,7 +322,15 @@ TEST(Mqtt, ABrokerKilledForAWhileLosesNoEventAndDelaysNoRecording) {
   auto r = d.post("/api/v1/cameras/yard/events", {{"label", "before"}, {"duration", "1s"}});
   ASSERT_EQ(r.status, 201);
   ASSERT_TRUE(sub.wait_for(event_message(prefix + "/events", "end", r.body["id"]), 15s));
-  std::this_thread::sleep_for(1500ms);  // one autosave of the broker after the subscriber's session is settled
+  // The broker saves its sessions every second: wait for a save after the subscriber's session has settled.
+  const auto settled = std::filesystem::file_time_type::clock::now();
+  const auto db = dir.path() / "mosquitto.db";
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] {
+        std::error_code ec;
+        return std::filesystem::last_write_time(db, ec) > settled && !ec;
+      },
+      10s)) << "mosquitto did not save its sessions to " << db;
 
   const auto end_before = d.catalog().stream_end_wall_ns(d.ring("yard"));
   ASSERT_TRUE(end_before);
@@ -377,6 +385,11 @@ TEST(Mqtt, AvailabilityIsRetainedOnlineAndTheLastWillSaysOfflineWhenZcrecdIsKill
   d.start();
   ASSERT_TRUE(ZcrecdProcess::eventually([&] { return d.get("/api/v1/health").body["mqtt"]["connected"] == true; }, 20s));
   ASSERT_TRUE(ZcrecdProcess::eventually([&] { return streaming(d, "hall"); }, 30s));
+  {
+    // The camera's "online" follows its streaming state within the bridge's 1 s poll.
+    Subscriber watch(broker.port(), {prefix + "/hall/available"});
+    ASSERT_TRUE(watch.wait_for([&](const Message& m) { return m.payload == "online"; }, 10s));
+  }
   {
     // A subscriber that comes later gets both from the broker's retained store.
     Subscriber late(broker.port(), {prefix + "/available", prefix + "/hall/available"});
