@@ -265,7 +265,8 @@ MqttConfig read_mqtt(const At& at) {
     for (char ch : s)
       if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) v.fail("must not contain control characters");
   };
-  at.each({"host", "port", "client_id", "topic_prefix", "user", "password_file", "keepalive", "stats_interval"},
+  at.each({"host", "port", "client_id", "topic_prefix", "user", "password_file", "keepalive", "stats_interval",
+              "queue_size"},
           [&](const std::string& k, const At& v) {
             if (k == "host") {
               m.host = v.str();
@@ -303,6 +304,7 @@ MqttConfig read_mqtt(const At& at) {
               if (ns < 5'000'000'000 || ns > 3600'000'000'000) v.fail("must be between 5s and 1h");
               m.keepalive_s = static_cast<int>(ns / 1'000'000'000);
             }
+            if (k == "queue_size") m.queue_size = v.integer(1, 1'000'000);
             if (k == "stats_interval") {
               m.stats_interval_ns = v.duration_ns();
               if (m.stats_interval_ns < 1'000'000'000) v.fail("must be at least 1s");

@@ -75,7 +75,7 @@ void MqttBridge::event_created(int64_t id, const std::string& camera) {
   {
     std::lock_guard lock(mutex_);
     // Bounded like the queue: a bridge thread stuck in a name lookup must not grow this without end.
-    if (created_.size() >= kMqttMaxQueued) {
+    if (created_.size() >= static_cast<std::size_t>(config_.queue_size)) {
       created_.erase(created_.begin());
       ++dropped_;
     }
@@ -262,9 +262,10 @@ void MqttBridge::on_message(std::string_view topic_name, std::string_view payloa
 }
 
 void MqttBridge::enqueue(mqtt::Message m) {
-  if (queue_.size() >= kMqttMaxQueued) {
+  // Past queue_size the oldest goes (and is counted), so a long outage costs bounded memory.
+  if (queue_.size() >= static_cast<std::size_t>(config_.queue_size)) {
     if (dropped_ % 1000 == 0)
-      log_.warning("mqtt: " + std::to_string(kMqttMaxQueued) + " messages wait for the broker; dropping the oldest (" +
+      log_.warning("mqtt: " + std::to_string(config_.queue_size) + " messages wait for the broker; dropping the oldest (" +
                    std::to_string(dropped_ + 1) + " dropped so far)");
     queue_.pop_front();
     ++dropped_;

@@ -34,9 +34,6 @@ class Catalog;
 
 namespace zc::service {
 
-// Messages waiting for the broker: past this the oldest is dropped (and counted), so a long outage costs bounded
-// memory. 1000 events is hours of a busy house.
-inline constexpr std::size_t kMqttMaxQueued = 1000;
 // QoS 1 messages handed to libmosquitto and not yet acknowledged; the rest wait in the bounded queue.
 inline constexpr std::size_t kMqttMaxInflight = 100;
 

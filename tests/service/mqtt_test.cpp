@@ -76,6 +76,16 @@ class Broker {
     process_->wait(5s);
   }
   int port() const { return port_; }
+  // A persistent broker saves its sessions every second: true once it has saved after `t`.
+  bool saved_since(std::filesystem::file_time_type t) const {
+    const auto db = conf_.parent_path() / "mosquitto.db";
+    return ZcrecdProcess::eventually(
+        [&] {
+          std::error_code ec;
+          return std::filesystem::last_write_time(db, ec) > t && !ec;
+        },
+        10s);
+  }
 
  private:
   int port_;
@@ -322,15 +332,7 @@ TEST(Mqtt, ABrokerKilledForAWhileLosesNoEventAndDelaysNoRecording) {
   auto r = d.post("/api/v1/cameras/yard/events", {{"label", "before"}, {"duration", "1s"}});
   ASSERT_EQ(r.status, 201);
   ASSERT_TRUE(sub.wait_for(event_message(prefix + "/events", "end", r.body["id"]), 15s));
-  // The broker saves its sessions every second: wait for a save after the subscriber's session has settled.
-  const auto settled = std::filesystem::file_time_type::clock::now();
-  const auto db = dir.path() / "mosquitto.db";
-  ASSERT_TRUE(ZcrecdProcess::eventually(
-      [&] {
-        std::error_code ec;
-        return std::filesystem::last_write_time(db, ec) > settled && !ec;
-      },
-      10s)) << "mosquitto did not save its sessions to " << db;
+  ASSERT_TRUE(broker.saved_since(std::filesystem::file_time_type::clock::now()));
 
   const auto end_before = d.catalog().stream_end_wall_ns(d.ring("yard"));
   ASSERT_TRUE(end_before);
@@ -370,6 +372,40 @@ TEST(Mqtt, ABrokerKilledForAWhileLosesNoEventAndDelaysNoRecording) {
   std::printf("[ measured ] all %zu events of the outage arrived %.1f ms after the broker restarted\n", ids.size(),
               ms_since(restarted));
   EXPECT_EQ(d.get("/api/v1/health").body["mqtt"]["dropped"], 0);
+}
+
+TEST(Mqtt, AFullQueueDropsTheOldestMessagesAndCountsThem) {
+  TempDir dir;
+  Broker broker(dir.path(), /*persistent=*/true);
+  const std::string prefix = unique_stream_name("mq");
+  Subscriber sub(broker.port(), {prefix + "/events"}, prefix + "-sub");
+  ZcrecdProcess d(dir.path(), camera("lane", true), mqtt_yaml(broker.port(), prefix, ", queue_size: 3"));
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return streaming(d, "lane"); }, 30s)) << d.camera("lane").dump();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return d.get("/api/v1/health").body["mqtt"]["connected"] == true; }, 20s));
+  ASSERT_TRUE(broker.saved_since(std::filesystem::file_time_type::clock::now()));
+  broker.kill();
+  // Three events opened and ended while the broker is away: six messages for a queue of three.
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    const auto r = d.post("/api/v1/cameras/lane/events", {{"label", "q" + std::to_string(i)}});
+    ASSERT_EQ(r.status, 201) << r.body.dump();
+    ids.push_back(r.body["id"]);
+  }
+  for (const int64_t id : ids) ASSERT_EQ(d.post("/api/v1/events/" + std::to_string(id) + "/end", json::object()).status, 200);
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] {
+        const auto h = d.get("/api/v1/health").body["mqtt"];
+        return h["queued"] == 3 && h["dropped"] == 3;
+      },
+      15s)) << d.get("/api/v1/health").body.dump();
+  broker.start();
+  // The newest three (the ends) arrive; the oldest three (the starts) were the ones dropped.
+  for (const int64_t id : ids)
+    ASSERT_TRUE(sub.wait_for(event_message(prefix + "/events", "end", id), 40s)) << "event " << id << " 'end' lost";
+  for (const auto& m : sub.seen())
+    for (const int64_t id : ids) EXPECT_FALSE(event_message(prefix + "/events", "new", id)(m)) << m.payload;
+  EXPECT_EQ(d.get("/api/v1/health").body["mqtt"]["dropped"], 3);
 }
 
 TEST(Mqtt, AvailabilityIsRetainedOnlineAndTheLastWillSaysOfflineWhenZcrecdIsKilled) {
@@ -424,6 +460,7 @@ TEST(Mqtt, BadMqttKeysAreLoadErrorsNamingTheKey) {
       {head + "mqtt: {host: 127.0.0.1, user: u, password_file: " + (dir.path() / "empty.pass").string() + "}\n",
        "holds no password"},
       {head + "mqtt: on\n", "mqtt: must be a mapping"},
+      {head + "mqtt: {host: 127.0.0.1, queue_size: 0}\n", "mqtt.queue_size: must be between 1 and 1000000"},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const auto file = dir.path() / ("bad" + std::to_string(i) + ".yaml");
@@ -433,7 +470,9 @@ TEST(Mqtt, BadMqttKeysAreLoadErrorsNamingTheKey) {
     EXPECT_NE(r.err.find(cases[i].second), std::string::npos) << "expected '" << cases[i].second << "' in: " << r.err;
   }
   const auto ok = dir.path() / "ok.yaml";
-  std::ofstream(ok) << head << "mqtt: {host: broker.lan, port: 1884, client_id: nvr, topic_prefix: home/nvr, keepalive: 30s}\n";
+  std::ofstream(ok) << head
+                    << "mqtt: {host: broker.lan, port: 1884, client_id: nvr, topic_prefix: home/nvr, keepalive: 30s, "
+                       "queue_size: 50}\n";
   const auto r = run({kZcrecd, "--check-config", ok.string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }

@@ -75,6 +75,7 @@ struct MqttConfig {
   std::string password;                  // from password_file
   int keepalive_s = 30;
   int64_t stats_interval_ns = 30'000'000'000;  // <prefix>/<camera>/stats
+  int64_t queue_size = 1000;             // messages waiting for the broker; the oldest is dropped past it
   bool operator==(const MqttConfig&) const = default;
 };
 
