@@ -120,6 +120,16 @@ catalog::Catalog& MqttBridge::catalog() {
   return *catalog_;
 }
 
+// A catalog read that fails (a busy or damaged database) costs that one message, logged, never the bridge.
+template <class Fn>
+void MqttBridge::guarded(Fn&& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    log_.error(std::string("mqtt: ") + e.what());
+  }
+}
+
 void MqttBridge::run() {
   auto next_poll = Clock::now();
   auto next_stats = Clock::now() + std::chrono::nanoseconds(config_.stats_interval_ns);
@@ -157,30 +167,31 @@ void MqttBridge::run() {
         connection_lost("no answer from " + config_.host + ":" + std::to_string(config_.port));
       }
     }
-    try {
-      for (const auto& [id, camera] : created) publish_created(id, camera);
-      now = Clock::now();
-      if (poke || now >= next_poll) {
-        poll_event_ends();
-        poll_cameras();
-        next_poll = now + kPollInterval;
-      }
-      if (now >= next_stats) {
-        if (connected_) publish_stats();  // stats are a snapshot: an old one is not queued
-        next_stats = now + std::chrono::nanoseconds(config_.stats_interval_ns);
-      }
-    } catch (const std::exception& e) {
-      log_.error(std::string("mqtt: ") + e.what());
+    for (const auto& [id, camera] : created) guarded([&] { publish_created(id, camera); });
+    now = Clock::now();
+    if (poke || now >= next_poll) {
+      guarded([&] { poll_event_ends(); });
+      guarded([&] { poll_cameras(); });
+      next_poll = now + kPollInterval;
+    }
+    if (now >= next_stats) {
+      if (connected_) guarded([&] { publish_stats(); });  // stats are a snapshot: an old one is not queued
+      next_stats = now + std::chrono::nanoseconds(config_.stats_interval_ns);
     }
     if (connected_) drain();
   }
 
-  // Stopping: the ends of events the cameras closed while stopping, then zcrecd and its cameras go offline.
-  try {
-    poll_event_ends();
-  } catch (const std::exception& e) {
-    log_.error(std::string("mqtt: ") + e.what());
+  // Stopping: events made just before, the ends of those the cameras closed while stopping, then zcrecd and its
+  // cameras go offline.
+  {
+    std::vector<std::pair<int64_t, std::string>> created;
+    {
+      std::lock_guard lock(mutex_);
+      created.swap(created_);
+    }
+    for (const auto& [id, camera] : created) guarded([&] { publish_created(id, camera); });
   }
+  guarded([&] { poll_event_ends(); });
   if (!connected_) {
     if (!queue_.empty()) log_.warning("mqtt: stopping with " + std::to_string(queue_.size()) + " messages unsent");
     return;

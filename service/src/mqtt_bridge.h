@@ -57,6 +57,8 @@ class MqttBridge {
   using Clock = std::chrono::steady_clock;
 
   void run();
+  template <class Fn>
+  void guarded(Fn&& fn);
   void on_connect(int rc);
   void on_disconnect();
   void on_message(std::string_view topic, std::string_view payload, bool retained);
