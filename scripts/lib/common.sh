@@ -21,6 +21,8 @@ ZC_PACKAGES=(
   libboost-dev
   # zcrecd's web page in a real browser: headless Chromium driven over the DevTools protocol from Python.
   chromium python3-websocket
+  # zcrecd's MQTT (service/src/mqtt_client.cpp); the tests' broker and their subscriber/publisher.
+  libmosquitto-dev mosquitto mosquitto-clients
 )
 
 zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -264,6 +264,67 @@ CameraConfig read_camera(const At& at, const std::string& name, const std::files
   return c;
 }
 
+MqttConfig read_mqtt(const At& at) {
+  MqttConfig m;
+  bool has_host = false;
+  // A topic level may not hold MQTT's wildcards; an empty level ("a//b") is legal MQTT but surely a typo here.
+  const auto topic_part = [](const At& v, const std::string& s, size_t max) {
+    if (s.empty() || s.size() > max) v.fail("must be 1 to " + std::to_string(max) + " characters");
+    if (s.find_first_of("+#") != std::string::npos) v.fail("must not contain the MQTT wildcards + and #");
+    for (char ch : s)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) v.fail("must not contain control characters");
+  };
+  at.each({"host", "port", "client_id", "topic_prefix", "user", "password_file", "keepalive", "stats_interval",
+              "queue_size"},
+          [&](const std::string& k, const At& v) {
+            if (k == "host") {
+              m.host = v.str();
+              static const std::regex re(R"([A-Za-z0-9_.:-]{1,253})");
+              if (!std::regex_match(m.host, re)) v.fail("must be a host name or address");
+              has_host = true;
+            }
+            if (k == "port") m.port = static_cast<int>(v.integer(1, 65535));
+            if (k == "client_id") {
+              m.client_id = v.str();
+              topic_part(v, m.client_id, 64);
+              if (m.client_id.find('/') != std::string::npos) v.fail("must not contain '/'");
+            }
+            if (k == "topic_prefix") {
+              m.topic_prefix = v.str();
+              topic_part(v, m.topic_prefix, 64);
+              if (m.topic_prefix.front() == '/' || m.topic_prefix.back() == '/' ||
+                  m.topic_prefix.find("//") != std::string::npos)
+                v.fail("must not start or end with '/' nor hold an empty level");
+            }
+            if (k == "user") {
+              m.user = v.str();
+              if (m.user.empty()) v.fail("must not be empty (leave the key out for no login)");
+            }
+            if (k == "password_file") {
+              std::ifstream in(v.str());
+              if (!in) v.fail("cannot read " + v.str());
+              std::getline(in, m.password);
+              while (!m.password.empty() && std::isspace(static_cast<unsigned char>(m.password.back())))
+                m.password.pop_back();
+              if (m.password.empty()) v.fail(v.str() + " holds no password");  // never the password itself
+            }
+            if (k == "keepalive") {
+              const int64_t ns = v.duration_ns();
+              if (ns < 5'000'000'000 || ns > 3600'000'000'000) v.fail("must be between 5s and 1h");
+              m.keepalive_s = static_cast<int>(ns / 1'000'000'000);
+            }
+            if (k == "queue_size") m.queue_size = v.integer(1, 1'000'000);
+            if (k == "stats_interval") {
+              m.stats_interval_ns = v.duration_ns();
+              if (m.stats_interval_ns < 1'000'000'000) v.fail("must be at least 1s");
+            }
+          });
+  if (!has_host) throw ConfigError(at.key + ".host", at.line(), "required: the broker's host name or address");
+  if (!m.password.empty() && m.user.empty())
+    throw ConfigError(at.key + ".user", at.line(), "required with password_file");
+  return m;
+}
+
 bool loopback(const std::string& listen) {
   const auto colon = listen.rfind(':');
   const std::string host = listen.substr(0, colon);
@@ -286,7 +347,7 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
   if (!root.IsMap()) top.fail(origin.string() + " must be a YAML mapping (storage:, api:, cameras:)");
   bool has_dir = false;
   std::optional<int64_t> event_max_age;
-  top.each({"storage", "api", "cameras", "retention", "ring_prefix"}, [&](const std::string& k, const At& v) {
+  top.each({"storage", "api", "cameras", "retention", "ring_prefix", "mqtt"}, [&](const std::string& k, const At& v) {
     if (k == "storage") {
       v.each({"dir", "segment", "retention_interval"}, [&](const std::string& sk, const At& sv) {
         if (sk == "dir") {
@@ -327,6 +388,7 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
       });
     }
     if (k == "retention") read_retention(v, cfg.retention, event_max_age);
+    if (k == "mqtt") cfg.mqtt = read_mqtt(v);
     if (k == "ring_prefix") {
       cfg.ring_prefix = v.str();
       static const std::regex re(R"([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})");

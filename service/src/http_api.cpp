@@ -86,7 +86,11 @@ void register_api_routes(http::Router& router, Service& service, const std::func
     const auto cameras = svc->cameras();
     const auto streaming = std::count_if(cameras.begin(), cameras.end(),
                                          [](const CameraStatus& c) { return c.ingest_state == IngestState::streaming; });
-    reply_json(res, 200, http::dump_json(json{{"status", "ok"}, {"cameras", cameras.size()}, {"streaming", streaming}}));
+    json body{{"status", "ok"}, {"cameras", cameras.size()}, {"streaming", streaming}};
+    if (const auto m = svc->mqtt())
+      body["mqtt"] = {{"connected", m->connected}, {"queued", m->queued},     {"dropped", m->dropped},
+                      {"published", m->published}, {"received", m->received}, {"rejected", m->rejected}};
+    reply_json(res, 200, http::dump_json(body));
   });
 
   router.get("/api/v1/cameras", [svc](const Req& req, Res& res) {

@@ -1,6 +1,7 @@
 // Service: the cameras of a configuration, reload, and the retention schedule. docs/service.md.
 #include "camera.h"
 #include "log.h"
+#include "mqtt_bridge.h"
 #include "retired_cameras.h"
 #include "shared_catalog.h"
 #include "storage_lock.h"
@@ -37,6 +38,8 @@ class ServiceImpl final : public Service {
         catalog_(open_catalog(config_.storage_dir)) {
     close_crashed_events();
     stop_removed_cameras_ingest();
+    // Before the cameras and the retention thread: a bridge that cannot be made fails the start early.
+    if (config_.mqtt) mqtt_ = std::make_unique<MqttBridge>(*this, *config_.mqtt, storage_dir_, log_);
     for (const auto& c : config_.cameras) start_camera(c);
     retention_thread_ = std::thread([this] { retention_loop(); });
   }
@@ -101,7 +104,9 @@ class ServiceImpl final : public Service {
       }
       cam = it->second;
     }
-    return cam->create_event(request);
+    const int64_t id = cam->create_event(request);
+    if (mqtt_) mqtt_->event_created(id, camera);
+    return id;
   }
 
   void end_event(int64_t event_id) override {
@@ -110,8 +115,12 @@ class ServiceImpl final : public Service {
       std::lock_guard lock(mutex_);
       for (auto& [name, c] : cameras_) cams.push_back(c);
     }
-    for (auto& c : cams)
-      if (c->end_event(event_id)) return;
+    for (auto& c : cams) {
+      if (c->end_event(event_id)) {
+        if (mqtt_) mqtt_->event_changed();
+        return;
+      }
+    }
     const auto row = catalog_.with([&](catalog::Catalog& c) { return c.event(event_id); });
     if (!row) throw ServiceError(ServiceError::Kind::not_found, "no event " + std::to_string(event_id));
     throw ServiceError(ServiceError::Kind::conflict,
@@ -127,6 +136,7 @@ class ServiceImpl final : public Service {
     if (next.listen != config_.listen || next.token != config_.token) {
       log_.warning("reload: api.listen and api.token take effect at the next start");
     }
+    if (next.mqtt != config_.mqtt) log_.warning("reload: mqtt takes effect at the next start");
     ReloadResult r;
     std::map<std::string, std::shared_ptr<Camera>> keep, retire;
     {
@@ -148,9 +158,11 @@ class ServiceImpl final : public Service {
       std::lock_guard lock(mutex_);
       cameras_ = std::move(keep);
       const std::string listen = config_.listen, token = config_.token;
+      auto mqtt = config_.mqtt;
       config_ = std::move(next);
       config_.listen = listen;
       config_.token = token;
+      config_.mqtt = std::move(mqtt);
       for (const auto& c : config_.cameras)
         if (!cameras_.count(c.name)) start_camera_locked(c);
     }
@@ -173,6 +185,13 @@ class ServiceImpl final : public Service {
     std::vector<std::thread> stoppers;
     for (auto& [name, cam] : cams) stoppers.emplace_back([c = cam] { c->stop(); });
     for (auto& t : stoppers) t.join();
+    // Last: the ends of the events the cameras just closed ('shutdown') are published before going offline.
+    if (mqtt_) mqtt_->stop();
+  }
+
+  std::optional<MqttStatus> mqtt() const override {
+    if (!mqtt_) return std::nullopt;
+    return mqtt_->status();
   }
 
  private:
@@ -289,6 +308,7 @@ class ServiceImpl final : public Service {
   std::map<std::string, std::shared_ptr<Camera>> cameras_;
   bool stopped_ = false;
   std::thread retention_thread_;
+  std::unique_ptr<MqttBridge> mqtt_;  // set once in the constructor; stopped last
 };
 
 }  // namespace

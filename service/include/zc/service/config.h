@@ -67,6 +67,21 @@ bool same_retention(const catalog::RetentionPolicy& a, const catalog::RetentionP
 // Whether a reload leaves the camera as it is (nothing it runs with changed).
 bool same_camera(const CameraConfig& a, const CameraConfig& b);
 
+// MQTT (docs/service.md, "MQTT"): absent = off. The broker's password is read from password_file at load and never
+// logged; a reload keeps the running MQTT settings (they take effect at the next start).
+struct MqttConfig {
+  std::string host;                      // required
+  int port = 1883;
+  std::string client_id = "zcrecd";
+  std::string topic_prefix = "zcrec";    // no wildcards, no leading or trailing '/'
+  std::string user;                      // empty: no login
+  std::string password;                  // from password_file
+  int keepalive_s = 30;
+  int64_t stats_interval_ns = 30'000'000'000;  // <prefix>/<camera>/stats
+  int64_t queue_size = 1000;             // messages waiting for the broker; the oldest is dropped past it
+  bool operator==(const MqttConfig&) const = default;
+};
+
 struct ServiceConfig {
   std::filesystem::path file;          // where it was read from (reload re-reads it)
   std::filesystem::path storage_dir;   // required
@@ -78,6 +93,7 @@ struct ServiceConfig {
   int64_t event_max_age_ns = 30ll * 86400 * 1'000'000'000;  // footage of an event is kept at least this long
   int64_t retention_interval_ns = 60'000'000'000;
   std::vector<CameraConfig> cameras;   // in file order
+  std::optional<MqttConfig> mqtt;      // unset: no MQTT
 
   const CameraConfig* camera(std::string_view name) const;
   std::string ring_name(const CameraConfig& c) const { return ring_prefix + c.name; }

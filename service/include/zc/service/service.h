@@ -74,6 +74,16 @@ struct StorageStatus {
   int64_t events = 0;
 };
 
+// The MQTT link (docs/service.md, "MQTT"), for /api/v1/health.
+struct MqttStatus {
+  bool connected = false;
+  int64_t queued = 0;     // waiting for the broker (bounded; the oldest is dropped when full)
+  int64_t dropped = 0;    // dropped from a full queue since start
+  int64_t published = 0;  // handed to the broker since start
+  int64_t received = 0;   // events taken from <prefix>/<camera>/event
+  int64_t rejected = 0;   // payloads on that topic that made no event (logged)
+};
+
 class Service {
  public:
   // Starts every camera. Throws ConfigError/ServiceError when the storage directory cannot be used.
@@ -100,6 +110,8 @@ class Service {
     std::vector<std::string> added, changed, removed;
   };
   virtual ReloadResult reload() = 0;
+  // The MQTT link's state; unset when the configuration has no mqtt block.
+  virtual std::optional<MqttStatus> mqtt() const { return std::nullopt; }
   // Stops recording (open recordings close as complete, events end 'shutdown') and the ingest children.
   virtual void stop() = 0;
 };
