@@ -1,7 +1,7 @@
 // One registration per benchmark, each in its own cmd_bench_*.cpp.
 #pragma once
 
-#include <zc/units/units.h>
+#include <zc/units/cli_validators.h>
 
 #include <CLI/CLI.hpp>
 
@@ -9,19 +9,7 @@
 
 namespace zc::bench {
 
-// A size option read by zc::units, as every zcrec option is ("16K", "64M": binary), handed on in bytes.
-inline CLI::Validator size_bytes() {
-  return CLI::Validator(
-      [](std::string& v) -> std::string {
-        try {
-          v = std::to_string(units::parse_size_bytes(v));
-          return {};
-        } catch (const units::UnitsError& e) {
-          return e.what();
-        }
-      },
-      "SIZE", "size");
-}
+using units::size_bytes;  // zc/units/cli_validators.h: "16K", "64M" (binary), handed on in bytes
 
 void add_fifo_command(CLI::App& bench);    // cmd_bench_fifo.cpp
 void add_record_command(CLI::App& bench);  // cmd_bench_record.cpp

@@ -49,14 +49,6 @@ std::string required(const Request& req, const char* key) {
   return v;
 }
 
-void refuse_unknown(const Params& params, std::initializer_list<const char*> known) {
-  for (const auto& [k, v] : params) {
-    bool ok = false;
-    for (const char* n : known) ok = ok || k == n;
-    if (!ok) throw HttpError(400, "unknown query parameter " + k);
-    if (params.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
-  }
-}
 
 playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, const playback::ClipRequest& request) {
   try {

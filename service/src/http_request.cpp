@@ -137,6 +137,16 @@ ListQuery parse_list_query(const Params& params, int64_t now_wall_ns) {
   return q;
 }
 
+void refuse_unknown(const Params& params, std::initializer_list<const char*> known) {
+  for (const auto& [k, v] : params) {
+    bool ok = false;
+    for (const char* n : known) ok = ok || k == n;
+    if (!ok) bad("unknown query parameter " + k);
+    if (params.count(k) > 1) bad("repeated query parameter " + k);
+    if (v.size() > kMaxQueryValueBytes) bad(k + " is too long");
+  }
+}
+
 void refuse_query(const Params& params) {
   if (!params.empty()) bad("unknown parameter \"" + params.begin()->first + "\" (this route takes none)");
 }

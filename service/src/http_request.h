@@ -8,6 +8,7 @@
 #include "http_message.h"
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,8 @@ ListQuery parse_list_query(const Params& params, int64_t now_wall_ns);
 
 // A route without a query: any parameter is refused rather than silently ignored.
 void refuse_query(const Params& params);
+// 400 for a parameter not in `known`, a repeated one, or a value longer than kMaxQueryValueBytes.
+void refuse_unknown(const Params& params, std::initializer_list<const char*> known);
 
 // An event id in a path: 1..18 digits, no leading zero; HttpError(400) otherwise.
 int64_t parse_event_id(const std::string& text);

@@ -303,15 +303,6 @@ int width_param(const Request& req) {
   return w;
 }
 
-void refuse_unknown(const Params& params, std::initializer_list<const char*> known) {
-  for (const auto& [k, v] : params) {
-    bool ok = false;
-    for (const char* n : known) ok = ok || k == n;
-    if (!ok) throw HttpError(400, "unknown query parameter " + k);
-    if (params.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
-    if (v.size() > kMaxQueryValueBytes) throw HttpError(400, k + " is too long");
-  }
-}
 
 }  // namespace
 

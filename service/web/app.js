@@ -182,10 +182,25 @@ async function selectCamera(name, retiredEnd) {
   state.view = { from: end - DAY, to: end + 5 * 60e3 };
   try {
     await loadTimeline();
+    fitToFootage(end);
   } catch (e) {
     if (e instanceof Unauthorized) throw e;
     say('timeline: ' + e.message);  // the live view still works
   }
+}
+
+// A day that is mostly empty (a new system, an event-only camera) shows only the span that has footage, from its
+// oldest recording to now: a sliver at the right edge of 24 hours is nothing to click on.
+function fitToFootage(end) {
+  const rs = state.timeline.recordings;
+  if (rs.length === 0) return;
+  const dayFrom = end - DAY;
+  const covered = rs.reduce((sum, r) => sum + Math.max(0, Math.min(r.to, end) - Math.max(r.from, dayFrom)), 0);
+  if (covered > DAY / 4) return;
+  const first = Math.max(dayFrom, Math.min(...rs.map((r) => r.from)));
+  const span = Math.max(end - first, 10 * 60e3);
+  state.view = { from: end - span * 1.05, to: end + span * 0.05 };
+  draw();
 }
 
 let liveRetry = null;
@@ -383,7 +398,7 @@ function wireTimeline() {
   });
   c.addEventListener('mousemove', (e) => {
     const d = state.drag;
-    if (!d) return;
+    if (!d) { showEventTip(e.offsetX, e.offsetY); return; }
     if (Math.abs(e.offsetX - d.x) > 3) d.moved = true;
     if (!d.moved) return;
     if (d.shift) {
@@ -403,7 +418,23 @@ function wireTimeline() {
     e.preventDefault();
     zoom(e.deltaY > 0 ? 1.25 : 0.8, timeAt(e.offsetX));
   }, { passive: false });
+  c.addEventListener('mouseleave', () => { $('timeline-tip').hidden = true; });
   window.addEventListener('resize', draw);
+}
+
+// An event mark under the pointer shows its thumbnail, label and time above the timeline.
+function showEventTip(x, y) {
+  const tip = $('timeline-tip');
+  const near = (ev) => x >= xOf(ev.from) - 5 && x <= Math.max(xOf(ev.to), xOf(ev.from) + 5);
+  const ev = y <= 22 ? state.timeline.events.find(near) : undefined;
+  if (!ev) { tip.hidden = true; return; }
+  if (tip.dataset.eventId !== String(ev.id)) {
+    tip.dataset.eventId = String(ev.id);
+    tip.querySelector('img').src = `/api/v1/events/${ev.id}/thumbnail.jpg`;
+    tip.querySelector('span').textContent = `${ev.label || 'event'} · ${new Date(ev.from).toLocaleTimeString()}`;
+  }
+  tip.style.left = `${Math.max(0, Math.min(x - 80, canvas().clientWidth - 170))}px`;
+  tip.hidden = false;
 }
 
 // ---- start ---------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 namespace zc::test {
@@ -137,9 +138,17 @@ TEST_P(NativeRtsp, AccessUnitsEqualLibavformatsByteForByte) {
   RtspCamera camera(co);
   constexpr int kFrames = 90;  // 3.6 s at 25 fps: at least two keyframes (1 s GOP) seen by both
   Collected native, libav;
-  std::thread t([&] { libav = collect(camera.url(), false, k.transport, kFrames); });
-  native = collect(camera.url(), true, k.transport, kFrames);
-  t.join();
+  // Both clients read the same camera at once, so that they see the same frames. The reference (libavformat) has
+  // failed its UDP SETUP now and then with "Operation not permitted" while the suite ran other RTSP tests beside
+  // it; then the pair runs again, once. The native client's result is never retried away: it must pass both times.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::thread t([&] { libav = collect(camera.url(), false, k.transport, kFrames); });
+    native = collect(camera.url(), true, k.transport, kFrames);
+    t.join();
+    ASSERT_EQ(native.error, "");
+    if (libav.error.empty()) break;
+    std::fprintf(stderr, "the libavformat reference failed (%s); running the pair again\n", libav.error.c_str());
+  }
   ASSERT_EQ(native.error, "");
   ASSERT_EQ(libav.error, "");
   ASSERT_EQ(native.info.tracks.size(), libav.info.tracks.size());

@@ -25,9 +25,9 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-// How long the broker stays dead in the outage test. Issue 21 says 30 s; 10 s keeps the suite short and already
-// spans several of zcrecd's reconnect attempts (1, 2, 4, 8 s apart) and two of zcrecd's 4 s segments.
-constexpr auto kBrokerOutage = 10s;
+// How long the broker stays dead in the outage test: issue 21's 30 s, past zcrecd's reconnect backoff cap (10 s)
+// and over several of its 4 s segments.
+constexpr auto kBrokerOutage = 30s;
 
 int64_t wall_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())

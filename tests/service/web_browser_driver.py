@@ -353,6 +353,27 @@ def overview(browser, a):
     else:
         note("review: a click played the event's footage")
 
+    # The camera's timeline: a day holding seconds of footage is zoomed to it, and its event mark shows the
+    # event's thumbnail under the pointer.
+    view_ms = browser.eval("zcPage.state.view.to - zcPage.state.view.from")
+    note(f"timeline: the view spans {view_ms / 60000:.1f} min")
+    if view_ms > 12 * 3600e3:
+        fail(f"a day with seconds of footage is still shown whole ({view_ms / 3600e3:.1f} h)")
+    if browser.wait_for(f"zcPage.state.timeline.events.some(e => e.id === {event_id})", 15):
+        at = browser.eval("(() => { const c = document.getElementById('timeline-canvas').getBoundingClientRect();"
+                          f" const e = zcPage.state.timeline.events.find(e => e.id === {event_id});"
+                          " return {x: c.left + zcPage.xOf(e.from) + 1, y: c.top + 12}; })()")
+        browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=at["x"], y=at["y"])
+        tip = "document.getElementById('timeline-tip')"
+        if not browser.wait_for(f"!{tip}.hidden && {tip}.querySelector('img').complete && {tip}.querySelector('img').naturalWidth > 0", 10):
+            fail("hovering the event's mark shows no thumbnail: " + json.dumps(browser.eval(
+                f"({{hidden: {tip}.hidden, src: {tip}.querySelector('img').src}})")))
+        else:
+            note("timeline: the event's mark shows its thumbnail on hover")
+        browser.send("Input.dispatchMouseEvent", type="mouseMoved", x=1, y=1)
+    else:
+        fail(f"event {event_id} is not on its camera's timeline")
+
     # Health at a glance: a row per camera with its numbers, and the storage's free space.
     browser.eval("document.querySelector('#views button[data-view=health]').click()")
     rows = "document.querySelectorAll('#health-table tbody tr')"
