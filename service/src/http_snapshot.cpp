@@ -13,14 +13,13 @@
 #include <zc/playback/player.h>
 #include <zc/units/units.h>
 
-#include <atomic>
+#include <charconv>
 #include <chrono>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <semaphore>
-#include <charconv>
 #include <string>
 
 namespace zc::service::http {
@@ -158,11 +157,6 @@ class LiveCache {
   std::map<std::string, Entry> entries_;
 };
 
-// The live picture of a camera: the ring's newest video keyframe, from the cache when it was made already
-// (503 when there is no ring, no video or no keyframe within kKeyframeWait).
-std::shared_ptr<const Picture> live_picture(const std::string& camera, const std::string& ring, int width,
-                                            LiveCache& cache);
-
 // Takes the video keyframes a player hands out; the last one at or before `at` is the picture.
 class KeyframeSink final : public playback::FrameSink {
  public:
@@ -233,6 +227,8 @@ std::shared_ptr<const Picture> to_picture(const Keyframe& k, int width) {
   }
 }
 
+// The live picture of a camera: the ring's newest video keyframe, from the cache when it was made already
+// (503 when there is no ring, no video or no keyframe within kKeyframeWait).
 std::shared_ptr<const Picture> live_picture(const std::string& camera, const std::string& ring, int width,
                                             LiveCache& cache) {
   try {

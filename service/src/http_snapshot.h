@@ -4,8 +4,8 @@
 //   GET /api/v1/events/{id}/thumbnail.jpg  the recorded keyframe at or before the event's start (its
 //       start without pre-roll: when it happened, which a POST may put before its trigger), 320 wide,
 //       kept in a bounded memory cache.
-// Decoding is bounded: one picture at a time per camera and kMaxSnapshotDecodes over all cameras; a request
-// beyond that is a 503 with Retry-After, never a queue. A decode runs on a media worker, never an API worker.
+// Decoding is bounded: one picture at a time per camera and kMaxSnapshotDecodes over all cameras; a request waits
+// for its turn at most 1 s, then is a 503. A decode runs on a media worker, never an API worker.
 #pragma once
 
 #include <zc/service/service.h>
