@@ -2,6 +2,7 @@
 
 #include "http_errors.h"
 #include "http_request.h"
+#include "ring_follower.h"
 
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
@@ -24,8 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 using Steady = std::chrono::steady_clock;
 
-constexpr auto kReadWait = 200ms;
-constexpr auto kWriterGoneLimit = 10s;
+constexpr std::chrono::milliseconds kReadWait{200};
 
 // One camera's segmenter: a thread reads the ring (woken at keyframes: a segment is a GOP, so nothing is gained
 // by waking per frame) into a LiveHls; requests read its window under the mutex.
@@ -78,21 +78,16 @@ class Segmenter {
   void run() {
     try {
       fifo::Frame frame;
-      auto writer_seen = Steady::now();
+      RingFollower follow(kReadWait);
+      std::string ended;
       while (!stopping_) {
         {
           std::lock_guard lock(mutex_);
           if (Steady::now() - last_request_ > kHlsIdle) return end("no request for " + std::to_string(kHlsIdle.count()) + " s");
         }
-        const auto st = reader_.read(frame, std::chrono::duration_cast<std::chrono::milliseconds>(kReadWait));
-        if (st == fifo::WaitStatus::end_of_stream) return end("the camera's stream ended");
-        if (st == fifo::WaitStatus::writer_gone) {
-          if (Steady::now() - writer_seen > kWriterGoneLimit) return end("the camera's ingest is gone");
-          std::this_thread::sleep_for(kReadWait);
-          continue;
-        }
-        writer_seen = Steady::now();
-        if (st != fifo::WaitStatus::ready) continue;
+        const auto step = follow.next(reader_, frame, ended);
+        if (step == RingFollower::Step::ended) return end(ended);
+        if (step != RingFollower::Step::frame) continue;
         const auto& h = frame.header;
         const fifo::StreamInfo& info = h.info_changed ? reader_.refresh_stream_info() : reader_.stream_info();
         std::lock_guard lock(mutex_);

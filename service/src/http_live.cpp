@@ -2,6 +2,7 @@
 
 #include "http_errors.h"
 #include "http_request.h"
+#include "ring_follower.h"
 
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
@@ -29,8 +30,6 @@ using namespace std::chrono_literals;
 // server ends the response between two waits).
 constexpr auto kTakeWait = 200ms;
 constexpr auto kReadWait = 200ms;
-// A ring without a writer for this long ends the stream (the camera is gone; the page reconnects).
-constexpr auto kWriterGoneLimit = 10s;
 
 // One viewer: a thread reads the ring and muxes into a bounded byte queue, the connection's worker takes the
 // bytes out. The thread, not the worker, reads the ring, so that it can see the queue fill while the worker is
@@ -100,18 +99,12 @@ class LiveViewer {
   void run() {
     try {
       fifo::Frame frame;
-      auto writer_seen = std::chrono::steady_clock::now();
+      RingFollower follow(std::chrono::duration_cast<std::chrono::milliseconds>(kReadWait));
+      std::string ended;
       while (!stopping_) {
-        const auto st = reader_.read(frame, std::chrono::duration_cast<std::chrono::milliseconds>(kReadWait));
-        if (st == fifo::WaitStatus::end_of_stream) return end("the camera's stream ended");
-        if (st == fifo::WaitStatus::writer_gone) {
-          if (std::chrono::steady_clock::now() - writer_seen > kWriterGoneLimit)
-            return end("the camera's ingest is gone");
-          std::this_thread::sleep_for(kReadWait);
-          continue;
-        }
-        writer_seen = std::chrono::steady_clock::now();
-        if (st != fifo::WaitStatus::ready) continue;
+        const auto step = follow.next(reader_, frame, ended);
+        if (step == RingFollower::Step::ended) return end(ended);
+        if (step != RingFollower::Step::frame) continue;
         const auto& h = frame.header;
         if (h.info_changed && !mp4_.same_tracks(reader_.stream_info()))
           return end("the camera's stream parameters changed");
