@@ -119,6 +119,10 @@ void ClientFeed::run() {
         std::lock_guard lock(mu_);
         if (stop_) return;
       }
+      if (mount_->retired()) {
+        end("the ring is no longer served");
+        return;
+      }
       const auto st = reader_.read(f, 500ms);
       if (st == fifo::WaitStatus::ready) {
         if (!handle(f)) return;

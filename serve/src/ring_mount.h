@@ -44,6 +44,10 @@ class RingMount {
   void count_dropped(uint64_t frames) noexcept { frames_dropped_.fetch_add(frames, std::memory_order_relaxed); }
   void count_refusal(const std::string& reason);
 
+  // The ring is no longer served (RtspServer::set_mounts): its client feeds end their medias.
+  void retire() noexcept { retired_.store(true, std::memory_order_relaxed); }
+  bool retired() const noexcept { return retired_.load(std::memory_order_relaxed); }
+
   void emit(const ClientEvent& e) const {
     if (on_event_) on_event_(e);
   }
@@ -61,6 +65,7 @@ class RingMount {
   std::multiset<const void*> owners_;
   uint64_t clients_total_ = 0, clients_refused_ = 0;
   std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};
+  std::atomic<bool> retired_{false};
 };
 
 }  // namespace zc::serve

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <mutex>
 #include <thread>
 
 namespace zc::serve {
@@ -45,18 +47,57 @@ std::string host_for_url(const std::string& address) {
   return address.find(':') != std::string::npos ? "[" + address + "]" : address;
 }
 
+// Every mount (ServeOptions::rings as mounts at their own name), checked: names of rings, no path twice.
+std::vector<ServeOptions::Mount> checked_mounts(std::vector<ServeOptions::Mount> all, const std::vector<std::string>& rings) {
+  for (const auto& ring : rings) all.push_back({ring, ring});
+  std::set<std::string> paths;
+  for (const auto& [path, ring] : all) {
+    if (auto why = fifo::check_stream_name(ring))
+      throw ServeError(ServeErrc::invalid_argument, "cannot serve ring '" + ring + "': " + *why);
+    if (auto why = fifo::check_stream_name(path))
+      throw ServeError(ServeErrc::invalid_argument, "cannot serve at path '" + path + "': " + *why);
+    if (!paths.insert(path).second) throw ServeError(ServeErrc::invalid_argument, "path '/" + path + "' is named twice");
+  }
+  return all;
+}
+
+void add_factory(GstRTSPMountPoints* points, const std::string& path, const std::shared_ptr<RingMount>& mount) {
+  GstRTSPMediaFactory* f = make_ring_media_factory(mount);
+  gst_rtsp_media_factory_set_shared(f, FALSE);  // a media per client: each starts at the newest keyframe
+  gst_rtsp_media_factory_set_protocols(
+      f, static_cast<GstRTSPLowerTrans>(GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP));
+  gst_rtsp_media_factory_add_role(f, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
+                                    GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, nullptr);
+  gst_rtsp_mount_points_add_factory(points, path.c_str(), f);  // takes the reference
+}
+
 }  // namespace
 
 struct RtspServer::Impl {
   ServeOptions options;
   std::shared_ptr<std::atomic<uint64_t>> client_ids = std::make_shared<std::atomic<uint64_t>>(0);
-  std::map<std::string, std::shared_ptr<RingMount>> mounts;  // by path: "/<ring>"
+  mutable std::mutex mounts_mu;  // set_mounts() changes them while stats() and url() read them
+  std::map<std::string, std::shared_ptr<RingMount>> mounts;  // by path: "/<path>"
   GMainContext* context = nullptr;
   GMainLoop* loop = nullptr;
   GstRTSPServer* server = nullptr;
   GSource* source = nullptr;
   uint16_t port = 0;
   std::thread thread;
+
+  std::shared_ptr<RingMount> make_mount(const std::string& ring) const {
+    return std::make_shared<RingMount>(ring, options.max_clients, options.client_queue_bytes, options.on_event,
+                                       client_ids);
+  }
+  // A thread per RTSP connection (up to every client place, and some for the clients that are refused): a request
+  // that waits (a DESCRIBE waits for the media's first buffers) then holds up only its own connection. With
+  // gst-rtsp-server's default of one thread for all connections, one slow DESCRIBE held every other client's
+  // requests, on every ring.
+  void size_thread_pool() {
+    GPtr<GstRTSPThreadPool> pool(gst_rtsp_server_get_thread_pool(server));
+    gst_rtsp_thread_pool_set_max_threads(
+        pool.get(), static_cast<gint>(std::min<size_t>(size_t{options.max_clients} * mounts.size() + 16, 4096)));
+  }
 
   ~Impl() {
     if (server) g_object_unref(server);
@@ -71,20 +112,12 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   d.options = std::move(options);
   const auto& o = d.options;
   if (o.address.empty()) throw ServeError(ServeErrc::invalid_argument, "the address to listen on is empty");
-  if (o.rings.empty()) throw ServeError(ServeErrc::invalid_argument, "no ring to serve");
   if (o.max_clients == 0) throw ServeError(ServeErrc::invalid_argument, "the number of clients per ring must be >= 1");
   if (o.user.empty() != o.password.empty())
     throw ServeError(ServeErrc::invalid_argument, "a user name needs a password and a password a user name");
   if (o.user.find(':') != std::string::npos)
     throw ServeError(ServeErrc::invalid_argument, "a user name cannot contain ':'");
-  for (const auto& ring : o.rings) {
-    if (auto why = fifo::check_stream_name(ring))
-      throw ServeError(ServeErrc::invalid_argument, "cannot serve ring '" + ring + "': " + *why);
-    if (d.mounts.count("/" + ring))
-      throw ServeError(ServeErrc::invalid_argument, "ring '" + ring + "' is named twice");
-    d.mounts["/" + ring] =
-        std::make_shared<RingMount>(ring, o.max_clients, o.client_queue_bytes, o.on_event, d.client_ids);
-  }
+  for (const auto& [path, ring] : checked_mounts(o.mounts, o.rings)) d.mounts["/" + path] = d.make_mount(ring);
   init_gstreamer();
 
   d.context = g_main_context_new();
@@ -92,28 +125,13 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   d.server = gst_rtsp_server_new();
   gst_rtsp_server_set_address(d.server, o.address.c_str());
   gst_rtsp_server_set_service(d.server, std::to_string(o.port).c_str());
+  d.size_thread_pool();
 
-  // A thread per RTSP connection (up to every client place, and some for the clients that are refused): a request
-  // that waits (a DESCRIBE waits for the media's first buffers) then holds up only its own connection. With
-  // gst-rtsp-server's default of one thread for all connections, one slow DESCRIBE held every other client's
-  // requests, on every ring.
-  GPtr<GstRTSPThreadPool> pool(gst_rtsp_server_get_thread_pool(d.server));
-  gst_rtsp_thread_pool_set_max_threads(
-      pool.get(), static_cast<gint>(std::min<size_t>(size_t{o.max_clients} * o.rings.size() + 16, 4096)));
-
-  GPtr<GstRTSPMountPoints> mounts(gst_rtsp_server_get_mount_points(d.server));
   // Always an auth object: besides credentials (when given) it answers 404/503 for the rings (ring_auth.h).
   GPtr<GstRTSPAuth> auth(make_ring_auth({o.user, o.password}));
   gst_rtsp_server_set_auth(d.server, auth.get());
-  for (const auto& [path, mount] : d.mounts) {
-    GstRTSPMediaFactory* f = make_ring_media_factory(mount);
-    gst_rtsp_media_factory_set_shared(f, FALSE);  // a media per client: each starts at the newest keyframe
-    gst_rtsp_media_factory_set_protocols(
-        f, static_cast<GstRTSPLowerTrans>(GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP));
-    gst_rtsp_media_factory_add_role(f, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
-                                      GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN, TRUE, nullptr);
-    gst_rtsp_mount_points_add_factory(mounts.get(), path.c_str(), f);  // takes the reference
-  }
+  GPtr<GstRTSPMountPoints> points(gst_rtsp_server_get_mount_points(d.server));
+  for (const auto& [path, mount] : d.mounts) add_factory(points.get(), path, mount);
 
   GError* raw = nullptr;
   d.source = gst_rtsp_server_create_source(d.server, nullptr, &raw);
@@ -154,11 +172,43 @@ RtspServer::~RtspServer() {
 
 uint16_t RtspServer::port() const noexcept { return impl_->port; }
 
+void RtspServer::set_mounts(std::vector<ServeOptions::Mount> wanted) {
+  auto& d = *impl_;
+  wanted = checked_mounts(std::move(wanted), {});
+  GPtr<GstRTSPMountPoints> points(gst_rtsp_server_get_mount_points(d.server));
+  std::lock_guard lock(d.mounts_mu);
+  for (auto it = d.mounts.begin(); it != d.mounts.end();) {
+    const bool kept = std::any_of(wanted.begin(), wanted.end(), [&](const ServeOptions::Mount& m) {
+      return "/" + m.path == it->first && m.ring == it->second->ring();
+    });
+    if (kept) {
+      ++it;
+      continue;
+    }
+    // New clients get 404 at once; those playing it end (RTCP BYE) within a read timeout of their feed.
+    gst_rtsp_mount_points_remove_factory(points.get(), it->first.c_str());
+    it->second->retire();
+    it = d.mounts.erase(it);
+  }
+  for (const auto& [path, ring] : wanted) {
+    if (d.mounts.count("/" + path)) continue;
+    auto mount = d.make_mount(ring);
+    d.mounts["/" + path] = mount;
+    add_factory(points.get(), "/" + path, mount);
+  }
+  d.size_thread_pool();
+}
+
 std::string RtspServer::url(const std::string& ring) const {
-  return "rtsp://" + host_for_url(impl_->options.address) + ":" + std::to_string(impl_->port) + "/" + ring;
+  std::lock_guard lock(impl_->mounts_mu);
+  std::string path = "/" + ring;
+  for (const auto& [p, mount] : impl_->mounts)
+    if (mount->ring() == ring) path = p;
+  return "rtsp://" + host_for_url(impl_->options.address) + ":" + std::to_string(impl_->port) + path;
 }
 
 std::vector<RingServeStats> RtspServer::stats() const {
+  std::lock_guard lock(impl_->mounts_mu);
   std::vector<RingServeStats> out;
   for (const auto& [path, mount] : impl_->mounts) out.push_back(mount->stats());
   return out;

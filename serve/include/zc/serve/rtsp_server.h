@@ -24,7 +24,8 @@ struct ClientEvent {
     resumed,   // the client is sent frames again from a keyframe: `frames` were dropped in the gap
     left,      // the client's media ended: totals in frames_sent, bytes_sent, frames_dropped
     refused,   // a client was turned away: `reason` says why (no such ring, every client place taken)
-    ended,     // the ring's codecs changed under the client: its media ended (RTCP BYE), it must reconnect
+    ended,     // the client's media ended (RTCP BYE) and it must reconnect: `reason` says why (the ring's codecs
+               // changed, the ring is no longer served, the ring cannot be followed)
   };
   Kind kind = Kind::playing;
   uint64_t client = 0;  // a number unique within this server (0 for refusals before a media exists)
@@ -39,7 +40,15 @@ struct ClientEvent {
 struct ServeOptions {
   std::string address = "127.0.0.1";  // an IPv4/IPv6 address to listen on ("0.0.0.0" for every interface)
   uint16_t port = 8554;               // 0: any free port (RtspServer::port() tells which)
-  std::vector<std::string> rings;     // each served at /<ring>; the ring need not exist yet
+  std::vector<std::string> rings;     // each served at /<ring>; the ring need not exist yet (none: a server that
+                                      // answers 404 until set_mounts() gives it something to serve)
+  // Rings served under another path: /<path> (zcrecd serves a camera by its name, not its ring's prefixed name).
+  struct Mount {
+    std::string path;  // without the leading '/'; the rules of a ring name
+    std::string ring;
+    bool operator==(const Mount&) const = default;
+  };
+  std::vector<Mount> mounts;
   unsigned max_clients = 16;          // clients per ring at once; the next one is answered 503
   // Both set: every request must carry them (Basic or Digest), otherwise 401. Both empty: no authentication.
   std::string user, password;
@@ -67,7 +76,12 @@ class RtspServer {
   RtspServer& operator=(const RtspServer&) = delete;
 
   uint16_t port() const noexcept;  // the port bound (useful with ServeOptions::port 0)
-  // rtsp://ADDRESS:PORT/<ring>
+  // Serves exactly `mounts` from now on, without a restart: a mount kept (same path, same ring) keeps its clients
+  // and counters; a new one is served at once; a removed one answers 404 and its clients' medias end (RTCP BYE)
+  // within half a second. ServeOptions::rings given at construction count as mounts here too. Thread-safe.
+  // Throws ServeError(invalid_argument) for a bad name or a path named twice, changing nothing.
+  void set_mounts(std::vector<ServeOptions::Mount> mounts);
+  // rtsp://ADDRESS:PORT/<path> of a ring (its own name, or the path it was mounted under)
   std::string url(const std::string& ring) const;
   std::vector<RingServeStats> stats() const;
 
