@@ -264,6 +264,35 @@ CameraConfig read_camera(const At& at, const std::string& name, const std::files
   return c;
 }
 
+RtspServeConfig read_rtsp(const At& at) {
+  RtspServeConfig r;
+  at.each({"listen", "max_clients", "user", "password_file"}, [&](const std::string& k, const At& v) {
+    if (k == "listen") {
+      const std::string listen = v.str();
+      static const std::regex re(R"((\[([0-9a-fA-F:]+)\]|([0-9.]+)):(\d{1,5}))");
+      std::smatch m;
+      if (!std::regex_match(listen, m, re) || std::stoi(m[4].str()) > 65535)
+        v.fail("must be ADDRESS:PORT with an IP address, e.g. 127.0.0.1:8554 or 0.0.0.0:8554");
+      r.address = m[2].matched ? m[2].str() : m[3].str();
+      r.port = std::stoi(m[4].str());
+    }
+    if (k == "max_clients") r.max_clients = static_cast<int>(v.integer(1, 256));
+    if (k == "user") {
+      r.user = v.str();
+      if (r.user.empty() || r.user.find(':') != std::string::npos) v.fail("must be a user name without ':'");
+    }
+    if (k == "password_file") {
+      std::ifstream in(v.str());
+      if (!in) v.fail("cannot read " + v.str());
+      std::getline(in, r.password);
+      while (!r.password.empty() && std::isspace(static_cast<unsigned char>(r.password.back()))) r.password.pop_back();
+      if (r.password.empty()) v.fail(v.str() + " holds no password");
+    }
+  });
+  if (r.user.empty() != r.password.empty()) at.fail("user and password_file go together");
+  return r;
+}
+
 MqttConfig read_mqtt(const At& at) {
   MqttConfig m;
   bool has_host = false;
@@ -347,7 +376,7 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
   if (!root.IsMap()) top.fail(origin.string() + " must be a YAML mapping (storage:, api:, cameras:)");
   bool has_dir = false;
   std::optional<int64_t> event_max_age;
-  top.each({"storage", "api", "cameras", "retention", "ring_prefix", "mqtt"}, [&](const std::string& k, const At& v) {
+  top.each({"storage", "api", "cameras", "retention", "ring_prefix", "mqtt", "rtsp"}, [&](const std::string& k, const At& v) {
     if (k == "storage") {
       v.each({"dir", "segment", "retention_interval"}, [&](const std::string& sk, const At& sv) {
         if (sk == "dir") {
@@ -389,6 +418,7 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
     }
     if (k == "retention") read_retention(v, cfg.retention, event_max_age);
     if (k == "mqtt") cfg.mqtt = read_mqtt(v);
+    if (k == "rtsp") cfg.rtsp = read_rtsp(v);
     if (k == "ring_prefix") {
       cfg.ring_prefix = v.str();
       static const std::regex re(R"([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})");

@@ -60,7 +60,7 @@ struct HttpApi::Impl {
 namespace {
 
 json camera_json(const CameraStatus& c) {
-  return {{"name", c.name},
+  json out{{"name", c.name},
           {"ingest_state", to_string(c.ingest_state)},
           {"fps", c.fps},
           {"bitrate_bps", c.bitrate_bps},
@@ -74,6 +74,11 @@ json camera_json(const CameraStatus& c) {
           {"frames_lost", c.frames_lost},
           {"segment_write_latency_s", c.segment_write_latency_s},
           {"last_error", c.last_error.empty() ? json(nullptr) : json(c.last_error)}};
+  if (c.rtsp)
+    out["rtsp"] = {{"clients", c.rtsp->clients},         {"clients_total", c.rtsp->clients_total},
+                   {"clients_refused", c.rtsp->clients_refused}, {"frames_sent", c.rtsp->frames_sent},
+                   {"bytes_sent", c.rtsp->bytes_sent},   {"frames_dropped", c.rtsp->frames_dropped}};
+  return out;
 }
 
 void register_api_routes(http::Router& router, Service& service, const std::function<void(const std::string&)>& log) {

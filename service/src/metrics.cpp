@@ -73,7 +73,25 @@ std::string render_metrics(const std::vector<CameraStatus>& cameras, const Stora
                               .Help("1 for the camera's current recording state, 0 for the others")
                               .Register(registry);
 
+  // Only when zcrecd serves RTSP: a series that is always 0 would say "nobody watches" when nobody can.
+  auto& rtsp_clients = BuildGauge().Name("zcrec_camera_rtsp_clients").Help("RTSP clients playing the camera now")
+                           .Register(registry);
+  auto& rtsp_refused = BuildCounter().Name("zcrec_camera_rtsp_clients_refused_total")
+                           .Help("RTSP clients turned away (every client place or reader slot taken, no stream yet)")
+                           .Register(registry);
+  auto& rtsp_bytes = BuildCounter().Name("zcrec_camera_rtsp_bytes_out_total")
+                         .Help("Payload bytes handed to the camera's RTSP clients").Register(registry);
+  auto& rtsp_dropped = BuildCounter().Name("zcrec_camera_rtsp_frames_dropped_total")
+                           .Help("Frames not sent to RTSP clients that could not keep up (each resumes at a keyframe)")
+                           .Register(registry);
+
   for (const auto& c : cameras) {
+    if (c.rtsp) {
+      rtsp_clients.Add({{"camera", c.name}}).Set(static_cast<double>(c.rtsp->clients));
+      add_total(rtsp_refused, c.name, static_cast<int64_t>(c.rtsp->clients_refused));
+      add_total(rtsp_bytes, c.name, static_cast<int64_t>(c.rtsp->bytes_sent));
+      add_total(rtsp_dropped, c.name, static_cast<int64_t>(c.rtsp->frames_dropped));
+    }
     add_total(frames_in, c.name, c.frames_in);
     add_total(bytes_in, c.name, c.bytes_in);
     add_total(frames_lost, c.name, c.frames_lost);

@@ -3,6 +3,7 @@
 #include "log.h"
 #include "mqtt_bridge.h"
 #include "retired_cameras.h"
+#include "rtsp_serving.h"
 #include "shared_catalog.h"
 #include "storage_lock.h"
 
@@ -40,6 +41,7 @@ class ServiceImpl final : public Service {
     stop_removed_cameras_ingest();
     // Before the cameras and the retention thread: a bridge that cannot be made fails the start early.
     if (config_.mqtt) mqtt_ = std::make_unique<MqttBridge>(*this, *config_.mqtt, storage_dir_, log_);
+    if (config_.rtsp) rtsp_ = std::make_shared<RtspServing>(config_, log_);
     for (const auto& c : config_.cameras) start_camera(c);
     retention_thread_ = std::thread([this] { retention_loop(); });
   }
@@ -52,6 +54,8 @@ class ServiceImpl final : public Service {
   }
 
   std::vector<CameraStatus> cameras() const override {
+    std::vector<serve::RingServeStats> served;
+    if (auto rtsp = rtsp_serving()) served = rtsp->stats();
     std::lock_guard lock(mutex_);
     std::vector<CameraStatus> out;
     for (const auto& c : config_.cameras) {
@@ -64,6 +68,11 @@ class ServiceImpl final : public Service {
         disabled.recording_state = RecordingState::idle;
         out.push_back(std::move(disabled));
       }
+      if (out.empty() || out.back().name != c.name) continue;
+      for (const auto& s : served)
+        if (s.ring == config_.ring_name(c))
+          out.back().rtsp = RtspStatus{s.clients, s.clients_total, s.clients_refused, s.frames_sent, s.bytes_sent,
+                                       s.frames_dropped};
     }
     return out;
   }
@@ -137,6 +146,7 @@ class ServiceImpl final : public Service {
       log_.warning("reload: api.listen and api.token take effect at the next start");
     }
     if (next.mqtt != config_.mqtt) log_.warning("reload: mqtt takes effect at the next start");
+    if (next.rtsp != config_.rtsp) log_.warning("reload: rtsp.* takes effect at the next start");
     ReloadResult r;
     std::map<std::string, std::shared_ptr<Camera>> keep, retire;
     {
@@ -159,13 +169,17 @@ class ServiceImpl final : public Service {
       cameras_ = std::move(keep);
       const std::string listen = config_.listen, token = config_.token;
       auto mqtt = config_.mqtt;
+      auto rtsp = config_.rtsp;
       config_ = std::move(next);
       config_.listen = listen;
       config_.token = token;
       config_.mqtt = std::move(mqtt);
+      config_.rtsp = std::move(rtsp);
       for (const auto& c : config_.cameras)
         if (!cameras_.count(c.name)) start_camera_locked(c);
     }
+    // The cameras it serves follow the reload at once; the unchanged ones keep their clients.
+    if (auto rtsp = rtsp_serving()) rtsp->serve(config());
     log_.info("reload: " + std::to_string(r.added.size()) + " added, " + std::to_string(r.changed.size()) +
               " changed, " + std::to_string(r.removed.size()) + " removed");
     return r;
@@ -180,6 +194,15 @@ class ServiceImpl final : public Service {
       cams.swap(cameras_);
     }
     wake_.notify_all();
+    {
+      std::lock_guard reload_lock(reload_mutex_);  // a reload may be changing what it serves
+      std::shared_ptr<RtspServing> rtsp;
+      {
+        std::lock_guard lock(rtsp_mutex_);
+        rtsp.swap(rtsp_);
+      }
+      rtsp.reset();  // its clients end before the rings they read stop (unless a status call still holds it)
+    }
     if (retention_thread_.joinable()) retention_thread_.join();
     // All cameras stop in parallel: each waits for its recording's last fragment and its ingest's exit.
     std::vector<std::thread> stoppers;
@@ -309,6 +332,12 @@ class ServiceImpl final : public Service {
   bool stopped_ = false;
   std::thread retention_thread_;
   std::unique_ptr<MqttBridge> mqtt_;  // set once in the constructor; stopped last
+  mutable std::mutex rtsp_mutex_;  // guards the pointer only: stop() takes it away while cameras() reads stats
+  std::shared_ptr<RtspServing> rtsp_;  // set in the constructor (config has rtsp:), taken away first at stop()
+  std::shared_ptr<RtspServing> rtsp_serving() const {
+    std::lock_guard lock(rtsp_mutex_);
+    return rtsp_;
+  }
 };
 
 }  // namespace

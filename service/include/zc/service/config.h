@@ -82,6 +82,17 @@ struct MqttConfig {
   bool operator==(const MqttConfig&) const = default;
 };
 
+// The RTSP server over the cameras' rings (docs/serving.md, "In zcrecd"): absent = off. Each enabled camera is
+// served at rtsp://LISTEN/<camera>. The password is read from password_file at load and never logged.
+struct RtspServeConfig {
+  std::string address = "127.0.0.1";
+  int port = 8554;
+  int max_clients = 16;   // per camera
+  std::string user;       // empty: no authentication
+  std::string password;   // from password_file
+  bool operator==(const RtspServeConfig&) const = default;
+};
+
 struct ServiceConfig {
   std::filesystem::path file;          // where it was read from (reload re-reads it)
   std::filesystem::path storage_dir;   // required
@@ -94,6 +105,7 @@ struct ServiceConfig {
   int64_t retention_interval_ns = 60'000'000'000;
   std::vector<CameraConfig> cameras;   // in file order
   std::optional<MqttConfig> mqtt;      // unset: no MQTT
+  std::optional<RtspServeConfig> rtsp; // unset: no RTSP server
 
   const CameraConfig* camera(std::string_view name) const;
   std::string ring_name(const CameraConfig& c) const { return ring_prefix + c.name; }

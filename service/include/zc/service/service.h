@@ -28,6 +28,14 @@ class ServiceError : public std::runtime_error {
   Kind kind_;
 };
 
+// The camera's RTSP clients (docs/serving.md, "In zcrecd"), counted since zcrecd started serving it.
+struct RtspStatus {
+  uint64_t clients = 0;  // playing now
+  uint64_t clients_total = 0, clients_refused = 0;
+  uint64_t frames_sent = 0, bytes_sent = 0;
+  uint64_t frames_dropped = 0;  // for clients that could not keep up
+};
+
 struct CameraStatus {
   std::string name;
   IngestState ingest_state = IngestState::starting;  // camera_state.h lists them all
@@ -43,6 +51,7 @@ struct CameraStatus {
   int64_t frames_lost = 0;      // by the camera's recordings (lapped, dropped)
   int64_t open_events = 0;
   double segment_write_latency_s = 0;  // the newest fragment: last frame captured → fragment durable
+  std::optional<RtspStatus> rtsp;      // set when zcrecd serves RTSP (an `rtsp:` block) and serves this camera
 };
 
 // What POST /api/v1/cameras/{name}/events asks for; unset fields take the camera's configured values.

@@ -1,0 +1,60 @@
+#include "rtsp_serving.h"
+
+#include <zc/serve/error.h>
+#include <zc/service/service.h>
+
+namespace zc::service {
+namespace {
+
+std::vector<serve::ServeOptions::Mount> mounts_of(const ServiceConfig& config) {
+  std::vector<serve::ServeOptions::Mount> m;
+  for (const auto& c : config.cameras)
+    if (c.enabled) m.push_back({c.name, config.ring_name(c)});
+  return m;
+}
+
+}  // namespace
+
+RtspServing::RtspServing(const ServiceConfig& config, const Logger& log) : log_(log), rtsp_(*config.rtsp) {
+  serve::ServeOptions o;
+  o.address = rtsp_.address;
+  o.port = static_cast<uint16_t>(rtsp_.port);
+  o.mounts = mounts_of(config);
+  o.max_clients = static_cast<unsigned>(rtsp_.max_clients);
+  o.user = rtsp_.user;
+  o.password = rtsp_.password;
+  const Logger* l = &log_;
+  o.on_event = [l](const serve::ClientEvent& e) {
+    using K = serve::ClientEvent::Kind;
+    const std::string who = "rtsp: " + e.ring + " client " + std::to_string(e.client);
+    switch (e.kind) {
+      case K::playing: l->info(who + " playing from a keyframe"); break;
+      case K::left:
+        l->info(who + " left (" + std::to_string(e.frames_sent) + " frames sent, " + std::to_string(e.frames_dropped) +
+                " dropped for being slow)");
+        break;
+      case K::refused: l->warning("rtsp: " + e.ring + " client refused: " + e.reason); break;
+      case K::ended: l->info(who + " ended: " + e.reason + " (the client must reconnect)"); break;
+      case K::behind:
+      case K::resumed: break;  // per-client churn: counted in stats(), not logged
+    }
+  };
+  try {
+    server_ = std::make_unique<serve::RtspServer>(std::move(o));
+  } catch (const serve::ServeError& e) {
+    throw ServiceError(ServiceError::Kind::unavailable,
+                       "rtsp.listen " + rtsp_.address + ":" + std::to_string(rtsp_.port) + ": " + e.what());
+  }
+  log_.info("rtsp: serving " + std::to_string(mounts_of(config).size()) + " camera(s) at rtsp://" + rtsp_.address +
+            ":" + std::to_string(server_->port()) + "/<camera>");
+}
+
+RtspServing::~RtspServing() = default;
+
+void RtspServing::serve(const ServiceConfig& config) {
+  server_->set_mounts(mounts_of(config));
+}
+
+std::vector<serve::RingServeStats> RtspServing::stats() const { return server_->stats(); }
+
+}  // namespace zc::service
