@@ -103,6 +103,10 @@ bool RingFeeder::write_next(fifo::RingWriter& writer, int64_t until_mono_ns) {
   m.flags = p.key ? fifo::frame_flag::keyframe : 0;
   m.pts = p.pts + offset;
   m.dts = p.dts + offset;
+  if (opt_.dts_after_pts && t->kind == fifo::MediaKind::video) {
+    m.dts = last_video_dts_ ? std::max(m.pts, *last_video_dts_ + 1) : m.pts;
+    last_video_dts_ = m.dts;
+  }
   m.mono_ns = mono;
   m.wall_ns = mono + wall_minus_mono_ns_;
   if (opt_.wall_jump_at_ns >= 0 && media_ns >= opt_.wall_jump_at_ns) m.wall_ns += opt_.wall_jump_ns;

@@ -94,7 +94,7 @@ struct Recorder::Impl final : SegmentHost {
   bool started() const noexcept { return wall_clock.anchored(); }
 
   // --- recording.cpp ---
-  void warn(const std::string& msg);
+  void warn(const std::string& msg) override;
   fifo::ReadStatus next_frame();
   const fifo::StreamInfo& stream_info() const;
   void apply_controls();

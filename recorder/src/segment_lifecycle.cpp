@@ -219,6 +219,9 @@ SegmentWriter::WriteResult SegmentLifecycle::write_to_file(OpenSegment& s, const
                                                            std::span<const std::byte> payload) {
   if (h.mono_ns != 0) newest_capture_mono_ns_ = h.mono_ns;
   const auto r = s.writer->write(h, payload);
+  if (r.pts_raised && pts_raised_++ == 0)
+    host_.warn("a frame's presentation time came before its decoding time (the source's timestamps are wrong); "
+               "such frames are shown at their decoding time");
   if (r.fragment_completed) publish_fragment(s);
   return r;
 }

@@ -61,6 +61,8 @@ class SegmentHost {
   virtual void frames_durable(int64_t newest_capture_mono_ns) = 0;
   // The open segment was closed and ends at `end_wall_ns` (called before its row is written).
   virtual void segment_closed(int64_t segment_id, int64_t end_wall_ns) = 0;
+  // Something about the source the owner should hear of (RecorderOptions::on_warning), once per kind.
+  virtual void warn(const std::string& message) = 0;
 
  protected:
   ~SegmentHost() = default;
@@ -115,6 +117,7 @@ class SegmentLifecycle {
   RecordingSummary& sum_;
   SegmentHost& host_;
   int64_t newest_capture_mono_ns_ = 0;  // of the newest frame written to a file
+  int64_t pts_raised_ = 0;              // frames shown at their decoding time (SegmentWriter::WriteResult)
   std::optional<OpenSegment> seg_;
   int64_t ordinal_ = 0;
   // G.711 is recorded as AAC: one encoder per recording, restarted when a segment closes.

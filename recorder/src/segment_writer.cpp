@@ -303,6 +303,11 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
     p->dts += m.audio_priming;
   }
   if (!is_video && p->dts < 0) return {};  // audio that precedes the segment's first video frame
+  // A frame cannot be shown before it is decoded; the muxer refuses such a packet, which would end the whole
+  // recording. Sources get it wrong (an RTP client that has not yet learned a camera's B-frame depth): the frame
+  // is shown at its decoding time instead, a few milliseconds off, and the owner is told once.
+  const bool pts_raised = p->pts < p->dts;
+  if (pts_raised) p->pts = p->dts;
   if (header.is_key() || !is_video) p->flags |= AV_PKT_FLAG_KEY;
   // The ring carries no durations: the previous dts step is the best estimate for the newest frame.
   int64_t& last_dts = is_video ? m.last_video_dts : m.last_audio_dts;
@@ -317,6 +322,7 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
   const int rc = av_write_frame(m.fmt.get(), p);
   if (rc < 0) m.fail("muxing a frame into", rc);
   WriteResult r;
+  r.pts_raised = pts_raised;
   r.fragment_start = avio_tell(m.avio.get());
   r.fragment_completed = m.complete_fragment(before);
   return r;

@@ -55,6 +55,7 @@ class SegmentWriter {
   struct WriteResult {
     bool fragment_completed = false;  // a moof+mdat reached the file during this write
     int64_t fragment_start = -1;      // file offset at which the fragment holding this frame will begin
+    bool pts_raised = false;          // the frame's pts came before its dts: it was written with pts = dts
   };
   // `base_dts`/`base_pts` in the track's time base are subtracted so the file starts near zero.
   WriteResult write(const fifo::FrameHeader& header, std::span<const std::byte> payload);

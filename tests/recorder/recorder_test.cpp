@@ -301,6 +301,39 @@ TEST(Recorder, ClockJumpIsRecordedAndSegmentsNeverGoBackwards) {
   EXPECT_GE(c.recording(second.recording_id)->start_wall_ns.value(), c.recording(first.recording_id)->end_wall_ns.value());
 }
 
+// A source whose B-frames carry a dts after their pts (a naive RTP client before it has learned the camera's
+// reordering depth): the muxer refuses such a packet, and the whole recording used to fail with "Invalid
+// argument" at the first B-frame. Now every frame is recorded and decodes; the owner is warned once.
+TEST(Recorder, FramesWhosePtsComesBeforeTheirDtsAreRecordedNotFatal) {
+  TempDir d("rec");
+  FeedOptions fo;
+  fo.inputs = {clip("h264_bframes").string()};
+  fo.backlog_ns = 4 * kS;
+  fo.dts_after_pts = true;
+  FedRing ring("ptsdts", fo);
+  SystemClock clock;
+  auto o = options_for(ring.name(), d.path());
+  std::vector<std::string> warnings;
+  o.on_warning = [&](const std::string& w) { warnings.push_back(w); };
+  auto rec = Recorder::start(o, clock);
+  const auto& sum = rec.run();
+  EXPECT_EQ(sum.end_reason, EndReason::duration);
+  ASSERT_EQ(warnings.size(), 1u) << "warned once, however many frames";
+  EXPECT_NE(warnings[0].find("presentation time came before its decoding time"), std::string::npos) << warnings[0];
+
+  auto c = Catalog::open(d.path());
+  const auto segs = c.segments_of_recording(sum.recording_id);
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].state, "complete");
+  EXPECT_GE(segs[0].frames, 3 * 30);  // the 3 s pre-roll at 30 fps, and the 1 s after
+  const auto path = c.absolute_path(segs[0]);
+  // -xerror: any decoding error ends ffmpeg with a failure.
+  EXPECT_EQ(run_command({"ffmpeg", "-v", "error", "-xerror", "-i", path.string(), "-f", "null", "-"}).exit_code, 0);
+  // Every sample decodes (ffprobe lists each decoded picture; framemd5 would merge pictures whose raised pts
+  // round to the same output time).
+  EXPECT_EQ(static_cast<int64_t>(probe(path)["frames"].size()), segs[0].frames);
+}
+
 TEST(Recorder, MissingRingIsAClearError) {
   TempDir d("rec");
   SystemClock clock;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct FeedOptions {
   bool loop = false;             // repeat the input list until total_ns
   int64_t wall_jump_at_ns = -1;  // from this media time on, stamp realtime shifted by wall_jump_ns
   int64_t wall_jump_ns = 0;
+  // Video dts as a naive RTP client makes them up (RTP carries pts only): max(pts, previous dts + 1), so each
+  // B-frame's dts comes after its pts. What the recorder must survive from a source that gets them wrong.
+  bool dts_after_pts = false;
 };
 
 struct FedFrame {
@@ -75,6 +79,7 @@ class RingFeeder {
   int64_t start_mono_ns_ = 0, wall_minus_mono_ns_ = 0;
   bool info_sent_ = false;
   bool done_ = false;
+  std::optional<int64_t> last_video_dts_;  // FeedOptions::dts_after_pts
   std::vector<FedFrame> fed_;
 };
 
