@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,7 @@ struct BenchServeArgs {
   std::vector<int> steps = {8, 16, 32, 48, 64, 96, 128};
   bool json = false;
   std::string input, dir, zcrecd;
+  CameraSource source = CameraSource::pipe;
 };
 
 // The pre-encoded camera stream, made once and kept: 6 s of 1080p30 testsrc2, libx264 ~4 Mb/s, GOP 1 s.
@@ -123,6 +125,7 @@ void print_service(const ServeResult& a) {
 void run_bench_serve(const BenchServeArgs& a) {
   const fs::path tmp = fs::temp_directory_path();
   ServeOptions o;
+  o.source = a.source;
   o.cameras = a.cameras;
   o.seconds = a.seconds;
   o.warmup = a.warmup;
@@ -134,8 +137,8 @@ void run_bench_serve(const BenchServeArgs& a) {
   fs::create_directories(o.work_dir);
 
   if (!a.json)
-    std::fprintf(stderr, "bench serve: %d cameras from %s, %d s window after %d s warm-up; run A (zcrecd)...\n",
-                 o.cameras, o.input.c_str(), o.seconds, o.warmup);
+    std::fprintf(stderr, "bench serve: %d cameras from %s over %s, %d s window after %d s warm-up; run A (zcrecd)...\n",
+                 o.cameras, o.input.c_str(), o.source == CameraSource::rtsp ? "RTSP" : "pipes", o.seconds, o.warmup);
   const ServeResult svc = run_zcrecd(o);
   if (!a.json) std::fprintf(stderr, "bench serve: run B (ffmpeg -c copy -f segment per camera)...\n");
   const ServeResult ff = run_ffmpeg(o);
@@ -171,6 +174,7 @@ void run_bench_serve(const BenchServeArgs& a) {
 
   if (a.json) {
     nlohmann::json j = {{"input", o.input.string()},
+                        {"source", o.source == CameraSource::rtsp ? "rtsp" : "pipe"},
                         {"zcrecd", to_json(svc, true)},
                         {"ffmpeg", to_json(ff, false)},
                         {"ratio", ratio}};
@@ -210,6 +214,12 @@ void add_serve_command(CLI::App& bench) {
       ->capture_default_str();
   cmd->add_option("--steps", a->steps, "camera counts --find-max tries, in order")->capture_default_str();
   cmd->add_option("--input", a->input, "Annex-B H.264 camera stream (default: 6 s of 1080p30 ~4 Mb/s, made once)");
+  cmd->add_option("--source", a->source,
+                  "how the cameras arrive: pipe (a named pipe per camera) or rtsp (zcrec serve over relay rings the "
+                  "pacers fill, 8 cameras per ring; zcrecd's RTSP client against ffmpeg's, both over TCP)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, CameraSource>{{"pipe", CameraSource::pipe},
+                                                                             {"rtsp", CameraSource::rtsp}}))
+      ->capture_default_str();
   cmd->add_option("--dir", a->dir, "work directory (fifos, storage, logs; removed at the end)");
   cmd->add_option("--zcrecd", a->zcrecd, "the zcrecd binary (default: next to zcrec)");
   cmd->add_flag("--json", a->json, "one JSON object on stdout");

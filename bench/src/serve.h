@@ -47,7 +47,15 @@ PacerReport read_pacer_report(const std::filesystem::path& stdout_file);
 
 // --- one measured run (serve_runs.cpp) ---
 
+std::string camera_name(int i);  // c000, c001, ...
+
+// How the cameras reach the measured processes: `pipe`, a named pipe per camera written by a pacer; `rtsp`, an
+// RTSP server (`zcrec serve`, gst-rtsp-server) offering a few relay rings that pacers fill, each camera one of its
+// clients (zcrecd through its own RTSP client, ffmpeg through libavformat's, both over TCP).
+enum class CameraSource { pipe, rtsp };
+
 struct ServeOptions {
+  CameraSource source = CameraSource::pipe;
   int cameras = 8;
   int seconds = 60;         // measured window (steady state, after all cameras stream)
   int warmup = 5;           // seconds between "all streaming" and the window
@@ -94,10 +102,34 @@ struct ServeResult {
   }
 };
 
+// The cameras of one run (serve_cameras.cpp), started first and not measured. With `rtsp`, the pacers write
+// into named pipes, a `zcrec feed` per pipe into a relay ring, and one `zcrec serve` offers the rings; every 8
+// cameras share a ring (its clients each start at its newest keyframe), and the rings' pacers are phased so
+// that the cameras' keyframes spread over a second, as unsynchronised cameras' would.
+class BenchCameras {
+ public:
+  BenchCameras(const ServeOptions& o, const std::filesystem::path& dir);  // throws std::runtime_error
+  ~BenchCameras();
+  BenchCameras(const BenchCameras&) = delete;
+  BenchCameras& operator=(const BenchCameras&) = delete;
+
+  std::string source(int camera) const;                    // zcrecd's `source:` for the camera
+  std::vector<std::string> ffmpeg_input(int camera) const;  // ffmpeg's input arguments, ending with -i INPUT
+  // Stops the cameras; the pacers' reports are added to r.
+  void stop(ServeResult* r = nullptr);
+
+ private:
+  std::filesystem::path dir_;
+  CameraSource source_;
+  std::vector<std::filesystem::path> fifos_;
+  std::vector<pid_t> pacers_, relays_;  // relays: the feeds into the relay rings, then `zcrec serve`
+  std::vector<std::string> urls_;       // rtsp: one per relay ring
+};
+
 // Run A: zcrecd with N continuous cameras, each fed through its fifo; CPU of zcrecd and its ingest children.
 ServeResult run_zcrecd(const ServeOptions& o);
-// Run B: per camera `ffmpeg -f h264 -i FIFO -c copy -f segment -segment_time 60 -reset_timestamps 1 out%03d.mp4`
-// fed the same way; CPU of the ffmpeg processes.
+// Run B: per camera `ffmpeg -f h264 -i FIFO` (or `-rtsp_transport tcp -i URL`) `-c copy -f segment -segment_time 60
+// -reset_timestamps 1 out%03d.mp4` fed the same way; CPU of the ffmpeg processes.
 ServeResult run_ffmpeg(const ServeOptions& o);
 
 // --- event API load (serve_events.cpp) ---

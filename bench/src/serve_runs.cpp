@@ -36,12 +36,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string camera_name(int i) {
-  char b[16];
-  std::snprintf(b, sizeof b, "c%03d", i);
-  return b;
-}
-
 // Runs `undo` on scope exit unless it already ran: children must not outlive a failed run.
 class OnExit {
  public:
@@ -55,51 +49,6 @@ class OnExit {
 
  private:
   std::function<void()> f_;
-};
-
-// The pacers of one run: a named pipe per camera, a `zcrec bench pace` process writing into it.
-class Pacers {
- public:
-  Pacers(const ServeOptions& o, const fs::path& dir) : dir_(dir) {
-    fs::create_directories(dir_);
-    for (int i = 0; i < o.cameras; ++i) {
-      const fs::path fifo = dir_ / (camera_name(i) + ".h264");
-      if (::mkfifo(fifo.c_str(), 0600) != 0) throw std::runtime_error("mkfifo " + fifo.string() + ": " + std::strerror(errno));
-      fifos_.push_back(fifo);
-      // Spread the cameras' keyframes over one second, as unsynchronised cameras would be.
-      const std::string phase = std::to_string(1000 * i / std::max(1, o.cameras));
-      pids_.push_back(spawn_logged({o.zcrec.string(), "bench", "pace", o.input.string(), fifo.string(), "--phase-ms", phase},
-                                   out(i), dir_ / (camera_name(i) + ".pace.err")));
-    }
-  }
-  ~Pacers() { stop(); }
-  Pacers(const Pacers&) = delete;
-  Pacers& operator=(const Pacers&) = delete;
-
-  const fs::path& fifo(int i) const { return fifos_[static_cast<size_t>(i)]; }
-
-  // Stops every pacer and adds their reports to r.
-  void stop(ServeResult* r = nullptr) {
-    for (pid_t p : pids_) ::kill(p, SIGTERM);
-    for (size_t i = 0; i < pids_.size(); ++i) {
-      stop_child(pids_[i], std::chrono::seconds(5));
-      if (r == nullptr) continue;
-      const auto rep = read_pacer_report(out(static_cast<int>(i)));
-      if (!rep.read) throw std::runtime_error("pacer " + std::to_string(i) + " left no report (" + dir_.string() + ")");
-      r->pacer_frames += rep.frames;
-      r->pacer_dropped += rep.dropped;
-      r->pacer_reopens += rep.reopens;
-      r->pacer_max_late_ms = std::max(r->pacer_max_late_ms, rep.max_late_ms);
-    }
-    pids_.clear();
-  }
-
- private:
-  fs::path out(int i) const { return dir_ / (camera_name(i) + ".pace.out"); }
-
-  fs::path dir_;
-  std::vector<fs::path> fifos_;
-  std::vector<pid_t> pids_;
 };
 
 // Whether our child still runs; an ended one is left unreaped (WNOWAIT), so its pid stays ours until stop_child.
@@ -129,18 +78,20 @@ void finish(ServeResult& r, const ServeOptions& o) {
 
 // --- run A ---
 
-std::string zcrecd_config(const ServeOptions& o, const fs::path& storage, const std::string& prefix, const Pacers& p) {
+std::string zcrecd_config(const ServeOptions& o, const fs::path& storage, const std::string& prefix,
+                          const BenchCameras& cams) {
   std::string y = "storage: {dir: " + storage.string() + ", segment: 60s}\n";
   y += "api: {listen: 127.0.0.1:0}\n";
   y += "ring_prefix: " + prefix + "\n";
   y += "cameras:\n";
   for (int i = 0; i < o.cameras; ++i) {
     y += "  " + camera_name(i) + ":\n";
-    y += "    source: " + p.fifo(i).string() + "\n";
+    y += "    source: " + cams.source(i) + "\n";
     y += "    ring_size: 16M\n";
-    // The camera is a FIFO: zcrec feed reads it as a live source, as fast as it comes, never pacing it again.
-    // A short probe (0.5 s instead of libavformat's 5 s for raw H.264) only shortens the start.
-    y += "    input_options: [analyzeduration=500000]\n";
+    // A FIFO camera: zcrec feed reads it as a live source, as fast as it comes, never pacing it again. A short
+    // probe (0.5 s instead of libavformat's 5 s for raw H.264) only shortens the start. An RTSP camera needs none
+    // (zcrec's own RTSP client takes the stream's parameters from the SDP and the first keyframe).
+    if (o.source == CameraSource::pipe) y += "    input_options: [analyzeduration=500000]\n";
     y += "    record: {continuous: true, events: {preroll: 5s, postroll: 5s, max_length: 10m}}\n";
   }
   return y;
@@ -235,7 +186,7 @@ ServeResult run_zcrecd(const ServeOptions& o) {
   fresh_dir(dir);
   const fs::path storage = dir / "data";
   const std::string prefix = "zsb" + std::to_string(::getpid()) + "_";
-  Pacers pacers(o, dir / "fifo");
+  BenchCameras pacers(o, dir / "cameras");
   const fs::path config = dir / "zcrecd.yaml";
   std::ofstream(config) << zcrecd_config(o, storage, prefix, pacers);
 
@@ -327,7 +278,7 @@ ServeResult run_ffmpeg(const ServeOptions& o) {
   r.load_before = load_average();
   const fs::path dir = o.work_dir / "ffmpeg";
   fresh_dir(dir);
-  Pacers pacers(o, dir / "fifo");
+  BenchCameras pacers(o, dir / "cameras");
   std::vector<pid_t> ffmpeg;
   OnExit cleanup([&] {
     pacers.stop();
@@ -338,10 +289,11 @@ ServeResult run_ffmpeg(const ServeOptions& o) {
     const fs::path out = dir / "out" / camera_name(i);
     fs::create_directories(out);
     first_segment.push_back(out / "out000.mp4");
-    ffmpeg.push_back(spawn_logged({"ffmpeg", "-nostdin", "-v", "error", "-f", "h264", "-i", pacers.fifo(i).string(), "-c",
-                                   "copy", "-f", "segment", "-segment_time", "60", "-reset_timestamps", "1",
-                                   (out / "out%03d.mp4").string()},
-                                  dir / (camera_name(i) + ".ffmpeg.out"), dir / (camera_name(i) + ".ffmpeg.err")));
+    std::vector<std::string> argv{"ffmpeg", "-nostdin", "-v", "error"};
+    for (auto& a : pacers.ffmpeg_input(i)) argv.push_back(std::move(a));
+    for (const char* a : {"-c", "copy", "-f", "segment", "-segment_time", "60", "-reset_timestamps", "1"}) argv.push_back(a);
+    argv.push_back((out / "out%03d.mp4").string());
+    ffmpeg.push_back(spawn_logged(argv, dir / (camera_name(i) + ".ffmpeg.out"), dir / (camera_name(i) + ".ffmpeg.err")));
   }
   // Streaming once each has its first segment open (after probing the input).
   const auto until = Clock::now() + std::chrono::seconds(60 + o.cameras);
@@ -369,7 +321,11 @@ ServeResult run_ffmpeg(const ServeOptions& o) {
   r.context_switches = switches() - sw0;
   for (pid_t p : ffmpeg)
     if (!alive(p)) throw std::runtime_error("an ffmpeg exited during the run (see " + dir.string() + ")");
-  pacers.stop(&r);  // end of input: each ffmpeg closes its last segment and exits
+  // End of input: each ffmpeg closes its last segment and exits (a pipe's EOF; an RTSP server that goes away is
+  // noticed later, so those are told to end as well).
+  pacers.stop(&r);
+  if (o.source == CameraSource::rtsp)
+    for (pid_t p : ffmpeg) ::kill(p, SIGTERM);
   for (pid_t p : ffmpeg)
     if (!reap_within(p, std::chrono::seconds(30))) stop_child(p, std::chrono::seconds(5));
   ffmpeg.clear();
