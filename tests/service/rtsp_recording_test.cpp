@@ -134,5 +134,42 @@ TEST(RtspRecording, ACameraThatSendsTwoFramesASecondAndDeclares25IsRecordedByIts
   }
 }
 
+// A camera that sends B-frames: zcrec's RTSP client makes dts up and learns the reordering depth from the first
+// B-frame, so that frame reaches the ring with a dts past its pts. The muxer refused it and the recording
+// failed at once ("recording failed: muxing a frame ... Invalid argument", found by `bench serve --source rtsp`).
+// Now the camera records on: a complete segment, decodable with -xerror, every frame in it.
+TEST(RtspRecording, ACameraWithBFramesIsRecordedFromItsFirstBFrameOn) {
+  RtspCameraOptions o;
+  o.bframes = 2;
+  RtspCamera cam(o);
+  TempDir dir;
+  ZcrecdProcess d(dir.path(), "  bcam:\n    source: " + cam.url() + "\n    ring_size: 8M\n    record: {continuous: true}\n");
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return !complete_segments(d, "bcam").empty(); }, 60s))
+      << d.camera("bcam").dump();
+  const auto camera = d.camera("bcam");
+  EXPECT_EQ(camera["recording_state"], "continuous") << camera.dump();
+  const auto seg = complete_segments(d, "bcam").front();
+  const auto path = d.storage_dir() / seg.path;
+  const auto decode = run({"ffmpeg", "-v", "error", "-xerror", "-i", path.string(), "-f", "null", "-"});
+  EXPECT_EQ(decode.exit_code, 0) << decode.err;
+  const auto frames = run({"ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+                           "stream=nb_read_frames", "-of", "csv=p=0", path.string()});
+  ASSERT_EQ(frames.exit_code, 0) << frames.err;
+  EXPECT_EQ(std::stoll(frames.out), seg.frames) << path;
+  // It has B-frames: some packets are presented before others sent earlier.
+  const auto pts = run({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts", "-of",
+                        "csv=p=0", path.string()});
+  std::istringstream in(pts.out);
+  int64_t last = INT64_MIN, reordered = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line == "N/A") continue;
+    const int64_t p = std::stoll(line);
+    reordered += p < last;
+    last = p;
+  }
+  EXPECT_GT(reordered, 0) << "no B-frames in the recording";
+}
+
 }  // namespace
 }  // namespace zc::test
