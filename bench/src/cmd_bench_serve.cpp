@@ -20,9 +20,9 @@
 #include <vector>
 
 namespace zc::bench {
-namespace {
-
 namespace fs = std::filesystem;
+
+namespace {
 
 struct BenchServeArgs {
   int cameras = 16;
@@ -36,18 +36,6 @@ struct BenchServeArgs {
   std::string input, dir, zcrecd;
   CameraSource source = CameraSource::pipe;
 };
-
-// The pre-encoded camera stream, made once and kept: 6 s of 1080p30 testsrc2, libx264 ~4 Mb/s, GOP 1 s.
-fs::path cached_input(const fs::path& cache) {
-  const fs::path file = cache / "in.h264";
-  if (fs::exists(file) && fs::file_size(file) > 0) return file;
-  const fs::path tmp = cache / ("making." + std::to_string(::getpid()));
-  fs::create_directories(tmp);
-  generate_input(tmp, 6);
-  fs::rename(tmp / "in.h264", file);  // whole or not at all, for the next run
-  fs::remove_all(tmp);
-  return file;
-}
 
 fs::path find_zcrecd(const std::string& given) {
   if (!given.empty()) return given;
@@ -195,6 +183,18 @@ void run_bench_serve(const BenchServeArgs& a) {
 }
 
 }  // namespace
+
+// The pre-encoded camera stream, made once and kept: 6 s of 1080p30 testsrc2, libx264 ~4 Mb/s, GOP 1 s.
+fs::path cached_input(const fs::path& cache) {
+  const fs::path file = cache / "in.h264";
+  if (fs::exists(file) && fs::file_size(file) > 0) return file;
+  const fs::path tmp = cache / ("making." + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  generate_input(tmp, 6);
+  fs::rename(tmp / "in.h264", file);  // whole or not at all, for the next run
+  fs::remove_all(tmp);
+  return file;
+}
 
 void add_serve_command(CLI::App& bench) {
   auto a = std::make_shared<BenchServeArgs>();

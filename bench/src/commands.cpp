@@ -12,6 +12,7 @@ void add_commands(CLI::App& bench) {
   add_start_command(bench);
   add_seek_command(bench);
   add_serve_command(bench);
+  add_rtsp_command(bench);
   add_pace_command(bench);
 }
 

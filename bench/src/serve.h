@@ -33,6 +33,12 @@ int64_t proc_context_switches(pid_t pid);
 // /proc/loadavg's first three fields.
 std::string load_average();
 
+// --- the cameras' stream (cmd_bench_serve.cpp) ---
+
+// The pre-encoded camera stream of `bench serve` and `bench rtsp`, made once into `cache` and kept: 6 s of
+// 1080p30 testsrc2, libx264 ~4 Mb/s, GOP 1 s, 2 B-frames, Annex-B.
+std::filesystem::path cached_input(const std::filesystem::path& cache);
+
 // --- the pacer (serve_pacer.cpp): `zcrec bench pace FILE FIFO` ---
 
 // What a pacer printed when it ended (one JSON line on its stdout).
