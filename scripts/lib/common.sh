@@ -23,6 +23,8 @@ ZC_PACKAGES=(
   chromium python3-websocket
   # zcrecd's MQTT (service/src/mqtt_client.cpp); the tests' broker and their subscriber/publisher.
   libmosquitto-dev mosquitto mosquitto-clients
+  # The cluster catalog (cluster/, libpq) and the real PostgreSQL 15 server its tests start (initdb, pg_ctl, psql).
+  libpq-dev postgresql-15 postgresql-client-15
 )
 
 zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1,0 +1,141 @@
+// `zcrec cluster publish|status` (docs/cluster.md): a host's local catalog published into the PostgreSQL cluster
+// catalog, and what the cluster catalog knows about its hosts. Thin over zc::cluster. The connection string comes
+// from a file or from $ZCREC_POSTGRES_URL, never from the command line (it may hold a password: `ps` shows argv).
+#include "commands.h"
+#include "stop_signals.h"
+
+#include <zc/catalog/catalog.h>
+#include <zc/cluster/cluster_reader.h>
+#include <zc/cluster/error.h>
+#include <zc/cluster/migrations.h>
+#include <zc/cluster/publisher.h>
+#include <zc/units/cli_validators.h>
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace zc::cli {
+namespace {
+
+constexpr const char* kUrlVariable = "ZCREC_POSTGRES_URL";
+
+struct ClusterCliOptions {
+  std::string url_file;
+  std::string dir;
+  std::string host;
+  std::string ring_prefix;
+  double every_s = 5;
+  bool once = false;
+};
+
+int64_t wall_now_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::string connection_string(const ClusterCliOptions& o) {
+  if (!o.url_file.empty()) {
+    std::ifstream in(o.url_file);
+    if (!in) throw CLI::ValidationError("--postgres-url-file", "cannot read " + o.url_file);
+    std::string url;
+    std::getline(in, url);
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.pop_back();
+    if (url.empty()) throw CLI::ValidationError("--postgres-url-file", o.url_file + " holds no connection string");
+    return url;
+  }
+  const char* env = std::getenv(kUrlVariable);
+  if (!env || !*env)
+    throw CLI::ValidationError("--postgres-url-file", std::string("give it, or the connection string in $") + kUrlVariable);
+  return env;
+}
+
+void run_publish(const ClusterCliOptions& o) {
+  const std::string url = connection_string(o);
+  const auto local = catalog::Catalog::open_existing(o.dir, catalog::Catalog::Access::read_only);
+  StopSignals stop;
+  std::unique_ptr<cluster::PgConnection> pg;
+  double backoff_s = 0.5;
+  while (!stop.requested()) {
+    try {
+      if (!pg || !pg->ok()) {
+        pg = std::make_unique<cluster::PgConnection>(cluster::PgConnection::connect(url));
+        cluster::migrate(*pg);
+      }
+      const auto s = cluster::publish(*pg, o.host, local, wall_now_ns(), o.ring_prefix);
+      std::printf("published %s: %lld recordings, %lld segments, %lld events, %lld gaps; %lld rows written, %lld removed\n",
+                  o.host.c_str(), static_cast<long long>(s.recordings), static_cast<long long>(s.segments),
+                  static_cast<long long>(s.events), static_cast<long long>(s.gaps), static_cast<long long>(s.written),
+                  static_cast<long long>(s.removed));
+      std::fflush(stdout);
+      backoff_s = 0.5;
+      if (o.once) return;
+      stop.sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(o.every_s)));
+    } catch (const cluster::ClusterError& e) {
+      // Unreachable: the local catalog keeps everything; the next publish catches up. Anything else (a refused
+      // password, a newer schema) will not fix itself.
+      if (e.code() != cluster::ClusterErrc::unreachable || o.once) throw;
+      pg.reset();
+      std::fprintf(stderr, "zcrec cluster publish: %s; retrying in %.1f s\n", e.what(), backoff_s);
+      stop.sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(backoff_s)));
+      backoff_s = std::min(backoff_s * 2, 10.0);
+    }
+  }
+}
+
+void run_status(const ClusterCliOptions& o) {
+  auto pg = cluster::PgConnection::connect(connection_string(o));
+  cluster::migrate(pg);
+  const auto hosts = cluster::cluster_hosts(pg);
+  std::printf("%-24s %10s %10s %8s %12s\n", "HOST", "SEGMENTS", "RECORDINGS", "EVENTS", "LAG");
+  for (const auto& h : hosts)
+    std::printf("%-24s %10lld %10lld %8lld %10.1f s\n", h.name.c_str(), static_cast<long long>(h.segments),
+                static_cast<long long>(h.recordings), static_cast<long long>(h.events),
+                static_cast<double>(h.lag_ns) / 1e9);
+  if (hosts.empty()) std::printf("(no host has published yet)\n");
+}
+
+}  // namespace
+
+void add_cluster_command(CLI::App& app) {
+  auto o = std::make_shared<ClusterCliOptions>();
+  auto* cmd = app.add_subcommand("cluster", "The PostgreSQL cluster catalog: publish a host's catalog, show the hosts");
+  cmd->require_subcommand(1);
+  cmd->footer("The connection string (postgresql://USER:PASSWORD@HOST:PORT/DB, or libpq's key=value form) comes from\n"
+              "--postgres-url-file or $ZCREC_POSTGRES_URL, never from the command line, and is never printed.\n"
+              "docs/cluster.md has the design.");
+  const auto url_option = [&](CLI::App* c) {
+    c->add_option("--postgres-url-file", o->url_file, "file whose first line is the connection string")
+        ->check(CLI::ExistingFile);
+  };
+
+  auto* publish = cmd->add_subcommand(
+      "publish", "Make this host's rows in the cluster catalog equal to its local catalog, every --every");
+  publish->footer("Each publish is one transaction: new rows inserted, changed ones updated, rows the local catalog no\n"
+                  "longer has removed. A server that cannot be reached is retried with backoff (0.5 s doubling to\n"
+                  "10 s); nothing is lost meanwhile, the next publish catches up. SIGINT/SIGTERM stop it (exit 0).");
+  publish->add_option("--dir", o->dir, "storage directory of the local catalog")->required();
+  publish->add_option("--host", o->host, "this host's name in the cluster (1 to 64 bytes)")
+      ->required()
+      ->check([](const std::string& h) { return h.empty() || h.size() > 64 ? "1 to 64 bytes" : ""; });
+  publish->add_option("--ring-prefix", o->ring_prefix, "zcrecd's ring_prefix: streams are published by camera name");
+  publish->add_option("--every", o->every_s, "time between publishes, e.g. 5s")
+      ->transform(units::seconds_with_unit())
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  publish->add_flag("--once", o->once, "publish once and exit (1 when the server cannot be reached)");
+  url_option(publish);
+  publish->callback([o] { run_publish(*o); });
+
+  auto* status = cmd->add_subcommand("status", "The hosts in the cluster catalog: rows and how long ago each published");
+  url_option(status);
+  status->callback([o] { run_status(*o); });
+}
+
+}  // namespace zc::cli

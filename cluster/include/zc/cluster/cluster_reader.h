@@ -1,0 +1,39 @@
+// What any host reads from the cluster catalog (docs/cluster.md): the hosts and how fresh their rows are, and a
+// camera's footage across every host.
+#pragma once
+
+#include <zc/cluster/pg_connection.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace zc::cluster {
+
+struct HostStatus {
+  std::string name;
+  int64_t last_publish_wall_ns = 0;     // the host's clock when its newest publish began
+  int64_t last_publish_db_wall_ns = 0;  // the database's clock when it committed
+  int64_t lag_ns = 0;                   // the database's clock now minus last_publish_db_wall_ns
+  int64_t segments = 0, recordings = 0, events = 0;
+};
+
+struct ClusterSegment {
+  std::string host;
+  int64_t local_id = 0;
+  std::string camera;
+  std::string path;  // relative to that host's storage directory
+  int64_t start_wall_ns = 0, end_wall_ns = 0;
+  int64_t frames = 0, size_bytes = 0;
+  std::string state;
+};
+
+// Hosts by name. Throws like PgConnection::exec.
+std::vector<HostStatus> cluster_hosts(PgConnection& pg);
+// Segments of `camera` on every host overlapping [from, to), in time order (start_wall_ns, host, local_id);
+// 'deleting' ones left out, as the local catalog's listings do.
+std::vector<ClusterSegment> cluster_segments(PgConnection& pg, const std::string& camera, int64_t from_wall_ns,
+                                             int64_t to_wall_ns);
+
+}  // namespace zc::cluster

@@ -1,0 +1,16 @@
+// The cluster schema's versions (docs/cluster.md, "Schema"): version 1 is cluster/schema/cluster.sql; a later
+// version adds a step. Every host runs migrate() when it connects; an advisory lock held for the transaction makes
+// hosts that start together take turns, and a database of a newer version than this zcrec knows is refused.
+#pragma once
+
+#include <zc/cluster/pg_connection.h>
+
+namespace zc::cluster {
+
+inline constexpr int kClusterSchemaVersion = 1;
+
+// Brings the database to kClusterSchemaVersion; returns the version it found (0: empty). Throws ClusterError:
+// too_new, unreachable, query.
+int migrate(PgConnection& pg);
+
+}  // namespace zc::cluster

@@ -1,0 +1,89 @@
+-- zcrec cluster catalog, PostgreSQL 15. This file is the source of truth: it is embedded into zc::cluster and
+-- applied as version 1 by the migrations (cluster/src/migrations.cpp); docs/cluster.md explains it. Every row
+-- belongs to the host that recorded it and is keyed by that host's local catalog id: a host publishes its own
+-- rows only (idempotent upserts, docs/cluster.md "Publishing"), so hosts never write the same row.
+-- Units are in column names as in the local catalog: *_wall_ns CLOCK_REALTIME nanoseconds since the Unix epoch,
+-- *_ns durations in nanoseconds, *_90k media time in 1/90000 s, *_bytes bytes.
+
+CREATE TABLE host (
+  name text PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 64),
+  first_seen_wall_ns bigint NOT NULL,
+  last_publish_wall_ns bigint NOT NULL,        -- the host's clock when its newest publish began
+  last_publish_db_wall_ns bigint NOT NULL,     -- the database's clock when that publish committed
+  segments bigint NOT NULL DEFAULT 0,          -- rows of the host after that publish
+  recordings bigint NOT NULL DEFAULT 0,
+  events bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE recording (
+  host text NOT NULL REFERENCES host (name),
+  local_id bigint NOT NULL,
+  stream text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('event', 'continuous')),
+  trigger_wall_ns bigint NOT NULL,
+  start_wall_ns bigint,
+  end_wall_ns bigint,
+  preroll_requested_ns bigint NOT NULL,
+  preroll_achieved_ns bigint,
+  state text NOT NULL,
+  end_reason text,
+  locked boolean NOT NULL,
+  frames_lost bigint NOT NULL,
+  PRIMARY KEY (host, local_id)
+);
+
+CREATE TABLE segment (
+  host text NOT NULL REFERENCES host (name),
+  local_id bigint NOT NULL,
+  recording_local_id bigint NOT NULL,
+  stream text NOT NULL,
+  ordinal bigint NOT NULL,
+  path text NOT NULL,                          -- relative to the host's storage directory
+  start_wall_ns bigint NOT NULL,
+  end_wall_ns bigint NOT NULL,
+  start_pts_90k bigint NOT NULL,
+  duration_90k bigint NOT NULL,
+  frames bigint NOT NULL,
+  keyframes bigint NOT NULL,
+  size_bytes bigint NOT NULL,
+  video_codec text NOT NULL,
+  width integer NOT NULL,
+  height integer NOT NULL,
+  audio_codec text NOT NULL,                   -- '' without audio
+  state text NOT NULL,                         -- writing | complete | recovered | deleting
+  end_reason text NOT NULL,                    -- '' while writing
+  PRIMARY KEY (host, local_id)
+);
+-- A camera's timeline across hosts: the cluster's most frequent query.
+CREATE INDEX segment_by_stream_time ON segment (stream, start_wall_ns);
+
+CREATE TABLE event (
+  host text NOT NULL REFERENCES host (name),
+  local_id bigint NOT NULL,
+  stream text NOT NULL,
+  label text NOT NULL,
+  score double precision,
+  metadata_json text NOT NULL,                 -- '' when none
+  trigger_wall_ns bigint NOT NULL,
+  start_wall_ns bigint NOT NULL,
+  end_wall_ns bigint,
+  preroll_ns bigint NOT NULL,
+  postroll_ns bigint NOT NULL,
+  recording_local_id bigint,
+  state text NOT NULL,
+  end_reason text NOT NULL,                    -- '' while open
+  PRIMARY KEY (host, local_id)
+);
+CREATE INDEX event_by_stream_time ON event (stream, start_wall_ns);
+
+CREATE TABLE gap (
+  host text NOT NULL REFERENCES host (name),
+  local_id bigint NOT NULL,
+  stream text NOT NULL,
+  recording_local_id bigint NOT NULL,
+  start_wall_ns bigint NOT NULL,
+  end_wall_ns bigint NOT NULL,
+  frames_lost bigint NOT NULL,
+  reason text NOT NULL,
+  PRIMARY KEY (host, local_id)
+);

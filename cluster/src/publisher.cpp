@@ -1,0 +1,146 @@
+#include <zc/cluster/copy_text.h>
+#include <zc/cluster/error.h>
+#include <zc/cluster/publisher.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace zc::cluster {
+namespace {
+
+// One table of the cluster schema as a publish writes it: its columns after (host, local_id), in the order the
+// rows below give them.
+struct Table {
+  const char* name;
+  std::vector<const char*> columns;
+};
+
+const Table kRecording{"recording", {"stream", "kind", "trigger_wall_ns", "start_wall_ns", "end_wall_ns",
+                                     "preroll_requested_ns", "preroll_achieved_ns", "state", "end_reason", "locked",
+                                     "frames_lost"}};
+const Table kSegment{"segment", {"recording_local_id", "stream", "ordinal", "path", "start_wall_ns", "end_wall_ns",
+                                 "start_pts_90k", "duration_90k", "frames", "keyframes", "size_bytes", "video_codec",
+                                 "width", "height", "audio_codec", "state", "end_reason"}};
+const Table kEvent{"event", {"stream", "label", "score", "metadata_json", "trigger_wall_ns", "start_wall_ns",
+                             "end_wall_ns", "preroll_ns", "postroll_ns", "recording_local_id", "state", "end_reason"}};
+const Table kGap{"gap", {"stream", "recording_local_id", "start_wall_ns", "end_wall_ns", "frames_lost", "reason"}};
+
+using Field = std::optional<std::string>;
+Field num(int64_t v) { return std::to_string(v); }
+Field num(const std::optional<int64_t>& v) { return v ? Field(std::to_string(*v)) : std::nullopt; }
+Field real(const std::optional<double>& v) {
+  if (!v) return std::nullopt;
+  char b[64];
+  std::snprintf(b, sizeof b, "%.17g", *v);  // round-trips a double exactly
+  return std::string(b);
+}
+
+class Rows {
+ public:
+  Rows(std::string host) : host_(std::move(host)) {}
+  void add(int64_t local_id, std::vector<Field> fields) {
+    fields.insert(fields.begin(), {host_, std::to_string(local_id)});
+    append_copy_row(data_, fields);
+    ++count_;
+  }
+  const std::string& data() const { return data_; }
+  int64_t count() const { return count_; }
+
+ private:
+  std::string host_;
+  std::string data_;
+  int64_t count_ = 0;
+};
+
+std::string joined(const std::vector<const char*>& columns, const char* prefix, const char* separator = ", ") {
+  std::string s;
+  for (size_t i = 0; i < columns.size(); ++i) s += (i ? separator : "") + std::string(prefix) + columns[i];
+  return s;
+}
+
+// The host's rows of `t` become exactly `rows`: COPY into a temporary table, then one upsert that touches only
+// rows that differ, and one delete of the rows the host no longer has.
+void reconcile(PgConnection& pg, const std::string& host, const Table& t, const Rows& rows, PublishStats& stats) {
+  const std::string in = std::string(t.name) + "_in";
+  const std::string all = "host, local_id, " + joined(t.columns, "");
+  pg.exec("CREATE TEMP TABLE " + in + " (LIKE " + t.name + ") ON COMMIT DROP");
+  pg.copy_in("COPY " + in + " (" + all + ") FROM STDIN", rows.data());
+  const auto up = pg.exec("INSERT INTO " + std::string(t.name) + " (" + all + ") SELECT " + all + " FROM " + in +
+                          " ON CONFLICT (host, local_id) DO UPDATE SET (" + joined(t.columns, "") + ") = (" +
+                          joined(t.columns, "EXCLUDED.") + ") WHERE (" + joined(t.columns, std::string(t.name).append(".").c_str()) +
+                          ") IS DISTINCT FROM (" + joined(t.columns, "EXCLUDED.") + ")");
+  stats.written += up.affected();
+  const auto del = pg.exec("DELETE FROM " + std::string(t.name) + " t WHERE t.host = $1 AND NOT EXISTS (SELECT 1 FROM " +
+                               in + " i WHERE i.local_id = t.local_id)",
+                           {host});
+  stats.removed += del.affected();
+}
+
+}  // namespace
+
+PublishStats publish(PgConnection& pg, const std::string& host, const catalog::Catalog& local, int64_t now_wall_ns,
+                     const std::string& ring_prefix) {
+  if (host.empty() || host.size() > 64)
+    throw ClusterError(ClusterErrc::invalid_argument, "a host name must be 1 to 64 bytes long");
+  const auto camera = [&](const std::string& stream) -> Field {
+    if (!ring_prefix.empty() && stream.size() > ring_prefix.size() && stream.compare(0, ring_prefix.size(), ring_prefix) == 0)
+      return stream.substr(ring_prefix.size());
+    return stream;
+  };
+
+  // Read everything from the local catalog first: the PostgreSQL transaction stays short.
+  Rows recordings(host), segments(host), events(host), gaps(host);
+  for (const auto& r : local.recordings())
+    recordings.add(r.id, {camera(r.stream_name), r.kind, num(r.trigger_wall_ns), num(r.start_wall_ns),
+                          num(r.end_wall_ns), num(r.preroll_requested_ns), num(r.preroll_achieved_ns), r.state,
+                          r.end_reason.empty() ? Field() : Field(r.end_reason), r.locked ? "true" : "false",
+                          num(r.frames_lost)});
+  for (const auto& s : local.all_segments())
+    segments.add(s.id, {num(s.recording_id), camera(s.stream_name), num(s.ordinal), s.path, num(s.start_wall_ns),
+                        num(s.end_wall_ns), num(s.start_pts_90k), num(s.duration_90k), num(s.frames), num(s.keyframes),
+                        num(s.size_bytes), s.video_codec, num(s.width), num(s.height), s.audio_codec, s.state,
+                        s.end_reason});
+  for (const auto& e : local.events())
+    events.add(e.id, {camera(e.stream_name), e.label, real(e.score), e.metadata_json, num(e.trigger_wall_ns),
+                      num(e.start_wall_ns), num(e.end_wall_ns), num(e.preroll_ns), num(e.postroll_ns),
+                      num(e.recording_id), e.state, e.end_reason});
+  for (const auto& st : local.streams())
+    for (const auto& g : local.gaps(st.name))
+      gaps.add(g.id, {camera(st.name), num(g.recording_id), num(g.start_wall_ns), num(g.end_wall_ns),
+                      num(g.frames_lost), g.reason});
+
+  PublishStats stats;
+  stats.recordings = recordings.count();
+  stats.segments = segments.count();
+  stats.events = events.count();
+  stats.gaps = gaps.count();
+  pg.exec("BEGIN");
+  try {
+    pg.exec("INSERT INTO host (name, first_seen_wall_ns, last_publish_wall_ns, last_publish_db_wall_ns) "
+            "VALUES ($1, $2, $2, (extract(epoch FROM clock_timestamp()) * 1e9)::bigint) "
+            "ON CONFLICT (name) DO UPDATE SET last_publish_wall_ns = EXCLUDED.last_publish_wall_ns",
+            {host, std::to_string(now_wall_ns)});
+    // Recordings before the rows that name them; gaps and segments before recordings would not matter (no
+    // foreign keys between a host's rows: a host's catalog is consistent by itself and published whole).
+    reconcile(pg, host, kRecording, recordings, stats);
+    reconcile(pg, host, kSegment, segments, stats);
+    reconcile(pg, host, kEvent, events, stats);
+    reconcile(pg, host, kGap, gaps, stats);
+    pg.exec("UPDATE host SET segments = $2, recordings = $3, events = $4, "
+            "last_publish_db_wall_ns = (extract(epoch FROM clock_timestamp()) * 1e9)::bigint WHERE name = $1",
+            {host, std::to_string(stats.segments), std::to_string(stats.recordings), std::to_string(stats.events)});
+    pg.exec("COMMIT");
+  } catch (...) {
+    if (pg.ok()) {
+      try {
+        pg.exec("ROLLBACK");
+      } catch (const ClusterError&) {
+      }
+    }
+    throw;
+  }
+  return stats;
+}
+
+}  // namespace zc::cluster
