@@ -1,0 +1,134 @@
+// The cluster catalog in a real PostgreSQL 15 (issue 22, docs/cluster.md): a zcrecd host's local catalog is
+// published by `zcrec cluster publish`; the cluster's rows equal the local catalog's row by row, a publish of an
+// unchanged catalog writes nothing, and a PostgreSQL outage costs nothing: recording goes on locally and the
+// publisher catches up by itself when the server is back. psql is the judge of what the server holds.
+#include "cli/cli_process.h"
+#include "postgres_server.h"
+#include "zcrecd_process.h"
+
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+namespace zc::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kCamera =
+    "  yard:\n    source: testsrc\n    testsrc: {size: 320x240, fps: 25, gop: 1s, bitrate: 300k}\n"
+    "    ring_size: 8M\n    record: {continuous: true}\n";
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+size_t complete_segments(ZcrecdProcess& d) {
+  size_t n = 0;
+  for (const auto& s : d.catalog().segments(d.ring("yard"))) n += s.state == "complete";
+  return n;
+}
+
+// The local catalog's rows in the shape of the psql queries below ("|"-separated, one per line, by local id).
+std::string local_segments(ZcrecdProcess& d) {
+  std::ostringstream out;
+  for (const auto& s : d.catalog().all_segments())
+    out << s.id << "|yard|" << s.path << "|" << s.start_wall_ns << "|" << s.end_wall_ns << "|" << s.frames << "|"
+        << s.size_bytes << "|" << s.state << "|" << s.end_reason << "\n";
+  return out.str();
+}
+std::string local_recordings(ZcrecdProcess& d) {
+  std::ostringstream out;
+  for (const auto& r : d.catalog().recordings())
+    out << r.id << "|yard|" << r.kind << "|" << r.start_wall_ns.value_or(0) << "|" << r.end_wall_ns.value_or(0) << "|"
+        << r.state << "|" << r.end_reason << "\n";
+  return out.str();
+}
+std::string local_events(ZcrecdProcess& d) {
+  std::ostringstream out;
+  for (const auto& e : d.catalog().events())
+    out << e.id << "|yard|" << e.label << "|" << e.start_wall_ns << "|" << e.end_wall_ns.value_or(0) << "|" << e.state
+        << "\n";
+  return out.str();
+}
+
+TEST(Cluster, PublishMirrorsTheLocalCatalogRowByRowAndCatchesUpAfterAPostgresOutage) {
+  PostgresServer pg;
+  TempDir dir;
+  ZcrecdProcess d(dir.path(), kCamera);  // 4 s segments
+  d.start();
+  const std::string prefix = d.ring("yard").substr(0, d.ring("yard").size() - 4);
+  const auto url_file = dir.path() / "pg.url";
+  std::ofstream(url_file) << pg.url() << "\n";
+  const auto log = dir.path() / "publish.log";
+  // stdout and stderr into one log (Background keeps only stderr).
+  Background publisher({"sh", "-c",
+                        "exec " + std::string(ZCREC_BIN) + " cluster publish --dir " + d.storage_dir().string() +
+                            " --host h1 --ring-prefix " + prefix + " --every 0.5s --postgres-url-file " +
+                            url_file.string() + " >> " + log.string() + " 2>&1"},
+                       dir.path() / "sh.err");
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return complete_segments(d) >= 2; }, 60s));
+  ASSERT_EQ(d.post("/api/v1/cameras/yard/events", {{"label", "before"}, {"duration", 1}}).status, 201);
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return count(read_file(log), "published h1") >= 2; }, 30s)) << read_file(log);
+
+  // The outage: the publisher retries; zcrecd records on and takes an event.
+  pg.stop();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return count(read_file(log), "retrying in") >= 1; }, 30s)) << read_file(log);
+  const size_t before_outage = complete_segments(d);
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return complete_segments(d) >= before_outage + 2; }, 60s));
+  ASSERT_EQ(d.post("/api/v1/cameras/yard/events", {{"label", "during"}, {"duration", 1}}).status, 201);
+  const size_t published_before = count(read_file(log), "published h1");
+  pg.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return count(read_file(log), "published h1") > published_before; }, 30s))
+      << read_file(log);
+
+  // The host stops; one more publish after that, and the cluster holds exactly what the local catalog holds.
+  d.kill(SIGTERM);
+  ASSERT_TRUE(d.wait(30s));
+  const size_t published_at_stop = count(read_file(log), "published h1");
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return count(read_file(log), "published h1") >= published_at_stop + 2; }, 30s));
+  EXPECT_EQ(publisher.stop(SIGTERM, 20s), 0) << read_file(log);
+  EXPECT_TRUE(publisher.running() == false);
+
+  const std::string segments = pg.query(
+      "SELECT local_id, stream, path, start_wall_ns, end_wall_ns, frames, size_bytes, state, end_reason FROM segment "
+      "WHERE host = 'h1' ORDER BY local_id");
+  EXPECT_EQ(segments, local_segments(d));
+  EXPECT_GE(count(segments, "\n"), 4u);
+  EXPECT_EQ(pg.query("SELECT local_id, stream, kind, coalesce(start_wall_ns, 0), coalesce(end_wall_ns, 0), state, "
+                     "coalesce(end_reason, '') FROM recording WHERE host = 'h1' ORDER BY local_id"),
+            local_recordings(d));
+  const std::string events = pg.query(
+      "SELECT local_id, stream, label, start_wall_ns, coalesce(end_wall_ns, 0), state FROM event WHERE host = 'h1' "
+      "ORDER BY local_id");
+  EXPECT_EQ(events, local_events(d));
+  EXPECT_NE(events.find("|during|"), std::string::npos) << "the event posted during the outage";
+
+  // Idempotent: publishing the same catalog again writes nothing.
+  const auto again = run({ZCREC_BIN, "cluster", "publish", "--dir", d.storage_dir().string(), "--host", "h1",
+                          "--ring-prefix", prefix, "--once", "--postgres-url-file", url_file.string()});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 rows written, 0 removed"), std::string::npos) << again.out;
+
+  const auto status = run({ZCREC_BIN, "cluster", "status", "--postgres-url-file", url_file.string()});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("h1"), std::string::npos) << status.out;
+  EXPECT_EQ(status.out.find(pg.url()), std::string::npos) << "the connection string is never printed";
+  EXPECT_EQ(read_file(log).find(pg.url()), std::string::npos) << "nor logged";
+
+  // A server that is not there: --once fails fast with a clear error, exit 1.
+  pg.stop();
+  const auto down = run({ZCREC_BIN, "cluster", "publish", "--dir", d.storage_dir().string(), "--host", "h1", "--once",
+                         "--postgres-url-file", url_file.string()});
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_NE(down.err.find("cannot connect to PostgreSQL"), std::string::npos) << down.err;
+}
+
+}  // namespace
+}  // namespace zc::test
