@@ -8,12 +8,14 @@
 #include <zc/cluster/cluster_reader.h>
 #include <zc/cluster/error.h>
 #include <zc/cluster/migrations.h>
+#include <zc/cluster/publish_loop.h>
 #include <zc/cluster/publisher.h>
 #include <zc/units/cli_validators.h>
 
 #include <time.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -58,34 +60,33 @@ std::string connection_string(const ClusterCliOptions& o) {
 
 void run_publish(const ClusterCliOptions& o) {
   const std::string url = connection_string(o);
-  const auto local = catalog::Catalog::open_existing(o.dir, catalog::Catalog::Access::read_only);
-  StopSignals stop;
-  std::unique_ptr<cluster::PgConnection> pg;
-  double backoff_s = 0.5;
+  if (o.once) {
+    const auto local = catalog::Catalog::open_existing(o.dir, catalog::Catalog::Access::read_only);
+    auto pg = cluster::PgConnection::connect(url);
+    cluster::migrate(pg);
+    const auto s = cluster::publish(pg, o.host, local, wall_now_ns(), o.ring_prefix);
+    std::printf("published %s: %lld recordings, %lld segments, %lld events, %lld gaps; %lld rows written, %lld removed\n",
+                o.host.c_str(), static_cast<long long>(s.recordings), static_cast<long long>(s.segments),
+                static_cast<long long>(s.events), static_cast<long long>(s.gaps), static_cast<long long>(s.written),
+                static_cast<long long>(s.removed));
+    return;
+  }
+  StopSignals stop;  // before the loop's thread starts, so that it inherits the blocked signals
+  cluster::PublishLoopOptions lo;
+  lo.conninfo = url;
+  lo.host = o.host;
+  lo.ring_prefix = o.ring_prefix;
+  lo.storage_dir = o.dir;
+  lo.every = std::chrono::milliseconds(std::llround(o.every_s * 1000));
+  lo.on_log = [](bool error, const std::string& line) {
+    std::fprintf(error ? stderr : stdout, "%s%s\n", error ? "zcrec cluster publish: " : "", line.c_str());
+    std::fflush(error ? stderr : stdout);
+  };
+  cluster::PublishLoop loop(std::move(lo));
   while (!stop.requested()) {
-    try {
-      if (!pg || !pg->ok()) {
-        pg = std::make_unique<cluster::PgConnection>(cluster::PgConnection::connect(url));
-        cluster::migrate(*pg);
-      }
-      const auto s = cluster::publish(*pg, o.host, local, wall_now_ns(), o.ring_prefix);
-      std::printf("published %s: %lld recordings, %lld segments, %lld events, %lld gaps; %lld rows written, %lld removed\n",
-                  o.host.c_str(), static_cast<long long>(s.recordings), static_cast<long long>(s.segments),
-                  static_cast<long long>(s.events), static_cast<long long>(s.gaps), static_cast<long long>(s.written),
-                  static_cast<long long>(s.removed));
-      std::fflush(stdout);
-      backoff_s = 0.5;
-      if (o.once) return;
-      stop.sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(o.every_s)));
-    } catch (const cluster::ClusterError& e) {
-      // Unreachable: the local catalog keeps everything; the next publish catches up. Anything else (a refused
-      // password, a newer schema) will not fix itself.
-      if (e.code() != cluster::ClusterErrc::unreachable || o.once) throw;
-      pg.reset();
-      std::fprintf(stderr, "zcrec cluster publish: %s; retrying in %.1f s\n", e.what(), backoff_s);
-      stop.sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(backoff_s)));
-      backoff_s = std::min(backoff_s * 2, 10.0);
-    }
+    stop.sleep_for(std::chrono::milliseconds(200));
+    const auto st = loop.status();
+    if (st.fatal) throw std::runtime_error(st.last_error);
   }
 }
 

@@ -293,6 +293,33 @@ RtspServeConfig read_rtsp(const At& at) {
   return r;
 }
 
+ClusterConfig read_cluster(const At& at) {
+  ClusterConfig c;
+  bool has_host = false, has_url = false;
+  at.each({"host", "postgres_url_file", "every"}, [&](const std::string& k, const At& v) {
+    if (k == "host") {
+      c.host = v.str();
+      if (c.host.empty() || c.host.size() > 64) v.fail("must be 1 to 64 bytes");
+      has_host = true;
+    }
+    if (k == "postgres_url_file") {
+      std::ifstream in(v.str());
+      if (!in) v.fail("cannot read " + v.str());
+      std::getline(in, c.conninfo);
+      while (!c.conninfo.empty() && std::isspace(static_cast<unsigned char>(c.conninfo.back()))) c.conninfo.pop_back();
+      if (c.conninfo.empty()) v.fail(v.str() + " holds no connection string");
+      has_url = true;
+    }
+    if (k == "every") {
+      c.every_ns = v.duration_ns();
+      if (c.every_ns < 100'000'000) v.fail("must be at least 100ms");
+    }
+  });
+  if (!has_host) at.fail("host: required (this host's name in the cluster)");
+  if (!has_url) at.fail("postgres_url_file: required (the connection string is never written in this file)");
+  return c;
+}
+
 MqttConfig read_mqtt(const At& at) {
   MqttConfig m;
   bool has_host = false;
@@ -376,7 +403,7 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
   if (!root.IsMap()) top.fail(origin.string() + " must be a YAML mapping (storage:, api:, cameras:)");
   bool has_dir = false;
   std::optional<int64_t> event_max_age;
-  top.each({"storage", "api", "cameras", "retention", "ring_prefix", "mqtt", "rtsp"}, [&](const std::string& k, const At& v) {
+  top.each({"storage", "api", "cameras", "retention", "ring_prefix", "mqtt", "rtsp", "cluster"}, [&](const std::string& k, const At& v) {
     if (k == "storage") {
       v.each({"dir", "segment", "retention_interval"}, [&](const std::string& sk, const At& sv) {
         if (sk == "dir") {
@@ -419,6 +446,7 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
     if (k == "retention") read_retention(v, cfg.retention, event_max_age);
     if (k == "mqtt") cfg.mqtt = read_mqtt(v);
     if (k == "rtsp") cfg.rtsp = read_rtsp(v);
+    if (k == "cluster") cfg.cluster = read_cluster(v);
     if (k == "ring_prefix") {
       cfg.ring_prefix = v.str();
       static const std::regex re(R"([A-Za-z0-9_][A-Za-z0-9_.-]{0,31})");

@@ -21,6 +21,8 @@
 #include "http_web.h"
 #include "metrics.h"
 
+#include <zc/units/units.h>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -92,6 +94,11 @@ void register_api_routes(http::Router& router, Service& service, const std::func
     const auto streaming = std::count_if(cameras.begin(), cameras.end(),
                                          [](const CameraStatus& c) { return c.ingest_state == IngestState::streaming; });
     json body{{"status", "ok"}, {"cameras", cameras.size()}, {"streaming", streaming}};
+    if (const auto c = svc->cluster())
+      body["cluster"] = {{"publishes", c->publishes},
+                         {"failures", c->failures},
+                         {"last_publish", c->last_success_wall_ns ? json(units::format_wall(c->last_success_wall_ns)) : json(nullptr)},
+                         {"last_error", c->last_error.empty() ? json(nullptr) : json(c->last_error)}};
     if (const auto m = svc->mqtt())
       body["mqtt"] = {{"connected", m->connected}, {"queued", m->queued},     {"dropped", m->dropped},
                       {"published", m->published}, {"received", m->received}, {"rejected", m->rejected}};
@@ -156,7 +163,7 @@ void register_api_routes(http::Router& router, Service& service, const std::func
   router.get("/metrics", [svc](const Req& req, Res& res) {
     http::refuse_query(req.query);
     res.status = 200;
-    res.set_content(render_metrics(svc->cameras(), svc->storage()), kMetricsContentType);
+    res.set_content(render_metrics(svc->cameras(), svc->storage(), svc->cluster()), kMetricsContentType);
   });
 }
 

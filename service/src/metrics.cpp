@@ -33,7 +33,8 @@ void add_total(prometheus::Family<prometheus::Counter>& family, const std::strin
 
 }  // namespace
 
-std::string render_metrics(const std::vector<CameraStatus>& cameras, const StorageStatus& storage) {
+std::string render_metrics(const std::vector<CameraStatus>& cameras, const StorageStatus& storage,
+                           const std::optional<ClusterStatus>& cluster) {
   using prometheus::BuildCounter;
   using prometheus::BuildGauge;
   prometheus::Registry registry;
@@ -113,6 +114,16 @@ std::string render_metrics(const std::vector<CameraStatus>& cameras, const Stora
   rows.Add({{"table", "recordings"}}).Set(static_cast<double>(storage.recordings));
   rows.Add({{"table", "events"}}).Set(static_cast<double>(storage.events));
 
+  if (cluster) {
+    BuildCounter().Name("zcrec_cluster_publishes_total").Help("Publishes of this host's catalog into the cluster catalog")
+        .Register(registry).Add({}).Increment(static_cast<double>(cluster->publishes));
+    BuildCounter().Name("zcrec_cluster_publish_failures_total")
+        .Help("Failed attempts to publish into the cluster catalog (each is retried)")
+        .Register(registry).Add({}).Increment(static_cast<double>(cluster->failures));
+    BuildGauge().Name("zcrec_cluster_last_publish_timestamp_seconds")
+        .Help("When the newest successful publish ended (Unix time; 0: none yet)")
+        .Register(registry).Add({}).Set(static_cast<double>(cluster->last_success_wall_ns) / 1e9);
+  }
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 

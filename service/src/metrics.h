@@ -5,6 +5,7 @@
 
 #include <zc/service/service.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ namespace zc::service {
 
 inline constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-std::string render_metrics(const std::vector<CameraStatus>& cameras, const StorageStatus& storage);
+std::string render_metrics(const std::vector<CameraStatus>& cameras, const StorageStatus& storage,
+                           const std::optional<ClusterStatus>& cluster = std::nullopt);
 
 }  // namespace zc::service

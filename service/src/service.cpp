@@ -4,6 +4,8 @@
 #include "mqtt_bridge.h"
 #include "retired_cameras.h"
 #include "rtsp_serving.h"
+
+#include <zc/cluster/publish_loop.h>
 #include "shared_catalog.h"
 #include "storage_lock.h"
 
@@ -42,6 +44,7 @@ class ServiceImpl final : public Service {
     // Before the cameras and the retention thread: a bridge that cannot be made fails the start early.
     if (config_.mqtt) mqtt_ = std::make_unique<MqttBridge>(*this, *config_.mqtt, storage_dir_, log_);
     if (config_.rtsp) rtsp_ = std::make_shared<RtspServing>(config_, log_);
+    if (config_.cluster) start_cluster_publisher();
     for (const auto& c : config_.cameras) start_camera(c);
     retention_thread_ = std::thread([this] { retention_loop(); });
   }
@@ -146,6 +149,7 @@ class ServiceImpl final : public Service {
       log_.warning("reload: api.listen and api.token take effect at the next start");
     }
     if (next.mqtt != config_.mqtt) log_.warning("reload: mqtt takes effect at the next start");
+    if (next.cluster != config_.cluster) log_.warning("reload: cluster takes effect at the next start");
     if (next.rtsp != config_.rtsp) log_.warning("reload: rtsp.* takes effect at the next start");
     ReloadResult r;
     std::map<std::string, std::shared_ptr<Camera>> keep, retire;
@@ -170,11 +174,13 @@ class ServiceImpl final : public Service {
       const std::string listen = config_.listen, token = config_.token;
       auto mqtt = config_.mqtt;
       auto rtsp = config_.rtsp;
+      auto cluster = config_.cluster;
       config_ = std::move(next);
       config_.listen = listen;
       config_.token = token;
       config_.mqtt = std::move(mqtt);
       config_.rtsp = std::move(rtsp);
+      config_.cluster = std::move(cluster);
       for (const auto& c : config_.cameras)
         if (!cameras_.count(c.name)) start_camera_locked(c);
     }
@@ -210,6 +216,8 @@ class ServiceImpl final : public Service {
     for (auto& t : stoppers) t.join();
     // Last: the ends of the events the cameras just closed ('shutdown') are published before going offline.
     if (mqtt_) mqtt_->stop();
+    // After the cameras: its last publish may carry their closed rows (it stops at once otherwise).
+    if (cluster_) cluster_->stop();
   }
 
   std::optional<MqttStatus> mqtt() const override {
@@ -217,7 +225,32 @@ class ServiceImpl final : public Service {
     return mqtt_->status();
   }
 
+  std::optional<ClusterStatus> cluster() const override {
+    if (!cluster_) return std::nullopt;
+    const auto s = cluster_->status();
+    return ClusterStatus{s.publishes, s.failures, s.last_success_wall_ns, s.last_error};
+  }
+
  private:
+  // The host's catalog published into the cluster catalog on a thread of its own (docs/cluster.md). A failure
+  // is logged when it starts and when it ends, not on every retry: an outage of an hour is two lines.
+  void start_cluster_publisher() {
+    cluster::PublishLoopOptions o;
+    o.conninfo = config_.cluster->conninfo;
+    o.host = config_.cluster->host;
+    o.ring_prefix = config_.ring_prefix;
+    o.storage_dir = config_.storage_dir;
+    o.every = std::chrono::milliseconds(config_.cluster->every_ns / 1'000'000);
+    auto failing = std::make_shared<std::atomic<bool>>(false);
+    const Logger* log = &log_;
+    o.on_log = [log, failing](bool error, const std::string& line) {
+      if (error && !failing->exchange(true)) log->warning("cluster: " + line + " (logged again when it works)");
+      if (!error && failing->exchange(false)) log->info("cluster: " + line);
+    };
+    cluster_ = std::make_unique<cluster::PublishLoop>(std::move(o));
+    log_.info("cluster: publishing this host as '" + config_.cluster->host + "'");
+  }
+
   static catalog::Catalog open_catalog(const std::filesystem::path& dir) {
     try {
       return catalog::Catalog::open(dir);
@@ -332,6 +365,7 @@ class ServiceImpl final : public Service {
   bool stopped_ = false;
   std::thread retention_thread_;
   std::unique_ptr<MqttBridge> mqtt_;  // set once in the constructor; stopped last
+  std::unique_ptr<cluster::PublishLoop> cluster_;  // set once in the constructor (config has cluster:)
   mutable std::mutex rtsp_mutex_;  // guards the pointer only: stop() takes it away while cameras() reads stats
   std::shared_ptr<RtspServing> rtsp_;  // set in the constructor (config has rtsp:), taken away first at stop()
   std::shared_ptr<RtspServing> rtsp_serving() const {

@@ -130,5 +130,38 @@ TEST(Cluster, PublishMirrorsTheLocalCatalogRowByRowAndCatchesUpAfterAPostgresOut
   EXPECT_NE(down.err.find("cannot connect to PostgreSQL"), std::string::npos) << down.err;
 }
 
+// zcrecd publishes by itself with a `cluster:` block: its rows appear in PostgreSQL while it records, its health
+// and metrics say how publishing goes, and a wrong host name in the block is a load error.
+TEST(Cluster, ZcrecdWithAClusterBlockPublishesItsCatalogWhileItRecords) {
+  PostgresServer pg;
+  TempDir dir;
+  const auto url_file = dir.path() / "pg.url";
+  std::ofstream(url_file) << pg.url() << "\n";
+  const std::string block = "cluster: {host: nvr-a, postgres_url_file: " + url_file.string() + ", every: 500ms}\n";
+  ZcrecdProcess d(dir.path(), kCamera, block);
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return complete_segments(d) >= 1; }, 60s));
+  ASSERT_EQ(d.post("/api/v1/cameras/yard/events", {{"label", "car"}, {"duration", 1}}).status, 201);
+  // The event's row reaches the cluster catalog within a few publishes.
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] { return pg.query("SELECT count(*) FROM event WHERE host = 'nvr-a' AND label = 'car'") == "1\n"; }, 20s));
+  EXPECT_EQ(pg.query("SELECT DISTINCT stream FROM segment WHERE host = 'nvr-a'"), "yard\n") << "by camera name";
+  const auto health = d.get("/api/v1/health");
+  ASSERT_EQ(health.status, 200);
+  EXPECT_GE(health.body["cluster"]["publishes"].get<int64_t>(), 1) << health.body.dump();
+  EXPECT_TRUE(health.body["cluster"]["last_error"].is_null()) << health.body.dump();
+  d.kill(SIGTERM);
+  ASSERT_TRUE(d.wait(30s));
+
+  const auto bad = dir.path() / "bad.yaml";
+  std::ofstream(bad) << "storage: {dir: " << (dir.path() / "s2").string() << "}\ncluster: {postgres_url_file: "
+                     << url_file.string() << "}\ncameras:\n" << kCamera;
+  const auto r = run({ZCRECD_BIN, "--check-config", bad.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE((r.out + r.err).find("cluster"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("host"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ((r.out + r.err).find(pg.url()), std::string::npos) << "the connection string is never printed";
+}
+
 }  // namespace
 }  // namespace zc::test

@@ -93,6 +93,15 @@ struct RtspServeConfig {
   bool operator==(const RtspServeConfig&) const = default;
 };
 
+// Publishing this host's catalog into the PostgreSQL cluster catalog (docs/cluster.md): absent = off. The
+// connection string is read from postgres_url_file at load and never logged.
+struct ClusterConfig {
+  std::string host;        // this host's name in the cluster (required, 1..64 bytes)
+  std::string conninfo;    // from postgres_url_file
+  int64_t every_ns = 5'000'000'000;
+  bool operator==(const ClusterConfig&) const = default;
+};
+
 struct ServiceConfig {
   std::filesystem::path file;          // where it was read from (reload re-reads it)
   std::filesystem::path storage_dir;   // required
@@ -106,6 +115,7 @@ struct ServiceConfig {
   std::vector<CameraConfig> cameras;   // in file order
   std::optional<MqttConfig> mqtt;      // unset: no MQTT
   std::optional<RtspServeConfig> rtsp; // unset: no RTSP server
+  std::optional<ClusterConfig> cluster;  // unset: not published
 
   const CameraConfig* camera(std::string_view name) const;
   std::string ring_name(const CameraConfig& c) const { return ring_prefix + c.name; }

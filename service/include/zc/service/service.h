@@ -93,6 +93,13 @@ struct MqttStatus {
   int64_t rejected = 0;   // payloads on that topic that made no event (logged)
 };
 
+// Publishing into the cluster catalog (docs/cluster.md), for /api/v1/health and /metrics.
+struct ClusterStatus {
+  int64_t publishes = 0, failures = 0;
+  int64_t last_success_wall_ns = 0;  // 0: none yet
+  std::string last_error;            // empty after a success
+};
+
 class Service {
  public:
   // Starts every camera. Throws ConfigError/ServiceError when the storage directory cannot be used.
@@ -121,6 +128,7 @@ class Service {
   virtual ReloadResult reload() = 0;
   // The MQTT link's state; unset when the configuration has no mqtt block.
   virtual std::optional<MqttStatus> mqtt() const { return std::nullopt; }
+  virtual std::optional<ClusterStatus> cluster() const { return std::nullopt; }
   // Stops recording (open recordings close as complete, events end 'shutdown') and the ingest children.
   virtual void stop() = 0;
 };
