@@ -33,6 +33,7 @@ struct ClusterCliOptions {
   std::string host;
   std::string ring_prefix;
   double every_s = 5;
+  double full_every_s = 600;
   bool once = false;
 };
 
@@ -65,7 +66,7 @@ void run_publish(const ClusterCliOptions& o) {
     auto pg = cluster::PgConnection::connect(url);
     cluster::migrate(pg);
     const auto s = cluster::publish(pg, o.host, local, wall_now_ns(), o.ring_prefix);
-    std::printf("published %s: %lld recordings, %lld segments, %lld events, %lld gaps; %lld rows written, %lld removed\n",
+    std::printf("published %s (full): %lld recordings, %lld segments, %lld events, %lld gaps; %lld rows written, %lld removed\n",
                 o.host.c_str(), static_cast<long long>(s.recordings), static_cast<long long>(s.segments),
                 static_cast<long long>(s.events), static_cast<long long>(s.gaps), static_cast<long long>(s.written),
                 static_cast<long long>(s.removed));
@@ -78,6 +79,7 @@ void run_publish(const ClusterCliOptions& o) {
   lo.ring_prefix = o.ring_prefix;
   lo.storage_dir = o.dir;
   lo.every = std::chrono::milliseconds(std::llround(o.every_s * 1000));
+  lo.full_every = std::chrono::milliseconds(std::llround(o.full_every_s * 1000));
   lo.on_log = [](bool error, const std::string& line) {
     std::fprintf(error ? stderr : stdout, "%s%s\n", error ? "zcrec cluster publish: " : "", line.c_str());
     std::fflush(error ? stderr : stdout);
@@ -118,8 +120,9 @@ void add_cluster_command(CLI::App& app) {
 
   auto* publish = cmd->add_subcommand(
       "publish", "Make this host's rows in the cluster catalog equal to its local catalog, every --every");
-  publish->footer("Each publish is one transaction: new rows inserted, changed ones updated, rows the local catalog no\n"
-                  "longer has removed. A server that cannot be reached is retried with backoff (0.5 s doubling to\n"
+  publish->footer("Each publish is one transaction: new rows inserted, changed ones updated; a full one (the first,\n"
+                  "then every --full-every, and --once) also removes rows the local catalog no longer has, the others\n"
+                  "send only the rows of the last minutes. A server that cannot be reached is retried with backoff (0.5 s doubling to\n"
                   "10 s); nothing is lost meanwhile, the next publish catches up. SIGINT/SIGTERM stop it (exit 0).");
   publish->add_option("--dir", o->dir, "storage directory of the local catalog")->required();
   publish->add_option("--host", o->host, "this host's name in the cluster (1 to 64 bytes)")
@@ -129,6 +132,11 @@ void add_cluster_command(CLI::App& app) {
   publish->add_option("--every", o->every_s, "time between publishes, e.g. 5s")
       ->transform(units::seconds_with_unit())
       ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  publish->add_option("--full-every", o->full_every_s,
+                      "time between full publishes (those in between send only the rows of the last minutes)")
+      ->transform(units::seconds_with_unit())
+      ->check(CLI::Range(1.0, 86400.0))
       ->capture_default_str();
   publish->add_flag("--once", o->once, "publish once and exit (1 when the server cannot be reached)");
   url_option(publish);

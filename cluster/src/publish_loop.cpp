@@ -53,6 +53,13 @@ void PublishLoop::run() {
   std::unique_ptr<PgConnection> pg;
   std::optional<catalog::Catalog> local;
   auto backoff = std::chrono::milliseconds(500);
+  int64_t last_full_mono_ns = 0;          // 0: none yet
+  std::optional<int64_t> last_start_wall_ns;  // of the newest successful publish
+  const auto mono_now = [] {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  };
   const auto log = [this](bool error, const std::string& line) {
     if (o_.on_log) o_.on_log(error, line);
   };
@@ -67,7 +74,15 @@ void PublishLoop::run() {
         pg = std::make_unique<PgConnection>(PgConnection::connect(o_.conninfo));
         migrate(*pg);
       }
-      const auto s = publish(*pg, o_.host, *local, wall_now_ns(), o_.ring_prefix);
+      const int64_t start_wall = wall_now_ns();
+      const bool full = last_full_mono_ns == 0 || !last_start_wall_ns ||
+                        mono_now() - last_full_mono_ns >= std::chrono::nanoseconds(o_.full_every).count();
+      // A minute of margin: a row written just before the previous publish began but committed after it read.
+      std::optional<int64_t> since;
+      if (!full) since = *last_start_wall_ns - 60'000'000'000;
+      const auto s = publish(*pg, o_.host, *local, start_wall, o_.ring_prefix, since);
+      if (full) last_full_mono_ns = mono_now();
+      last_start_wall_ns = start_wall;
       {
         std::lock_guard lock(mu_);
         ++status_.publishes;
@@ -76,8 +91,9 @@ void PublishLoop::run() {
       }
       char line[256];
       std::snprintf(line, sizeof line,
-                    "published %s: %lld recordings, %lld segments, %lld events, %lld gaps; %lld rows written, %lld removed",
-                    o_.host.c_str(), static_cast<long long>(s.recordings), static_cast<long long>(s.segments),
+                    "published %s (%s): %lld recordings, %lld segments, %lld events, %lld gaps; %lld rows written, "
+                    "%lld removed",
+                    o_.host.c_str(), s.full ? "full" : "recent", static_cast<long long>(s.recordings), static_cast<long long>(s.segments),
                     static_cast<long long>(s.events), static_cast<long long>(s.gaps),
                     static_cast<long long>(s.written), static_cast<long long>(s.removed));
       log(false, line);

@@ -61,7 +61,8 @@ std::string joined(const std::vector<const char*>& columns, const char* prefix, 
 
 // The host's rows of `t` become exactly `rows`: COPY into a temporary table, then one upsert that touches only
 // rows that differ, and one delete of the rows the host no longer has.
-void reconcile(PgConnection& pg, const std::string& host, const Table& t, const Rows& rows, PublishStats& stats) {
+void reconcile(PgConnection& pg, const std::string& host, const Table& t, const Rows& rows, bool remove_missing,
+               PublishStats& stats) {
   const std::string in = std::string(t.name) + "_in";
   const std::string all = "host, local_id, " + joined(t.columns, "");
   pg.exec("CREATE TEMP TABLE " + in + " (LIKE " + t.name + ") ON COMMIT DROP");
@@ -71,6 +72,7 @@ void reconcile(PgConnection& pg, const std::string& host, const Table& t, const 
                           joined(t.columns, "EXCLUDED.") + ") WHERE (" + joined(t.columns, std::string(t.name).append(".").c_str()) +
                           ") IS DISTINCT FROM (" + joined(t.columns, "EXCLUDED.") + ")");
   stats.written += up.affected();
+  if (!remove_missing) return;
   const auto del = pg.exec("DELETE FROM " + std::string(t.name) + " t WHERE t.host = $1 AND NOT EXISTS (SELECT 1 FROM " +
                                in + " i WHERE i.local_id = t.local_id)",
                            {host});
@@ -80,7 +82,7 @@ void reconcile(PgConnection& pg, const std::string& host, const Table& t, const 
 }  // namespace
 
 PublishStats publish(PgConnection& pg, const std::string& host, const catalog::Catalog& local, int64_t now_wall_ns,
-                     const std::string& ring_prefix) {
+                     const std::string& ring_prefix, std::optional<int64_t> changed_since_wall_ns) {
   if (host.empty() || host.size() > 64)
     throw ClusterError(ClusterErrc::invalid_argument, "a host name must be 1 to 64 bytes long");
   const auto camera = [&](const std::string& stream) -> Field {
@@ -90,27 +92,37 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
   };
 
   // Read everything from the local catalog first: the PostgreSQL transaction stays short.
+  const bool full = !changed_since_wall_ns;
+  const catalog::TimeRange recent{changed_since_wall_ns, std::nullopt};  // everything when full
   Rows recordings(host), segments(host), events(host), gaps(host);
-  for (const auto& r : local.recordings())
+  std::vector<catalog::SegmentRow> segment_rows;
+  if (full) {
+    segment_rows = local.all_segments();  // 'deleting' ones too: the cluster shows what the host shows
+  } else {
+    for (const auto& st : local.streams())
+      for (auto& s : local.segments(st.name, recent)) segment_rows.push_back(std::move(s));
+  }
+  for (const auto& r : local.recordings(std::nullopt, recent))
     recordings.add(r.id, {camera(r.stream_name), r.kind, num(r.trigger_wall_ns), num(r.start_wall_ns),
                           num(r.end_wall_ns), num(r.preroll_requested_ns), num(r.preroll_achieved_ns), r.state,
                           r.end_reason.empty() ? Field() : Field(r.end_reason), r.locked ? "true" : "false",
                           num(r.frames_lost)});
-  for (const auto& s : local.all_segments())
+  for (const auto& s : segment_rows)
     segments.add(s.id, {num(s.recording_id), camera(s.stream_name), num(s.ordinal), s.path, num(s.start_wall_ns),
                         num(s.end_wall_ns), num(s.start_pts_90k), num(s.duration_90k), num(s.frames), num(s.keyframes),
                         num(s.size_bytes), s.video_codec, num(s.width), num(s.height), s.audio_codec, s.state,
                         s.end_reason});
-  for (const auto& e : local.events())
+  for (const auto& e : local.events(std::nullopt, recent))
     events.add(e.id, {camera(e.stream_name), e.label, real(e.score), e.metadata_json, num(e.trigger_wall_ns),
                       num(e.start_wall_ns), num(e.end_wall_ns), num(e.preroll_ns), num(e.postroll_ns),
                       num(e.recording_id), e.state, e.end_reason});
   for (const auto& st : local.streams())
-    for (const auto& g : local.gaps(st.name))
+    for (const auto& g : local.gaps(st.name, recent))
       gaps.add(g.id, {camera(st.name), num(g.recording_id), num(g.start_wall_ns), num(g.end_wall_ns),
                       num(g.frames_lost), g.reason});
 
   PublishStats stats;
+  stats.full = full;
   stats.recordings = recordings.count();
   stats.segments = segments.count();
   stats.events = events.count();
@@ -123,13 +135,18 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
             {host, std::to_string(now_wall_ns)});
     // Recordings before the rows that name them; gaps and segments before recordings would not matter (no
     // foreign keys between a host's rows: a host's catalog is consistent by itself and published whole).
-    reconcile(pg, host, kRecording, recordings, stats);
-    reconcile(pg, host, kSegment, segments, stats);
-    reconcile(pg, host, kEvent, events, stats);
-    reconcile(pg, host, kGap, gaps, stats);
-    pg.exec("UPDATE host SET segments = $2, recordings = $3, events = $4, "
-            "last_publish_db_wall_ns = (extract(epoch FROM clock_timestamp()) * 1e9)::bigint WHERE name = $1",
-            {host, std::to_string(stats.segments), std::to_string(stats.recordings), std::to_string(stats.events)});
+    reconcile(pg, host, kRecording, recordings, full, stats);
+    reconcile(pg, host, kSegment, segments, full, stats);
+    reconcile(pg, host, kEvent, events, full, stats);
+    reconcile(pg, host, kGap, gaps, full, stats);
+    if (full)
+      pg.exec("UPDATE host SET segments = $2, recordings = $3, events = $4, "
+              "last_publish_db_wall_ns = (extract(epoch FROM clock_timestamp()) * 1e9)::bigint WHERE name = $1",
+              {host, std::to_string(stats.segments), std::to_string(stats.recordings), std::to_string(stats.events)});
+    else
+      pg.exec("UPDATE host SET last_publish_db_wall_ns = (extract(epoch FROM clock_timestamp()) * 1e9)::bigint "
+              "WHERE name = $1",
+              {host});
     pg.exec("COMMIT");
   } catch (...) {
     if (pg.ok()) {

@@ -116,6 +116,17 @@ TEST(Cluster, PublishMirrorsTheLocalCatalogRowByRowAndCatchesUpAfterAPostgresOut
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("0 rows written, 0 removed"), std::string::npos) << again.out;
 
+  // Retention deletes footage locally: the next full publish removes those rows from the cluster too.
+  const auto pruned = run({ZCREC_BIN, "prune", "--dir", d.storage_dir().string(), "--quota", "1"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+  const auto after_prune = run({ZCREC_BIN, "cluster", "publish", "--dir", d.storage_dir().string(), "--host", "h1",
+                                "--ring-prefix", prefix, "--once", "--postgres-url-file", url_file.string()});
+  EXPECT_EQ(after_prune.exit_code, 0) << after_prune.err;
+  EXPECT_EQ(after_prune.out.find(" 0 removed"), std::string::npos) << after_prune.out;
+  EXPECT_EQ(pg.query("SELECT local_id, stream, path, start_wall_ns, end_wall_ns, frames, size_bytes, state, end_reason "
+                     "FROM segment WHERE host = 'h1' ORDER BY local_id"),
+            local_segments(d));
+
   const auto status = run({ZCREC_BIN, "cluster", "status", "--postgres-url-file", url_file.string()});
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("h1"), std::string::npos) << status.out;

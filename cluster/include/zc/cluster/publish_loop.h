@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include <zc/cluster/publisher.h>
+
 namespace zc::cluster {
 
 struct PublishLoopOptions {
@@ -21,6 +23,9 @@ struct PublishLoopOptions {
   std::string ring_prefix;
   std::filesystem::path storage_dir;  // the local catalog's directory (opened read-only)
   std::chrono::milliseconds every{5000};
+  // Every publish in between is incremental (publisher.h): the rows of the minute before the previous publish
+  // began, and everything since. The first publish after a start is full.
+  std::chrono::milliseconds full_every{600'000};
   // One line per publish ("published …") and per failure ("…; retrying in 2.0 s"), from the loop's thread.
   std::function<void(bool error, const std::string& line)> on_log;
 };

@@ -10,6 +10,7 @@
 #include <zc/cluster/pg_connection.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace zc::cluster {
@@ -18,6 +19,7 @@ struct PublishStats {
   int64_t recordings = 0, segments = 0, events = 0, gaps = 0;  // the host's rows now
   int64_t written = 0;  // rows inserted or changed by this publish (0 when nothing changed since the last one)
   int64_t removed = 0;  // rows the host no longer has
+  bool full = true;     // false: an incremental publish (changed_since_wall_ns)
 };
 
 // Throws ClusterError(invalid_argument) for a host name that is empty or longer than 64 bytes, and like
@@ -25,7 +27,13 @@ struct PublishStats {
 // transactions only.
 // `ring_prefix`: zcrecd's (its streams are <ring_prefix><camera>); the cluster knows cameras by name, so a stream
 // that starts with it is published under the camera's name, any other under its whole name.
+//
+// `changed_since_wall_ns` set: an incremental publish. Only rows whose time span reaches `changed_since` or later
+// (open recordings and events, segments being written, everything newer) are read and upserted; nothing is
+// removed, and the host's row counts are left as the last full publish set them. It costs what the last
+// minutes hold instead of the whole history; rows that change without a new time (an old recording locked,
+// retention deleting old footage) reach the cluster with the next full publish (PublishLoop: every 10 min).
 PublishStats publish(PgConnection& pg, const std::string& host, const catalog::Catalog& local, int64_t now_wall_ns,
-                     const std::string& ring_prefix = "");
+                     const std::string& ring_prefix = "", std::optional<int64_t> changed_since_wall_ns = std::nullopt);
 
 }  // namespace zc::cluster
