@@ -14,6 +14,18 @@ std::vector<HostStatus> cluster_hosts(PgConnection& pg) {
   return out;
 }
 
+std::vector<ClusterCamera> cluster_cameras(PgConnection& pg) {
+  const auto r = pg.exec(
+      "WITH RECURSIVE s AS (SELECT min(stream) AS stream FROM segment "
+      "UNION ALL SELECT (SELECT min(stream) FROM segment WHERE stream > s.stream) FROM s WHERE s.stream IS NOT NULL) "
+      "SELECT s.stream, n.host, n.end_wall_ns FROM s CROSS JOIN LATERAL "
+      "(SELECT host, end_wall_ns FROM segment WHERE stream = s.stream ORDER BY start_wall_ns DESC LIMIT 1) n "
+      "WHERE s.stream IS NOT NULL ORDER BY s.stream");
+  std::vector<ClusterCamera> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.integer(i, 2)});
+  return out;
+}
+
 std::vector<ClusterSegment> cluster_segments(PgConnection& pg, const std::string& camera, int64_t from_wall_ns,
                                              int64_t to_wall_ns) {
   // The index is (stream, start_wall_ns): a segment that overlaps `from` started at most a segment's length

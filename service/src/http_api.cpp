@@ -8,6 +8,7 @@
 #include "http_app.h"
 #include "http_auth.h"
 #include "http_clip.h"
+#include "http_cluster.h"
 #include "http_errors.h"
 #include "http_listing.h"
 #include "http_live.h"
@@ -181,6 +182,7 @@ App::App(Service& service, std::string token, Log log)
   register_snapshot_routes(router_, service_);
   register_hls_routes(router_, service_);
   register_footage_routes(router_, service_);
+  register_cluster_routes(router_, service_);
   register_web_routes(router_, token_);
 }
 

@@ -3,6 +3,7 @@
 #include "log.h"
 #include "mqtt_bridge.h"
 #include "retired_cameras.h"
+#include "cluster_reading.h"
 #include "rtsp_serving.h"
 
 #include <zc/cluster/publish_loop.h>
@@ -225,6 +226,17 @@ class ServiceImpl final : public Service {
     return mqtt_->status();
   }
 
+  std::vector<ClusterCameraView> cluster_cameras() const override {
+    if (!cluster_reading_) return Service::cluster_cameras();
+    return cluster_reading_->cameras();
+  }
+
+  std::vector<ClusterFootageView> cluster_footage(const std::string& camera, int64_t from_wall_ns,
+                                                  int64_t to_wall_ns) const override {
+    if (!cluster_reading_) return Service::cluster_footage(camera, from_wall_ns, to_wall_ns);
+    return cluster_reading_->footage(camera, from_wall_ns, to_wall_ns);
+  }
+
   std::optional<ClusterStatus> cluster() const override {
     if (!cluster_) return std::nullopt;
     const auto s = cluster_->status();
@@ -248,6 +260,7 @@ class ServiceImpl final : public Service {
       if (!error && failing->exchange(false)) log->info("cluster: " + line);
     };
     cluster_ = std::make_unique<cluster::PublishLoop>(std::move(o));
+    cluster_reading_ = std::make_unique<ClusterReading>(config_.cluster->conninfo);
     log_.info("cluster: publishing this host as '" + config_.cluster->host + "'");
   }
 
@@ -366,6 +379,7 @@ class ServiceImpl final : public Service {
   std::thread retention_thread_;
   std::unique_ptr<MqttBridge> mqtt_;  // set once in the constructor; stopped last
   std::unique_ptr<cluster::PublishLoop> cluster_;  // set once in the constructor (config has cluster:)
+  std::unique_ptr<ClusterReading> cluster_reading_;  // with cluster_: the API's view of every host
   mutable std::mutex rtsp_mutex_;  // guards the pointer only: stop() takes it away while cameras() reads stats
   std::shared_ptr<RtspServing> rtsp_;  // set in the constructor (config has rtsp:), taken away first at stop()
   std::shared_ptr<RtspServing> rtsp_serving() const {

@@ -174,5 +174,51 @@ TEST(Cluster, ZcrecdWithAClusterBlockPublishesItsCatalogWhileItRecords) {
   EXPECT_EQ((r.out + r.err).find(pg.url()), std::string::npos) << "the connection string is never printed";
 }
 
+// Two hosts, one cluster: each zcrecd publishes its own camera, and the API of either lists both cameras and
+// serves the other host's footage list from PostgreSQL. Without PostgreSQL the routes answer 503, without a
+// cluster: block 404.
+TEST(Cluster, AnyHostsApiListsEveryCameraOfTheCluster) {
+  PostgresServer pg;
+  TempDir dir_a, dir_b, dir_c;
+  const auto url_file = dir_a.path() / "pg.url";
+  std::ofstream(url_file) << pg.url() << "\n";
+  const auto block = [&](const std::string& host) {
+    return "cluster: {host: " + host + ", postgres_url_file: " + url_file.string() + ", every: 500ms}\n";
+  };
+  const auto cam = [](const std::string& name) {
+    return "  " + name + ":\n    source: testsrc\n    testsrc: {size: 320x240, fps: 25, gop: 1s, bitrate: 300k}\n" +
+           "    ring_size: 8M\n    record: {continuous: true}\n";
+  };
+  ZcrecdProcess a(dir_a.path(), cam("gate"), block("nvr-a"));
+  ZcrecdProcess b(dir_b.path(), cam("dock"), block("nvr-b"));
+  a.start();
+  b.start();
+  const auto cameras_on_a = [&] {
+    const auto r = a.get("/api/v1/cluster/cameras");
+    return r.status == 200 ? r.body["items"] : nlohmann::json();
+  };
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return cameras_on_a().size() == 2; }, 60s)) << cameras_on_a().dump();
+  const auto items = cameras_on_a();
+  EXPECT_EQ(items[0]["camera"], "dock");
+  EXPECT_EQ(items[0]["host"], "nvr-b");
+  EXPECT_EQ(items[1]["camera"], "gate");
+  EXPECT_EQ(items[1]["host"], "nvr-a");
+
+  const auto footage = a.get("/api/v1/cluster/cameras/dock/footage?from=-10m");
+  ASSERT_EQ(footage.status, 200) << footage.body.dump();
+  ASSERT_FALSE(footage.body["items"].empty());
+  for (const auto& f : footage.body["items"]) EXPECT_EQ(f["host"], "nvr-b") << f.dump();
+  EXPECT_EQ(a.get("/api/v1/cluster/cameras/dock/footage?from=now&to=-1h").status, 400);
+  EXPECT_EQ(a.get("/api/v1/cluster/cameras?x=1").status, 400);
+
+  ZcrecdProcess c(dir_c.path(), cam("yard"));  // no cluster: block
+  c.start();
+  EXPECT_EQ(c.get("/api/v1/cluster/cameras").status, 404);
+
+  pg.stop();
+  EXPECT_EQ(a.get("/api/v1/cluster/cameras").status, 503);
+  EXPECT_EQ(a.camera("gate")["recording_state"], "continuous") << "recording does not notice";
+}
+
 }  // namespace
 }  // namespace zc::test

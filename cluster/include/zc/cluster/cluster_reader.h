@@ -29,6 +29,16 @@ struct ClusterSegment {
   std::string state;
 };
 
+struct ClusterCamera {
+  std::string camera;
+  std::string host;               // the host that recorded its newest footage
+  int64_t newest_end_wall_ns = 0;
+};
+
+// Every camera with footage in the cluster, by name: a loose index scan over (stream, start_wall_ns), so it costs
+// a few index probes per camera, not a pass over every segment. Throws like PgConnection::exec.
+std::vector<ClusterCamera> cluster_cameras(PgConnection& pg);
+
 // Hosts by name. Throws like PgConnection::exec.
 std::vector<HostStatus> cluster_hosts(PgConnection& pg);
 // Segments of `camera` on every host overlapping [from, to), in time order (start_wall_ns, host, local_id);

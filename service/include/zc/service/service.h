@@ -100,6 +100,19 @@ struct ClusterStatus {
   std::string last_error;            // empty after a success
 };
 
+// The cluster catalog seen from this host (docs/cluster.md, "In zcrecd"): every camera of every host.
+struct ClusterCameraView {
+  std::string camera;
+  std::string host;  // of its newest footage
+  int64_t newest_end_wall_ns = 0;
+};
+struct ClusterFootageView {
+  std::string host;
+  int64_t start_wall_ns = 0, end_wall_ns = 0;
+  int64_t frames = 0, bytes = 0;
+  bool writing = false;
+};
+
 class Service {
  public:
   // Starts every camera. Throws ConfigError/ServiceError when the storage directory cannot be used.
@@ -129,6 +142,16 @@ class Service {
   // The MQTT link's state; unset when the configuration has no mqtt block.
   virtual std::optional<MqttStatus> mqtt() const { return std::nullopt; }
   virtual std::optional<ClusterStatus> cluster() const { return std::nullopt; }
+  // From the cluster catalog. Throw ServiceError: not_found without a `cluster:` block, unavailable when
+  // PostgreSQL cannot be reached.
+  virtual std::vector<ClusterCameraView> cluster_cameras() const {
+    throw ServiceError(ServiceError::Kind::not_found, "this zcrecd has no cluster: block");
+  }
+  virtual std::vector<ClusterFootageView> cluster_footage(const std::string& camera, int64_t from_wall_ns,
+                                                          int64_t to_wall_ns) const {
+    (void)camera, (void)from_wall_ns, (void)to_wall_ns;
+    throw ServiceError(ServiceError::Kind::not_found, "this zcrecd has no cluster: block");
+  }
   // Stops recording (open recordings close as complete, events end 'shutdown') and the ingest children.
   virtual void stop() = 0;
 };
