@@ -13,6 +13,7 @@ void add_commands(CLI::App& bench) {
   add_seek_command(bench);
   add_serve_command(bench);
   add_rtsp_command(bench);
+  add_cluster_command(bench);
   add_pace_command(bench);
 }
 

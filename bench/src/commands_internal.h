@@ -19,6 +19,7 @@ void add_start_command(CLI::App& bench);   // cmd_bench_start.cpp
 void add_seek_command(CLI::App& bench);    // cmd_bench_seek.cpp
 void add_serve_command(CLI::App& bench);   // cmd_bench_serve.cpp
 void add_rtsp_command(CLI::App& bench);   // cmd_bench_rtsp.cpp
+void add_cluster_command(CLI::App& bench);  // cmd_bench_cluster.cpp
 void add_pace_command(CLI::App& bench);    // serve_pacer.cpp: the cameras of `bench serve` (hidden)
 
 }  // namespace zc::bench
