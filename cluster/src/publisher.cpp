@@ -38,7 +38,7 @@ Field real(const std::optional<double>& v) {
 
 class Rows {
  public:
-  Rows(std::string host) : host_(std::move(host)) {}
+  explicit Rows(std::string host) : host_(std::move(host)) {}
   void add(int64_t local_id, std::vector<Field> fields) {
     fields.insert(fields.begin(), {host_, std::to_string(local_id)});
     append_copy_row(data_, fields);
