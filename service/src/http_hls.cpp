@@ -48,7 +48,15 @@ class Segmenter {
   std::optional<std::string> playlist(size_t min_segments, std::chrono::milliseconds wait, std::string& why) {
     std::unique_lock lock(mutex_);
     last_request_ = Steady::now();
+    // Requests that wait hold a media worker each: a camera that sends nothing must not hold them all (the
+    // other cameras' snapshots and clips wait behind them). Past kMaxWaiters, a request does not wait.
+    if (hls_.segments().size() < min_segments && waiters_ >= kMaxWaiters) {
+      why = "the camera has no segment yet and " + std::to_string(waiters_) + " requests already wait for one";
+      return std::nullopt;
+    }
+    ++waiters_;
     cv_.wait_for(lock, wait, [&] { return hls_.segments().size() >= min_segments || ended_; });
+    --waiters_;
     if (hls_.segments().size() < min_segments) {
       why = ended_ ? end_reason_ : "no segment yet (the camera's GOP is longer than the wait?)";
       return std::nullopt;
@@ -81,10 +89,14 @@ class Segmenter {
       RingFollower follow(kReadWait);
       std::string ended;
       while (!stopping_) {
+        bool idle = false;
         {
           std::lock_guard lock(mutex_);
-          if (Steady::now() - last_request_ > kHlsIdle) return end("no request for " + std::to_string(kHlsIdle.count()) + " s");
+          idle = Steady::now() - last_request_ > kHlsIdle;
         }
+        // end() takes the mutex itself: called under it, the segmenter deadlocked and with it every request
+        // for the camera, then the media workers, then the shutdown (found by an attacker trial).
+        if (idle) return end("no request for " + std::to_string(kHlsIdle.count()) + " s");
         const auto step = follow.next(reader_, frame, ended);
         if (step == RingFollower::Step::ended) return end(ended);
         if (step != RingFollower::Step::frame) continue;
@@ -102,9 +114,12 @@ class Segmenter {
     }
   }
 
+  static constexpr int kMaxWaiters = 2;
+
   fifo::RingReader reader_;
   std::mutex mutex_;
   std::condition_variable cv_;
+  int waiters_ = 0;  // playlist requests waiting for segments (under mutex_)
   recorder::LiveHls hls_;
   Steady::time_point last_request_;
   std::string end_reason_;

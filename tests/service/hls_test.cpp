@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <signal.h>
+
+#include <atomic>
 #include <cmath>
+#include <thread>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -125,6 +129,40 @@ TEST(Hls, ThePlaylistIsFmp4HlsVersion7WhoseSegmentsStartWithAKeyframeAndSlide) {
   EXPECT_EQ(get(d.port(), "/api/v1/cameras/nope/live.m3u8")->status, 404);
   EXPECT_EQ(get(d.port(), "/api/v1/cameras/gate/hls/999999999.m4s")->status, 404);
   EXPECT_EQ(get(d.port(), "/api/v1/cameras/gate/live.m3u8?x=1")->status, 400);
+}
+
+// The segmenter ends kHlsIdle (30 s) after the last request. It deadlocked there (end() took the mutex its caller
+// held): every later request for the camera hung, then every media route, then SIGTERM never finished (found by an
+// attacker trial). Now a request after the idle end starts a new segmenter, and the daemon stops cleanly. And a
+// camera that sends nothing holds at most two waiting playlist requests; the others get 503 at once.
+TEST(Hls, APlaylistAfterTheIdleEndStartsAgainAndAFrozenCameraHoldsAtMostTwoWaiters) {
+  TempDir dir;
+  ZcrecdProcess d(dir.path(), camera_yaml("gate", "h264", false));
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return d.camera("gate")["ingest_state"] == "streaming"; }, 30s));
+  const auto first = get(d.port(), "/api/v1/cameras/gate/live.m3u8");
+  ASSERT_TRUE(first && first->status == 200) << (first ? first->body : "no answer");
+  std::this_thread::sleep_for(std::chrono::seconds(32));  // the segmenter's own idle bound (kHlsIdle), then 2 s
+  const auto again = get(d.port(), "/api/v1/cameras/gate/live.m3u8");
+  ASSERT_TRUE(again) << "no answer after the segmenter's idle end";
+  EXPECT_EQ(again->status, 200) << again->body;
+
+  // Frozen camera: its ingest stopped, no new segment will come for a new segmenter.
+  for (const pid_t p : d.ingest_pids("gate")) ::kill(p, SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::seconds(32));  // the running segmenter ends idle
+  std::vector<std::thread> waiters;
+  std::atomic<int> fast_503{0};
+  for (int i = 0; i < 6; ++i)
+    waiters.emplace_back([&] {
+      const auto t0 = std::chrono::steady_clock::now();
+      const auto r = get(d.port(), "/api/v1/cameras/gate/live.m3u8");
+      if (r && r->status == 503 && std::chrono::steady_clock::now() - t0 < 5s) ++fast_503;
+    });
+  for (auto& t : waiters) t.join();
+  EXPECT_GE(fast_503.load(), 4) << "beyond two waiters, requests are answered at once";
+  for (const pid_t p : d.ingest_pids("gate")) ::kill(p, SIGCONT);
+  d.kill(SIGTERM);
+  EXPECT_TRUE(d.wait(30s)) << "zcrecd stops";
 }
 
 }  // namespace
