@@ -281,6 +281,12 @@ std::optional<Keyframe> ring_keyframe_at(const std::string& ring, int64_t wall_n
   return std::nullopt;
 }
 
+// How long after an event is posted its footage may still be on its way to the catalog: the recorder writes
+// the pre-roll from the ring at once and commits a fragment at every keyframe, so a minute is ample.
+constexpr int64_t kRecordingCommitBoundNs = 60'000'000'000;
+// How long after an event is posted its own recording may not exist yet (the camera starts it at once).
+constexpr int64_t kRecordingStartBoundNs = 5'000'000'000;
+
 void reply_jpeg(Response& res, const Picture& p, bool recorded) {
   res.status = 200;
   // A recorded picture changes only when retention removes it; a live one with every keyframe.
@@ -354,8 +360,31 @@ void register_snapshot_routes(Router& router, Service& service) {
         auto picture = thumbnails->find(id);
         if (!timeline) {
           // Not recorded (yet): a new event's first fragment may still be on its way to the catalog, and the
-          // ring holds the keyframe it will contain. Anything else has lost its footage, and its picture.
+          // ring holds the keyframe it will contain. Only a new one: an older event has lost its footage
+          // (retention, a DELETE), and its picture with it, although the ring may still hold that keyframe.
           thumbnails->drop(id);
+          // An event of a camera without continuous recording has a recording of its own from its first
+          // moments; once that is gone (a DELETE of the recording or of the event's footage), so is its picture.
+          const CameraConfig* cam = nullptr;
+          for (const auto& c : config.cameras)
+            if (config.ring_name(c) == event->stream_name) cam = &c;
+          const int64_t age_ns = now_wall_ns() - event->trigger_wall_ns;
+          bool own_recording_gone = false;
+          if (cam != nullptr && !cam->continuous) {
+            if (!event->recording_id) {
+              // Cleared by a delete, or not set yet: an event's recording starts when it is posted.
+              own_recording_gone = age_ns > kRecordingStartBoundNs || event->state == "ended";
+            } else {
+              try {
+                own_recording_gone = !(*pool->take(config.storage_dir)).recording(*event->recording_id);
+              } catch (const catalog::CatalogError& e) {
+                throw HttpError(503, std::string("the catalog cannot be read: ") + e.what());
+              }
+            }
+          }
+          if (age_ns > kRecordingCommitBoundNs || own_recording_gone)
+            throw HttpError(404, "no footage of event " + std::to_string(id) + " at " +
+                                     units::format_wall(event->start_wall_ns) + " (deleted, or never recorded)");
           const auto slot = slots->take(event->stream_name);
           const auto k = ring_keyframe_at(event->stream_name, event->start_wall_ns);
           if (!k)

@@ -71,6 +71,10 @@ TEST(FootageApi, AnEventsRecordingIsLockedUnlockedAndDeletedAndStorageSaysWhatIs
   const auto clip = c.Get((ev + "/clip.mp4").c_str());
   ASSERT_TRUE(clip);
   EXPECT_EQ(clip->status, 404) << "the event's footage is gone";
+  // Its thumbnail too: the ring still holds that keyframe, but deleted footage has no picture (attacker trial).
+  const auto thumb = c.Get((ev + "/thumbnail.jpg").c_str());
+  ASSERT_TRUE(thumb);
+  EXPECT_EQ(thumb->status, 404) << thumb->get_header_value("X-Picture-Time");
 
   // Storage: the door camera has nothing left, the continuous yard camera has footage and days kept.
   const auto after = d.get("/api/v1/storage");
