@@ -73,6 +73,10 @@ CameraStatus Camera::status() const {
 
 // --- events ---
 
+namespace {
+constexpr int64_t kMaxEventAgeNs = 366LL * 86400 * 1'000'000'000;
+}  // namespace
+
 int64_t Camera::create_event(const EventRequest& request) {
   const CameraConfig& c = setup_.camera;
   if (!c.continuous && !c.events.enabled) {
@@ -84,6 +88,11 @@ int64_t Camera::create_event(const EventRequest& request) {
   e.start_wall_ns = request.start_wall_ns.value_or(now);
   if (e.start_wall_ns > now + 1'000'000'000) {
     throw ServiceError(ServiceError::Kind::bad_request, "an event cannot start in the future");
+  }
+  // A year back is more than any ring or retention holds; older is a client's mistake (a year 1700 start was
+  // accepted and recorded current footage: found by an attacker trial).
+  if (e.start_wall_ns < now - kMaxEventAgeNs) {
+    throw ServiceError(ServiceError::Kind::bad_request, "an event cannot start more than 366 days ago");
   }
   e.preroll_ns = request.preroll_ns.value_or(c.events.preroll_ns);
   e.postroll_ns = request.postroll_ns.value_or(c.events.postroll_ns);

@@ -191,6 +191,8 @@ TEST(HttpApi, HostileAndMalformedRequestsGetTheRightStatusAndAJsonError) {
   EXPECT_TRUE(is_json_error(call(port, "POST", events, "", R"({"preroll": "2h"})"), 400, "preroll"));
   EXPECT_TRUE(is_json_error(call(port, "POST", events, "", R"({"duration": 0})"), 400, "duration"));
   EXPECT_TRUE(is_json_error(call(port, "POST", events, "", R"({"start": "yesterday-ish"})"), 400, "start"));
+  EXPECT_TRUE(is_json_error(call(port, "POST", events, "", R"({"start": "1700-01-01T00:00:00Z"})"), 400, "366 days"));
+  EXPECT_TRUE(is_json_error(call(port, "POST", events, "", R"({"start": "+1h"})"), 400, "future"));
   EXPECT_TRUE(is_json_error(call(port, "POST", events, "", R"({"score": "high"})"), 400, "score"));
   EXPECT_TRUE(is_json_error(call(port, "POST", events + "?x=1", "", "{}"), 400, "\"x\""));
 
