@@ -6,6 +6,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <initializer_list>
@@ -275,11 +278,19 @@ RtspServeConfig read_rtsp(const At& at) {
         v.fail("must be ADDRESS:PORT with an IP address, e.g. 127.0.0.1:8554 or 0.0.0.0:8554");
       r.address = m[2].matched ? m[2].str() : m[3].str();
       r.port = std::stoi(m[4].str());
+      // An address that only looks like one (999.1.1.1) failed at start with GLib's "Error resolving".
+      in6_addr a6{};
+      in_addr a4{};
+      if (::inet_pton(m[2].matched ? AF_INET6 : AF_INET, r.address.c_str(), m[2].matched ? static_cast<void*>(&a6) : &a4) != 1)
+        v.fail("'" + r.address + "' is not an IP address");
     }
     if (k == "max_clients") r.max_clients = static_cast<int>(v.integer(1, 256));
     if (k == "user") {
       r.user = v.str();
-      if (r.user.empty() || r.user.find(':') != std::string::npos) v.fail("must be a user name without ':'");
+      if (r.user.empty()) v.fail("must not be empty");
+      if (r.user.find(':') != std::string::npos) v.fail("must be a user name without ':'");
+      if (std::any_of(r.user.begin(), r.user.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+        v.fail("must not contain control characters");
     }
     if (k == "password_file") {
       std::ifstream in(v.str());
@@ -470,6 +481,16 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
   }
   for (const auto& c : cfg.cameras) {
     if ((cfg.ring_prefix + c.name).size() > 64) throw ConfigError("cameras." + c.name, 0, "ring_prefix + name is longer than 64");
+  }
+  if (cfg.rtsp) {
+    // The same port as the API's on the same address (or on every address) would fail at start, blamed on
+    // whichever binds second.
+    const auto colon = cfg.listen.rfind(':');
+    const std::string api_host = cfg.listen.substr(0, colon), api_port = cfg.listen.substr(colon + 1);
+    const std::string rtsp_host = cfg.rtsp->address.find(':') != std::string::npos ? "[" + cfg.rtsp->address + "]" : cfg.rtsp->address;
+    const bool any = rtsp_host == "0.0.0.0" || rtsp_host == "[::]" || api_host == "0.0.0.0" || api_host == "[::]";
+    if (api_port == std::to_string(cfg.rtsp->port) && (any || api_host == rtsp_host))
+      throw ConfigError("rtsp.listen", 0, "uses the port of api.listen (" + cfg.listen + "): choose another, e.g. 8554");
   }
   return cfg;
 }

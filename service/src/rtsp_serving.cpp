@@ -45,8 +45,9 @@ RtspServing::RtspServing(const ServiceConfig& config, const Logger& log) : log_(
     throw ServiceError(ServiceError::Kind::unavailable,
                        "rtsp.listen " + rtsp_.address + ":" + std::to_string(rtsp_.port) + ": " + e.what());
   }
-  log_.info("rtsp: serving " + std::to_string(mounts_of(config).size()) + " camera(s) at rtsp://" + rtsp_.address +
-            ":" + std::to_string(server_->port()) + "/<camera>");
+  const std::string host = rtsp_.address.find(':') != std::string::npos ? "[" + rtsp_.address + "]" : rtsp_.address;
+  log_.info("rtsp: serving " + std::to_string(mounts_of(config).size()) + " camera(s) at rtsp://" + host + ":" +
+            std::to_string(server_->port()) + "/<camera>");
 }
 
 RtspServing::~RtspServing() = default;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -74,8 +75,16 @@ int main(int argc, char** argv) {
   if (!check_file.empty()) {
     try {
       const auto cfg = zc::service::load_config(check_file);
-      std::printf("%s: valid (%zu cameras, storage %s, API on %s)\n", check_file.c_str(), cfg.cameras.size(),
-                  cfg.storage_dir.c_str(), cfg.listen.c_str());
+      std::string extra;
+      if (cfg.rtsp) {
+        const auto& r = *cfg.rtsp;
+        extra += ", RTSP on " + (r.address.find(':') != std::string::npos ? "[" + r.address + "]" : r.address) + ":" +
+                 std::to_string(r.port);
+      }
+      if (cfg.mqtt) extra += ", MQTT to " + cfg.mqtt->host;
+      if (cfg.cluster) extra += ", cluster host " + cfg.cluster->host;
+      std::printf("%s: valid (%zu cameras, storage %s, API on %s%s)\n", check_file.c_str(), cfg.cameras.size(),
+                  cfg.storage_dir.c_str(), cfg.listen.c_str(), extra.c_str());
       return 0;
     } catch (const zc::service::ConfigError& e) {
       std::fprintf(stderr, "%s: %s\n", check_file.c_str(), e.what());

@@ -119,6 +119,21 @@ TEST(ZcrecdRtsp, CredentialsFromTheConfigAreRequiredAndABadListenIsALoadError) {
   const auto r = run({ZCRECD_BIN, "--check-config", bad.string()});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE((r.out + r.err).find("rtsp.listen"), std::string::npos) << r.out << r.err;
+  // Refused at load, not at start (attacker trial): an address that only looks like one, the API's own port, a
+  // user name with a newline.
+  for (const std::string& block :
+       {std::string("rtsp: {listen: 999.1.1.1:8554}"), std::string("api: {listen: 127.0.0.1:8554}\nrtsp: {listen: 0.0.0.0:8554}"),
+        "rtsp: {listen: 127.0.0.1:8554, user: \"a\\nb\", password_file: " + pass.string() + "}"}) {
+    std::ofstream(bad) << "storage: {dir: " << (dir.path() / "s2").string() << "}\n" << block << "\ncameras:\n" << camera("door");
+    const auto e = run({ZCRECD_BIN, "--check-config", bad.string()});
+    EXPECT_NE(e.exit_code, 0) << block;
+    EXPECT_NE((e.out + e.err).find("rtsp."), std::string::npos) << block << ": " << e.out << e.err;
+  }
+  std::ofstream(bad) << "storage: {dir: " << (dir.path() / "s2").string() << "}\nrtsp: {listen: \"[::1]:8554\"}\ncameras:\n"
+                     << camera("door");
+  const auto ok = run({ZCRECD_BIN, "--check-config", bad.string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("RTSP on [::1]:8554"), std::string::npos) << ok.out;
 }
 
 }  // namespace
