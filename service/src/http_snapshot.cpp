@@ -323,11 +323,24 @@ void register_snapshot_routes(Router& router, Service& service) {
         const int width = width_param(req);
         const ServiceConfig config = service.config();
         if (req.has_param("at")) {
-          const int64_t at = units::parse_time_ns(req.param("at"), now_wall_ns());
+          const int64_t now = now_wall_ns();
+          const int64_t at = units::parse_time_ns(req.param("at"), now);
           const std::string stream = service.footage_stream(camera);  // 404 for no such camera, retired or not
-          auto timeline = footage_at(*pool, config.storage_dir, stream, at);
+          std::optional<playback::Timeline> timeline;
+          try {
+            timeline = footage_at(*pool, config.storage_dir, stream, at);
+          } catch (const HttpError& e) {
+            // The last seconds (`at=now`, `-2s`) are in the ring before their fragment is in the catalog.
+            const CameraConfig* c = config.camera(camera);
+            if (e.status() != 404 || c == nullptr || at < now - kRecordingCommitBoundNs) throw;
+            const auto slot = slots->take(camera);
+            const auto k = ring_keyframe_at(config.ring_name(*c), at);
+            if (!k) throw;
+            reply_jpeg(res, *to_picture(*k, width), false);
+            return;
+          }
           const auto slot = slots->take(camera);
-          reply_jpeg(res, *to_picture(recorded_keyframe(std::move(timeline), stream, at), width), true);
+          reply_jpeg(res, *to_picture(recorded_keyframe(std::move(*timeline), stream, at), width), true);
           return;
         }
         const CameraConfig* c = config.camera(camera);
@@ -338,10 +351,10 @@ void register_snapshot_routes(Router& router, Service& service) {
       Pool::media);
 
   router.get(
-      "/api/v1/events/([0-9]{1,18})/thumbnail\\.jpg",
+      "/api/v1/events/([^/]+)/thumbnail\\.jpg",
       [&service, slots, pool, thumbnails](const Request& req, Response& res) {
         refuse_query(req.query);
-        const int64_t id = std::stoll(req.matches[1]);
+        const int64_t id = parse_event_id(req.matches[1]);  // one id syntax for every event route: 400 otherwise
         const ServiceConfig config = service.config();
         std::optional<catalog::EventRow> event;
         try {

@@ -103,6 +103,9 @@ TEST(Snapshot, LiveH264AndH265CamerasAreJpegsOfTheirSizeScaledOnRequest) {
   EXPECT_EQ(fetch(d.port(), "/api/v1/cameras/door/snapshot.jpg?colour=red").status, 400);
   EXPECT_EQ(fetch(d.port(), "/api/v1/cameras/door/snapshot.jpg?at=yesterday-ish").status, 400);
   EXPECT_EQ(fetch(d.port(), "/api/v1/cameras/door/snapshot.jpg?at=-30d").status, 404);
+  // `at=now` (the help's own example) is the newest keyframe, from the ring before its fragment is recorded.
+  const auto now = fetch(d.port(), "/api/v1/cameras/door/snapshot.jpg?at=now");
+  EXPECT_EQ(now.status, 200) << now.body;
 }
 
 // An event's thumbnail is the recorded keyframe at or before its start, checked by time and by colour against
@@ -142,6 +145,9 @@ TEST(Snapshot, AnEventsThumbnailIsTheRecordedKeyframeAtItsStart) {
   // Served from memory the second time, the same bytes; unknown events are 404.
   EXPECT_EQ(fetch(d.port(), url).body, thumb.body);
   EXPECT_EQ(fetch(d.port(), "/api/v1/events/987654/thumbnail.jpg").status, 404);
+  // One id syntax for every event route (attacker trial): 01, -1, abc are 400 as on /api/v1/events/{id}.
+  for (const char* bad : {"01", "-1", "abc", "1.0"})
+    EXPECT_EQ(fetch(d.port(), std::string("/api/v1/events/") + bad + "/thumbnail.jpg").status, 400) << bad;
   // snapshot.jpg?at= of the event's start is the same keyframe.
   const auto start = d.get("/api/v1/events/" + std::to_string(id)).body["start"].get<std::string>();
   const auto at = fetch(d.port(), "/api/v1/cameras/gate/snapshot.jpg?at=" + start);
