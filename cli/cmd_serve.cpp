@@ -159,7 +159,7 @@ void add_serve_command(CLI::App& app) {
       "Password: from $ZCREC_RTSP_PASSWORD (never on the command line, never logged).\n"
       "Example: zcrec serve --listen 0.0.0.0:8554 cam1 cam2   then   ffplay rtsp://HOST:8554/cam1");
   cmd->add_option("RING", o->rings, "ring (stream) names to serve; each need not exist yet");
-  cmd->add_option("--push", o->push, "a ring to serve that pushers write into (repeatable)");
+  cmd->add_option("--push", o->push, "a ring to serve that pushers write into (repeatable)")->allow_extra_args(false);
   cmd->add_option("--ring-size", o->ring_size, "the data area of a ring a push creates, e.g. 64M")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 34))
