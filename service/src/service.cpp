@@ -251,7 +251,7 @@ class ServiceImpl final : public Service {
   void stop_removed_cameras_ingest() {
     std::set<std::string> keep;
     for (const auto& c : config_.cameras)
-      if (c.enabled) keep.insert(config_.ring_name(c));
+      if (c.enabled && !c.pushed()) keep.insert(config_.ring_name(c));  // a pushed camera's writer is the RTSP server
     for (const auto& [ring, pid] : stop_ingest_except(config_.storage_dir, keep))
       log_.warning("stopped ingest pid " + std::to_string(pid) + " of " + ring + ": no camera of this configuration");
   }
