@@ -37,6 +37,13 @@ int64_t ticks_to_ns(int64_t ticks, uint32_t clock) {
 int64_t ns_to_ticks(int64_t ns, uint32_t clock) {
   return static_cast<int64_t>(static_cast<__int128>(ns) * clock / 1'000'000'000);
 }
+// Rounded up: a shift that must cover a distance in ticks keeps covering it through ns and back.
+int64_t ticks_to_ns_up(int64_t ticks, uint32_t clock) {
+  return static_cast<int64_t>((static_cast<__int128>(ticks) * 1'000'000'000 + clock - 1) / clock);
+}
+int64_t ns_to_ticks_up(int64_t ns, uint32_t clock) {
+  return static_cast<int64_t>((static_cast<__int128>(ns) * clock + 999'999'999) / 1'000'000'000);
+}
 
 // The sections a ring carries: the first video and the first audio zcrec knows, as the RTSP client takes them.
 std::vector<int> carried_sections(const ingest::Sdp& sdp) {
@@ -155,6 +162,15 @@ class PushSession {
   }
 
  private:
+  // A frame made, not yet written (held at a push's start).
+  struct Pending {
+    size_t track = 0;
+    uint16_t flags = 0;
+    int64_t pts = 0, dts = 0;  // the track's ticks, before shift_ns_
+    std::vector<uint8_t> data;
+  };
+  static constexpr size_t kHoldVideoFrames = 12;  // DtsFromPts knows up to 8 places of reordering
+
   void drop(fifo::RingWriter* w, size_t bytes) {
     ++dropped_;
     target_->count_dropped_locked(1);
@@ -187,11 +203,39 @@ class PushSession {
       if (!au.keyframe) return drop(w, au.data.size());
       waiting_for_key_ = false;
     }
-    const int64_t pts = au.timestamp - t.first_timestamp + t.origin + ns_to_ticks(base_ns_, t.clock);
-    const int64_t dts = video ? t.dts.next(pts) : pts;
-    uint16_t flags = (!video || au.keyframe) ? fifo::frame_flag::keyframe : 0;
-    if (t.discontinuity_next) flags |= fifo::frame_flag::discontinuity;
+    Pending p;
+    p.track = static_cast<size_t>(&t - tracks_.data());
+    p.pts = au.timestamp - t.first_timestamp + t.origin + ns_to_ticks(base_ns_, t.clock);
+    p.dts = video ? t.dts.next(p.pts) : p.pts;
+    p.flags = (!video || au.keyframe) ? fifo::frame_flag::keyframe : 0;
+    if (t.discontinuity_next) p.flags |= fifo::frame_flag::discontinuity;
     t.discontinuity_next = false;
+    p.data = std::move(au.data);
+    if (!holding_ || !has_video_) return put(p, w, events);
+    // RTP carries presentation times only, and the dts made up from their order (DtsFromPts) come out after the
+    // pts for the first B-frames, before the reordering depth is known: an MP4 muxer refuses such a frame (the
+    // recorder and the live view failed on every push of libx264's defaults). So the push's first frames are held
+    // until that has settled, and every pts of the push is moved later by the most any dts overtook its pts:
+    // dts <= pts throughout, dts never moves back (the previous push's timeline is not overtaken), audio moves
+    // with video. Costs this much latency at a push's start only.
+    if (video) {
+      ++held_video_;
+      shift_ns_ = std::max(shift_ns_, ticks_to_ns_up(p.dts - p.pts, t.clock));
+    }
+    held_.push_back(std::move(p));
+    if (held_video_ < kHoldVideoFrames) return;
+    holding_ = false;
+    for (Pending& h : held_) put(h, w, events);
+    held_.clear();
+  }
+
+  void put(Pending& p, fifo::RingWriter* w, std::vector<ClientEvent>& events) {
+    PushTrack& t = tracks_[p.track];
+    const fifo::TrackInfo& ti = info_.tracks[t.info_index];
+    const bool video = ti.kind == fifo::MediaKind::video;
+    const int64_t pts = p.pts + ns_to_ticks_up(shift_ns_, t.clock);
+    const int64_t dts = video ? p.dts : pts;
+    uint16_t flags = p.flags;
     if (!info_set_ || info_dirty_) {
       // A pusher with the tracks of the ring's current stream info continues it; any other publishes its own.
       const bool same = info_set_ ? false : w->stream_info().tracks == info_.tracks;
@@ -202,19 +246,19 @@ class PushSession {
       info_set_ = true;
       info_dirty_ = false;
     }
-    if (au.data.size() > w->max_frame_bytes()) {
+    if (p.data.size() > w->max_frame_bytes()) {
       if (video) waiting_for_key_ = true;
-      return drop(w, au.data.size());
+      return drop(w, p.data.size());
     }
     fifo::FrameMeta m;
     m.track = ti.track_id;
     m.flags = flags;
     m.pts = pts;
     m.dts = dts;
-    w->write(m, au.data.data(), au.data.size());
+    w->write(m, p.data.data(), p.data.size());
     ++frames_;
-    bytes_ += au.data.size();
-    target_->count_written_locked(au.data.size());
+    bytes_ += p.data.size();
+    target_->count_written_locked(p.data.size());
     const int64_t dts_ns = ticks_to_ns(dts, t.clock);
     if (video) {
       if (last_video_dts_ns_ >= 0 && dts_ns > last_video_dts_ns_)
@@ -233,6 +277,7 @@ class PushSession {
     }
   }
 
+
   std::shared_ptr<RingMount> mount_;
   std::shared_ptr<PushTarget> target_;
   const uint64_t client_;
@@ -245,6 +290,10 @@ class PushSession {
   int64_t first_arrival_ns_ = 0, base_ns_ = 0;
   int64_t last_dts_ns_ = 0, last_video_dts_ns_ = -1, step_ns_ = 40'000'000;
   uint64_t frames_ = 0, bytes_ = 0, dropped_ = 0;
+  bool holding_ = true;
+  std::vector<Pending> held_;
+  size_t held_video_ = 0;
+  int64_t shift_ns_ = 0;  // every pts of this push is this much later (see write())
 };
 
 struct SinkContext {
