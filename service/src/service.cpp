@@ -71,8 +71,9 @@ class ServiceImpl final : public Service {
       if (out.empty() || out.back().name != c.name) continue;
       for (const auto& s : served)
         if (s.ring == config_.ring_name(c))
-          out.back().rtsp = RtspStatus{s.clients, s.clients_total, s.clients_refused, s.frames_sent, s.bytes_sent,
-                                       s.frames_dropped};
+          out.back().rtsp = RtspStatus{s.clients,     s.clients_total, s.clients_refused, s.frames_sent,
+                                       s.bytes_sent,  s.frames_dropped, s.push,           s.pushing,
+                                       s.pushes,      s.pushes_refused, s.frames_in_dropped};
     }
     return out;
   }

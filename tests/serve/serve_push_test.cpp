@@ -25,6 +25,7 @@ struct PushSpec {
   std::string size = "320x240";
   std::string video = "libx264";  // or libx265
   bool audio = true;
+  std::vector<std::string> audio_codec{"-c:a", "aac"};
   std::string transport = "tcp";
   bool bframes = true;  // the encoder's default (libx264 veryfast: 3); false: none, as most cameras send
   int seconds = 120;  // pushers are ended by the test (SIGKILL, or at its end)
@@ -38,7 +39,7 @@ std::vector<std::string> push_argv(const std::string& url, const PushSpec& p) {
   if (p.video == "libx265") a.insert(a.end(), {"-x265-params", "log-level=error"});
   else a.insert(a.end(), {"-preset", "veryfast"});
   if (!p.bframes) a.insert(a.end(), {"-bf", "0"});
-  if (p.audio) a.insert(a.end(), {"-c:a", "aac"});
+  if (p.audio) a.insert(a.end(), p.audio_codec.begin(), p.audio_codec.end());
   a.insert(a.end(), {"-f", "rtsp", "-rtsp_transport", p.transport, url});
   return a;
 }
@@ -144,6 +145,29 @@ TEST(ServePush, AnH265PushOverUdpIsWrittenWithItsParameterSets) {
   const auto r = decode_from(serve.url(ring.name()), {"0:v"}, 3);
   EXPECT_EQ(r.exit_code, 0) << r.err << serve.transcript();
   EXPECT_EQ(r.err, "") << "decoding errors";
+}
+
+TEST(ServePush, G711AudioIsCarriedAsPcmaAndPcmu) {
+  for (const std::string codec : {"pcm_alaw", "pcm_mulaw"}) {
+    SCOPED_TRACE(codec);
+    TempDir dir;
+    ScopedStream ring("push711");
+    ServeProcess serve({"--push", ring.name()}, {});
+    PushSpec p;
+    p.bframes = false;
+    p.audio_codec = {"-c:a", codec, "-ar", "8000", "-ac", "1"};
+    auto push = pusher(serve.url(ring.name()), dir / "push.log", p);
+    const auto started = serve.wait_for("pushing", 120s);
+    ASSERT_TRUE(started) << serve.transcript() << read_file(dir / "push.log");
+    EXPECT_NE(started->find(codec + " 8000 Hz"), std::string::npos) << *started;
+    const auto st = fifo::RingReader::inspect(ring.name());
+    ASSERT_EQ(st.info.tracks.size(), 2u);
+    EXPECT_EQ(st.info.tracks[1].sample_rate, 8000u);
+    EXPECT_EQ(st.info.tracks[1].channels, 1u);
+    const auto r = decode_from(serve.url(ring.name()), {"0:v", "0:a"}, 3);
+    EXPECT_EQ(r.exit_code, 0) << r.err << serve.transcript();
+    EXPECT_EQ(r.err, "") << "decoding errors";
+  }
 }
 
 TEST(ServePush, AnUnknownPathIs404APlayOnlyPathIs405AndMissingCredentialsAre401) {

@@ -115,6 +115,10 @@ TEST(ZcrecdPush, APushedCameraIsRecordedServedAndShownAndTheNextPusherContinuesI
     EXPECT_EQ(dec.err, "") << path;
   }
   EXPECT_EQ(d.camera("door")["recording_state"], "continuous");
+  const auto push = d.camera("door")["rtsp"]["push"];
+  EXPECT_EQ(push["pushing"], true) << push.dump();
+  EXPECT_EQ(push["pushes"], 2) << push.dump();
+  EXPECT_EQ(push["refused"], 1) << push.dump();  // the second pusher (the one without credentials never got here)
   EXPECT_TRUE(viewer.running()) << read_file(viewer_log);
   EXPECT_EQ(d.camera("door")["rtsp"]["clients"], 1);
 
