@@ -106,10 +106,16 @@ class PushSession {
     }
   }
 
-  ~PushSession() {
+  ~PushSession() { end(); }
+
+  // The pusher left (TEARDOWN, a closed connection, the session's timeout: gst-rtsp-server drops its media and
+  // with it the bin that owns this session). Frees the mount for the next pusher at once; idempotent.
+  void end() {
     ClientEvent e;
     {
       auto l = target_->lock();
+      if (ended_) return;
+      ended_ = true;
       e.kind = ClientEvent::Kind::push_ended;
       e.client = client_;
       e.ring = mount_->ring();
@@ -126,7 +132,7 @@ class PushSession {
     std::vector<ClientEvent> events;
     try {
       auto l = target_->lock();
-      if (section >= section_track_.size() || section_track_[section] < 0) return;
+      if (ended_ || section >= section_track_.size() || section_track_[section] < 0) return;
       PushTrack& t = tracks_[static_cast<size_t>(section_track_[section])];
       const auto p = ingest::parse_rtp(bytes);
       if (!p || p->payload_type != t.payload_type) return;
@@ -290,6 +296,7 @@ class PushSession {
   int64_t first_arrival_ns_ = 0, base_ns_ = 0;
   int64_t last_dts_ns_ = 0, last_video_dts_ns_ = -1, step_ns_ = 40'000'000;
   uint64_t frames_ = 0, bytes_ = 0, dropped_ = 0;
+  bool ended_ = false;
   bool holding_ = true;
   std::vector<Pending> held_;
   size_t held_video_ = 0;

@@ -224,6 +224,26 @@ TEST(ServePush, ASecondPusherIsRefusedWith503WhileTheFirstLives) {
   EXPECT_FALSE(serve.wait_for("left", 0ms)) << serve.transcript();
 }
 
+// A pusher that sent TEARDOWN and stays connected must not hold the mount: the push ends with its media, not with
+// its connection.
+TEST(ServePush, APusherThatTearsDownAndStaysConnectedFreesThePathAtOnce) {
+  TempDir dir;
+  ScopedStream ring("pushtear");
+  ServeProcess serve({"--push", ring.name()}, {});
+  auto lingering = ChildProcess::spawn({"/usr/bin/python3", ZC_RTSP_PUSH_TEARDOWN_SCRIPT, serve.url(ring.name())});
+  std::vector<std::string> said;
+  for (auto line = lingering.read_line(30s); line && *line != "holding"; line = lingering.read_line(30s))
+    said.push_back(*line);
+  ASSERT_EQ(said.size(), 4u) << serve.transcript();
+  for (const auto& l : said) EXPECT_NE(l.find("200 OK"), std::string::npos) << l;
+  ASSERT_TRUE(serve.wait_for("left", 30s)) << serve.transcript();
+
+  auto push = pusher(serve.url(ring.name()), dir / "push.log");
+  ASSERT_TRUE(serve.wait_for("pushing", 120s)) << serve.transcript() << read_file(dir / "push.log");
+  EXPECT_TRUE(lingering.running());
+  EXPECT_FALSE(serve.wait_for("refused", 0ms)) << serve.transcript();
+}
+
 TEST(ServePush, AKilledPusherIsADiscontinuityAndTheNextPusherContinuesTheRingForItsReaders) {
   TempDir dir;
   ScopedStream ring("pushkill");
