@@ -165,6 +165,10 @@ class ServiceImpl final : public Service {
         if (!cameras_.count(c.name) && c.enabled) r.added.push_back(c.name);
     }
     for (auto& [name, cam] : retire) cam->stop();  // outside the lock: stopping takes up to seconds
+    // The cameras it serves follow the reload at once; the unchanged ones keep their clients. Before the new
+    // cameras start: a camera no longer pushed gets its ring's writer (the RTSP server) closed before its ingest
+    // opens the ring, and a newly pushed one has its old ingest stopped above before a pusher can come.
+    if (auto rtsp = rtsp_serving()) rtsp->serve(next);
     {
       std::lock_guard lock(mutex_);
       cameras_ = std::move(keep);
@@ -179,8 +183,6 @@ class ServiceImpl final : public Service {
       for (const auto& c : config_.cameras)
         if (!cameras_.count(c.name)) start_camera_locked(c);
     }
-    // The cameras it serves follow the reload at once; the unchanged ones keep their clients.
-    if (auto rtsp = rtsp_serving()) rtsp->serve(config());
     log_.info("reload: " + std::to_string(r.added.size()) + " added, " + std::to_string(r.changed.size()) +
               " changed, " + std::to_string(r.removed.size()) + " removed");
     return r;

@@ -7,6 +7,8 @@
 #include "cli/rtsp_camera.h"
 #include "zcrecd_process.h"
 
+#include <zc/fifo/ring_reader.h>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -128,6 +130,42 @@ TEST(ZcrecdPush, APushedCameraIsRecordedServedAndShownAndTheNextPusherContinuesI
   for (size_t at = log.find(" pusher "); at != std::string::npos; at = log.find(" pusher ", at + 1)) ++pusher_lines;
   EXPECT_LE(pusher_lines, 6u) << log;
   EXPECT_EQ(log.find("pu5h-pass"), std::string::npos) << "the password was logged";
+}
+
+// A reload turns a pulled camera into a pushed one and back: its ingest process is stopped before a pusher can
+// come, and the RTSP server gives up the ring's writer before the ingest opens the ring again (the server's
+// mounts change before the new cameras start; in the other order only the ingest thread's start-up delay kept the
+// new ingest from finding the daemon itself holding the ring).
+TEST(ZcrecdPush, AReloadTurnsACameraIntoAPushedOneAndBack) {
+  TempDir dir;
+  const int port = free_local_port();
+  const std::string rtsp = "rtsp: {listen: 127.0.0.1:" + std::to_string(port) + "}\n";
+  const std::string pulled = "  door:\n    source: testsrc\n    testsrc: {size: 320x240, fps: 25, gop: 2s}\n"
+                             "    ring_size: 16M\n    record: {continuous: false}\n";
+  const std::string pushed = "  door:\n    source: push\n    ring_size: 16M\n    record: {continuous: false}\n";
+  ZcrecdProcess d(dir.path(), pulled, rtsp);
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return state(d, "door") == "streaming"; }, 30s)) << d.camera("door").dump();
+  ASSERT_EQ(d.ingest_pids("door").size(), 1u);
+
+  d.rewrite_config(pushed, rtsp);
+  ASSERT_EQ(d.post("/api/v1/reload", nlohmann::json::object()).status, 200);
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return state(d, "door") == "waiting_for_pusher"; }, 30s))
+      << d.camera("door").dump();
+  EXPECT_TRUE(d.ingest_pids("door").empty());
+  Background pusher(push_argv("rtsp://127.0.0.1:" + std::to_string(port) + "/door", 600), dir.path() / "push.log");
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return state(d, "door") == "streaming"; }, 60s))
+      << d.camera("door").dump() << read_file(dir.path() / "push.log");
+
+  d.rewrite_config(pulled, rtsp);
+  ASSERT_EQ(d.post("/api/v1/reload", nlohmann::json::object()).status, 200);
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] {
+    const auto c = d.camera("door");
+    return c["ingest_state"] == "streaming" && d.ingest_pids("door").size() == 1;
+  }, 30s)) << d.camera("door").dump();
+  EXPECT_TRUE(d.camera("door")["last_error"].is_null()) << d.camera("door").dump();
+  // The ring is the ingest's again: its writer is the `zcrec feed` process.
+  EXPECT_EQ(fifo::RingReader::inspect(d.ring("door")).writer_pid, static_cast<uint32_t>(d.ingest_pids("door")[0]));
 }
 
 }  // namespace
