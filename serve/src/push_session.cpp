@@ -176,6 +176,7 @@ class PushSession {
     std::vector<uint8_t> data;
   };
   static constexpr size_t kHoldVideoFrames = 12;  // DtsFromPts knows up to 8 places of reordering
+  static constexpr int64_t kHoldNs = 500'000'000;
 
   void drop(fifo::RingWriter* w, size_t bytes) {
     ++dropped_;
@@ -223,13 +224,17 @@ class PushSession {
     // recorder and the live view failed on every push of libx264's defaults). So the push's first frames are held
     // until that has settled, and every pts of the push is moved later by the most any dts overtook its pts:
     // dts <= pts throughout, dts never moves back (the previous push's timeline is not overtaken), audio moves
-    // with video. Costs this much latency at a push's start only.
+    // with video. Costs up to half a second of latency at a push's start only.
+    bool enough = false;
     if (video) {
       ++held_video_;
       shift_ns_ = std::max(shift_ns_, ticks_to_ns_up(p.dts - p.pts, t.clock));
+      if (held_video_ == 1) hold_start_pts_ = p.pts;
+      // 12 pictures, or half a second of them (a camera at 2 fps would otherwise be held for 6 s).
+      enough = held_video_ >= kHoldVideoFrames || ticks_to_ns(p.pts - hold_start_pts_, t.clock) >= kHoldNs;
     }
     held_.push_back(std::move(p));
-    if (held_video_ < kHoldVideoFrames) return;
+    if (!enough) return;
     holding_ = false;
     for (Pending& h : held_) put(h, w, events);
     held_.clear();
@@ -300,6 +305,7 @@ class PushSession {
   bool holding_ = true;
   std::vector<Pending> held_;
   size_t held_video_ = 0;
+  int64_t hold_start_pts_ = 0;
   int64_t shift_ns_ = 0;  // every pts of this push is this much later (see write())
 };
 
