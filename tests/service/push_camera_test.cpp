@@ -129,6 +129,8 @@ TEST(ZcrecdPush, APushedCameraIsRecordedServedAndShownAndTheNextPusherContinuesI
   size_t pusher_lines = 0;
   for (size_t at = log.find(" pusher "); at != std::string::npos; at = log.find(" pusher ", at + 1)) ++pusher_lines;
   EXPECT_LE(pusher_lines, 6u) << log;
+  EXPECT_EQ(log.find("CRITICAL"), std::string::npos) << log;  // GLib's and GStreamer's own complaints
+  EXPECT_EQ(log.find("WARNING **"), std::string::npos) << log;
   EXPECT_EQ(log.find("pu5h-pass"), std::string::npos) << "the password was logged";
 }
 
