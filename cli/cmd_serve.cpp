@@ -1,5 +1,6 @@
 // `zcrec serve RING...`: an RTSP server over live rings (zc::serve, docs/serving.md). Each ring is served at
-// rtsp://HOST:PORT/<ring>; every client starts at the ring's newest keyframe. Runs until SIGINT/SIGTERM.
+// rtsp://HOST:PORT/<ring>; every client starts at the ring's newest keyframe. `--push RING` also accepts one encoder
+// at a time pushing into RING (ANNOUNCE/RECORD). Runs until SIGINT/SIGTERM.
 // stdout: one `serving URL` line per ring once listening, then one line per client event.
 #include "commands.h"
 #include "stop_signals.h"
@@ -24,6 +25,8 @@ constexpr const char* kPasswordVariable = "ZCREC_RTSP_PASSWORD";
 struct ServeCliOptions {
   std::string listen = "127.0.0.1:8554";
   std::vector<std::string> rings;
+  std::vector<std::string> push;
+  uint64_t ring_size = 64ULL << 20;
   unsigned max_clients = 16;
   uint64_t client_queue = 4u << 20;
   std::string user;
@@ -74,6 +77,16 @@ void print_event(const serve::ClientEvent& e) {
       std::printf("client %llu %s: ended: %s\n", static_cast<unsigned long long>(e.client), e.ring.c_str(),
                   e.reason.c_str());
       break;
+    case K::push_started:
+      std::printf("pusher %llu %s: pushing %s\n", static_cast<unsigned long long>(e.client), e.ring.c_str(),
+                  e.reason.c_str());
+      break;
+    case K::push_ended:
+      std::printf("pusher %llu %s: %s after %llu frames, %llu bytes, %llu not written\n",
+                  static_cast<unsigned long long>(e.client), e.ring.c_str(), e.reason.c_str(),
+                  static_cast<unsigned long long>(e.frames_sent), static_cast<unsigned long long>(e.bytes_sent),
+                  static_cast<unsigned long long>(e.frames_dropped));
+      break;
   }
   std::fflush(stdout);
 }
@@ -82,6 +95,14 @@ void run_serve(const ServeCliOptions& c) {
   serve::ServeOptions o;
   parse_listen(c.listen, o);
   o.rings = c.rings;
+  for (const auto& ring : c.push) {
+    serve::ServeOptions::Mount m;
+    m.path = m.ring = ring;
+    m.push = true;
+    m.push_ring_bytes = c.ring_size;
+    o.mounts.push_back(m);
+  }
+  if (o.rings.empty() && o.mounts.empty()) throw CLI::ValidationError("RING", "name at least one ring to serve (or --push RING)");
   o.max_clients = c.max_clients;
   o.client_queue_bytes = c.client_queue;
   if (!c.user.empty()) {
@@ -103,6 +124,7 @@ void run_serve(const ServeCliOptions& c) {
     throw;
   }
   for (const auto& ring : c.rings) std::printf("serving %s\n", server->url(ring).c_str());
+  for (const auto& ring : c.push) std::printf("serving %s (accepts a push)\n", server->url(ring).c_str());
   std::fflush(stdout);
   while (!stop.requested()) stop.sleep_for(std::chrono::seconds(1));
   for (const auto& r : server->stats())
@@ -110,6 +132,11 @@ void run_serve(const ServeCliOptions& c) {
                 r.ring.c_str(), static_cast<unsigned long long>(r.clients_total),
                 static_cast<unsigned long long>(r.clients_refused), static_cast<unsigned long long>(r.frames_sent),
                 static_cast<unsigned long long>(r.bytes_sent), static_cast<unsigned long long>(r.frames_dropped));
+  for (const auto& r : server->stats())
+    if (r.push)
+      std::printf("%s: %llu pushes, %llu refused, %llu frames and %llu bytes written\n", r.ring.c_str(),
+                  static_cast<unsigned long long>(r.pushes), static_cast<unsigned long long>(r.pushes_refused),
+                  static_cast<unsigned long long>(r.frames_in), static_cast<unsigned long long>(r.bytes_in));
   std::fflush(stdout);
 }
 
@@ -124,11 +151,19 @@ void add_serve_command(CLI::App& app) {
       "(interleaved) or UDP, as the client asks. A client that cannot keep up loses frames up to the next\n"
       "keyframe; it never slows the ring or other clients. A ring that does not exist is answered 404, a ring\n"
       "whose client places are all taken 503, wrong or missing credentials (with --user) 401.\n"
+      "--push RING: RING is also written by an encoder that pushes to rtsp://HOST:PORT/RING (ANNOUNCE/RECORD, e.g.\n"
+      "ffmpeg -re -i in.mp4 -c copy -f rtsp rtsp://127.0.0.1:8554/RING), one at a time: a second pusher gets 503,\n"
+      "a push to a ring not named by --push 405. Its disconnect is a discontinuity; the next pusher continues.\n"
       "Runs until SIGINT/SIGTERM. stdout: a `serving URL` line per ring, then one line per client event, and a\n"
       "summary per ring at the end.\n"
       "Password: from $ZCREC_RTSP_PASSWORD (never on the command line, never logged).\n"
       "Example: zcrec serve --listen 0.0.0.0:8554 cam1 cam2   then   ffplay rtsp://HOST:8554/cam1");
-  cmd->add_option("RING", o->rings, "ring (stream) names to serve; each need not exist yet")->required();
+  cmd->add_option("RING", o->rings, "ring (stream) names to serve; each need not exist yet");
+  cmd->add_option("--push", o->push, "a ring to serve that pushers write into (repeatable)")->allow_extra_args(false);
+  cmd->add_option("--ring-size", o->ring_size, "the data area of a ring a push creates, e.g. 64M")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 34))
+      ->capture_default_str();
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on ([::1]:8554 for IPv6; port 0: any free one)")
       ->capture_default_str();
   cmd->add_option("--max-clients", o->max_clients, "clients per ring at once; the next one is answered 503")

@@ -1,4 +1,4 @@
-#include "dts_from_pts.h"
+#include <zc/ingest/dts_from_pts.h>
 
 #include <algorithm>
 #include <functional>

@@ -1,21 +1,16 @@
 #include <zc/ingest/rtsp_source.h>
 
-#include "dts_from_pts.h"
+#include <zc/ingest/dts_from_pts.h>
 #include "net.h"
-#include "sps_size.h"
 
 #include <zc/ingest/depacketizer.h>
 #include <zc/ingest/error.h>
 #include <zc/ingest/reorder_buffer.h>
 #include <zc/ingest/rtp.h>
+#include <zc/ingest/rtp_track.h>
 #include <zc/ingest/rtsp_session.h>
 #include <zc/ingest/sdp.h>
-#include <zc/media/annexb.h>
 #include <zc/media/error.h>
-
-extern "C" {
-#include <libavutil/base64.h>
-}
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -24,7 +19,6 @@ extern "C" {
 #include <algorithm>
 #include <deque>
 #include <optional>
-#include <set>
 
 namespace zc::ingest {
 
@@ -43,88 +37,6 @@ int64_t mono_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-std::vector<uint8_t> base64_decode(std::string_view s) {
-  std::string text(s);
-  std::vector<uint8_t> out(text.size() * 3 / 4 + 4);
-  const int n = av_base64_decode(out.data(), text.c_str(), static_cast<int>(out.size()));
-  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::vector<uint8_t> hex_decode(std::string_view s) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i + 1 < s.size(); i += 2) {
-    const int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
-    if (hi < 0 || lo < 0) return {};
-    out.push_back(static_cast<uint8_t>(hi * 16 + lo));
-  }
-  return out;
-}
-
-// The parameter sets of the SDP's sprop-* attributes (RFC 6184 sprop-parameter-sets; RFC 7798 sprop-vps/sps/pps)
-// in zcrec's canonical form.
-std::vector<uint8_t> sprop_parameter_sets(fifo::Codec codec, const SdpMedia& m) {
-  std::vector<uint8_t> annexb;
-  auto add = [&](const char* key) {
-    const auto it = m.fmtp.find(key);
-    if (it == m.fmtp.end()) return;
-    std::string_view list = it->second;
-    while (!list.empty()) {
-      const size_t comma = list.find(',');
-      const auto nal = base64_decode(list.substr(0, comma));
-      if (!nal.empty()) media::annexb::append_nal(annexb, nal);
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    }
-  };
-  if (codec == fifo::Codec::h264) {
-    add("sprop-parameter-sets");
-  } else {
-    add("sprop-vps");
-    add("sprop-sps");
-    add("sprop-pps");
-  }
-  return media::annexb::parameter_sets(codec, annexb);
-}
-
-// The configuration rule of zc::media (ParameterSets): a keyframe's in-band sets change the configuration only
-// when one of them is not in it already; they then replace the sets of their NAL types.
-bool update_config(fifo::Codec codec, std::vector<uint8_t>& config, std::span<const uint8_t> in_band_sets) {
-  namespace ab = media::annexb;
-  const auto in_band = ab::split(in_band_sets);
-  if (in_band.empty()) return false;
-  const auto current = ab::split(config);
-  const bool all_known = std::ranges::all_of(in_band, [&](ab::Nal n) {
-    return std::ranges::any_of(current, [&](ab::Nal c) { return std::ranges::equal(c, n); });
-  });
-  if (all_known) return false;
-  std::set<int> replaced;
-  for (ab::Nal n : in_band) replaced.insert(ab::nal_type(codec, n));
-  std::vector<uint8_t> next;
-  for (ab::Nal c : current)
-    if (!replaced.contains(ab::nal_type(codec, c))) ab::append_nal(next, c);
-  for (ab::Nal n : in_band) ab::append_nal(next, n);
-  config = std::move(next);
-  return true;
-}
-
-void apply_sps_size(fifo::TrackInfo& t) {
-  for (const auto nal : media::annexb::split(t.config))
-    if (media::annexb::is_sps(t.codec, nal))
-      if (const auto size = parse_sps_size(t.codec, nal)) {
-        t.width = size->width;
-        t.height = size->height;
-        t.bits_per_sample = size->bit_depth;
-        return;
-      }
 }
 
 struct SenderClock {
@@ -222,26 +134,10 @@ void RtspSource::Impl::open(const std::string& url_text) {
     t.codec = codec;
     t.depacketizer = make_depacketizer(m);
     t.info_index = info.tracks.size();
-    fifo::TrackInfo ti;
-    ti.track_id = static_cast<uint32_t>(info.tracks.size());
-    ti.kind = kind;
-    ti.codec = codec;
-    const uint32_t clock = m.clock_rate > 0 ? m.clock_rate : (kind == fifo::MediaKind::video ? 90000 : 8000);
+    fifo::TrackInfo ti = track_info_of(m, static_cast<uint32_t>(info.tracks.size()));
+    const uint32_t clock = static_cast<uint32_t>(ti.time_base.den);
     t.media.clock_rate = clock;
     t.dts = DtsFromPts(clock / 2);  // a step back of more than 0.5 s is the camera's clock, not B-frames
-    ti.time_base = {1, static_cast<int32_t>(clock)};
-    if (kind == fifo::MediaKind::video) {
-      ti.config = sprop_parameter_sets(codec, m);
-      apply_sps_size(ti);
-    } else {
-      ti.sample_rate = clock;
-      ti.channels = m.channels;
-      if (codec == fifo::Codec::aac) {
-        if (const auto it = m.fmtp.find("config"); it != m.fmtp.end()) ti.config = hex_decode(it->second);
-      } else {
-        ti.bits_per_sample = 8;
-      }
-    }
     info.tracks.push_back(std::move(ti));
     tracks.push_back(std::move(t));
   }
@@ -395,8 +291,7 @@ void RtspSource::Impl::learn_in_band_configs() {
       fifo::TrackInfo& ti = info.tracks[tracks[r.track].info_index];
       if (ti.kind == fifo::MediaKind::video && ti.config.empty() && r.au.keyframe && !r.au.damaged &&
           !r.au.parameter_sets.empty()) {
-        update_config(ti.codec, ti.config, r.au.parameter_sets);
-        apply_sps_size(ti);
+        update_track_config(ti, r.au.parameter_sets);
       }
     }
     if (!missing()) break;
@@ -426,10 +321,8 @@ void RtspSource::Impl::fill(Ready& r, media::MediaPacket& out) {
   t.discontinuity_next = false;
   out.params_changed = false;
   if (ti.kind == fifo::MediaKind::video && au.keyframe && !au.damaged && !au.parameter_sets.empty() &&
-      update_config(ti.codec, ti.config, au.parameter_sets)) {
-    apply_sps_size(ti);
+      update_track_config(ti, au.parameter_sets))
     out.params_changed = true;
-  }
   out.capture_wall_ns = 0;
   out.capture_mono_ns = 0;
   if (t.sender)

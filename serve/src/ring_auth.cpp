@@ -1,14 +1,19 @@
 #include "ring_auth.h"
 
+#include "push_session.h"
 #include "ring_media_factory.h"
 #include "track_pipeline.h"
 
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
+#include <zc/ingest/error.h>
+#include <zc/ingest/sdp.h>
 
 #include <gst/rtsp-server/rtsp-client.h>
 
 #include <algorithm>
+#include <optional>
+#include <string>
 
 struct ZcRingAuth {
   GstRTSPAuth parent;
@@ -28,11 +33,51 @@ void answer(GstRTSPContext* ctx, GstRTSPStatusCode code) {
   gst_rtsp_client_send_message(ctx->client, nullptr, ctx->response);
 }
 
+// The SDP body of an ANNOUNCE, or nullopt when it has none that parses.
+std::optional<ingest::Sdp> announced_sdp(GstRTSPMessage* request) {
+  guint8* data = nullptr;
+  guint size = 0;
+  if (!request || gst_rtsp_message_get_body(request, &data, &size) != GST_RTSP_OK || !data || size == 0) return std::nullopt;
+  try {
+    return ingest::parse_sdp(std::string_view(reinterpret_cast<const char*>(data), size));
+  } catch (const ingest::IngestError&) {
+    return std::nullopt;
+  }
+}
+
+gboolean refuse_push(RingMount* mount, GstRTSPContext* ctx, GstRTSPStatusCode code, const std::string& why) {
+  if (const auto& push = mount->push_target()) push->count_refused();
+  ClientEvent e;
+  e.kind = ClientEvent::Kind::refused;
+  e.ring = mount->ring();
+  e.reason = "a push: " + why;
+  mount->emit(e);
+  answer(ctx, code);
+  return FALSE;
+}
+
+// ANNOUNCE: a pusher wants to write into the mount's ring (docs/serving.md, "Streams pushed in").
+gboolean check_push(RingMount* mount, GstRTSPContext* ctx) {
+  const auto& push = mount->push_target();
+  if (!push) return refuse_push(mount, ctx, GST_RTSP_STS_METHOD_NOT_ALLOWED, "the path is not open to pushes");
+  const auto sdp = announced_sdp(ctx->request);
+  if (!sdp) return refuse_push(mount, ctx, GST_RTSP_STS_BAD_REQUEST, "its ANNOUNCE has no SDP that can be read");
+  if (carried_tracks(*sdp).empty())
+    return refuse_push(mount, ctx, GST_RTSP_STS_UNSUPPORTED_MEDIA_TYPE,
+                       "it has no track a ring can carry (H.264, H.265, AAC, PCMA, PCMU)");
+  if (auto why = push->refusal()) return refuse_push(mount, ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE, *why);
+  return TRUE;
+}
+
 gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
   if (!GST_RTSP_AUTH_CLASS(zc_ring_auth_parent_class)->check(auth, ctx, what)) return FALSE;
   if (!g_str_equal(what, GST_RTSP_AUTH_CHECK_MEDIA_FACTORY_CONSTRUCT) || !ctx->factory) return TRUE;
   RingMount* mount = ring_mount_of(ctx->factory);
-  if (!mount || mount->serves(ctx->client)) return TRUE;  // a SETUP of the media this connection already has
+  if (!mount) return TRUE;
+  // A SETUP of the push media this connection announced.
+  if (const auto& push = mount->push_target(); push && push->is_pusher(ctx->client)) return TRUE;
+  if (ctx->method == GST_RTSP_ANNOUNCE) return check_push(mount, ctx);
+  if (mount->serves(ctx->client)) return TRUE;  // a SETUP of the media this connection already has
   fifo::RingStatus status;
   try {
     status = fifo::RingReader::inspect(mount->ring());

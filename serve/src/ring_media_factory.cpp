@@ -1,9 +1,12 @@
 #include "ring_media_factory.h"
 
 #include "client_feed.h"
+#include "push_session.h"
 #include "track_pipeline.h"
 
 #include <zc/fifo/ring_reader.h>
+#include <zc/ingest/error.h>
+#include <zc/ingest/sdp.h>
 
 #include <gst/rtsp-server/rtsp-context.h>
 
@@ -63,10 +66,53 @@ std::set<uint32_t> tracks_with_frames(fifo::RingReader& reader) {
   return seen;
 }
 
+bool is_announce() {
+  GstRTSPContext* ctx = gst_rtsp_context_get_current();
+  return ctx && ctx->method == GST_RTSP_ANNOUNCE;
+}
+
+// A pusher's media: ZcRingAuth accepted its ANNOUNCE already; here it takes the mount (unless another pusher won
+// a race for it between the check and now: gst-rtsp-server then answers 400).
+GstElement* create_push_element(const std::shared_ptr<RingMount>& mount, GstRTSPContext* ctx) {
+  const auto& push = mount->push_target();
+  const void* owner = ctx->client;
+  if (!push || !ctx->request) return nullptr;
+  guint8* data = nullptr;
+  guint size = 0;
+  if (gst_rtsp_message_get_body(ctx->request, &data, &size) != GST_RTSP_OK || !data) return nullptr;
+  try {
+    const ingest::Sdp sdp = ingest::parse_sdp(std::string_view(reinterpret_cast<const char*>(data), size));
+    if (!push->claim(owner)) {
+      push->count_refused();
+      return nullptr;
+    }
+    try {
+      return make_push_bin(mount, mount->next_client_id(), owner, sdp);
+    } catch (...) {
+      push->release(owner, 0, 0);
+      throw;
+    }
+  } catch (const std::exception& e) {
+    ClientEvent ev;
+    ev.kind = ClientEvent::Kind::refused;
+    ev.ring = mount->ring();
+    ev.reason = std::string("a push: ") + e.what();
+    mount->emit(ev);
+    return nullptr;
+  }
+}
+
+// The factory of a push mount makes both kinds of media: the request that builds it says which.
+void configure(GstRTSPMediaFactory* factory, GstRTSPMedia* media) {
+  GST_RTSP_MEDIA_FACTORY_CLASS(zc_ring_media_factory_parent_class)->configure(factory, media);
+  gst_rtsp_media_set_transport_mode(media, is_announce() ? GST_RTSP_TRANSPORT_MODE_RECORD : GST_RTSP_TRANSPORT_MODE_PLAY);
+}
+
 GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
   const std::shared_ptr<RingMount>& mount = *self_of(factory)->mount;
   // The RTSP connection asking (create_element runs inside its request): its SETUPs reuse this media.
   GstRTSPContext* ctx = gst_rtsp_context_get_current();
+  if (ctx && ctx->method == GST_RTSP_ANNOUNCE) return create_push_element(mount, ctx);
   const void* owner = ctx ? static_cast<const void*>(ctx->client) : nullptr;
   const uint64_t client = mount->admit(owner);
   // ZcRingAuth refused with 503 already, unless two clients raced for the last place: gst-rtsp-server then
@@ -131,6 +177,7 @@ static void zc_ring_media_factory_class_init(ZcRingMediaFactoryClass* klass) {
   G_OBJECT_CLASS(klass)->finalize = zc::serve::finalize;
   GST_RTSP_MEDIA_FACTORY_CLASS(klass)->create_element = zc::serve::create_element;
   GST_RTSP_MEDIA_FACTORY_CLASS(klass)->create_pipeline = zc::serve::create_pipeline;
+  GST_RTSP_MEDIA_FACTORY_CLASS(klass)->configure = zc::serve::configure;
 }
 
 static void zc_ring_media_factory_init(ZcRingMediaFactory* self) { self->mount = nullptr; }

@@ -56,6 +56,16 @@ RingServeStats RingMount::stats() const {
   s.frames_sent = frames_sent_.load(std::memory_order_relaxed);
   s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
   s.frames_dropped = frames_dropped_.load(std::memory_order_relaxed);
+  if (push_) {
+    const PushTarget::Stats p = push_->stats();
+    s.push = true;
+    s.pushing = p.pushing;
+    s.pushes = p.pushes;
+    s.pushes_refused = p.refused;
+    s.frames_in = p.frames_in;
+    s.bytes_in = p.bytes_in;
+    s.frames_in_dropped = p.frames_in_dropped;
+  }
   return s;
 }
 

@@ -3,6 +3,8 @@
 // client's media on one of its own threads after the server object is gone.
 #pragma once
 
+#include "push_target.h"
+
 #include <zc/serve/rtsp_server.h>
 
 #include <atomic>
@@ -23,6 +25,16 @@ class RingMount {
         on_event_(std::move(on_event)), client_ids_(std::move(client_ids)) {}
 
   const std::string& ring() const noexcept { return ring_; }
+  // What the mount was made from (RtspServer::set_mounts keeps a mount whose spec is unchanged).
+  const ServeOptions::Mount& mount() const noexcept { return spec_; }
+  void set_mount(const ServeOptions::Mount& spec) {
+    spec_ = spec;
+    if (spec.push) push_ = std::make_shared<PushTarget>(ring_, spec.path, spec.push_ring_bytes);
+  }
+  // The push side of a mount that accepts pushes (ServeOptions::Mount::push), else nullptr.
+  const std::shared_ptr<PushTarget>& push_target() const noexcept { return push_; }
+  // A number for a pusher, from the same count as the clients'.
+  uint64_t next_client_id() noexcept { return client_ids_->fetch_add(1, std::memory_order_relaxed) + 1; }
   uint64_t queue_bytes() const noexcept { return queue_bytes_; }
   unsigned max_clients() const noexcept { return max_clients_; }
 
@@ -45,7 +57,10 @@ class RingMount {
   void count_refusal(const std::string& reason);
 
   // The ring is no longer served (RtspServer::set_mounts): its client feeds end their medias.
-  void retire() noexcept { retired_.store(true, std::memory_order_relaxed); }
+  void retire() noexcept {
+    retired_.store(true, std::memory_order_relaxed);
+    if (push_) push_->retire();
+  }
   bool retired() const noexcept { return retired_.load(std::memory_order_relaxed); }
 
   void emit(const ClientEvent& e) const {
@@ -66,6 +81,8 @@ class RingMount {
   uint64_t clients_total_ = 0, clients_refused_ = 0;
   std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};
   std::atomic<bool> retired_{false};
+  ServeOptions::Mount spec_;
+  std::shared_ptr<PushTarget> push_;
 };
 
 }  // namespace zc::serve

@@ -51,7 +51,9 @@ std::string host_for_url(const std::string& address) {
 std::vector<ServeOptions::Mount> checked_mounts(std::vector<ServeOptions::Mount> all, const std::vector<std::string>& rings) {
   for (const auto& ring : rings) all.push_back({ring, ring});
   std::set<std::string> paths;
-  for (const auto& [path, ring] : all) {
+  for (const auto& [path, ring, push, push_ring_bytes] : all) {
+    if (push && push_ring_bytes < (1u << 20))
+      throw ServeError(ServeErrc::invalid_argument, "the ring pushed into at '" + path + "' must hold at least 1 MiB");
     if (auto why = fifo::check_stream_name(ring))
       throw ServeError(ServeErrc::invalid_argument, "cannot serve ring '" + ring + "': " + *why);
     if (auto why = fifo::check_stream_name(path))
@@ -64,6 +66,10 @@ std::vector<ServeOptions::Mount> checked_mounts(std::vector<ServeOptions::Mount>
 void add_factory(GstRTSPMountPoints* points, const std::string& path, const std::shared_ptr<RingMount>& mount) {
   GstRTSPMediaFactory* f = make_ring_media_factory(mount);
   gst_rtsp_media_factory_set_shared(f, FALSE);  // a media per client: each starts at the newest keyframe
+  // Each media gets the one mode its request asks for (ring_media_factory.cpp, configure).
+  if (mount->push_target())
+    gst_rtsp_media_factory_set_transport_mode(
+        f, static_cast<GstRTSPTransportMode>(GST_RTSP_TRANSPORT_MODE_PLAY | GST_RTSP_TRANSPORT_MODE_RECORD));
   gst_rtsp_media_factory_set_protocols(
       f, static_cast<GstRTSPLowerTrans>(GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP));
   gst_rtsp_media_factory_add_role(f, kViewerRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
@@ -85,9 +91,11 @@ struct RtspServer::Impl {
   uint16_t port = 0;
   std::thread thread;
 
-  std::shared_ptr<RingMount> make_mount(const std::string& ring) const {
-    return std::make_shared<RingMount>(ring, options.max_clients, options.client_queue_bytes, options.on_event,
-                                       client_ids);
+  std::shared_ptr<RingMount> make_mount(const ServeOptions::Mount& m) const {
+    auto mount = std::make_shared<RingMount>(m.ring, options.max_clients, options.client_queue_bytes, options.on_event,
+                                             client_ids);
+    mount->set_mount(m);
+    return mount;
   }
   // A thread per RTSP connection (up to every client place, and some for the clients that are refused): a request
   // that waits (a DESCRIBE waits for the media's first buffers) then holds up only its own connection. With
@@ -117,7 +125,7 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
     throw ServeError(ServeErrc::invalid_argument, "a user name needs a password and a password a user name");
   if (o.user.find(':') != std::string::npos)
     throw ServeError(ServeErrc::invalid_argument, "a user name cannot contain ':'");
-  for (const auto& [path, ring] : checked_mounts(o.mounts, o.rings)) d.mounts["/" + path] = d.make_mount(ring);
+  for (const auto& m : checked_mounts(o.mounts, o.rings)) d.mounts["/" + m.path] = d.make_mount(m);
   init_gstreamer();
 
   d.context = g_main_context_new();
@@ -179,7 +187,7 @@ void RtspServer::set_mounts(std::vector<ServeOptions::Mount> wanted) {
   std::lock_guard lock(d.mounts_mu);
   for (auto it = d.mounts.begin(); it != d.mounts.end();) {
     const bool kept = std::any_of(wanted.begin(), wanted.end(), [&](const ServeOptions::Mount& m) {
-      return "/" + m.path == it->first && m.ring == it->second->ring();
+      return "/" + m.path == it->first && m == it->second->mount();
     });
     if (kept) {
       ++it;
@@ -190,11 +198,11 @@ void RtspServer::set_mounts(std::vector<ServeOptions::Mount> wanted) {
     it->second->retire();
     it = d.mounts.erase(it);
   }
-  for (const auto& [path, ring] : wanted) {
-    if (d.mounts.count("/" + path)) continue;
-    auto mount = d.make_mount(ring);
-    d.mounts["/" + path] = mount;
-    add_factory(points.get(), "/" + path, mount);
+  for (const auto& m : wanted) {
+    if (d.mounts.count("/" + m.path)) continue;
+    auto mount = d.make_mount(m);
+    d.mounts["/" + m.path] = mount;
+    add_factory(points.get(), "/" + m.path, mount);
   }
   d.size_thread_pool();
 }

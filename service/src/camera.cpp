@@ -43,11 +43,15 @@ Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& ca
   status_.name = setup_.camera.name;
   status_.ingest_state = IngestState::starting;
   status_.recording_state = RecordingState::idle;
-  ingest_.emplace(ingest_spec(zcrec_, setup_.camera, setup_.ring), ingest_pid_file(setup_.storage_dir, setup_.ring),
-                  setup_.camera.name, log_, [this](const std::function<void(CameraStatus&)>& change) {
-                    std::lock_guard lock(mutex_);
-                    change(status_);
-                  });
+  const auto update = [this](const std::function<void(CameraStatus&)>& change) {
+    std::lock_guard lock(mutex_);
+    change(status_);
+  };
+  if (setup_.camera.pushed())
+    push_.emplace(setup_.ring, update);
+  else
+    ingest_.emplace(ingest_spec(zcrec_, setup_.camera, setup_.ring), ingest_pid_file(setup_.storage_dir, setup_.ring),
+                    setup_.camera.name, log_, update);
   recording_thread_ = std::thread([this] { recording_loop(); });
 }
 
@@ -62,6 +66,7 @@ void Camera::stop() {
   recorder_wake_->raise();
   if (recording_thread_.joinable()) recording_thread_.join();
   if (ingest_) ingest_->stop();
+  if (push_) push_->stop();
 }
 
 CameraStatus Camera::status() const {

@@ -1,11 +1,13 @@
 // One camera in zcrecd: its ingest (an IngestSupervisor: the `zcrec feed` process, restarted with backoff, and
-// the status sampled from its ring), its events, and its recording — continuous segments, events as rows over
+// the status sampled from its ring; or, for `source: push`, a PushIngest that only samples the ring the RTSP
+// server writes), its events, and its recording — continuous segments, events as rows over
 // them, or event-only recordings. Two threads: the ingest supervisor's and the recording loop (docs/service.md,
 // "Process tree" and "Events").
 #pragma once
 
 #include "ingest_supervisor.h"
 #include "log.h"
+#include "push_ingest.h"
 #include "shared_catalog.h"
 
 #include <zc/recorder/recorder.h>
@@ -94,6 +96,7 @@ class Camera {
   bool recorder_stopping_ = false;
 
   std::optional<IngestSupervisor> ingest_;
+  std::optional<PushIngest> push_;  // instead of ingest_ for `source: push`
   std::thread recording_thread_;
 };
 

@@ -179,6 +179,7 @@ void read_testsrc(const At& at, TestsrcConfig& t) {
 
 // A path given as a camera's source (a media file, a FIFO, a device; not testsrc nor SCHEME://...).
 bool is_path_source(const std::string& source) {
+  if (source == "push") return false;
   const ingest::SourceChoice c = ingest::classify_source(source);
   return (c.kind == ingest::SourceKind::file || c.kind == ingest::SourceKind::live_path) && c.scheme.empty();
 }
@@ -189,6 +190,7 @@ bool is_path_source(const std::string& source) {
 // out by an ingest that fails and restarts forever. A relative file is relative to the configuration file, as
 // storage.dir is; `source` is returned with that applied.
 std::string checked_source(const At& v, const std::string& source, const std::filesystem::path& base) {
+  if (source == "push") return source;  // a file named push is ./push
   const ingest::SourceChoice choice = ingest::classify_source(source);
   if (choice.kind == ingest::SourceKind::synthetic_camera) return source;
   if (!choice.scheme.empty()) {
@@ -263,7 +265,7 @@ CameraConfig read_camera(const At& at, const std::string& name, const std::files
               }
             }
           });
-  if (!has_source) at.fail("a camera needs a source (a URL, testsrc, or a file path)");
+  if (!has_source) at.fail("a camera needs a source (a URL, testsrc, a file path, or push)");
   return c;
 }
 
@@ -481,6 +483,16 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
   }
   for (const auto& c : cfg.cameras) {
     if ((cfg.ring_prefix + c.name).size() > 64) throw ConfigError("cameras." + c.name, 0, "ring_prefix + name is longer than 64");
+    if (!c.pushed()) continue;
+    // Pushers connect to zcrecd's RTSP server: without one, nothing could ever feed the camera.
+    if (!cfg.rtsp)
+      throw ConfigError("cameras." + c.name + ".source", 0,
+                        "push needs the rtsp: block (the encoder pushes to rtsp://LISTEN/" + c.name + ")");
+    // Anyone who can reach the server could otherwise write the camera's footage.
+    if (!loopback(cfg.rtsp->address + ":" + std::to_string(cfg.rtsp->port)) && cfg.rtsp->user.empty())
+      throw ConfigError("rtsp.user", 0,
+                        "camera " + c.name + " is pushed over rtsp.listen " + cfg.rtsp->address +
+                            " (not loopback): set rtsp.user and rtsp.password_file so that only your encoder can push");
   }
   if (cfg.rtsp) {
     // The same port as the API's on the same address (or on every address) would fail at start, blamed on

@@ -81,6 +81,11 @@ json camera_json(const CameraStatus& c) {
     out["rtsp"] = {{"clients", c.rtsp->clients},         {"clients_total", c.rtsp->clients_total},
                    {"clients_refused", c.rtsp->clients_refused}, {"frames_sent", c.rtsp->frames_sent},
                    {"bytes_sent", c.rtsp->bytes_sent},   {"frames_dropped", c.rtsp->frames_dropped}};
+  if (c.rtsp && c.rtsp->push)
+    out["rtsp"]["push"] = {{"pushing", c.rtsp->pushing},
+                           {"pushes", c.rtsp->pushes},
+                           {"refused", c.rtsp->pushes_refused},
+                           {"frames_dropped", c.rtsp->push_frames_dropped}};
   return out;
 }
 

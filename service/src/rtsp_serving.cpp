@@ -8,8 +8,15 @@ namespace {
 
 std::vector<serve::ServeOptions::Mount> mounts_of(const ServiceConfig& config) {
   std::vector<serve::ServeOptions::Mount> m;
-  for (const auto& c : config.cameras)
-    if (c.enabled) m.push_back({c.name, config.ring_name(c)});
+  for (const auto& c : config.cameras) {
+    if (!c.enabled) continue;
+    serve::ServeOptions::Mount mount{c.name, config.ring_name(c)};
+    if (c.pushed()) {  // the camera's encoder pushes to this same path; the server is its ring's writer
+      mount.push = true;
+      mount.push_ring_bytes = static_cast<uint64_t>(c.ring_size_bytes);
+    }
+    m.push_back(mount);
+  }
   return m;
 }
 
@@ -35,6 +42,11 @@ RtspServing::RtspServing(const ServiceConfig& config, const Logger& log) : log_(
         break;
       case K::refused: l->warning("rtsp: " + e.ring + " client refused: " + e.reason); break;
       case K::ended: l->info(who + " ended: " + e.reason + " (the client must reconnect)"); break;
+      case K::push_started: l->info("rtsp: " + e.ring + " pusher " + std::to_string(e.client) + " pushing " + e.reason); break;
+      case K::push_ended:
+        l->info("rtsp: " + e.ring + " pusher " + std::to_string(e.client) + " " + e.reason + " (" +
+                std::to_string(e.frames_sent) + " frames written, " + std::to_string(e.frames_dropped) + " not)");
+        break;
       case K::behind:
       case K::resumed: break;  // per-client churn: counted in stats(), not logged
     }

@@ -75,8 +75,9 @@ class ServiceImpl final : public Service {
       if (out.empty() || out.back().name != c.name) continue;
       for (const auto& s : served)
         if (s.ring == config_.ring_name(c))
-          out.back().rtsp = RtspStatus{s.clients, s.clients_total, s.clients_refused, s.frames_sent, s.bytes_sent,
-                                       s.frames_dropped};
+          out.back().rtsp = RtspStatus{s.clients,     s.clients_total, s.clients_refused, s.frames_sent,
+                                       s.bytes_sent,  s.frames_dropped, s.push,           s.pushing,
+                                       s.pushes,      s.pushes_refused, s.frames_in_dropped};
     }
     return out;
   }
@@ -169,6 +170,10 @@ class ServiceImpl final : public Service {
         if (!cameras_.count(c.name) && c.enabled) r.added.push_back(c.name);
     }
     for (auto& [name, cam] : retire) cam->stop();  // outside the lock: stopping takes up to seconds
+    // The cameras it serves follow the reload at once; the unchanged ones keep their clients. Before the new
+    // cameras start: a camera no longer pushed gets its ring's writer (the RTSP server) closed before its ingest
+    // opens the ring, and a newly pushed one has its old ingest stopped above before a pusher can come.
+    if (auto rtsp = rtsp_serving()) rtsp->serve(next);
     {
       std::lock_guard lock(mutex_);
       cameras_ = std::move(keep);
@@ -185,8 +190,6 @@ class ServiceImpl final : public Service {
       for (const auto& c : config_.cameras)
         if (!cameras_.count(c.name)) start_camera_locked(c);
     }
-    // The cameras it serves follow the reload at once; the unchanged ones keep their clients.
-    if (auto rtsp = rtsp_serving()) rtsp->serve(config());
     log_.info("reload: " + std::to_string(r.added.size()) + " added, " + std::to_string(r.changed.size()) +
               " changed, " + std::to_string(r.removed.size()) + " removed");
     return r;
@@ -297,7 +300,7 @@ class ServiceImpl final : public Service {
   void stop_removed_cameras_ingest() {
     std::set<std::string> keep;
     for (const auto& c : config_.cameras)
-      if (c.enabled) keep.insert(config_.ring_name(c));
+      if (c.enabled && !c.pushed()) keep.insert(config_.ring_name(c));  // a pushed camera's writer is the RTSP server
     for (const auto& [ring, pid] : stop_ingest_except(config_.storage_dir, keep))
       log_.warning("stopped ingest pid " + std::to_string(pid) + " of " + ring + ": no camera of this configuration");
   }

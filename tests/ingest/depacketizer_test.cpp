@@ -1,5 +1,5 @@
 // Depacketizers on crafted RTP packets: one test per packetization and per camera quirk.
-#include "dts_from_pts.h"
+#include <zc/ingest/dts_from_pts.h>
 
 #include <zc/ingest/depacketizer.h>
 #include <zc/ingest/sdp.h>

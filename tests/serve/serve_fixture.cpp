@@ -96,7 +96,9 @@ ChildProcess spawn_serve(const std::vector<std::string>& args, const std::vector
 ServeProcess::ServeProcess(const std::vector<std::string>& args, const std::vector<std::string>& rings,
                            const std::vector<std::pair<std::string, std::string>>& env)
     : process_(spawn_serve(args, rings, env)) {
-  for (size_t i = 0; i < rings.size(); ++i) {
+  // One `serving` line per ring, those named by --push included.
+  const size_t serving = rings.size() + static_cast<size_t>(std::count(args.begin(), args.end(), "--push"));
+  for (size_t i = 0; i < serving; ++i) {
     // GStreamer scans its plugins at its first start on a machine: seconds, more on a loaded one.
     const auto line = wait_for("serving rtsp://", 120s);
     if (!line) throw std::runtime_error("zcrec serve did not start: " + transcript());

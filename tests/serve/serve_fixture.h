@@ -39,7 +39,8 @@ class TestCamera {
   std::unique_ptr<Background> feed_;
 };
 
-// `zcrec serve --listen 127.0.0.1:0 ... RING...`, up once it printed its `serving` lines.
+// `zcrec serve --listen 127.0.0.1:0 ... RING...`, up once it printed its `serving` lines (rings given as
+// `--push RING` in `args` included).
 class ServeProcess {
  public:
   // env: NAME=VALUE pairs added to this process's environment while the server starts.

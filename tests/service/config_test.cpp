@@ -146,5 +146,29 @@ TEST(ServiceConfig, ASourceIsAKnownUrlTestsrcOrAnExistingFile) {
   std::filesystem::remove_all(dir);
 }
 
+// source: push (docs/serving.md, "Streams pushed in"): no ingest; it needs zcrecd's RTSP server, and one that
+// listens beyond loopback needs credentials, or anyone could write the camera's footage.
+TEST(ServiceConfig, APushedCameraNeedsTheRtspBlockAndCredentialsBeyondLoopback) {
+  const std::string cams = "cameras:\n  door: {source: push, ring_size: 8M}\n";
+  try {
+    parse_config("storage: {dir: d}\n" + cams, "t.yaml");
+    FAIL() << "a pushed camera without an rtsp: block was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "cameras.door.source");
+    EXPECT_NE(std::string(e.what()).find("push needs the rtsp: block"), std::string::npos) << e.what();
+  }
+  try {
+    parse_config("storage: {dir: d}\nrtsp: {listen: 0.0.0.0:8554}\n" + cams, "t.yaml");
+    FAIL() << "a camera pushed over the network without credentials was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "rtsp.user");
+  }
+  const auto c = parse_config("storage: {dir: d}\nrtsp: {listen: 127.0.0.1:8554}\n" + cams, "t.yaml");
+  ASSERT_EQ(c.cameras.size(), 1u);
+  EXPECT_TRUE(c.cameras[0].pushed());
+  EXPECT_EQ(c.cameras[0].source, "push");  // not a file path made absolute
+  EXPECT_EQ(source_error("./push", "t.yaml").empty(), false) << "a file named push is a path, and must exist";
+}
+
 }  // namespace
 }  // namespace zc::service

@@ -1,7 +1,9 @@
 // An RTSP server over live rings (docs/serving.md): rtsp://ADDRESS:PORT/<ring> for each ring it is given, built on
 // gst-rtsp-server. Every client gets a media of its own whose reader starts at the ring's newest keyframe, so the
 // first frame a client receives is always a keyframe; a client that cannot keep up loses frames up to the next
-// keyframe that fits its queue, never holding up the ring or anyone else. GStreamer stays out of this header.
+// keyframe that fits its queue, never holding up the ring or anyone else. A mount marked `push` also accepts one
+// encoder at a time that pushes into its ring (RTSP ANNOUNCE/RECORD; docs/serving.md, "Streams pushed in").
+// GStreamer stays out of this header.
 #pragma once
 
 #include <chrono>
@@ -26,6 +28,11 @@ struct ClientEvent {
     refused,   // a client was turned away: `reason` says why (no such ring, every client place taken)
     ended,     // the client's media ended (RTCP BYE) and it must reconnect: `reason` says why (the ring's codecs
                // changed, the ring is no longer served, the ring cannot be followed)
+    // Pushes (a client that sends with ANNOUNCE/RECORD; `client` is its number as for players):
+    push_started,  // its first frame was written into the ring: `reason` describes its tracks
+    push_ended,    // it left (TEARDOWN, closed connection, session timeout): frames_sent counts the frames it
+                   // wrote, bytes_sent their bytes, frames_dropped the ones not written (lost packets, waiting for a
+                   // keyframe); `reason` says how it ended. The next pusher continues the ring after a discontinuity.
   };
   Kind kind = Kind::playing;
   uint64_t client = 0;  // a number unique within this server (0 for refusals before a media exists)
@@ -46,6 +53,11 @@ struct ServeOptions {
   struct Mount {
     std::string path;  // without the leading '/'; the rules of a ring name
     std::string ring;
+    // Also accept a push into the ring at this path (ANNOUNCE/RECORD: H.264, H.265, AAC, PCMA/PCMU), one pusher at
+    // a time; the server is then the ring's writer from the first push until the mount is removed. Players are
+    // served as on any mount.
+    bool push = false;
+    uint64_t push_ring_bytes = 64ULL << 20;  // the data area of the ring when a push has to create it
     bool operator==(const Mount&) const = default;
   };
   std::vector<Mount> mounts;
@@ -64,6 +76,11 @@ struct RingServeStats {
   unsigned clients = 0;  // medias alive now
   uint64_t clients_total = 0, clients_refused = 0;
   uint64_t frames_sent = 0, bytes_sent = 0, frames_dropped = 0;
+  // A push mount only:
+  bool push = false;        // the mount accepts pushes
+  bool pushing = false;     // a pusher is writing (or has announced and not yet left)
+  uint64_t pushes = 0, pushes_refused = 0;  // pushes accepted, refused (busy, bad SDP, no codec, ring busy)
+  uint64_t frames_in = 0, bytes_in = 0, frames_in_dropped = 0;  // written into the ring by pushers; not written
 };
 
 class RtspServer {
@@ -76,9 +93,11 @@ class RtspServer {
   RtspServer& operator=(const RtspServer&) = delete;
 
   uint16_t port() const noexcept;  // the port bound (useful with ServeOptions::port 0)
-  // Serves exactly `mounts` from now on, without a restart: a mount kept (same path, same ring) keeps its clients
-  // and counters; a new one is served at once; a removed one answers 404 and its clients' medias end (RTCP BYE)
-  // within half a second. ServeOptions::rings given at construction count as mounts here too. Thread-safe.
+  // Serves exactly `mounts` from now on, without a restart: a mount kept (same path, ring and push settings) keeps
+  // its clients, its pusher and its counters; a new one is served at once; a removed one answers 404 and its clients' medias end (RTCP BYE)
+  // within half a second (a removed push mount stops writing at once: its pusher's frames are dropped until it
+  // leaves, and the ring's writer is closed).
+  // ServeOptions::rings given at construction count as mounts here too. Thread-safe.
   // Throws ServeError(invalid_argument) for a bad name or a path named twice, changing nothing.
   void set_mounts(std::vector<ServeOptions::Mount> mounts);
   // rtsp://ADDRESS:PORT/<path> of a ring (its own name, or the path it was mounted under)

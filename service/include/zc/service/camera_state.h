@@ -18,6 +18,7 @@ enum class IngestState : uint8_t {
   restarting,    // the ingest process ended; it is started again after a backoff
   stopped,       // the camera is stopped (daemon shutdown, or removed by a reload)
   disabled,      // `enabled: false` in the configuration: no ingest, no recording; its footage is kept
+  waiting_for_pusher,  // `source: push`: no encoder pushes into the camera's ring now (docs/serving.md)
 };
 
 enum class RecordingState : uint8_t {
@@ -40,7 +41,7 @@ struct StateInfo {
   std::string_view meaning;
 };
 
-inline constexpr std::array<StateInfo<IngestState>, 7> kIngestStates = {{
+inline constexpr std::array<StateInfo<IngestState>, 8> kIngestStates = {{
     {IngestState::starting, "starting", false,
      "the ingest process is being started or adopted and has not reported on its camera yet"},
     {IngestState::connecting, "connecting", false, "the ingest process is opening the camera for the first time"},
@@ -53,6 +54,9 @@ inline constexpr std::array<StateInfo<IngestState>, 7> kIngestStates = {{
     {IngestState::stopped, "stopped", false, "the camera is stopped (daemon shutdown, or removed by a reload)"},
     {IngestState::disabled, "disabled", false,
      "enabled: false in the configuration: no ingest and no recording; its footage and settings are kept"},
+    {IngestState::waiting_for_pusher, "waiting_for_pusher", false,
+     "source: push: no encoder pushes into rtsp://LISTEN/<camera> now; the camera waits for one (its ring and "
+     "footage stay)"},
 }};
 
 inline constexpr std::array<StateInfo<RecordingState>, 7> kRecordingStates = {{
@@ -92,7 +96,7 @@ static_assert([] {
     if (static_cast<std::size_t>(kIngestStates[i].state) != i) return false;
   for (std::size_t i = 0; i < kRecordingStates.size(); ++i)
     if (static_cast<std::size_t>(kRecordingStates[i].state) != i) return false;
-  return static_cast<std::size_t>(IngestState::disabled) + 1 == kIngestStates.size() &&
+  return static_cast<std::size_t>(IngestState::waiting_for_pusher) + 1 == kIngestStates.size() &&
          static_cast<std::size_t>(RecordingState::error) + 1 == kRecordingStates.size();
 }());
 

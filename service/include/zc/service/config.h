@@ -49,7 +49,7 @@ struct TestsrcConfig {
 
 struct CameraConfig {
   std::string name;    // [A-Za-z0-9_][A-Za-z0-9_.-]{0,63}: the catalog's stream name, part of the ring name
-  std::string source;  // any URL `zcrec feed` takes, "testsrc", or a media file (looped)
+  std::string source;  // any URL `zcrec feed` takes, "testsrc", a media file (looped), or "push"
   TestsrcConfig testsrc;
   std::string rtsp_transport = "tcp";
   int64_t ring_size_bytes = 64ll << 20;
@@ -61,6 +61,9 @@ struct CameraConfig {
   // false: the camera is listed (state `disabled`) and its footage kept and served, but no ingest or recording
   // runs and events are refused; a reload that flips it starts or stops the camera.
   bool enabled = true;
+  // `source: push`: no ingest process; an encoder pushes into the camera's ring through zcrecd's RTSP server
+  // (rtsp://LISTEN/<name>, ANNOUNCE/RECORD; docs/serving.md, "Streams pushed in").
+  bool pushed() const noexcept { return source == "push"; }
 };
 
 bool same_retention(const catalog::RetentionPolicy& a, const catalog::RetentionPolicy& b);

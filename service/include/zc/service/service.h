@@ -34,6 +34,10 @@ struct RtspStatus {
   uint64_t clients_total = 0, clients_refused = 0;
   uint64_t frames_sent = 0, bytes_sent = 0;
   uint64_t frames_dropped = 0;  // for clients that could not keep up
+  // source: push cameras (docs/serving.md, "Streams pushed in"): its pusher; frames and bytes in are the ring's.
+  bool push = false;
+  bool pushing = false;
+  uint64_t pushes = 0, pushes_refused = 0, push_frames_dropped = 0;
 };
 
 struct CameraStatus {
