@@ -4,6 +4,7 @@
 #include "mqtt_bridge.h"
 #include "retired_cameras.h"
 #include "rtsp_serving.h"
+#include "segment_uploader.h"
 #include "shared_catalog.h"
 #include "storage_lock.h"
 
@@ -42,6 +43,7 @@ class ServiceImpl final : public Service {
     // Before the cameras and the retention thread: a bridge that cannot be made fails the start early.
     if (config_.mqtt) mqtt_ = std::make_unique<MqttBridge>(*this, *config_.mqtt, storage_dir_, log_);
     if (config_.rtsp) rtsp_ = std::make_shared<RtspServing>(config_, log_);
+    if (config_.s3) uploader_ = std::make_unique<SegmentUploader>(*config_.s3, storage_dir_, log_);
     for (const auto& c : config_.cameras) start_camera(c);
     retention_thread_ = std::thread([this] { retention_loop(); });
   }
@@ -97,6 +99,7 @@ class ServiceImpl final : public Service {
     s.segments = counts.segments;
     s.recordings = counts.recordings;
     s.events = counts.events;
+    if (uploader_) s.s3 = uploader_->status();
     return s;
   }
 
@@ -147,6 +150,7 @@ class ServiceImpl final : public Service {
     }
     if (next.mqtt != config_.mqtt) log_.warning("reload: mqtt takes effect at the next start");
     if (next.rtsp != config_.rtsp) log_.warning("reload: rtsp.* takes effect at the next start");
+    if (next.s3 != config_.s3) log_.warning("reload: storage.s3 takes effect at the next start");
     ReloadResult r;
     std::map<std::string, std::shared_ptr<Camera>> keep, retire;
     {
@@ -170,7 +174,9 @@ class ServiceImpl final : public Service {
       const std::string listen = config_.listen, token = config_.token;
       auto mqtt = config_.mqtt;
       auto rtsp = config_.rtsp;
+      auto s3 = config_.s3;
       config_ = std::move(next);
+      config_.s3 = std::move(s3);
       config_.listen = listen;
       config_.token = token;
       config_.mqtt = std::move(mqtt);
@@ -204,6 +210,7 @@ class ServiceImpl final : public Service {
       rtsp.reset();  // its clients end before the rings they read stop (unless a status call still holds it)
     }
     if (retention_thread_.joinable()) retention_thread_.join();
+    if (uploader_) uploader_->stop();  // its current request ends within the client's timeouts
     // All cameras stop in parallel: each waits for its recording's last fragment and its ingest's exit.
     std::vector<std::thread> stoppers;
     for (auto& [name, cam] : cams) stoppers.emplace_back([c = cam] { c->stop(); });
@@ -332,6 +339,7 @@ class ServiceImpl final : public Service {
   bool stopped_ = false;
   std::thread retention_thread_;
   std::unique_ptr<MqttBridge> mqtt_;  // set once in the constructor; stopped last
+  std::unique_ptr<SegmentUploader> uploader_;  // set once in the constructor when storage.s3 is configured
   mutable std::mutex rtsp_mutex_;  // guards the pointer only: stop() takes it away while cameras() reads stats
   std::shared_ptr<RtspServing> rtsp_;  // set in the constructor (config has rtsp:), taken away first at stop()
   std::shared_ptr<RtspServing> rtsp_serving() const {

@@ -19,7 +19,8 @@ class S3rver {
 
   // Starts it and waits (bounded) for "listening PORT". Throws std::runtime_error with the way to install it
   // when s3rver is not installed.
-  S3rver(const std::filesystem::path& dir, const std::vector<std::string>& buckets);
+  // port 0: one the kernel picks; another: that one (to bring a killed store back where it was).
+  S3rver(const std::filesystem::path& dir, const std::vector<std::string>& buckets, int port = 0);
   S3rver(S3rver&&) = default;
   ~S3rver() = default;
 
