@@ -259,7 +259,7 @@ struct Catalog::Impl {
     q_stream_end = {db, "SELECT s.end_wall_ns FROM segment s WHERE s.stream_id = (SELECT id FROM stream "
                         "WHERE name = ?1) ORDER BY s.start_wall_ns DESC, s.id DESC LIMIT 1"};
     q_stream_bytes = {db, "SELECT coalesce(sum(s.size_bytes), 0) FROM segment s JOIN stream st "
-                          "ON st.id = s.stream_id WHERE st.name = ?1 AND s.state <> 'deleting'"};
+                          "ON st.id = s.stream_id WHERE st.name = ?1 AND s.state <> 'deleting' AND s.location <> 's3'"};
     q_stream_footage = {db, "SELECT count(*), coalesce(sum(s.size_bytes), 0), min(s.start_wall_ns), max(s.end_wall_ns) "
                             "FROM segment s JOIN stream st ON st.id = s.stream_id "
                             "WHERE st.name = ?1 AND s.state <> 'deleting'"};

@@ -177,4 +177,16 @@ void SegmentUploader::run() {
   }
 }
 
+catalog::RemoteDelete make_remote_delete(const S3StorageConfig& config) {
+  auto client = std::make_shared<objectstore::S3Client>(client_config(config));
+  return [client](const catalog::SegmentRow& segment) {
+    if (segment.s3_key.empty()) return;
+    try {
+      client->remove(segment.s3_key);
+    } catch (const objectstore::ObjectStoreError& e) {
+      if (e.code() != objectstore::ObjectStoreErrc::not_found) throw;
+    }
+  };
+}
+
 }  // namespace zc::service

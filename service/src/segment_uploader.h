@@ -5,6 +5,7 @@
 // touched here. A segment whose file cannot be read is set aside until the next start and the others go on.
 #pragma once
 
+#include <zc/catalog/retention.h>
 #include <zc/service/config.h>
 #include <zc/service/service.h>
 
@@ -49,6 +50,10 @@ class SegmentUploader {
   UploadStatus status_;
   std::thread thread_;
 };
+
+// Retention's way to delete a segment's S3 copy (catalog::apply_retention): its own client, used by the one
+// retention thread. An object that is already gone is not an error.
+catalog::RemoteDelete make_remote_delete(const S3StorageConfig& config);
 
 // The object key of a segment: the configured prefix + its path below the storage directory.
 inline std::string s3_key_for(const S3StorageConfig& c, const std::string& segment_path) { return c.prefix + segment_path; }

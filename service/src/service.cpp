@@ -297,6 +297,13 @@ class ServiceImpl final : public Service {
       lock.unlock();
       catalog::RetentionPolicy global = config.retention;
       global.event_max_age_ns = config.event_max_age_ns;
+      // Object storage's tiers (docs/object-storage.md): local copies kept in S3 age out by local_max_age here
+      // (not in the recorders' own passes), and copies in S3 are deleted with their rows.
+      if (config.s3) {
+        global.local_max_age_ns = config.s3->local_max_age_ns;
+        for (auto& p : passes) p.policy.local_max_age_ns = config.s3->local_max_age_ns;
+        if (!remote_delete_) remote_delete_ = make_remote_delete(*config.s3);
+      }
       if (global.any()) {
         try {
           for (auto& r : catalog_.with([&](catalog::Catalog& c) { return find_retired_cameras(config, c); }))
@@ -309,8 +316,15 @@ class ServiceImpl final : public Service {
         if (!pass.policy.any()) continue;
         try {
           const auto report = catalog_.with([&](catalog::Catalog& c) {
-            return catalog::apply_retention(c, pass.policy, wall_now(), pass.stream);
+            return catalog::apply_retention(c, pass.policy, wall_now(), pass.stream, {}, remote_delete_);
           });
+          if (uploader_) {
+            uploader_->count_local_removed(report.local_copies_removed);
+            uploader_->count_remote_deleted(report.remote_copies_deleted);
+          }
+          if (report.local_copies_removed > 0)
+            log_.info("retention: " + pass.name + ": removed " + std::to_string(report.local_copies_removed) +
+                      " local copies kept in S3 (" + std::to_string(report.local_bytes_removed) + " bytes)");
           if (report.segments_deleted > 0)
             log_.info("retention: " + pass.name + ": deleted " + std::to_string(report.segments_deleted) +
                       " segments (" + std::to_string(report.bytes_deleted) + " bytes)");
@@ -338,6 +352,7 @@ class ServiceImpl final : public Service {
   std::map<std::string, std::shared_ptr<Camera>> cameras_;
   bool stopped_ = false;
   std::thread retention_thread_;
+  catalog::RemoteDelete remote_delete_;  // the retention thread's own (storage.s3), made at its first pass
   std::unique_ptr<MqttBridge> mqtt_;  // set once in the constructor; stopped last
   std::unique_ptr<SegmentUploader> uploader_;  // set once in the constructor when storage.s3 is configured
   mutable std::mutex rtsp_mutex_;  // guards the pointer only: stop() takes it away while cameras() reads stats

@@ -141,5 +141,56 @@ TEST(ObjectStorage, AStoreThatIsDownIsRetriedWithBackoffAndTheLocalCopiesStayUnt
   expect_copies_byte_exact(d, back, segments_at(d, "gate", "both"));
 }
 
+// Retention per tier: local copies go local_max_age after their segment ended, once in S3 (never one that is only
+// local); max_age then deletes the footage from both tiers, the S3 object with its row.
+TEST(ObjectStorage, LocalCopiesAgeOutOnceInS3AndMaxAgeDeletesTheS3CopiesToo) {
+  TempDir dir;
+  S3rver s3(dir.path() / "s3", {"zcrec"});
+  ZcrecdProcess d(dir.path(), camera_yaml("dock"));
+  d.set_storage_options("retention_interval: 1s, " + s3_yaml(dir.path(), s3, ", local_max_age: 5s"));
+  d.rewrite_config(camera_yaml("dock"), "retention: {max_age: 20s}\n");
+  d.start();
+  auto client = client_of(s3);
+  // The first segment while it is in both tiers: its bytes, to compare with the S3-only copy later.
+  std::optional<catalog::SegmentRow> first;
+  std::string first_bytes;
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] {
+        const auto both = segments_at(d, "dock", "both");
+        if (both.empty()) return false;
+        first = both.front();
+        first_bytes = read_file(d.storage_dir() / first->path);
+        return true;
+      },
+      60s));
+  ASSERT_FALSE(first_bytes.empty());
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] {
+        const auto row = d.catalog().segment(first->id);
+        return row && row->location == "s3";
+      },
+      60s))
+      << d.get("/api/v1/health").body.dump();
+  EXPECT_FALSE(std::filesystem::exists(d.storage_dir() / first->path)) << "the local copy went";
+  const auto copy = dir.path() / "s3only.mp4";
+  client.get_to_file(first->s3_key, copy);
+  EXPECT_TRUE(read_file(copy) == first_bytes) << "the S3 copy is the segment";
+  // Whatever is only local still has its file (local_max_age never removes those).
+  for (const auto& s : segments_at(d, "dock", "local"))
+    EXPECT_TRUE(std::filesystem::exists(d.storage_dir() / s.path)) << s.path;
+
+  // max_age: the row goes and its S3 object with it.
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return !d.catalog().segment(first->id).has_value(); }, 60s));
+  try {
+    client.head(first->s3_key);
+    ADD_FAILURE() << first->s3_key << " is still in S3";
+  } catch (const objectstore::ObjectStoreError& e) {
+    EXPECT_EQ(e.code(), objectstore::ObjectStoreErrc::not_found) << e.what();
+  }
+  const auto h = d.get("/api/v1/health").body;
+  EXPECT_GE(h["s3"]["local_removed"].get<int64_t>(), 1) << h.dump();
+  EXPECT_GE(h["s3"]["remote_deleted"].get<int64_t>(), 1) << h.dump();
+}
+
 }  // namespace
 }  // namespace zc::test

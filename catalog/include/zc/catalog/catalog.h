@@ -261,6 +261,7 @@ class Catalog {
   std::vector<ClockJumpRow> clock_jumps(const std::string& stream_name) const;
   // End of the newest segment of the stream (the earliest wall time a new segment may start at).
   std::optional<int64_t> stream_end_wall_ns(const std::string& stream_name) const;
+  // Bytes of the stream's segments on the local disk (not being deleted, location local or both).
   int64_t stream_bytes(const std::string& stream_name) const;
   // What a stream's footage occupies and spans (segments not being deleted): disk use and days kept.
   StreamFootage footage(const std::string& stream_name) const;
