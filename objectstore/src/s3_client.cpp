@@ -360,10 +360,14 @@ std::string S3Client::get_range(const std::string& key, std::uint64_t offset, st
 std::uint64_t S3Client::get_to_file(const std::string& key, const std::filesystem::path& file) {
   Fd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
   if (fd.get() < 0) throw_io("cannot create " + file.string());
+  return get_to_fd(key, fd.get());
+}
+
+std::uint64_t S3Client::get_to_fd(const std::string& key, int fd) {
   Exchange x;
   x.method = "GET";
   x.key = key;
-  x.sink_fd = fd.get();
+  x.sink_fd = fd;
   const Outcome o = perform(handle_->curl, config_, scheme_, authority_, x);
   if (o.content_length && o.received != o.content_length) {
     throw ObjectStoreError(ObjectStoreErrc::network, "S3 GET " + config_.bucket + '/' + key + ": " +

@@ -11,6 +11,8 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <signal.h>
+#include <sstream>
 
 #include "support/s3rver.h"
 
@@ -190,6 +192,75 @@ TEST(ObjectStorage, LocalCopiesAgeOutOnceInS3AndMaxAgeDeletesTheS3CopiesToo) {
   const auto h = d.get("/api/v1/health").body;
   EXPECT_GE(h["s3"]["local_removed"].get<int64_t>(), 1) << h.dump();
   EXPECT_GE(h["s3"]["remote_deleted"].get<int64_t>(), 1) << h.dump();
+}
+
+// clip.mp4 of footage whose local copies are gone is read from S3, and its frames are those of the same clip
+// read from the local files (framemd5 of every decoded video frame); with the store down it is a 503, not a hang.
+std::string framemd5(const std::filesystem::path& file) {
+  const auto r = run({"ffmpeg", "-v", "error", "-i", file.string(), "-map", "0:v", "-f", "framemd5", "-"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string out;  // the frame lines, without the header comments
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line[0] != '#') out += line + "\n";
+  return out;
+}
+
+TEST(ObjectStorage, AClipOfFootageOnlyInS3HasTheFramesOfTheClipFromTheLocalFiles) {
+  TempDir dir;
+  S3rver s3(dir.path() / "s3", {"zcrec"});
+  ZcrecdProcess d(dir.path(), camera_yaml("pier"));
+  d.set_storage_options("retention_interval: 1s, " + s3_yaml(dir.path(), s3));
+  d.rewrite_config(camera_yaml("pier"));
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return segments_at(d, "pier", "both").size() >= 3; }, 60s));
+  const auto both = segments_at(d, "pier", "both");
+  // From inside the first segment to inside the third: three segments, cut at both ends.
+  const int64_t from = both[0].start_wall_ns + 1'500'000'000, to = both[2].start_wall_ns + 2'000'000'000;
+  const std::string path = "/api/v1/cameras/pier/clip.mp4?from=" + rfc3339(from) + "&to=" + rfc3339(to);
+  httplib::Client http("127.0.0.1", d.port());
+  http.set_read_timeout(30);
+  const auto local = http.Get(path.c_str());
+  ASSERT_TRUE(local);
+  ASSERT_EQ(local->status, 200) << local->body;
+  std::ofstream(dir.path() / "local.mp4", std::ios::binary) << local->body;
+
+  // The next start removes every local copy that is in S3 (local_max_age: 1s).
+  d.kill(SIGTERM);
+  ASSERT_TRUE(d.wait(20s));
+  d.set_storage_options("retention_interval: 1s, " + s3_yaml(dir.path(), s3, ", local_max_age: 1s"));
+  d.rewrite_config(camera_yaml("pier"));
+  d.start();
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] {
+        for (int i = 0; i < 3; ++i) {
+          const auto row = d.catalog().segment(both[static_cast<size_t>(i)].id);
+          if (!row || row->location != "s3") return false;
+        }
+        return true;
+      },
+      60s));
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(std::filesystem::exists(d.storage_dir() / both[static_cast<size_t>(i)].path));
+
+  httplib::Client http2("127.0.0.1", d.port());
+  http2.set_read_timeout(30);
+  const auto remote = http2.Get(path.c_str());
+  ASSERT_TRUE(remote);
+  ASSERT_EQ(remote->status, 200) << remote->body;
+  std::ofstream(dir.path() / "remote.mp4", std::ios::binary) << remote->body;
+  const std::string local_frames = framemd5(dir.path() / "local.mp4");
+  EXPECT_GT(std::count(local_frames.begin(), local_frames.end(), '\n'), 100) << "about 8.5 s at 25 fps";
+  EXPECT_EQ(framemd5(dir.path() / "remote.mp4"), local_frames);
+  EXPECT_TRUE(remote->body == local->body) << "the same segments' bytes make the same clip";
+
+  // The store is down: the clip is refused with the reason, quickly (the client's connect timeout).
+  s3.kill();
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto down = http2.Get(path.c_str());
+  ASSERT_TRUE(down);
+  EXPECT_EQ(down->status, 503) << down->body;
+  EXPECT_NE(down->body.find("object storage"), std::string::npos) << down->body;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
 }
 
 }  // namespace

@@ -57,6 +57,8 @@ class S3Client {
   std::string get_range(const std::string& key, std::uint64_t offset, std::uint64_t length);
   // The whole object into `file` (created or truncated), streamed; returns its size in bytes.
   std::uint64_t get_to_file(const std::string& key, const std::filesystem::path& file);
+  // The whole object written to an open descriptor from its current position (an unnamed temporary file, say).
+  std::uint64_t get_to_fd(const std::string& key, int fd);
   ObjectInfo head(const std::string& key);
   // DELETE; deleting an object that does not exist is not an error (S3 answers 204 either way).
   void remove(const std::string& key);
