@@ -60,12 +60,21 @@ CREATE TABLE segment (
   audio_frames INTEGER NOT NULL DEFAULT 0 CHECK (audio_frames >= 0),
   state TEXT NOT NULL DEFAULT 'writing' CHECK (state IN ('writing', 'complete', 'recovered', 'deleting')),
   end_reason TEXT CHECK (end_reason IS NULL OR end_reason IN
-    ('length', 'params_changed', 'discontinuity', 'stopped', 'error', 'recovered'))
+    ('length', 'params_changed', 'discontinuity', 'stopped', 'error', 'recovered')),
+  -- Where its copies live (docs/object-storage.md): 'local' the file only; 'both' the file and an S3 object whose
+  -- size a HEAD confirmed; 's3' the object only (local retention removed the file). s3_key (in the configured
+  -- bucket) and s3_uploaded_wall_ns (when the copy was confirmed) are set exactly when an object exists.
+  -- Last columns: version 4 added them with ALTER TABLE.
+  location TEXT NOT NULL DEFAULT 'local' CHECK (location IN ('local', 'both', 's3')),
+  s3_key TEXT CHECK ((s3_key IS NULL) = (location = 'local')),
+  s3_uploaded_wall_ns INTEGER CHECK ((s3_uploaded_wall_ns IS NULL) = (location = 'local'))
 );
 CREATE INDEX segment_by_stream_time ON segment (stream_id, start_wall_ns);
 CREATE INDEX segment_by_recording ON segment (recording_id, ordinal);
 -- What a crash may have left unfinished (docs/recording.md, "Bounded startup"): startup reads only these rows.
 CREATE INDEX segment_unfinished ON segment (state) WHERE state IN ('writing', 'deleting');
+-- The uploader's queue (docs/object-storage.md): closed segments with no S3 copy yet, read oldest first.
+CREATE INDEX segment_upload_pending ON segment (id) WHERE location = 'local' AND state IN ('complete', 'recovered');
 
 -- Random-access points of a segment: every keyframe, where its fragment (moof) starts in the file.
 CREATE TABLE segment_keyframe (
@@ -126,4 +135,4 @@ CREATE INDEX event_by_stream_time ON event (stream_id, start_wall_ns);
 -- What the service resumes or closes at startup: only the open events, however long the history.
 CREATE INDEX event_open ON event (state) WHERE state = 'open';
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;

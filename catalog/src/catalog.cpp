@@ -25,7 +25,8 @@ constexpr const char* kSegmentColumns =
     "s.id, s.recording_id, s.stream_id, st.name, s.ordinal, s.path, s.start_wall_ns, s.end_wall_ns, "
     "s.start_pts_90k, s.duration_90k, s.frames, s.keyframes, s.size_bytes, s.video_codec, s.width, s.height, "
     "s.video_config, coalesce(s.audio_codec, ''), coalesce(s.audio_sample_rate, 0), "
-    "coalesce(s.audio_channels, 0), s.audio_frames, s.state, coalesce(s.end_reason, '') "
+    "coalesce(s.audio_channels, 0), s.audio_frames, s.state, coalesce(s.end_reason, ''), s.location, "
+    "coalesce(s.s3_key, ''), s.s3_uploaded_wall_ns "
     "FROM segment s JOIN stream st ON st.id = s.stream_id ";
 
 constexpr const char* kRecordingColumns =
@@ -80,6 +81,9 @@ SegmentRow read_segment(const sqlite::Statement& q) {
   s.audio_frames = q.int64(20);
   s.state = q.text(21);
   s.end_reason = q.text(22);
+  s.location = q.text(23);
+  s.s3_key = q.text(24);
+  s.s3_uploaded_wall_ns = q.optional_int64(25);
   return s;
 }
 
@@ -182,7 +186,7 @@ struct Catalog::Impl {
       q_insert_gap, q_insert_jump, q_mark_deleting, q_mark_deleting_if_unlocked, q_delete_segment,
       q_delete_recording_if_empty, q_counts, q_event, q_open_events, q_events, q_events_page, q_events_count,
       q_recordings_page, q_recordings_count, q_insert_event, q_json_valid, q_set_event_recording, q_end_event,
-      q_mark_deleting_if_unprotected;
+      q_mark_deleting_if_unprotected, q_to_upload, q_upload_backlog, q_set_uploaded, q_set_local_removed;
 
   // keep_space_reserve(): files whose blocks are kept allocated, and the page size.
   bool reserve = false;
@@ -255,7 +259,7 @@ struct Catalog::Impl {
     q_stream_end = {db, "SELECT s.end_wall_ns FROM segment s WHERE s.stream_id = (SELECT id FROM stream "
                         "WHERE name = ?1) ORDER BY s.start_wall_ns DESC, s.id DESC LIMIT 1"};
     q_stream_bytes = {db, "SELECT coalesce(sum(s.size_bytes), 0) FROM segment s JOIN stream st "
-                          "ON st.id = s.stream_id WHERE st.name = ?1 AND s.state <> 'deleting'"};
+                          "ON st.id = s.stream_id WHERE st.name = ?1 AND s.state <> 'deleting' AND s.location <> 's3'"};
     q_stream_footage = {db, "SELECT count(*), coalesce(sum(s.size_bytes), 0), min(s.start_wall_ns), max(s.end_wall_ns) "
                             "FROM segment s JOIN stream st ON st.id = s.stream_id "
                             "WHERE st.name = ?1 AND s.state <> 'deleting'"};
@@ -315,6 +319,19 @@ struct Catalog::Impl {
             "WHERE e.stream_id = segment.stream_id AND e.start_wall_ns < segment.end_wall_ns + ?4 AND "
             "e.start_wall_ns - e.preroll_ns < segment.end_wall_ns AND (e.end_wall_ns IS NULL OR "
             "e.end_wall_ns + e.postroll_ns >= segment.start_wall_ns) AND ?2 < coalesce(e.end_wall_ns, ?2) + ?3)"};
+    prepare_copies();
+  }
+
+  // Object storage (docs/object-storage.md): the WHERE clauses are segment_upload_pending's, so both walk it.
+  void prepare_copies() {
+    auto* db = conn.get();
+    q_to_upload = {db, std::string("SELECT ") + kSegmentColumns +
+                           "WHERE s.location = 'local' AND s.state IN ('complete', 'recovered') ORDER BY s.id LIMIT ?1"};
+    q_upload_backlog = {db, "SELECT count(*) FROM segment s WHERE s.location = 'local' AND s.state IN "
+                            "('complete', 'recovered')"};
+    q_set_uploaded = {db, "UPDATE segment SET location = 'both', s3_key = ?2, s3_uploaded_wall_ns = ?3 WHERE id = ?1 "
+                          "AND location = 'local' AND state IN ('complete', 'recovered')"};
+    q_set_local_removed = {db, "UPDATE segment SET location = 's3' WHERE id = ?1 AND location = 'both'"};
   }
 
   // Creates the schema on an empty file or checks the version of an existing one.
@@ -885,6 +902,33 @@ void Catalog::delete_recording_if_empty(int64_t recording_id) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_delete_recording_if_empty.bind(1, recording_id).run();
   impl_->commit(tx);
+}
+
+std::vector<SegmentRow> Catalog::segments_to_upload(int64_t limit) const {
+  impl_->q_to_upload.bind(1, limit);
+  return collect<SegmentRow>(impl_->q_to_upload, read_segment);
+}
+
+int64_t Catalog::upload_backlog() const {
+  auto rows = collect<int64_t>(impl_->q_upload_backlog, [](const sqlite::Statement& q) { return q.int64(0); });
+  return rows.empty() ? 0 : rows.front();
+}
+
+bool Catalog::set_segment_uploaded(int64_t segment_id, const std::string& s3_key, int64_t uploaded_wall_ns) {
+  if (s3_key.empty()) throw CatalogError(CatalogErrc::invalid_argument, "an S3 copy needs its key");
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_set_uploaded.bind(1, segment_id).bind(2, s3_key).bind(3, uploaded_wall_ns).run();
+  const bool changed = impl_->conn.changes() == 1;
+  impl_->commit(tx);
+  return changed;
+}
+
+bool Catalog::set_segment_local_removed(int64_t segment_id) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_set_local_removed.bind(1, segment_id).run();
+  const bool changed = impl_->conn.changes() == 1;
+  impl_->commit(tx);
+  return changed;
 }
 
 }  // namespace zc::catalog

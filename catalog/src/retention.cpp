@@ -19,8 +19,9 @@ int64_t free_bytes(const std::filesystem::path& dir) {
 
 namespace {
 
-// Phase 2 of a delete: file and directory entry go, then the row.
-void remove_marked_segment(Catalog& catalog, const SegmentRow& segment) {
+// Phase 2 of a delete: the S3 copy (when there is one), file and directory entry go, then the row.
+void remove_marked_segment(Catalog& catalog, const SegmentRow& segment, const RemoteDelete& remote = {}) {
+  if (segment.location != "local" && remote) remote(segment);
   const auto path = catalog.absolute_path(segment);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_io_error("cannot delete " + path.string(), errno);
   std::error_code ec;
@@ -37,6 +38,16 @@ bool protects(const EventRow& e, const SegmentRow& s, int64_t now_wall_ns, int64
   if (e.start_wall_ns - e.preroll_ns >= s.end_wall_ns) return false;
   if (e.end_wall_ns && *e.end_wall_ns + e.postroll_ns < s.start_wall_ns) return false;
   return now_wall_ns < e.end_wall_ns.value_or(now_wall_ns) + event_max_age_ns;
+}
+
+// The local file of a segment kept in S3 goes, then the row says 's3'. In this order: a crash in between leaves a
+// 'both' row without its file, which readers fall back from to S3 and the next pass finishes.
+void remove_local_copy(Catalog& catalog, const SegmentRow& segment) {
+  const auto path = catalog.absolute_path(segment);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_io_error("cannot delete " + path.string(), errno);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path.parent_path(), ec)) fsync_dir(path.parent_path());
+  catalog.set_segment_local_removed(segment.id);
 }
 
 // Who goes first under quota and min_free (oldest first within each): plain footage, then the running
@@ -71,7 +82,8 @@ RecordingDeletion delete_recording(Catalog& catalog, int64_t recording_id) {
 }
 
 RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy, int64_t now_wall_ns,
-                                const std::optional<std::string>& stream, const RetentionGuard& guard) {
+                                const std::optional<std::string>& stream, const RetentionGuard& guard,
+                                const RemoteDelete& remote) {
   RetentionReport report;
   // Candidates: finished segments of unlocked recordings, oldest first.
   std::set<int64_t> locked;
@@ -106,12 +118,24 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
   }
   std::vector<size_t> order(candidates.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Local copies of segments kept in S3 go before anything is deleted (nothing is lost), oldest first.
+  auto in_s3 = [&](size_t i) { return candidates[i].location == "both" ? 0 : 1; };
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return tier(is_protected[a], live(candidates[a])) < tier(is_protected[b], live(candidates[b]));
+    return std::pair(in_s3(a), tier(is_protected[a], live(candidates[a]))) <
+           std::pair(in_s3(b), tier(is_protected[b], live(candidates[b])));
   });
   std::vector<bool> gone(candidates.size(), false);
+  // A 'both' segment's local file goes (the row stays, 's3'): under quota and min_free, and local_max_age.
+  auto drop_local = [&](size_t i) {
+    remove_local_copy(catalog, candidates[i]);
+    candidates[i].location = "s3";
+    ++report.local_copies_removed;
+    report.local_bytes_removed += candidates[i].size_bytes;
+  };
   // True when the segment went.
   auto remove = [&](size_t i) {
+    // A segment with an S3 copy is deleted only where that copy can be deleted too.
+    if (candidates[i].location != "local" && !remote) return false;
     gone[i] = true;
     // The candidates were listed before; a recording locked since (zcrec lock while this runs) keeps them, and
     // so does an event posted since over a segment believed unprotected.
@@ -120,7 +144,8 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
                                                                            *policy.event_max_age_ns)
                             : catalog.mark_segment_deleting_if_unlocked(candidates[i].id);
     if (!marked) return false;
-    remove_marked_segment(catalog, candidates[i]);
+    remove_marked_segment(catalog, candidates[i], remote);
+    if (candidates[i].location != "local") ++report.remote_copies_deleted;
     ++report.segments_deleted;
     if (live(candidates[i])) ++report.live_segments_deleted;
     if (is_protected[i]) ++report.protected_segments_deleted;
@@ -134,6 +159,22 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
       if (!is_protected[i] && candidates[i].end_wall_ns < now_wall_ns - *policy.max_age_ns) remove(i);
     }
   }
+  if (policy.local_max_age_ns) {
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (!gone[i] && candidates[i].location == "both" &&
+          candidates[i].end_wall_ns < now_wall_ns - *policy.local_max_age_ns)
+        drop_local(i);
+    }
+  }
+  // Under quota and min_free a segment frees local bytes: its local copy when it is in S3, else itself.
+  auto free_local = [&](size_t i) {
+    if (gone[i] || candidates[i].location == "s3") return false;
+    if (candidates[i].location == "both") {
+      drop_local(i);
+      return true;
+    }
+    return remove(i);
+  };
   if (policy.quota_bytes) {
     std::vector<std::string> names;
     if (stream) names.push_back(*stream);
@@ -142,8 +183,8 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
       int64_t used = catalog.stream_bytes(name);
       for (size_t k = 0; k < order.size() && used > *policy.quota_bytes; ++k) {
         const size_t i = order[k];
-        if (gone[i] || candidates[i].stream_name != name) continue;
-        if (remove(i)) used -= candidates[i].size_bytes;
+        if (candidates[i].stream_name != name) continue;
+        if (free_local(i)) used -= candidates[i].size_bytes;
       }
     }
   }
@@ -151,8 +192,7 @@ RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy,
   if (policy.min_free_bytes) {
     for (size_t k = 0; k < order.size() && report.free_bytes_after < *policy.min_free_bytes; ++k) {
       const size_t i = order[k];
-      if (gone[i]) continue;
-      remove(i);
+      if (!free_local(i)) continue;
       report.free_bytes_after = free_bytes(catalog.dir());
     }
     report.floor_unreachable = report.free_bytes_after < *policy.min_free_bytes;

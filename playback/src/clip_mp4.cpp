@@ -257,7 +257,8 @@ ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& reque
       break;
     }
     const auto path = catalog.absolute_path(seg).string();
-    fifo::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    fifo::UniqueFd fd = request.open_segment ? request.open_segment(seg)
+                                             : fifo::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) unreadable(path, std::string("open: ") + std::strerror(errno));
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) unreadable(path, std::string("stat: ") + std::strerror(errno));

@@ -25,6 +25,8 @@ ZC_PACKAGES=(
   libmosquitto-dev mosquitto mosquitto-clients
   # The cluster catalog (cluster/, libpq) and the real PostgreSQL 15 server its tests start (initdb, pg_ctl, psql).
   libpq-dev postgresql-15 postgresql-client-15
+  # S3 object storage (objectstore/): libcurl and OpenSSL's libcrypto (SigV4); node and npm run the tests' s3rver.
+  libcurl4-openssl-dev libssl-dev nodejs npm
 )
 
 zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -33,7 +35,10 @@ zc_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 zc_install_packages() {
   local missing=() p
   for p in "${ZC_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+    # NodeSource's nodejs package provides (and conflicts with) Debian's npm: an npm on the PATH is enough.
+    [[ $p == npm ]] && command -v npm >/dev/null && continue
+    missing+=("$p")
   done
   if ((${#missing[@]} == 0)); then
     zc_log "all ${#ZC_PACKAGES[@]} packages are installed"
@@ -47,6 +52,22 @@ zc_install_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update
   apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+# The tests' S3 endpoint: the s3rver npm package, pinned, installed once into a cache directory outside the tree
+# (tests/support/s3rver.cpp starts one per test; ZC_S3RVER_PREFIX moves it). Not a Debian package: MinIO is not
+# packaged either, and s3rver is a small, well-known S3 emulator that runs on Debian's node.
+ZC_S3RVER_VERSION=3.7.1
+zc_s3rver_prefix() { echo "${ZC_S3RVER_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/zcrec/s3rver-$ZC_S3RVER_VERSION}"; }
+zc_install_s3rver() {
+  local prefix
+  prefix=$(zc_s3rver_prefix)
+  if [[ -f $prefix/node_modules/s3rver/package.json ]]; then
+    return
+  fi
+  zc_log "installing s3rver@$ZC_S3RVER_VERSION into $prefix"
+  mkdir -p "$prefix"
+  npm install --prefix "$prefix" --no-audit --no-fund --no-save "s3rver@$ZC_S3RVER_VERSION"
 }
 
 # Build parallelism: one job per core, at most the cores there are.

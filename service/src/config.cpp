@@ -2,6 +2,9 @@
 // error names the key's dotted path and its line. yaml-cpp parses; this file only walks the tree.
 #include <zc/service/config.h>
 #include <zc/ingest/source_kind.h>
+#include <zc/objectstore/credentials.h>
+#include <zc/objectstore/error.h>
+#include <zc/objectstore/s3_client.h>
 #include <zc/units/units.h>
 
 #include <yaml-cpp/yaml.h>
@@ -394,6 +397,49 @@ MqttConfig read_mqtt(const At& at) {
   return m;
 }
 
+// storage.s3 (docs/object-storage.md). The endpoint and bucket are checked by the client's own rules.
+S3StorageConfig read_s3(const At& at) {
+  S3StorageConfig c;
+  std::string access_file, secret_file;
+  at.each({"endpoint", "bucket", "region", "prefix", "access_key_file", "secret_key_file", "local_max_age"},
+          [&](const std::string& k, const At& v) {
+            if (k == "endpoint") c.endpoint = v.str();
+            if (k == "bucket") c.bucket = v.str();
+            if (k == "region") {
+              c.region = v.str();
+              static const std::regex re(R"([a-z0-9-]{1,64})");
+              if (!std::regex_match(c.region, re)) v.fail("must be a region name such as us-east-1");
+            }
+            if (k == "prefix") {
+              c.prefix = v.str();
+              static const std::regex re(R"(([A-Za-z0-9_.-]+/)*)");
+              if (c.prefix.size() > 256 || !std::regex_match(c.prefix, re))
+                v.fail("must be empty or folder names each ending in '/', e.g. site-a/");
+            }
+            if (k == "access_key_file") access_file = v.str();
+            if (k == "secret_key_file") secret_file = v.str();
+            if (k == "local_max_age") c.local_max_age_ns = v.duration_ns();
+          });
+  if (c.endpoint.empty()) throw ConfigError(at.key + ".endpoint", at.line(), "required: http(s)://HOST[:PORT]");
+  if (c.bucket.empty()) throw ConfigError(at.key + ".bucket", at.line(), "required");
+  try {
+    objectstore::S3Client check({c.endpoint, c.bucket, c.region, {}});
+  } catch (const objectstore::ObjectStoreError& e) {
+    at.fail(e.what());
+  }
+  if (access_file.empty() != secret_file.empty())
+    at.fail("access_key_file and secret_key_file go together (or neither: $AWS_ACCESS_KEY_ID, $AWS_SECRET_ACCESS_KEY)");
+  try {
+    const auto keys = access_file.empty() ? objectstore::credentials_from_environment()
+                                          : objectstore::credentials_from_files(access_file, secret_file);
+    c.access_key = keys.access_key;
+    c.secret_key = keys.secret_key;
+  } catch (const objectstore::ObjectStoreError& e) {
+    at.fail(e.what());  // names the file or the variable, never a key
+  }
+  return c;
+}
+
 bool loopback(const std::string& listen) {
   const auto colon = listen.rfind(':');
   const std::string host = listen.substr(0, colon);
@@ -418,7 +464,8 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
   std::optional<int64_t> event_max_age;
   top.each({"storage", "api", "cameras", "retention", "ring_prefix", "mqtt", "rtsp", "cluster"}, [&](const std::string& k, const At& v) {
     if (k == "storage") {
-      v.each({"dir", "segment", "retention_interval"}, [&](const std::string& sk, const At& sv) {
+      v.each({"dir", "segment", "retention_interval", "s3"}, [&](const std::string& sk, const At& sv) {
+        if (sk == "s3") cfg.s3 = read_s3(sv);
         if (sk == "dir") {
           cfg.storage_dir = sv.str();
           if (cfg.storage_dir.empty()) sv.fail("must not be empty");

@@ -108,6 +108,11 @@ void register_api_routes(http::Router& router, Service& service, const std::func
     if (const auto m = svc->mqtt())
       body["mqtt"] = {{"connected", m->connected}, {"queued", m->queued},     {"dropped", m->dropped},
                       {"published", m->published}, {"received", m->received}, {"rejected", m->rejected}};
+    if (const auto u = svc->storage().s3)
+      body["s3"] = {{"queued", u->queued},       {"uploaded", u->uploaded},
+                    {"uploaded_bytes", u->uploaded_bytes}, {"failures", u->failures},
+                    {"local_removed", u->local_removed}, {"remote_deleted", u->remote_deleted},
+                    {"retrying", u->retrying},   {"last_error", u->last_error}};
     reply_json(res, 200, http::dump_json(body));
   });
 

@@ -4,8 +4,10 @@
 #include "http_errors.h"
 #include "http_range.h"
 #include "http_request.h"
+#include "s3_segment_source.h"
 
 #include <zc/catalog/catalog.h>
+#include <zc/objectstore/error.h>
 #include <zc/playback/clip_mp4.h>
 #include <zc/playback/error.h>
 #include <zc/units/units.h>
@@ -50,10 +52,15 @@ std::string required(const Request& req, const char* key) {
 }
 
 
-playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, const playback::ClipRequest& request) {
+playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, playback::ClipRequest request) {
+  // A segment whose local copy is gone is read from S3 (s3_segment_source.h).
+  request.open_segment = segment_opener(config.storage_dir, config.s3);
   try {
     const auto catalog = pool.take(config.storage_dir);
     return playback::ClipMp4::build(*catalog, request);
+  } catch (const objectstore::ObjectStoreError& e) {
+    throw HttpError(e.code() == objectstore::ObjectStoreErrc::not_found ? 404 : 503,
+                    std::string("footage in object storage: ") + e.what());
   } catch (const playback::PlaybackError& e) {
     switch (e.code()) {
       case playback::PlaybackErrc::invalid_argument: throw HttpError(400, e.what());

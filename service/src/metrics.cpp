@@ -124,6 +124,23 @@ std::string render_metrics(const std::vector<CameraStatus>& cameras, const Stora
         .Help("When the newest successful publish ended (Unix time; 0: none yet)")
         .Register(registry).Add({}).Set(static_cast<double>(cluster->last_success_wall_ns) / 1e9);
   }
+  if (storage.s3) {  // docs/object-storage.md
+    const UploadStatus& u = *storage.s3;
+    BuildGauge().Name("zcrec_s3_upload_queue").Help("Closed segments waiting for their S3 copy")
+        .Register(registry).Add({}).Set(static_cast<double>(u.queued));
+    BuildCounter().Name("zcrec_s3_uploads_total").Help("Segment copies confirmed in S3 since start")
+        .Register(registry).Add({}).Increment(static_cast<double>(u.uploaded));
+    BuildCounter().Name("zcrec_s3_uploaded_bytes_total").Help("Bytes of the confirmed copies since start")
+        .Register(registry).Add({}).Increment(static_cast<double>(u.uploaded_bytes));
+    BuildCounter().Name("zcrec_s3_upload_failures_total").Help("Failed S3 attempts since start (each is retried)")
+        .Register(registry).Add({}).Increment(static_cast<double>(u.failures));
+    BuildCounter().Name("zcrec_s3_local_copies_removed_total")
+        .Help("Local segment files removed by storage.s3.local_max_age (their S3 copy stays)")
+        .Register(registry).Add({}).Increment(static_cast<double>(u.local_removed));
+    BuildCounter().Name("zcrec_s3_copies_deleted_total").Help("S3 copies deleted by retention since start")
+        .Register(registry).Add({}).Increment(static_cast<double>(u.remote_deleted));
+  }
+
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 

@@ -1,16 +1,16 @@
 // Service: the cameras of a configuration, reload, and the retention schedule. docs/service.md.
 #include "camera.h"
+#include "cluster_reading.h"
 #include "log.h"
 #include "mqtt_bridge.h"
 #include "retired_cameras.h"
-#include "cluster_reading.h"
 #include "rtsp_serving.h"
-
-#include <zc/cluster/publish_loop.h>
+#include "segment_uploader.h"
 #include "shared_catalog.h"
 #include "storage_lock.h"
 
 #include <zc/catalog/error.h>
+#include <zc/cluster/publish_loop.h>
 #include <zc/catalog/retention.h>
 #include <zc/service/service.h>
 
@@ -46,6 +46,7 @@ class ServiceImpl final : public Service {
     if (config_.mqtt) mqtt_ = std::make_unique<MqttBridge>(*this, *config_.mqtt, storage_dir_, log_);
     if (config_.rtsp) rtsp_ = std::make_shared<RtspServing>(config_, log_);
     if (config_.cluster) start_cluster_publisher();
+    if (config_.s3) uploader_ = std::make_unique<SegmentUploader>(*config_.s3, storage_dir_, log_);
     for (const auto& c : config_.cameras) start_camera(c);
     retention_thread_ = std::thread([this] { retention_loop(); });
   }
@@ -102,6 +103,7 @@ class ServiceImpl final : public Service {
     s.segments = counts.segments;
     s.recordings = counts.recordings;
     s.events = counts.events;
+    if (uploader_) s.s3 = uploader_->status();
     return s;
   }
 
@@ -153,6 +155,7 @@ class ServiceImpl final : public Service {
     if (next.mqtt != config_.mqtt) log_.warning("reload: mqtt takes effect at the next start");
     if (next.cluster != config_.cluster) log_.warning("reload: cluster takes effect at the next start");
     if (next.rtsp != config_.rtsp) log_.warning("reload: rtsp.* takes effect at the next start");
+    if (next.s3 != config_.s3) log_.warning("reload: storage.s3 takes effect at the next start");
     ReloadResult r;
     std::map<std::string, std::shared_ptr<Camera>> keep, retire;
     {
@@ -181,7 +184,9 @@ class ServiceImpl final : public Service {
       auto mqtt = config_.mqtt;
       auto rtsp = config_.rtsp;
       auto cluster = config_.cluster;
+      auto s3 = config_.s3;
       config_ = std::move(next);
+      config_.s3 = std::move(s3);
       config_.listen = listen;
       config_.token = token;
       config_.mqtt = std::move(mqtt);
@@ -214,6 +219,7 @@ class ServiceImpl final : public Service {
       rtsp.reset();  // its clients end before the rings they read stop (unless a status call still holds it)
     }
     if (retention_thread_.joinable()) retention_thread_.join();
+    if (uploader_) uploader_->stop();  // its current request ends within the client's timeouts
     // All cameras stop in parallel: each waits for its recording's last fragment and its ingest's exit.
     std::vector<std::thread> stoppers;
     for (auto& [name, cam] : cams) stoppers.emplace_back([c = cam] { c->stop(); });
@@ -339,6 +345,13 @@ class ServiceImpl final : public Service {
       lock.unlock();
       catalog::RetentionPolicy global = config.retention;
       global.event_max_age_ns = config.event_max_age_ns;
+      // Object storage's tiers (docs/object-storage.md): local copies kept in S3 age out by local_max_age here
+      // (not in the recorders' own passes), and copies in S3 are deleted with their rows.
+      if (config.s3) {
+        global.local_max_age_ns = config.s3->local_max_age_ns;
+        for (auto& p : passes) p.policy.local_max_age_ns = config.s3->local_max_age_ns;
+        if (!remote_delete_) remote_delete_ = make_remote_delete(*config.s3);
+      }
       if (global.any()) {
         try {
           for (auto& r : catalog_.with([&](catalog::Catalog& c) { return find_retired_cameras(config, c); }))
@@ -351,8 +364,15 @@ class ServiceImpl final : public Service {
         if (!pass.policy.any()) continue;
         try {
           const auto report = catalog_.with([&](catalog::Catalog& c) {
-            return catalog::apply_retention(c, pass.policy, wall_now(), pass.stream);
+            return catalog::apply_retention(c, pass.policy, wall_now(), pass.stream, {}, remote_delete_);
           });
+          if (uploader_) {
+            uploader_->count_local_removed(report.local_copies_removed);
+            uploader_->count_remote_deleted(report.remote_copies_deleted);
+          }
+          if (report.local_copies_removed > 0)
+            log_.info("retention: " + pass.name + ": removed " + std::to_string(report.local_copies_removed) +
+                      " local copies kept in S3 (" + std::to_string(report.local_bytes_removed) + " bytes)");
           if (report.segments_deleted > 0)
             log_.info("retention: " + pass.name + ": deleted " + std::to_string(report.segments_deleted) +
                       " segments (" + std::to_string(report.bytes_deleted) + " bytes)");
@@ -380,9 +400,11 @@ class ServiceImpl final : public Service {
   std::map<std::string, std::shared_ptr<Camera>> cameras_;
   bool stopped_ = false;
   std::thread retention_thread_;
+  catalog::RemoteDelete remote_delete_;  // the retention thread's own (storage.s3), made at its first pass
   std::unique_ptr<MqttBridge> mqtt_;  // set once in the constructor; stopped last
   std::unique_ptr<cluster::PublishLoop> cluster_;  // set once in the constructor (config has cluster:)
   std::unique_ptr<ClusterReading> cluster_reading_;  // with cluster_: the API's view of every host
+  std::unique_ptr<SegmentUploader> uploader_;  // set once in the constructor when storage.s3 is configured
   mutable std::mutex rtsp_mutex_;  // guards the pointer only: stop() takes it away while cameras() reads stats
   std::shared_ptr<RtspServing> rtsp_;  // set in the constructor (config has rtsp:), taken away first at stop()
   std::shared_ptr<RtspServing> rtsp_serving() const {

@@ -114,7 +114,7 @@ void expect_fixture_rows_and_events_work(const std::filesystem::path& dir) {
 
 }  // namespace
 
-TEST(Upgrade, Version2CatalogWrittenByZcrecBecomesVersion3) {
+TEST(Upgrade, Version2CatalogWrittenByZcrecBecomesTheCurrentVersion) {
   TempDir fresh("upgrade"), old("upgrade");
   { Catalog::open(fresh.path()); }
   load_v2_fixture(old.path());
@@ -122,10 +122,10 @@ TEST(Upgrade, Version2CatalogWrittenByZcrecBecomesVersion3) {
   { auto c = Catalog::open_existing(old.path(), Catalog::Access::read_write); }
   EXPECT_EQ(shape(old.path()), shape(fresh.path()));
   expect_fixture_rows_and_events_work(old.path());
-  EXPECT_EQ(Catalog::open_existing(old.path(), Catalog::Access::read_only).schema_version(), 3);
+  EXPECT_EQ(Catalog::open_existing(old.path(), Catalog::Access::read_only).schema_version(), Catalog::kSchemaVersion);
 }
 
-TEST(Upgrade, Version1CatalogTakesBothSteps) {
+TEST(Upgrade, Version1CatalogTakesEveryStep) {
   TempDir fresh("upgrade"), old("upgrade");
   { Catalog::open(fresh.path()); }
   load_v2_fixture(old.path());
@@ -153,5 +153,63 @@ TEST(Upgrade, AFailedStepLeavesVersion2Untouched) {
   EXPECT_EQ(sqlite3_column_int(q, 0), 2);
   EXPECT_EQ(sqlite3_column_int(q, 1), 0) << "the ALTER TABLE of the failed step was rolled back";
   sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
+// Version 4 (objects in S3): a version-3 catalog (fixtures/catalog_v3.sql) gets the location columns; its
+// segments are local copies and queued for upload, and the rows move local -> both -> s3 as copies are made.
+TEST(Upgrade, Version3CatalogGetsObjectStorageColumnsAndQueuesItsSegmentsForUpload) {
+  TempDir fresh("upgrade"), old("upgrade");
+  { Catalog::open(fresh.path()); }
+  {
+    std::ifstream in(std::string(ZC_CATALOG_FIXTURES) + "/catalog_v3.sql");
+    ASSERT_TRUE(in) << "fixture missing";
+    std::stringstream sql;
+    sql << in.rdbuf();
+    exec_sql(old.path(), sql.str());
+  }
+  expect_read_only_refuses(old.path());
+  auto c = Catalog::open_existing(old.path(), Catalog::Access::read_write);
+  EXPECT_EQ(c.schema_version(), 4);
+  EXPECT_EQ(shape(old.path()), shape(fresh.path()));
+  EXPECT_EQ(c.events("evfixcam").size(), 1u) << "version 3's rows stay";
+  const auto queued = c.segments_to_upload(10);
+  ASSERT_EQ(queued.size(), 1u);
+  EXPECT_EQ(queued[0].path, "evfixcam/1-0.mp4");
+  EXPECT_EQ(queued[0].location, "local");
+  EXPECT_EQ(queued[0].s3_key, "");
+  EXPECT_EQ(c.upload_backlog(), 1);
+  EXPECT_TRUE(c.set_segment_uploaded(queued[0].id, "site/evfixcam/1-0.mp4", 1'800'000'000 * kSec));
+  EXPECT_FALSE(c.set_segment_uploaded(queued[0].id, "again", 1)) << "only a local-only segment gets a copy";
+  EXPECT_EQ(c.upload_backlog(), 0);
+  auto row = c.segment(queued[0].id);
+  EXPECT_EQ(row->location, "both");
+  EXPECT_EQ(row->s3_key, "site/evfixcam/1-0.mp4");
+  EXPECT_EQ(row->s3_uploaded_wall_ns, 1'800'000'000 * kSec);
+  EXPECT_TRUE(c.set_segment_local_removed(queued[0].id));
+  EXPECT_FALSE(c.set_segment_local_removed(queued[0].id));
+  EXPECT_EQ(c.segment(queued[0].id)->location, "s3");
+  EXPECT_EQ(c.segments("evfixcam").size(), 1u) << "an S3-only segment is still footage";
+}
+
+// The schema's CHECKs keep the location and the key in step, whoever writes the row.
+TEST(Upgrade, TheLocationColumnsRefuseAnInconsistentRow) {
+  TempDir dir("upgrade");
+  { Catalog::open(dir.path()); }
+  exec_sql(dir.path(), "INSERT INTO stream VALUES (1, 'cam', 1); INSERT INTO recording (id, stream_id, "
+                       "trigger_wall_ns, trigger_mono_ns, preroll_requested_ns, postroll_ns, recorder_pid) VALUES "
+                       "(1, 1, 1, 1, 0, 0, 1); INSERT INTO segment (id, recording_id, stream_id, ordinal, path, "
+                       "start_wall_ns, end_wall_ns, start_pts_90k, video_codec, width, height, video_config, state) "
+                       "VALUES (1, 1, 1, 0, 'cam/1-0.mp4', 1, 2, 0, 'h264', 2, 2, x'00', 'complete')");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() / "catalog.db").c_str(), &db), SQLITE_OK);
+  for (const char* bad : {"UPDATE segment SET location = 'both'", "UPDATE segment SET s3_key = 'k'",
+                          "UPDATE segment SET location = 'cloud', s3_key = 'k', s3_uploaded_wall_ns = 1",
+                          "UPDATE segment SET location = 's3', s3_key = 'k'"}) {
+    EXPECT_NE(sqlite3_exec(db, bad, nullptr, nullptr, nullptr), SQLITE_OK) << bad;
+  }
+  EXPECT_EQ(sqlite3_exec(db, "UPDATE segment SET location = 's3', s3_key = 'k', s3_uploaded_wall_ns = 1", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(db);
 }

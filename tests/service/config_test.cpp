@@ -172,3 +172,69 @@ TEST(ServiceConfig, APushedCameraNeedsTheRtspBlockAndCredentialsBeyondLoopback) 
 
 }  // namespace
 }  // namespace zc::service
+
+namespace zc::service {
+namespace {
+
+std::string s3_error(const std::string& s3) {
+  try {
+    parse_config("storage: {dir: /srv/zc, s3: " + s3 + "}\ncameras: {}\n", "t.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+// storage.s3 (docs/object-storage.md): keys from files or the environment, never in a message.
+TEST(ServiceConfig, StorageS3TakesItsKeysFromFilesOrTheEnvironmentAndChecksTheRest) {
+  const auto dir = std::filesystem::temp_directory_path() / ("zc_s3cfg_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ak") << "AKIDFROMFILE\n";
+  std::ofstream(dir / "sk") << "secret-from-file\n";
+  const std::string files = ", access_key_file: " + (dir / "ak").string() + ", secret_key_file: " + (dir / "sk").string();
+  const auto c = parse_config("storage: {dir: /srv/zc, s3: {endpoint: 'https://s3.example.net', bucket: footage, "
+                              "region: eu-west-1, prefix: site-a/, local_max_age: 1d" + files + "}}\ncameras: {}\n",
+                              "t.yaml");
+  ASSERT_TRUE(c.s3);
+  EXPECT_EQ(c.s3->endpoint, "https://s3.example.net");
+  EXPECT_EQ(c.s3->bucket, "footage");
+  EXPECT_EQ(c.s3->region, "eu-west-1");
+  EXPECT_EQ(c.s3->prefix, "site-a/");
+  EXPECT_EQ(c.s3->access_key, "AKIDFROMFILE");
+  EXPECT_EQ(c.s3->secret_key, "secret-from-file");
+  EXPECT_EQ(c.s3->local_max_age_ns, 86'400'000'000'000);
+
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "secret-env", 1);
+  const auto e = parse_config("storage: {dir: /srv/zc, s3: {endpoint: 'http://127.0.0.1:9000', bucket: footage}}\n"
+                              "cameras: {}\n", "t.yaml");
+  EXPECT_EQ(e.s3->access_key, "AKIDENV");
+  EXPECT_EQ(e.s3->region, "us-east-1");
+  EXPECT_EQ(e.s3->prefix, "");
+
+  EXPECT_NE(s3_error("{endpoint: 'http://h', bucket: ok-name, colour: red}").find("storage.s3.colour: unknown key"),
+            std::string::npos);
+  EXPECT_NE(s3_error("{bucket: ok-name}").find("storage.s3.endpoint: required"), std::string::npos);
+  EXPECT_NE(s3_error("{endpoint: 'http://h'}").find("storage.s3.bucket: required"), std::string::npos);
+  EXPECT_NE(s3_error("{endpoint: 'h:9000', bucket: ok-name}").find("endpoint must be http"), std::string::npos);
+  EXPECT_NE(s3_error("{endpoint: 'http://h', bucket: Bad_Name}").find("bucket name"), std::string::npos);
+  EXPECT_NE(s3_error("{endpoint: 'http://h', bucket: ok-name, prefix: /abs}").find("storage.s3.prefix"),
+            std::string::npos);
+  EXPECT_NE(s3_error("{endpoint: 'http://h', bucket: ok-name, access_key_file: " + (dir / "ak").string() + "}")
+                .find("go together"),
+            std::string::npos);
+  std::ofstream(dir / "empty") << "\n";
+  const std::string empty = s3_error("{endpoint: 'http://h', bucket: ok-name, access_key_file: " + (dir / "ak").string() +
+                                     ", secret_key_file: " + (dir / "empty").string() + "}");
+  EXPECT_NE(empty.find("is empty"), std::string::npos) << empty;
+  EXPECT_EQ(empty.find("AKIDFROMFILE"), std::string::npos) << "a key in a message";
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  const std::string unset = s3_error("{endpoint: 'http://h', bucket: ok-name}");
+  EXPECT_NE(unset.find("AWS_SECRET_ACCESS_KEY is not set"), std::string::npos) << unset;
+  EXPECT_EQ(unset.find("AKIDENV"), std::string::npos);
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace zc::service

@@ -97,6 +97,11 @@ struct SegmentRow {
   int64_t audio_sample_rate = 0, audio_channels = 0, audio_frames = 0;
   std::string state;       // writing | complete | recovered | deleting
   std::string end_reason;  // empty while writing; length | params_changed | discontinuity | stopped | error | recovered
+  // Where its copies live (docs/object-storage.md): local (the file only), both (the file and a confirmed S3
+  // object), s3 (the object only). s3_key is the object's key in the configured bucket, empty for local.
+  std::string location = "local";
+  std::string s3_key;
+  std::optional<int64_t> s3_uploaded_wall_ns;
 };
 
 // A random-access point inside a segment: the fragment starting at byte_offset begins with this keyframe.
@@ -211,7 +216,7 @@ struct SegmentProgress {
 
 class Catalog {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens DIR/catalog.db, creating DIR and the schema if needed and applying upgrade steps. For commands that
   // record: only they may create storage. Throws CatalogError: catalog, catalog_too_new, io.
@@ -256,6 +261,7 @@ class Catalog {
   std::vector<ClockJumpRow> clock_jumps(const std::string& stream_name) const;
   // End of the newest segment of the stream (the earliest wall time a new segment may start at).
   std::optional<int64_t> stream_end_wall_ns(const std::string& stream_name) const;
+  // Bytes of the stream's segments on the local disk (not being deleted, location local or both).
   int64_t stream_bytes(const std::string& stream_name) const;
   // What a stream's footage occupies and spans (segments not being deleted): disk use and days kept.
   StreamFootage footage(const std::string& stream_name) const;
@@ -330,6 +336,18 @@ class Catalog {
   bool mark_segment_deleting_if_unprotected(int64_t segment_id, int64_t now_wall_ns, int64_t event_max_age_ns);
   void delete_segment_row(int64_t segment_id);  // also its keyframes; the recording row goes with its last segment
   void delete_recording_if_empty(int64_t recording_id);
+
+  // --- copies in object storage (docs/object-storage.md) ---
+  // Closed segments (complete, recovered) that have no S3 copy yet, oldest first, at most `limit`: the
+  // uploader's queue, read through the partial index segment_upload_pending (cost: the backlog, not the history).
+  std::vector<SegmentRow> segments_to_upload(int64_t limit) const;
+  int64_t upload_backlog() const;
+  // The segment's S3 copy is confirmed (its size checked): location local -> both. False, and nothing changed,
+  // when it is no longer a closed local-only segment (retention marked it 'deleting' or removed it meanwhile:
+  // the caller then deletes the object it just wrote).
+  bool set_segment_uploaded(int64_t segment_id, const std::string& s3_key, int64_t uploaded_wall_ns);
+  // Local retention removed the file of a segment that has an S3 copy: both -> s3. False when it was not 'both'.
+  bool set_segment_local_removed(int64_t segment_id);
 
   struct Impl;
 

@@ -8,6 +8,7 @@
 #include <zc/catalog/catalog.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,8 +25,15 @@ struct RetentionPolicy {
   // min_free delete every unprotected candidate first and protected ones only when nothing else is left.
   // Unset: events protect nothing (the other rules alone). On its own it deletes nothing, so any() ignores it.
   std::optional<int64_t> event_max_age_ns;
-  bool any() const noexcept { return quota_bytes || max_age_ns || min_free_bytes; }
+  // Object storage (docs/object-storage.md): the local file of a segment that has a confirmed S3 copy (location
+  // 'both') and ended longer ago than this is removed; the row becomes 's3'. Never touches a 'local' segment.
+  std::optional<int64_t> local_max_age_ns;
+  bool any() const noexcept { return quota_bytes || max_age_ns || min_free_bytes || local_max_age_ns; }
 };
+
+// Deletes a segment's S3 copy (zcrecd passes one when storage.s3 is configured). Called after the row is marked
+// 'deleting' and before it goes; a throw stops the pass with the row left 'deleting' (invisible to playback).
+using RemoteDelete = std::function<void(const SegmentRow&)>;
 
 // What a running recording protects when its own retention runs (RecorderOptions::retention): the segment it is
 // writing and the one it just closed are never deleted, so the recording always keeps its newest segment. Its
@@ -43,12 +51,20 @@ struct RetentionReport {
   int64_t free_bytes_after = 0;
   bool floor_unreachable = false;  // min_free could not be met without deleting locked or live segments
   std::vector<std::string> deleted_paths;
+  int64_t local_copies_removed = 0;  // local files of segments kept in S3 (location both -> s3)
+  int64_t local_bytes_removed = 0;
+  int64_t remote_copies_deleted = 0;  // S3 copies deleted through RemoteDelete
 };
 
 // Applies the policy to every stream in the catalog, or only `stream` when given.
+//
+// Tiers (docs/object-storage.md): max_age deletes footage everywhere; a segment with an S3 copy is deleted only
+// through `remote` (without it, such a segment is left for a pass that has one). quota and min_free are about the
+// local disk: a segment's local bytes are what count (stream_bytes), and they first remove the local copies of
+// segments kept in S3 (both -> s3, oldest first, nothing is lost), then delete segments in the order above.
 RetentionReport apply_retention(Catalog& catalog, const RetentionPolicy& policy, int64_t now_wall_ns,
                                 const std::optional<std::string>& stream = std::nullopt,
-                                const RetentionGuard& guard = {});
+                                const RetentionGuard& guard = {}, const RemoteDelete& remote = {});
 
 // Deletes a finished recording's segments two-phase, oldest first, for a user who asked for it (zcrecd's
 // DELETE /api/v1/recordings/{id}). Each segment is marked only if the recording is still unlocked, in the same

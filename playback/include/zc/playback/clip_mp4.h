@@ -10,8 +10,10 @@
 #pragma once
 
 #include <zc/catalog/catalog.h>
+#include <zc/fifo/unique_fd.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -23,6 +25,10 @@ struct ClipRequest {
   std::string stream;
   int64_t from_wall_ns = 0;  // CLOCK_REALTIME ns
   int64_t to_wall_ns = 0;    // > from_wall_ns
+  // Opens a segment's bytes for reading: unset, the file at catalog.absolute_path(segment). zcrecd's reads a
+  // segment whose local copy is gone from its S3 copy (docs/object-storage.md). Returns an open descriptor, or
+  // one < 0 with errno set (the clip reports the segment as unreadable); may throw its own errors.
+  std::function<fifo::UniqueFd(const catalog::SegmentRow&)> open_segment;
 };
 
 class ClipMp4 {

@@ -105,6 +105,19 @@ struct ClusterConfig {
   bool operator==(const ClusterConfig&) const = default;
 };
 
+// Closed segments copied to an S3-compatible store (docs/object-storage.md): absent = off. The keys are read at
+// load from access_key_file/secret_key_file, else from $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, and never
+// logged; a reload keeps the running settings (they take effect at the next start).
+struct S3StorageConfig {
+  std::string endpoint;             // http(s)://HOST[:PORT], required
+  std::string bucket;               // required
+  std::string region = "us-east-1";
+  std::string prefix;               // object key = prefix + the segment's path ("site-a/" + "cam/12-0.mp4")
+  std::string access_key, secret_key;
+  std::optional<int64_t> local_max_age_ns;  // a local copy that ended longer ago goes, once it is in S3
+  bool operator==(const S3StorageConfig&) const = default;
+};
+
 struct ServiceConfig {
   std::filesystem::path file;          // where it was read from (reload re-reads it)
   std::filesystem::path storage_dir;   // required
@@ -119,6 +132,7 @@ struct ServiceConfig {
   std::optional<MqttConfig> mqtt;      // unset: no MQTT
   std::optional<RtspServeConfig> rtsp; // unset: no RTSP server
   std::optional<ClusterConfig> cluster;  // unset: not published
+  std::optional<S3StorageConfig> s3;   // storage.s3; unset: segments stay local only
 
   const CameraConfig* camera(std::string_view name) const;
   std::string ring_name(const CameraConfig& c) const { return ring_prefix + c.name; }

@@ -80,7 +80,20 @@ struct RetiredCamera {
   int64_t bytes = 0;
 };
 
+// The uploader of closed segments to S3 (docs/object-storage.md), for /api/v1/health and /metrics.
+struct UploadStatus {
+  int64_t queued = 0;          // closed segments without an S3 copy (the catalog's backlog, last pass)
+  int64_t uploaded = 0;        // copies confirmed since start
+  int64_t uploaded_bytes = 0;
+  int64_t failures = 0;        // failed attempts since start (each is retried)
+  int64_t local_removed = 0;   // local copies removed by storage.s3.local_max_age since start
+  int64_t remote_deleted = 0;  // S3 copies deleted by retention since start
+  bool retrying = false;       // the last attempt failed: waiting to retry (backoff)
+  std::string last_error;      // the newest failure; empty when none
+};
+
 struct StorageStatus {
+  std::optional<UploadStatus> s3;  // set when storage.s3 is configured
   int64_t free_bytes = 0;
   int64_t segments = 0;     // catalog rows
   int64_t recordings = 0;

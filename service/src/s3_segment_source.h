@@ -1,0 +1,23 @@
+// Where clip.mp4 reads a segment from (docs/object-storage.md, "Clips of footage in S3"): its local file when
+// there is one, else its S3 copy, fetched whole into an unnamed temporary file (O_TMPFILE) in the storage
+// directory and read from there. The simplest correct choice: the clip's builder reads the file like any other
+// (headers, then ranges), nothing of the MP4 layout is duplicated for S3, and the file vanishes with its last
+// descriptor (a crash leaves nothing). The cost is one whole GET per segment used, before the first byte.
+#pragma once
+
+#include <zc/catalog/catalog.h>
+#include <zc/fifo/unique_fd.h>
+#include <zc/service/config.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace zc::service {
+
+// A playback::ClipRequest::open_segment for one clip: one S3 client, made at the first segment that needs it.
+// Throws objectstore::ObjectStoreError when the copy cannot be fetched (http_clip.cpp answers 503 or 404).
+std::function<fifo::UniqueFd(const catalog::SegmentRow&)> segment_opener(const std::filesystem::path& storage_dir,
+                                                                          const std::optional<S3StorageConfig>& s3);
+
+}  // namespace zc::service
