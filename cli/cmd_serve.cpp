@@ -29,6 +29,7 @@ struct ServeCliOptions {
   uint64_t ring_size = 64ULL << 20;
   unsigned max_clients = 16;
   uint64_t client_queue = 4u << 20;
+  unsigned reserved_readers = 4;
   std::string user;
 };
 
@@ -105,6 +106,7 @@ void run_serve(const ServeCliOptions& c) {
   if (o.rings.empty() && o.mounts.empty()) throw CLI::ValidationError("RING", "name at least one ring to serve (or --push RING)");
   o.max_clients = c.max_clients;
   o.client_queue_bytes = c.client_queue;
+  o.reserved_reader_slots = c.reserved_readers;
   if (!c.user.empty()) {
     const char* password = std::getenv(kPasswordVariable);
     if (!password || !*password)
@@ -168,6 +170,10 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-clients", o->max_clients, "clients per ring at once; the next one is answered 503")
       ->check(CLI::Range(1u, 1024u))
+      ->capture_default_str();
+  cmd->add_option("--reserved-readers", o->reserved_readers,
+                  "reader slots of each ring no client takes (kept for a recorder, `zcrec cat`); past them: 503")
+      ->check(CLI::Range(0u, 63u))
       ->capture_default_str();
   cmd->add_option("--client-queue", o->client_queue,
                   "bytes a client may have waiting to be sent, e.g. 4M; past it the client drops to the next keyframe")

@@ -17,6 +17,8 @@
 
 struct ZcRingAuth {
   GstRTSPAuth parent;
+  gboolean credentials;             // set once at construction
+  unsigned reserved_reader_slots;   // set once at construction
 };
 struct ZcRingAuthClass {
   GstRTSPAuthClass parent_class;
@@ -69,7 +71,24 @@ gboolean check_push(RingMount* mount, GstRTSPContext* ctx) {
   return TRUE;
 }
 
+// With credentials: authenticated before anything else. The parent's URL check authenticates only the methods
+// of a mask left empty, so a path that does not exist was answered 404 without credentials and one that does 401:
+// camera names could be listed by anyone (found by an attacker trial).
+gboolean authenticated(GstRTSPAuth* auth, GstRTSPContext* ctx) {
+  auto* klass = GST_RTSP_AUTH_GET_CLASS(auth);
+  if (ctx->token == nullptr && klass->authenticate) klass->authenticate(auth, ctx);
+  if (ctx->token != nullptr) return TRUE;
+  if (!ctx->client || !ctx->request || !ctx->response) return FALSE;
+  gst_rtsp_message_init_response(ctx->response, GST_RTSP_STS_UNAUTHORIZED,
+                                 gst_rtsp_status_as_text(GST_RTSP_STS_UNAUTHORIZED), ctx->request);
+  if (klass->generate_authenticate_header) klass->generate_authenticate_header(auth, ctx);
+  gst_rtsp_client_send_message(ctx->client, ctx->session, ctx->response);
+  return FALSE;
+}
+
 gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
+  const auto* self = reinterpret_cast<const ZcRingAuth*>(auth);
+  if (self->credentials && g_str_equal(what, GST_RTSP_AUTH_CHECK_URL) && !authenticated(auth, ctx)) return FALSE;
   if (!GST_RTSP_AUTH_CLASS(zc_ring_auth_parent_class)->check(auth, ctx, what)) return FALSE;
   if (!g_str_equal(what, GST_RTSP_AUTH_CHECK_MEDIA_FACTORY_CONSTRUCT) || !ctx->factory) return TRUE;
   RingMount* mount = ring_mount_of(ctx->factory);
@@ -91,10 +110,13 @@ gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
     answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return FALSE;
   }
-  if (status.readers_attached >= status.reader_slots) {
+  const unsigned reserved = self->reserved_reader_slots;
+  if (status.readers_attached + reserved >= status.reader_slots) {
     // Each client is a reader of the ring, and a ring has a fixed number of reader slots (shared with the
-    // recorder, the live view, `zcrec cat`): none left is the same answer as no client place left.
-    mount->count_refusal("every one of the ring's " + std::to_string(status.reader_slots) + " reader slots is taken");
+    // recorder, the live view, `zcrec cat`). The last `reserved` stay for those: 40 clients once took all 32,
+    // and an event's recording waited 35 s for a slot (attacker trial).
+    mount->count_refusal("the ring's free reader slots (" + std::to_string(status.reader_slots - std::min(status.reader_slots, status.readers_attached)) +
+                         " of " + std::to_string(status.reader_slots) + ") are kept for its other readers");
     answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);
     return FALSE;
   }
@@ -108,8 +130,11 @@ gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
 
 }  // namespace
 
-GstRTSPAuth* make_ring_auth(const Credentials& c) {
+GstRTSPAuth* make_ring_auth(const Credentials& c, unsigned reserved_reader_slots) {
   auto* auth = static_cast<GstRTSPAuth*>(g_object_new(zc_ring_auth_get_type(), nullptr));
+  auto* self = reinterpret_cast<ZcRingAuth*>(auth);
+  self->credentials = !c.user.empty();
+  self->reserved_reader_slots = reserved_reader_slots;
   GstRTSPToken* token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, kViewerRole, nullptr);
   if (c.user.empty()) {
     gst_rtsp_auth_set_default_token(auth, token);  // anyone is a viewer

@@ -16,7 +16,10 @@ struct Credentials {
 };
 
 // A new auth object (full reference). The media factories must grant `role` (kViewerRole) access and construct.
-GstRTSPAuth* make_ring_auth(const Credentials& credentials);
+// With credentials, every request is authenticated first, before its path is looked up: an unknown path answers
+// 401 like a known one, so names cannot be probed without them. A client is refused (503) once its ring has no
+// more than `reserved_reader_slots` free reader slots: those stay for the ring's other readers (a recorder).
+GstRTSPAuth* make_ring_auth(const Credentials& credentials, unsigned reserved_reader_slots);
 
 inline constexpr const char* kViewerRole = "viewer";
 

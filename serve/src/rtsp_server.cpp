@@ -136,7 +136,9 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   d.size_thread_pool();
 
   // Always an auth object: besides credentials (when given) it answers 404/503 for the rings (ring_auth.h).
-  GPtr<GstRTSPAuth> auth(make_ring_auth({o.user, o.password}));
+  GPtr<GstRTSPAuth> auth(make_ring_auth({o.user, o.password}, o.reserved_reader_slots));
+  // gst-rtsp-server reads any announced body into memory: three 120 MB SET_PARAMETER bodies took 350 MB.
+  gst_rtsp_server_set_content_length_limit(d.server, o.max_request_body_bytes);
   gst_rtsp_server_set_auth(d.server, auth.get());
   GPtr<GstRTSPMountPoints> points(gst_rtsp_server_get_mount_points(d.server));
   for (const auto& [path, mount] : d.mounts) add_factory(points.get(), path, mount);

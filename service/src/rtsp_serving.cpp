@@ -28,23 +28,28 @@ RtspServing::RtspServing(const ServiceConfig& config, const Logger& log) : log_(
   o.port = static_cast<uint16_t>(rtsp_.port);
   o.mounts = mounts_of(config);
   o.max_clients = static_cast<unsigned>(rtsp_.max_clients);
+  // A camera's ring has 32 reader slots; its recorder, live views, HLS segmenter and pictures need some whatever
+  // the RTSP clients do.
+  o.reserved_reader_slots = 8;
   o.user = rtsp_.user;
   o.password = rtsp_.password;
   const Logger* l = &log_;
-  o.on_event = [l](const serve::ClientEvent& e) {
+  o.on_event = [l, prefix = config.ring_prefix](const serve::ClientEvent& e) {
     using K = serve::ClientEvent::Kind;
-    const std::string who = "rtsp: " + e.ring + " client " + std::to_string(e.client);
+    // The log speaks of cameras, as the rest of zcrecd's log does (a ring is <ring_prefix><camera>).
+    const std::string camera = e.ring.compare(0, prefix.size(), prefix) == 0 ? e.ring.substr(prefix.size()) : e.ring;
+    const std::string who = "rtsp: camera " + camera + " client " + std::to_string(e.client);
     switch (e.kind) {
       case K::playing: l->info(who + " playing from a keyframe"); break;
       case K::left:
         l->info(who + " left (" + std::to_string(e.frames_sent) + " frames sent, " + std::to_string(e.frames_dropped) +
                 " dropped for being slow)");
         break;
-      case K::refused: l->warning("rtsp: " + e.ring + " client refused: " + e.reason); break;
+      case K::refused: l->warning("rtsp: camera " + camera + " client refused: " + e.reason); break;
       case K::ended: l->info(who + " ended: " + e.reason + " (the client must reconnect)"); break;
-      case K::push_started: l->info("rtsp: " + e.ring + " pusher " + std::to_string(e.client) + " pushing " + e.reason); break;
+      case K::push_started: l->info("rtsp: camera " + camera + " pusher " + std::to_string(e.client) + " pushing " + e.reason); break;
       case K::push_ended:
-        l->info("rtsp: " + e.ring + " pusher " + std::to_string(e.client) + " " + e.reason + " (" +
+        l->info("rtsp: camera " + camera + " pusher " + std::to_string(e.client) + " " + e.reason + " (" +
                 std::to_string(e.frames_sent) + " frames written, " + std::to_string(e.frames_dropped) + " not)");
         break;
       case K::behind:

@@ -6,7 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/time.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace zc::test {
 namespace {
@@ -52,6 +60,14 @@ TEST(ServeAccess, WrongOrMissingCredentialsAre401AndNothingIsServed) {
   const auto wrong = probe(with("viewer:wrong"));
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_NE(wrong.err.find("401"), std::string::npos) << wrong.err;
+
+  // A path that does not exist is 401 too without credentials: names cannot be probed (attacker trial). With
+  // them, it is 404.
+  const auto unknown_url = "rtsp://127.0.0.1:" + std::to_string(serve.port()) + "/nope";
+  const auto unknown = describe_answer(unknown_url);
+  EXPECT_EQ(unknown.substr(0, unknown.find('\n')), "RTSP/1.0 401 Unauthorized") << unknown;
+  const auto unknown_auth = describe_answer(unknown_url, "viewer:" + password);
+  EXPECT_EQ(unknown_auth.substr(0, unknown_auth.find('\n')), "RTSP/1.0 404 Not Found") << unknown_auth;
 
   const auto right_basic = describe_answer(url, "viewer:" + password);
   EXPECT_EQ(right_basic.substr(0, right_basic.find('\n')), "RTSP/1.0 200 OK") << right_basic;
@@ -100,6 +116,62 @@ TEST(ServeAccess, TheClientPastMaxClientsIsRefusedWith503AndItsPlaceComesBack) {
   const auto status = serve.process().wait(30s);
   ASSERT_TRUE(status);
   EXPECT_TRUE(exited_with(*status, 0)) << describe_status(*status);
+}
+
+// RTSP clients never take a ring's last reader slots: with --reserved-readers 31 of the 32 slots `zcrec feed`
+// makes, the first client plays and the second is answered 503 at once, so a recorder can always attach (40
+// clients once took all 32 slots and an event's recording waited 35 s: attacker trial).
+TEST(ServeAccess, TheRingsReservedReaderSlotsAreNeverTakenByClients) {
+  TempDir dir;
+  TestCamera camera("reserve", {}, dir.path());
+  ServeProcess serve({"--reserved-readers", "31"}, {camera.ring()});
+  const auto url = serve.url(camera.ring());
+  std::vector<std::string> argv{kFfmpeg, "-nostdin", "-v", "error"};
+  for (auto& a : ffmpeg_rtsp_input("tcp", url)) argv.push_back(a);
+  for (const char* a : {"-t", "60", "-f", "null", "-"}) argv.emplace_back(a);
+  Background first(argv, dir / "first.log");
+  ASSERT_TRUE(serve.wait_for("starts at keyframe", 60s)) << serve.transcript();
+  EXPECT_EQ(describe_answer(url).substr(0, 32), "RTSP/1.0 503 Service Unavailable");
+  EXPECT_TRUE(serve.wait_for("are kept for its other readers", 10s)) << serve.transcript();
+}
+
+// A request body is not read into memory past 64 KiB: a SET_PARAMETER announcing 2 GB is cut off (three 120 MB
+// bodies once grew the server by 350 MB: attacker trial). Bounded by the event: the server closes the connection
+// before the client could send 64 MiB.
+TEST(ServeAccess, ARequestBodyPast64KiBClosesTheConnection) {
+  TempDir dir;
+  TestCamera camera("body", {}, dir.path());
+  ServeProcess serve({}, {camera.ring()});
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(serve.port()));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  // Bounds for a server that would neither read nor close: the test fails instead of hanging.
+  const timeval limit{15, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  const std::string head = "SET_PARAMETER " + serve.url(camera.ring()) +
+                           " RTSP/1.0\r\nCSeq: 1\r\nContent-Type: text/parameters\r\nContent-Length: 2000000000\r\n\r\n";
+  ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
+  const std::string chunk(1 << 20, 'x');
+  size_t sent = 0;
+  for (int i = 0; i < 64; ++i) {
+    const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  // The server ended the connection (EOF or a reset), or answered with a refusal first; a time-out is a failure.
+  char answer[64] = {};
+  const ssize_t got = ::recv(fd, answer, sizeof answer - 1, 0);
+  const int err = errno;
+  ::close(fd);
+  EXPECT_LT(sent, size_t{64} << 20) << "the server read a 64 MiB body";
+  const bool closed = got == 0 || (got < 0 && (err == ECONNRESET || err == EPIPE)) ||
+                      (got > 0 && std::string(answer).rfind("RTSP/1.0 4", 0) == 0);
+  EXPECT_TRUE(closed) << "recv: " << got << " " << std::strerror(err) << " '" << answer << "'";
 }
 
 TEST(ServeErrors, UnknownRingsAre404RingsWithoutAnRtpTrack503AndAPortInUseExitCode1) {

@@ -62,8 +62,15 @@ struct ServeOptions {
   };
   std::vector<Mount> mounts;
   unsigned max_clients = 16;          // clients per ring at once; the next one is answered 503
-  // Both set: every request must carry them (Basic or Digest), otherwise 401. Both empty: no authentication.
+  // Both set: every request must carry them (Basic or Digest), otherwise 401 — also for a path that does not
+  // exist, so that names cannot be probed. Both empty: no authentication.
   std::string user, password;
+  // Reader slots of each ring no client takes: they stay for the ring's other readers (a recorder, a live view).
+  // A client is answered 503 when taking a slot would leave fewer free.
+  unsigned reserved_reader_slots = 4;
+  // The largest request body accepted (an ANNOUNCE's SDP is a few hundred bytes); a larger Content-Length closes
+  // the connection before the body is read into memory.
+  unsigned max_request_body_bytes = 64u << 10;
   // Bytes a client's media may hold waiting to be sent; a frame that would exceed it is dropped, and so is
   // everything up to the next keyframe that fits (a stopped client costs the server at most this much per track).
   uint64_t client_queue_bytes = 4u << 20;
