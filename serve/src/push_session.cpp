@@ -220,15 +220,13 @@ class PushSession {
     p.data = std::move(au.data);
     if (!holding_ || !has_video_) return put(p, w, events);
     // RTP carries presentation times only, and the dts made up from their order (DtsFromPts) come out after the
-    // pts for the first B-frames, before the reordering depth is known: an MP4 muxer refuses such a frame (the
-    // recorder and the live view failed on every push of libx264's defaults). So the push's first frames are held
-    // until that has settled, and every pts of the push is moved later by the most any dts overtook its pts:
-    // dts <= pts throughout, dts never moves back (the previous push's timeline is not overtaken), audio moves
-    // with video. Costs up to half a second of latency at a push's start only.
+    // pts for the first B-frames, before the reordering depth is known, then one tick apart: an MP4 muxer refuses
+    // the first (the recorder and the live view failed on every push of libx264's defaults) and decoders stumble
+    // on the second. So the push's first pictures are held until DtsFromPts has settled, and given dts of their
+    // own (settle_held_dts). Costs up to half a second of latency at a push's start only.
     bool enough = false;
     if (video) {
       ++held_video_;
-      shift_ns_ = std::max(shift_ns_, ticks_to_ns_up(p.dts - p.pts, t.clock));
       if (held_video_ == 1) hold_start_pts_ = p.pts;
       // 12 pictures, or half a second of them (a camera at 2 fps would otherwise be held for 6 s).
       enough = held_video_ >= kHoldVideoFrames || ticks_to_ns(p.pts - hold_start_pts_, t.clock) >= kHoldNs;
@@ -236,16 +234,49 @@ class PushSession {
     held_.push_back(std::move(p));
     if (!enough) return;
     holding_ = false;
+    settle_held_dts();
     for (Pending& h : held_) put(h, w, events);
     held_.clear();
+  }
+
+  // The held pictures' dts, from their pts and the dts DtsFromPts gave them (it goes on from the last of those):
+  // d_i = i * step + min over j >= i of (min(dts_j, pts_j) - j * step), `step` the smallest distance between two
+  // pts. So d_i <= pts_i and <= DtsFromPts' own dts_i (the next picture's dts stays after the last held one),
+  // and the d_i are at least a step apart: one step each without B-frames (d_i = pts_i), starting as many steps
+  // before the first pts as the reordering is deep with them. Then the whole push (every track, pts and dts) is
+  // moved later by what brings d_0 back to where this push's timeline starts, so that no dts goes back behind the
+  // previous push's.
+  void settle_held_dts() {
+    std::vector<Pending*> video;
+    for (Pending& h : held_)
+      if (info_.tracks[tracks_[h.track].info_index].kind == fifo::MediaKind::video) video.push_back(&h);
+    if (video.empty()) return;
+    const PushTrack& t = tracks_[video.front()->track];
+    std::vector<int64_t> sorted;
+    for (const Pending* v : video) sorted.push_back(v->pts);
+    std::sort(sorted.begin(), sorted.end());
+    int64_t step = 0;
+    for (size_t i = 1; i < sorted.size(); ++i)
+      if (sorted[i] > sorted[i - 1] && (step == 0 || sorted[i] - sorted[i - 1] < step)) step = sorted[i] - sorted[i - 1];
+    step = std::max<int64_t>(step, 1);
+    int64_t least = INT64_MAX;
+    std::vector<int64_t> settled(video.size());
+    for (size_t i = video.size(); i-- > 0;) {
+      least = std::min(least, std::min(video[i]->dts, video[i]->pts) - static_cast<int64_t>(i) * step);
+      settled[i] = static_cast<int64_t>(i) * step + least;
+    }
+    for (size_t i = 0; i < video.size(); ++i) video[i]->dts = settled[i];
+    const int64_t start = ns_to_ticks_up(base_ns_, t.clock);
+    shift_ns_ = settled.front() < start ? ticks_to_ns_up(start - settled.front(), t.clock) : 0;
   }
 
   void put(Pending& p, fifo::RingWriter* w, std::vector<ClientEvent>& events) {
     PushTrack& t = tracks_[p.track];
     const fifo::TrackInfo& ti = info_.tracks[t.info_index];
     const bool video = ti.kind == fifo::MediaKind::video;
-    const int64_t pts = p.pts + ns_to_ticks_up(shift_ns_, t.clock);
-    const int64_t dts = video ? p.dts : pts;
+    const int64_t shift = ns_to_ticks_up(shift_ns_, t.clock);
+    const int64_t pts = p.pts + shift;
+    const int64_t dts = video ? p.dts + shift : pts;
     uint16_t flags = p.flags;
     if (!info_set_ || info_dirty_) {
       // A pusher with the tracks of the ring's current stream info continues it; any other publishes its own.
@@ -306,7 +337,7 @@ class PushSession {
   std::vector<Pending> held_;
   size_t held_video_ = 0;
   int64_t hold_start_pts_ = 0;
-  int64_t shift_ns_ = 0;  // every pts of this push is this much later (see write())
+  int64_t shift_ns_ = 0;  // every pts and dts of this push is this much later (settle_held_dts)
 };
 
 struct SinkContext {

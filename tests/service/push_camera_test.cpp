@@ -13,6 +13,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 
 namespace zc::test {
@@ -168,6 +169,65 @@ TEST(ZcrecdPush, AReloadTurnsACameraIntoAPushedOneAndBack) {
   EXPECT_TRUE(d.camera("door")["last_error"].is_null()) << d.camera("door").dump();
   // The ring is the ingest's again: its writer is the `zcrec feed` process.
   EXPECT_EQ(fifo::RingReader::inspect(d.ring("door")).writer_pid, static_cast<uint32_t>(d.ingest_pids("door")[0]));
+}
+
+// The issue's own words: `ffmpeg -re -i file -c copy -f rtsp rtsp://.../<camera>` pushes, zcrecd records it, an
+// event over it has its pre-roll, and the event's clip.mp4 decodes.
+TEST(ZcrecdPush, AFilePushedWithStreamCopyIsRecordedAndAnEventOverItHasItsPrerollAndClip) {
+  TempDir dir;
+  const auto file = dir.path() / "in.mp4";
+  const auto made = run({"ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi",
+                         "-i", "sine=frequency=440:sample_rate=48000", "-t", "30", "-c:v", "libx264", "-preset",
+                         "veryfast", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", file.string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const int port = free_local_port();
+  const std::string rtsp = "rtsp: {listen: 127.0.0.1:" + std::to_string(port) + "}\n";
+  ZcrecdProcess d(dir.path(),
+                  "  gate:\n    source: push\n    ring_size: 16M\n    record:\n      continuous: false\n"
+                  "      events: {preroll: 2s, postroll: 1s, max_length: 1m}\n",
+                  rtsp);
+  d.start();
+  Background pusher({"ffmpeg", "-nostdin", "-v", "error", "-re", "-i", file.string(), "-c", "copy", "-f", "rtsp",
+                     "-rtsp_transport", "tcp", "rtsp://127.0.0.1:" + std::to_string(port) + "/gate"},
+                    dir.path() / "push.log");
+  // Enough of the ring for the pre-roll before the event.
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] {
+    const auto c = d.camera("gate");
+    return c["ingest_state"] == "streaming" && c["ring_history_s"].get<double>() >= 3;
+  }, 60s)) << d.camera("gate").dump() << read_file(dir.path() / "push.log");
+
+  const auto created = d.post("/api/v1/cameras/gate/events", {{"label", "pushed"}, {"duration", "2s"}});
+  ASSERT_EQ(created.status, 201) << created.body.dump();
+  const std::string event = "/api/v1/events/" + std::to_string(created.body["id"].get<int64_t>());
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return d.get(event).body["state"] == "ended"; }, 30s))
+      << d.get(event).body.dump();
+  // Its recording is complete once the post-roll is written.
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] {
+    const auto r = d.get("/api/v1/recordings?camera=gate");
+    return r.status == 200 && r.body["total"] == 1 && r.body["items"][0]["state"] == "complete";
+  }, 30s)) << d.get("/api/v1/recordings?camera=gate").body.dump();
+  const auto rec = d.get("/api/v1/recordings?camera=gate").body["items"][0];
+  EXPECT_GE(rec["preroll_achieved_s"].get<double>(), 1.5) << rec.dump();
+
+  httplib::Client http("127.0.0.1", d.port());
+  http.set_read_timeout(30, 0);
+  const auto clip = http.Get((event + "/clip.mp4").c_str());
+  ASSERT_TRUE(clip);
+  ASSERT_EQ(clip->status, 200) << clip->body.substr(0, 300);
+  const auto clip_file = dir.path() / "clip.mp4";
+  std::ofstream(clip_file, std::ios::binary) << clip->body;
+  // Every frame decoded with no error, and no two pictures on one tick (with one-tick dts at a push's start, ffmpeg
+  // once found two decoded pictures on the same 1/25 s tick ~4 s into such a clip).
+  const auto dec = run({"ffmpeg", "-v", "error", "-i", clip_file.string(), "-map", "0", "-f", "null", "-"});
+  EXPECT_EQ(dec.exit_code, 0) << dec.err;
+  EXPECT_EQ(dec.err, "");
+  // Pre-roll + event + post-roll: about 5 s, video and audio.
+  const auto len = run({"ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name", "-of",
+                        "default=nw=1:nk=1", clip_file.string()});
+  EXPECT_NE(len.out.find("h264"), std::string::npos) << len.out;
+  EXPECT_NE(len.out.find("aac"), std::string::npos) << len.out;
+  const double seconds = std::stod(len.out.substr(len.out.rfind('\n', len.out.size() - 2) + 1));
+  EXPECT_GE(seconds, 4.0) << len.out;
 }
 
 }  // namespace
