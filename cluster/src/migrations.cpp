@@ -14,8 +14,7 @@ constexpr const char* kMigrationLock = "2053464675";
 }  // namespace
 
 int migrate(PgConnection& pg) {
-  pg.exec("BEGIN");
-  try {
+  return in_transaction(pg, [&] {
     pg.exec(std::string("SELECT pg_advisory_xact_lock(") + kMigrationLock + ")");
     pg.exec("CREATE TABLE IF NOT EXISTS zc_schema_version (version integer NOT NULL)");
     const auto r = pg.exec("SELECT max(version) FROM zc_schema_version");
@@ -29,17 +28,8 @@ int migrate(PgConnection& pg) {
       pg.exec("DELETE FROM zc_schema_version");
       pg.exec("INSERT INTO zc_schema_version VALUES ($1)", {std::to_string(kClusterSchemaVersion)});
     }
-    pg.exec("COMMIT");
     return found;
-  } catch (...) {
-    if (pg.ok()) {
-      try {
-        pg.exec("ROLLBACK");
-      } catch (const ClusterError&) {
-      }
-    }
-    throw;
-  }
+  });
 }
 
 }  // namespace zc::cluster

@@ -87,6 +87,15 @@ void PgConnection::fail(const std::string& what) const {
                      what + ": " + (c_ ? trimmed(PQerrorMessage(c_)) : std::string("no connection")));
 }
 
+void PgConnection::check_result(pg_result* raw, bool tuples_allowed) const {
+  const auto st = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || (tuples_allowed && st == PGRES_TUPLES_OK)) return;
+  const std::string msg = raw ? trimmed(PQresultErrorMessage(raw)) : std::string();
+  const bool down = PQstatus(c_) != CONNECTION_OK;
+  throw ClusterError(down ? ClusterErrc::unreachable : ClusterErrc::query,
+                     "PostgreSQL: " + (msg.empty() ? trimmed(PQerrorMessage(c_)) : msg));
+}
+
 PgResult PgConnection::exec(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
   if (!c_) fail("PostgreSQL");
   std::vector<const char*> values;
@@ -95,13 +104,7 @@ PgResult PgConnection::exec(const std::string& sql, const std::vector<std::optio
   pg_result* raw = PQexecParams(c_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                 nullptr, 0);
   PgResult r(raw);  // owns it from here, also when this throws
-  const auto st = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    const std::string msg = raw ? trimmed(PQresultErrorMessage(raw)) : std::string();
-    const bool down = PQstatus(c_) != CONNECTION_OK;
-    throw ClusterError(down ? ClusterErrc::unreachable : ClusterErrc::query,
-                       "PostgreSQL: " + (msg.empty() ? trimmed(PQerrorMessage(c_)) : msg));
-  }
+  check_result(raw, true);
   return r;
 }
 
@@ -109,10 +112,14 @@ void PgConnection::exec_script(const std::string& sql) {
   if (!c_) fail("PostgreSQL");
   pg_result* raw = PQexec(c_, sql.c_str());
   PgResult r(raw);
-  if (!raw || PQresultStatus(raw) != PGRES_COMMAND_OK) {
-    const bool down = PQstatus(c_) != CONNECTION_OK;
-    throw ClusterError(down ? ClusterErrc::unreachable : ClusterErrc::query,
-                       "PostgreSQL: " + trimmed(raw ? PQresultErrorMessage(raw) : PQerrorMessage(c_)));
+  check_result(raw, false);
+}
+
+void PgConnection::rollback_quietly() noexcept {
+  if (!ok()) return;
+  try {
+    exec("ROLLBACK");
+  } catch (const ClusterError&) {
   }
 }
 

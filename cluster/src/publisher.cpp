@@ -127,8 +127,7 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
   stats.segments = segments.count();
   stats.events = events.count();
   stats.gaps = gaps.count();
-  pg.exec("BEGIN");
-  try {
+  in_transaction(pg, [&] {
     pg.exec("INSERT INTO host (name, first_seen_wall_ns, last_publish_wall_ns, last_publish_db_wall_ns) "
             "VALUES ($1, $2, $2, (extract(epoch FROM clock_timestamp()) * 1e9)::bigint) "
             "ON CONFLICT (name) DO UPDATE SET last_publish_wall_ns = EXCLUDED.last_publish_wall_ns",
@@ -147,16 +146,7 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
       pg.exec("UPDATE host SET last_publish_db_wall_ns = (extract(epoch FROM clock_timestamp()) * 1e9)::bigint "
               "WHERE name = $1",
               {host});
-    pg.exec("COMMIT");
-  } catch (...) {
-    if (pg.ok()) {
-      try {
-        pg.exec("ROLLBACK");
-      } catch (const ClusterError&) {
-      }
-    }
-    throw;
-  }
+  });
   return stats;
 }
 

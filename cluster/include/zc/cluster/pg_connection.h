@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 struct pg_conn;    // libpq's PGconn
@@ -34,6 +35,13 @@ class PgResult {
   pg_result* r_ = nullptr;
 };
 
+class PgConnection;
+
+// Runs f() between BEGIN and COMMIT; when anything throws, rolls back and rethrows: a publish or a migration
+// that fails half way changes nothing.
+template <typename F>
+auto in_transaction(PgConnection& pg, F&& f) -> decltype(f());
+
 class PgConnection {
  public:
   // Connects with a bounded wait (connect_timeout) and TCP keepalives, so that a server that vanishes is noticed
@@ -55,10 +63,32 @@ class PgConnection {
   void copy_in(const std::string& copy_statement, const std::string& data);
   bool ok() const noexcept;  // the connection is still up
 
+  // After a failure inside a transaction: ROLLBACK when the connection is still up, never throwing.
+  void rollback_quietly() noexcept;
+
  private:
   explicit PgConnection(pg_conn* c) noexcept : c_(c) {}
   [[noreturn]] void fail(const std::string& what) const;
+  void check_result(pg_result* raw, bool tuples_allowed) const;
   pg_conn* c_ = nullptr;
 };
+
+template <typename F>
+auto in_transaction(PgConnection& pg, F&& f) -> decltype(f()) {
+  pg.exec("BEGIN");
+  try {
+    if constexpr (std::is_void_v<decltype(f())>) {
+      f();
+      pg.exec("COMMIT");
+    } else {
+      auto result = f();
+      pg.exec("COMMIT");
+      return result;
+    }
+  } catch (...) {
+    pg.rollback_quietly();
+    throw;
+  }
+}
 
 }  // namespace zc::cluster
