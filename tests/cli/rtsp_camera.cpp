@@ -37,6 +37,8 @@ RtspCamera::RtspCamera(const RtspCameraOptions& options) : process_(ChildProcess
   port_ = std::stoi(url_.substr(colon + 1));
 }
 
+bool RtspCamera::exited() { return process_.wait(std::chrono::milliseconds(0)).has_value(); }
+
 void RtspCamera::kill() {
   process_.kill(SIGKILL);
   process_.wait(std::chrono::seconds(5));

@@ -34,6 +34,9 @@ class RtspCamera {
   int port() const { return port_; }
   // The camera crashes (SIGKILL): connections drop without a TEARDOWN.
   void kill();
+  // The camera process ended by itself (gst-rtsp-server aborted, Python failed): a broken test fixture, not a
+  // client's fault.
+  bool exited();
   // Sends `signal` (SIGSTOP: a camera that hangs with its connections open; SIGCONT: it goes on).
   void signal(int signal);
 
