@@ -41,14 +41,21 @@ catalog::RecordingRow recording_or_404(const catalog::Catalog& c, int64_t id) {
   return *r;
 }
 
-// The recording an event made; 409 for an event over continuous footage, which owns none.
+// The recording an event made; 409 for an event over continuous footage, which owns none, and 404 for one whose
+// footage is gone.
 int64_t recording_of_event(const catalog::Catalog& c, int64_t event_id) {
   const auto e = c.event(event_id);
   if (!e) throw HttpError(404, "no event " + std::to_string(event_id));
-  if (!e->recording_id)
+  if (!e->recording_id) {
+    // Over continuous footage (the continuous recording holds it), or its own recording was deleted (the catalog
+    // clears the link): the two said the same before, which told a user to look for footage that was gone.
+    // (An open recording reaches to now: a new event over a continuous recording counts before its fragment does.)
+    if (c.recordings(e->stream_name, {e->start_wall_ns, e->start_wall_ns + 1}).empty())
+      throw HttpError(404, "event " + std::to_string(event_id) + " has no footage (deleted, or never recorded)");
     throw HttpError(409, "event " + std::to_string(event_id) +
                              " lies over continuous footage and owns no recording: lock or delete the recording "
                              "that holds it (GET /api/v1/recordings?camera=&from=&to=)");
+  }
   return *e->recording_id;
 }
 

@@ -75,6 +75,10 @@ TEST(FootageApi, AnEventsRecordingIsLockedUnlockedAndDeletedAndStorageSaysWhatIs
   const auto thumb = c.Get((ev + "/thumbnail.jpg").c_str());
   ASSERT_TRUE(thumb);
   EXPECT_EQ(thumb->status, 404) << thumb->get_header_value("X-Picture-Time");
+  // Deleting it again says it is gone, not that it lies over continuous footage (attacker trial).
+  r = del(d.port(), ev + "/footage");
+  EXPECT_EQ(r.status, 404) << r.body.dump();
+  EXPECT_NE(r.body["error"]["message"].get<std::string>().find("no footage"), std::string::npos) << r.body.dump();
 
   // Storage: the door camera has nothing left, the continuous yard camera has footage and days kept.
   const auto after = d.get("/api/v1/storage");
