@@ -4,22 +4,10 @@
 #include "http_request.h"
 #include "http_timeline.h"
 
-#include <zc/units/units.h>
-
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 
 namespace zc::service::http {
-namespace {
-
-void put_time(nlohmann::json& j, const char* key, int64_t wall_ns) {
-  j[key] = units::format_wall(wall_ns);
-  j[std::string(key) + "_ms"] = wall_ns / 1'000'000;
-}
-
-}  // namespace
-
 void register_cluster_routes(Router& router, Service& service) {
   router.get(
       "/api/v1/cluster/cameras",
@@ -37,19 +25,7 @@ void register_cluster_routes(Router& router, Service& service) {
   router.get(
       std::string("/api/v1/cluster/cameras/(") + kCameraNamePattern + ")/footage",
       [&service](const Request& q, Response& r) {
-        for (const auto& [k, v] : q.query) {
-          if (k != "from" && k != "to") throw HttpError(400, "unknown query parameter " + k);
-          if (q.query.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
-          if (v.size() > kMaxQueryValueBytes) throw HttpError(400, k + " is too long");
-        }
-        const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
-        const int64_t to = q.has_param("to") ? units::parse_time_ns(q.param("to"), now) : now;
-        const int64_t from =
-            q.has_param("from") ? units::parse_time_ns(q.param("from"), now) : to - 24LL * 3600 * 1'000'000'000;
-        if (to <= from) throw HttpError(400, "to must be after from");
-        if (to - from > kMaxTimelineRangeNs) throw HttpError(400, "the range is longer than 8 days");
+        const auto [from, to] = parse_range_query(q);  // the timeline's: the same defaults and bounds
         nlohmann::json items = nlohmann::json::array();
         for (const auto& f : service.cluster_footage(q.matches[1], from, to)) {
           nlohmann::json j = {{"host", f.host}, {"frames", f.frames}, {"bytes", f.bytes}, {"writing", f.writing}};

@@ -17,13 +17,27 @@ int64_t now_wall_ns() {
       .count();
 }
 
-// Times twice: RFC 3339 for people, integer milliseconds for scripts (ns would not survive a JavaScript number).
+}  // namespace
+
 void put_time(nlohmann::json& j, const char* key, int64_t wall_ns) {
   j[key] = units::format_wall(wall_ns);
   j[std::string(key) + "_ms"] = wall_ns / 1'000'000;
 }
 
-}  // namespace
+WallRange parse_range_query(const Request& q) {
+  for (const auto& [k, v] : q.query) {
+    if (k != "from" && k != "to") throw HttpError(400, "unknown query parameter " + k);
+    if (q.query.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
+    if (v.size() > kMaxQueryValueBytes) throw HttpError(400, k + " is too long");
+  }
+  const int64_t now = now_wall_ns();
+  // Default: the last 24 hours.
+  const int64_t to = q.has_param("to") ? units::parse_time_ns(q.param("to"), now) : now;
+  const int64_t from = q.has_param("from") ? units::parse_time_ns(q.param("from"), now) : to - 24LL * 3600 * 1'000'000'000;
+  if (to <= from) throw HttpError(400, "to must be after from");
+  if (to - from > kMaxTimelineRangeNs) throw HttpError(400, "the range is longer than 8 days");
+  return {from, to};
+}
 
 nlohmann::json timeline_json(const catalog::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,
                              int64_t to_wall_ns) {
@@ -93,21 +107,10 @@ void register_timeline_routes(Router& router, Service& service) {
   router.get(
       std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/timeline",
       [&service, pool](const Request& q, Response& r) {
-        for (const auto& [k, v] : q.query) {
-          if (k != "from" && k != "to") throw HttpError(400, "unknown query parameter " + k);
-          if (q.query.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
-          if (v.size() > kMaxQueryValueBytes) throw HttpError(400, k + " is too long");
-        }
+        const auto [from, to] = parse_range_query(q);
         const auto config = service.config();
         // A retired camera's footage too (service.h: footage_stream); 404 for an unknown name.
         const std::string stream = service.footage_stream(q.matches[1]);
-        const int64_t now = now_wall_ns();
-        // Default: the last 24 hours.
-        const int64_t to = q.has_param("to") ? units::parse_time_ns(q.param("to"), now) : now;
-        const int64_t from =
-            q.has_param("from") ? units::parse_time_ns(q.param("from"), now) : to - 24LL * 3600 * 1'000'000'000;
-        if (to <= from) throw HttpError(400, "to must be after from");
-        if (to - from > kMaxTimelineRangeNs) throw HttpError(400, "the range is longer than 8 days");
         const auto catalog = pool->take(config.storage_dir);
         reply_json(r, 200, dump_json(timeline_json(*catalog, stream, from, to)));
       },
