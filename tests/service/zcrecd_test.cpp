@@ -53,13 +53,21 @@ TEST(Zcrecd, AnEventsPrerollStartsOnAKeyframeBeforeTheTriggerAndOverlapsAreNotRe
   // An event now with a 3 s pre-roll: the recording starts on a keyframe at least 3 s before the trigger.
   const int64_t t1 = wall_now();
   auto r = d.post("/api/v1/cameras/door/events", {{"label", "bell"}, {"preroll", "3s"}, {"duration", 1}});
+  const int64_t t1_answered = wall_now();
   ASSERT_EQ(r.status, 201) << r.body.dump();
   const int64_t id1 = r.body["id"];
   ASSERT_TRUE(ZcrecdProcess::eventually(
       [&] { auto rs = recordings(d, "door"); return rs.size() == 1 && rs[0].state == "complete"; }, 20s));
   auto rec = recordings(d, "door").at(0);
   ASSERT_TRUE(rec.start_wall_ns);
-  EXPECT_LE(*rec.start_wall_ns, t1 - 3'000'000'000) << "pre-roll short by " << (*rec.start_wall_ns - (t1 - 3'000'000'000)) / 1e6 << " ms";
+  // The pre-roll counts back from the start zcrecd stamped on the event, which lies between the request and its
+  // answer: comparing with the client's clock instead would depend on the request's latency.
+  const auto stamped = d.catalog().event(id1);
+  ASSERT_TRUE(stamped);
+  EXPECT_GE(stamped->start_wall_ns, t1);
+  EXPECT_LE(stamped->start_wall_ns, t1_answered);
+  EXPECT_LE(*rec.start_wall_ns, stamped->start_wall_ns - 3'000'000'000)
+      << "pre-roll short by " << (*rec.start_wall_ns - (stamped->start_wall_ns - 3'000'000'000)) / 1e6 << " ms";
   const auto segs = d.catalog().segments_of_recording(rec.id);
   ASSERT_FALSE(segs.empty());
   const auto first = d.storage_dir() / segs[0].path;
@@ -78,6 +86,7 @@ TEST(Zcrecd, AnEventsPrerollStartsOnAKeyframeBeforeTheTriggerAndOverlapsAreNotRe
   std::this_thread::sleep_for(8s);  // so that its span lies after the first recording's footage
   const int64_t t_past = wall_now();
   r = d.post("/api/v1/cameras/door/events", {{"start", "-6s"}, {"preroll", 0}, {"postroll", 0}, {"duration", "2s"}});
+  const int64_t t_past_answered = wall_now();
   ASSERT_EQ(r.status, 201) << r.body.dump();
   const int64_t id_past = r.body["id"];
   ASSERT_TRUE(ZcrecdProcess::eventually(
@@ -86,7 +95,11 @@ TEST(Zcrecd, AnEventsPrerollStartsOnAKeyframeBeforeTheTriggerAndOverlapsAreNotRe
   ASSERT_TRUE(past_event && past_event->recording_id) << "an event entirely in the past got no recording";
   const auto past_rec = d.catalog().recording(*past_event->recording_id);
   ASSERT_TRUE(past_rec && past_rec->start_wall_ns);
-  EXPECT_LE(*past_rec->start_wall_ns, t_past - 4'000'000'000) << "its footage does not reach back to its span";
+  EXPECT_GE(past_event->start_wall_ns, t_past - 6'000'000'000);
+  EXPECT_LE(past_event->start_wall_ns, t_past_answered - 6'000'000'000) << "start -6s was not applied";
+  // On the keyframe at or before the event's start (+ one frame for the clocks' rounding).
+  EXPECT_LE(*past_rec->start_wall_ns, past_event->start_wall_ns + 40'000'000)
+      << "its footage does not reach back to its span";
 
   // A second event on the same camera whose pre-roll reaches into the first one's footage: nothing is recorded
   // twice and nothing is shifted; the new recording starts at the first keyframe after the first one's end.
@@ -108,14 +121,20 @@ TEST(Zcrecd, AnEventThatStartedTenSecondsAgoIsRecordedWhole) {
   // A door-access system that heard of the event 10 s late, no pre-roll: the footage from its start is kept.
   const int64_t t = wall_now();
   const auto r = d.post("/api/v1/cameras/gate/events", {{"label", "late"}, {"start", "-10s"}, {"preroll", 0}, {"duration", "11s"}});
+  const int64_t t_answered = wall_now();
   ASSERT_EQ(r.status, 201) << r.body.dump();
+  const auto ev = d.catalog().event(r.body["id"].get<int64_t>());
+  ASSERT_TRUE(ev);
+  // zcrecd stamps "-10s" from its own clock while it handles the request.
+  EXPECT_GE(ev->start_wall_ns, t - 10'000'000'000);
+  EXPECT_LE(ev->start_wall_ns, t_answered - 10'000'000'000);
   ASSERT_TRUE(ZcrecdProcess::eventually(
       [&] { auto rs = recordings(d, "gate"); return rs.size() == 1 && rs[0].state == "complete"; }, 20s));
   const auto rec = recordings(d, "gate").at(0);
   ASSERT_TRUE(rec.start_wall_ns && rec.end_wall_ns);
   // On the keyframe at or before the event's start (+ one frame for the clocks' rounding).
-  EXPECT_LE(*rec.start_wall_ns, t - 10'000'000'000 + 40'000'000)
-      << "started " << (*rec.start_wall_ns - (t - 10'000'000'000)) / 1e6 << " ms after the event's start";
+  EXPECT_LE(*rec.start_wall_ns, ev->start_wall_ns + 40'000'000)
+      << "started " << (*rec.start_wall_ns - ev->start_wall_ns) / 1e6 << " ms after the event's start";
   EXPECT_GE(*rec.end_wall_ns, t + 1'000'000'000);
   const auto segs = d.catalog().segments_of_recording(rec.id);
   ASSERT_FALSE(segs.empty());
