@@ -7,6 +7,7 @@
 #include <zc/catalog/catalog.h>
 #include <zc/cluster/cluster_reader.h>
 #include <zc/cluster/error.h>
+#include <zc/cluster/lease.h>
 #include <zc/cluster/migrations.h>
 #include <zc/cluster/publish_loop.h>
 #include <zc/cluster/publisher.h>
@@ -98,11 +99,28 @@ void run_status(const ClusterCliOptions& o) {
   cluster::migrate(pg);
   const auto hosts = cluster::cluster_hosts(pg);
   std::printf("%-24s %10s %10s %8s %12s\n", "HOST", "SEGMENTS", "RECORDINGS", "EVENTS", "LAG");
-  for (const auto& h : hosts)
-    std::printf("%-24s %10lld %10lld %8lld %10.1f s\n", h.name.c_str(), static_cast<long long>(h.segments),
-                static_cast<long long>(h.recordings), static_cast<long long>(h.events),
-                static_cast<double>(h.lag_ns) / 1e9);
+  for (const auto& h : hosts) {
+    std::printf("%-24s %10lld %10lld %8lld ", h.name.c_str(), static_cast<long long>(h.segments),
+                static_cast<long long>(h.recordings), static_cast<long long>(h.events));
+    if (h.last_publish_db_wall_ns == 0)
+      std::printf("%12s\n", "never");  // known by its leases only so far
+    else
+      std::printf("%10.1f s\n", static_cast<double>(h.lag_ns) / 1e9);
+  }
   if (hosts.empty()) std::printf("(no host has published yet)\n");
+  // Camera leases (docs/cluster.md, "Leases and epochs"): who records each cluster camera now.
+  const auto leases = cluster::cluster_leases(pg);
+  if (leases.empty()) return;
+  std::printf("\n%-24s %-24s %8s %12s\n", "CAMERA", "HOLDER", "EPOCH", "EXPIRES IN");
+  for (const auto& l : leases) {
+    const bool held = !l.holder.empty() && l.expires_in_ns > 0;
+    std::printf("%-24s %-24s %8lld ", l.camera.c_str(), held ? l.holder.c_str() : "(none)",
+                static_cast<long long>(l.epoch));
+    if (held)
+      std::printf("%10.1f s\n", static_cast<double>(l.expires_in_ns) / 1e9);
+    else
+      std::printf("%12s\n", l.holder.empty() ? "-" : ("lapsed (" + l.holder + ")").c_str());
+  }
 }
 
 }  // namespace
@@ -143,7 +161,8 @@ void add_cluster_command(CLI::App& app) {
   url_option(publish);
   publish->callback([o] { run_publish(*o); });
 
-  auto* status = cmd->add_subcommand("status", "The hosts in the cluster catalog: rows and how long ago each published");
+  auto* status = cmd->add_subcommand(
+      "status", "The hosts in the cluster catalog (rows, how long ago each published) and the camera leases");
   url_option(status);
   status->callback([o] { run_status(*o); });
 }

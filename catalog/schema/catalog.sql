@@ -30,7 +30,10 @@ CREATE TABLE recording (
   frames_lost INTEGER NOT NULL DEFAULT 0 CHECK (frames_lost >= 0),
   -- 'event': started for one trigger (zcrec start, an event without continuous recording); 'continuous': the
   -- rolling recording of a camera that events lie over. Last column: version 3 added it with ALTER TABLE.
-  kind TEXT NOT NULL DEFAULT 'event' CHECK (kind IN ('event', 'continuous'))
+  kind TEXT NOT NULL DEFAULT 'event' CHECK (kind IN ('event', 'continuous')),
+  -- The cluster lease's epoch this host held the camera under while it recorded this (docs/cluster.md, "Leases and
+  -- epochs"); NULL for a camera without a lease. Version 5 added it with ALTER TABLE.
+  lease_epoch INTEGER CHECK (lease_epoch IS NULL OR lease_epoch >= 1)
 );
 CREATE INDEX recording_by_stream_time ON recording (stream_id, trigger_wall_ns);
 CREATE INDEX recording_unfinished ON recording (state) WHERE state = 'recording';
@@ -135,4 +138,4 @@ CREATE INDEX event_by_stream_time ON event (stream_id, start_wall_ns);
 -- What the service resumes or closes at startup: only the open events, however long the history.
 CREATE INDEX event_open ON event (state) WHERE state = 'open';
 
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;

@@ -32,7 +32,7 @@ constexpr const char* kSegmentColumns =
 constexpr const char* kRecordingColumns =
     "r.id, r.stream_id, st.name, r.trigger_wall_ns, r.trigger_mono_ns, r.preroll_requested_ns, "
     "r.preroll_achieved_ns, r.postroll_ns, r.max_length_ns, r.start_wall_ns, r.end_wall_ns, r.state, "
-    "coalesce(r.end_reason, ''), r.locked, r.recorder_pid, r.frames_lost, r.kind "
+    "coalesce(r.end_reason, ''), r.locked, r.recorder_pid, r.frames_lost, r.kind, r.lease_epoch "
     "FROM recording r JOIN stream st ON st.id = r.stream_id ";
 
 constexpr int64_t kMinTime = INT64_MIN;
@@ -106,6 +106,7 @@ RecordingRow read_recording(const sqlite::Statement& q) {
   r.recorder_pid = q.int64(14);
   r.frames_lost = q.int64(15);
   r.kind = q.text(16);
+  r.lease_epoch = q.optional_int64(17);
   return r;
 }
 
@@ -264,8 +265,8 @@ struct Catalog::Impl {
                             "FROM segment s JOIN stream st ON st.id = s.stream_id "
                             "WHERE st.name = ?1 AND s.state <> 'deleting'"};
     q_insert_recording = {db, "INSERT INTO recording (stream_id, trigger_wall_ns, trigger_mono_ns, "
-                              "preroll_requested_ns, postroll_ns, max_length_ns, recorder_pid, kind) "
-                              "VALUES ((SELECT id FROM stream WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8)"};
+                              "preroll_requested_ns, postroll_ns, max_length_ns, recorder_pid, kind, lease_epoch) "
+                              "VALUES ((SELECT id FROM stream WHERE name = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"};
     q_set_recording_start = {db, "UPDATE recording SET start_wall_ns = ?2, preroll_achieved_ns = ?3 WHERE id = ?1"};
     q_add_lost = {db, "UPDATE recording SET frames_lost = frames_lost + ?2 WHERE id = ?1"};
     q_finish_recording = {db, "UPDATE recording SET state = ?2, end_reason = ?3, "
@@ -741,6 +742,7 @@ int64_t Catalog::begin_recording(const NewRecording& r, const std::function<void
       .bind(6, r.max_length_ns)
       .bind(7, r.recorder_pid)
       .bind(8, r.kind)
+      .bind(9, r.lease_epoch)
       .run();
   const int64_t id = impl_->conn.last_insert_rowid();
   if (before_commit) before_commit(id);

@@ -15,6 +15,6 @@ struct UpgradeStep {
   int from;
   std::string_view sql;
 };
-extern const std::array<UpgradeStep, 3> kUpgradeSteps;
+extern const std::array<UpgradeStep, 4> kUpgradeSteps;
 
 }  // namespace zc::catalog::schema

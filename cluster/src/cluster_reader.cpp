@@ -30,15 +30,24 @@ std::vector<ClusterSegment> cluster_segments(PgConnection& pg, const std::string
                                              int64_t to_wall_ns) {
   // The index is (stream, start_wall_ns): a segment that overlaps `from` started at most a segment's length
   // before it, but lengths are not bounded here, so the lower bound is on end_wall_ns.
+  // The epoch rule (docs/cluster.md, "Leases and epochs"): a segment recorded under an older epoch than a later
+  // one of its camera is current only before the later epoch's from_wall_ns. One that starts after it (a host
+  // that recorded on after losing its lease: SIGSTOPped, cut off) is left out; one that runs across it is cut
+  // there (`current_end_wall_ns`). Rows without an epoch (cameras without leases) are always current.
   const auto r = pg.exec(
-      "SELECT host, local_id, stream, path, start_wall_ns, end_wall_ns, frames, size_bytes, state FROM segment "
-      "WHERE stream = $1 AND start_wall_ns < $3 AND end_wall_ns >= $2 AND state <> 'deleting' "
-      "ORDER BY start_wall_ns, host, local_id",
+      "SELECT s.host, s.local_id, s.stream, s.path, s.start_wall_ns, s.end_wall_ns, s.frames, s.size_bytes, s.state, "
+      "s.lease_epoch, least(s.end_wall_ns, nx.from_wall_ns) FROM segment s "
+      "LEFT JOIN LATERAL (SELECT min(e.from_wall_ns) AS from_wall_ns FROM camera_epoch e "
+      "WHERE e.camera = s.stream AND e.epoch > s.lease_epoch) nx ON true "
+      "WHERE s.stream = $1 AND s.start_wall_ns < $3 AND s.end_wall_ns >= $2 AND s.state <> 'deleting' "
+      "AND (nx.from_wall_ns IS NULL OR s.start_wall_ns < nx.from_wall_ns) "
+      "ORDER BY s.start_wall_ns, s.host, s.local_id",
       {camera, std::to_string(from_wall_ns), std::to_string(to_wall_ns)});
   std::vector<ClusterSegment> out;
   for (int i = 0; i < r.rows(); ++i)
     out.push_back({r.text(i, 0), r.integer(i, 1), r.text(i, 2), r.text(i, 3), r.integer(i, 4), r.integer(i, 5),
-                   r.integer(i, 6), r.integer(i, 7), r.text(i, 8)});
+                   r.integer(i, 6), r.integer(i, 7), r.text(i, 8),
+                   r.get(i, 9) ? std::optional<int64_t>(r.integer(i, 9)) : std::nullopt, r.integer(i, 10)});
   return out;
 }
 

@@ -23,7 +23,16 @@ int migrate(PgConnection& pg) {
       throw ClusterError(ClusterErrc::too_new, "the cluster catalog is at schema version " + std::to_string(found) +
                                                    ", newer than this zcrec's " +
                                                    std::to_string(kClusterSchemaVersion) + ": upgrade zcrec");
-    if (found < 1) pg.exec_script(std::string(schema::kClusterSql));
+    if (found < 1) {
+      pg.exec_script(std::string(schema::kClusterSql));
+    } else {
+      int version = found;  // one step per version, in order, in this transaction
+      for (const auto& step : schema::kUpgradeSteps)
+        if (step.from == version) {
+          pg.exec_script(std::string(step.sql));
+          ++version;
+        }
+    }
     if (found < kClusterSchemaVersion) {
       pg.exec("DELETE FROM zc_schema_version");
       pg.exec("INSERT INTO zc_schema_version VALUES ($1)", {std::to_string(kClusterSchemaVersion)});

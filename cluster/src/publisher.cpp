@@ -3,6 +3,8 @@
 #include <zc/cluster/publisher.h>
 
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,12 +20,13 @@ struct Table {
 
 const Table kRecording{"recording", {"stream", "kind", "trigger_wall_ns", "start_wall_ns", "end_wall_ns",
                                      "preroll_requested_ns", "preroll_achieved_ns", "state", "end_reason", "locked",
-                                     "frames_lost"}};
+                                     "frames_lost", "lease_epoch"}};
 const Table kSegment{"segment", {"recording_local_id", "stream", "ordinal", "path", "start_wall_ns", "end_wall_ns",
                                  "start_pts_90k", "duration_90k", "frames", "keyframes", "size_bytes", "video_codec",
-                                 "width", "height", "audio_codec", "state", "end_reason"}};
+                                 "width", "height", "audio_codec", "state", "end_reason", "lease_epoch"}};
 const Table kEvent{"event", {"stream", "label", "score", "metadata_json", "trigger_wall_ns", "start_wall_ns",
-                             "end_wall_ns", "preroll_ns", "postroll_ns", "recording_local_id", "state", "end_reason"}};
+                             "end_wall_ns", "preroll_ns", "postroll_ns", "recording_local_id", "state", "end_reason",
+                             "lease_epoch"}};
 const Table kGap{"gap", {"stream", "recording_local_id", "start_wall_ns", "end_wall_ns", "frames_lost", "reason"}};
 
 using Field = std::optional<std::string>;
@@ -102,20 +105,34 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
     for (const auto& st : local.streams())
       for (auto& s : local.segments(st.name, recent)) segment_rows.push_back(std::move(s));
   }
-  for (const auto& r : local.recordings(std::nullopt, recent))
+  // Segments and events carry their recording's lease epoch; an incremental publish may not have read the
+  // recording of an older segment, so those are looked up one by one.
+  std::map<int64_t, std::optional<int64_t>> epoch_of;
+  const auto epoch = [&](std::optional<int64_t> recording_id) -> Field {
+    if (!recording_id) return std::nullopt;
+    auto it = epoch_of.find(*recording_id);
+    if (it == epoch_of.end()) {
+      const auto r = local.recording(*recording_id);
+      it = epoch_of.emplace(*recording_id, r ? r->lease_epoch : std::nullopt).first;
+    }
+    return num(it->second);
+  };
+  for (const auto& r : local.recordings(std::nullopt, recent)) {
+    epoch_of[r.id] = r.lease_epoch;
     recordings.add(r.id, {camera(r.stream_name), r.kind, num(r.trigger_wall_ns), num(r.start_wall_ns),
                           num(r.end_wall_ns), num(r.preroll_requested_ns), num(r.preroll_achieved_ns), r.state,
                           r.end_reason.empty() ? Field() : Field(r.end_reason), r.locked ? "true" : "false",
-                          num(r.frames_lost)});
+                          num(r.frames_lost), num(r.lease_epoch)});
+  }
   for (const auto& s : segment_rows)
     segments.add(s.id, {num(s.recording_id), camera(s.stream_name), num(s.ordinal), s.path, num(s.start_wall_ns),
                         num(s.end_wall_ns), num(s.start_pts_90k), num(s.duration_90k), num(s.frames), num(s.keyframes),
                         num(s.size_bytes), s.video_codec, num(s.width), num(s.height), s.audio_codec, s.state,
-                        s.end_reason});
+                        s.end_reason, epoch(s.recording_id)});
   for (const auto& e : local.events(std::nullopt, recent))
     events.add(e.id, {camera(e.stream_name), e.label, real(e.score), e.metadata_json, num(e.trigger_wall_ns),
                       num(e.start_wall_ns), num(e.end_wall_ns), num(e.preroll_ns), num(e.postroll_ns),
-                      num(e.recording_id), e.state, e.end_reason});
+                      num(e.recording_id), e.state, e.end_reason, epoch(e.recording_id)});
   for (const auto& st : local.streams())
     for (const auto& g : local.gaps(st.name, recent))
       gaps.add(g.id, {camera(st.name), num(g.recording_id), num(g.start_wall_ns), num(g.end_wall_ns),

@@ -92,6 +92,7 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   nr.max_length_ns = options.timing.max_length_ns;
   nr.recorder_pid = ::getpid();
   nr.kind = options.kind;
+  nr.lease_epoch = options.lease_epoch;
   const int64_t recording_id = catalog.begin_recording(nr, [&](int64_t id) {
     catalog::lock_byte(lock_fd.get(), id, options.dir / "recorders.lock");
   });
@@ -108,6 +109,8 @@ Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   m.sum.trigger_mono_ns = trigger_mono;
   m.sum.preroll_requested_ns = options.timing.preroll_ns;
   if (options.resume_after_recorded) m.resume_after_wall_ns = m.catalog.stream_end_wall_ns(options.stream);
+  if (options.resume_after_wall_ns)
+    m.resume_after_wall_ns = std::max(m.resume_after_wall_ns.value_or(INT64_MIN), *options.resume_after_wall_ns);
   return Recorder(std::move(impl));
 }
 

@@ -17,6 +17,10 @@ int64_t wall_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+int64_t mono_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // A continuous recording waits this long for the ring's writer to come back (an ingest restart) before it
 // ends; the restart is a gap inside the same recording.
@@ -38,8 +42,9 @@ CameraSetup camera_setup(const ServiceConfig& config, const CameraConfig& camera
   return s;
 }
 
-Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log)
-    : setup_(std::move(setup)), zcrec_(std::move(zcrec)), catalog_(catalog), log_(log) {
+Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log,
+               std::shared_ptr<LeaseGate> lease)
+    : setup_(std::move(setup)), zcrec_(std::move(zcrec)), catalog_(catalog), log_(log), lease_(std::move(lease)) {
   status_.name = setup_.camera.name;
   status_.ingest_state = IngestState::starting;
   status_.recording_state = RecordingState::idle;
@@ -177,6 +182,13 @@ bool Camera::start_recorder(int64_t now_wall_ns) {
   // Never record a frame twice: a pre-roll reaching into footage an earlier recording of this camera holds
   // starts at the first keyframe after it (docs/service.md, "Events").
   o.resume_after_recorded = true;
+  if (lease_) {
+    // A takeover records from the end of the camera's footage in the cluster catalog (another host's), out of
+    // this host's ring: nothing twice, and with a standby ingest nothing lost but the detection time.
+    recorder_epoch_ = lease_->epoch();
+    o.lease_epoch = recorder_epoch_;
+    o.resume_after_wall_ns = lease_->from_wall_ns();
+  }
   o.on_warning = [this](const std::string& w) {
     log_.warning("camera " + setup_.camera.name + ": " + w);
     std::lock_guard lock(mutex_);
@@ -262,6 +274,29 @@ void Camera::recording_loop() {
   while (!stopping_) {
     const int64_t now = wall_now();
     end_due_events(now);
+    // A cluster camera records only while this host holds its lease, under the epoch it holds (a lease lost and
+    // taken again is a new epoch: a new recording).
+    if (lease_ && (!lease_->may_record(mono_now()) || (recorder_ && lease_->epoch() != recorder_epoch_))) {
+      if (recorder_) {
+        log_.warning("camera " + c.name + ": this host no longer holds its lease; recording stops");
+        recorder_->stop();
+        // What the ring holds now is written (its rows carry the old epoch: the cluster shows them only up to the
+        // new holder's start); an event recording's post-roll is cut short.
+        const auto deadline = std::chrono::steady_clock::now() + 1s;
+        try {
+          while (recorder_->poll(100ms) && std::chrono::steady_clock::now() < deadline) {
+          }
+        } catch (const std::exception& e) {
+          log_.error("camera " + c.name + ": " + e.what());
+        }
+        finish_recorder();
+        continue;
+      }
+      std::unique_lock lock(mutex_);
+      status_.recording_state = RecordingState::standby;
+      wake_.wait_for(lock, 100ms, [this] { return stopping_.load(); });
+      continue;
+    }
     if (!recorder_) {
       bool want = c.continuous;
       if (!want) {

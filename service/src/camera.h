@@ -6,6 +6,7 @@
 #pragma once
 
 #include "ingest_supervisor.h"
+#include "lease_gate.h"
 #include "log.h"
 #include "push_ingest.h"
 #include "shared_catalog.h"
@@ -44,7 +45,10 @@ CameraSetup camera_setup(const ServiceConfig& config, const CameraConfig& camera
 
 class Camera {
  public:
-  Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log);
+  // lease: a cluster camera's gate (docs/cluster.md): it records only while the gate allows, under the lease's
+  // epoch and from its from_wall_ns; null: it records as configured.
+  Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log,
+         std::shared_ptr<LeaseGate> lease = nullptr);
   ~Camera();  // stop()
   Camera(const Camera&) = delete;
   Camera& operator=(const Camera&) = delete;
@@ -93,6 +97,8 @@ class Camera {
   // needs the recording thread now; any thread raises it.
   std::shared_ptr<fifo::WakeSignal> recorder_wake_ = std::make_shared<fifo::WakeSignal>();
   bool recorder_is_continuous_ = false;
+  std::shared_ptr<LeaseGate> lease_;
+  int64_t recorder_epoch_ = 0;  // the lease epoch the running recorder records under
   bool recorder_stopping_ = false;
 
   std::optional<IngestSupervisor> ingest_;

@@ -30,7 +30,8 @@ std::vector<ClusterFootageView> ClusterReading::footage(const std::string& camer
   return with_connection([&](cluster::PgConnection& pg) {
     std::vector<ClusterFootageView> out;
     for (const auto& s : cluster::cluster_segments(pg, camera, from_wall_ns, to_wall_ns))
-      out.push_back({s.host, s.start_wall_ns, s.end_wall_ns, s.frames, s.size_bytes, s.state == "writing"});
+      out.push_back({s.host, s.start_wall_ns, s.current_end_wall_ns, s.frames, s.size_bytes, s.state == "writing",
+                     s.lease_epoch});
     return out;
   });
 }

@@ -50,7 +50,7 @@ bool same_camera(const CameraConfig& a, const CameraConfig& b) {
   return a.name == b.name && a.source == b.source && a.testsrc == b.testsrc && a.rtsp_transport == b.rtsp_transport &&
          a.ring_size_bytes == b.ring_size_bytes && a.continuous == b.continuous && a.events == b.events &&
          same_retention(a.retention, b.retention) && a.event_max_age_ns == b.event_max_age_ns &&
-         a.input_options == b.input_options && a.enabled == b.enabled;
+         a.input_options == b.input_options && a.enabled == b.enabled && a.hosts == b.hosts && a.standby == b.standby;
 }
 
 namespace {
@@ -233,9 +233,21 @@ CameraConfig read_camera(const At& at, const std::string& name, const std::files
     at.fail("a camera name must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,63} (it names the ring and a directory)");
   }
   bool has_source = false;
-  at.each({"source", "testsrc", "transport", "ring_size", "record", "retention", "input_options", "enabled"},
+  at.each({"source", "testsrc", "transport", "ring_size", "record", "retention", "input_options", "enabled", "hosts",
+           "standby"},
           [&](const std::string& k, const At& v) {
             if (k == "enabled") c.enabled = v.boolean();
+            if (k == "standby") c.standby = v.boolean();
+            if (k == "hosts") {
+              if (!v.node.IsSequence() || v.node.size() == 0) v.fail("must be a list of cluster host names");
+              for (size_t i = 0; i < v.node.size(); ++i) {
+                const At item = v.child(v.node[i], std::to_string(i));
+                const std::string h = item.str();
+                if (h.empty() || h.size() > 64) item.fail("must be 1 to 64 bytes");
+                if (std::find(c.hosts.begin(), c.hosts.end(), h) != c.hosts.end()) item.fail("listed twice");
+                c.hosts.push_back(h);
+              }
+            }
             if (k == "source") {
               c.source = v.str();
               if (c.source.empty()) v.fail("must not be empty");
@@ -269,6 +281,9 @@ CameraConfig read_camera(const At& at, const std::string& name, const std::files
             }
           });
   if (!has_source) at.fail("a camera needs a source (a URL, testsrc, a file path, or push)");
+  if (c.standby && c.hosts.empty()) at.fail("standby: needs hosts: (the cluster hosts that may record the camera)");
+  // A pushed camera's writer is the pusher, which pushes to one host: another host could not take it over.
+  if (c.pushed() && !c.hosts.empty()) at.fail("hosts: a pushed camera (source: push) cannot move between hosts");
   return c;
 }
 
@@ -312,7 +327,17 @@ RtspServeConfig read_rtsp(const At& at) {
 ClusterConfig read_cluster(const At& at) {
   ClusterConfig c;
   bool has_host = false, has_url = false;
-  at.each({"host", "postgres_url_file", "every"}, [&](const std::string& k, const At& v) {
+  at.each({"host", "postgres_url_file", "every", "lease", "api_url", "capacity"}, [&](const std::string& k, const At& v) {
+    if (k == "lease") {
+      c.lease_ns = v.duration_ns();
+      if (c.lease_ns < 1'000'000'000 || c.lease_ns > 600'000'000'000) v.fail("must be between 1s and 10m");
+    }
+    if (k == "api_url") {
+      c.api_url = v.str();
+      static const std::regex re(R"(https?://[^\s/?#]+)");
+      if (!std::regex_match(c.api_url, re)) v.fail("must be http://HOST:PORT (no path), e.g. http://10.0.0.2:8190");
+    }
+    if (k == "capacity") c.capacity = v.integer(1, 100'000);
     if (k == "host") {
       c.host = v.str();
       if (c.host.empty() || c.host.size() > 64) v.fail("must be 1 to 64 bytes");
@@ -530,6 +555,8 @@ ServiceConfig parse_config(std::string_view yaml, const std::filesystem::path& o
   }
   for (const auto& c : cfg.cameras) {
     if ((cfg.ring_prefix + c.name).size() > 64) throw ConfigError("cameras." + c.name, 0, "ring_prefix + name is longer than 64");
+    if (!c.hosts.empty() && !cfg.cluster)
+      throw ConfigError("cameras." + c.name + ".hosts", 0, "needs the cluster: block (leases live in its PostgreSQL)");
     if (!c.pushed()) continue;
     // Pushers connect to zcrecd's RTSP server: without one, nothing could ever feed the camera.
     if (!cfg.rtsp)

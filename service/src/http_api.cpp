@@ -9,6 +9,7 @@
 #include "http_auth.h"
 #include "http_clip.h"
 #include "http_cluster.h"
+#include "event_forwarding.h"
 #include "http_errors.h"
 #include "http_listing.h"
 #include "http_live.h"
@@ -81,6 +82,10 @@ json camera_json(const CameraStatus& c) {
     out["rtsp"] = {{"clients", c.rtsp->clients},         {"clients_total", c.rtsp->clients_total},
                    {"clients_refused", c.rtsp->clients_refused}, {"frames_sent", c.rtsp->frames_sent},
                    {"bytes_sent", c.rtsp->bytes_sent},   {"frames_dropped", c.rtsp->frames_dropped}};
+  if (c.lease)
+    out["lease"] = {{"held", c.lease->held},
+                    {"holder", c.lease->holder.empty() ? json(nullptr) : json(c.lease->holder)},
+                    {"epoch", c.lease->epoch}};
   if (c.rtsp && c.rtsp->push)
     out["rtsp"]["push"] = {{"pushing", c.rtsp->pushing},
                            {"pushes", c.rtsp->pushes},
@@ -134,6 +139,16 @@ void register_api_routes(http::Router& router, Service& service, const std::func
     if (!http::valid_camera_name(name))
       throw HttpError(400, std::string("a camera name must match ") + http::kCameraNamePattern);
     const EventRequest event = http::parse_event_body(req.body, now_wall_ns());
+    // A cluster camera another host records: the event goes there (its ring has the pre-roll). When that host
+    // does not answer, a standby here takes the event (it records it once it holds the lease).
+    if (!req.has_header(kForwardedHeader))
+      if (const auto url = svc->event_holder_url(name)) {
+        if (const auto r = forward_event(*url, name, req.body, req.header("Authorization"), svc->cluster_host())) {
+          if (!r->location.empty()) res.set_header("Location", *url + r->location);
+          reply_json(res, r->status, r->body);
+          return;
+        }
+      }
     const int64_t id = svc->create_event(name, event);
     res.set_header("Location", "/api/v1/events/" + std::to_string(id));
     reply_json(res, 201, http::dump_json(json{{"id", id}}));

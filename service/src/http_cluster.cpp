@@ -29,6 +29,7 @@ void register_cluster_routes(Router& router, Service& service) {
         nlohmann::json items = nlohmann::json::array();
         for (const auto& f : service.cluster_footage(q.matches[1], from, to)) {
           nlohmann::json j = {{"host", f.host}, {"frames", f.frames}, {"bytes", f.bytes}, {"writing", f.writing}};
+          j["epoch"] = f.lease_epoch ? nlohmann::json(*f.lease_epoch) : nlohmann::json(nullptr);
           put_time(j, "start", f.start_wall_ns);
           put_time(j, "end", f.end_wall_ns);
           items.push_back(std::move(j));

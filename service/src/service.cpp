@@ -1,6 +1,7 @@
 // Service: the cameras of a configuration, reload, and the retention schedule. docs/service.md.
 #include "camera.h"
 #include "cluster_reading.h"
+#include "lease_keeper.h"
 #include "log.h"
 #include "mqtt_bridge.h"
 #include "retired_cameras.h"
@@ -14,6 +15,7 @@
 #include <zc/catalog/retention.h>
 #include <zc/service/service.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -31,6 +33,22 @@ int64_t wall_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+int64_t mono_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The cluster cameras this host may hold (its name in their hosts: list), with its place in each list.
+std::vector<LeasedCamera> leased_cameras(const ServiceConfig& config) {
+  std::vector<LeasedCamera> out;
+  if (!config.cluster) return out;
+  for (const auto& c : config.cameras) {
+    if (!c.enabled) continue;
+    const auto it = std::find(c.hosts.begin(), c.hosts.end(), config.cluster->host);
+    if (it != c.hosts.end()) out.push_back({c.name, static_cast<size_t>(it - c.hosts.begin())});
+  }
+  return out;
+}
 
 class ServiceImpl final : public Service {
  public:
@@ -46,9 +64,11 @@ class ServiceImpl final : public Service {
     if (config_.mqtt) mqtt_ = std::make_unique<MqttBridge>(*this, *config_.mqtt, storage_dir_, log_);
     if (config_.rtsp) rtsp_ = std::make_shared<RtspServing>(config_, log_);
     if (config_.cluster) start_cluster_publisher();
+    if (config_.cluster) start_lease_keeper();
     if (config_.s3) uploader_ = std::make_unique<SegmentUploader>(*config_.s3, storage_dir_, log_);
     for (const auto& c : config_.cameras) start_camera(c);
     retention_thread_ = std::thread([this] { retention_loop(); });
+    if (leases_) lease_thread_ = std::thread([this] { lease_loop(); });
   }
 
   ~ServiceImpl() override { stop(); }
@@ -66,14 +86,21 @@ class ServiceImpl final : public Service {
     for (const auto& c : config_.cameras) {
       if (auto it = cameras_.find(c.name); it != cameras_.end()) {
         out.push_back(it->second->status());
-      } else if (!c.enabled) {
-        CameraStatus disabled;
-        disabled.name = c.name;
-        disabled.ingest_state = IngestState::disabled;
-        disabled.recording_state = RecordingState::idle;
-        out.push_back(std::move(disabled));
+      } else if (!c.enabled || !c.hosts.empty()) {
+        // Disabled, or a cluster camera another host runs (or none yet: this host waits for its lease).
+        CameraStatus idle;
+        idle.name = c.name;
+        idle.ingest_state = c.enabled ? IngestState::elsewhere : IngestState::disabled;
+        idle.recording_state = RecordingState::idle;
+        out.push_back(std::move(idle));
       }
       if (out.empty() || out.back().name != c.name) continue;
+      if (!c.hosts.empty() && c.enabled) {
+        LeaseStatus l;
+        if (leases_)
+          if (const auto s = leases_->lease(c.name)) l = {s->held, s->holder, s->epoch};
+        out.back().lease = l;
+      }
       for (const auto& s : served)
         if (s.ring == config_.ring_name(c))
           out.back().rtsp = RtspStatus{s.clients,     s.clients_total, s.clients_refused, s.frames_sent,
@@ -116,6 +143,14 @@ class ServiceImpl final : public Service {
       if (it == cameras_.end()) {
         if (const CameraConfig* c = config_.camera(camera); c != nullptr && !c->enabled)
           throw ServiceError(ServiceError::Kind::conflict, "camera " + camera + " is disabled (enabled: false): it records nothing");
+        if (const CameraConfig* c = config_.camera(camera); c != nullptr && !c->hosts.empty()) {
+          const auto l = leases_ ? leases_->lease(camera) : std::nullopt;
+          throw ServiceError(ServiceError::Kind::unavailable,
+                             "camera " + camera + " is recorded by another host of the cluster (" +
+                                 (l && !l->holder.empty() ? "now " + l->holder + ", which did not answer"
+                                                          : "none holds it now; a host takes it within the lease") +
+                                 ")");
+        }
         throw ServiceError(ServiceError::Kind::not_found, "no camera named " + camera);
       }
       cam = it->second;
@@ -177,6 +212,7 @@ class ServiceImpl final : public Service {
     // cameras start: a camera no longer pushed gets its ring's writer (the RTSP server) closed before its ingest
     // opens the ring, and a newly pushed one has its old ingest stopped above before a pusher can come.
     if (auto rtsp = rtsp_serving()) rtsp->serve(next);
+    if (leases_) leases_->set_cameras(leased_cameras(next));
     {
       std::lock_guard lock(mutex_);
       cameras_ = std::move(keep);
@@ -209,6 +245,7 @@ class ServiceImpl final : public Service {
       cams.swap(cameras_);
     }
     wake_.notify_all();
+    if (lease_thread_.joinable()) lease_thread_.join();
     {
       std::lock_guard reload_lock(reload_mutex_);  // a reload may be changing what it serves
       std::shared_ptr<RtspServing> rtsp;
@@ -228,7 +265,18 @@ class ServiceImpl final : public Service {
     if (mqtt_) mqtt_->stop();
     // After the cameras: its last publish may carry their closed rows (it stops at once otherwise).
     if (cluster_) cluster_->stop();
+    // Last: the leases are released once this host's footage is published, so the host that takes a camera over
+    // at once records from where this one's published footage ends.
+    if (leases_) leases_->stop();
   }
+
+  std::optional<std::string> event_holder_url(const std::string& camera) const override {
+    if (!leases_) return std::nullopt;
+    const auto l = leases_->lease(camera);
+    if (!l || l->held || l->holder.empty() || l->holder_api_url.empty()) return std::nullopt;
+    return l->holder_api_url;
+  }
+  std::string cluster_host() const override { return config_.cluster ? config_.cluster->host : ""; }
 
   std::optional<MqttStatus> mqtt() const override {
     if (!mqtt_) return std::nullopt;
@@ -271,6 +319,58 @@ class ServiceImpl final : public Service {
     cluster_ = std::make_unique<cluster::PublishLoop>(std::move(o));
     cluster_reading_ = std::make_unique<ClusterReading>(config_.cluster->conninfo);
     log_.info("cluster: publishing this host as '" + config_.cluster->host + "'");
+  }
+
+  // Camera leases (docs/cluster.md, "Leases and epochs"): only when this host may hold some camera.
+  void start_lease_keeper() {
+    auto cams = leased_cameras(config_);
+    bool any_hosts = false;
+    for (const auto& c : config_.cameras) any_hosts = any_hosts || !c.hosts.empty();
+    if (!any_hosts) return;
+    LeaseKeeperOptions o;
+    o.conninfo = config_.cluster->conninfo;
+    o.host = config_.cluster->host;
+    o.api_url = config_.cluster->api_url;
+    o.lease_ns = config_.cluster->lease_ns;
+    o.capacity = config_.cluster->capacity;
+    leases_ = std::make_unique<LeaseKeeper>(std::move(o), std::move(cams), log_, [this] {
+      {
+        std::lock_guard lock(mutex_);
+        leases_changed_ = true;
+      }
+      wake_.notify_all();
+    });
+    log_.info("cluster: camera leases of " + std::to_string(config_.cluster->lease_ns / 1'000'000) + " ms");
+  }
+
+  // Starts the ingest of a cluster camera (without standby) when this host gets its lease and stops it when the
+  // lease is gone, by the lease keeper's news or by the lease's end on this host's own clock.
+  void lease_loop() {
+    std::unique_lock lock(mutex_);
+    while (!stopped_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopped_ || leases_changed_; });
+      if (stopped_) break;
+      leases_changed_ = false;
+      std::vector<std::shared_ptr<Camera>> retire;
+      const int64_t now = mono_now();
+      for (const auto& c : config_.cameras) {
+        if (c.hosts.empty() || c.standby || !c.enabled) continue;
+        if (std::find(c.hosts.begin(), c.hosts.end(), config_.cluster->host) == c.hosts.end()) continue;
+        const bool may = leases_->gate(c.name)->may_record(now);
+        const auto it = cameras_.find(c.name);
+        if (may && it == cameras_.end()) {
+          log_.info("camera " + c.name + ": this host holds its lease; starting it");
+          start_camera_locked(c);
+        } else if (!may && it != cameras_.end()) {
+          retire.push_back(it->second);
+          cameras_.erase(it);
+        }
+      }
+      if (retire.empty()) continue;
+      lock.unlock();
+      for (auto& cam : retire) cam->stop();  // its last fragment, then its ingest
+      lock.lock();
+    }
   }
 
   static catalog::Catalog open_catalog(const std::filesystem::path& dir) {
@@ -317,7 +417,15 @@ class ServiceImpl final : public Service {
   }
   void start_camera_locked(const CameraConfig& c) {
     if (!c.enabled) return;  // listed as `disabled` by cameras(); nothing runs
-    cameras_[c.name] = std::make_shared<Camera>(camera_setup(config_, c), zcrec_, catalog_, log_);
+    std::shared_ptr<LeaseGate> gate;
+    if (!c.hosts.empty()) {
+      // A cluster camera runs here only if this host is one of its hosts; without standby, only while it holds
+      // the lease (lease_loop starts it then).
+      if (!leases_ || std::find(c.hosts.begin(), c.hosts.end(), config_.cluster->host) == c.hosts.end()) return;
+      gate = leases_->gate(c.name);
+      if (!c.standby && !gate->may_record(mono_now())) return;
+    }
+    cameras_[c.name] = std::make_shared<Camera>(camera_setup(config_, c), zcrec_, catalog_, log_, gate);
   }
 
   // Retention on a schedule, per camera (its own policy) and for the free-space floor. The recorders also apply
@@ -405,6 +513,9 @@ class ServiceImpl final : public Service {
   std::unique_ptr<cluster::PublishLoop> cluster_;  // set once in the constructor (config has cluster:)
   std::unique_ptr<ClusterReading> cluster_reading_;  // with cluster_: the API's view of every host
   std::unique_ptr<SegmentUploader> uploader_;  // set once in the constructor when storage.s3 is configured
+  std::unique_ptr<LeaseKeeper> leases_;  // set once in the constructor: cluster cameras (hosts:) exist
+  std::thread lease_thread_;             // lease_loop(), with leases_
+  bool leases_changed_ = false;          // under mutex_
   mutable std::mutex rtsp_mutex_;  // guards the pointer only: stop() takes it away while cameras() reads stats
   std::shared_ptr<RtspServing> rtsp_;  // set in the constructor (config has rtsp:), taken away first at stop()
   std::shared_ptr<RtspServing> rtsp_serving() const {

@@ -170,7 +170,7 @@ TEST(Upgrade, Version3CatalogGetsObjectStorageColumnsAndQueuesItsSegmentsForUplo
   }
   expect_read_only_refuses(old.path());
   auto c = Catalog::open_existing(old.path(), Catalog::Access::read_write);
-  EXPECT_EQ(c.schema_version(), 4);
+  EXPECT_EQ(c.schema_version(), Catalog::kSchemaVersion);
   EXPECT_EQ(shape(old.path()), shape(fresh.path()));
   EXPECT_EQ(c.events("evfixcam").size(), 1u) << "version 3's rows stay";
   const auto queued = c.segments_to_upload(10);

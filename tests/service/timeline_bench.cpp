@@ -25,7 +25,7 @@ void generate(const std::filesystem::path& dir, int days) {
   const auto t0 = std::chrono::steady_clock::now();
   for (int d = 0; d < days; ++d) {
     const int64_t day = kOrigin + d * kDay;
-    zc::catalog::NewRecording nr{"cam", day, 0, 0, 0, std::nullopt, 1, "continuous"};
+    zc::catalog::NewRecording nr{"cam", day, 0, 0, 0, std::nullopt, 1, "continuous", std::nullopt};
     const int64_t rec = c.begin_recording(nr);
     c.set_recording_start(rec, day, 0);
     for (int m = 0; m < 1440; ++m) {

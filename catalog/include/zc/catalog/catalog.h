@@ -53,6 +53,7 @@ struct RecordingRow {
   int64_t recorder_pid = 0;
   int64_t frames_lost = 0;
   std::string kind = "event";  // event (one trigger: zcrec start, an event without continuous) | continuous
+  std::optional<int64_t> lease_epoch;  // the cluster lease it was recorded under (docs/cluster.md); none: no lease
 };
 
 // Something that happened on a stream, and the footage it wants kept: its span is
@@ -147,6 +148,7 @@ struct NewRecording {
   std::optional<int64_t> max_length_ns;
   int64_t recorder_pid = 0;
   std::string kind = "event";  // event | continuous
+  std::optional<int64_t> lease_epoch;  // >= 1: recorded under that cluster lease epoch (docs/cluster.md)
 };
 
 // The largest pre-roll an event row may ask for (1 h, more than any ring holds): it bounds the time-range
@@ -216,7 +218,7 @@ struct SegmentProgress {
 
 class Catalog {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens DIR/catalog.db, creating DIR and the schema if needed and applying upgrade steps. For commands that
   // record: only they may create storage. Throws CatalogError: catalog, catalog_too_new, io.

@@ -27,6 +27,9 @@ struct ClusterSegment {
   int64_t start_wall_ns = 0, end_wall_ns = 0;
   int64_t frames = 0, size_bytes = 0;
   std::string state;
+  std::optional<int64_t> lease_epoch;  // none: its camera had no lease
+  // Where it stops being current: end_wall_ns, or earlier when a later epoch of its camera begins inside it.
+  int64_t current_end_wall_ns = 0;
 };
 
 struct ClusterCamera {
@@ -42,7 +45,8 @@ std::vector<ClusterCamera> cluster_cameras(PgConnection& pg);
 // Hosts by name. Throws like PgConnection::exec.
 std::vector<HostStatus> cluster_hosts(PgConnection& pg);
 // Segments of `camera` on every host overlapping [from, to), in time order (start_wall_ns, host, local_id);
-// 'deleting' ones left out, as the local catalog's listings do.
+// 'deleting' ones left out, as the local catalog's listings do, and so is footage of an older lease epoch after a
+// later epoch began (lease.h).
 std::vector<ClusterSegment> cluster_segments(PgConnection& pg, const std::string& camera, int64_t from_wall_ns,
                                              int64_t to_wall_ns);
 

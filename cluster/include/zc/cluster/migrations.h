@@ -1,5 +1,5 @@
-// The cluster schema's versions (docs/cluster.md, "Schema"): version 1 is cluster/schema/cluster.sql; a later
-// version adds a step. Every host runs migrate() when it connects; an advisory lock held for the transaction makes
+// The cluster schema's versions (docs/cluster.md, "Schema"): cluster/schema/cluster.sql is the current one (for an
+// empty database), upgrade_<n>_to_<n+1>.sql each step from an older one. Every host runs migrate() when it connects; an advisory lock held for the transaction makes
 // hosts that start together take turns, and a database of a newer version than this zcrec knows is refused.
 #pragma once
 
@@ -7,7 +7,7 @@
 
 namespace zc::cluster {
 
-inline constexpr int kClusterSchemaVersion = 1;
+inline constexpr int kClusterSchemaVersion = 2;
 
 // Brings the database to kClusterSchemaVersion; returns the version it found (0: empty). Throws ClusterError:
 // too_new, unreachable, query.

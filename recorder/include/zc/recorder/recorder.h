@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,13 @@ struct RecorderOptions {
   // end, so a generous pre-roll recovers what a dead recorder had not yet written without recording anything
   // twice. false: the pre-roll is recorded as asked (an event's footage may repeat what another recording has).
   bool resume_after_recorded = false;
+  // The same from a time given by the owner, e.g. the end of a camera's footage in the cluster catalog when this
+  // host takes the camera over from another (docs/cluster.md, "Failover"): the recording starts at the first
+  // keyframe at or after it. With resume_after_recorded, the later of the two.
+  std::optional<int64_t> resume_after_wall_ns;
+  // The cluster lease epoch this recording is made under, stored on its catalog row (docs/cluster.md); none
+  // outside a cluster.
+  std::optional<int64_t> lease_epoch;
   std::string kind = "event";  // the recording row's kind: event (a trigger) | continuous (zcrecd's rolling one)
   std::function<void(const std::string&)> on_warning;  // disk full, skipped tracks, clock jumps ... as they happen
   // The segment files' file-system calls (storage_io.h); null: the real ones. Tests inject failures here.

@@ -19,6 +19,7 @@ enum class IngestState : uint8_t {
   stopped,       // the camera is stopped (daemon shutdown, or removed by a reload)
   disabled,      // `enabled: false` in the configuration: no ingest, no recording; its footage is kept
   waiting_for_pusher,  // `source: push`: no encoder pushes into the camera's ring now (docs/serving.md)
+  elsewhere,     // a camera of the cluster that another host holds the lease of; nothing runs here (docs/cluster.md)
 };
 
 enum class RecordingState : uint8_t {
@@ -29,6 +30,7 @@ enum class RecordingState : uint8_t {
   continuous_event,  // the continuous recording runs and events are open over it
   disk_full,         // the recording is paused by a full disk: frames are dropped until space is freed
   error,             // the recording failed (last_error says why); it is started again
+  standby,           // a cluster camera's ingest runs here but another host holds its lease and records it
 };
 
 // Each state with its name (the API's and the metrics' label value), whether it is trouble an operator should
@@ -41,7 +43,7 @@ struct StateInfo {
   std::string_view meaning;
 };
 
-inline constexpr std::array<StateInfo<IngestState>, 8> kIngestStates = {{
+inline constexpr std::array<StateInfo<IngestState>, 9> kIngestStates = {{
     {IngestState::starting, "starting", false,
      "the ingest process is being started or adopted and has not reported on its camera yet"},
     {IngestState::connecting, "connecting", false, "the ingest process is opening the camera for the first time"},
@@ -57,9 +59,12 @@ inline constexpr std::array<StateInfo<IngestState>, 8> kIngestStates = {{
     {IngestState::waiting_for_pusher, "waiting_for_pusher", false,
      "source: push: no encoder pushes into rtsp://LISTEN/<camera> now; the camera waits for one (its ring and "
      "footage stay)"},
+    {IngestState::elsewhere, "elsewhere", false,
+     "a cluster camera whose lease another host holds: that host runs and records it, nothing runs here "
+     "(docs/cluster.md)"},
 }};
 
-inline constexpr std::array<StateInfo<RecordingState>, 7> kRecordingStates = {{
+inline constexpr std::array<StateInfo<RecordingState>, 8> kRecordingStates = {{
     {RecordingState::idle, "idle", false, "nothing to record: an event-only camera without an open event"},
     {RecordingState::waiting, "waiting", false,
      "a recording is wanted but cannot start yet: the camera's ring does not exist or holds no video keyframe"},
@@ -70,6 +75,9 @@ inline constexpr std::array<StateInfo<RecordingState>, 7> kRecordingStates = {{
     {RecordingState::disk_full, "disk_full", true,
      "the recording is paused by a full disk: frames are dropped (gap rows disk_full) until space is freed"},
     {RecordingState::error, "error", true, "the recording failed (last_error says why); it is started again"},
+    {RecordingState::standby, "standby", false,
+     "a cluster camera with standby: true whose lease another host holds: its ring fills here, so a takeover "
+     "records from the end of the cluster's footage (docs/cluster.md)"},
 }};
 
 template <typename State, std::size_t N>
@@ -96,8 +104,8 @@ static_assert([] {
     if (static_cast<std::size_t>(kIngestStates[i].state) != i) return false;
   for (std::size_t i = 0; i < kRecordingStates.size(); ++i)
     if (static_cast<std::size_t>(kRecordingStates[i].state) != i) return false;
-  return static_cast<std::size_t>(IngestState::waiting_for_pusher) + 1 == kIngestStates.size() &&
-         static_cast<std::size_t>(RecordingState::error) + 1 == kRecordingStates.size();
+  return static_cast<std::size_t>(IngestState::elsewhere) + 1 == kIngestStates.size() &&
+         static_cast<std::size_t>(RecordingState::standby) + 1 == kRecordingStates.size();
 }());
 
 }  // namespace zc::service

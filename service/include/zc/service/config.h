@@ -64,6 +64,13 @@ struct CameraConfig {
   // `source: push`: no ingest process; an encoder pushes into the camera's ring through zcrecd's RTSP server
   // (rtsp://LISTEN/<name>, ANNOUNCE/RECORD; docs/serving.md, "Streams pushed in").
   bool pushed() const noexcept { return source == "push"; }
+  // A cluster camera (docs/cluster.md, "Leases and epochs"): the hosts that may record it, in order of
+  // preference; one of them at a time holds its lease and records it. Empty: this host records it, no lease.
+  std::vector<std::string> hosts;
+  // With hosts: every listed host runs the camera's ingest (one camera connection each), so the host that takes
+  // the camera over records from the end of the cluster's footage out of its own ring (docs/cluster.md,
+  // "Failover"). false: only the holder runs it.
+  bool standby = false;
 };
 
 bool same_retention(const catalog::RetentionPolicy& a, const catalog::RetentionPolicy& b);
@@ -102,6 +109,9 @@ struct ClusterConfig {
   std::string host;        // this host's name in the cluster (required, 1..64 bytes)
   std::string conninfo;    // from postgres_url_file
   int64_t every_ns = 5'000'000'000;
+  int64_t lease_ns = 15'000'000'000;  // a camera lease's length; renewed every third of it (docs/cluster.md)
+  std::string api_url;                // where other hosts reach this host's API (events routed to a holder)
+  std::optional<int64_t> capacity;    // at most this many cluster cameras held at once; unset: no limit
   bool operator==(const ClusterConfig&) const = default;
 };
 

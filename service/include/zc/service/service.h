@@ -40,6 +40,13 @@ struct RtspStatus {
   uint64_t pushes = 0, pushes_refused = 0, push_frames_dropped = 0;
 };
 
+// A cluster camera's lease seen from this host (docs/cluster.md, "Leases and epochs").
+struct LeaseStatus {
+  bool held = false;     // by this host
+  std::string holder;    // the host that holds it ('' nobody now)
+  int64_t epoch = 0;     // the camera's current epoch (0: never held)
+};
+
 struct CameraStatus {
   std::string name;
   IngestState ingest_state = IngestState::starting;  // camera_state.h lists them all
@@ -56,6 +63,7 @@ struct CameraStatus {
   int64_t open_events = 0;
   double segment_write_latency_s = 0;  // the newest fragment: last frame captured → fragment durable
   std::optional<RtspStatus> rtsp;      // set when zcrecd serves RTSP (an `rtsp:` block) and serves this camera
+  std::optional<LeaseStatus> lease;    // a cluster camera (`hosts:`): its lease as of the newest renewal round
 };
 
 // What POST /api/v1/cameras/{name}/events asks for; unset fields take the camera's configured values.
@@ -125,9 +133,10 @@ struct ClusterCameraView {
 };
 struct ClusterFootageView {
   std::string host;
-  int64_t start_wall_ns = 0, end_wall_ns = 0;
+  int64_t start_wall_ns = 0, end_wall_ns = 0;  // end: where it stops being current (a later lease epoch cuts it)
   int64_t frames = 0, bytes = 0;
   bool writing = false;
+  std::optional<int64_t> lease_epoch;  // none: its camera has no lease
 };
 
 class Service {
@@ -169,6 +178,13 @@ class Service {
     (void)camera, (void)from_wall_ns, (void)to_wall_ns;
     throw ServiceError(ServiceError::Kind::not_found, "this zcrecd has no cluster: block");
   }
+  // Where an event for `camera` must go instead of this host: the API URL of the cluster host that holds its
+  // lease, when another host holds it and announced one (docs/cluster.md, "Events on any host").
+  virtual std::optional<std::string> event_holder_url(const std::string& camera) const {
+    (void)camera;
+    return std::nullopt;
+  }
+  virtual std::string cluster_host() const { return ""; }
   // Stops recording (open recordings close as complete, events end 'shutdown') and the ingest children.
   virtual void stop() = 0;
 };
