@@ -10,7 +10,7 @@ constexpr const char* kDbNowNs = "(extract(epoch FROM clock_timestamp()) * 1e9):
 }  // namespace
 
 LeaseAnswer claim_lease(PgConnection& pg, const std::string& camera, const std::string& host, int64_t lease_ns,
-                        bool may_take) {
+                        bool may_take, bool may_take_from_another, int64_t min_lapsed_ns) {
   const std::string lease = std::to_string(lease_ns);
   return in_transaction(pg, [&] {
     // The row exists before it is locked, so two hosts asking for a new camera at once queue on one row lock.
@@ -33,7 +33,8 @@ LeaseAnswer claim_lease(PgConnection& pg, const std::string& camera, const std::
       a.from_wall_ns = from.integer(0, 0);
       return a;
     }
-    if (!lapsed || !may_take) {
+    const bool anothers = !holder.empty();
+    if (!lapsed || !may_take || (anothers && (!may_take_from_another || now - expires < min_lapsed_ns))) {
       a.holder = lapsed ? "" : holder;
       return a;
     }

@@ -64,6 +64,9 @@ PgConnection PgConnection::connect(const std::string& conninfo, std::chrono::sec
     PQfinish(c);
     throw ClusterError(auth ? ClusterErrc::auth : ClusterErrc::unreachable, "cannot connect to PostgreSQL: " + why);
   }
+  // Notices ("relation ... already exists, skipping" from every host's migration) would go to stderr, i.e. into
+  // zcrecd's log, as unprefixed lines; errors still reach the caller as exceptions.
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
   return PgConnection(c);
 }
 

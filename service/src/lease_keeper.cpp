@@ -81,6 +81,7 @@ void LeaseKeeper::run() {
     try {
       if (!pg || !pg->ok()) {
         pg = std::make_unique<cluster::PgConnection>(cluster::PgConnection::connect(o_.conninfo));
+        connected_mono_ns_ = mono_now();
         cluster::migrate(*pg);
         cluster::announce_host(*pg, o_.host, o_.api_url, wall_now());
       }
@@ -148,7 +149,14 @@ void LeaseKeeper::round(cluster::PgConnection& pg) {
     const bool turn = c.place == 0 || (lapsed != lapsed_since_mono_ns_.end() &&
                                        sent - lapsed->second >= static_cast<int64_t>(c.place) * renew_ns());
     const bool room = !o_.capacity || held < *o_.capacity;
-    const auto a = cluster::claim_lease(pg, c.name, o_.host, o_.lease_ns, was_held || (turn && room));
+    // Just (re)connected: the other holders get a whole lease to renew first (they may be reconnecting after the
+    // same database outage) before this host takes a camera that was theirs.
+    const bool settled = sent - connected_mono_ns_ >= o_.lease_ns;
+    // And by the database's clock, two renewal periods per place after the holder's lease ran out: the next host
+    // in the list takes the camera even when its rounds come later than those of the one after it.
+    const int64_t wait_by_place = static_cast<int64_t>(c.place) * 2 * renew_ns();
+    const auto a = cluster::claim_lease(pg, c.name, o_.host, o_.lease_ns, was_held || (turn && room), settled,
+                                        wait_by_place);
     if (a.held || !a.holder.empty())
       lapsed_since_mono_ns_.erase(c.name);
     else

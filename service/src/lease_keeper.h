@@ -81,6 +81,7 @@ class LeaseKeeper {
   std::map<std::string, std::shared_ptr<LeaseGate>> gates_;
   std::map<std::string, CameraLeaseStatus> status_;
   std::map<std::string, int64_t> lapsed_since_mono_ns_;  // keeper thread only
+  int64_t connected_mono_ns_ = 0;                        // keeper thread only: when the connection was made
   std::thread thread_;
 };
 

@@ -362,6 +362,7 @@ class ServiceImpl final : public Service {
           log_.info("camera " + c.name + ": this host holds its lease; starting it");
           start_camera_locked(c);
         } else if (!may && it != cameras_.end()) {
+          log_.warning("camera " + c.name + ": this host no longer holds its lease; stopping it");
           retire.push_back(it->second);
           cameras_.erase(it);
         }

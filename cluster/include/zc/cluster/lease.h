@@ -26,8 +26,13 @@ struct LeaseAnswer {
 // epoch: no one else recorded meanwhile. A takeover's from_wall_ns is the end of the camera's newest footage in
 // the cluster catalog (so the new holder records from its first keyframe after it: nothing twice), or the
 // database's time now when there is none. One transaction; throws ClusterError like PgConnection::exec.
+// may_take_from_another: whether a lease another host held (and let lapse) may be taken, not only one never held;
+// a host that has just (re)connected passes false for a lease's length, so that after a database outage the
+// holders renew before anyone takes their cameras (docs/cluster.md, "When the database is down").
+// min_lapsed_ns: a lease another host held is taken only once it has been lapsed this long by the database's
+// clock (the hosts of a camera's list wait by their place in it, so the next one in the list wins a takeover).
 LeaseAnswer claim_lease(PgConnection& pg, const std::string& camera, const std::string& host, int64_t lease_ns,
-                        bool may_take);
+                        bool may_take, bool may_take_from_another = true, int64_t min_lapsed_ns = 0);
 
 // Ends `host`'s lease of `camera` now (a clean stop: another host may take it at once). Nothing when another
 // host holds it. Throws like PgConnection::exec.
