@@ -86,7 +86,29 @@ std::string render_metrics(const std::vector<CameraStatus>& cameras, const Stora
                            .Help("Frames not sent to RTSP clients that could not keep up (each resumes at a keyframe)")
                            .Register(registry);
 
+  // Pushed cameras only (source: push, docs/serving.md "Streams pushed in").
+  auto& pushes = BuildCounter().Name("zcrec_camera_pushes_total")
+                     .Help("Pushers (RTSP ANNOUNCE/RECORD) accepted into the camera's ring").Register(registry);
+  auto& pushes_refused = BuildCounter().Name("zcrec_camera_pushes_refused_total")
+                             .Help("Pushers refused (another one was live, bad credentials)").Register(registry);
+  auto& pushing = BuildGauge().Name("zcrec_camera_pushing").Help("1 while a pusher writes into the camera's ring")
+                      .Register(registry);
+  // Cluster cameras only (hosts:, docs/cluster.md "Leases and epochs").
+  auto& lease_held = BuildGauge().Name("zcrec_camera_lease_held")
+                         .Help("1 while this host holds the camera's cluster lease and records it").Register(registry);
+  auto& lease_epoch = BuildGauge().Name("zcrec_camera_lease_epoch")
+                          .Help("The camera's lease epoch: it rises by one at every takeover").Register(registry);
+
   for (const auto& c : cameras) {
+    if (c.lease) {
+      lease_held.Add({{"camera", c.name}}).Set(c.lease->held ? 1 : 0);
+      lease_epoch.Add({{"camera", c.name}}).Set(static_cast<double>(c.lease->epoch));
+    }
+    if (c.rtsp && c.rtsp->push) {
+      add_total(pushes, c.name, static_cast<int64_t>(c.rtsp->pushes));
+      add_total(pushes_refused, c.name, static_cast<int64_t>(c.rtsp->pushes_refused));
+      pushing.Add({{"camera", c.name}}).Set(c.rtsp->pushing ? 1 : 0);
+    }
     if (c.rtsp) {
       rtsp_clients.Add({{"camera", c.name}}).Set(static_cast<double>(c.rtsp->clients));
       add_total(rtsp_refused, c.name, static_cast<int64_t>(c.rtsp->clients_refused));

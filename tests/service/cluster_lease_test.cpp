@@ -11,6 +11,7 @@
 #include <zc/cluster/migrations.h>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <signal.h>
 
@@ -187,6 +188,17 @@ TEST(Cluster, ASigkilledHostsCamerasAreRecordedByTheNextHostsWithOneHoleAndNothi
       },
       30s));
 
+  // An event posted to c (which runs nothing of door) goes to door's holder, a, which records it with its pre-roll.
+  const auto routed = c.post("/api/v1/cameras/door/events", {{"label", "routed"}, {"duration", "1s"}});
+  ASSERT_EQ(routed.status, 201) << routed.body.dump();
+  const int64_t routed_id = routed.body["id"].get<int64_t>();
+  const auto on_a = a.catalog().event(routed_id);
+  ASSERT_TRUE(on_a) << "the event is a's";
+  EXPECT_EQ(on_a->label, "routed");
+  EXPECT_EQ(on_a->stream_name, a.ring("door"));
+  const auto not_on_c = c.catalog().event(routed_id);
+  EXPECT_FALSE(not_on_c && not_on_c->label == "routed");
+
   const int64_t killed = wall_now();
   a.kill(SIGKILL);
   for (const auto& [pid, ring] : a.ingest_processes()) ::kill(pid, SIGKILL);
@@ -199,6 +211,14 @@ TEST(Cluster, ASigkilledHostsCamerasAreRecordedByTheNextHostsWithOneHoleAndNothi
   ASSERT_TRUE(ZcrecdProcess::eventually([&] { return holds(b, "door") && holds(c, "yard"); }, 30s))
       << b.camera("door").dump() << c.camera("yard").dump() << read_file(db.path() / "zcrecd.log");
   EXPECT_EQ(b.camera("door")["lease"]["epoch"], 2);
+  {
+    httplib::Client http("127.0.0.1", b.port());
+    const auto m = http.Get("/metrics");
+    ASSERT_TRUE(m);
+    EXPECT_NE(m->body.find("zcrec_camera_lease_held{camera=\"door\"} 1"), std::string::npos) << m->body;
+    EXPECT_NE(m->body.find("zcrec_camera_lease_epoch{camera=\"door\"} 2"), std::string::npos);
+    EXPECT_NE(m->body.find("zcrec_camera_lease_held{camera=\"yard\"} 0"), std::string::npos);
+  }
   EXPECT_EQ(c.camera("yard")["lease"]["epoch"], 2);
   EXPECT_FALSE(c.camera("door").contains("lease") && c.camera("door")["lease"]["held"] == true);
   // Both new holders have published footage well past the kill.

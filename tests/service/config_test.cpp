@@ -238,3 +238,45 @@ TEST(ServiceConfig, StorageS3TakesItsKeysFromFilesOrTheEnvironmentAndChecksTheRe
 
 }  // namespace
 }  // namespace zc::service
+
+namespace zc::service {
+namespace {
+
+// Cluster cameras (docs/cluster.md, "Leases and epochs"): hosts and standby, the lease, each checked at load.
+TEST(ServiceConfig, ClusterCamerasNameTheirHostsAndTheLeaseIsBounded) {
+  const auto dir = std::filesystem::temp_directory_path() / ("zc_clustercfg_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "pg.url") << "postgresql://zcrec@127.0.0.1:5432/zc\n";
+  const std::string block = "cluster: {host: nvr-b, postgres_url_file: " + (dir / "pg.url").string();
+  const auto key_of = [](const std::string& yaml) -> std::string {
+    try {
+      parse_config(yaml, "t.yaml");
+    } catch (const ConfigError& e) {
+      return e.key() + ": " + e.what();
+    }
+    return "(accepted)";
+  };
+  const std::string cam = "cameras:\n  door: {source: testsrc, hosts: [nvr-a, nvr-b], standby: true}\n";
+  const auto c = parse_config("storage: {dir: d}\n" + block + ", lease: 9s, api_url: \"http://10.0.0.2:8190\", "
+                              "capacity: 40}\n" + cam, "t.yaml");
+  EXPECT_EQ(c.cameras.at(0).hosts, (std::vector<std::string>{"nvr-a", "nvr-b"}));
+  EXPECT_TRUE(c.cameras.at(0).standby);
+  EXPECT_EQ(c.cluster->lease_ns, 9'000'000'000);
+  EXPECT_EQ(c.cluster->api_url, "http://10.0.0.2:8190");
+  EXPECT_EQ(c.cluster->capacity, 40);
+
+  EXPECT_EQ(key_of("storage: {dir: d}\n" + cam).substr(0, 19), "cameras.door.hosts:") << "hosts need the cluster block";
+  const std::string with = "storage: {dir: d}\n" + block + "}\n";
+  EXPECT_EQ(key_of(with + "cameras:\n  door: {source: testsrc, hosts: [a, a]}\n").substr(0, 21), "cameras.door.hosts.1:");
+  EXPECT_EQ(key_of(with + "cameras:\n  door: {source: testsrc, hosts: []}\n").substr(0, 19), "cameras.door.hosts:");
+  EXPECT_EQ(key_of(with + "cameras:\n  door: {source: testsrc, hosts: nvr-a}\n").substr(0, 19), "cameras.door.hosts:");
+  EXPECT_EQ(key_of(with + "cameras:\n  door: {source: testsrc, standby: true}\n").substr(0, 13), "cameras.door:");
+  EXPECT_EQ(key_of("storage: {dir: d}\n" + block + ", lease: 500ms}\ncameras: {}\n").substr(0, 14), "cluster.lease:");
+  EXPECT_EQ(key_of("storage: {dir: d}\n" + block + ", api_url: \"http://h:1/x\"}\ncameras: {}\n").substr(0, 16),
+            "cluster.api_url:");
+  EXPECT_EQ(key_of("storage: {dir: d}\n" + block + ", capacity: 0}\ncameras: {}\n").substr(0, 17), "cluster.capacity:");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace zc::service

@@ -122,6 +122,13 @@ TEST(ZcrecdPush, APushedCameraIsRecordedServedAndShownAndTheNextPusherContinuesI
   EXPECT_EQ(push["pushing"], true) << push.dump();
   EXPECT_EQ(push["pushes"], 2) << push.dump();
   EXPECT_EQ(push["refused"], 1) << push.dump();  // the second pusher (the one without credentials never got here)
+  {
+    const auto m = http.Get("/metrics");
+    ASSERT_TRUE(m);
+    EXPECT_NE(m->body.find("zcrec_camera_pushes_total{camera=\"door\"} 2"), std::string::npos) << m->body;
+    EXPECT_NE(m->body.find("zcrec_camera_pushes_refused_total{camera=\"door\"} 1"), std::string::npos);
+    EXPECT_NE(m->body.find("zcrec_camera_pushing{camera=\"door\"} 1"), std::string::npos);
+  }
   EXPECT_TRUE(viewer.running()) << read_file(viewer_log);
   EXPECT_EQ(d.camera("door")["rtsp"]["clients"], 1);
 
