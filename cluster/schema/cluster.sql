@@ -56,6 +56,8 @@ CREATE TABLE segment (
   state text NOT NULL,                         -- writing | complete | recovered | deleting
   end_reason text NOT NULL,                    -- '' while writing
   lease_epoch bigint,                          -- its recording's
+  location text NOT NULL DEFAULT 'local',      -- where its copies are: local (the host's disk), both, s3; version 2
+  s3_key text,                                 -- the object's key in the host's S3 bucket; NULL while local only
   PRIMARY KEY (host, local_id)
 );
 -- A camera's timeline across hosts: the cluster's most frequent query.

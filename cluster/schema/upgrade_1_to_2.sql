@@ -1,8 +1,11 @@
--- Version 1 -> 2: camera leases and epochs (docs/cluster.md, "Leases and epochs"). Rows published before carry no
+-- Version 1 -> 2: camera leases and epochs (docs/cluster.md, "Leases and epochs") and where each segment's
+-- copies are (another host plays a dead host's footage from S3). Rows published before carry no
 -- epoch (NULL): their cameras had no lease. cluster.sql is the text this must reach.
 ALTER TABLE host ADD COLUMN api_url text NOT NULL DEFAULT '';
 ALTER TABLE recording ADD COLUMN lease_epoch bigint;
 ALTER TABLE segment ADD COLUMN lease_epoch bigint;
+ALTER TABLE segment ADD COLUMN location text NOT NULL DEFAULT 'local';
+ALTER TABLE segment ADD COLUMN s3_key text;
 ALTER TABLE event ADD COLUMN lease_epoch bigint;
 CREATE TABLE camera_lease (
   camera text PRIMARY KEY,

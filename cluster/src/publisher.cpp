@@ -23,7 +23,8 @@ const Table kRecording{"recording", {"stream", "kind", "trigger_wall_ns", "start
                                      "frames_lost", "lease_epoch"}};
 const Table kSegment{"segment", {"recording_local_id", "stream", "ordinal", "path", "start_wall_ns", "end_wall_ns",
                                  "start_pts_90k", "duration_90k", "frames", "keyframes", "size_bytes", "video_codec",
-                                 "width", "height", "audio_codec", "state", "end_reason", "lease_epoch"}};
+                                 "width", "height", "audio_codec", "state", "end_reason", "lease_epoch", "location",
+                                 "s3_key"}};
 const Table kEvent{"event", {"stream", "label", "score", "metadata_json", "trigger_wall_ns", "start_wall_ns",
                              "end_wall_ns", "preroll_ns", "postroll_ns", "recording_local_id", "state", "end_reason",
                              "lease_epoch"}};
@@ -128,7 +129,8 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
     segments.add(s.id, {num(s.recording_id), camera(s.stream_name), num(s.ordinal), s.path, num(s.start_wall_ns),
                         num(s.end_wall_ns), num(s.start_pts_90k), num(s.duration_90k), num(s.frames), num(s.keyframes),
                         num(s.size_bytes), s.video_codec, num(s.width), num(s.height), s.audio_codec, s.state,
-                        s.end_reason, epoch(s.recording_id)});
+                        s.end_reason, epoch(s.recording_id), s.location,
+                        s.s3_key.empty() ? Field() : Field(s.s3_key)});
   for (const auto& e : local.events(std::nullopt, recent))
     events.add(e.id, {camera(e.stream_name), e.label, real(e.score), e.metadata_json, num(e.trigger_wall_ns),
                       num(e.start_wall_ns), num(e.end_wall_ns), num(e.preroll_ns), num(e.postroll_ns),

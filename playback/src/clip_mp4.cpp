@@ -226,7 +226,16 @@ struct ClipMp4::Impl {
 ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& request) {
   if (request.to_wall_ns <= request.from_wall_ns)
     throw PlaybackError(PlaybackErrc::invalid_argument, "the clip's end must be after its start");
-  auto segments = catalog.segments(request.stream, {request.from_wall_ns, request.to_wall_ns});
+  return build(catalog.segments(request.stream, {request.from_wall_ns, request.to_wall_ns}), request,
+               [&catalog](const catalog::SegmentRow& s) { return catalog.absolute_path(s).string(); },
+               [&catalog](const catalog::SegmentRow& s) { return catalog.keyframes(s.id); });
+}
+
+ClipMp4 ClipMp4::build(std::vector<catalog::SegmentRow> segments, const ClipRequest& request,
+                       const std::function<std::string(const catalog::SegmentRow&)>& path_of,
+                       const std::function<std::vector<catalog::KeyframeEntry>(const catalog::SegmentRow&)>& keyframes_of) {
+  if (request.to_wall_ns <= request.from_wall_ns)
+    throw PlaybackError(PlaybackErrc::invalid_argument, "the clip's end must be after its start");
   std::erase_if(segments, [](const catalog::SegmentRow& s) { return s.frames == 0 || s.keyframes == 0; });
   if (segments.empty())
     throw PlaybackError(PlaybackErrc::nothing_to_play, "no footage of " + request.stream + " in the range");
@@ -256,7 +265,7 @@ ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& reque
       impl->cut_at_wall_ns = seg.start_wall_ns;
       break;
     }
-    const auto path = catalog.absolute_path(seg).string();
+    const auto path = path_of(seg);
     fifo::UniqueFd fd = request.open_segment ? request.open_segment(seg)
                                              : fifo::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) unreadable(path, std::string("open: ") + std::strerror(errno));
@@ -280,7 +289,7 @@ ClipMp4 ClipMp4::build(const catalog::Catalog& catalog, const ClipRequest& reque
     int64_t end = limit;
     int64_t end_wall = seg.end_wall_ns;
     if (planned.empty() || seg.end_wall_ns > request.to_wall_ns) {
-      const auto kfs = catalog.keyframes(seg.id);
+      const auto kfs = keyframes_of(seg);
       size_t begin_kf = 0;
       if (planned.empty()) {
         for (size_t i = 0; i < kfs.size(); ++i)

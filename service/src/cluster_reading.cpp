@@ -36,4 +36,35 @@ std::vector<ClusterFootageView> ClusterReading::footage(const std::string& camer
   });
 }
 
+std::vector<ClusterSegmentView> ClusterReading::segments(const std::string& camera, int64_t from_wall_ns,
+                                                         int64_t to_wall_ns) {
+  return with_connection([&](cluster::PgConnection& pg) {
+    std::vector<ClusterSegmentView> out;
+    for (const auto& s : cluster::cluster_segments(pg, camera, from_wall_ns, to_wall_ns)) {
+      ClusterSegmentView v;
+      v.host = s.host;
+      v.current_end_wall_ns = s.current_end_wall_ns;
+      catalog::SegmentRow& r = v.row;
+      r.id = s.local_id;
+      r.stream_name = s.camera;
+      r.ordinal = s.ordinal;
+      r.path = s.path;
+      r.start_wall_ns = s.start_wall_ns;
+      r.end_wall_ns = s.end_wall_ns;
+      r.frames = s.frames;
+      r.keyframes = s.keyframes;
+      r.size_bytes = s.size_bytes;
+      r.video_codec = s.video_codec;
+      r.audio_codec = s.audio_codec;
+      r.width = s.width;
+      r.height = s.height;
+      r.state = s.state;
+      r.location = s.location;
+      r.s3_key = s.s3_key;
+      out.push_back(std::move(v));
+    }
+    return out;
+  });
+}
+
 }  // namespace zc::service

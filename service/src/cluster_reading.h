@@ -19,6 +19,7 @@ class ClusterReading {
   // Throw ServiceError(unavailable) when PostgreSQL cannot be reached or answers with an error.
   std::vector<ClusterCameraView> cameras();
   std::vector<ClusterFootageView> footage(const std::string& camera, int64_t from_wall_ns, int64_t to_wall_ns);
+  std::vector<ClusterSegmentView> segments(const std::string& camera, int64_t from_wall_ns, int64_t to_wall_ns);
 
  private:
   template <typename F>

@@ -78,11 +78,9 @@ bool download_param(const Request& req) {
   return v == "1";
 }
 
-// The clip of `stream` over [from, to), as a whole body or the range asked for. `name` names the download.
-void serve_clip(CatalogPool& pool, const ServiceConfig& config, const Request& req, Response& res,
-                playback::ClipRequest request, const std::string& name, bool download) {
-  // Every segment file is opened here and held by the clip until the last byte is sent (ClipMp4).
-  auto clip = std::make_shared<const playback::ClipMp4>(build_clip(pool, config, request));
+// A clip as a whole body or the range asked for. `name` names the download.
+void serve_clip(std::shared_ptr<const playback::ClipMp4> clip, const Request& req, Response& res,
+                const std::string& name, bool download) {
   const int64_t size = clip->size();
   res.set_header("Accept-Ranges", "bytes");
   res.set_header("ETag", clip->etag());
@@ -124,6 +122,63 @@ void serve_clip(CatalogPool& pool, const ServiceConfig& config, const Request& r
   });
 }
 
+// The clip of `stream` over [from, to). Every segment file is opened here and held by the clip until the last
+// byte is sent (ClipMp4).
+void serve_clip(CatalogPool& pool, const ServiceConfig& config, const Request& req, Response& res,
+                playback::ClipRequest request, const std::string& name, bool download) {
+  serve_clip(std::make_shared<const playback::ClipMp4>(build_clip(pool, config, request)), req, res, name, download);
+}
+
+// GET /api/v1/cluster/cameras/{name}/clip.mp4 (docs/cluster.md, "Clips of any host's footage"): the camera's
+// current footage on every host, this host's segments read here, other hosts' from their S3 copies (a dead host's
+// footage plays). Whole segments: the cluster catalog has no keyframe index.
+void cluster_clip_route(Service& service, const Request& req, Response& res) {
+  refuse_unknown(req.query, {"from", "to", "download"});
+  const std::string camera = req.matches[1];
+  const int64_t now = now_wall_ns();
+  playback::ClipRequest request;
+  request.stream = camera;
+  request.from_wall_ns = units::parse_time_ns(required(req, "from"), now);
+  request.to_wall_ns = units::parse_time_ns(required(req, "to"), now);
+  if (request.to_wall_ns <= request.from_wall_ns) throw HttpError(400, "to must be after from");
+  const auto views = service.cluster_segments(camera, request.from_wall_ns, request.to_wall_ns);
+  const ServiceConfig config = service.config();
+  const std::string me = service.cluster_host();
+  // Rows cut by a later lease epoch overlap the next holder's: a clip cannot trim a segment without its keyframe
+  // index, so a row that starts before the previous one ends is left out.
+  std::vector<catalog::SegmentRow> rows;
+  auto hosts = std::make_shared<std::vector<std::string>>();
+  for (const auto& v : views) {
+    if (v.row.frames == 0 || v.row.keyframes == 0) continue;
+    if (!rows.empty() && v.row.start_wall_ns < rows.back().end_wall_ns - 1'000'000) continue;
+    rows.push_back(v.row);
+    rows.back().id = static_cast<int64_t>(hosts->size());  // the clip's index: local ids repeat across hosts
+    hosts->push_back(v.host);
+  }
+  if (rows.empty()) throw HttpError(404, "no footage of " + camera + " in the cluster in the range");
+  auto local = segment_opener(config.storage_dir, config.s3);
+  auto remote = segment_opener(config.storage_dir, config.s3, /*s3_only=*/true);
+  request.open_segment = [hosts, me, local, remote](const catalog::SegmentRow& r) {
+    const std::string& host = (*hosts)[static_cast<size_t>(r.id)];
+    if (host == me) return local(r);
+    fifo::UniqueFd fd = remote(r);
+    if (!fd) throw HttpError(503, "footage of " + r.stream_name + " recorded by " + host + " is on that host only (no S3 copy " +
+                                      "in the cluster catalog, or no storage.s3 here)");
+    return fd;
+  };
+  const auto path_of = [hosts](const catalog::SegmentRow& r) { return (*hosts)[static_cast<size_t>(r.id)] + ":" + r.path; };
+  const auto no_keyframes = [](const catalog::SegmentRow&) { return std::vector<catalog::KeyframeEntry>{}; };
+  try {
+    serve_clip(std::make_shared<const playback::ClipMp4>(playback::ClipMp4::build(rows, request, path_of, no_keyframes)),
+               req, res, camera, download_param(req));
+  } catch (const objectstore::ObjectStoreError& e) {
+    throw HttpError(e.code() == objectstore::ObjectStoreErrc::not_found ? 404 : 503,
+                    std::string("footage in object storage: ") + e.what());
+  } catch (const playback::PlaybackError& e) {
+    throw HttpError(e.code() == playback::PlaybackErrc::nothing_to_play ? 404 : 500, e.what());
+  }
+}
+
 void clip_route(Service& service, CatalogPool& pool, const Request& req, Response& res) {
   refuse_unknown(req.query, {"from", "to", "download"});
   ServiceConfig config;
@@ -163,6 +218,8 @@ void register_clip_routes(Router& router, Service& service) {
   router.get(std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/clip\\.mp4",
              [&service, pool](const Request& req, Response& res) { clip_route(service, *pool, req, res); },
              Pool::media);
+  router.get(std::string("/api/v1/cluster/cameras/(") + kCameraNamePattern + ")/clip\\.mp4",
+             [&service](const Request& req, Response& res) { cluster_clip_route(service, req, res); }, Pool::media);
   router.get("/api/v1/events/([^/]+)/clip\\.mp4",
              [&service, pool](const Request& req, Response& res) { event_clip_route(service, *pool, req, res); },
              Pool::media);

@@ -26,14 +26,21 @@ fifo::UniqueFd temporary_file(const std::filesystem::path& dir) {
 }  // namespace
 
 std::function<fifo::UniqueFd(const catalog::SegmentRow&)> segment_opener(const std::filesystem::path& storage_dir,
-                                                                          const std::optional<S3StorageConfig>& s3) {
+                                                                          const std::optional<S3StorageConfig>& s3,
+                                                                          bool s3_only) {
   auto client = std::make_shared<std::optional<objectstore::S3Client>>();
-  return [storage_dir, s3, client](const catalog::SegmentRow& seg) {
-    const auto path = storage_dir / seg.path;
-    fifo::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    // The local copy first; S3 only when the catalog says there is a copy there and the file is gone (an 's3'
-    // row, or a 'both' row whose file local retention removed a moment ago).
-    if (fd || errno != ENOENT || seg.location == "local" || seg.s3_key.empty() || !s3) return fd;
+  return [storage_dir, s3, client, s3_only](const catalog::SegmentRow& seg) {
+    if (s3_only && (seg.s3_key.empty() || !s3)) {
+      errno = ENOENT;
+      return fifo::UniqueFd();
+    }
+    if (!s3_only) {
+      const auto path = storage_dir / seg.path;
+      fifo::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      // The local copy first; S3 only when the catalog says there is a copy there and the file is gone (an 's3'
+      // row, or a 'both' row whose file local retention removed a moment ago).
+      if (fd || errno != ENOENT || seg.location == "local" || seg.s3_key.empty() || !s3) return fd;
+    }
     if (!*client) {
       objectstore::S3Config c;
       c.endpoint = s3->endpoint;

@@ -17,7 +17,10 @@ namespace zc::service {
 
 // A playback::ClipRequest::open_segment for one clip: one S3 client, made at the first segment that needs it.
 // Throws objectstore::ObjectStoreError when the copy cannot be fetched (http_clip.cpp answers 503 or 404).
+// s3_only: never the local file (a segment of another host: a file of the same path here is another file); a row
+// without an S3 copy (or no store configured here) is an unreadable segment (ENOENT).
 std::function<fifo::UniqueFd(const catalog::SegmentRow&)> segment_opener(const std::filesystem::path& storage_dir,
-                                                                          const std::optional<S3StorageConfig>& s3);
+                                                                          const std::optional<S3StorageConfig>& s3,
+                                                                          bool s3_only = false);
 
 }  // namespace zc::service

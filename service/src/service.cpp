@@ -294,6 +294,12 @@ class ServiceImpl final : public Service {
     return cluster_reading_->footage(camera, from_wall_ns, to_wall_ns);
   }
 
+  std::vector<ClusterSegmentView> cluster_segments(const std::string& camera, int64_t from_wall_ns,
+                                                  int64_t to_wall_ns) const override {
+    if (!cluster_reading_) return Service::cluster_segments(camera, from_wall_ns, to_wall_ns);
+    return cluster_reading_->segments(camera, from_wall_ns, to_wall_ns);
+  }
+
   std::optional<ClusterStatus> cluster() const override {
     if (!cluster_) return std::nullopt;
     const auto s = cluster_->status();

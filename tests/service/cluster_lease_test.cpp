@@ -3,6 +3,7 @@
 // camera, a takeover raises the epoch, a SIGKILLed host's cameras are recorded by the next host in their list
 // with one hole, a SIGSTOPped host's late footage is never current, and a database outage stops nobody.
 #include "postgres_server.h"
+#include "support/s3rver.h"
 #include "cli/cli_process.h"
 #include "zcrecd_process.h"
 
@@ -374,6 +375,93 @@ TEST(Cluster, WithPostgresDownEveryHostKeepsRecordingAndTheClusterCatchesUp) {
   EXPECT_EQ(read_file(db.path() / "zcrecd.log").find("lost camera"), std::string::npos);
   if (HasFailure()) std::printf("h-a:\n%s\nh-b:\n%s\n", read_file(da.path() / "zcrecd.log").c_str(),
                                 read_file(db.path() / "zcrecd.log").c_str());
+}
+
+
+// A dead host's footage plays on another host from its S3 copies (issue 22: "a clip.mp4 of a dead host's camera
+// plays from S3 and is byte-identical to the original segments' frames"). Host a records porch and uploads its
+// closed segments; a is SIGKILLed; host b (no camera of its own) serves the cluster clip.
+TEST(Cluster, ADeadHostsFootagePlaysOnAnotherHostFromItsS3CopiesFrameForFrame) {
+  PostgresServer pg;
+  TempDir da, db;
+  S3rver s3(da.path() / "s3", {"zcrec"});
+  const auto url_file = da.path() / "pg.url";
+  std::ofstream(url_file) << pg.url() << "\n";
+  std::ofstream(da.path() / "s3.access") << S3rver::kAccessKey << "\n";
+  std::ofstream(da.path() / "s3.secret") << S3rver::kSecretKey << "\n";
+  const auto s3_yaml = [&](const std::string& prefix) {
+    return "s3: {endpoint: '" + s3.endpoint() + "', bucket: zcrec, prefix: " + prefix + ", access_key_file: " +
+           (da.path() / "s3.access").string() + ", secret_key_file: " + (da.path() / "s3.secret").string() + "}";
+  };
+  const std::string porch = "  porch:\n    source: testsrc\n    testsrc: {size: 320x240, fps: 25, gop: 1s, bitrate: 300k}\n"
+                            "    ring_size: 8M\n    record: {continuous: true}\n";
+  const std::string block_a = "cluster: {host: h-a, postgres_url_file: " + url_file.string() + ", every: 500ms}\n";
+  const std::string block_b = "cluster: {host: h-b, postgres_url_file: " + url_file.string() + ", every: 500ms}\n";
+  ZcrecdProcess a(da.path(), porch, block_a), b(db.path(), "  {}\n", block_b);
+  a.set_storage_options(s3_yaml("site-a/"));
+  a.rewrite_config(porch, block_a);
+  b.set_storage_options(s3_yaml("site-b/"));
+  b.rewrite_config("  {}\n", block_b);
+  a.start();
+  b.start();
+  // Three segments of a's, uploaded and published with their keys.
+  const auto uploaded = [&] {
+    return pg.query("SELECT count(*) FROM segment WHERE host = 'h-a' AND s3_key IS NOT NULL AND state = 'complete'");
+  };
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return std::stoi(uploaded()) >= 3; }, 60s)) << uploaded();
+  a.kill(SIGKILL);
+  for (const auto& [pid, ring] : a.ingest_processes()) ::kill(pid, SIGKILL);
+  a.wait(5s);
+
+  const auto rows = pg.query("SELECT start_wall_ns || ' ' || end_wall_ns || ' ' || path FROM segment WHERE host = 'h-a' "
+                             "AND s3_key IS NOT NULL AND state = 'complete' ORDER BY start_wall_ns LIMIT 3");
+  std::istringstream in(rows);
+  std::vector<std::tuple<int64_t, int64_t, std::string>> segs;
+  for (int64_t start = 0, end = 0; in >> start >> end;) {
+    std::string path;
+    in >> path;
+    segs.emplace_back(start, end, path);
+  }
+  ASSERT_EQ(segs.size(), 3u) << rows;
+  const std::string query = "from=" + rfc3339(std::get<0>(segs.front())) + "&to=" + rfc3339(std::get<1>(segs.back()));
+  httplib::Client http("127.0.0.1", b.port());
+  http.set_read_timeout(30);
+  const auto clip = http.Get("/api/v1/cluster/cameras/porch/clip.mp4?" + query);
+  ASSERT_TRUE(clip);
+  ASSERT_EQ(clip->status, 200) << clip->body;
+  const auto clip_file = db.path() / "clip.mp4";
+  std::ofstream(clip_file, std::ios::binary) << clip->body;
+
+  // The clip's video packets are the original segments' packets, byte for byte (framemd5's hash column), in order.
+  const auto hashes = [](const std::vector<std::filesystem::path>& files) {
+    std::string out;
+    for (const auto& f : files) {
+      const auto r = run({"ffmpeg", "-v", "error", "-i", f.string(), "-map", "0:v", "-c", "copy", "-f", "framemd5", "-"});
+      EXPECT_EQ(r.exit_code, 0) << f << r.err;
+      std::istringstream lines(r.out);
+      for (std::string line; std::getline(lines, line);)
+        if (!line.empty() && line[0] != '#') out += line.substr(line.rfind(',') + 1) + "\n";
+    }
+    return out;
+  };
+  std::vector<std::filesystem::path> originals;
+  for (const auto& s : segs) originals.push_back(a.storage_dir() / std::get<2>(s));
+  const std::string want = hashes(originals), got = hashes({clip_file});
+  EXPECT_GT(std::count(want.begin(), want.end(), '\n'), 200) << "three segments of 4 s at 25 fps";
+  EXPECT_EQ(got, want) << "the clip is not the original segments' frames";
+  const auto decode = run({"ffmpeg", "-v", "error", "-i", clip_file.string(), "-f", "null", "-"});
+  EXPECT_EQ(decode.exit_code, 0);
+  EXPECT_EQ(decode.err, "");
+
+  // A range that reaches footage a never uploaded (its last segments): 503 naming the host, not a broken clip.
+  const auto unuploaded = pg.query("SELECT count(*) FROM segment WHERE host = 'h-a' AND s3_key IS NULL");
+  if (unuploaded != "0\n") {
+    const auto r = http.Get("/api/v1/cluster/cameras/porch/clip.mp4?from=" + rfc3339(std::get<0>(segs.front())) + "&to=now");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503) << r->body;
+    EXPECT_NE(r->body.find("h-a"), std::string::npos) << r->body;
+  }
+  EXPECT_EQ(http.Get("/api/v1/cluster/cameras/nosuch/clip.mp4?" + query)->status, 404);
 }
 
 }  // namespace

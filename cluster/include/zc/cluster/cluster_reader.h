@@ -30,6 +30,10 @@ struct ClusterSegment {
   std::optional<int64_t> lease_epoch;  // none: its camera had no lease
   // Where it stops being current: end_wall_ns, or earlier when a later epoch of its camera begins inside it.
   int64_t current_end_wall_ns = 0;
+  std::string location;  // local | both | s3 (on `host`'s disk, in S3, or both)
+  std::string s3_key;    // '' while local only
+  std::string video_codec, audio_codec;
+  int64_t width = 0, height = 0, keyframes = 0, ordinal = 0;
 };
 
 struct ClusterCamera {

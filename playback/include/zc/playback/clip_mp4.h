@@ -36,6 +36,12 @@ class ClipMp4 {
   // Throws PlaybackError: invalid_argument (to <= from), nothing_to_play (no footage in the range),
   // segment_failed (a segment file missing or not the fragmented MP4 the recorder writes).
   static ClipMp4 build(const catalog::Catalog& catalog, const ClipRequest& request);
+  // The same over segments from elsewhere (the cluster catalog: several hosts, read through open_segment, which
+  // must be set): `segments` in time order, not overlapping; path_of names a segment in errors; keyframes_of
+  // gives its keyframe index, or nothing, and then the clip holds the first and last segments whole.
+  static ClipMp4 build(std::vector<catalog::SegmentRow> segments, const ClipRequest& request,
+                       const std::function<std::string(const catalog::SegmentRow&)>& path_of,
+                       const std::function<std::vector<catalog::KeyframeEntry>(const catalog::SegmentRow&)>& keyframes_of);
 
   ClipMp4(ClipMp4&&) noexcept;
   ClipMp4& operator=(ClipMp4&&) noexcept;

@@ -139,6 +139,15 @@ struct ClusterFootageView {
   std::optional<int64_t> lease_epoch;  // none: its camera has no lease
 };
 
+// A segment of a camera in the cluster catalog, for a clip built on this host (docs/cluster.md, "Clips of any
+// host's footage"): `row` as the recording host's catalog has it (id = its local id, path relative to its storage
+// directory, location and s3_key of its copies); current_end_wall_ns as ClusterFootageView's end.
+struct ClusterSegmentView {
+  std::string host;
+  catalog::SegmentRow row;
+  int64_t current_end_wall_ns = 0;
+};
+
 class Service {
  public:
   // Starts every camera. Throws ConfigError/ServiceError when the storage directory cannot be used.
@@ -174,6 +183,11 @@ class Service {
     throw ServiceError(ServiceError::Kind::not_found, "this zcrecd has no cluster: block");
   }
   virtual std::vector<ClusterFootageView> cluster_footage(const std::string& camera, int64_t from_wall_ns,
+                                                          int64_t to_wall_ns) const {
+    (void)camera, (void)from_wall_ns, (void)to_wall_ns;
+    throw ServiceError(ServiceError::Kind::not_found, "this zcrecd has no cluster: block");
+  }
+  virtual std::vector<ClusterSegmentView> cluster_segments(const std::string& camera, int64_t from_wall_ns,
                                                           int64_t to_wall_ns) const {
     (void)camera, (void)from_wall_ns, (void)to_wall_ns;
     throw ServiceError(ServiceError::Kind::not_found, "this zcrecd has no cluster: block");
