@@ -98,10 +98,11 @@ void run_status(const ClusterCliOptions& o) {
   auto pg = cluster::PgConnection::connect(connection_string(o));
   cluster::migrate(pg);
   const auto hosts = cluster::cluster_hosts(pg);
-  std::printf("%-24s %10s %10s %8s %12s\n", "HOST", "SEGMENTS", "RECORDINGS", "EVENTS", "LAG");
+  std::printf("%-24s %10s %10s %8s %8s %12s\n", "HOST", "SEGMENTS", "RECORDINGS", "EVENTS", "UPLOADS", "LAG");
   for (const auto& h : hosts) {
-    std::printf("%-24s %10lld %10lld %8lld ", h.name.c_str(), static_cast<long long>(h.segments),
-                static_cast<long long>(h.recordings), static_cast<long long>(h.events));
+    std::printf("%-24s %10lld %10lld %8lld %8lld ", h.name.c_str(), static_cast<long long>(h.segments),
+                static_cast<long long>(h.recordings), static_cast<long long>(h.events),
+                static_cast<long long>(h.upload_queue));
     if (h.last_publish_db_wall_ns == 0)
       std::printf("%12s\n", "never");  // known by its leases only so far
     else

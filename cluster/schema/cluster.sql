@@ -14,7 +14,8 @@ CREATE TABLE host (
   segments bigint NOT NULL DEFAULT 0,          -- rows of the host after that publish
   recordings bigint NOT NULL DEFAULT 0,
   events bigint NOT NULL DEFAULT 0,
-  api_url text NOT NULL DEFAULT ''             -- where its HTTP API answers other hosts ('' unknown); version 2
+  api_url text NOT NULL DEFAULT '',            -- where its HTTP API answers other hosts ('' unknown); version 2
+  upload_queue bigint NOT NULL DEFAULT 0       -- closed segments not yet copied to S3, at its newest publish; v2
 );
 
 CREATE TABLE recording (

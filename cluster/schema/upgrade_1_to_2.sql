@@ -2,6 +2,7 @@
 -- copies are (another host plays a dead host's footage from S3). Rows published before carry no
 -- epoch (NULL): their cameras had no lease. cluster.sql is the text this must reach.
 ALTER TABLE host ADD COLUMN api_url text NOT NULL DEFAULT '';
+ALTER TABLE host ADD COLUMN upload_queue bigint NOT NULL DEFAULT 0;
 ALTER TABLE recording ADD COLUMN lease_epoch bigint;
 ALTER TABLE segment ADD COLUMN lease_epoch bigint;
 ALTER TABLE segment ADD COLUMN location text NOT NULL DEFAULT 'local';

@@ -5,12 +5,12 @@ namespace zc::cluster {
 std::vector<HostStatus> cluster_hosts(PgConnection& pg) {
   const auto r = pg.exec(
       "SELECT name, last_publish_wall_ns, last_publish_db_wall_ns, "
-      "(extract(epoch FROM clock_timestamp()) * 1e9)::bigint - last_publish_db_wall_ns, segments, recordings, events "
-      "FROM host ORDER BY name");
+      "(extract(epoch FROM clock_timestamp()) * 1e9)::bigint - last_publish_db_wall_ns, segments, recordings, events, "
+      "upload_queue FROM host ORDER BY name");
   std::vector<HostStatus> out;
   for (int i = 0; i < r.rows(); ++i)
     out.push_back({r.text(i, 0), r.integer(i, 1), r.integer(i, 2), r.integer(i, 3), r.integer(i, 4), r.integer(i, 5),
-                   r.integer(i, 6)});
+                   r.integer(i, 6), r.integer(i, 7)});
   return out;
 }
 

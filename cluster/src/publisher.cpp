@@ -140,6 +140,7 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
       gaps.add(g.id, {camera(st.name), num(g.recording_id), num(g.start_wall_ns), num(g.end_wall_ns),
                       num(g.frames_lost), g.reason});
 
+  const int64_t upload_queue = local.upload_backlog();  // 0 without an S3 store: nothing is ever queued
   PublishStats stats;
   stats.full = full;
   stats.recordings = recordings.count();
@@ -158,13 +159,14 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
     reconcile(pg, host, kEvent, events, full, stats);
     reconcile(pg, host, kGap, gaps, full, stats);
     if (full)
-      pg.exec("UPDATE host SET segments = $2, recordings = $3, events = $4, "
+      pg.exec("UPDATE host SET segments = $2, recordings = $3, events = $4, upload_queue = $5, "
               "last_publish_db_wall_ns = (extract(epoch FROM clock_timestamp()) * 1e9)::bigint WHERE name = $1",
-              {host, std::to_string(stats.segments), std::to_string(stats.recordings), std::to_string(stats.events)});
+              {host, std::to_string(stats.segments), std::to_string(stats.recordings), std::to_string(stats.events),
+               std::to_string(upload_queue)});
     else
-      pg.exec("UPDATE host SET last_publish_db_wall_ns = (extract(epoch FROM clock_timestamp()) * 1e9)::bigint "
-              "WHERE name = $1",
-              {host});
+      pg.exec("UPDATE host SET upload_queue = $2, "
+              "last_publish_db_wall_ns = (extract(epoch FROM clock_timestamp()) * 1e9)::bigint WHERE name = $1",
+              {host, std::to_string(upload_queue)});
   });
   return stats;
 }

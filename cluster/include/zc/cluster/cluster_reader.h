@@ -17,6 +17,7 @@ struct HostStatus {
   int64_t last_publish_db_wall_ns = 0;  // the database's clock when it committed
   int64_t lag_ns = 0;                   // the database's clock now minus last_publish_db_wall_ns
   int64_t segments = 0, recordings = 0, events = 0;
+  int64_t upload_queue = 0;  // closed segments waiting for their S3 copy, at its newest publish
 };
 
 struct ClusterSegment {
