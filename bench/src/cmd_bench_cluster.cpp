@@ -66,7 +66,7 @@ void run_bench_cluster(const BenchClusterArgs& a) {
   if (url.empty()) throw CLI::ValidationError("--postgres-url-file", "give it, or the connection string in $ZCREC_POSTGRES_URL");
   auto pg = cluster::PgConnection::connect(url);
   cluster::migrate(pg);
-  const auto clear = [&] { pg.exec_script("TRUNCATE segment, recording, event, gap; DELETE FROM host"); };
+  const auto clear = [&] { pg.exec_script("TRUNCATE segment, recording, event, gap, camera_epoch, camera_lease; DELETE FROM host"); };
   clear();
 
   // Every camera belongs to one host; each has one segment a minute for `days` days, ending now.
@@ -81,10 +81,18 @@ void run_bench_cluster(const BenchClusterArgs& a) {
             {std::to_string(a.hosts)});
     pg.exec("INSERT INTO segment SELECT 'h' || (c % $1), c * $3 + n, c, 'c' || lpad(c::text, 4, '0'), n, "
             "'c' || c || '/' || n || '.mp4', $4::bigint + n * $5::bigint, $4::bigint + (n + 1) * $5::bigint, 0, "
-            "5400000, 1800, 60, 30000000, 'h264', 1920, 1080, '', 'complete', 'length' "
+            "5400000, 1800, 60, 30000000, 'h264', 1920, 1080, '', 'complete', 'length', 1 + n * 3 / $3::bigint "
             "FROM generate_series(0, $1::int * $2::int - 1) c, generate_series(0, $3::bigint - 1) n",
             {std::to_string(a.hosts), std::to_string(a.cameras), std::to_string(int64_t{a.days} * segments_per_day),
              std::to_string(start), std::to_string(kSegmentNs)});
+    // Every camera leased and taken over twice in the month (epochs 1..3, a third of the days each): the footage
+    // query then applies the epoch rule over real epoch rows (docs/cluster.md, "Leases and epochs").
+    pg.exec("INSERT INTO camera_epoch SELECT 'c' || lpad(c::text, 4, '0'), e, 'h' || (c % $1), 0, "
+            "$3::bigint + (e - 1) * ($4::bigint / 3) * $5::bigint "
+            "FROM generate_series(0, $1::int * $2::int - 1) c, generate_series(1, 3) e",
+            {std::to_string(a.hosts), std::to_string(a.cameras), std::to_string(start),
+             std::to_string(int64_t{a.days} * segments_per_day), std::to_string(kSegmentNs)});
+    pg.exec("ANALYZE camera_epoch");
     pg.exec("ANALYZE segment");
   });
 

@@ -6,6 +6,7 @@
 #include <zc/catalog/catalog.h>
 #include <zc/catalog/error.h>
 
+#include <pthread.h>
 #include <time.h>
 
 #include <algorithm>
@@ -50,6 +51,8 @@ bool PublishLoop::wait(std::chrono::milliseconds d) {
 }
 
 void PublishLoop::run() {
+  // Named so that its CPU can be told apart from recording's (bench/tools/cluster_overhead.py, top -H).
+  pthread_setname_np(pthread_self(), "zc-publish");
   std::unique_ptr<PgConnection> pg;
   std::optional<catalog::Catalog> local;
   auto backoff = std::chrono::milliseconds(500);
