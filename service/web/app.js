@@ -206,6 +206,8 @@ function fitToFootage(end) {
 let liveRetry = null;
 function startLive() {
   clearTimeout(liveRetry);
+  // A late call (a retry or an event of the video being torn down) after the camera view was left: no camera.
+  if (!state.camera) return;
   const v = $('live');
   // Safari and iPhones play HLS natively and cannot play the progressive live.mp4 (docs/web.md, "HLS");
   // Chromium and Firefox answer '' here and keep live.mp4, whose latency is lower.

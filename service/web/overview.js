@@ -274,13 +274,42 @@ async function loadHealth() {
               cell(c.recording_state, trouble('recording', c.recording_state) ? 'trouble' : ''),
               cell(c.fps.toFixed(1), 'num'), cell((c.bitrate_bps / 1e6).toFixed(2), 'num'), cell(String(c.reconnects), 'num'),
               cell(String(c.ingest_restarts), 'num'), cell(String(c.frames_lost), 'num'), cell(bytes(d.size_bytes), 'num'),
-              cell(d.days_kept !== undefined ? d.days_kept.toFixed(2) : '–', 'num'), cell(c.last_error || '', 'error'));
+              cell(d.days_kept !== undefined ? d.days_kept.toFixed(2) : '–', 'num'), cell(leaseText(c.lease)),
+              cell(c.last_error || '', 'error'));
     return tr;
   });
   $('health-table').querySelector('tbody').replaceChildren(...rows);
+  await loadCluster();
   const fs = storage.filesystem || {};
   $('health-storage').textContent = `Storage ${storage.dir}: ${bytes(fs.free_bytes)} free of ${bytes(fs.total_bytes)}`;
   $('health').dataset.loaded = 'true';
+}
+
+// A cluster camera's lease (docs/cluster.md): recorded here, by another host, or by nobody right now.
+function leaseText(lease) {
+  if (!lease) return '';
+  if (lease.held) return `held here (epoch ${lease.epoch})`;
+  return lease.holder ? `on ${lease.holder} (epoch ${lease.epoch})` : 'nobody now';
+}
+
+// Every host's cameras from the cluster catalog, each with a clip of its last 5 minutes from whichever host (or S3)
+// holds them. Only on a zcrecd with a cluster: block (its health says so): the section stays hidden otherwise.
+async function loadCluster() {
+  if (!(await api('/api/v1/health')).cluster) { $('cluster').hidden = true; return; }
+  const rows = (await api('/api/v1/cluster/cameras')).items.map((c) => {
+    const tr = document.createElement('tr');
+    tr.dataset.camera = c.camera;
+    const play = document.createElement('a');
+    play.textContent = 'last 5 min';
+    play.href = `/api/v1/cluster/cameras/${encodeURIComponent(c.camera)}/clip.mp4?from=-5m&to=now`;
+    const td = document.createElement('td');
+    td.append(play);
+    tr.append(cell(c.camera), cell(c.host), cell(new Date(c.newest_end_ms).toLocaleString()), td);
+    return tr;
+  });
+  $('cluster-table').querySelector('tbody').replaceChildren(...rows);
+  $('cluster').hidden = false;
+  $('cluster').dataset.loaded = 'true';
 }
 
 async function healthRound() {

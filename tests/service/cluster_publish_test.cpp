@@ -209,6 +209,21 @@ TEST(Cluster, AnyHostsApiListsEveryCameraOfTheCluster) {
   ASSERT_FALSE(footage.body["items"].empty());
   for (const auto& f : footage.body["items"]) EXPECT_EQ(f["host"], "nvr-b") << f.dump();
   EXPECT_EQ(a.get("/api/v1/cluster/cameras/dock/footage?from=now&to=-1h").status, 400);
+
+  // Each host's page (headless Chromium) lists both hosts' cameras; the clip link of the host's own camera plays
+  // there (the other host's footage is not in S3 in this test: tested with S3 in cluster_lease_test.cpp). Once
+  // both have published a fragment of footage (a segment's row is published at its first fragment's length).
+  ASSERT_TRUE(ZcrecdProcess::eventually(
+      [&] { return pg.query("SELECT count(DISTINCT stream) FROM segment WHERE keyframes > 0") == "2\n"; }, 30s));
+  for (ZcrecdProcess* host : {&a, &b}) {
+    const std::filesystem::path artifacts = ZC_TEST_ARTIFACTS;
+    std::filesystem::create_directories(artifacts);
+    const auto r = run({"/usr/bin/python3", ZC_WEB_DRIVER, "--url", "http://127.0.0.1:" + std::to_string(host->port()) + "/",
+                        "--log", (dir_a.path() / "unused.log").string(), "--screenshot",
+                        (artifacts / (host == &a ? "web_cluster_a.png" : "web_cluster_b.png")).string(), "--cluster",
+                        "dock:nvr-b,gate:nvr-a", "--cluster-play", host == &a ? "gate" : "dock"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err << pg.query("SELECT host, stream, state, frames, keyframes, start_wall_ns, end_wall_ns FROM segment");
+  }
   EXPECT_EQ(a.get("/api/v1/cluster/cameras?x=1").status, 400);
 
   ZcrecdProcess c(dir_c.path(), cam("yard"));  // no cluster: block

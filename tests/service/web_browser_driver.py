@@ -8,11 +8,14 @@ failure is printed as "FAIL: ..." (the GoogleTest in web_page_test.cpp runs this
 Usage: web_browser_driver.py --url URL --log ZCRECD_LOG --screenshot PNG [--token TOKEN]
                              [--recordings N --long-from MS --long-to MS] [--retired NAME]
                              [--grid N --event-camera NAME --thumb-width W]
+                             [--cluster CAMERA:HOST,... [--cluster-play CAMERA,...]]
                              [--chromium /usr/bin/chromium]
 With --token the page must ask for it first: it is typed into the login field, and the cookie the login sets
 must be HttpOnly and SameSite=Strict. Without --recordings only the login, the live view and the console are
 checked. With --retired, the camera NAME (renamed away by a reload) must be listed apart, under "Retired", and
 selecting it must load its timeline with its recordings and no live view.
+With --cluster the health view must list the cluster's cameras with the host of each one's newest footage, and the
+'last 5 min' link of each --cluster-play camera must answer an MP4 to the page's own fetch.
 With --grid the page must land on the grid of N cameras, every tile must show a picture that changes, the
 page must fit a 390x844 phone in one column; then an event posted from the page to --event-camera must appear in
 the review with a thumbnail W pixels wide, and a click on it must play its footage. Screenshots of each view are
@@ -179,6 +182,9 @@ def main():
     ap.add_argument("--grid", type=int, help="the number of cameras the landing grid must show")
     ap.add_argument("--event-camera", help="with --grid: the camera the review's event is posted to")
     ap.add_argument("--thumb-width", type=int, default=320, help="with --grid: the thumbnail's expected width")
+    ap.add_argument("--cluster", help="CAMERA:HOST,...: the health view must list these cameras of the cluster, "
+                    "each with the host of its newest footage")
+    ap.add_argument("--cluster-play", default="", help="with --cluster: CAMERA,...: the ones whose clip must play here")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     a = ap.parse_args()
 
@@ -213,6 +219,13 @@ def main():
                     fail(f"the cookie is not HttpOnly + SameSite=Strict: {c}")
                 if browser.eval("document.cookie").find("zcrecd_token") >= 0:
                     fail("page script can read the token cookie")
+
+        if a.cluster:
+            cluster_view(browser, a)
+            browser.pump(0.5)
+            for e in console_errors(browser.events):
+                fail("console error: " + e)
+            return
 
         if a.grid is not None:
             overview(browser, a)
@@ -384,6 +397,37 @@ def overview(browser, a):
     else:
         note("health: " + browser.eval(f"[...{rows}].map(r => r.cells[0].textContent + ' ' + r.cells[3].textContent + ' fps').join(', ')"))
     screenshot(browser, base + "-health.png")
+
+
+def cluster_view(browser, a):
+    """The health view lists every camera of the cluster (any host's), and its clip link plays an MP4."""
+    want = dict(pair.split(":") for pair in a.cluster.split(","))
+    browser.eval("document.querySelector('#views button[data-view=health]').click()")
+    rows = "[...document.querySelectorAll('#cluster-table tbody tr')]"
+    if not browser.wait_for(f"document.getElementById('cluster').dataset.loaded === 'true' && {rows}.length === {len(want)}", 20):
+        fail("the health view did not list the cluster's cameras: " + json.dumps(browser.eval(
+            f"({{hidden: document.getElementById('cluster').hidden, rows: {rows}.length,"
+            " status: document.getElementById('status')?.textContent}})")))
+        return
+    shown = browser.eval(f"JSON.stringify({rows}.map(r => [r.cells[0].textContent, r.cells[1].textContent]))")
+    shown = dict(json.loads(shown))
+    note(f"cluster cameras: {shown}")
+    if shown != want:
+        fail(f"the cluster view lists {shown}, the cluster holds {want}")
+    for camera in [c for c in a.cluster_play.split(",") if c]:
+        # The link the page offers, fetched by the page itself (its cookie, its origin).
+        got = browser.eval(
+            f"(async () => {{ const a = [...document.querySelectorAll('#cluster-table tbody tr')]"
+            f".find(r => r.dataset.camera === {json.dumps(camera)}).querySelector('a');"
+            " const r = await fetch(a.href); const b = new Uint8Array(await r.arrayBuffer());"
+            " return JSON.stringify({status: r.status, type: r.headers.get('content-type'), bytes: b.length,"
+            " ftyp: String.fromCharCode(...b.slice(4, 8)),"
+            " text: r.ok ? '' : new TextDecoder().decode(b).slice(0, 300)}); })()")
+        got = json.loads(got)
+        note(f"cluster clip of {camera}: {got}")
+        if got["status"] != 200 or got["type"] != "video/mp4" or got["ftyp"] != "ftyp" or got["bytes"] < 1000:
+            fail(f"the cluster clip of {camera} is not an MP4: {got}")
+    screenshot(browser, a.screenshot)
 
 
 def retired_camera(browser, name):
