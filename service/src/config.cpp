@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <initializer_list>
 #include <regex>
@@ -357,7 +358,13 @@ ClusterConfig read_cluster(const At& at) {
     }
   });
   if (!has_host) at.fail("host: required (this host's name in the cluster)");
-  if (!has_url) at.fail("postgres_url_file: required (the connection string is never written in this file)");
+  // Without the file: the environment, as for `zcrec cluster` (a systemd unit's EnvironmentFile= or credential).
+  if (!has_url) {
+    const char* env = std::getenv("ZCREC_POSTGRES_URL");
+    if (env == nullptr || *env == '\0')
+      at.fail("postgres_url_file: required, or $ZCREC_POSTGRES_URL (the connection string is never written in this file)");
+    c.conninfo = env;
+  }
   return c;
 }
 

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace zc::service {
 namespace {
@@ -275,6 +276,26 @@ TEST(ServiceConfig, ClusterCamerasNameTheirHostsAndTheLeaseIsBounded) {
   EXPECT_EQ(key_of("storage: {dir: d}\n" + block + ", api_url: \"http://h:1/x\"}\ncameras: {}\n").substr(0, 16),
             "cluster.api_url:");
   EXPECT_EQ(key_of("storage: {dir: d}\n" + block + ", capacity: 0}\ncameras: {}\n").substr(0, 17), "cluster.capacity:");
+
+  // The connection string may come from the environment instead of a file (a systemd EnvironmentFile=).
+  const std::string no_file = "storage: {dir: d}\ncluster: {host: nvr-b}\ncameras: {}\n";
+  ::unsetenv("ZCREC_POSTGRES_URL");
+  EXPECT_NE(key_of(no_file).find("$ZCREC_POSTGRES_URL"), std::string::npos) << key_of(no_file);
+  ::setenv("ZCREC_POSTGRES_URL", "postgresql://zcrec:secret@db/zc", 1);
+  EXPECT_EQ(parse_config(no_file, "t.yaml").cluster->conninfo, "postgresql://zcrec:secret@db/zc");
+
+  // The three-host example (docs/cluster.md, "Operations") is valid as written, its /etc/zcrec files aside.
+  std::ifstream in(ZC_CLUSTER_EXAMPLE);
+  std::string example((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_FALSE(example.empty());
+  for (const char* f : {"s3.access", "s3.secret", "token"}) std::ofstream(dir / f) << "0123456789abcdef0123\n";
+  for (size_t at; (at = example.find("/etc/zcrec/")) != std::string::npos;) example.replace(at, 11, dir.string() + "/");
+  const auto ex = parse_config(example, ZC_CLUSTER_EXAMPLE);
+  ::unsetenv("ZCREC_POSTGRES_URL");
+  EXPECT_EQ(ex.cluster->host, "nvr-a");
+  ASSERT_EQ(ex.cameras.size(), 3u);
+  EXPECT_EQ(ex.cameras[0].hosts, (std::vector<std::string>{"nvr-a", "nvr-b", "nvr-c"}));
+  EXPECT_TRUE(ex.cameras[0].standby);
   std::filesystem::remove_all(dir);
 }
 
