@@ -37,7 +37,7 @@ std::vector<ClusterSegment> cluster_segments(PgConnection& pg, const std::string
   const auto r = pg.exec(
       "SELECT s.host, s.local_id, s.stream, s.path, s.start_wall_ns, s.end_wall_ns, s.frames, s.size_bytes, s.state, "
       "s.lease_epoch, least(s.end_wall_ns, nx.from_wall_ns), s.location, coalesce(s.s3_key, ''), s.video_codec, "
-      "s.audio_codec, s.width, s.height, s.keyframes, s.ordinal FROM segment s "
+      "s.audio_codec, s.width, s.height, s.keyframes, s.ordinal, h.api_url FROM segment s JOIN host h ON h.name = s.host "
       "LEFT JOIN LATERAL (SELECT min(e.from_wall_ns) AS from_wall_ns FROM camera_epoch e "
       "WHERE e.camera = s.stream AND e.epoch > s.lease_epoch) nx ON true "
       "WHERE s.stream = $1 AND s.start_wall_ns < $3 AND s.end_wall_ns >= $2 AND s.state <> 'deleting' "
@@ -50,7 +50,7 @@ std::vector<ClusterSegment> cluster_segments(PgConnection& pg, const std::string
                    r.integer(i, 6), r.integer(i, 7), r.text(i, 8),
                    r.get(i, 9) ? std::optional<int64_t>(r.integer(i, 9)) : std::nullopt, r.integer(i, 10),
                    r.text(i, 11), r.text(i, 12), r.text(i, 13), r.text(i, 14), r.integer(i, 15), r.integer(i, 16),
-                   r.integer(i, 17), r.integer(i, 18)});
+                   r.integer(i, 17), r.integer(i, 18), r.text(i, 19)});
   return out;
 }
 

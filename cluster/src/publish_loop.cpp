@@ -83,7 +83,7 @@ void PublishLoop::run() {
       // A minute of margin: a row written just before the previous publish began but committed after it read.
       std::optional<int64_t> since;
       if (!full) since = *last_start_wall_ns - 60'000'000'000;
-      const auto s = publish(*pg, o_.host, *local, start_wall, o_.ring_prefix, since);
+      const auto s = publish(*pg, o_.host, *local, start_wall, o_.ring_prefix, since, o_.api_url);
       if (full) last_full_mono_ns = mono_now();
       last_start_wall_ns = start_wall;
       {

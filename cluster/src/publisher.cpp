@@ -86,7 +86,8 @@ void reconcile(PgConnection& pg, const std::string& host, const Table& t, const 
 }  // namespace
 
 PublishStats publish(PgConnection& pg, const std::string& host, const catalog::Catalog& local, int64_t now_wall_ns,
-                     const std::string& ring_prefix, std::optional<int64_t> changed_since_wall_ns) {
+                     const std::string& ring_prefix, std::optional<int64_t> changed_since_wall_ns,
+                     const std::string& api_url) {
   if (host.empty() || host.size() > 64)
     throw ClusterError(ClusterErrc::invalid_argument, "a host name must be 1 to 64 bytes long");
   const auto camera = [&](const std::string& stream) -> Field {
@@ -148,10 +149,11 @@ PublishStats publish(PgConnection& pg, const std::string& host, const catalog::C
   stats.events = events.count();
   stats.gaps = gaps.count();
   in_transaction(pg, [&] {
-    pg.exec("INSERT INTO host (name, first_seen_wall_ns, last_publish_wall_ns, last_publish_db_wall_ns) "
-            "VALUES ($1, $2, $2, (extract(epoch FROM clock_timestamp()) * 1e9)::bigint) "
-            "ON CONFLICT (name) DO UPDATE SET last_publish_wall_ns = EXCLUDED.last_publish_wall_ns",
-            {host, std::to_string(now_wall_ns)});
+    pg.exec("INSERT INTO host (name, first_seen_wall_ns, last_publish_wall_ns, last_publish_db_wall_ns, api_url) "
+            "VALUES ($1, $2, $2, (extract(epoch FROM clock_timestamp()) * 1e9)::bigint, $3) "
+            "ON CONFLICT (name) DO UPDATE SET last_publish_wall_ns = EXCLUDED.last_publish_wall_ns, "
+            "api_url = CASE WHEN EXCLUDED.api_url = '' THEN host.api_url ELSE EXCLUDED.api_url END",
+            {host, std::to_string(now_wall_ns), api_url});
     // Recordings before the rows that name them; gaps and segments before recordings would not matter (no
     // foreign keys between a host's rows: a host's catalog is consistent by itself and published whole).
     reconcile(pg, host, kRecording, recordings, full, stats);

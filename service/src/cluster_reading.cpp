@@ -43,6 +43,7 @@ std::vector<ClusterSegmentView> ClusterReading::segments(const std::string& came
     for (const auto& s : cluster::cluster_segments(pg, camera, from_wall_ns, to_wall_ns)) {
       ClusterSegmentView v;
       v.host = s.host;
+      v.host_api_url = s.host_api_url;
       v.current_end_wall_ns = s.current_end_wall_ns;
       catalog::SegmentRow& r = v.row;
       r.id = s.local_id;

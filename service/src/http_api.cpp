@@ -9,7 +9,7 @@
 #include "http_auth.h"
 #include "http_clip.h"
 #include "http_cluster.h"
-#include "event_forwarding.h"
+#include "peer_http.h"
 #include "http_errors.h"
 #include "http_listing.h"
 #include "http_live.h"

@@ -4,6 +4,7 @@
 #include "http_errors.h"
 #include "http_range.h"
 #include "http_request.h"
+#include "peer_http.h"
 #include "s3_segment_source.h"
 
 #include <zc/catalog/catalog.h>
@@ -12,6 +13,10 @@
 #include <zc/playback/error.h>
 #include <zc/units/units.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <memory>
@@ -144,26 +149,43 @@ void cluster_clip_route(Service& service, const Request& req, Response& res) {
   const auto views = service.cluster_segments(camera, request.from_wall_ns, request.to_wall_ns);
   const ServiceConfig config = service.config();
   const std::string me = service.cluster_host();
+  std::vector<int64_t> local_ids;
   // Rows cut by a later lease epoch overlap the next holder's: a clip cannot trim a segment without its keyframe
   // index, so a row that starts before the previous one ends is left out.
   std::vector<catalog::SegmentRow> rows;
   auto hosts = std::make_shared<std::vector<std::string>>();
+  auto api_urls = std::make_shared<std::vector<std::string>>();
   for (const auto& v : views) {
     if (v.row.frames == 0 || v.row.keyframes == 0) continue;
     if (!rows.empty() && v.row.start_wall_ns < rows.back().end_wall_ns - 1'000'000) continue;
     rows.push_back(v.row);
     rows.back().id = static_cast<int64_t>(hosts->size());  // the clip's index: local ids repeat across hosts
     hosts->push_back(v.host);
+    api_urls->push_back(v.host_api_url);
+    local_ids.push_back(v.row.id);
   }
   if (rows.empty()) throw HttpError(404, "no footage of " + camera + " in the cluster in the range");
   auto local = segment_opener(config.storage_dir, config.s3);
   auto remote = segment_opener(config.storage_dir, config.s3, /*s3_only=*/true);
-  request.open_segment = [hosts, me, local, remote](const catalog::SegmentRow& r) {
-    const std::string& host = (*hosts)[static_cast<size_t>(r.id)];
+  const std::string authorization = req.header("Authorization");
+  const auto storage_dir = config.storage_dir;
+  request.open_segment = [hosts, api_urls, ids = std::move(local_ids), me, local, remote, authorization,
+                          storage_dir](const catalog::SegmentRow& r) {
+    const auto i = static_cast<size_t>(r.id);
+    const std::string& host = (*hosts)[i];
     if (host == me) return local(r);
-    fifo::UniqueFd fd = remote(r);
-    if (!fd) throw HttpError(503, "footage of " + r.stream_name + " recorded by " + host + " is on that host only (no S3 copy " +
-                                      "in the cluster catalog, or no storage.s3 here)");
+    fifo::UniqueFd fd = remote(r);  // its S3 copy: there even when the host is dead
+    if (fd) return fd;
+    // No copy in S3: ask the host that recorded it, with the caller's credentials.
+    if ((*api_urls)[i].empty())
+      throw HttpError(503, "footage of " + r.stream_name + " recorded by " + host +
+                               " is on that host only (no S3 copy, and it announced no cluster.api_url)");
+    fd = temporary_file(storage_dir);
+    if (!fd) throw HttpError(503, "cannot make a temporary file in " + storage_dir.string());
+    const std::string why = fetch_segment((*api_urls)[i], ids[i], authorization, fd.get());
+    if (!why.empty())
+      throw HttpError(503, "footage of " + r.stream_name + " recorded by " + host + " (no S3 copy): " + why);
+    if (::lseek(fd.get(), 0, SEEK_SET) != 0) throw HttpError(503, "cannot rewind the fetched segment");
     return fd;
   };
   const auto path_of = [hosts](const catalog::SegmentRow& r) { return (*hosts)[static_cast<size_t>(r.id)] + ":" + r.path; };
@@ -177,6 +199,40 @@ void cluster_clip_route(Service& service, const Request& req, Response& res) {
   } catch (const playback::PlaybackError& e) {
     throw HttpError(e.code() == playback::PlaybackErrc::nothing_to_play ? 404 : 500, e.what());
   }
+}
+
+// GET /api/v1/segments/{id}.mp4: one segment file of this host as recorded (its durable length), for another host's
+// cluster clip when the segment has no S3 copy (docs/cluster.md, "Clips of any host's footage").
+void segment_route(Service& service, CatalogPool& pool, const Request& req, Response& res) {
+  refuse_unknown(req.query, {});
+  const int64_t id = parse_row_id(req.matches[1], "segment");
+  const ServiceConfig config = service.config();
+  std::optional<catalog::SegmentRow> row;
+  {
+    const auto catalog = pool.take(config.storage_dir);
+    row = (*catalog).segment(id);
+  }
+  if (!row || row->state == "deleting") throw HttpError(404, "no segment " + std::to_string(id));
+  fifo::UniqueFd fd;
+  try {
+    fd = segment_opener(config.storage_dir, config.s3)(*row);
+  } catch (const objectstore::ObjectStoreError& e) {
+    throw HttpError(503, std::string("segment in object storage: ") + e.what());
+  }
+  if (!fd) throw HttpError(404, "segment " + std::to_string(id) + " has no file");
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) throw HttpError(500, "cannot stat segment " + std::to_string(id));
+  // A segment being written: only what the catalog says is durable (whole fragments).
+  const int64_t size = row->size_bytes > 0 ? std::min<int64_t>(st.st_size, row->size_bytes) : st.st_size;
+  auto file = std::make_shared<fifo::UniqueFd>(std::move(fd));
+  res.status = 200;
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content_provider(size, "video/mp4", [file, size](int64_t offset, Sink& sink) {
+    std::vector<char> buf(static_cast<size_t>(std::min<int64_t>(kChunkBytes, size - offset)));
+    const ssize_t n = ::pread(file->get(), buf.data(), buf.size(), offset);
+    if (n <= 0) return false;  // the connection closes short of Content-Length
+    return sink.write(buf.data(), static_cast<size_t>(n));
+  });
 }
 
 void clip_route(Service& service, CatalogPool& pool, const Request& req, Response& res) {
@@ -217,6 +273,9 @@ void register_clip_routes(Router& router, Service& service) {
   auto pool = std::make_shared<CatalogPool>();
   router.get(std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/clip\\.mp4",
              [&service, pool](const Request& req, Response& res) { clip_route(service, *pool, req, res); },
+             Pool::media);
+  router.get("/api/v1/segments/([^/]+)\\.mp4",
+             [&service, pool](const Request& req, Response& res) { segment_route(service, *pool, req, res); },
              Pool::media);
   router.get(std::string("/api/v1/cluster/cameras/(") + kCameraNamePattern + ")/clip\\.mp4",
              [&service](const Request& req, Response& res) { cluster_clip_route(service, req, res); }, Pool::media);

@@ -11,9 +11,7 @@
 #include <cstring>
 
 namespace zc::service {
-namespace {
 
-// An unnamed file in `dir`; where O_TMPFILE is not supported, a named one unlinked at once.
 fifo::UniqueFd temporary_file(const std::filesystem::path& dir) {
   fifo::UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
   if (fd) return fd;
@@ -22,8 +20,6 @@ fifo::UniqueFd temporary_file(const std::filesystem::path& dir) {
   if (fd) ::unlink(name.c_str());
   return fd;
 }
-
-}  // namespace
 
 std::function<fifo::UniqueFd(const catalog::SegmentRow&)> segment_opener(const std::filesystem::path& storage_dir,
                                                                           const std::optional<S3StorageConfig>& s3,

@@ -15,6 +15,10 @@
 
 namespace zc::service {
 
+// An unnamed file in `dir` (O_TMPFILE; where that is not supported, a named one unlinked at once): a fetched copy
+// that vanishes with its last descriptor. Invalid (errno set) when it cannot be made.
+fifo::UniqueFd temporary_file(const std::filesystem::path& dir);
+
 // A playback::ClipRequest::open_segment for one clip: one S3 client, made at the first segment that needs it.
 // Throws objectstore::ObjectStoreError when the copy cannot be fetched (http_clip.cpp answers 503 or 404).
 // s3_only: never the local file (a segment of another host: a file of the same path here is another file); a row

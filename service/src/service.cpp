@@ -314,6 +314,7 @@ class ServiceImpl final : public Service {
     o.conninfo = config_.cluster->conninfo;
     o.host = config_.cluster->host;
     o.ring_prefix = config_.ring_prefix;
+    o.api_url = config_.cluster->api_url;
     o.storage_dir = config_.storage_dir;
     o.every = std::chrono::milliseconds(config_.cluster->every_ns / 1'000'000);
     auto failing = std::make_shared<std::atomic<bool>>(false);

@@ -7,10 +7,12 @@
 #include "zcrecd_process.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <signal.h>
 
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <sstream>
 
@@ -182,15 +184,17 @@ TEST(Cluster, AnyHostsApiListsEveryCameraOfTheCluster) {
   TempDir dir_a, dir_b, dir_c;
   const auto url_file = dir_a.path() / "pg.url";
   std::ofstream(url_file) << pg.url() << "\n";
-  const auto block = [&](const std::string& host) {
-    return "cluster: {host: " + host + ", postgres_url_file: " + url_file.string() + ", every: 500ms}\n";
+  const auto block = [&](const std::string& host, int port) {
+    return "cluster: {host: " + host + ", postgres_url_file: " + url_file.string() +
+           ", every: 500ms, api_url: http://127.0.0.1:" + std::to_string(port) + "}\n";
   };
   const auto cam = [](const std::string& name) {
     return "  " + name + ":\n    source: testsrc\n    testsrc: {size: 320x240, fps: 25, gop: 1s, bitrate: 300k}\n" +
            "    ring_size: 8M\n    record: {continuous: true}\n";
   };
-  ZcrecdProcess a(dir_a.path(), cam("gate"), block("nvr-a"));
-  ZcrecdProcess b(dir_b.path(), cam("dock"), block("nvr-b"));
+  ZcrecdProcess a(dir_a.path(), cam("gate")), b(dir_b.path(), cam("dock"));
+  a.rewrite_config(cam("gate"), block("nvr-a", a.port()));
+  b.rewrite_config(cam("dock"), block("nvr-b", b.port()));
   a.start();
   b.start();
   const auto cameras_on_a = [&] {
@@ -210,9 +214,10 @@ TEST(Cluster, AnyHostsApiListsEveryCameraOfTheCluster) {
   for (const auto& f : footage.body["items"]) EXPECT_EQ(f["host"], "nvr-b") << f.dump();
   EXPECT_EQ(a.get("/api/v1/cluster/cameras/dock/footage?from=now&to=-1h").status, 400);
 
-  // Each host's page (headless Chromium) lists both hosts' cameras; the clip link of the host's own camera plays
-  // there (the other host's footage is not in S3 in this test: tested with S3 in cluster_lease_test.cpp). Once
-  // both have published a fragment of footage (a segment's row is published at its first fragment's length).
+  // Each host's page (headless Chromium) lists both hosts' cameras, and both clip links play there: the host's own
+  // camera from its disk, the other's fetched from the host that recorded it (no S3 in this test: with S3,
+  // cluster_lease_test.cpp), through GET /api/v1/segments/{id}.mp4. Once both have published a fragment of
+  // footage (a segment's row is published at its first fragment's length).
   ASSERT_TRUE(ZcrecdProcess::eventually(
       [&] { return pg.query("SELECT count(DISTINCT stream) FROM segment WHERE keyframes > 0") == "2\n"; }, 30s));
   for (ZcrecdProcess* host : {&a, &b}) {
@@ -221,10 +226,27 @@ TEST(Cluster, AnyHostsApiListsEveryCameraOfTheCluster) {
     const auto r = run({"/usr/bin/python3", ZC_WEB_DRIVER, "--url", "http://127.0.0.1:" + std::to_string(host->port()) + "/",
                         "--log", (dir_a.path() / "unused.log").string(), "--screenshot",
                         (artifacts / (host == &a ? "web_cluster_a.png" : "web_cluster_b.png")).string(), "--cluster",
-                        "dock:nvr-b,gate:nvr-a", "--cluster-play", host == &a ? "gate" : "dock"});
+                        "dock:nvr-b,gate:nvr-a", "--cluster-play", "gate,dock"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err << pg.query("SELECT host, stream, state, frames, keyframes, start_wall_ns, end_wall_ns FROM segment");
   }
   EXPECT_EQ(a.get("/api/v1/cluster/cameras?x=1").status, 400);
+
+  // A host's segment as recorded, byte for byte (what another host's cluster clip fetches).
+  {
+    const auto seg = b.catalog().segments(b.ring("dock")).at(0);
+    httplib::Client http("127.0.0.1", b.port());
+    const auto r = http.Get("/api/v1/segments/" + std::to_string(seg.id) + ".mp4");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    std::ifstream in(b.storage_dir() / seg.path, std::ios::binary);
+    const std::string file((std::istreambuf_iterator<char>(in)), {});
+    const auto durable = b.catalog().segment(seg.id)->size_bytes;
+    EXPECT_GE(static_cast<int64_t>(r->body.size()), seg.size_bytes);
+    EXPECT_LE(static_cast<int64_t>(r->body.size()), durable);
+    EXPECT_EQ(r->body, file.substr(0, r->body.size())) << "not the file's bytes";
+    EXPECT_EQ(http.Get("/api/v1/segments/999999.mp4")->status, 404);
+    EXPECT_EQ(http.Get("/api/v1/segments/x.mp4")->status, 400);
+  }
 
   ZcrecdProcess c(dir_c.path(), cam("yard"));  // no cluster: block
   c.start();

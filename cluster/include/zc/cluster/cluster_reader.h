@@ -35,6 +35,7 @@ struct ClusterSegment {
   std::string s3_key;    // '' while local only
   std::string video_codec, audio_codec;
   int64_t width = 0, height = 0, keyframes = 0, ordinal = 0;
+  std::string host_api_url;  // where `host` said its API answers ('' unknown)
 };
 
 struct ClusterCamera {

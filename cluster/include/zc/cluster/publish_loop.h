@@ -21,6 +21,7 @@ struct PublishLoopOptions {
   std::string conninfo;  // never logged
   std::string host;
   std::string ring_prefix;
+  std::string api_url;  // announced with every publish (publisher.h); '' none
   std::filesystem::path storage_dir;  // the local catalog's directory (opened read-only)
   std::chrono::milliseconds every{5000};
   // Every publish in between is incremental (publisher.h): the rows of the minute before the previous publish

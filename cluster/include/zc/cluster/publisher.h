@@ -33,7 +33,9 @@ struct PublishStats {
 // removed, and the host's row counts are left as the last full publish set them. It costs what the last
 // minutes hold instead of the whole history; rows that change without a new time (an old recording locked,
 // retention deleting old footage) reach the cluster with the next full publish (PublishLoop: every 10 min).
+// api_url: where this host's API answers the other hosts (docs/cluster.md); '' leaves what the host row has.
 PublishStats publish(PgConnection& pg, const std::string& host, const catalog::Catalog& local, int64_t now_wall_ns,
-                     const std::string& ring_prefix = "", std::optional<int64_t> changed_since_wall_ns = std::nullopt);
+                     const std::string& ring_prefix = "", std::optional<int64_t> changed_since_wall_ns = std::nullopt,
+                     const std::string& api_url = "");
 
 }  // namespace zc::cluster

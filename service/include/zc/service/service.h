@@ -144,6 +144,7 @@ struct ClusterFootageView {
 // directory, location and s3_key of its copies); current_end_wall_ns as ClusterFootageView's end.
 struct ClusterSegmentView {
   std::string host;
+  std::string host_api_url;  // where that host's API answers ('' unknown)
   catalog::SegmentRow row;
   int64_t current_end_wall_ns = 0;
 };
