@@ -212,7 +212,12 @@ class ServiceImpl final : public Service {
     // cameras start: a camera no longer pushed gets its ring's writer (the RTSP server) closed before its ingest
     // opens the ring, and a newly pushed one has its old ingest stopped above before a pusher can come.
     if (auto rtsp = rtsp_serving()) rtsp->serve(next);
-    if (leases_) leases_->set_cameras(leased_cameras(next));
+    if (leases_) {
+      leases_->set_cameras(leased_cameras(next));
+    } else if (config_.cluster && !leased_cameras(next).empty()) {
+      // The lease keeper starts with the daemon (when some camera has hosts:): until then these stay `elsewhere`.
+      log_.warning("reload: the first cameras with hosts: take effect at the next start (no lease keeper runs yet)");
+    }
     {
       std::lock_guard lock(mutex_);
       cameras_ = std::move(keep);
