@@ -65,6 +65,9 @@ struct Plan {
   // Every n-th audio frame comes 1/10 of a frame early (jitter): across a fragment boundary libavformat moves
   // it back to where the previous fragment ended.
   size_t audio_early_every = 0;
+  // Frames whose payload is empty (a writer's malformed frame): libavformat drops them, yet the first of a
+  // track after a discontinuity still starts its timeline.
+  std::vector<size_t> empty;
   bool known_first_dts = false;  // SegmentWriterOptions::first_video_dts (the G.711 transcoder's case)
   int64_t audio_priming = 0;
 };
@@ -112,7 +115,8 @@ Outputs write_both(const Clip& c, const Plan& plan) {
       h.pts -= tenth;
       h.dts -= tenth;
     }
-    const auto payload = std::as_bytes(std::span(c.frames[i].second));
+    auto payload = std::as_bytes(std::span(c.frames[i].second));
+    if (std::find(plan.empty.begin(), plan.empty.end(), i) != plan.empty.end()) payload = payload.first(0);
     ours.write(h, payload);
     judge.write(h, payload);
   }
@@ -175,6 +179,21 @@ TEST(FragmentMuxer, AudioThatComesEarlyAcrossAFragmentBoundaryAsLibavformatMoves
   p.audio_early_every = 2;
   p.max_fragment_us = 400'000;
   expect_same_bytes("h264_aac", p);
+}
+
+TEST(FragmentMuxer, EmptyFramesAsLibavformatDropsThem) {
+  const Clip c = read_clip("h264_aac");
+  Plan p;
+  // The first audio frame (it starts the audio timeline), and frames of both tracks after a break.
+  for (size_t i = 0, audio = 0; i < c.frames.size(); ++i) {
+    const bool is_video = c.frames[i].first.track == c.video()->track_id;
+    if (!is_video && audio++ == 0) p.empty.push_back(i);
+    if (i == 120 || i == 121 || i == 122 || i == 200) p.empty.push_back(i);
+  }
+  p.breaks = {119};
+  p.hole_ns = kS;
+  const Outputs o = write_both(c, p);
+  EXPECT_TRUE(o.ours == o.judge) << first_difference(o.ours, o.judge);
 }
 
 TEST(FragmentMuxer, AKnownFirstDtsAndEncoderPrimingAsLibavformatWritesThem) {
