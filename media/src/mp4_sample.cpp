@@ -44,6 +44,10 @@ std::span<const uint8_t> find_record_box(std::span<const uint8_t> file, std::str
 
 void from_annexb(std::span<const std::byte> annexb, std::vector<uint8_t>& out) {
   out.clear();
+  append_from_annexb(annexb, out);
+}
+
+void append_from_annexb(std::span<const std::byte> annexb, std::vector<uint8_t>& out) {
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(annexb.data()), annexb.size());
   annexb::for_each_nal(bytes, [&](std::span<const uint8_t> nal) {
     append_be32(out, nal.size());

@@ -7,19 +7,17 @@
 #include <zc/media/mp4_track.h>
 #include <zc/recorder/error.h>
 
+#include "fragment_muxer.h"
 #include "mp4_edit_list.h"
+
+#include <zc/media/annexb_scan.h>
 
 extern "C" {
 #include <libavutil/mathematics.h>
 #include <libavutil/mem.h>
-#include <libavutil/opt.h>
 }
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
-#include <cstring>
 
 namespace zc::recorder {
 
@@ -28,10 +26,8 @@ using catalog::lock_whole_file;
 
 namespace {
 
-// The muxer keeps a fragment's samples to itself until the fragment is complete, then writes moof+mdat through
-// this buffer: one that holds a whole fragment (1 s of a camera up to ~8 Mb/s) makes it one write(2) per
-// fragment instead of one per 256 KiB.
-constexpr int kIoBufferBytes = 1024 * 1024;
+// libavformat writes only the header (ftyp + moov) through this buffer; the fragments are ours (fragment_muxer.h).
+constexpr int kIoBufferBytes = 64 * 1024;
 
 // An ADTS header in front of an AAC frame is stripped: MP4 carries raw AAC described by the AudioSpecificConfig.
 std::span<const std::byte> strip_adts(std::span<const std::byte> p) {
@@ -52,19 +48,17 @@ struct SegmentWriter::Impl {
   SegmentWriter::ByteSink sink;
   int write_errno = 0;
   bool fsync_fragments = false;
-  // While set, the muxer's output is collected here instead of written: the header, for its edit lists.
-  std::optional<std::vector<uint8_t>> header;
+  // libavformat's muxer, only until it has written the header (collected here, for its edit lists).
+  std::vector<uint8_t> header;
   media::CustomIoPtr avio;
   media::OutputFormatPtr fmt;
-  media::PacketPtr pkt = media::make_packet();
-  AVStream* video_stream = nullptr;
-  AVStream* audio_stream = nullptr;
-  AVRational video_tb{1, 90000}, audio_tb{1, 48000};
+  // The fragments: track 0 is the video, track 1 the audio (if any).
+  std::optional<FragmentMuxer> fragments;
+  FragmentMuxer::SampleForm video_form = FragmentMuxer::SampleForm::annexb_to_length_prefixed;
+  AVRational video_tb{1, 90000}, audio_tb{1, 48000};              // the ring's
+  AVRational video_file_tb{1, 90000}, audio_file_tb{1, 48000};    // the file's (the header's timescales)
   uint32_t video_track = 0, audio_track = 0;
   bool has_audio = false;
-  // With an avcC/hvcC extradata the muxer takes samples as they are: we convert Annex-B ourselves into `sample`.
-  bool video_length_prefixed = false;
-  std::vector<uint8_t> sample;
   std::optional<int64_t> base_ns;  // first video dts in ns: subtracted from every track
   int64_t durable = 0;
   bool finished = false;
@@ -72,7 +66,7 @@ struct SegmentWriter::Impl {
   int64_t last_video_step = 0, last_audio_step = 0;
   bool video_after_hole = false, audio_after_hole = false;  // see flush_fragment()
   int64_t audio_priming_tb = 0;  // in audio_tb
-  int64_t audio_priming = 0;     // in the muxer's audio time base
+  int64_t audio_priming = 0;     // in the file's audio time base
 
   ~Impl() { release_muxer(); }
   // Our AVIOContext is not the muxer's to close: detach it first.
@@ -82,30 +76,45 @@ struct SegmentWriter::Impl {
     avio.reset();
   }
 
-  static int write_packet(void* opaque, uint8_t* buf, int size) {
+  static int collect_header(void* opaque, uint8_t* buf, int size) {
     auto* self = static_cast<Impl*>(opaque);
-    if (self->header) {
-      self->header->insert(self->header->end(), buf, buf + size);
-      return size;
-    }
-    return self->write_all(buf, size) ? size : AVERROR(self->write_errno);
+    self->header.insert(self->header.end(), buf, buf + size);
+    return size;
   }
 
-  bool write_all(const uint8_t* buf, int size) {
+  bool write_all(const uint8_t* buf, size_t size) {
+    const iovec part{const_cast<uint8_t*>(buf), size};
+    return write_all(std::span<const iovec>(&part, 1));
+  }
+
+  // Every byte of `parts` into the file (a short writev goes on where it stopped) or the sink.
+  bool write_all(std::span<const iovec> parts) {
     if (sink) {
-      if (sink(buf, static_cast<size_t>(size))) return true;
-      write_errno = EPIPE;
-      return false;
+      for (const iovec& p : parts) {
+        if (p.iov_len == 0 || sink(static_cast<const uint8_t*>(p.iov_base), p.iov_len)) continue;
+        write_errno = EPIPE;
+        return false;
+      }
+      return true;
     }
-    size_t done = 0;
-    while (done < static_cast<size_t>(size)) {
-      const ssize_t n = io->write(fd.get(), buf + done, static_cast<size_t>(size) - done);
-      if (n < 0) {
+    std::vector<iovec> rest;
+    for (const iovec& p : parts)
+      if (p.iov_len > 0) rest.push_back(p);
+    const size_t n = rest.size();
+    size_t first = 0;
+    while (first < n) {
+      const ssize_t w = io->writev(fd.get(), rest.data() + first, static_cast<int>(n - first));
+      if (w < 0) {
         if (errno == EINTR) continue;
         write_errno = errno;
         return false;
       }
-      done += static_cast<size_t>(n);
+      auto done = static_cast<size_t>(w);
+      while (first < n && done >= rest[first].iov_len) done -= rest[first++].iov_len;
+      if (first < n) {
+        rest[first].iov_base = static_cast<uint8_t*>(rest[first].iov_base) + done;
+        rest[first].iov_len -= done;
+      }
     }
     return true;
   }
@@ -115,21 +124,12 @@ struct SegmentWriter::Impl {
     throw RecorderError(RecorderErrc::media, media::av_error_text(what + " " + path.string(), averr));
   }
 
-  // Pushes libavformat's buffered bytes into the file; throws on a write error (a full disk among them).
-  void flush_io() {
-    avio_flush(avio.get());
-    if (write_errno != 0 || avio->error < 0) fail("writing", avio->error);
-  }
-
-  // After a muxer call that started at file offset `before`: if it produced a fragment, pushes it into the file
-  // (and onto the disk if asked) and counts it durable.
-  bool complete_fragment(int64_t before) {
-    const int64_t after = avio_tell(avio.get());
-    if (after <= before) return false;
-    flush_io();
+  // After the fragment muxer wrote a fragment: onto the disk if asked, and durable.
+  bool complete_fragment(bool wrote) {
+    if (!wrote) return false;
     if (fsync_fragments && fd.get() >= 0 && io->fdatasync(fd.get()) != 0)
       throw_io_error("fdatasync " + path.string(), errno);
-    durable = after;
+    durable = static_cast<int64_t>(fragments->position());
     return true;
   }
 };
@@ -151,7 +151,7 @@ void check_tracks(const fifo::TrackInfo& video, const fifo::TrackInfo* audio) {
   }
 }
 
-// The muxer and its header, the same for a file and a sink.
+// The header by libavformat's muxer, then our fragment muxer; the same for a file and a sink.
 void start_muxer(SegmentWriter::Impl* impl, const fifo::TrackInfo& video, const fifo::TrackInfo* audio,
                  const SegmentWriterOptions& options) {
   AVFormatContext* raw = nullptr;
@@ -160,7 +160,7 @@ void start_muxer(SegmentWriter::Impl* impl, const fifo::TrackInfo& video, const 
   impl->fmt.reset(raw);
   auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferBytes));
   impl->avio.reset(
-      avio_alloc_context(buffer, kIoBufferBytes, 1, impl, nullptr, &SegmentWriter::Impl::write_packet, nullptr));
+      avio_alloc_context(buffer, kIoBufferBytes, 1, impl, nullptr, &SegmentWriter::Impl::collect_header, nullptr));
   if (!impl->avio) {
     av_free(buffer);
     throw RecorderError(RecorderErrc::media, "out of memory for AVIOContext");
@@ -171,19 +171,28 @@ void start_muxer(SegmentWriter::Impl* impl, const fifo::TrackInfo& video, const 
 
   // One track setup with export (zc/media/mp4_track.h); what is the recorder's own: samples converted to
   // length-prefixed here, the tracks' own time bases, and AAC's frame size for the last sample's duration.
+  AVStream* video_stream = nullptr;
+  AVStream* audio_stream = nullptr;
+  bool length_prefixed = false;
   try {
     const media::Mp4Track v = media::add_mp4_track(
         *raw, video, {.time_base = {video.time_base.num, video.time_base.den}, .length_prefixed_video = true});
-    impl->video_stream = v.stream;
-    impl->video_length_prefixed = v.length_prefixed;
+    video_stream = v.stream;
+    length_prefixed = v.length_prefixed;
     if (audio != nullptr)
-      impl->audio_stream =
+      audio_stream =
           media::add_mp4_track(*raw, *audio, {.time_base = {audio->time_base.num, audio->time_base.den},
                                               .aac_frame_size = true})
               .stream;
   } catch (const media::MediaError& e) {
     throw RecorderError(RecorderErrc::media, impl->path.string() + ": " + e.what());
   }
+  // Without an avcC/hvcC record libavformat was given the Annex-B parameter sets and would have converted each
+  // sample itself; a configuration in another form means samples that are stored as they come.
+  const bool annexb_config =
+      media::annexb::starts_with_start_code({video.config.data(), video.config.size()});
+  impl->video_form = length_prefixed || annexb_config ? FragmentMuxer::SampleForm::annexb_to_length_prefixed
+                                                      : FragmentMuxer::SampleForm::as_is;
   impl->video_tb = {video.time_base.num, video.time_base.den};
   if (options.first_video_dts)
     impl->base_ns = av_rescale_q(*options.first_video_dts, impl->video_tb, AVRational{1, 1'000'000'000});
@@ -196,34 +205,53 @@ void start_muxer(SegmentWriter::Impl* impl, const fifo::TrackInfo& video, const 
   }
 
   AVDictionary* d = nullptr;
-  // Each track's first sample keeps its own time (tfdt): without frag_discont the muxer moves a track's first
-  // sample to zero, and audio that starts after the keyframe would play early by up to a fragment.
+  // The header libavformat writes for the fragments it would have written itself with these flags (the moov's
+  // mvex); fragment_muxer.h follows them.
   av_dict_set(&d, "movflags", "frag_keyframe+empty_moov+default_base_moof+frag_discont", 0);
   av_dict_set_int(&d, "use_editlist", 0, 0);
   raw->avoid_negative_ts = AVFMT_AVOID_NEG_TS_MAKE_NON_NEGATIVE;
   av_dict_set_int(&d, "frag_duration", options.max_fragment_us, 0);
-  impl->header.emplace();
   rc = avformat_write_header(raw, &d);
   av_dict_free(&d);
   if (rc < 0) impl->fail("writing MP4 header of", rc);
-  if (impl->audio_stream != nullptr)
-    impl->audio_priming = av_rescale_q(impl->audio_priming_tb, impl->audio_tb, impl->audio_stream->time_base);
   avio_flush(impl->avio.get());
-  std::vector<uint8_t> header = std::move(*impl->header);
-  impl->header.reset();
+  // The muxer has chosen each track's timescale (the streams' time bases now).
+  impl->video_file_tb = video_stream->time_base;
+  std::vector<FragmentMuxer::TrackSetup> tracks;
+  // libavformat's guess for a packet without a duration: a video stream without a frame rate gets none
+  // (unless its timescale is below 1 kHz), AAC one frame.
+  const AVRational vtb = video_stream->time_base;
+  tracks.push_back({.track_id = static_cast<uint32_t>(video_stream->index + 1),
+                    .video = true,
+                    .time_base = vtb,
+                    .guessed_duration = vtb.num * 1000LL > vtb.den ? 1 : 0});
+  if (audio_stream != nullptr) {
+    impl->audio_file_tb = audio_stream->time_base;
+    impl->audio_priming = av_rescale_q(impl->audio_priming_tb, impl->audio_tb, impl->audio_file_tb);
+    const int rate = audio_stream->codecpar->sample_rate;
+    tracks.push_back({.track_id = static_cast<uint32_t>(audio_stream->index + 1),
+                      .video = false,
+                      .time_base = audio_stream->time_base,
+                      .guessed_duration = rate > 0 ? av_rescale_q(1024, AVRational{1, rate}, audio_stream->time_base)
+                                                   : 0});
+  }
+  std::vector<uint8_t> header = std::move(impl->header);
+  impl->header.clear();
+  impl->release_muxer();
   if (options.first_composition_offset > 0 || impl->audio_priming > 0) {
     // Every track starts where the first video frame is presented, so the tracks keep their distance.
-    std::vector<int64_t> media_times;
-    for (unsigned i = 0; i < raw->nb_streams; ++i)
-      media_times.push_back(av_rescale_q(options.first_composition_offset, impl->video_tb, raw->streams[i]->time_base));
-    if (impl->audio_stream != nullptr) media_times[static_cast<size_t>(impl->audio_stream->index)] += impl->audio_priming;
+    std::vector<int64_t> media_times{av_rescale_q(options.first_composition_offset, impl->video_tb, impl->video_file_tb)};
+    if (impl->has_audio)
+      media_times.push_back(av_rescale_q(options.first_composition_offset, impl->video_tb, impl->audio_file_tb) +
+                            impl->audio_priming);
     header = mp4_edit_list::insert(header, media_times);
   }
-  if (!impl->write_all(header.data(), static_cast<int>(header.size()))) impl->fail("writing MP4 header of", 0);
-  // The muxer's positions must stay file offsets (keyframe byte offsets, the trailer's tfra entries): move its
-  // idea of the position past the bytes the edit lists added. Nothing is buffered, and the context never seeks.
-  impl->avio->pos += static_cast<int64_t>(header.size()) - avio_tell(impl->avio.get());
-  impl->durable = avio_tell(impl->avio.get());
+  if (!impl->write_all(header.data(), header.size())) impl->fail("writing MP4 header of", 0);
+  impl->durable = static_cast<int64_t>(header.size());
+  impl->fragments.emplace(std::move(tracks), options.max_fragment_us, header.size(),
+                          [impl](std::span<const iovec> parts) {
+                            if (!impl->write_all(parts)) impl->fail("writing", 0);
+                          });
 }
 
 }  // namespace
@@ -267,80 +295,55 @@ SegmentWriter::WriteResult SegmentWriter::write(const fifo::FrameHeader& header,
   Impl& m = *impl_;
   const bool is_video = header.track == m.video_track;
   if (!is_video && (!m.has_audio || header.track != m.audio_track)) return {};
-  AVStream* st = is_video ? m.video_stream : m.audio_stream;
   const AVRational tb = is_video ? m.video_tb : m.audio_tb;
+  const AVRational file_tb = is_video ? m.video_file_tb : m.audio_file_tb;
   if (!is_video) payload = strip_adts(payload);
   if (!m.base_ns) {
     if (!is_video) return {};  // audio before the first video frame would start the file before its keyframe
     m.base_ns = av_rescale_q(header.dts, tb, AVRational{1, 1'000'000'000});
   }
   const int64_t base = av_rescale_q(*m.base_ns, AVRational{1, 1'000'000'000}, tb);
-  AVPacket* p = m.pkt.get();
-  av_packet_unref(p);
-  if (is_video && m.video_length_prefixed) {
-    m.sample.reserve(payload.size() + 64 + AV_INPUT_BUFFER_PADDING_SIZE);
-    media::mp4_sample::from_annexb(payload, m.sample);
-    // A malformed frame without a single NAL unit goes in as it is: the muxer drops empty packets, and the
-    // file would then hold one sample fewer than the catalog counts.
-    if (m.sample.empty()) m.sample.assign(reinterpret_cast<const uint8_t*>(payload.data()),
-                                          reinterpret_cast<const uint8_t*>(payload.data()) + payload.size());
-    if (m.sample.capacity() < m.sample.size() + AV_INPUT_BUFFER_PADDING_SIZE)
-      m.sample.reserve(m.sample.size() + AV_INPUT_BUFFER_PADDING_SIZE);
-    // A packet without a buffer reference: av_write_frame() does not take ownership, and the muxer copies the
-    // sample into its fragment before returning.
-    p->data = m.sample.data();
-    p->size = static_cast<int>(m.sample.size());
-  } else {
-    if (av_new_packet(p, static_cast<int>(payload.size())) < 0)
-      throw RecorderError(RecorderErrc::media, "out of memory");
-    std::memcpy(p->data, payload.data(), payload.size());
-  }
-  p->stream_index = st->index;
-  p->pts = av_rescale_q(header.pts - base, tb, st->time_base);
-  p->dts = av_rescale_q(header.dts - base, tb, st->time_base);
+  FragmentMuxer::Packet p;
+  p.track = is_video ? 0 : 1;
+  p.pts = av_rescale_q(header.pts - base, tb, file_tb);
+  p.dts = av_rescale_q(header.dts - base, tb, file_tb);
   if (!is_video) {
-    p->pts += m.audio_priming;
-    p->dts += m.audio_priming;
+    p.pts += m.audio_priming;
+    p.dts += m.audio_priming;
   }
-  if (!is_video && p->dts < 0) return {};  // audio that precedes the segment's first video frame
-  // A frame cannot be shown before it is decoded; the muxer refuses such a packet, which would end the whole
+  if (!is_video && p.dts < 0) return {};  // audio that precedes the segment's first video frame
+  // A frame cannot be shown before it is decoded; libavformat refused such a packet, which would end the whole
   // recording. Sources get it wrong (an RTP client that has not yet learned a camera's B-frame depth): the frame
   // is shown at its decoding time instead, a few milliseconds off, and the owner is told once.
-  const bool pts_raised = p->pts < p->dts;
-  if (pts_raised) p->pts = p->dts;
-  if (header.is_key() || !is_video) p->flags |= AV_PKT_FLAG_KEY;
+  const bool pts_raised = p.pts < p.dts;
+  if (pts_raised) p.pts = p.dts;
+  p.key = header.is_key() || !is_video;
   // The ring carries no durations: the previous dts step is the best estimate for the newest frame.
   int64_t& last_dts = is_video ? m.last_video_dts : m.last_audio_dts;
   int64_t& last_step = is_video ? m.last_video_step : m.last_audio_step;
   bool& after_hole = is_video ? m.video_after_hole : m.audio_after_hole;
-  if (last_dts != AV_NOPTS_VALUE && p->dts > last_dts && !after_hole) last_step = p->dts - last_dts;
+  if (last_dts != AV_NOPTS_VALUE && p.dts > last_dts && !after_hole) last_step = p.dts - last_dts;
   after_hole = false;
-  last_dts = p->dts;
-  p->duration = last_step;
+  last_dts = p.dts;
+  p.duration = last_step;
 
-  const int64_t before = avio_tell(m.avio.get());
-  const int rc = av_write_frame(m.fmt.get(), p);
+  const int rc = m.fragments->add(p, payload, is_video ? m.video_form : FragmentMuxer::SampleForm::as_is);
   if (rc < 0) m.fail("muxing a frame into", rc);
   WriteResult r;
   r.pts_raised = pts_raised;
-  r.fragment_start = avio_tell(m.avio.get());
-  r.fragment_completed = m.complete_fragment(before);
+  r.fragment_start = static_cast<int64_t>(m.fragments->position());
+  r.fragment_completed = m.complete_fragment(rc > 0);
   return r;
 }
 
 bool SegmentWriter::flush_fragment() {
   Impl& m = *impl_;
-  const int64_t before = avio_tell(m.avio.get());
-  // A fragmenting muxer writes the fragment it holds when given no packet.
-  const int rc = av_write_frame(m.fmt.get(), nullptr);
-  if (rc < 0) m.fail("writing a fragment of", rc);
+  const bool wrote = m.fragments->flush();
   m.video_after_hole = m.audio_after_hole = true;
-  // The muxer takes frag_discont once per packet it sees it on: armed again, the next fragment's decode time
-  // (tfdt) is its first sample's dts instead of the sum of the durations before it, so the hole stays in the
-  // file's timeline and what follows keeps its place against wall time.
-  const int orc = av_opt_set(m.fmt->priv_data, "movflags", "+frag_discont", 0);
-  if (orc < 0) m.fail("marking a discontinuity in", orc);
-  return m.complete_fragment(before);
+  // The next fragment's decode time (tfdt) is its first sample's dts instead of the sum of the durations
+  // before it, so the hole stays in the file's timeline and what follows keeps its place against wall time.
+  m.fragments->mark_discontinuity();
+  return m.complete_fragment(wrote);
 }
 
 int64_t SegmentWriter::audio_time_of(int64_t video_dts) const noexcept {
@@ -354,13 +357,10 @@ int SegmentWriter::fd() const noexcept { return impl_->fd.get(); }
 
 void SegmentWriter::finish() {
   Impl& m = *impl_;
-  const int rc = av_write_trailer(m.fmt.get());
-  if (rc < 0) m.fail("writing MP4 trailer of", rc);
-  m.flush_io();
+  m.fragments->finish();
   if (m.fd.get() >= 0 && m.io->fdatasync(m.fd.get()) != 0) throw_io_error("fdatasync " + m.path.string(), errno);
-  m.durable = avio_tell(m.avio.get());
+  m.durable = static_cast<int64_t>(m.fragments->position());
   m.finished = true;
-  m.release_muxer();
   m.fd.reset();
 }
 

@@ -10,6 +10,8 @@ fifo::UniqueFd PosixStorageIo::create_new(const std::filesystem::path& path) { r
 
 ssize_t PosixStorageIo::write(int fd, const void* buf, size_t bytes) { return ::write(fd, buf, bytes); }
 
+ssize_t PosixStorageIo::writev(int fd, const iovec* parts, int count) { return ::writev(fd, parts, count); }
+
 int PosixStorageIo::fdatasync(int fd) { return ::fdatasync(fd); }
 
 int PosixStorageIo::ftruncate(int fd, int64_t length) { return ::ftruncate(fd, static_cast<off_t>(length)); }

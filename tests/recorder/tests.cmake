@@ -33,6 +33,8 @@ add_executable(recorder_tests
   ${CMAKE_CURRENT_LIST_DIR}/mp4_edit_list_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/disk_full_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/recording_mode_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fragment_muxer_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/support/movenc_segment.cpp
 )
 target_link_libraries(recorder_tests PRIVATE zc::recorder zc_recorder_test_support SQLite::SQLite3 GTest::gtest_main)
 target_include_directories(recorder_tests PRIVATE ${PROJECT_SOURCE_DIR}/recorder/src)

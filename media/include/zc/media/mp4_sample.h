@@ -21,6 +21,8 @@ namespace zc::media::mp4_sample {
 // bytes before the first start code are dropped; so are the zero bytes in front of each start code (a NAL unit
 // never ends in a zero byte: rbsp_trailing_bits end with a one bit, cabac_zero_words carry 03).
 void from_annexb(std::span<const std::byte> annexb, std::vector<uint8_t>& out);
+// The same appended to `out` (a fragment's samples, one after the other).
+void append_from_annexb(std::span<const std::byte> annexb, std::vector<uint8_t>& out);
 
 // The avcC (H.264) or hvcC (H.265) record for a track whose configuration is Annex-B parameter sets, exactly as
 // libavformat's mp4 muxer writes it into its sample entry (it is asked to, on a throwaway in-memory file).

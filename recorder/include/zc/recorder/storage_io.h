@@ -10,6 +10,7 @@
 #include <zc/fifo/unique_fd.h>
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,14 @@ class StorageIo {
   // O_CREAT|O_EXCL|O_WRONLY|O_CLOEXEC, 0644: a segment file that must not exist yet.
   virtual fifo::UniqueFd create_new(const std::filesystem::path& path) = 0;
   virtual ssize_t write(int fd, const void* buf, size_t bytes) = 0;
+  // Gathered write (a fragment: its boxes, then each track's samples). May write less than all, as writev(2)
+  // may; the default writes what write() takes of the first non-empty part, so an implementation that only
+  // overrides write() sees every byte.
+  virtual ssize_t writev(int fd, const iovec* parts, int count) {
+    for (int i = 0; i < count; ++i)
+      if (parts[i].iov_len > 0) return write(fd, parts[i].iov_base, parts[i].iov_len);
+    return 0;
+  }
   virtual int fdatasync(int fd) = 0;
   virtual int ftruncate(int fd, int64_t length) = 0;
   // fsync of the directory holding `path`, so that its new entry survives a crash.
@@ -37,6 +46,7 @@ class PosixStorageIo final : public StorageIo {
  public:
   fifo::UniqueFd create_new(const std::filesystem::path& path) override;
   ssize_t write(int fd, const void* buf, size_t bytes) override;
+  ssize_t writev(int fd, const iovec* parts, int count) override;
   int fdatasync(int fd) override;
   int ftruncate(int fd, int64_t length) override;
   void fsync_parent_dir(const std::filesystem::path& path) override;
