@@ -57,7 +57,14 @@ bool RtspSession::fill(int timeout_ms) {
     if (buffer_.size() - end_ < kReadChunk) buffer_.resize(end_ + kReadChunk);
   }
   for (;;) {
-    const ssize_t n = ::recv(fd_.get(), buffer_.data() + end_, buffer_.size() - end_, 0);
+    // One blocking recv() both waits (up to the socket's receive timeout) and reads: a poll() first would cost a
+    // second system call on every picture.
+    const bool wait = timeout_ms > 0;
+    if (wait && receive_timeout_ms_ != timeout_ms) {
+      net::set_receive_timeout(fd_.get(), timeout_ms);
+      receive_timeout_ms_ = timeout_ms;
+    }
+    const ssize_t n = ::recv(fd_.get(), buffer_.data() + end_, buffer_.size() - end_, wait ? 0 : MSG_DONTWAIT);
     if (n > 0) {
       end_ += static_cast<size_t>(n);
       received_ += static_cast<uint64_t>(n);
@@ -68,8 +75,7 @@ bool RtspSession::fill(int timeout_ms) {
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       throw IngestError(IngestErrc::io, std::string("reading from the camera: ") + std::strerror(errno));
     if (options_.interrupt && options_.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
-    if (timeout_ms <= 0 || !net::wait_readable(fd_.get(), timeout_ms)) return true;
-    timeout_ms = 0;
+    return true;  // nothing (within the timeout)
   }
 }
 
