@@ -82,13 +82,16 @@ bool RtspSession::fill(int timeout_ms) {
 bool RtspSession::dispatch(int wait_cseq, RtspMessage* answer) {
   bool answered = false;
   while (begin_ < end_) {
+    if (buffer_[begin_] == '$') {  // media: the common case, without building a Parsed (and its message) per packet
+      const auto f = parse_interleaved({buffer_.data() + begin_, end_ - begin_});
+      if (!f) break;
+      begin_ += f->consumed;
+      if (on_frame_) on_frame_(f->channel, f->payload);
+      continue;
+    }
     Parsed p = parse_rtsp({buffer_.data() + begin_, end_ - begin_});
     if (p.kind == Parsed::Kind::need_more) break;
     begin_ += p.consumed;
-    if (p.kind == Parsed::Kind::interleaved) {
-      if (on_frame_) on_frame_(p.channel, p.payload);
-      continue;
-    }
     if (!p.message.is_response) {
       // A request from the camera (GET_PARAMETER as its own keepalive, ANNOUNCE, ...): answer that it is not
       // implemented, so a camera waiting for an answer is not left hanging.
