@@ -146,8 +146,9 @@ class SourceReport {
 };
 
 // The stop check that runs for every frame (the feeder's and LiveSource's): each look at the signalfd is a
-// read(2), two system calls per frame for nothing while no one stops us. It looks at most every 10 ms, so a stop
-// is seen that much later at most; a sleep still ends at once (StopSignals::sleep_for polls the descriptor).
+// read(2), and feed made two per frame for nothing while no one stops it. It looks at most every 100 ms (a stop
+// of a camera process is seen that much later at most: nothing waits on it more closely); a sleep still ends at
+// once (StopSignals::sleep_for polls the descriptor).
 class FrameStopCheck {
  public:
   explicit FrameStopCheck(StopSignals& signals) : signals_(signals) {}
@@ -167,7 +168,7 @@ class FrameStopCheck {
   }
 
  private:
-  static constexpr int64_t kLookEveryNs = 10'000'000;
+  static constexpr int64_t kLookEveryNs = 100'000'000;
   StopSignals& signals_;
   bool seen_ = false;
   int64_t next_look_ns_ = 0;
