@@ -145,8 +145,37 @@ class SourceReport {
   int64_t published_at_ns_ = 0;
 };
 
+// The stop check that runs for every frame (the feeder's and LiveSource's): each look at the signalfd is a
+// read(2), and feed made two per frame for nothing while no one stops it. It looks at most every 100 ms (a stop
+// of a camera process is seen that much later at most: nothing waits on it more closely); a sleep still ends at
+// once (StopSignals::sleep_for polls the descriptor).
+class FrameStopCheck {
+ public:
+  explicit FrameStopCheck(StopSignals& signals) : signals_(signals) {}
+
+  bool requested() {
+    if (seen_) return true;
+    const int64_t now = record::now_mono_ns();
+    if (now < next_look_ns_) return false;
+    next_look_ns_ = now + kLookEveryNs;
+    return seen_ = signals_.requested();
+  }
+
+  bool sleep_for(std::chrono::nanoseconds d) {
+    if (seen_) return false;
+    seen_ = !signals_.sleep_for(d);
+    return !seen_;
+  }
+
+ private:
+  static constexpr int64_t kLookEveryNs = 100'000'000;
+  StopSignals& signals_;
+  bool seen_ = false;
+  int64_t next_look_ns_ = 0;
+};
+
 // A network camera: reconnects with backoff; every state change goes to `report`.
-std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, StopSignals& stop, SourceReport& report) {
+std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameStopCheck& stop, SourceReport& report) {
   media::ReconnectPolicy policy;
   policy.once = o.once;
   policy.read_timeout = std::chrono::milliseconds(std::llround(o.read_timeout_s * 1000));
@@ -190,7 +219,7 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
 class Feeder {
  public:
   // `after_frame` runs after every frame written (status counters).
-  Feeder(const FeedOptions& o, fifo::RingWriter& writer, StopSignals& stop, std::function<void()> after_frame)
+  Feeder(const FeedOptions& o, fifo::RingWriter& writer, FrameStopCheck& stop, std::function<void()> after_frame)
       : o_(o),
         writer_(writer),
         stop_(stop),
@@ -282,7 +311,7 @@ class Feeder {
 
   const FeedOptions& o_;
   fifo::RingWriter& writer_;
-  StopSignals& stop_;
+  FrameStopCheck& stop_;
   bool pace_;
   const fifo::TrackInfo* video_track_ = nullptr;
   bool have_pass_start_ = false;
@@ -303,6 +332,7 @@ void run_feed(const FeedOptions& o) {
   // FFmpeg's own log lines would repeat what the MediaError says; --verbose shows them for diagnosis.
   av_log_set_level(o.verbose ? AV_LOG_VERBOSE : AV_LOG_FATAL);
   StopSignals stop;
+  FrameStopCheck frame_stop(stop);
   SourceReport report(o.stream);
   std::unique_ptr<media::PacketSource> source;
   const media::LiveSource* live_source = nullptr;
@@ -317,7 +347,7 @@ void run_feed(const FeedOptions& o) {
   ring.group_access = o.group_access;
   std::optional<fifo::RingWriter> writer;
   if (o.choice.kind == ingest::SourceKind::network_camera) {
-    auto live = open_live_source(o, stop, report);
+    auto live = open_live_source(o, frame_stop, report);
     // A camera that retries is watched through its ring from the start (state, attempts, last error: `zcrec
     // stat`, zcrecd), before it has told its tracks; with --once a camera that fails leaves no ring behind.
     if (!o.once) {
@@ -338,7 +368,7 @@ void run_feed(const FeedOptions& o) {
   writer->set_stream_info(source->stream_info());
   if (live_source == nullptr) report.publish(file_status);
   report.attach(*writer);
-  Feeder feeder(o, *writer, stop, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
+  Feeder feeder(o, *writer, frame_stop, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
   // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
   while (feeder.pass(*source) && o.loop && o.choice.kind != ingest::SourceKind::synthetic_camera &&
          o.choice.kind != ingest::SourceKind::network_camera && feeder.frames() > 0)

@@ -18,12 +18,12 @@
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
+#include <functional>
 #include <thread>
 #include <cstdio>
 #include <iostream>
@@ -44,20 +44,17 @@ struct BenchIngestArgs {
   int rounds = 3;
   bool json = false;
   std::string rtsp_client = "native";  // feed's --rtsp-client
+  std::string feed_binary;             // the zcrec that runs feed (empty: this one)
 };
 
-// User + system CPU of a running child so far, from /proc/PID/stat (clock ticks); 0 if it cannot be read.
+// CPU of a running child so far (user + system, every thread, exited ones included), in nanoseconds from its
+// process CPU clock; 0 if it cannot be read. /proc/PID/stat counts in clock ticks (10 ms): a steady state of
+// 15 s at ~50 µs a frame is ~2 ticks, which made the steady figures jump by ±50 % between rounds.
 double proc_cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string skip;
-  for (int i = 3; i < 14; ++i) fields >> skip;  // fields 3..13: state .. cmajflt
-  unsigned long long utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  clockid_t clock;
+  timespec ts{};
+  if (::clock_getcpuclockid(pid, &clock) != 0 || ::clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
 struct ChildCpu {
@@ -65,8 +62,9 @@ struct ChildCpu {
   double steady_s = 0;  // after the warm-up
 };
 
-// Runs argv to its end; its CPU over the whole run and after `warmup`. Throws if it fails.
-ChildCpu child_cpu(std::vector<std::string> args, const std::string& what, int warmup_s) {
+// Runs argv to its end; its CPU over the whole run and after `warmup` (`at_warmup` runs then). Throws if it fails.
+ChildCpu child_cpu(std::vector<std::string> args, const std::string& what, int warmup_s,
+                   const std::function<void()>& at_warmup = {}) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -74,7 +72,8 @@ ChildCpu child_cpu(std::vector<std::string> args, const std::string& what, int w
   if (::posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
     throw std::runtime_error("cannot run " + what);
   std::this_thread::sleep_for(std::chrono::seconds(warmup_s));
-  const double at_warmup = proc_cpu_seconds(pid);
+  const double cpu_at_warmup = proc_cpu_seconds(pid);
+  if (at_warmup) at_warmup();
   int status = 0;
   rusage ru{};
   if (::wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -82,23 +81,30 @@ ChildCpu child_cpu(std::vector<std::string> args, const std::string& what, int w
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
   ChildCpu c;
   c.total_s = s(ru.ru_utime) + s(ru.ru_stime);
-  c.steady_s = std::max(0.0, c.total_s - at_warmup);
+  c.steady_s = std::max(0.0, c.total_s - cpu_at_warmup);
   return c;
 }
 
 void run_bench_ingest(const BenchIngestArgs& a) {
-  const std::string self = "/proc/self/exe";
+  const std::string self = a.feed_binary.empty() ? "/proc/self/exe" : a.feed_binary;
   const std::string stream = "zcbench_ingest_" + std::to_string(::getpid());
   const std::string seconds = std::to_string(a.seconds);
   if (a.warmup >= a.seconds) throw CLI::ValidationError("--warmup", "must be shorter than --seconds");
-  std::vector<double> feed_us, ffmpeg_us, ratios, steady_ratios;
+  std::vector<double> feed_us, ffmpeg_us, ratios, steady_ratios, steady_feed_us, steady_ffmpeg_us;
   int64_t frames = 0;
+  int64_t frames_at_warmup = -1;
   for (int round = 0; round < a.rounds; ++round) {
     ChildCpu feed_cpu, ffmpeg_cpu;
     auto run_feed = [&] {
+      frames_at_warmup = -1;
       feed_cpu = child_cpu({self, "feed", a.url, "--stream", stream, "--once", "--duration", seconds + "s",
                             "--rtsp-client", a.rtsp_client},
-                           "zcrec feed", a.warmup);
+                           "zcrec feed", a.warmup, [&] {
+                             try {
+                               frames_at_warmup = static_cast<int64_t>(fifo::RingReader::inspect(stream).frames_written);
+                             } catch (const std::exception&) {  // no ring yet: the camera had not answered
+                             }
+                           });
       frames = static_cast<int64_t>(fifo::RingReader::inspect(stream).frames_written);
       fifo::RingWriter::remove(stream);
     };
@@ -116,6 +122,12 @@ void run_bench_ingest(const BenchIngestArgs& a) {
     ffmpeg_us.push_back(ffmpeg_cpu.total_s * 1e6 / static_cast<double>(frames));
     ratios.push_back(feed_cpu.total_s / std::max(ffmpeg_cpu.total_s, 1e-9));
     steady_ratios.push_back(feed_cpu.steady_s / std::max(ffmpeg_cpu.steady_s, 1e-9));
+    // The frames after the warm-up: the feed's own count then, or (no ring yet) the share of the media time.
+    const double steady_frames = std::max<double>(
+        1, frames_at_warmup >= 0 ? static_cast<double>(frames - frames_at_warmup)
+                                 : static_cast<double>(frames) * (a.seconds - a.warmup) / a.seconds);
+    steady_feed_us.push_back(feed_cpu.steady_s * 1e6 / steady_frames);
+    steady_ffmpeg_us.push_back(ffmpeg_cpu.steady_s * 1e6 / steady_frames);
     if (!a.json)
       std::fprintf(stderr, "round %d: feed %.1f µs/frame, ffmpeg %.1f µs/frame (%lld frames); steady state %.3f\n",
                    round + 1, feed_us.back(), ffmpeg_us.back(), static_cast<long long>(frames),
@@ -131,6 +143,8 @@ void run_bench_ingest(const BenchIngestArgs& a) {
                       {"feed_vs_ffmpeg", median(ratios)},
                       {"feed_vs_ffmpeg_rounds", ratios},
                       {"warmup_seconds", a.warmup},
+                      {"steady_feed_cpu_us_per_frame", median(steady_feed_us)},
+                      {"steady_ffmpeg_cpu_us_per_frame", median(steady_ffmpeg_us)},
                       {"steady_feed_vs_ffmpeg", median(steady_ratios)},
                       {"steady_feed_vs_ffmpeg_rounds", steady_ratios}};
   if (a.json) {
@@ -141,8 +155,9 @@ void run_bench_ingest(const BenchIngestArgs& a) {
               a.rounds, a.seconds, a.rtsp_client.c_str());
   std::printf("ffmpeg      %.1f µs CPU per frame (-c copy -f null)\n", median(ffmpeg_us));
   std::printf("ratio       %.3f (feed / ffmpeg over the whole run)\n", median(ratios));
-  std::printf("steady     %.3f (feed / ffmpeg after %d s of warm-up; target <= 0.3 with the native client)\n", median(steady_ratios),
-              a.warmup);
+  std::printf("steady     %.3f (feed / ffmpeg after %d s of warm-up; target <= 0.3 with the native client): feed %.1f, "
+              "ffmpeg %.1f µs CPU per frame\n",
+              median(steady_ratios), a.warmup, median(steady_feed_us), median(steady_ffmpeg_us));
 }
 
 }  // namespace
@@ -157,6 +172,10 @@ void add_ingest_command(CLI::App& bench) {
   cmd->add_option("--warmup", a->warmup, "seconds of each run left out of the steady-state figure")
       ->check(CLI::Range(0, 599))
       ->capture_default_str();
+  cmd->add_option("--feed-binary", a->feed_binary,
+                  "the zcrec (or a script that execs one) whose feed is measured, to compare two builds with one harness "
+                  "(default: this zcrec)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--rounds", a->rounds, "alternating rounds; medians are reported")
       ->check(CLI::Range(1, 20))
       ->capture_default_str();

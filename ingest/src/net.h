@@ -15,15 +15,17 @@ using Interrupt = std::function<bool()>;
 
 int64_t mono_ms();
 
-// Connects to host:port (any address family getaddrinfo gives) before `deadline_ms` (mono_ms()); the socket is
-// non-blocking. Throws IngestError(connect_failed / timeout / interrupted).
+// Connects to host:port (any address family getaddrinfo gives) before `deadline_ms` (mono_ms()). The socket is
+// blocking once connected, so that one recv() can both wait for the camera's next bytes and read them (bounded
+// by set_receive_timeout()); every call that must not wait passes MSG_DONTWAIT. Throws
+// IngestError(connect_failed / timeout / interrupted).
 fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms, const Interrupt& interrupt);
 
 // Writes all of `bytes` (the control connection carries a few small requests). Throws IngestError(io/timeout).
 void send_all(int fd, std::span<const uint8_t> bytes, int64_t deadline_ms, const Interrupt& interrupt);
 
-// Waits up to `timeout_ms` for `fd` to become readable; false on timeout.
-bool wait_readable(int fd, int timeout_ms);
+// How long a blocking recv() on `fd` waits before it fails with EAGAIN (SO_RCVTIMEO); `timeout_ms` > 0.
+void set_receive_timeout(int fd, int timeout_ms);
 
 // Two non-blocking UDP sockets on consecutive ports, RTP's even, bound to every address of the family of the
 // camera's `peer` address. Throws IngestError(connect_failed).

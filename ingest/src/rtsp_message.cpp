@@ -74,17 +74,23 @@ std::optional<int> RtspMessage::cseq() const {
   return static_cast<int>(*n);
 }
 
+std::optional<InterleavedFrame> parse_interleaved(std::span<const uint8_t> buffer) {
+  if (buffer.size() < 4) return std::nullopt;
+  const size_t length = (static_cast<size_t>(buffer[2]) << 8) | buffer[3];
+  if (buffer.size() < 4 + length) return std::nullopt;
+  return InterleavedFrame{buffer[1], buffer.subspan(4, length), 4 + length};
+}
+
 Parsed parse_rtsp(std::span<const uint8_t> buffer) {
   Parsed out;
   if (buffer.empty()) return out;
   if (buffer[0] == '$') {
-    if (buffer.size() < 4) return out;
-    const size_t length = (static_cast<size_t>(buffer[2]) << 8) | buffer[3];
-    if (buffer.size() < 4 + length) return out;
-    out.kind = Parsed::Kind::interleaved;
-    out.channel = buffer[1];
-    out.payload = buffer.subspan(4, length);
-    out.consumed = 4 + length;
+    if (const auto f = parse_interleaved(buffer)) {
+      out.kind = Parsed::Kind::interleaved;
+      out.channel = f->channel;
+      out.payload = f->payload;
+      out.consumed = f->consumed;
+    }
     return out;
   }
   const std::string_view text(reinterpret_cast<const char*>(buffer.data()), buffer.size());

@@ -57,7 +57,14 @@ bool RtspSession::fill(int timeout_ms) {
     if (buffer_.size() - end_ < kReadChunk) buffer_.resize(end_ + kReadChunk);
   }
   for (;;) {
-    const ssize_t n = ::recv(fd_.get(), buffer_.data() + end_, buffer_.size() - end_, 0);
+    // One blocking recv() both waits (up to the socket's receive timeout) and reads: a poll() first would cost a
+    // second system call on every picture.
+    const bool wait = timeout_ms > 0;
+    if (wait && receive_timeout_ms_ != timeout_ms) {
+      net::set_receive_timeout(fd_.get(), timeout_ms);
+      receive_timeout_ms_ = timeout_ms;
+    }
+    const ssize_t n = ::recv(fd_.get(), buffer_.data() + end_, buffer_.size() - end_, wait ? 0 : MSG_DONTWAIT);
     if (n > 0) {
       end_ += static_cast<size_t>(n);
       received_ += static_cast<uint64_t>(n);
@@ -68,21 +75,23 @@ bool RtspSession::fill(int timeout_ms) {
     if (errno != EAGAIN && errno != EWOULDBLOCK)
       throw IngestError(IngestErrc::io, std::string("reading from the camera: ") + std::strerror(errno));
     if (options_.interrupt && options_.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
-    if (timeout_ms <= 0 || !net::wait_readable(fd_.get(), timeout_ms)) return true;
-    timeout_ms = 0;
+    return true;  // nothing (within the timeout)
   }
 }
 
 bool RtspSession::dispatch(int wait_cseq, RtspMessage* answer) {
   bool answered = false;
   while (begin_ < end_) {
+    if (buffer_[begin_] == '$') {  // media: the common case, without building a Parsed (and its message) per packet
+      const auto f = parse_interleaved({buffer_.data() + begin_, end_ - begin_});
+      if (!f) break;
+      begin_ += f->consumed;
+      if (on_frame_) on_frame_(f->channel, f->payload);
+      continue;
+    }
     Parsed p = parse_rtsp({buffer_.data() + begin_, end_ - begin_});
     if (p.kind == Parsed::Kind::need_more) break;
     begin_ += p.consumed;
-    if (p.kind == Parsed::Kind::interleaved) {
-      if (on_frame_) on_frame_(p.channel, p.payload);
-      continue;
-    }
     if (!p.message.is_response) {
       // A request from the camera (GET_PARAMETER as its own keepalive, ANNOUNCE, ...): answer that it is not
       // implemented, so a camera waiting for an answer is not left hanging.

@@ -250,10 +250,9 @@ void RtspSource::Impl::pump(int timeout_ms) {
       return;
     }
     coalesce = true;
-    // Between pictures the socket is usually drained: wait first, then read (a recv that would only say
-    // "nothing yet" is saved on every picture).
-    if (timeout_ms > 0 && !session->pending_dispatch() && !net::wait_readable(session->fd(), timeout_ms)) return;
-    if (!session->read_some(0)) ended = true;
+    // Between pictures the socket is usually drained: one blocking recv() waits for the next picture and reads
+    // it (bytes a request's answer left in the buffer are handed out first, without waiting).
+    if (!session->read_some(session->pending_dispatch() ? 0 : timeout_ms)) ended = true;
     return;
   }
   std::vector<pollfd> fds;

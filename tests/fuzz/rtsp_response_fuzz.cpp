@@ -1,7 +1,8 @@
 // What a camera sends on the RTSP control connection: responses, its own requests and interleaved frames
 // (zc/ingest/rtsp_message.h), and the headers the client reads out of them (Session, Transport, a 401's
 // WWW-Authenticate). Contract: parse_rtsp() either needs more bytes, consumes a message or frame that lies inside
-// the input, or throws IngestError — never anything else; a frame's payload lies inside the input.
+// the input, or throws IngestError — never anything else; a frame's payload lies inside the input, and
+// parse_interleaved() (the media path's parse) finds exactly the frames parse_rtsp() finds.
 #include <zc/ingest/error.h>
 #include <zc/ingest/rtsp_auth.h>
 #include <zc/ingest/rtsp_message.h>
@@ -19,6 +20,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const IngestError& e) {
       ZC_FUZZ_CHECK(e.code() == IngestErrc::protocol);
       return 0;
+    }
+    if (rest[0] == '$') {  // the media path's own parse agrees with parse_rtsp's
+      const auto f = parse_interleaved(rest);
+      ZC_FUZZ_CHECK(f.has_value() == (p.kind == Parsed::Kind::interleaved));
+      if (f) ZC_FUZZ_CHECK(f->consumed == p.consumed && f->channel == p.channel && f->payload.data() == p.payload.data() &&
+                           f->payload.size() == p.payload.size());
     }
     if (p.kind == Parsed::Kind::need_more) return 0;
     ZC_FUZZ_CHECK(p.consumed > 0 && p.consumed <= rest.size());

@@ -48,6 +48,23 @@ TEST(RtspMessage, InterleavedFrameIsAViewIntoTheBuffer) {
   EXPECT_EQ(parse_rtsp(bytes(std::string("$\x00\x00\x09xx", 6))).kind, Parsed::Kind::need_more);
 }
 
+// The media path's own parse (once per RTP packet, without a message): the same frame as parse_rtsp's, and
+// nothing until its last byte is in.
+TEST(RtspMessage, InterleavedFrameParsedOnItsOwn) {
+  const std::string f = std::string("$\x02\x01\x02", 4) + std::string(258, 'x') + "$";
+  const auto frame = parse_interleaved(bytes(f));
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->channel, 2);
+  EXPECT_EQ(frame->payload.size(), 258u);
+  EXPECT_EQ(frame->payload.data(), reinterpret_cast<const uint8_t*>(f.data()) + 4);
+  EXPECT_EQ(frame->consumed, 262u);
+  const Parsed p = parse_rtsp(bytes(f));
+  ASSERT_EQ(p.kind, Parsed::Kind::interleaved);
+  EXPECT_EQ(p.consumed, frame->consumed);
+  for (size_t n : {0u, 1u, 3u, 4u, 261u}) EXPECT_FALSE(parse_interleaved(bytes(f.substr(0, n)))) << n << " bytes";
+  EXPECT_TRUE(parse_interleaved(bytes(std::string("$\x00\x00\x00", 4))));  // an empty packet is a frame
+}
+
 TEST(RtspMessage, RequestFromTheCamera) {
   const Parsed p = parse_rtsp(bytes("GET_PARAMETER rtsp://cam/s RTSP/1.0\r\nCSeq: 7\r\n\r\n"));
   ASSERT_EQ(p.kind, Parsed::Kind::message);

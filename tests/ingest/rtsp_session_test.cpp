@@ -2,6 +2,7 @@
 // requests themselves. Keepalive at half the session timeout (GET_PARAMETER, which the camera lists in Public),
 // TEARDOWN before the connection closes, a scheme-less Content-Base, whitespace in the SSRC, sequence numbers
 // starting at 0.
+#include <zc/ingest/error.h>
 #include <zc/ingest/rtsp_message.h>
 #include <zc/ingest/rtsp_source.h>
 
@@ -26,7 +27,10 @@ using namespace std::chrono_literals;
 
 class ScriptedCamera {
  public:
-  ScriptedCamera() {
+  // After `frames` pictures (-1: never) the camera goes silent: the connection stays open and requests are still
+  // answered, but no media comes.
+  explicit ScriptedCamera(int frames = -1) : frames_left_(frames) {
+
     listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -76,7 +80,8 @@ class ScriptedCamera {
     auto next_frame = std::chrono::steady_clock::now();
     const std::string base = "127.0.0.1:" + std::to_string(port_) + "/cam/";  // no scheme, as some cameras send
     while (!stop_) {
-      if (playing && std::chrono::steady_clock::now() >= next_frame) {
+      if (playing && frames_left_ != 0 && std::chrono::steady_clock::now() >= next_frame) {
+        if (frames_left_ > 0) --frames_left_;
         const bool key = seq == 0;
         if (key) send_rtp(seq++, ts, false, {0x18, 0, 4, 0x67, 0x42, 0xC0, 0x1E, 0, 4, 0x68, 0xCE, 0x3C, 0x80});
         send_rtp(seq++, ts, true, {static_cast<uint8_t>(key ? 0x65 : 0x41), 0x88, 0x84, 0x21});
@@ -124,6 +129,7 @@ class ScriptedCamera {
   }
 
   int listen_ = -1, conn_ = -1, port_ = 0;
+  int frames_left_ = -1;
   std::atomic<bool> stop_ = false;
   std::thread thread_;
   std::mutex mutex_;
@@ -164,6 +170,42 @@ TEST(RtspSession, KeepaliveAtHalfTheTimeoutAndTeardownBeforeClose) {
   for (const auto& r : requests) keepalives += r == "GET_PARAMETER session=4711";
   EXPECT_GE(keepalives, 2) << "a 2 s session read for 2.5 s";
   EXPECT_EQ(requests.back(), "TEARDOWN session=4711");
+}
+
+// The media socket blocks in recv() between pictures (one system call waits and reads): a camera that goes silent
+// must still get its keepalives, and a stop must still end the wait within the receive timeout (50 ms), not hang.
+TEST(RtspSession, ASilentCameraStillGetsKeepalivesAndAStopEndsTheWait) {
+  ScriptedCamera camera(3);
+  zc::ingest::RtspSourceOptions o;
+  o.timeout = 5s;
+  std::atomic<bool> stop = false;
+  o.interrupt = [&] { return stop.load(); };
+  zc::ingest::RtspSource source("rtsp://127.0.0.1:" + std::to_string(camera.port()) + "/cam", o);
+  zc::media::MediaPacket p;
+  int frames = 0;
+  // The first picture went to the stream info's probe (read before the constructor returned) and is handed out.
+  while (frames < 2 && source.read(p)) ++frames;
+  ASSERT_EQ(frames, 2);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(2500ms);  // the 2 s session wants a keepalive every 1 s
+    stop = true;
+  });
+  const auto stop_at = std::chrono::steady_clock::now() + 2500ms;
+  bool interrupted = false;
+  try {
+    while (source.read(p)) ++frames;
+  } catch (const zc::ingest::IngestError& e) {
+    interrupted = e.code() == zc::ingest::IngestErrc::interrupted;
+  }
+  const auto late = std::chrono::steady_clock::now() - stop_at;
+  stopper.join();
+  EXPECT_TRUE(interrupted);
+  EXPECT_LE(frames, 3);
+  // Bounded by the receive timeout (50 ms); the slack is for a loaded machine, not for a wait that never ends.
+  EXPECT_LT(late, 1000ms);
+  int keepalives = 0;
+  for (const auto& r : camera.requests()) keepalives += r == "GET_PARAMETER session=4711";
+  EXPECT_GE(keepalives, 2) << "2.5 s of silence on a 2 s session";
 }
 
 }  // namespace

@@ -47,6 +47,15 @@ inline constexpr size_t kMaxBodyBytes = 1024 * 1024;
 // are neither (after skipping nothing: a desynchronised stream is an error, not something to guess through).
 Parsed parse_rtsp(std::span<const uint8_t> buffer);
 
+// The interleaved frame ('$', channel, 16-bit length, packet) at the front of `buffer`, which starts with '$':
+// nothing while only part of it is in. The media path's parse, once per RTP packet: no message is built.
+struct InterleavedFrame {
+  uint8_t channel = 0;
+  std::span<const uint8_t> payload;  // inside `buffer`
+  size_t consumed = 0;
+};
+std::optional<InterleavedFrame> parse_interleaved(std::span<const uint8_t> buffer);
+
 // "Session: 12345678;timeout=60": the id and the timeout in seconds (60 when absent, RFC 2326 12.37).
 struct SessionHeader {
   std::string id;

@@ -80,6 +80,7 @@ class RtspSession {
   size_t begin_ = 0, end_ = 0;  // unread bytes: buffer_[begin_, end_)
   uint64_t received_ = 0;
   bool pending_dispatch_ = false;
+  int receive_timeout_ms_ = 0;  // the socket's SO_RCVTIMEO as last set (0: never set)
   FrameHandler on_frame_;
 };
 
