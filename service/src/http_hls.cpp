@@ -63,10 +63,20 @@ class Segmenter {
     }
     return hls_.playlist("hls/");
   }
-  std::shared_ptr<const std::string> init(uint64_t generation) {
+  // nullptr with `why` when there is none: an older generation (the tracks changed since) or one that never was.
+  std::shared_ptr<const std::string> init(uint64_t generation, std::string& why) {
     std::lock_guard lock(mutex_);
     last_request_ = Steady::now();
-    return hls_.init(generation);
+    auto bytes = hls_.init(generation);
+    if (!bytes) {
+      const uint64_t current = hls_.generation();
+      why = generation < current ? "initialisation segment " + std::to_string(generation) +
+                                       " is gone: the stream's tracks changed since (the playlist names init-" +
+                                       std::to_string(current) + ".mp4)"
+                                 : "no initialisation segment " + std::to_string(generation) +
+                                       " (the playlist names init-" + std::to_string(current) + ".mp4)";
+    }
+    return bytes;
   }
   std::shared_ptr<const std::string> segment(uint64_t sequence) {
     std::lock_guard lock(mutex_);
@@ -195,8 +205,9 @@ void register_hls_routes(Router& router, Service& service) {
       camera + "/hls/init-([0-9]{1,18})\\.mp4",
       [session](const Request& req, Response& res) {
         refuse_query(req.query);
-        const auto init = session(req.matches[1])->init(number(req.matches[2]));
-        if (!init) throw HttpError(404, "no such initialisation segment (the stream's tracks changed since)");
+        std::string why;
+        const auto init = session(req.matches[1])->init(number(req.matches[2]), why);
+        if (!init) throw HttpError(404, why);
         res.status = 200;
         res.set_header("Cache-Control", "max-age=3600");
         res.set_content(*init, "video/mp4");

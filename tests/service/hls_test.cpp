@@ -128,6 +128,14 @@ TEST(Hls, ThePlaylistIsFmp4HlsVersion7WhoseSegmentsStartWithAKeyframeAndSlide) {
 
   EXPECT_EQ(get(d.port(), "/api/v1/cameras/nope/live.m3u8")->status, 404);
   EXPECT_EQ(get(d.port(), "/api/v1/cameras/gate/hls/999999999.m4s")->status, 404);
+  // An initialisation segment that never was is not blamed on a track change (attacker trial: it was).
+  const auto never = get(d.port(), "/api/v1/cameras/gate/hls/init-999999.mp4");
+  ASSERT_TRUE(never);
+  EXPECT_EQ(never->status, 404);
+  EXPECT_EQ(never->body.find("changed"), std::string::npos) << never->body;
+  EXPECT_NE(never->body.find("the playlist names init-" + p.maps[0].substr(p.maps[0].find("init-") + 5)),
+            std::string::npos)
+      << never->body;
   EXPECT_EQ(get(d.port(), "/api/v1/cameras/gate/live.m3u8?x=1")->status, 400);
 }
 

@@ -47,6 +47,7 @@ class LiveHls {
   const std::deque<HlsSegment>& segments() const noexcept { return segments_; }
   // The initialisation segment (ftyp + moov) of a generation still listed, or the current one; nullptr if gone.
   std::shared_ptr<const std::string> init(uint64_t generation) const;
+  uint64_t generation() const noexcept { return generation_; }  // the current one
   const HlsSegment* segment(uint64_t sequence) const;
 
   // The media playlist; segment and map URIs are `<sequence>.m4s` and `init-<generation>.mp4` under `prefix`.
