@@ -183,7 +183,7 @@ struct Catalog::Impl {
   sqlite::Statement q_streams, q_find_stream, q_insert_stream, q_recordings, q_recording, q_segments,
       q_segments_of_recording, q_all_segments, q_unfinished_segments, q_unfinished_recordings, q_segment, q_keyframes, q_keyframe_at, q_gaps, q_clock_jumps,
       q_stream_end, q_stream_bytes, q_stream_footage, q_insert_recording, q_set_recording_start, q_add_lost, q_finish_recording,
-      q_set_locked, q_insert_segment, q_progress, q_finish_segment, q_insert_keyframe, q_delete_keyframes,
+      q_set_locked, q_mark_recording_deleting, q_insert_segment, q_progress, q_finish_segment, q_insert_keyframe, q_delete_keyframes,
       q_insert_gap, q_insert_jump, q_mark_deleting, q_mark_deleting_if_unlocked, q_delete_segment,
       q_delete_recording_if_empty, q_counts, q_event, q_open_events, q_events, q_events_page, q_events_count,
       q_recordings_page, q_recordings_count, q_insert_event, q_json_valid, q_set_event_recording, q_end_event,
@@ -272,7 +272,11 @@ struct Catalog::Impl {
     q_finish_recording = {db, "UPDATE recording SET state = ?2, end_reason = ?3, "
                               "end_wall_ns = coalesce(?4, (SELECT max(end_wall_ns) FROM segment "
                               "WHERE recording_id = ?1), start_wall_ns) WHERE id = ?1"};
-    q_set_locked = {db, "UPDATE recording SET locked = ?2 WHERE id = ?1"};
+    q_set_locked = {db, "UPDATE recording SET locked = ?2 WHERE id = ?1 AND (?2 = 0 OR NOT EXISTS "
+                        "(SELECT 1 FROM segment WHERE recording_id = ?1 AND state = 'deleting'))"};
+    q_mark_recording_deleting = {db, "UPDATE segment SET state = 'deleting' WHERE recording_id = ?1 AND "
+                                     "state IN ('complete', 'recovered') AND "
+                                     "NOT EXISTS (SELECT 1 FROM recording WHERE id = ?1 AND locked = 1)"};
     q_insert_segment = {db, "INSERT INTO segment (recording_id, stream_id, ordinal, path, start_wall_ns, "
                             "end_wall_ns, start_pts_90k, video_codec, width, height, video_config, audio_codec, "
                             "audio_sample_rate, audio_channels) VALUES (?1, (SELECT stream_id FROM recording "
@@ -876,6 +880,14 @@ bool Catalog::mark_segment_deleting_if_unlocked(int64_t segment_id) {
   sqlite::Transaction tx(impl_->conn);
   impl_->q_mark_deleting_if_unlocked.bind(1, segment_id).run();
   const bool marked = impl_->conn.changes() == 1;
+  impl_->commit(tx);
+  return marked;
+}
+
+int64_t Catalog::mark_recording_deleting_if_unlocked(int64_t recording_id) {
+  sqlite::Transaction tx(impl_->conn);
+  impl_->q_mark_recording_deleting.bind(1, recording_id).run();
+  const int64_t marked = impl_->conn.changes();
   impl_->commit(tx);
   return marked;
 }

@@ -65,15 +65,19 @@ void delete_segment(Catalog& catalog, const SegmentRow& segment) {
 
 RecordingDeletion delete_recording(Catalog& catalog, int64_t recording_id) {
   RecordingDeletion d;
-  for (const auto& s : catalog.segments_of_recording(recording_id)) {
+  for (const auto& s : catalog.segments_of_recording(recording_id))
     if (s.state == "writing") {
-      d.unfinished_segment = true;
-      break;
+      d.unfinished_segment = true;  // nothing is deleted: a crash not yet recovered
+      return d;
     }
-    if (s.state != "deleting" && !catalog.mark_segment_deleting_if_unlocked(s.id)) {
-      d.locked_meanwhile = true;
-      break;
-    }
+  // Phase 1 for all of it at once: a lock taken from here on is refused, one taken before wins whole (an attacker
+  // trial locked a recording between two segments' deletions and kept a locked recording without its start).
+  if (catalog.mark_recording_deleting_if_unlocked(recording_id) == 0) {
+    const auto r = catalog.recording(recording_id);
+    d.locked_meanwhile = r && r->locked;
+  }
+  for (const auto& s : catalog.segments_of_recording(recording_id)) {
+    if (s.state != "deleting") continue;
     remove_marked_segment(catalog, s);
     ++d.segments_deleted;
     d.bytes_deleted += s.size_bytes;

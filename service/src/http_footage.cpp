@@ -63,7 +63,9 @@ void lock(const Service& service, int64_t recording_id, bool locked, Response& r
   auto c = writable(service);
   recording_or_404(c, recording_id);
   if (!c.set_locked(std::vector<int64_t>{recording_id}, locked).empty())
-    throw HttpError(404, "no recording " + std::to_string(recording_id));  // deleted in between
+    throw HttpError(locked ? 409 : 404, "recording " + std::to_string(recording_id) +
+                                            (locked ? " is being deleted (or was deleted in between): nothing to lock"
+                                                    : " was deleted in between"));
   reply_json(res, 200, dump_json(json{{"recording_id", recording_id}, {"locked", locked}}));
 }
 

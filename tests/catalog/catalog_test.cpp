@@ -2,6 +2,7 @@
 // the keyframe index, two-phase delete, version checks and several processes writing at once.
 #include <zc/catalog/catalog.h>
 #include <zc/catalog/error.h>
+#include <zc/catalog/retention.h>
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -212,6 +213,32 @@ TEST(Catalog, RetentionCannotMarkASegmentOfARecordingLockedAfterItWasListed) {
   EXPECT_TRUE(c.mark_segment_deleting_if_unlocked(listed[0].id));
   EXPECT_FALSE(c.mark_segment_deleting_if_unlocked(listed[0].id)) << "already marked";
   EXPECT_EQ(c.segments("cam1").size(), 1u);
+}
+
+// Deleting a recording marks all of it first, in one statement: a lock taken after that is refused (it would keep
+// a locked recording without its start: an attacker trial locked one between two segments' deletions), a lock
+// taken before wins whole.
+TEST(Catalog, ARecordingBeingDeletedCannotBeLockedAndALockedOneIsNotMarked) {
+  TempDir d("catalog");
+  auto c = Catalog::open(d.path());
+  const int64_t rec = write_recording(c, "cam1", kT0, 3);
+  EXPECT_EQ(c.mark_recording_deleting_if_unlocked(rec), 3);
+  EXPECT_EQ(c.set_locked(std::vector<int64_t>{rec}, true), (std::vector<int64_t>{rec})) << "being deleted";
+  EXPECT_FALSE(c.recording(rec)->locked);
+  EXPECT_TRUE(c.set_locked(std::vector<int64_t>{rec}, false).empty()) << "unlocking is never refused";
+
+  const int64_t other = write_recording(c, "cam1", kT0 + 100 * kSec, 3);
+  ASSERT_TRUE(c.set_locked(std::vector<int64_t>{other}, true).empty());
+  EXPECT_EQ(c.mark_recording_deleting_if_unlocked(other), 0) << "locked first: nothing marked";
+  EXPECT_EQ(c.segments_of_recording(other).size(), 3u);
+  const auto d2 = delete_recording(c, other);
+  EXPECT_TRUE(d2.locked_meanwhile);
+  EXPECT_EQ(d2.segments_deleted, 0);
+  EXPECT_EQ(c.segments("cam1").size(), 3u) << "the locked recording is whole";
+
+  const auto d1 = delete_recording(c, rec);  // finishes the marked one
+  EXPECT_EQ(d1.segments_deleted, 3);
+  EXPECT_FALSE(c.recording(rec));
 }
 
 TEST(Catalog, FourProcessesWriteAtOnceWithoutLockErrors) {

@@ -314,8 +314,9 @@ class Catalog {
                         std::optional<int64_t> end_wall_ns);
   // A locked recording is never deleted by retention (retention.h).
   void set_locked(int64_t recording_id, bool locked);
-  // Locks or unlocks all of them in one transaction. When some id has no recording, nothing changes and those
-  // ids are returned (empty: done).
+  // Locks or unlocks all of them in one transaction. When some id has no recording, or a recording being deleted
+  // (segments marked 'deleting': a lock would keep what is left of footage already going), nothing changes and
+  // those ids are returned (empty: done).
   std::vector<int64_t> set_locked(const std::vector<int64_t>& recording_ids, bool locked);
   int64_t begin_segment(const NewSegment& s);
   void record_progress(int64_t segment_id, const SegmentProgress& p);
@@ -332,6 +333,10 @@ class Catalog {
   // Retention's phase 1: marks a finished segment unless its recording is locked, checked in the same
   // statement, so that a lock taken while retention runs always wins. False when nothing was marked.
   bool mark_segment_deleting_if_unlocked(int64_t segment_id);
+  // A whole recording's phase 1 (delete_recording): every finished segment of it marked in one statement unless
+  // it is locked, so that a lock either comes first (nothing is deleted) or is refused (set_locked). Returns the
+  // segments marked.
+  int64_t mark_recording_deleting_if_unlocked(int64_t recording_id);
   // The same, and only while no event protects the segment at `now_wall_ns` (retention.h: an event of its
   // stream whose span it overlaps, and that ended less than event_max_age_ns ago or is open), checked in the
   // same statement so that an event posted over old footage while retention runs keeps it.
