@@ -49,10 +49,15 @@ json metadata_value(const std::string& text) {
 
 // `recording_locked`: whether the recording the event made is locked (null for an event over continuous footage,
 // which owns none), so the page can offer lock or unlock.
+// `footage`: whether a recording holds its start (its own, or the continuous one it lies over): false once its
+// footage was deleted (its recording_id is then null like an over-continuous event's: the page must tell them
+// apart, an attacker trial found it could not).
 json event_json(const CatalogView& v, const catalog::Catalog& cat, const catalog::EventRow& e) {
   std::optional<bool> locked;
   if (e.recording_id)
     if (const auto r = cat.recording(*e.recording_id)) locked = r->locked;
+  const bool footage = e.recording_id.has_value() ||
+                       !cat.recordings(e.stream_name, {e.start_wall_ns, e.start_wall_ns + 1}).empty();
   return {{"id", e.id},
           {"camera", camera_of(v, e.stream_name)},
           {"stream", e.stream_name},
@@ -70,7 +75,8 @@ json event_json(const CatalogView& v, const catalog::Catalog& cat, const catalog
           {"end_reason", e.end_reason.empty() ? json(nullptr) : json(e.end_reason)},
           {"thumbnail", "/api/v1/events/" + std::to_string(e.id) + "/thumbnail.jpg"},
           {"clip", "/api/v1/events/" + std::to_string(e.id) + "/clip.mp4"},
-          {"recording_locked", locked ? json(*locked) : json(nullptr)}};
+          {"recording_locked", locked ? json(*locked) : json(nullptr)},
+          {"footage", footage}};
 }
 
 json segment_json(const catalog::SegmentRow& s) {

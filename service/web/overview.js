@@ -118,10 +118,18 @@ function fmtLength(e) {
 function eventItem(e) {
   const li = document.createElement('li');
   li.dataset.eventId = String(e.id);
-  const img = document.createElement('img');
-  img.loading = 'lazy';
-  img.alt = `${e.label || 'event'} on ${e.camera}`;
-  img.src = e.thumbnail;
+  // An event whose footage was deleted has no picture and nothing to play or download: it says so instead of
+  // showing a broken picture (its recording_id is null like an event's over continuous footage: footage tells).
+  const gone = e.footage === false;
+  const img = document.createElement(gone ? 'span' : 'img');
+  if (gone) {
+    img.className = 'no-footage';
+    img.textContent = 'footage deleted';
+  } else {
+    img.loading = 'lazy';
+    img.alt = `${e.label || 'event'} on ${e.camera}`;
+    img.src = e.thumbnail;
+  }
   const what = document.createElement('div');
   what.className = 'what';
   const title = document.createElement('strong');
@@ -133,10 +141,12 @@ function eventItem(e) {
   what.append(title, when);
   const actions = document.createElement('span');
   actions.className = 'actions';
-  const dl = document.createElement('a');
-  dl.href = `${e.clip}?download=1`;
-  dl.textContent = 'Download';
-  actions.append(dl);
+  if (!gone) {
+    const dl = document.createElement('a');
+    dl.href = `${e.clip}?download=1`;
+    dl.textContent = 'Download';
+    actions.append(dl);
+  }
   // An event that made its own recording can lock it (retention keeps it) or delete it; one over continuous
   // footage owns none (recording_locked is null) and shows neither.
   if (e.recording_locked !== null && e.recording_locked !== undefined) {
@@ -161,7 +171,7 @@ function eventItem(e) {
   for (const a of actions.children) a.addEventListener('click', (ev) => ev.stopPropagation());
   li.append(img, what, actions);
   // Plays the event's span from its pre-roll in the camera's view.
-  li.addEventListener('click', async () => {
+  if (!gone) li.addEventListener('click', async () => {
     const cam = state.cameras.find((c) => c.name === e.camera);
     const retired = state.retired.find((r) => r.name === e.camera);
     await selectCamera(e.camera, cam ? null : retired?.last_ms ?? null);

@@ -75,6 +75,18 @@ TEST(FootageApi, AnEventsRecordingIsLockedUnlockedAndDeletedAndStorageSaysWhatIs
   const auto thumb = c.Get((ev + "/thumbnail.jpg").c_str());
   ASSERT_TRUE(thumb);
   EXPECT_EQ(thumb->status, 404) << thumb->get_header_value("X-Picture-Time");
+  // The event listing says its footage is gone (its recording_id is null, as an over-continuous event's is).
+  {
+    const auto listed = d.get("/api/v1/events?camera=door");
+    bool seen = false;
+    for (const auto& e : listed.body["items"])
+      if (ev == "/api/v1/events/" + std::to_string(e["id"].get<int64_t>())) {
+        seen = true;
+        EXPECT_EQ(e["footage"], false) << e.dump();
+        EXPECT_TRUE(e["recording_id"].is_null());
+      }
+    EXPECT_TRUE(seen) << listed.body.dump();
+  }
   // Deleting it again says it is gone, not that it lies over continuous footage (attacker trial).
   r = del(d.port(), ev + "/footage");
   EXPECT_EQ(r.status, 404) << r.body.dump();
@@ -104,6 +116,10 @@ TEST(FootageApi, AnEventsRecordingIsLockedUnlockedAndDeletedAndStorageSaysWhatIs
   ASSERT_EQ(over.status, 201);
   r = d.post("/api/v1/events/" + std::to_string(over.body["id"].get<int64_t>()) + "/lock", nlohmann::json::object());
   EXPECT_EQ(r.status, 409) << r.body.dump();
+  for (const auto& e : d.get("/api/v1/events?camera=yard").body["items"])
+    if (e["id"] == over.body["id"]) {
+      EXPECT_EQ(e["footage"], true) << "over continuous footage: " << e.dump();
+    }
   EXPECT_EQ(d.post("/api/v1/recordings/987654/lock", nlohmann::json::object()).status, 404);
   EXPECT_EQ(del(d.port(), "/api/v1/recordings/x1").status, 400);
 }
