@@ -31,11 +31,6 @@ using namespace std::chrono_literals;
 // A live snapshot waits at most this long for the ring's newest keyframe to be readable.
 constexpr auto kKeyframeWait = 2s;
 
-int64_t now_wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // One keyframe and the track it belongs to.
 struct Keyframe {
   fifo::TrackInfo video;
@@ -323,7 +318,7 @@ void register_snapshot_routes(Router& router, Service& service) {
         const int width = width_param(req);
         const ServiceConfig config = service.config();
         if (req.has_param("at")) {
-          const int64_t now = now_wall_ns();
+          const int64_t now = service.clock().wall_ns();
           const int64_t at = units::parse_time_ns(req.param("at"), now);
           const std::string stream = service.footage_stream(camera);  // 404 for no such camera, retired or not
           std::optional<playback::Timeline> timeline;
@@ -381,7 +376,7 @@ void register_snapshot_routes(Router& router, Service& service) {
           const CameraConfig* cam = nullptr;
           for (const auto& c : config.cameras)
             if (config.ring_name(c) == event->stream_name) cam = &c;
-          const int64_t age_ns = now_wall_ns() - event->trigger_wall_ns;
+          const int64_t age_ns = service.clock().wall_ns() - event->trigger_wall_ns;
           bool own_recording_gone = false;
           if (cam != nullptr && !cam->continuous) {
             if (!event->recording_id) {

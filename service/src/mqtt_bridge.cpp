@@ -23,11 +23,6 @@ constexpr auto kMaxBackoff = 10s;         // reconnect delays double from 1 s up
 constexpr auto kStopFlush = 2s;           // at stop, how long the last messages may take
 constexpr std::size_t kLogPayloadChars = 120;
 
-int64_t wall_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A payload in a log line: printable ASCII only, at most kLogPayloadChars of it.
 std::string loggable(std::string_view s) {
   std::string out;
@@ -263,7 +258,7 @@ void MqttBridge::on_message(std::string_view topic_name, std::string_view payloa
   if (payload.size() > http::kMaxBodyBytes)
     return reject("larger than " + std::to_string(http::kMaxBodyBytes) + " bytes");
   try {
-    const EventRequest request = http::parse_event_body(payload, wall_now());
+    const EventRequest request = http::parse_event_body(payload, service_.clock().wall_ns());
     const int64_t id = service_.create_event(camera, request);
     ++received_;
     log_.info("mqtt: event " + std::to_string(id) + " of " + camera + " from " + where);
@@ -381,7 +376,7 @@ void MqttBridge::publish_stats() {
                  {"recording_state", to_string(c.recording_state)},
                  {"open_events", c.open_events},
                  {"ring_history_s", c.ring_history_s},
-                 {"time", units::format_wall(wall_now())}};
+                 {"time", units::format_wall(service_.clock().wall_ns())}};
     publish_now({topic(c.name + "/stats"), j.dump(-1, ' ', false, json::error_handler_t::replace), 0, false});
   }
 }
