@@ -9,6 +9,7 @@
 #include <zc/cluster/cluster_reader.h>
 #include <zc/cluster/migrations.h>
 #include <zc/cluster/pg_connection.h>
+#include <zc/fifo/clock.h>
 
 #include <nlohmann/json.hpp>
 
@@ -71,8 +72,7 @@ void run_bench_cluster(const BenchClusterArgs& a) {
 
   // Every camera belongs to one host; each has one segment a minute for `days` days, ending now.
   const int64_t segments_per_day = kDayNs / kSegmentNs;
-  const int64_t start = (std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count() / kDayNs - a.days) * kDayNs;
+  const int64_t start = (fifo::SystemClock().wall_ns() / kDayNs - a.days) * kDayNs;  // the command's clock
   if (!a.json) std::fprintf(stderr, "bench cluster: making %lld segment rows...\n",
                             static_cast<long long>(int64_t{a.cameras} * a.hosts * a.days * segments_per_day));
   const double fill_ms = time_ms([&] {

@@ -272,7 +272,7 @@ void Camera::recording_loop() {
     end_due_events(now);
     // A cluster camera records only while this host holds its lease, under the epoch it holds (a lease lost and
     // taken again is a new epoch: a new recording).
-    if (lease_ && (!lease_->may_record(clock_.mono_ns()) || (recorder_ && lease_->epoch() != recorder_epoch_))) {
+    if (lease_ && (!lease_->may_record() || (recorder_ && lease_->epoch() != recorder_epoch_))) {
       if (recorder_) {
         log_.warning("camera " + c.name + ": this host no longer holds its lease; recording stops");
         recorder_->stop();

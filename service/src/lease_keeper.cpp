@@ -17,7 +17,7 @@ LeaseKeeper::LeaseKeeper(LeaseKeeperOptions options, std::vector<LeasedCamera> c
       clock_(clock),
       on_change_(std::move(on_change)),
       cameras_(std::move(cameras)) {
-  for (const auto& c : cameras_) gates_[c.name] = std::make_shared<LeaseGate>(renew_ns());
+  for (const auto& c : cameras_) gates_[c.name] = std::make_shared<LeaseGate>(renew_ns(), clock_);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -38,7 +38,7 @@ void LeaseKeeper::set_cameras(std::vector<LeasedCamera> cameras) {
 std::shared_ptr<LeaseGate> LeaseKeeper::gate(const std::string& camera) {
   std::lock_guard lock(mu_);
   auto& g = gates_[camera];
-  if (!g) g = std::make_shared<LeaseGate>(renew_ns());
+  if (!g) g = std::make_shared<LeaseGate>(renew_ns(), clock_);
   return g;
 }
 
@@ -87,7 +87,7 @@ void LeaseKeeper::run() {
       const bool unreachable = ce != nullptr && ce->code() == cluster::ClusterErrc::unreachable;
       {
         std::lock_guard lock(mu_);
-        for (auto& [name, gate] : gates_) unreachable ? gate->unreachable(clock_.mono_ns()) : gate->failed();
+        for (auto& [name, gate] : gates_) unreachable ? gate->unreachable() : gate->failed();
       }
       if (!failing)
         log_.warning(std::string("cluster: cannot renew camera leases: ") + e.what() +

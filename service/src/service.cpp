@@ -359,11 +359,10 @@ class ServiceImpl final : public Service {
       if (stopped_) break;
       leases_changed_ = false;
       std::vector<std::shared_ptr<Camera>> retire;
-      const int64_t now = clock_->mono_ns();
       for (const auto& c : config_.cameras) {
         if (c.hosts.empty() || c.standby || !c.enabled) continue;
         if (std::find(c.hosts.begin(), c.hosts.end(), config_.cluster->host) == c.hosts.end()) continue;
-        const bool may = leases_->gate(c.name)->may_record(now);
+        const bool may = leases_->gate(c.name)->may_record();
         const auto it = cameras_.find(c.name);
         if (may && it == cameras_.end()) {
           log_.info("camera " + c.name + ": this host holds its lease; starting it");
@@ -431,7 +430,7 @@ class ServiceImpl final : public Service {
       // the lease (lease_loop starts it then).
       if (!leases_ || std::find(c.hosts.begin(), c.hosts.end(), config_.cluster->host) == c.hosts.end()) return;
       gate = leases_->gate(c.name);
-      if (!c.standby && !gate->may_record(clock_->mono_ns())) return;
+      if (!c.standby && !gate->may_record()) return;
     }
     cameras_[c.name] = std::make_shared<Camera>(camera_setup(config_, c), zcrec_, catalog_, log_, *clock_, gate);
   }
