@@ -49,10 +49,10 @@ Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& ca
     change(status_);
   };
   if (setup_.camera.pushed())
-    push_.emplace(setup_.ring, update);
+    push_.emplace(setup_.ring, clock_, update);
   else
     ingest_.emplace(ingest_spec(zcrec_, setup_.camera, setup_.ring), ingest_pid_file(setup_.storage_dir, setup_.ring),
-                    setup_.camera.name, log_, update);
+                    setup_.camera.name, log_, clock_, update);
   recording_thread_ = std::thread([this] { recording_loop(); });
 }
 

@@ -225,7 +225,7 @@ std::shared_ptr<const Picture> to_picture(const Keyframe& k, int width) {
 // The live picture of a camera: the ring's newest video keyframe, from the cache when it was made already
 // (503 when there is no ring, no video or no keyframe within kKeyframeWait).
 std::shared_ptr<const Picture> live_picture(const std::string& camera, const std::string& ring, int width,
-                                            LiveCache& cache) {
+                                            LiveCache& cache, const fifo::Clock& clock) {
   try {
     fifo::ReaderOptions options;
     options.start = fifo::StartAt::newest_keyframe;
@@ -233,9 +233,9 @@ std::shared_ptr<const Picture> live_picture(const std::string& camera, const std
     auto reader = fifo::RingReader::open(ring, options);
     if (const auto newest = reader.newest_keyframe())
       if (auto cached = cache.find(camera, newest->seq, width)) return cached;
-    const auto deadline = std::chrono::steady_clock::now() + kKeyframeWait;
+    const int64_t deadline_ns = clock.mono_ns() + std::chrono::nanoseconds(kKeyframeWait).count();
     fifo::Frame f;
-    while (std::chrono::steady_clock::now() < deadline) {
+    while (clock.mono_ns() < deadline_ns) {
       if (reader.read(f, 200ms) != fifo::WaitStatus::ready) continue;
       const fifo::TrackInfo* video = reader.stream_info().first_of(fifo::MediaKind::video);
       if (video == nullptr) throw HttpError(503, "camera " + camera + " has no video");
@@ -341,7 +341,7 @@ void register_snapshot_routes(Router& router, Service& service) {
         const CameraConfig* c = config.camera(camera);
         if (c == nullptr) throw HttpError(404, "no camera " + camera);
         const auto slot = slots->take(camera);
-        reply_jpeg(res, *live_picture(camera, config.ring_name(*c), width, *live), false);
+        reply_jpeg(res, *live_picture(camera, config.ring_name(*c), width, *live, service.clock()), false);
       },
       Pool::media);
 

@@ -126,8 +126,8 @@ void MqttBridge::guarded(Fn&& fn) {
 }
 
 void MqttBridge::run() {
-  auto next_poll = Clock::now();
-  auto next_stats = Clock::now() + std::chrono::nanoseconds(config_.stats_interval_ns);
+  auto next_poll = mono_now();
+  auto next_stats = mono_now() + std::chrono::nanoseconds(config_.stats_interval_ns);
   for (;;) {
     std::vector<std::pair<int64_t, std::string>> created;
     bool poke = false;
@@ -135,14 +135,13 @@ void MqttBridge::run() {
       std::unique_lock lock(mutex_);
       // Without a connection there is no socket to wait on: wait here for news or the next attempt.
       if (!socket_ && !stopping_ && created_.empty() && !poke_)
-        wake_.wait_for(lock, std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ -
-                                                                                              Clock::now()),
+        wake_.wait_for(lock, std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - mono_now()),
                                         std::chrono::milliseconds(1), std::chrono::milliseconds(kLoopTimeout)));
       if (stopping_) break;
       created.swap(created_);
       std::swap(poke, poke_);
     }
-    auto now = Clock::now();
+    auto now = mono_now();
     if (!socket_ && now >= next_attempt_) {
       const int rc = client_->connect_async(config_.host, config_.port, config_.keepalive_s);
       if (rc == 0) {
@@ -157,13 +156,13 @@ void MqttBridge::run() {
       const int rc = client_->loop(static_cast<int>(kLoopTimeout.count()));
       if (rc != 0) {
         connection_lost(mqtt::Client::error_text(rc));
-      } else if (!connected_ && Clock::now() - attempt_started_ > kConnectTimeout) {
+      } else if (!connected_ && mono_now() - attempt_started_ > kConnectTimeout) {
         client_->disconnect();
         connection_lost("no answer from " + config_.host + ":" + std::to_string(config_.port));
       }
     }
     for (const auto& [id, camera] : created) guarded([&] { publish_created(id, camera); });
-    now = Clock::now();
+    now = mono_now();
     if (poke || now >= next_poll) {
       guarded([&] { poll_event_ends(); });
       guarded([&] { poll_cameras(); });
@@ -194,8 +193,8 @@ void MqttBridge::run() {
   // Through the queue, after the event ends, so that "offline" is the last word.
   for (auto& [camera, online] : available_) enqueue({topic(camera + "/available"), "offline", 1, true});
   enqueue({topic("available"), "offline", 1, true});
-  const auto deadline = Clock::now() + kStopFlush;
-  while (connected_ && (!queue_.empty() || !inflight_.empty()) && Clock::now() < deadline) {
+  const auto deadline = mono_now() + kStopFlush;
+  while (connected_ && (!queue_.empty() || !inflight_.empty()) && mono_now() < deadline) {
     drain();
     if (client_->loop(static_cast<int>(kLoopTimeout.count())) != 0) break;
   }
@@ -231,7 +230,7 @@ void MqttBridge::connection_lost(const std::string& why) {
   const bool was_connected = connected_;
   connected_ = false;
   socket_ = false;
-  next_attempt_ = Clock::now() + backoff_;
+  next_attempt_ = mono_now() + backoff_;
   // One line per outage and per new reason, not one per retry.
   if (was_connected || why != last_failure_) {
     log_.warning("mqtt: " + why + "; retrying (every " + std::to_string(backoff_.count()) + " ms, up to " +
