@@ -55,7 +55,7 @@ class MqttBridge {
 
  private:
   // The service clock's mono_ns as a duration: the bridge's timers (poll, stats, reconnect, flush) run on it.
-  std::chrono::nanoseconds mono_now() const { return std::chrono::nanoseconds(service_.clock().mono_ns()); }
+  std::chrono::nanoseconds mono_now() const { return service_.clock().mono(); }
 
   void run();
   template <class Fn>

@@ -4,6 +4,7 @@
 // floor that needs it, because the ring stamps every frame with these same two clocks (FrameHeader::mono_ns/wall_ns).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 namespace zc::fifo {
@@ -17,6 +18,9 @@ class Clock {
   // CLOCK_REALTIME in nanoseconds since the Unix epoch (UTC): for what a person or another host reads (catalog
   // times, leases, HTTP dates, logs). May jump when NTP or an operator sets it.
   virtual int64_t wall_ns() const = 0;
+
+  // mono_ns() as a std::chrono duration since the clock's zero, for code that counts in chrono types.
+  std::chrono::nanoseconds mono() const { return std::chrono::nanoseconds(mono_ns()); }
 };
 
 // The host's clocks, as the ring's own stamps read them. Stateless: one per owner is fine, and a const one is
