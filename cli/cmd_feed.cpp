@@ -344,7 +344,8 @@ void run_feed(const FeedOptions& o) {
   writer->set_stream_info(source->stream_info());
   if (live_source == nullptr) report.publish(file_status);
   report.attach(*writer);
-  Feeder feeder(o, *writer, stop, clock, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
+  Feeder feeder(o, *writer, stop, clock,
+                [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
   // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
   while (feeder.pass(*source) && o.loop && o.choice.kind != ingest::SourceKind::synthetic_camera &&
          o.choice.kind != ingest::SourceKind::network_camera && feeder.frames() > 0)

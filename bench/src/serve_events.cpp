@@ -29,8 +29,8 @@ void EventPoster::loop(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     const int64_t next_ns = clock_.mono_ns() + static_cast<int64_t>(gap(rng) * 1e9);
     while (!stop.stop_requested() && clock_.mono_ns() < next_ns)
-      std::this_thread::sleep_for(
-          std::min<std::chrono::nanoseconds>(std::chrono::nanoseconds(next_ns - clock_.mono_ns()), std::chrono::milliseconds(50)));
+      std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(std::chrono::nanoseconds(next_ns - clock_.mono_ns()),
+                                                                     std::chrono::milliseconds(50)));
     if (stop.stop_requested()) break;
     // A new client per request: the latency includes connecting, as for a `curl` from a door controller.
     httplib::Client c(host_, port_);
