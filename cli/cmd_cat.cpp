@@ -7,6 +7,7 @@
 #include "record_cli.h"
 #include "stop_signals.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/writer_absence.h>
@@ -107,11 +108,11 @@ class ElementaryWriter {
 // RingReader::open that waits up to `wait_s` for the stream to appear, in short slices so that SIGINT/SIGTERM
 // (blocked and routed to StopSignals) still end the wait at once: nullopt then.
 std::optional<fifo::RingReader> open_waiting(const std::string& stream, fifo::ReaderOptions ro, double wait_s,
-                                             StopSignals& stop) {
+                                             StopSignals& stop, const fifo::Clock& clock) {
   const auto slice = std::chrono::milliseconds(100);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(wait_s * 1000));
+  const int64_t deadline_ns = clock.mono_ns() + static_cast<int64_t>(wait_s * 1000) * 1'000'000;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::milliseconds((deadline_ns - clock.mono_ns()) / 1'000'000);
     ro.wait_for_stream = std::clamp(left, std::chrono::milliseconds(0), slice);
     try {
       return fifo::RingReader::open(stream, ro);
@@ -129,9 +130,10 @@ std::optional<fifo::RingReader> open_waiting(const std::string& stream, fifo::Re
 void run_cat(const CatOptions& o) {
   ::signal(SIGPIPE, SIG_IGN);  // a closed pipe becomes EPIPE, which ends cat cleanly
   StopSignals stop;
+  const fifo::SystemClock clock;  // the command's one clock: the wait for the stream, the writer's absence
   fifo::ReaderOptions ro;
   ro.start = start_at(o.start);
-  auto opened = open_waiting(o.stream, ro, o.wait_s, stop);
+  auto opened = open_waiting(o.stream, ro, o.wait_s, stop, clock);
   if (!opened) return;  // stopped while waiting for the stream
   fifo::RingReader& reader = *opened;
   reader.refresh_stream_info();
@@ -154,7 +156,7 @@ void run_cat(const CatOptions& o) {
     if (st == fifo::WaitStatus::writer_gone) {
       // A camera process that crashed or is being restarted: the ring survives it, and so does cat.
       const bool first_notice = !absence.absent();
-      if (!absence.within_grace(record::now_mono_ns())) {
+      if (!absence.within_grace(clock.mono_ns())) {
         failure = "the writer of stream '" + o.stream + "' is gone and none came back within " +
                   record::format_seconds(absence.grace_ns());
         break;
@@ -164,7 +166,7 @@ void run_cat(const CatOptions& o) {
                      o.stream.c_str(), record::format_seconds(absence.grace_ns()).c_str());
       continue;
     }
-    if (const auto away = absence.writer_seen(record::now_mono_ns())) {
+    if (const auto away = absence.writer_seen(clock.mono_ns())) {
       std::fprintf(stderr, "zcrec cat: stream '%s' has a writer again after %s; going on from its next keyframe\n",
                    o.stream.c_str(), record::format_seconds(*away).c_str());
       waiting_for_key = true;

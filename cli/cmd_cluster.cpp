@@ -11,6 +11,7 @@
 #include <zc/cluster/migrations.h>
 #include <zc/cluster/publish_loop.h>
 #include <zc/cluster/publisher.h>
+#include <zc/fifo/clock.h>
 #include <zc/units/cli_validators.h>
 
 #include <time.h>
@@ -39,12 +40,6 @@ struct ClusterCliOptions {
   bool once = false;
 };
 
-int64_t wall_now_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 std::string connection_string(const ClusterCliOptions& o) {
   if (!o.url_file.empty()) {
     std::ifstream in(o.url_file);
@@ -63,11 +58,12 @@ std::string connection_string(const ClusterCliOptions& o) {
 
 void run_publish(const ClusterCliOptions& o) {
   const std::string url = connection_string(o);
+  const auto clock = std::make_shared<const fifo::SystemClock>();  // the command's one clock
   if (o.once) {
     const auto local = catalog::Catalog::open_existing(o.dir, catalog::Catalog::Access::read_only);
     auto pg = cluster::PgConnection::connect(url);
     cluster::migrate(pg);
-    const auto s = cluster::publish(pg, o.host, local, wall_now_ns(), o.ring_prefix);
+    const auto s = cluster::publish(pg, o.host, local, clock->wall_ns(), o.ring_prefix);
     std::printf("published %s (full): %lld recordings, %lld segments, %lld events, %lld gaps; %lld rows written, %lld removed\n",
                 o.host.c_str(), static_cast<long long>(s.recordings), static_cast<long long>(s.segments),
                 static_cast<long long>(s.events), static_cast<long long>(s.gaps), static_cast<long long>(s.written),
@@ -80,6 +76,7 @@ void run_publish(const ClusterCliOptions& o) {
   lo.host = o.host;
   lo.ring_prefix = o.ring_prefix;
   lo.storage_dir = o.dir;
+  lo.clock = clock;
   lo.every = std::chrono::milliseconds(std::llround(o.every_s * 1000));
   lo.full_every = std::chrono::milliseconds(std::llround(o.full_every_s * 1000));
   lo.on_log = [](bool error, const std::string& line) {

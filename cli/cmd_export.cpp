@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "playback_cli.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/playback/exporter.h>
 #include <zc/playback/time_arg.h>
 #include <zc/catalog/catalog.h>
@@ -35,7 +36,7 @@ void draw_progress(size_t done, size_t total) {
 }
 
 void run_export(const ExportArgs& a) {
-  const auto range = playback_cli::parse_range(a.from, a.to);
+  const auto range = playback_cli::parse_range(a.from, a.to, fifo::SystemClock().wall_ns());
   av_log_set_level(AV_LOG_ERROR);  // the MP4 muxer's "moving the moov atom" notes are not for the user
   auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_only);
   const auto timeline = playback::Timeline::of_catalog(catalog, a.stream, range.first, range.second);

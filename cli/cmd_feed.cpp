@@ -6,6 +6,7 @@
 #include "record_cli.h"
 #include "stop_signals.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/ring_writer.h>
 #include <zc/ingest/rtsp_source.h>
 #include <zc/ingest/source_kind.h>
@@ -104,7 +105,7 @@ std::string source_url(const FeedOptions& o) {
 class SourceReport {
  public:
   // Lines name the stream: under zcrecd every camera's ingest shares the daemon's log.
-  explicit SourceReport(std::string stream) : stream_(std::move(stream)) {}
+  SourceReport(std::string stream, const fifo::Clock& clock) : stream_(std::move(stream)), clock_(clock) {}
 
   void attach(fifo::RingWriter& writer) {
     writer_ = &writer;
@@ -118,7 +119,7 @@ class SourceReport {
       std::fprintf(stderr, "zcrec feed [%s]: streaming from %s (connection %llu)\n", stream_.c_str(), s.url.c_str(),
                    static_cast<unsigned long long>(s.connections));
     } else if (s.state == fifo::SourceState::waiting_to_retry) {
-      const double in_s = static_cast<double>(s.next_attempt_wall_ns - record::now_wall_ns()) / 1e9;
+      const double in_s = static_cast<double>(s.next_attempt_wall_ns - clock_.wall_ns()) / 1e9;
       std::fprintf(stderr, "zcrec feed [%s]: %s; retrying in %.1f s\n", stream_.c_str(), s.last_error.c_str(),
                    std::max(0.0, in_s));
     }
@@ -127,19 +128,20 @@ class SourceReport {
 
   // Counters move with every frame: published once a second.
   void tick(const fifo::SourceStatus& s) {
-    if (record::now_wall_ns() - published_at_ns_ >= 1'000'000'000) publish(s);
+    if (clock_.wall_ns() - published_at_ns_ >= 1'000'000'000) publish(s);
   }
 
   // Into the ring only: a file or testsrc has no connection worth a line on stderr.
   void publish(fifo::SourceStatus s) {
     last_ = s;
     if (writer_ == nullptr) return;
-    published_at_ns_ = record::now_wall_ns();
+    published_at_ns_ = clock_.wall_ns();
     s.updated_wall_ns = published_at_ns_;
     writer_->publish_source(s);
   }
 
   std::string stream_;
+  const fifo::Clock& clock_;
   fifo::RingWriter* writer_ = nullptr;
   fifo::SourceStatus last_;
   int64_t published_at_ns_ = 0;
@@ -151,11 +153,11 @@ class SourceReport {
 // once (StopSignals::sleep_for polls the descriptor).
 class FrameStopCheck {
  public:
-  explicit FrameStopCheck(StopSignals& signals) : signals_(signals) {}
+  FrameStopCheck(StopSignals& signals, const fifo::Clock& clock) : signals_(signals), clock_(clock) {}
 
   bool requested() {
     if (seen_) return true;
-    const int64_t now = record::now_mono_ns();
+    const int64_t now = clock_.mono_ns();
     if (now < next_look_ns_) return false;
     next_look_ns_ = now + kLookEveryNs;
     return seen_ = signals_.requested();
@@ -170,6 +172,7 @@ class FrameStopCheck {
  private:
   static constexpr int64_t kLookEveryNs = 100'000'000;
   StopSignals& signals_;
+  const fifo::Clock& clock_;
   bool seen_ = false;
   int64_t next_look_ns_ = 0;
 };
@@ -219,9 +222,11 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
 class Feeder {
  public:
   // `after_frame` runs after every frame written (status counters).
-  Feeder(const FeedOptions& o, fifo::RingWriter& writer, FrameStopCheck& stop, std::function<void()> after_frame)
+  Feeder(const FeedOptions& o, fifo::RingWriter& writer, FrameStopCheck& stop, const fifo::Clock& clock,
+         std::function<void()> after_frame)
       : o_(o),
         writer_(writer),
+        clock_(clock),
         stop_(stop),
         // A network camera, a pipe, a FIFO, a socket or a device delivers frames as they happen: pacing them
         // again by their timestamps only adds a sleep per frame and a lag behind the camera.
@@ -303,14 +308,15 @@ class Feeder {
 
   bool wait_until(double media_s) {
     // The clock starts with the first frame written, so the first frame goes out at once.
-    if (clock_start_ns_ < 0) clock_start_ns_ = record::now_mono_ns() - static_cast<int64_t>(media_s * 1e9);
+    if (clock_start_ns_ < 0) clock_start_ns_ = clock_.mono_ns() - static_cast<int64_t>(media_s * 1e9);
     const int64_t due = clock_start_ns_ + static_cast<int64_t>(media_s * 1e9);
-    const int64_t wait = due - record::now_mono_ns();
+    const int64_t wait = due - clock_.mono_ns();
     return wait <= 0 ? !stop_.requested() : stop_.sleep_for(std::chrono::nanoseconds(wait));
   }
 
   const FeedOptions& o_;
   fifo::RingWriter& writer_;
+  const fifo::Clock& clock_;
   FrameStopCheck& stop_;
   bool pace_;
   const fifo::TrackInfo* video_track_ = nullptr;
@@ -332,8 +338,9 @@ void run_feed(const FeedOptions& o) {
   // FFmpeg's own log lines would repeat what the MediaError says; --verbose shows them for diagnosis.
   av_log_set_level(o.verbose ? AV_LOG_VERBOSE : AV_LOG_FATAL);
   StopSignals stop;
-  FrameStopCheck frame_stop(stop);
-  SourceReport report(o.stream);
+  const fifo::SystemClock clock;  // the command's one clock: status times, pacing, stop checks
+  FrameStopCheck frame_stop(stop, clock);
+  SourceReport report(o.stream, clock);
   std::unique_ptr<media::PacketSource> source;
   const media::LiveSource* live_source = nullptr;
   // A file or testsrc has no connection to describe: it streams until it ends.
@@ -368,7 +375,8 @@ void run_feed(const FeedOptions& o) {
   writer->set_stream_info(source->stream_info());
   if (live_source == nullptr) report.publish(file_status);
   report.attach(*writer);
-  Feeder feeder(o, *writer, frame_stop, [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
+  Feeder feeder(o, *writer, frame_stop, clock,
+                [&] { report.tick(live_source != nullptr ? live_source->status() : file_status); });
   // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
   while (feeder.pass(*source) && o.loop && o.choice.kind != ingest::SourceKind::synthetic_camera &&
          o.choice.kind != ingest::SourceKind::network_camera && feeder.frames() > 0)

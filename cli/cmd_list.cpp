@@ -3,6 +3,7 @@
 #include "record_cli.h"
 #include "record_json.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/catalog/catalog.h>
 
 #include <filesystem>
@@ -19,7 +20,7 @@ struct ListArgs {
 
 void run_list(const ListArgs& a) {
   auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_only);
-  const int64_t now = record::now_wall_ns();
+  const int64_t now = fifo::SystemClock().wall_ns();  // the command's clock: "-1h" counts from it
   catalog::TimeRange range;
   if (!a.from.empty()) range.from_wall_ns = record::parse_time_ns(a.from, now);
   if (!a.to.empty()) range.to_wall_ns = record::parse_time_ns(a.to, now);

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "playback_cli.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/playback/error.h>
 #include <zc/playback/player.h>
 #include <zc/catalog/catalog.h>
@@ -32,7 +33,7 @@ void run_play(const PlayArgs& a) {
   if (!a.file.empty()) {
     timeline = playback::Timeline::of_file(a.file);
   } else {
-    const auto range = playback_cli::parse_range(a.from, a.to);
+    const auto range = playback_cli::parse_range(a.from, a.to, fifo::SystemClock().wall_ns());
     auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_only);
     timeline = playback::Timeline::of_catalog(catalog, a.stream, range.first, range.second);
   }

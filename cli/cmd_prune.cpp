@@ -4,6 +4,7 @@
 #include "record_cli.h"
 #include "record_json.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/catalog/catalog.h>
 #include <zc/catalog/retention.h>
 
@@ -27,7 +28,7 @@ void run_prune(const PruneArgs& a) {
   p.min_free_bytes = a.min_free;
   if (!p.any()) throw CLI::ValidationError("prune", "give at least one of --quota, --max-age, --min-free");
   auto catalog = catalog::Catalog::open_existing(a.dir, catalog::Catalog::Access::read_write);
-  const auto r = catalog::apply_retention(catalog, p, record::now_wall_ns(),
+  const auto r = catalog::apply_retention(catalog, p, fifo::SystemClock().wall_ns(),
                                            a.stream.empty() ? std::nullopt : std::optional<std::string>(a.stream));
   if (a.json) {
     std::cout << record::to_json(r).dump(2) << std::endl;

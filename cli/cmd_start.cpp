@@ -6,6 +6,7 @@
 #include "record_json.h"
 #include "stop_signals.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/recorder/error.h>
@@ -34,14 +35,15 @@ struct StartArgs {
 // Waits up to `wait` for the ring to appear with its tracks (a network camera's ring exists before the camera
 // answered), in short slices so that SIGINT/SIGTERM end the wait at once (the recorder's own wait could not see
 // them: they are blocked and routed to `signals`). False when stopped.
-bool wait_for_ring(const std::string& stream, std::chrono::milliseconds wait, StopSignals& signals) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
+bool wait_for_ring(const std::string& stream, std::chrono::milliseconds wait, StopSignals& signals,
+                   const fifo::Clock& clock) {
+  const int64_t deadline = clock.mono_ns() + std::chrono::nanoseconds(wait).count();
   for (;;) {
     try {
-      if (!fifo::RingReader::inspect(stream).info.tracks.empty() || std::chrono::steady_clock::now() >= deadline)
+      if (!fifo::RingReader::inspect(stream).info.tracks.empty() || clock.mono_ns() >= deadline)
         return true;
     } catch (const fifo::FifoError& e) {
-      if (e.code() != fifo::FifoErrc::not_found || std::chrono::steady_clock::now() >= deadline) return true;
+      if (e.code() != fifo::FifoErrc::not_found || clock.mono_ns() >= deadline) return true;
     }
     if (!signals.sleep_for(std::chrono::milliseconds(100))) return false;
   }
@@ -75,10 +77,10 @@ void run_start(const StartArgs& a) {
   };
 
   StopSignals signals({SIGUSR1});
+  const fifo::SystemClock clock;  // the command's one clock: the wait for the ring, the recording's times
   // The recorder reports a ring that is still missing after the wait (or one in the middle of being created).
-  if (!wait_for_ring(o.stream, o.wait_for_stream, signals)) return;
+  if (!wait_for_ring(o.stream, o.wait_for_stream, signals, clock)) return;
   o.wait_for_stream = std::min(o.wait_for_stream, std::chrono::milliseconds(200));
-  recorder::SystemClock clock;
   auto rec = recorder::Recorder::start(o, clock);
   const auto& s0 = rec.summary();
   if (json) {

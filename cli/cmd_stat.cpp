@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "record_cli.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/ring_reader.h>
 
 #include <nlohmann/json.hpp>
@@ -72,7 +73,8 @@ nlohmann::json source_json(const std::optional<fifo::SourceStatus>& src) {
           {"last_error", src->last_error}};
 }
 
-nlohmann::json status_json(const fifo::RingStatus& s, const fifo::RingStatus& before, double interval_s) {
+nlohmann::json status_json(const fifo::RingStatus& s, const fifo::RingStatus& before, double interval_s,
+                           const fifo::Clock& clock) {
   const double held_s = s.newest_mono_ns > s.oldest_mono_ns ? (s.newest_mono_ns - s.oldest_mono_ns) / 1e9 : 0.0;
   double fps = 0, bps = 0;
   if (interval_s > 0) {
@@ -82,7 +84,7 @@ nlohmann::json status_json(const fifo::RingStatus& s, const fifo::RingStatus& be
   nlohmann::json tracks = nlohmann::json::array();
   for (const auto& t : s.info.tracks) tracks.push_back(track_json(t));
   const double writer_age_s =
-      s.writer_alive && s.writer_start_mono_ns > 0 ? (record::now_mono_ns() - s.writer_start_mono_ns) / 1e9 : 0.0;
+      s.writer_alive && s.writer_start_mono_ns > 0 ? (clock.mono_ns() - s.writer_start_mono_ns) / 1e9 : 0.0;
   return {{"name", s.name},
           {"kind", s.kind == 2 ? "playback_fifo" : "live_ring"},
           {"capacity_bytes", s.data_bytes},
@@ -106,7 +108,7 @@ nlohmann::json status_json(const fifo::RingStatus& s, const fifo::RingStatus& be
           {"stream_info", {{"generation", s.info.generation}, {"tracks", tracks}}}};
 }
 
-void print_text(const nlohmann::json& j) {
+void print_text(const nlohmann::json& j, const fifo::Clock& clock) {
   auto mib = [](uint64_t b) { return static_cast<double>(b) / (1 << 20); };
   std::printf("stream         %s (%s)\n", j["name"].get<std::string>().c_str(), j["kind"].get<std::string>().c_str());
   std::printf("capacity       %.1f MiB, holding %.1f MiB\n", mib(j["capacity_bytes"]), mib(j["bytes_held"]));
@@ -127,7 +129,7 @@ void print_text(const nlohmann::json& j) {
                 src["state"].get<std::string>().c_str(), stale ? " (last reported; the writer is gone)" : "",
                 src["clock"].get<std::string>().c_str());
     if (src["state"] == "waiting_to_retry") {
-      const double in_s = static_cast<double>(src["next_attempt_wall_ns"].get<int64_t>() - record::now_wall_ns()) / 1e9;
+      const double in_s = static_cast<double>(src["next_attempt_wall_ns"].get<int64_t>() - clock.wall_ns()) / 1e9;
       std::printf("               next attempt in %.1f s\n", std::max(0.0, in_s));
     }
     std::printf("               %llu reconnects, %llu packets lost, %llu frames dropped, %llu clock jumps\n",
@@ -154,17 +156,18 @@ void print_text(const nlohmann::json& j) {
 }
 
 void run_stat(const StatOptions& o) {
+  const fifo::SystemClock clock;  // the command's one clock: the writer's uptime, a retry's countdown
   const auto before = fifo::RingReader::inspect(o.stream);
   auto after = before;
   if (o.interval_s > 0 && before.writer_alive) {
     std::this_thread::sleep_for(std::chrono::duration<double>(o.interval_s));
     after = fifo::RingReader::inspect(o.stream);
   }
-  const auto j = status_json(after, before, after.writer_alive && o.interval_s > 0 ? o.interval_s : 0.0);
+  const auto j = status_json(after, before, after.writer_alive && o.interval_s > 0 ? o.interval_s : 0.0, clock);
   if (o.json)
     std::cout << j.dump(2) << "\n";
   else
-    print_text(j);
+    print_text(j, clock);
 }
 
 }  // namespace

@@ -23,9 +23,9 @@ void add_range_options(CLI::App* cmd, std::string& from, std::string& to) {
   cmd->add_option("--to", to, "Range end (exclusive), same forms as --from");
 }
 
-std::pair<int64_t, int64_t> parse_range(const std::string& from, const std::string& to) {
+std::pair<int64_t, int64_t> parse_range(const std::string& from, const std::string& to, int64_t now_wall_ns) {
   if (from.empty() || to.empty()) throw CLI::ValidationError("--from/--to", "both are required with --stream");
-  const int64_t now = record::now_wall_ns();
+  const int64_t now = now_wall_ns;
   const int64_t f = parse_time("--from", from, now);
   const int64_t t = parse_time("--to", to, now);
   if (t <= f) throw CLI::ValidationError("--to", "must be later than --from");

@@ -27,7 +27,5 @@ CLI::Option* add_time_option(CLI::App* cmd, const std::string& name, std::string
 std::string format_wall(int64_t wall_ns);
 // "5.000 s"
 std::string format_seconds(int64_t ns);
-int64_t now_wall_ns();
-int64_t now_mono_ns();  // CLOCK_MONOTONIC, the clock of the ring's mono_ns
 
 }  // namespace zc::cli::record

@@ -9,6 +9,7 @@
 #include <zc/cluster/cluster_reader.h>
 #include <zc/cluster/migrations.h>
 #include <zc/cluster/pg_connection.h>
+#include <zc/fifo/clock.h>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,6 @@
 namespace zc::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr int64_t kDayNs = 86'400'000'000'000;
 constexpr int64_t kSegmentNs = 60'000'000'000;
 
@@ -49,13 +49,14 @@ Timing summarize(std::vector<double> ms) {
 }
 
 template <typename F>
-double time_ms(F&& f) {
-  const auto t0 = Clock::now();
+double time_ms(const fifo::Clock& clock, F&& f) {
+  const int64_t t0 = clock.mono_ns();
   f();
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  return static_cast<double>(clock.mono_ns() - t0) / 1e6;
 }
 
 void run_bench_cluster(const BenchClusterArgs& a) {
+  const fifo::SystemClock clock;  // the command's one clock
   std::string url;
   if (!a.url_file.empty()) {
     std::ifstream in(a.url_file);
@@ -71,11 +72,10 @@ void run_bench_cluster(const BenchClusterArgs& a) {
 
   // Every camera belongs to one host; each has one segment a minute for `days` days, ending now.
   const int64_t segments_per_day = kDayNs / kSegmentNs;
-  const int64_t start = (std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count() / kDayNs - a.days) * kDayNs;
+  const int64_t start = (clock.wall_ns() / kDayNs - a.days) * kDayNs;
   if (!a.json) std::fprintf(stderr, "bench cluster: making %lld segment rows...\n",
                             static_cast<long long>(int64_t{a.cameras} * a.hosts * a.days * segments_per_day));
-  const double fill_ms = time_ms([&] {
+  const double fill_ms = time_ms(clock, [&] {
     pg.exec("INSERT INTO host (name, first_seen_wall_ns, last_publish_wall_ns, last_publish_db_wall_ns) "
             "SELECT 'h' || h, 0, 0, 0 FROM generate_series(0, $1::int - 1) h",
             {std::to_string(a.hosts)});
@@ -100,15 +100,15 @@ void run_bench_cluster(const BenchClusterArgs& a) {
   std::vector<double> baseline, day, list;
   int64_t rows_per_day = 0;
   for (int i = 0; i < a.queries; ++i) {
-    baseline.push_back(time_ms([&] { pg.exec("SELECT 1"); }));
+    baseline.push_back(time_ms(clock, [&] { pg.exec("SELECT 1"); }));
     const int camera = static_cast<int>(rng() % static_cast<uint64_t>(a.hosts * a.cameras));
     const int d = static_cast<int>(rng() % static_cast<uint64_t>(a.days));
     char name[16];
     std::snprintf(name, sizeof name, "c%04d", camera);
-    day.push_back(time_ms([&] {
+    day.push_back(time_ms(clock, [&] {
       rows_per_day = static_cast<int64_t>(cluster::cluster_segments(pg, name, start + d * kDayNs, start + (d + 1) * kDayNs).size());
     }));
-    if (i < 10) list.push_back(time_ms([&] { cluster::cluster_cameras(pg); }));
+    if (i < 10) list.push_back(time_ms(clock, [&] { cluster::cluster_cameras(pg); }));
   }
   const Timing b = summarize(baseline), q = summarize(day), l = summarize(list);
   if (!a.keep) clear();

@@ -14,6 +14,7 @@
 #include "round_stats.h"
 
 #include <zc/catalog/catalog.h>
+#include <zc/fifo/clock.h>
 #include <zc/media/source.h>
 #include <zc/playback/player.h>
 #include <zc/playback/timeline.h>
@@ -67,13 +68,13 @@ std::filesystem::path default_cache() {
 }
 
 // The storage directory holding the catalogued segment of `minutes`, made on first use.
-std::filesystem::path prepare(const std::filesystem::path& cache, int minutes, bool quiet) {
+std::filesystem::path prepare(const std::filesystem::path& cache, int minutes, bool quiet, const fifo::Clock& clock) {
   const auto store = cache / ("seek-" + std::to_string(minutes) + "min");
   if (std::filesystem::exists(store / "ready")) return store;
   std::filesystem::remove_all(store);
   std::filesystem::create_directories(store / kStream);
   const auto file = store / kStream / "segment.mp4";
-  const int64_t t0 = mono_ns();
+  const int64_t t0 = clock.mono_ns();
   if (!quiet) std::fprintf(stderr, "making a %d-minute segment in %s (once) ...\n", minutes, store.c_str());
   run_ffmpeg({"ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-t",
               std::to_string(minutes * 60), "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-keyint_min",
@@ -110,7 +111,7 @@ std::filesystem::path prepare(const std::filesystem::path& cache, int minutes, b
   if (!quiet)
     std::fprintf(stderr, "  %lld frames, %lld keyframes, %.0f MB, made in %.1f s\n",
                  static_cast<long long>(progress.frames), static_cast<long long>(progress.keyframes),
-                 static_cast<double>(progress.size_bytes) / 1e6, static_cast<double>(mono_ns() - t0) / 1e9);
+                 static_cast<double>(progress.size_bytes) / 1e6, static_cast<double>(clock.mono_ns() - t0) / 1e9);
   return store;
 }
 
@@ -131,8 +132,9 @@ class FirstFrameSink : public playback::FrameSink {
 };
 
 // Milliseconds from opening the range in the catalog to the first frame; checks it is the right keyframe.
-double time_to_first_frame(const std::filesystem::path& store, int64_t target_wall_ns, bool use_index) {
-  const int64_t t0 = mono_ns();
+double time_to_first_frame(const std::filesystem::path& store, int64_t target_wall_ns, bool use_index,
+                           const fifo::Clock& clock) {
+  const int64_t t0 = clock.mono_ns();
   auto catalog = catalog::Catalog::open_existing(store, catalog::Catalog::Access::read_only);
   auto timeline = playback::Timeline::of_catalog(catalog, kStream, target_wall_ns, target_wall_ns + 10 * kSec);
   if (!use_index)
@@ -145,7 +147,7 @@ double time_to_first_frame(const std::filesystem::path& store, int64_t target_wa
     playback::Player(std::move(timeline), o).run(sink);
   } catch (const FirstFrameArrived&) {
   }
-  const double ms = static_cast<double>(mono_ns() - t0) / 1e6;
+  const double ms = static_cast<double>(clock.mono_ns() - t0) / 1e6;
   // Keyframes are on whole seconds from the segment's start: the one at or before the target.
   const int64_t expected = kStartWallNs + (target_wall_ns - kStartWallNs) / kSec * kSec;
   if (!sink.keyframe || sink.wall_ns != expected)
@@ -154,21 +156,23 @@ double time_to_first_frame(const std::filesystem::path& store, int64_t target_wa
 }
 
 void run_bench_seek(const BenchSeekArgs& a) {
+  const fifo::SystemClock clock;  // the command's one clock: every round is timed on its mono_ns
   if (a.minutes < 3 || a.rounds < 1) throw std::invalid_argument("--minutes must be >= 3 and --rounds >= 1");
-  const auto store = prepare(a.cache.empty() ? default_cache() : std::filesystem::path(a.cache), a.minutes, a.json);
+  const auto store =
+      prepare(a.cache.empty() ? default_cache() : std::filesystem::path(a.cache), a.minutes, a.json, clock);
   const int64_t last_minute = kStartWallNs + int64_t{a.minutes - 1} * 60 * kSec;
   // Three targets in each minute, between keyframes (the player starts at the one before and decodes on).
   const std::vector<int64_t> in_minute = {10'400'000'000, 30'400'000'000, 50'400'000'000};
   std::vector<double> first_idx, last_idx, first_old, last_old;
-  (void)time_to_first_frame(store, kStartWallNs + in_minute[0], true);  // warm the page cache and the code
+  (void)time_to_first_frame(store, kStartWallNs + in_minute[0], true, clock);  // warm the page cache and the code
   for (int r = 0; r < a.rounds; ++r) {
     for (int64_t off : in_minute) {
       const bool last_first = r % 2 == 1;  // alternate the order: drift hits both alike
       for (int k = 0; k < 2; ++k) {
         const bool last = (k == 0) == last_first;
         const int64_t target = (last ? last_minute : kStartWallNs) + off;
-        (last ? last_idx : first_idx).push_back(time_to_first_frame(store, target, true));
-        (last ? last_old : first_old).push_back(time_to_first_frame(store, target, false));
+        (last ? last_idx : first_idx).push_back(time_to_first_frame(store, target, true, clock));
+        (last ? last_old : first_old).push_back(time_to_first_frame(store, target, false, clock));
       }
     }
   }

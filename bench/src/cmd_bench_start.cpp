@@ -15,6 +15,7 @@
 #include "record.h"
 
 #include <zc/catalog/catalog.h>
+#include <zc/fifo/clock.h>
 #include <zc/fifo/ring_writer.h>
 #include <zc/recorder/recorder.h>
 #include <zc/recorder/recovery.h>
@@ -65,14 +66,12 @@ struct Scratch {
 // A ring holding the whole stream, stamped as captured during the `duration` before now; removed at the end.
 class FilledRing {
  public:
-  FilledRing(const std::string& name, const EncodedInput& s) : name_(name) {
+  FilledRing(const std::string& name, const EncodedInput& s, const fifo::Clock& clock) : name_(name) {
     fifo::RingOptions ro;
     ro.data_bytes = 1ULL << 26;
     auto w = fifo::RingWriter::open(name, ro);
     w.set_stream_info(s.info);
-    timespec real{};
-    ::clock_gettime(CLOCK_REALTIME, &real);
-    const int64_t now = mono_ns(), wall_offset = int64_t{real.tv_sec} * kSec + real.tv_nsec - now;
+    const int64_t now = clock.mono_ns(), wall_offset = clock.wall_ns() - now;
     for (const auto& p : s.packets) {
       fifo::FrameMeta m;
       m.track = p.track;
@@ -103,19 +102,19 @@ struct StartTiming {
 };
 
 // One recording with a 2 s pre-roll into `dir`, timed.
-StartTiming record_once(const EncodedInput& s, const std::filesystem::path& dir, const std::string& ring) {
-  FilledRing filled(ring, s);
+StartTiming record_once(const EncodedInput& s, const std::filesystem::path& dir, const std::string& ring,
+                        const fifo::Clock& clock) {
+  FilledRing filled(ring, s, clock);
   recorder::RecorderOptions o;
   o.stream = ring;
   o.dir = dir;
   o.timing.preroll_ns = 2 * kSec;
   o.timing.postroll_ns = 0;
   o.timing.duration_ns = 0;
-  recorder::SystemClock clock;
   StartTiming t;
-  const int64_t t0 = mono_ns();
+  const int64_t t0 = clock.mono_ns();
   auto rec = recorder::Recorder::start(o, clock);
-  t.start_ms = static_cast<double>(mono_ns() - t0) / 1e6;
+  t.start_ms = static_cast<double>(clock.mono_ns() - t0) / 1e6;
   const int64_t id = rec.summary().recording_id;
   std::atomic<bool> done{false};
   std::atomic<int64_t> seen_ns{0};
@@ -125,7 +124,7 @@ StartTiming record_once(const EncodedInput& s, const std::filesystem::path& dir,
       const bool last = done.load();
       const auto segs = c.segments_of_recording(id);
       if (!segs.empty() && segs.front().frames > 0) {
-        seen_ns = mono_ns();
+        seen_ns = clock.mono_ns();
         return;
       }
       if (last) return;
@@ -205,6 +204,7 @@ void add_history(const std::filesystem::path& dir, const std::string& stream, in
 }
 
 void run_bench_start(const BenchStartArgs& a) {
+  const fifo::SystemClock clock;  // the command's one clock: the rings' stamps, the recorders', every round's time
   if (a.segments < 2 || a.rounds < 1) throw std::invalid_argument("--segments must be >= 2 and --rounds >= 1");
   Scratch scratch;
   const auto input = a.input.empty() ? generate_input(scratch.path, 4) : std::filesystem::path(a.input);
@@ -215,38 +215,37 @@ void run_bench_start(const BenchStartArgs& a) {
   for (const int64_t n : sizes) {
     dirs.push_back(scratch.path / ("catalog-" + std::to_string(n)));
     // The real recording: its segment is the one the history links to (a 1 s pre-roll only: one segment).
-    FilledRing filled(ring, stream);
+    FilledRing filled(ring, stream, clock);
     recorder::RecorderOptions o;
     o.stream = ring;
     o.dir = dirs.back();
     o.timing.preroll_ns = kSec;
     o.timing.postroll_ns = 0;
     o.timing.duration_ns = 0;
-    recorder::SystemClock clock;
-    recorder::Recorder::start(o, clock).run();
-    const int64_t t = mono_ns();
+      recorder::Recorder::start(o, clock).run();
+    const int64_t t = clock.mono_ns();
     add_history(dirs.back(), ring, n - 1);
     if (!a.json && n > 1) {
       std::fprintf(stderr, "prepared %lld catalogued segments in %.1f s\n", static_cast<long long>(n),
-                   static_cast<double>(mono_ns() - t) / 1e9);
+                   static_cast<double>(clock.mono_ns() - t) / 1e9);
     }
   }
   std::vector<std::vector<double>> first(sizes.size()), start(sizes.size());
   for (int r = 0; r < a.rounds; ++r) {
     for (size_t i = 0; i < sizes.size(); ++i) {
       const size_t k = r % 2 == 0 ? i : sizes.size() - 1 - i;  // alternate the order: drift hits both alike
-      const auto t = record_once(stream, dirs[k], ring);
+      const auto t = record_once(stream, dirs[k], ring, clock);
       first[k].push_back(t.first_fragment_ms);
       start[k].push_back(t.start_ms);
     }
   }
   // For reference: what every start paid before issue 9, the full scan that opens every catalogued file.
-  const int64_t c0 = mono_ns();
+  const int64_t c0 = clock.mono_ns();
   {
     auto c = catalog::Catalog::open_existing(dirs.back(), catalog::Catalog::Access::read_write);
     recorder::check_storage(c, false);
   }
-  const double full_scan_ms = static_cast<double>(mono_ns() - c0) / 1e6;
+  const double full_scan_ms = static_cast<double>(clock.mono_ns() - c0) / 1e6;
 
   const double small = median(first[0]), large = median(first[1]);
   const double ratio = large / small, ratio_fastest = fastest(first[1]) / fastest(first[0]);

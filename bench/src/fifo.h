@@ -33,7 +33,6 @@ struct PrerollResult {
 PrerollResult measure_preroll_lookup(uint64_t frames);
 
 double percentile(std::vector<double> samples, double p);
-int64_t mono_now_ns() noexcept;
 // A stream name for a bench ring, unique to this process.
 std::string bench_stream_name(const std::string& what);
 

@@ -1,5 +1,6 @@
 #include "fifo.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
 
@@ -14,13 +15,12 @@
 namespace zc::bench {
 
 using namespace zc::fifo;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr int kRounds = 5;  // best of: a co-tenant that steals the CPU only ever makes a round slower
 
-double gbps(uint64_t bytes, Clock::duration d) {
+double gbps(uint64_t bytes, std::chrono::nanoseconds d) {
   return static_cast<double>(bytes) / std::chrono::duration<double>(d).count() / 1e9;
 }
 
@@ -47,6 +47,7 @@ struct RemoveOnExit {
 }  // namespace
 
 ThroughputResult measure_throughput(size_t frame_bytes, uint64_t ring_bytes) {
+  const fifo::SystemClock clock;  // the one clock (zc/fifo/clock.h)
   RemoveOnExit guard{bench_stream_name("throughput")};
   RingOptions opts;
   opts.data_bytes = ring_bytes;
@@ -80,21 +81,21 @@ ThroughputResult measure_throughput(size_t frame_bytes, uint64_t ring_bytes) {
 
   ThroughputResult best;
   for (int round = 0; round < kRounds; ++round) {
-    auto t0 = Clock::now();
+    auto t0 = clock.mono();
     for (uint64_t i = 0; i < frames; ++i) std::memcpy(area.data() + (i % slots) * frame_bytes, src.data(), frame_bytes);
-    best.memcpy_gbps = std::max(best.memcpy_gbps, gbps(bytes, Clock::now() - t0));
+    best.memcpy_gbps = std::max(best.memcpy_gbps, gbps(bytes, clock.mono() - t0));
 
-    t0 = Clock::now();
+    t0 = clock.mono();
     for (uint64_t i = 0; i < frames; ++i) {
       meta.flags = i % 30 == 0 ? frame_flag::keyframe : 0;
       w.write(meta, src);
     }
-    best.writer_gbps = std::max(best.writer_gbps, gbps(bytes, Clock::now() - t0));
+    best.writer_gbps = std::max(best.writer_gbps, gbps(bytes, clock.mono() - t0));
 
-    t0 = Clock::now();
+    t0 = clock.mono();
     for (uint64_t i = 0; i < frames; ++i)
       std::memcpy(out.data(), area.data() + (i % slots) * frame_bytes, frame_bytes);
-    best.memcpy_read_gbps = std::max(best.memcpy_read_gbps, gbps(bytes, Clock::now() - t0));
+    best.memcpy_read_gbps = std::max(best.memcpy_read_gbps, gbps(bytes, clock.mono() - t0));
 
     // The reader: a full ring (every frame a keyframe so the reader can start at the oldest), drained by a
     // thread that copies every frame out.
@@ -105,12 +106,12 @@ ThroughputResult measure_throughput(size_t frame_bytes, uint64_t ring_bytes) {
     meta.flags = frame_flag::keyframe;
     for (uint64_t i = 0; i + 2 < frames_per_lap; ++i) w.write(meta, src);
     uint64_t read_bytes = 0;
-    Clock::duration took{};
+    std::chrono::nanoseconds took{};
     std::thread reader_thread([&] {
       const uint64_t lost_before = reader.frames_lost();
-      const auto r0 = Clock::now();
+      const auto r0 = clock.mono();
       while (reader.try_read(frame) == ReadStatus::frame) read_bytes += frame.payload.size();
-      took = Clock::now() - r0;
+      took = clock.mono() - r0;
       if (reader.frames_lost() != lost_before) read_bytes = 0;  // lapped: the measurement is void
     });
     reader_thread.join();

@@ -1,5 +1,6 @@
 #include "fifo.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
 
@@ -55,6 +56,7 @@ std::vector<char> read_all(int fd) {
 
 // The reader process: sleeps in epoll, and for every frame that woke it records now - the frame's commit stamp.
 [[noreturn]] void wake_reader(const std::string& stream, int ready_fd, int result_fd) {
+  const SystemClock clock;  // the ring's own stamps: the frame's mono_ns and this wakeup are on one clock
   std::vector<double> samples;
   try {
     ReaderOptions ro;
@@ -71,7 +73,7 @@ std::vector<char> read_all(int fd) {
       int64_t woke_ns = 0;  // when epoll_wait returned: the wakeup itself, before any reading work
       if (r.arm()) {
         if (::epoll_wait(ep, &ev, 1, 10000) <= 0) break;  // the writer is gone
-        woke_ns = mono_now_ns();
+        woke_ns = clock.mono_ns();
         r.drain();
       }
       while (r.try_read(f) == ReadStatus::frame) {
@@ -93,12 +95,6 @@ struct Child {
 
 }  // namespace
 
-int64_t mono_now_ns() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
 double percentile(std::vector<double> samples, double p) {
   if (samples.empty()) return 0;
   std::sort(samples.begin(), samples.end());
@@ -107,6 +103,7 @@ double percentile(std::vector<double> samples, double p) {
 }
 
 std::vector<double> measure_wakeups(int readers, int frames) {
+  const SystemClock clock;
   const std::string stream = bench_stream_name("wake" + std::to_string(readers));
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe2: " + std::string(std::strerror(errno)));
@@ -148,11 +145,11 @@ std::vector<double> measure_wakeups(int readers, int frames) {
       // Long enough for every reader to have gone back to sleep in epoll.
       std::this_thread::sleep_for(kIdleBetweenCommits + kExtraIdlePerReader * readers);
       meta.pts = i;
-      meta.mono_ns = mono_now_ns();
+      meta.mono_ns = clock.mono_ns();
       w.write(meta, payload, sizeof payload);
     }
     meta.pts = kEndOfRun;
-    meta.mono_ns = mono_now_ns();
+    meta.mono_ns = clock.mono_ns();
     w.write(meta, payload, sizeof payload);
     for (auto& c : children) {
       const auto bytes = read_all(c.result_fd);
@@ -175,6 +172,7 @@ std::vector<double> measure_wakeups(int readers, int frames) {
 }
 
 std::vector<double> measure_pipe_floor(int round_trips) {
+  const SystemClock clock;
   int ping[2], pong[2];
   if (::pipe2(ping, O_CLOEXEC) != 0 || ::pipe2(pong, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe2: " + std::string(std::strerror(errno)));
@@ -193,9 +191,9 @@ std::vector<double> measure_pipe_floor(int round_trips) {
   std::vector<double> samples;
   for (int i = 0; i < round_trips; ++i) {
     char c = 'p';
-    const int64_t t0 = mono_now_ns();
+    const int64_t t0 = clock.mono_ns();
     if (::write(ping[1], &c, 1) != 1 || ::read(pong[0], &c, 1) != 1) break;
-    samples.push_back(static_cast<double>(mono_now_ns() - t0) / 2000.0);
+    samples.push_back(static_cast<double>(clock.mono_ns() - t0) / 2000.0);
     std::this_thread::sleep_for(kIdleBetweenCommits);  // the same pause as between ring commits
   }
   ::close(ping[1]);
@@ -205,6 +203,7 @@ std::vector<double> measure_pipe_floor(int round_trips) {
 }
 
 std::vector<double> measure_oneway_floor(int wakeups) {
+  const SystemClock clock;
   // The stamp lives in a shared anonymous page: the waker stores it, the sleeper reads it after waking.
   void* page = ::mmap(nullptr, sizeof(std::atomic<int64_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (page == MAP_FAILED) throw std::runtime_error("mmap: " + std::string(std::strerror(errno)));
@@ -228,7 +227,7 @@ std::vector<double> measure_oneway_floor(int wakeups) {
     write_all(ready[1], "r", 1);
     for (;;) {
       if (::epoll_wait(ep, &ev, 1, 10000) <= 0) break;
-      const int64_t woke_ns = mono_now_ns();
+      const int64_t woke_ns = clock.mono_ns();
       char buf[64];
       ssize_t n = 0, got = 0;
       while ((n = ::read(bell[0], buf, sizeof buf)) > 0) got += n;
@@ -245,7 +244,7 @@ std::vector<double> measure_oneway_floor(int wakeups) {
   const bool started = ::read(ready[0], &c, 1) == 1;
   for (int i = 0; started && i < wakeups; ++i) {
     std::this_thread::sleep_for(kIdleBetweenCommits + kExtraIdlePerReader);  // the single-reader ring's pause
-    stamp->store(mono_now_ns());
+    stamp->store(clock.mono_ns());
     write_all(bell[1], "w", 1);
   }
   ::close(bell[1]);

@@ -1,5 +1,6 @@
 #include "play.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/playback_fifo.h>
 
 #include <unistd.h>
@@ -14,7 +15,6 @@
 namespace zc::bench::play {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 fifo::StreamInfo bench_info() {
   fifo::StreamInfo info;
@@ -28,11 +28,14 @@ fifo::StreamInfo bench_info() {
   return info;
 }
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(const fifo::Clock& clock, int64_t t0_ns) {
+  return static_cast<double>(clock.mono_ns() - t0_ns) / 1e9;
+}
 
 }  // namespace
 
 FifoThroughput measure_fifo(uint64_t frame_bytes, uint64_t total_bytes, uint64_t fifo_bytes, bool copy_out) {
+  const fifo::SystemClock clock;  // the measurement's one clock
   FifoThroughput r;
   r.frame_bytes = frame_bytes;
   r.frames = total_bytes / frame_bytes;
@@ -43,11 +46,11 @@ FifoThroughput measure_fifo(uint64_t frame_bytes, uint64_t total_bytes, uint64_t
   {
     std::vector<std::byte> ring(fifo_bytes);
     const uint64_t slots = fifo_bytes / frame_bytes;
-    const auto t0 = Clock::now();
+    const int64_t t0 = clock.mono_ns();
     for (uint64_t n = 0; n < r.frames; ++n) std::memcpy(ring.data() + (n % slots) * frame_bytes, frame.data(), frame_bytes);
     volatile std::byte sink = ring[frame_bytes / 2];
     (void)sink;
-    r.memcpy_bytes_per_s = static_cast<double>(r.frames * frame_bytes) / seconds_since(t0);
+    r.memcpy_bytes_per_s = static_cast<double>(r.frames * frame_bytes) / seconds_since(clock, t0);
   }
 
   // The fifo: a writer thread and a reader thread that copies every frame out (two copies per frame, on two
@@ -77,7 +80,7 @@ FifoThroughput measure_fifo(uint64_t frame_bytes, uint64_t total_bytes, uint64_t
       ++received;
     }
   });
-  const auto t0 = Clock::now();
+  const int64_t t0 = clock.mono_ns();
   fifo::FrameMeta m;
   m.flags = fifo::frame_flag::keyframe;
   for (uint64_t n = 0; n < r.frames; ++n) {
@@ -87,7 +90,7 @@ FifoThroughput measure_fifo(uint64_t frame_bytes, uint64_t total_bytes, uint64_t
   }
   w.end_stream();
   consumer.join();
-  r.fifo_bytes_per_s = static_cast<double>(r.frames * frame_bytes) / seconds_since(t0);
+  r.fifo_bytes_per_s = static_cast<double>(r.frames * frame_bytes) / seconds_since(clock, t0);
   fifo::PlaybackWriter::remove(name);
   if (received != r.frames || checksum == 0) throw std::runtime_error("fifo benchmark lost frames");
   return r;
@@ -98,6 +101,7 @@ FifoThroughput measure_fifo(uint64_t frame_bytes, uint64_t total_bytes, uint64_t
 // empty ring is waited out by yielding. What the fifo loses against this is its own cost (wakeups, headers,
 // cache-line traffic on its positions); what both lose against one thread's memcpy is the hand-off itself.
 HandoffThroughput measure_handoff(uint64_t frame_bytes, uint64_t total_bytes, uint64_t fifo_bytes, bool copy_out) {
+  const fifo::SystemClock clock;  // the measurement's one clock
   HandoffThroughput r;
   r.frames = total_bytes / frame_bytes;
   const uint64_t slots = fifo_bytes / frame_bytes;
@@ -120,14 +124,14 @@ HandoffThroughput measure_handoff(uint64_t frame_bytes, uint64_t total_bytes, ui
       tail.value.store(n + 1, std::memory_order_release);
     }
   });
-  const auto t0 = Clock::now();
+  const int64_t t0 = clock.mono_ns();
   for (uint64_t n = 0; n < r.frames; ++n) {
     while (n - tail.value.load(std::memory_order_acquire) >= slots) std::this_thread::yield();
     std::memcpy(ring.data() + (n % slots) * frame_bytes, frame.data(), frame_bytes);
     head.value.store(n + 1, std::memory_order_release);
   }
   consumer.join();
-  r.bytes_per_s = static_cast<double>(r.frames * frame_bytes) / seconds_since(t0);
+  r.bytes_per_s = static_cast<double>(r.frames * frame_bytes) / seconds_since(clock, t0);
   if (checksum == 0) throw std::runtime_error("hand-off benchmark read nothing");
   return r;
 }

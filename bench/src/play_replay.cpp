@@ -1,5 +1,6 @@
 #include "play.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/playback_fifo.h>
 #include <zc/playback/player.h>
 
@@ -17,7 +18,6 @@ extern char** environ;
 namespace zc::bench::play {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 void run_ffmpeg(std::vector<std::string> args, const std::string& what) {
   std::vector<char*> argv;
@@ -53,13 +53,14 @@ std::vector<std::filesystem::path> make_segments(const std::filesystem::path& di
 }
 
 ReplayResult measure_replay(const std::vector<std::filesystem::path>& segments, int segment_seconds) {
+  const fifo::SystemClock clock;  // the measurement's one clock
   ReplayResult r;
   // Baseline: ffmpeg reading every segment and throwing the packets away.
-  const auto f0 = Clock::now();
+  const int64_t f0 = clock.mono_ns();
   for (const auto& s : segments)
     run_ffmpeg({"ffmpeg", "-nostdin", "-v", "error", "-i", s.string(), "-c", "copy", "-f", "null", "-"},
                "read " + s.string());
-  const double ffmpeg_s = std::chrono::duration<double>(Clock::now() - f0).count();
+  const double ffmpeg_s = static_cast<double>(clock.mono_ns() - f0) / 1e9;
 
   // zcrec: the same segments, one player at --max into a playback fifo, a reader thread taking every frame.
   playback::Timeline t;
@@ -83,10 +84,10 @@ ReplayResult measure_replay(const std::vector<std::filesystem::path>& segments, 
     fifo::Frame f;
     while (reader.read(f, std::chrono::seconds(10)) == fifo::PlaybackStatus::frame) ++received;
   });
-  const auto z0 = Clock::now();
+  const int64_t z0 = clock.mono_ns();
   const auto result = player.run(*sink);
   consumer.join();
-  const double replay_s = std::chrono::duration<double>(Clock::now() - z0).count();
+  const double replay_s = static_cast<double>(clock.mono_ns() - z0) / 1e9;
   sink.reset();
   fifo::PlaybackWriter::remove(name);
   if (received != result.frames) throw std::runtime_error("replay benchmark lost frames");

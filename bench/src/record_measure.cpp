@@ -1,5 +1,6 @@
 #include "record.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
 #include <zc/recorder/recorder.h>
@@ -19,9 +20,10 @@ extern char** environ;
 namespace zc::bench {
 namespace {
 
-int64_t clock_ns(clockid_t id) {
+// This thread's CPU time (CLOCK_THREAD_CPUTIME_ID): a cost, not a time of day, so not the fifo::Clock's.
+int64_t thread_cpu_ns() {
   timespec ts{};
-  ::clock_gettime(id, &ts);
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
@@ -54,10 +56,10 @@ CpuResult measure_recorder(const EncodedInput& s, const std::filesystem::path& w
   std::thread t([&] {
     try {
       recorder::SystemClock clock;
-      const int64_t cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+      const int64_t cpu0 = thread_cpu_ns();
       auto rec = recorder::Recorder::start(o, clock);
       const auto& sum = rec.run();
-      const int64_t cpu1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+      const int64_t cpu1 = thread_cpu_ns();
       r.frames = sum.frames;
       r.segments = sum.segments;
       r.cpu_us_per_frame = static_cast<double>(cpu1 - cpu0) / 1e3 / static_cast<double>(std::max<int64_t>(1, sum.frames));
@@ -98,6 +100,7 @@ CpuResult measure_ffmpeg(const EncodedInput& s, const std::filesystem::path& wor
 
 ParallelResult measure_parallel(const EncodedInput& s, const std::filesystem::path& work_dir, int streams,
                                 double seconds) {
+  const fifo::SystemClock clock;  // the measurement's one clock: the rings' pace and the recorders'
   ParallelResult result;
   result.streams = streams;
   std::vector<std::string> names;
@@ -109,7 +112,7 @@ ParallelResult measure_parallel(const EncodedInput& s, const std::filesystem::pa
     names.push_back(ring_name("par", i));
     writers.push_back(fifo::RingWriter::open(names.back(), ro));
   }
-  const int64_t start = clock_ns(CLOCK_MONOTONIC);
+  const int64_t start = clock.mono_ns();
   const int64_t rec_start = start + 1'200'000'000;  // one GOP of history before recording starts
   const int64_t rec_ns = static_cast<int64_t>(seconds * 1e9);
   const int64_t end = rec_start + rec_ns + 1'000'000'000;
@@ -119,17 +122,17 @@ ParallelResult measure_parallel(const EncodedInput& s, const std::filesystem::pa
     // Stagger the cameras so their frames do not all arrive in the same microsecond.
     feeders.emplace_back([&, i] {
       const int64_t first = start + (i * 33'333'333LL) / streams;
-      while (clock_ns(CLOCK_MONOTONIC) < first) std::this_thread::sleep_for(std::chrono::microseconds(500));
+      while (clock.mono_ns() < first) std::this_thread::sleep_for(std::chrono::microseconds(500));
       FeedOptions camera;
       camera.loop = true;
       camera.total_ns = end - first;
       RingFeeder({&s}, camera).run_realtime(writers[static_cast<size_t>(i)], no_stop);
     });
   }
-  while (clock_ns(CLOCK_MONOTONIC) < rec_start) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (clock.mono_ns() < rec_start) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   rusage ru0{};
   ::getrusage(RUSAGE_SELF, &ru0);
-  const int64_t wall0 = clock_ns(CLOCK_MONOTONIC);
+  const int64_t wall0 = clock.mono_ns();
   std::atomic<int64_t> recorded{0}, lost{0};
   std::atomic<int> failures{0};
   std::vector<std::thread> recorders;
@@ -144,7 +147,6 @@ ParallelResult measure_parallel(const EncodedInput& s, const std::filesystem::pa
         o.timing.duration_ns = rec_ns;
         o.segment_ns = 10'000'000'000;
         o.recover_on_start = false;
-        recorder::SystemClock clock;
         auto rec = recorder::Recorder::start(o, clock);
         const auto& sum = rec.run();
         recorded += sum.frames;
@@ -156,7 +158,7 @@ ParallelResult measure_parallel(const EncodedInput& s, const std::filesystem::pa
     });
   }
   for (auto& t : recorders) t.join();
-  const int64_t wall1 = clock_ns(CLOCK_MONOTONIC);
+  const int64_t wall1 = clock.mono_ns();
   rusage ru1{};
   ::getrusage(RUSAGE_SELF, &ru1);
   for (auto& t : feeders) t.join();

@@ -13,10 +13,9 @@
 namespace zc::bench {
 namespace {
 
-int64_t now(clockid_t id) {
-  timespec ts{};
-  ::clock_gettime(id, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+FeedOptions with_clock(FeedOptions o) {
+  if (!o.clock) o.clock = std::make_shared<const fifo::SystemClock>();
+  return o;
 }
 
 using fifo::from_ns;
@@ -53,19 +52,19 @@ EncodedInput load_input(const std::filesystem::path& path) {
   return in;
 }
 
-RingFeeder::RingFeeder(FeedOptions options) : opt_(std::move(options)) {
+RingFeeder::RingFeeder(FeedOptions options) : opt_(with_clock(std::move(options))) {
   for (const auto& path : opt_.inputs) owned_.push_back(load_input(path));
   for (const auto& in : owned_) inputs_.push_back(&in);
   if (inputs_.empty()) throw std::runtime_error("RingFeeder needs an input");
-  start_mono_ns_ = now(CLOCK_MONOTONIC) - opt_.backlog_ns;
-  wall_minus_mono_ns_ = now(CLOCK_REALTIME) - now(CLOCK_MONOTONIC);
+  start_mono_ns_ = opt_.clock->mono_ns() - opt_.backlog_ns;
+  wall_minus_mono_ns_ = opt_.clock->wall_ns() - opt_.clock->mono_ns();
 }
 
 RingFeeder::RingFeeder(std::vector<const EncodedInput*> inputs, FeedOptions options)
-    : opt_(std::move(options)), inputs_(std::move(inputs)) {
+    : opt_(with_clock(std::move(options))), inputs_(std::move(inputs)) {
   if (inputs_.empty()) throw std::runtime_error("RingFeeder needs an input");
-  start_mono_ns_ = now(CLOCK_MONOTONIC) - opt_.backlog_ns;
-  wall_minus_mono_ns_ = now(CLOCK_REALTIME) - now(CLOCK_MONOTONIC);
+  start_mono_ns_ = opt_.clock->mono_ns() - opt_.backlog_ns;
+  wall_minus_mono_ns_ = opt_.clock->wall_ns() - opt_.clock->mono_ns();
 }
 
 // Writes the next packet if its capture time is <= until_mono_ns; false when it is not due yet or at the end.
@@ -117,14 +116,14 @@ bool RingFeeder::write_next(fifo::RingWriter& writer, int64_t until_mono_ns) {
 }
 
 void RingFeeder::write_backlog(fifo::RingWriter& writer) {
-  const int64_t until = now(CLOCK_MONOTONIC);
+  const int64_t until = opt_.clock->mono_ns();
   while (write_next(writer, until)) {
   }
 }
 
 void RingFeeder::run_realtime(fifo::RingWriter& writer, const std::atomic<bool>& stop) {
   while (!done_ && !stop.load()) {
-    if (!write_next(writer, now(CLOCK_MONOTONIC))) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (!write_next(writer, opt_.clock->mono_ns())) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
 }
 

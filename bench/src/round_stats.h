@@ -1,21 +1,13 @@
-// The clock and the summaries the benchmarks that time rounds share: a monotonic "now" and, over the rounds'
-// figures, the median and the fastest (on a machine shared with other work, the fastest round is the closest
-// to the cost itself).
+// The summaries the benchmarks that time rounds share: over the rounds' figures, the median and the fastest (on a
+// machine shared with other work, the fastest round is the closest to the cost itself). Rounds are timed with the
+// command's fifo::Clock (mono_ns).
 #pragma once
-
-#include <time.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
 namespace zc::bench {
-
-inline int64_t mono_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 inline double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

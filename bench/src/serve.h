@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <zc/fifo/clock.h>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -158,6 +160,7 @@ class EventPoster {
  private:
   void loop(const std::stop_token& stop);
 
+  const fifo::SystemClock clock_;  // the poster's one clock: the gaps between events and each request's latency
   std::string host_;
   int port_;
   std::vector<std::string> cameras_;

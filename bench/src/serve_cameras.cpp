@@ -1,5 +1,6 @@
 #include "serve.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -23,21 +24,21 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kCamerasPerRelay = 8;
-using Clock = std::chrono::steady_clock;
 
 std::string relay_ring(int k) { return "zsbr" + std::to_string(::getpid()) + "_" + std::to_string(k); }
 
 // The `serving URL` lines of `zcrec serve`, once it has printed one per ring.
 std::vector<std::string> wait_serving(const fs::path& out, pid_t pid, size_t rings) {
+  const fifo::SystemClock clock;  // the one clock (zc/fifo/clock.h)
   static const std::regex line(R"(serving (rtsp://\S+))");
-  const auto until = Clock::now() + std::chrono::seconds(30);
+  const auto until = clock.mono() + std::chrono::seconds(30);
   for (;;) {
     std::ifstream in(out);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::vector<std::string> urls;
     for (std::sregex_iterator it(text.begin(), text.end(), line), end; it != end; ++it) urls.push_back((*it)[1].str());
     if (urls.size() >= rings) return urls;
-    if (::kill(pid, 0) != 0 || Clock::now() > until)
+    if (::kill(pid, 0) != 0 || clock.mono() > until)
       throw std::runtime_error("zcrec serve did not start serving (see " + out.parent_path().string() + ")");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -45,14 +46,15 @@ std::vector<std::string> wait_serving(const fs::path& out, pid_t pid, size_t rin
 
 // A relay ring is worth connecting to once it holds a track and a keyframe (before, the server answers 503).
 void wait_streaming(const std::string& ring, const fs::path& dir) {
-  const auto until = Clock::now() + std::chrono::seconds(30);
+  const fifo::SystemClock clock;  // the one clock (zc/fifo/clock.h)
+  const auto until = clock.mono() + std::chrono::seconds(30);
   for (;;) {
     try {
       const auto st = fifo::RingReader::inspect(ring);
       if (!st.info.tracks.empty() && st.frames_written > 30) return;
     } catch (const fifo::FifoError&) {
     }
-    if (Clock::now() > until) throw std::runtime_error("relay ring " + ring + " got no stream (see " + dir.string() + ")");
+    if (clock.mono() > until) throw std::runtime_error("relay ring " + ring + " got no stream (see " + dir.string() + ")");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }

@@ -27,20 +27,19 @@ void EventPoster::loop(const std::stop_token& stop) {
   std::uniform_int_distribution<size_t> pick(0, cameras_.size() - 1);
   const std::string body = R"({"duration": 1})";
   while (!stop.stop_requested()) {
-    const auto next = std::chrono::steady_clock::now() +
-                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(gap(rng)));
-    while (!stop.stop_requested() && std::chrono::steady_clock::now() < next)
-      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(next - std::chrono::steady_clock::now(),
-                                                                               std::chrono::milliseconds(50)));
+    const int64_t next_ns = clock_.mono_ns() + static_cast<int64_t>(gap(rng) * 1e9);
+    while (!stop.stop_requested() && clock_.mono_ns() < next_ns)
+      std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(std::chrono::nanoseconds(next_ns - clock_.mono_ns()),
+                                                                     std::chrono::milliseconds(50)));
     if (stop.stop_requested()) break;
     // A new client per request: the latency includes connecting, as for a `curl` from a door controller.
     httplib::Client c(host_, port_);
     c.set_connection_timeout(5);
     c.set_read_timeout(5);
     const std::string path = "/api/v1/cameras/" + cameras_[pick(rng)] + "/events";
-    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t t0 = clock_.mono_ns();
     const auto r = c.Post(path, body, "application/json");
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms = static_cast<double>(clock_.mono_ns() - t0) / 1e6;
     if (r && r->status == 201) result_.ms.push_back(ms);
     else ++result_.failed;
   }

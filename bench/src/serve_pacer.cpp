@@ -7,6 +7,7 @@
 #include "commands_internal.h"
 #include "serve.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/media/source.h>
 
 #include <nlohmann/json.hpp>
@@ -65,12 +66,6 @@ Clip load_clip(const std::string& file) {
   return c;
 }
 
-int64_t now_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 class Pacer {
  public:
   Pacer(std::string fifo, Clip clip, double phase_s) : fifo_(std::move(fifo)), clip_(std::move(clip)), phase_s_(phase_s) {
@@ -94,14 +89,14 @@ class Pacer {
   void run() {
     if (!open_fifo()) return;
     // The camera's clock starts when the first reader is there (zcrecd or ffmpeg may start after the pacer).
-    start_ns_ = now_ns() + static_cast<int64_t>(phase_s_ * 1e9);
+    start_ns_ = clock_.mono_ns() + static_cast<int64_t>(phase_s_ * 1e9);
     bool skipping = false;
     for (int64_t i = 0;; ++i) {
       const AccessUnit& au = clip_.units[static_cast<size_t>(i % static_cast<int64_t>(clip_.units.size()))];
       const double loop = std::floor(static_cast<double>(i / static_cast<int64_t>(clip_.units.size())));
       const int64_t due = start_ns_ + static_cast<int64_t>((loop * clip_.length_s + au.t) * 1e9);
       if (!sleep_until(due)) return;
-      const double late_ms = static_cast<double>(now_ns() - due) / 1e6;
+      const double late_ms = static_cast<double>(clock_.mono_ns() - due) / 1e6;
       if (late_ms > 1000) skipping = true;
       if (skipping && au.keyframe && late_ms <= 1000) skipping = false;
       if (skipping) {
@@ -154,7 +149,7 @@ class Pacer {
 
   bool sleep_until(int64_t due) {
     for (;;) {
-      const int64_t wait = due - now_ns();
+      const int64_t wait = due - clock_.mono_ns();
       if (wait <= 0) return true;
       timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
       pollfd p{sigfd_, POLLIN, 0};
@@ -180,6 +175,7 @@ class Pacer {
     return Write::ok;
   }
 
+  const fifo::SystemClock clock_;  // the pacing command's one clock: the camera's schedule is on its mono_ns
   std::string fifo_;
   Clip clip_;
   double phase_s_;

@@ -35,12 +35,13 @@ pid_t spawn_logged(const std::vector<std::string>& argv, const std::filesystem::
 }
 
 bool reap_within(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
+  const fifo::SystemClock clock;
+  const int64_t until = clock.mono_ns() + std::chrono::nanoseconds(timeout).count();
   for (;;) {
     int status = 0;
     const pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid || r < 0) return true;
-    if (std::chrono::steady_clock::now() >= until) return false;
+    if (clock.mono_ns() >= until) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }

@@ -6,6 +6,7 @@
 #include "serve.h"
 
 #include <zc/catalog/catalog.h>
+#include <zc/fifo/clock.h>
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -34,7 +35,6 @@ namespace zc::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 // Runs `undo` on scope exit unless it already ran: children must not outlive a failed run.
 class OnExit {
@@ -64,9 +64,10 @@ void fresh_dir(const fs::path& d) {
 
 // Sleeps for the window and returns its real length in seconds.
 double window(int seconds) {
-  const auto t0 = Clock::now();
+  const fifo::SystemClock clock;  // the one clock (zc/fifo/clock.h)
+  const auto t0 = clock.mono();
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
-  return std::chrono::duration<double>(Clock::now() - t0).count();
+  return std::chrono::duration<double>(clock.mono() - t0).count();
 }
 
 void finish(ServeResult& r, const ServeOptions& o) {
@@ -98,9 +99,10 @@ std::string zcrecd_config(const ServeOptions& o, const fs::path& storage, const 
 }
 
 int wait_listening(const fs::path& out, pid_t pid, std::chrono::seconds timeout) {
+  const fifo::SystemClock clock;  // the one clock (zc/fifo/clock.h)
   static const std::regex line(R"(listening on [^ ]+:([0-9]+),)");
-  const auto until = Clock::now() + timeout;
-  while (Clock::now() < until) {
+  const auto until = clock.mono() + timeout;
+  while (clock.mono() < until) {
     std::ifstream in(out);
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     std::smatch m;
@@ -180,6 +182,7 @@ void remove_rings(const std::string& prefix, int cameras) {
 }  // namespace
 
 ServeResult run_zcrecd(const ServeOptions& o) {
+  const fifo::SystemClock clock;  // the one clock (zc/fifo/clock.h)
   ServeResult r;
   r.load_before = load_average();
   const fs::path dir = o.work_dir / "zcrecd";
@@ -198,9 +201,9 @@ ServeResult run_zcrecd(const ServeOptions& o) {
     remove_rings(prefix, o.cameras);
   });
   const int port = wait_listening(dir / "zcrecd.out", zcrecd, std::chrono::seconds(30));
-  const auto until = Clock::now() + std::chrono::seconds(60 + o.cameras);
+  const auto until = clock.mono() + std::chrono::seconds(60 + o.cameras);
   while (!all_recording(port, o.cameras)) {
-    if (Clock::now() > until) throw std::runtime_error("not every camera was recording within " + std::to_string(60 + o.cameras) + " s (see " + dir.string() + ")");
+    if (clock.mono() > until) throw std::runtime_error("not every camera was recording within " + std::to_string(60 + o.cameras) + " s (see " + dir.string() + ")");
     if (!alive(zcrecd)) throw std::runtime_error("zcrecd died (see " + dir.string() + "/zcrecd.err)");
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
@@ -274,6 +277,7 @@ ServeResult run_zcrecd(const ServeOptions& o) {
 }
 
 ServeResult run_ffmpeg(const ServeOptions& o) {
+  const fifo::SystemClock clock;  // the one clock (zc/fifo/clock.h)
   ServeResult r;
   r.load_before = load_average();
   const fs::path dir = o.work_dir / "ffmpeg";
@@ -296,9 +300,9 @@ ServeResult run_ffmpeg(const ServeOptions& o) {
     ffmpeg.push_back(spawn_logged(argv, dir / (camera_name(i) + ".ffmpeg.out"), dir / (camera_name(i) + ".ffmpeg.err")));
   }
   // Streaming once each has its first segment open (after probing the input).
-  const auto until = Clock::now() + std::chrono::seconds(60 + o.cameras);
+  const auto until = clock.mono() + std::chrono::seconds(60 + o.cameras);
   while (!std::all_of(first_segment.begin(), first_segment.end(), [](const fs::path& p) { return fs::exists(p); })) {
-    if (Clock::now() > until) throw std::runtime_error("not every ffmpeg was writing within " + std::to_string(60 + o.cameras) + " s (see " + dir.string() + ")");
+    if (clock.mono() > until) throw std::runtime_error("not every ffmpeg was writing within " + std::to_string(60 + o.cameras) + " s (see " + dir.string() + ")");
     for (pid_t p : ffmpeg)
       if (!alive(p)) throw std::runtime_error("an ffmpeg exited early (see " + dir.string() + ")");
     std::this_thread::sleep_for(std::chrono::milliseconds(250));

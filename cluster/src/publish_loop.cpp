@@ -7,7 +7,6 @@
 #include <zc/catalog/error.h>
 
 #include <pthread.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -17,15 +16,14 @@
 namespace zc::cluster {
 namespace {
 
-int64_t wall_now_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+PublishLoopOptions with_clock(PublishLoopOptions o) {
+  if (!o.clock) o.clock = std::make_shared<const fifo::SystemClock>();
+  return o;
 }
 
 }  // namespace
 
-PublishLoop::PublishLoop(PublishLoopOptions options) : o_(std::move(options)) {
+PublishLoop::PublishLoop(PublishLoopOptions options) : o_(with_clock(std::move(options))) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -58,11 +56,7 @@ void PublishLoop::run() {
   auto backoff = std::chrono::milliseconds(500);
   int64_t last_full_mono_ns = 0;          // 0: none yet
   std::optional<int64_t> last_start_wall_ns;  // of the newest successful publish
-  const auto mono_now = [] {
-    timespec ts{};
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);
-    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-  };
+  const fifo::Clock& clock = *o_.clock;
   const auto log = [this](bool error, const std::string& line) {
     if (o_.on_log) o_.on_log(error, line);
   };
@@ -77,19 +71,19 @@ void PublishLoop::run() {
         pg = std::make_unique<PgConnection>(PgConnection::connect(o_.conninfo));
         migrate(*pg);
       }
-      const int64_t start_wall = wall_now_ns();
+      const int64_t start_wall = clock.wall_ns();
       const bool full = last_full_mono_ns == 0 || !last_start_wall_ns ||
-                        mono_now() - last_full_mono_ns >= std::chrono::nanoseconds(o_.full_every).count();
+                        clock.mono_ns() - last_full_mono_ns >= std::chrono::nanoseconds(o_.full_every).count();
       // A minute of margin: a row written just before the previous publish began but committed after it read.
       std::optional<int64_t> since;
       if (!full) since = *last_start_wall_ns - 60'000'000'000;
       const auto s = publish(*pg, o_.host, *local, start_wall, o_.ring_prefix, since, o_.api_url);
-      if (full) last_full_mono_ns = mono_now();
+      if (full) last_full_mono_ns = clock.mono_ns();
       last_start_wall_ns = start_wall;
       {
         std::lock_guard lock(mu_);
         ++status_.publishes;
-        status_.last_success_wall_ns = wall_now_ns();
+        status_.last_success_wall_ns = clock.wall_ns();
         status_.last_error.clear();
       }
       char line[256];

@@ -13,15 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int64_t wall_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-int64_t mono_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // A continuous recording waits this long for the ring's writer to come back (an ingest restart) before it
 // ends; the restart is a gap inside the same recording.
 constexpr int64_t kWriterGraceNs = 60'000'000'000;
@@ -43,8 +34,13 @@ CameraSetup camera_setup(const ServiceConfig& config, const CameraConfig& camera
 }
 
 Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log,
-               std::shared_ptr<LeaseGate> lease)
-    : setup_(std::move(setup)), zcrec_(std::move(zcrec)), catalog_(catalog), log_(log), lease_(std::move(lease)) {
+               const fifo::Clock& clock, std::shared_ptr<LeaseGate> lease)
+    : setup_(std::move(setup)),
+      zcrec_(std::move(zcrec)),
+      catalog_(catalog),
+      log_(log),
+      clock_(clock),
+      lease_(std::move(lease)) {
   status_.name = setup_.camera.name;
   status_.ingest_state = IngestState::starting;
   status_.recording_state = RecordingState::idle;
@@ -53,10 +49,10 @@ Camera::Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& ca
     change(status_);
   };
   if (setup_.camera.pushed())
-    push_.emplace(setup_.ring, update);
+    push_.emplace(setup_.ring, clock_, update);
   else
     ingest_.emplace(ingest_spec(zcrec_, setup_.camera, setup_.ring), ingest_pid_file(setup_.storage_dir, setup_.ring),
-                    setup_.camera.name, log_, update);
+                    setup_.camera.name, log_, clock_, update);
   recording_thread_ = std::thread([this] { recording_loop(); });
 }
 
@@ -93,7 +89,7 @@ int64_t Camera::create_event(const EventRequest& request) {
     throw ServiceError(ServiceError::Kind::bad_request,
                        "camera " + c.name + " records neither continuously nor on events (record.events is off)");
   }
-  const int64_t now = wall_now();
+  const int64_t now = clock_.wall_ns();
   OpenEvent e;
   e.start_wall_ns = request.start_wall_ns.value_or(now);
   if (e.start_wall_ns > now + 1'000'000'000) {
@@ -134,7 +130,7 @@ int64_t Camera::create_event(const EventRequest& request) {
 bool Camera::end_event(int64_t event_id) {
   std::lock_guard lock(mutex_);
   if (!open_.count(event_id)) return false;
-  end_event_locked(event_id, wall_now(), "ended");
+  end_event_locked(event_id, clock_.wall_ns(), "ended");
   wake_.notify_all();
   recorder_wake_->raise();
   return true;
@@ -272,19 +268,19 @@ void Camera::finish_recorder() {
 void Camera::recording_loop() {
   const CameraConfig& c = setup_.camera;
   while (!stopping_) {
-    const int64_t now = wall_now();
+    const int64_t now = clock_.wall_ns();
     end_due_events(now);
     // A cluster camera records only while this host holds its lease, under the epoch it holds (a lease lost and
     // taken again is a new epoch: a new recording).
-    if (lease_ && (!lease_->may_record(mono_now()) || (recorder_ && lease_->epoch() != recorder_epoch_))) {
+    if (lease_ && (!lease_->may_record() || (recorder_ && lease_->epoch() != recorder_epoch_))) {
       if (recorder_) {
         log_.warning("camera " + c.name + ": this host no longer holds its lease; recording stops");
         recorder_->stop();
         // What the ring holds now is written (its rows carry the old epoch: the cluster shows them only up to the
         // new holder's start); an event recording's post-roll is cut short.
-        const auto deadline = std::chrono::steady_clock::now() + 1s;
+        const int64_t deadline = clock_.mono_ns() + std::chrono::nanoseconds(1s).count();
         try {
-          while (recorder_->poll(100ms) && std::chrono::steady_clock::now() < deadline) {
+          while (recorder_->poll(100ms) && clock_.mono_ns() < deadline) {
           }
         } catch (const std::exception& e) {
           log_.error("camera " + c.name + ": " + e.what());
@@ -365,13 +361,13 @@ void Camera::recording_loop() {
     std::lock_guard lock(mutex_);
     std::vector<int64_t> ids;
     for (const auto& kv : open_) ids.push_back(kv.first);
-    for (int64_t id : ids) end_event_locked(id, wall_now(), "shutdown");
+    for (int64_t id : ids) end_event_locked(id, clock_.wall_ns(), "shutdown");
   }
   if (recorder_) {
     recorder_->stop();
-    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    const int64_t deadline = clock_.mono_ns() + std::chrono::nanoseconds(3s).count();
     try {
-      while (recorder_->poll(100ms) && std::chrono::steady_clock::now() < deadline) {
+      while (recorder_->poll(100ms) && clock_.mono_ns() < deadline) {
       }
     } catch (const std::exception&) {
     }

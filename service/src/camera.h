@@ -11,6 +11,7 @@
 #include "push_ingest.h"
 #include "shared_catalog.h"
 
+#include <zc/fifo/clock.h>
 #include <zc/recorder/recorder.h>
 #include <zc/service/config.h>
 #include <zc/service/service.h>
@@ -46,9 +47,10 @@ CameraSetup camera_setup(const ServiceConfig& config, const CameraConfig& camera
 class Camera {
  public:
   // lease: a cluster camera's gate (docs/cluster.md): it records only while the gate allows, under the lease's
-  // epoch and from its from_wall_ns; null: it records as configured.
+  // epoch and from its from_wall_ns; null: it records as configured. clock: the service's (outlives the camera);
+  // every time the camera and its recorder read comes from it.
   Camera(CameraSetup setup, std::filesystem::path zcrec, SharedCatalog& catalog, const Logger& log,
-         std::shared_ptr<LeaseGate> lease = nullptr);
+         const fifo::Clock& clock, std::shared_ptr<LeaseGate> lease = nullptr);
   ~Camera();  // stop()
   Camera(const Camera&) = delete;
   Camera& operator=(const Camera&) = delete;
@@ -84,7 +86,7 @@ class Camera {
   std::filesystem::path zcrec_;
   SharedCatalog& catalog_;
   const Logger& log_;
-  recorder::SystemClock clock_;
+  const fifo::Clock& clock_;
 
   mutable std::mutex mutex_;  // status_, open_, last_error_
   std::condition_variable wake_;

@@ -45,11 +45,6 @@ http::CatalogView catalog_view(const Service& service) {
   return {config.storage_dir, config.ring_prefix};
 }
 
-int64_t now_wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool is_loopback_host(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
@@ -138,7 +133,7 @@ void register_api_routes(http::Router& router, Service& service, const std::func
     const std::string name = req.matches[1];
     if (!http::valid_camera_name(name))
       throw HttpError(400, std::string("a camera name must match ") + http::kCameraNamePattern);
-    const EventRequest event = http::parse_event_body(req.body, now_wall_ns());
+    const EventRequest event = http::parse_event_body(req.body, svc->clock().wall_ns());
     // A cluster camera another host records: the event goes there (its ring has the pre-roll). When that host
     // does not answer, a standby here takes the event (it records it once it holds the lease).
     if (!req.has_header(kForwardedHeader))
@@ -162,7 +157,7 @@ void register_api_routes(http::Router& router, Service& service, const std::func
   });
 
   router.get("/api/v1/events", [svc](const Req& req, Res& res) {
-    const auto query = http::parse_list_query(req.query, now_wall_ns());
+    const auto query = http::parse_list_query(req.query, svc->clock().wall_ns());
     reply_json(res, 200, http::events_page_json(catalog_view(*svc), query));
   });
 
@@ -174,7 +169,7 @@ void register_api_routes(http::Router& router, Service& service, const std::func
   });
 
   router.get("/api/v1/recordings", [svc](const Req& req, Res& res) {
-    const auto query = http::parse_list_query(req.query, now_wall_ns());
+    const auto query = http::parse_list_query(req.query, svc->clock().wall_ns());
     reply_json(res, 200, http::recordings_page_json(catalog_view(*svc), query));
   });
 

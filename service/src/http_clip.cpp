@@ -28,11 +28,6 @@ namespace {
 
 constexpr int64_t kChunkBytes = 256 * 1024;
 
-int64_t now_wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string compact_utc(int64_t wall_ns) {
   const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
   std::tm tm{};
@@ -140,7 +135,7 @@ void serve_clip(CatalogPool& pool, const ServiceConfig& config, const Request& r
 void cluster_clip_route(Service& service, const Request& req, Response& res) {
   refuse_unknown(req.query, {"from", "to", "download"});
   const std::string camera = req.matches[1];
-  const int64_t now = now_wall_ns();
+  const int64_t now = service.clock().wall_ns();
   playback::ClipRequest request;
   request.stream = camera;
   request.from_wall_ns = units::parse_time_ns(required(req, "from"), now);
@@ -241,7 +236,7 @@ void clip_route(Service& service, CatalogPool& pool, const Request& req, Respons
   const std::string camera = req.matches[1];
   playback::ClipRequest request;
   request.stream = stream_of(service, camera, config);
-  const int64_t now = now_wall_ns();
+  const int64_t now = service.clock().wall_ns();
   request.from_wall_ns = units::parse_time_ns(required(req, "from"), now);
   request.to_wall_ns = units::parse_time_ns(required(req, "to"), now);
   if (request.to_wall_ns <= request.from_wall_ns) throw HttpError(400, "to must be after from");
@@ -262,7 +257,7 @@ void event_clip_route(Service& service, CatalogPool& pool, const Request& req, R
   playback::ClipRequest request;
   request.stream = event->stream_name;
   request.from_wall_ns = event->start_wall_ns - event->preroll_ns;
-  request.to_wall_ns = event->end_wall_ns.value_or(now_wall_ns()) + event->postroll_ns;
+  request.to_wall_ns = event->end_wall_ns.value_or(service.clock().wall_ns()) + event->postroll_ns;
   if (request.to_wall_ns <= request.from_wall_ns) throw HttpError(404, "event " + std::to_string(id) + " has no span");
   serve_clip(pool, config, req, res, request, "event-" + std::to_string(id), download_param(req));
 }

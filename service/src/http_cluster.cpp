@@ -25,7 +25,8 @@ void register_cluster_routes(Router& router, Service& service) {
   router.get(
       std::string("/api/v1/cluster/cameras/(") + kCameraNamePattern + ")/footage",
       [&service](const Request& q, Response& r) {
-        const auto [from, to] = parse_range_query(q);  // the timeline's: the same defaults and bounds
+        // The timeline's: the same defaults and bounds.
+        const auto [from, to] = parse_range_query(q, service.clock().wall_ns());
         nlohmann::json items = nlohmann::json::array();
         for (const auto& f : service.cluster_footage(q.matches[1], from, to)) {
           nlohmann::json j = {{"host", f.host}, {"frames", f.frames}, {"bytes", f.bytes}, {"writing", f.writing}};

@@ -21,11 +21,6 @@ namespace {
 
 using nlohmann::json;
 
-int64_t now_wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A writing connection for this one request: lock and delete are rare, and the catalog serialises writers.
 catalog::Catalog writable(const Service& service) {
   try {
@@ -139,7 +134,7 @@ void register_footage_routes(Router& router, Service& service) {
       [&service, pool](const Request& req, Response& res) {
         refuse_query(req.query);
         const ServiceConfig config = service.config();
-        const int64_t now = now_wall_ns();
+        const int64_t now = service.clock().wall_ns();
         json cameras = json::array();
         try {
           const auto c = pool->take(config.storage_dir);

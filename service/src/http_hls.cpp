@@ -23,7 +23,6 @@ namespace zc::service::http {
 namespace {
 
 using namespace std::chrono_literals;
-using Steady = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kReadWait{200};
 
@@ -31,8 +30,11 @@ constexpr std::chrono::milliseconds kReadWait{200};
 // by waking per frame) into a LiveHls; requests read its window under the mutex.
 class Segmenter {
  public:
-  explicit Segmenter(fifo::RingReader reader)
-      : reader_(std::move(reader)), hls_(reader_.refresh_stream_info(), kHlsWindow), last_request_(Steady::now()) {
+  Segmenter(fifo::RingReader reader, const fifo::Clock& clock)
+      : reader_(std::move(reader)),
+        clock_(clock),
+        hls_(reader_.refresh_stream_info(), kHlsWindow),
+        last_request_ns_(clock_.mono_ns()) {
     thread_ = std::thread([this] { run(); });
   }
   Segmenter(const Segmenter&) = delete;
@@ -47,7 +49,7 @@ class Segmenter {
   // The playlist once it lists at least `min_segments` (or the stream ended, or `wait` passed: nullopt).
   std::optional<std::string> playlist(size_t min_segments, std::chrono::milliseconds wait, std::string& why) {
     std::unique_lock lock(mutex_);
-    last_request_ = Steady::now();
+    last_request_ns_ = clock_.mono_ns();
     // Requests that wait hold a media worker each: a camera that sends nothing must not hold them all (the
     // other cameras' snapshots and clips wait behind them). Past kMaxWaiters, a request does not wait.
     if (hls_.segments().size() < min_segments && waiters_ >= kMaxWaiters) {
@@ -66,7 +68,7 @@ class Segmenter {
   // nullptr with `why` when there is none: an older generation (the tracks changed since) or one that never was.
   std::shared_ptr<const std::string> init(uint64_t generation, std::string& why) {
     std::lock_guard lock(mutex_);
-    last_request_ = Steady::now();
+    last_request_ns_ = clock_.mono_ns();
     auto bytes = hls_.init(generation);
     if (!bytes) {
       const uint64_t current = hls_.generation();
@@ -80,7 +82,7 @@ class Segmenter {
   }
   std::shared_ptr<const std::string> segment(uint64_t sequence) {
     std::lock_guard lock(mutex_);
-    last_request_ = Steady::now();
+    last_request_ns_ = clock_.mono_ns();
     const auto* s = hls_.segment(sequence);
     return s != nullptr ? s->bytes : nullptr;
   }
@@ -96,13 +98,13 @@ class Segmenter {
   void run() {
     try {
       fifo::Frame frame;
-      RingFollower follow(kReadWait);
+      RingFollower follow(kReadWait, clock_);
       std::string ended;
       while (!stopping_) {
         bool idle = false;
         {
           std::lock_guard lock(mutex_);
-          idle = Steady::now() - last_request_ > kHlsIdle;
+          idle = clock_.mono_ns() - last_request_ns_ > std::chrono::nanoseconds(kHlsIdle).count();
         }
         // end() takes the mutex itself: called under it, the segmenter deadlocked and with it every request
         // for the camera, then the media workers, then the shutdown (found by an attacker trial).
@@ -127,11 +129,12 @@ class Segmenter {
   static constexpr int kMaxWaiters = 2;
 
   fifo::RingReader reader_;
+  const fifo::Clock& clock_;  // the service's
   std::mutex mutex_;
   std::condition_variable cv_;
   int waiters_ = 0;  // playlist requests waiting for segments (under mutex_)
   recorder::LiveHls hls_;
-  Steady::time_point last_request_;
+  int64_t last_request_ns_;
   std::string end_reason_;
   std::atomic<bool> ended_{false};
   std::atomic<bool> stopping_{false};
@@ -141,6 +144,7 @@ class Segmenter {
 // At most one segmenter per camera; one that ended (idle, camera gone) is replaced at the next playlist request.
 class Segmenters {
  public:
+  explicit Segmenters(const fifo::Clock& clock) : clock_(clock) {}
   std::shared_ptr<Segmenter> find(const std::string& camera) {
     std::lock_guard lock(mutex_);
     auto it = by_camera_.find(camera);
@@ -156,7 +160,7 @@ class Segmenters {
       options.start = fifo::StartAt::newest_keyframe;
       options.on_lapped = fifo::OnLapped::newest_keyframe;
       options.wake.on = fifo::WakeOn::keyframe;
-      s = std::make_shared<Segmenter>(fifo::RingReader::open(ring, options));
+      s = std::make_shared<Segmenter>(fifo::RingReader::open(ring, options), clock_);
     } catch (const fifo::FifoError& e) {
       throw HttpError(503, "camera " + camera + " has no live stream: " + e.what());
     } catch (const recorder::RecorderError& e) {
@@ -166,6 +170,7 @@ class Segmenters {
   }
 
  private:
+  const fifo::Clock& clock_;  // the service's
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Segmenter>> by_camera_;
 };
@@ -175,7 +180,7 @@ uint64_t number(const std::string& s) { return std::stoull(s); }  // the route's
 }  // namespace
 
 void register_hls_routes(Router& router, Service& service) {
-  auto segmenters = std::make_shared<Segmenters>();
+  auto segmenters = std::make_shared<Segmenters>(service.clock());
   const std::string camera = std::string("/api/v1/cameras/(") + kCameraNamePattern + ")";
 
   router.get(

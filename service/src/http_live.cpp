@@ -38,9 +38,10 @@ class LiveViewer {
  public:
   enum class Take { bytes, idle, ended };
 
-  LiveViewer(fifo::RingReader reader, std::shared_ptr<std::atomic<int>> viewers)
+  LiveViewer(fifo::RingReader reader, std::shared_ptr<std::atomic<int>> viewers, const fifo::Clock& clock)
       : reader_(std::move(reader)),
         viewers_(std::move(viewers)),
+        clock_(clock),
         mp4_(reader_.refresh_stream_info(), [this](const uint8_t* d, size_t n) { return push(d, n); }),
         video_track_(reader_.stream_info().first_of(fifo::MediaKind::video)->track_id) {
     thread_ = std::thread([this] { run(); });
@@ -99,7 +100,7 @@ class LiveViewer {
   void run() {
     try {
       fifo::Frame frame;
-      RingFollower follow(std::chrono::duration_cast<std::chrono::milliseconds>(kReadWait));
+      RingFollower follow(std::chrono::duration_cast<std::chrono::milliseconds>(kReadWait), clock_);
       std::string ended;
       while (!stopping_) {
         const auto step = follow.next(reader_, frame, ended);
@@ -130,6 +131,7 @@ class LiveViewer {
 
   fifo::RingReader reader_;
   std::shared_ptr<std::atomic<int>> viewers_;
+  const fifo::Clock& clock_;  // the service's
   recorder::LiveMp4 mp4_;  // throws unless the stream has a video track: video_track_ below is safe
   uint32_t video_track_;
   std::mutex mutex_;
@@ -222,7 +224,8 @@ void register_live_routes(Router& router, Service& service, std::function<void(c
           fifo::ReaderOptions options;
           options.start = fifo::StartAt::newest_keyframe;
           options.on_lapped = fifo::OnLapped::newest_keyframe;  // a lapped viewer wants now, not the past
-          viewer = std::make_shared<LiveViewer>(fifo::RingReader::open(config.ring_name(*c), options), viewers);
+          viewer = std::make_shared<LiveViewer>(fifo::RingReader::open(config.ring_name(*c), options), viewers,
+                                                service.clock());
         } catch (const fifo::FifoError& e) {
           viewers->fetch_sub(1);
           throw HttpError(503, "camera " + camera + " has no live stream: " + e.what());

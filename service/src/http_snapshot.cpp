@@ -31,11 +31,6 @@ using namespace std::chrono_literals;
 // A live snapshot waits at most this long for the ring's newest keyframe to be readable.
 constexpr auto kKeyframeWait = 2s;
 
-int64_t now_wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // One keyframe and the track it belongs to.
 struct Keyframe {
   fifo::TrackInfo video;
@@ -230,7 +225,7 @@ std::shared_ptr<const Picture> to_picture(const Keyframe& k, int width) {
 // The live picture of a camera: the ring's newest video keyframe, from the cache when it was made already
 // (503 when there is no ring, no video or no keyframe within kKeyframeWait).
 std::shared_ptr<const Picture> live_picture(const std::string& camera, const std::string& ring, int width,
-                                            LiveCache& cache) {
+                                            LiveCache& cache, const fifo::Clock& clock) {
   try {
     fifo::ReaderOptions options;
     options.start = fifo::StartAt::newest_keyframe;
@@ -238,9 +233,9 @@ std::shared_ptr<const Picture> live_picture(const std::string& camera, const std
     auto reader = fifo::RingReader::open(ring, options);
     if (const auto newest = reader.newest_keyframe())
       if (auto cached = cache.find(camera, newest->seq, width)) return cached;
-    const auto deadline = std::chrono::steady_clock::now() + kKeyframeWait;
+    const int64_t deadline_ns = clock.mono_ns() + std::chrono::nanoseconds(kKeyframeWait).count();
     fifo::Frame f;
-    while (std::chrono::steady_clock::now() < deadline) {
+    while (clock.mono_ns() < deadline_ns) {
       if (reader.read(f, 200ms) != fifo::WaitStatus::ready) continue;
       const fifo::TrackInfo* video = reader.stream_info().first_of(fifo::MediaKind::video);
       if (video == nullptr) throw HttpError(503, "camera " + camera + " has no video");
@@ -323,7 +318,7 @@ void register_snapshot_routes(Router& router, Service& service) {
         const int width = width_param(req);
         const ServiceConfig config = service.config();
         if (req.has_param("at")) {
-          const int64_t now = now_wall_ns();
+          const int64_t now = service.clock().wall_ns();
           const int64_t at = units::parse_time_ns(req.param("at"), now);
           const std::string stream = service.footage_stream(camera);  // 404 for no such camera, retired or not
           std::optional<playback::Timeline> timeline;
@@ -346,7 +341,7 @@ void register_snapshot_routes(Router& router, Service& service) {
         const CameraConfig* c = config.camera(camera);
         if (c == nullptr) throw HttpError(404, "no camera " + camera);
         const auto slot = slots->take(camera);
-        reply_jpeg(res, *live_picture(camera, config.ring_name(*c), width, *live), false);
+        reply_jpeg(res, *live_picture(camera, config.ring_name(*c), width, *live, service.clock()), false);
       },
       Pool::media);
 
@@ -381,7 +376,7 @@ void register_snapshot_routes(Router& router, Service& service) {
           const CameraConfig* cam = nullptr;
           for (const auto& c : config.cameras)
             if (config.ring_name(c) == event->stream_name) cam = &c;
-          const int64_t age_ns = now_wall_ns() - event->trigger_wall_ns;
+          const int64_t age_ns = service.clock().wall_ns() - event->trigger_wall_ns;
           bool own_recording_gone = false;
           if (cam != nullptr && !cam->continuous) {
             if (!event->recording_id) {

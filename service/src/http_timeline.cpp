@@ -12,11 +12,6 @@ namespace zc::service::http {
 
 namespace {
 
-int64_t now_wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 void put_time(nlohmann::json& j, const char* key, int64_t wall_ns) {
@@ -24,13 +19,13 @@ void put_time(nlohmann::json& j, const char* key, int64_t wall_ns) {
   j[std::string(key) + "_ms"] = wall_ns / 1'000'000;
 }
 
-WallRange parse_range_query(const Request& q) {
+WallRange parse_range_query(const Request& q, int64_t now_wall_ns) {
   for (const auto& [k, v] : q.query) {
     if (k != "from" && k != "to") throw HttpError(400, "unknown query parameter " + k);
     if (q.query.count(k) > 1) throw HttpError(400, "repeated query parameter " + k);
     if (v.size() > kMaxQueryValueBytes) throw HttpError(400, k + " is too long");
   }
-  const int64_t now = now_wall_ns();
+  const int64_t now = now_wall_ns;
   // Default: the last 24 hours.
   const int64_t to = q.has_param("to") ? units::parse_time_ns(q.param("to"), now) : now;
   const int64_t from = q.has_param("from") ? units::parse_time_ns(q.param("from"), now) : to - 24LL * 3600 * 1'000'000'000;
@@ -107,7 +102,7 @@ void register_timeline_routes(Router& router, Service& service) {
   router.get(
       std::string("/api/v1/cameras/(") + kCameraNamePattern + ")/timeline",
       [&service, pool](const Request& q, Response& r) {
-        const auto [from, to] = parse_range_query(q);
+        const auto [from, to] = parse_range_query(q, service.clock().wall_ns());
         const auto config = service.config();
         // A retired camera's footage too (service.h: footage_stream); 404 for an unknown name.
         const std::string stream = service.footage_stream(q.matches[1]);

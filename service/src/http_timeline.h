@@ -26,7 +26,8 @@ void put_time(nlohmann::json& j, const char* key, int64_t wall_ns);
 struct WallRange {
   int64_t from_wall_ns = 0, to_wall_ns = 0;
 };
-WallRange parse_range_query(const Request& q);
+// now_wall_ns: the service clock's wall time (the default range ends there; "-1h" and the like count from it).
+WallRange parse_range_query(const Request& q, int64_t now_wall_ns);
 
 // The timeline document of `stream` over [from, to) (shape in docs/playback.md).
 nlohmann::json timeline_json(const catalog::Catalog& catalog, const std::string& stream, int64_t from_wall_ns,

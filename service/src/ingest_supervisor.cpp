@@ -68,11 +68,12 @@ ingest::IngestSpec ingest_spec(const std::filesystem::path& zcrec, const CameraC
 }
 
 IngestSupervisor::IngestSupervisor(ingest::IngestSpec spec, std::filesystem::path pid_file, std::string camera_name,
-                                   const Logger& log, StatusUpdate update)
+                                   const Logger& log, const fifo::Clock& clock, StatusUpdate update)
     : spec_(std::move(spec)),
       pid_file_(std::move(pid_file)),
       name_(std::move(camera_name)),
       log_(log),
+      clock_(clock),
       update_(std::move(update)) {
   thread_ = std::thread([this] { loop(); });
 }
@@ -113,13 +114,13 @@ void IngestSupervisor::sample_ring(RingSampler& sampler) {
 void IngestSupervisor::loop() {
   IngestChild child(spec_, pid_file_);
   size_t failures = 0;
-  RingSampler sampler(spec_.ring);
+  RingSampler sampler(spec_.ring, clock_);
   const auto stopping = [this] {
     std::lock_guard lock(mutex_);
     return stopping_;
   };
   while (!stopping()) {
-    const auto started_at = std::chrono::steady_clock::now();
+    const int64_t started_at_ns = clock_.mono_ns();
     try {
       const auto how = child.start();
       log_.info("camera " + name_ + ": ingest " +
@@ -138,7 +139,7 @@ void IngestSupervisor::loop() {
       if (ended) break;
     }
     if (stopping()) break;
-    if (std::chrono::steady_clock::now() - started_at > kHealthyRun) failures = 0;
+    if (clock_.mono_ns() - started_at_ns > std::chrono::nanoseconds(kHealthyRun).count()) failures = 0;
     const auto wait = kBackoff[std::min(failures, std::size(kBackoff) - 1)];
     ++failures;
     update_([&](CameraStatus& status) {

@@ -31,8 +31,9 @@ class IngestSupervisor {
   using StatusUpdate = std::function<void(const std::function<void(CameraStatus&)>&)>;
 
   // Starts the supervising thread at once.
+  // clock: the service's (outlives the supervisor): ring rates and how long a run lasted.
   IngestSupervisor(ingest::IngestSpec spec, std::filesystem::path pid_file, std::string camera_name, const Logger& log,
-                   StatusUpdate update);
+                   const fifo::Clock& clock, StatusUpdate update);
   ~IngestSupervisor();  // stop()
   IngestSupervisor(const IngestSupervisor&) = delete;
   IngestSupervisor& operator=(const IngestSupervisor&) = delete;
@@ -48,6 +49,7 @@ class IngestSupervisor {
   const std::filesystem::path pid_file_;
   const std::string name_;
   const Logger& log_;
+  const fifo::Clock& clock_;
   const StatusUpdate update_;
 
   std::mutex mutex_;  // stopping_

@@ -1,8 +1,10 @@
 // Whether this host may record one cluster camera now (docs/cluster.md, "Leases and epochs"): the LeaseKeeper
 // sets it after each renewal; the camera's recording loop asks before every poll and the service before it runs
-// the camera's ingest. Times are CLOCK_MONOTONIC ns (this host's own clock: a lease's end is never compared with
-// another clock).
+// the camera's ingest. Times are the service clock's mono_ns (CLOCK_MONOTONIC ns, this host's own clock: a lease's
+// end is never compared with another clock); the gate reads "now" from that clock itself.
 #pragma once
+
+#include <zc/fifo/clock.h>
 
 #include <cstdint>
 #include <mutex>
@@ -13,13 +15,15 @@ class LeaseGate {
  public:
   // renew_ns: how often the keeper tries; a database that cannot be reached is noticed within
   // renew_ns + the connect timeout.
-  explicit LeaseGate(int64_t renew_ns) : renew_ns_(renew_ns) {}
+  // clock: the service's (the keeper's), which outlives the gate.
+  LeaseGate(int64_t renew_ns, const fifo::Clock& clock) : renew_ns_(renew_ns), clock_(clock) {}
 
   // True while this host holds the lease by its own clock (deadline = when it sent the renewal + the lease), or
   // when every attempt since the last renewal failed to reach the database at all and the keeper is still trying
   // (fail-open: a database outage must not stop every host's recording; docs/cluster.md, "When the database is
   // down"). A host that was stopped (SIGSTOP) made no attempt meanwhile: it stops at its deadline.
-  bool may_record(int64_t now_mono_ns) const {
+  bool may_record() const {
+    const int64_t now_mono_ns = clock_.mono_ns();
     std::lock_guard lock(mu_);
     if (!held_) return false;
     if (now_mono_ns < deadline_mono_ns_) return true;
@@ -48,9 +52,10 @@ class LeaseGate {
     held_ = false;
     unreachable_ = false;
   }
-  // An attempt could not reach the database (seen at `now`): a held lease stays usable past its deadline while
-  // such failures keep coming.
-  void unreachable(int64_t now_mono_ns) {
+  // An attempt could not reach the database (seen now): a held lease stays usable past its deadline while such
+  // failures keep coming.
+  void unreachable() {
+    const int64_t now_mono_ns = clock_.mono_ns();
     std::lock_guard lock(mu_);
     unreachable_ = true;
     last_failure_mono_ns_ = now_mono_ns;
@@ -65,6 +70,7 @@ class LeaseGate {
 
  private:
   const int64_t renew_ns_;
+  const fifo::Clock& clock_;
   mutable std::mutex mu_;
   bool held_ = false;
   int64_t epoch_ = 0, from_wall_ns_ = 0, deadline_mono_ns_ = 0;

@@ -10,23 +10,14 @@
 #include <set>
 
 namespace zc::service {
-namespace {
-
-int64_t mono_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-int64_t wall_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
 LeaseKeeper::LeaseKeeper(LeaseKeeperOptions options, std::vector<LeasedCamera> cameras, const Logger& log,
-                         std::function<void()> on_change)
-    : o_(std::move(options)), log_(log), on_change_(std::move(on_change)), cameras_(std::move(cameras)) {
-  for (const auto& c : cameras_) gates_[c.name] = std::make_shared<LeaseGate>(renew_ns());
+                         const fifo::Clock& clock, std::function<void()> on_change)
+    : o_(std::move(options)),
+      log_(log),
+      clock_(clock),
+      on_change_(std::move(on_change)),
+      cameras_(std::move(cameras)) {
+  for (const auto& c : cameras_) gates_[c.name] = std::make_shared<LeaseGate>(renew_ns(), clock_);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -47,7 +38,7 @@ void LeaseKeeper::set_cameras(std::vector<LeasedCamera> cameras) {
 std::shared_ptr<LeaseGate> LeaseKeeper::gate(const std::string& camera) {
   std::lock_guard lock(mu_);
   auto& g = gates_[camera];
-  if (!g) g = std::make_shared<LeaseGate>(renew_ns());
+  if (!g) g = std::make_shared<LeaseGate>(renew_ns(), clock_);
   return g;
 }
 
@@ -80,13 +71,13 @@ void LeaseKeeper::run() {
   std::unique_ptr<cluster::PgConnection> pg;
   bool failing = false;
   while (true) {
-    const int64_t started = mono_now();
+    const int64_t started = clock_.mono_ns();
     try {
       if (!pg || !pg->ok()) {
         pg = std::make_unique<cluster::PgConnection>(cluster::PgConnection::connect(o_.conninfo));
-        connected_mono_ns_ = mono_now();
+        connected_mono_ns_ = clock_.mono_ns();
         cluster::migrate(*pg);
-        cluster::announce_host(*pg, o_.host, o_.api_url, wall_now());
+        cluster::announce_host(*pg, o_.host, o_.api_url, clock_.wall_ns());
       }
       round(*pg);
       if (failing) log_.info("cluster: leases renewed again");
@@ -96,7 +87,7 @@ void LeaseKeeper::run() {
       const bool unreachable = ce != nullptr && ce->code() == cluster::ClusterErrc::unreachable;
       {
         std::lock_guard lock(mu_);
-        for (auto& [name, gate] : gates_) unreachable ? gate->unreachable(mono_now()) : gate->failed();
+        for (auto& [name, gate] : gates_) unreachable ? gate->unreachable() : gate->failed();
       }
       if (!failing)
         log_.warning(std::string("cluster: cannot renew camera leases: ") + e.what() +
@@ -107,7 +98,7 @@ void LeaseKeeper::run() {
     }
     std::unique_lock lock(mu_);
     if (stop_) break;
-    const auto wait = std::chrono::nanoseconds(std::max<int64_t>(0, started + renew_ns() - mono_now()));
+    const auto wait = std::chrono::nanoseconds(std::max<int64_t>(0, started + renew_ns() - clock_.mono_ns()));
     cv_.wait_for(lock, wait, [this] { return stop_; });
     if (stop_) break;
   }
@@ -141,7 +132,7 @@ void LeaseKeeper::round(cluster::PgConnection& pg) {
   }
   bool changed = false;
   for (const auto& c : cameras) {
-    const int64_t sent = mono_now();
+    const int64_t sent = clock_.mono_ns();
     bool was_held = false;
     {
       std::lock_guard lock(mu_);

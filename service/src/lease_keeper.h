@@ -8,6 +8,7 @@
 #include "log.h"
 
 #include <zc/cluster/pg_connection.h>
+#include <zc/fifo/clock.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -49,8 +50,9 @@ struct CameraLeaseStatus {
 
 class LeaseKeeper {
  public:
+  // clock: the service's (outlives the keeper); a lease's deadline is on its mono_ns.
   LeaseKeeper(LeaseKeeperOptions options, std::vector<LeasedCamera> cameras, const Logger& log,
-              std::function<void()> on_change);
+              const fifo::Clock& clock, std::function<void()> on_change);
   ~LeaseKeeper();  // stop()
   LeaseKeeper(const LeaseKeeper&) = delete;
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
@@ -73,6 +75,7 @@ class LeaseKeeper {
 
   const LeaseKeeperOptions o_;
   const Logger& log_;
+  const fifo::Clock& clock_;
   const std::function<void()> on_change_;
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -23,11 +23,6 @@ constexpr auto kMaxBackoff = 10s;         // reconnect delays double from 1 s up
 constexpr auto kStopFlush = 2s;           // at stop, how long the last messages may take
 constexpr std::size_t kLogPayloadChars = 120;
 
-int64_t wall_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A payload in a log line: printable ASCII only, at most kLogPayloadChars of it.
 std::string loggable(std::string_view s) {
   std::string out;
@@ -131,8 +126,8 @@ void MqttBridge::guarded(Fn&& fn) {
 }
 
 void MqttBridge::run() {
-  auto next_poll = Clock::now();
-  auto next_stats = Clock::now() + std::chrono::nanoseconds(config_.stats_interval_ns);
+  auto next_poll = mono_now();
+  auto next_stats = mono_now() + std::chrono::nanoseconds(config_.stats_interval_ns);
   for (;;) {
     std::vector<std::pair<int64_t, std::string>> created;
     bool poke = false;
@@ -140,14 +135,13 @@ void MqttBridge::run() {
       std::unique_lock lock(mutex_);
       // Without a connection there is no socket to wait on: wait here for news or the next attempt.
       if (!socket_ && !stopping_ && created_.empty() && !poke_)
-        wake_.wait_for(lock, std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ -
-                                                                                              Clock::now()),
+        wake_.wait_for(lock, std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(next_attempt_ - mono_now()),
                                         std::chrono::milliseconds(1), std::chrono::milliseconds(kLoopTimeout)));
       if (stopping_) break;
       created.swap(created_);
       std::swap(poke, poke_);
     }
-    auto now = Clock::now();
+    auto now = mono_now();
     if (!socket_ && now >= next_attempt_) {
       const int rc = client_->connect_async(config_.host, config_.port, config_.keepalive_s);
       if (rc == 0) {
@@ -162,13 +156,13 @@ void MqttBridge::run() {
       const int rc = client_->loop(static_cast<int>(kLoopTimeout.count()));
       if (rc != 0) {
         connection_lost(mqtt::Client::error_text(rc));
-      } else if (!connected_ && Clock::now() - attempt_started_ > kConnectTimeout) {
+      } else if (!connected_ && mono_now() - attempt_started_ > kConnectTimeout) {
         client_->disconnect();
         connection_lost("no answer from " + config_.host + ":" + std::to_string(config_.port));
       }
     }
     for (const auto& [id, camera] : created) guarded([&] { publish_created(id, camera); });
-    now = Clock::now();
+    now = mono_now();
     if (poke || now >= next_poll) {
       guarded([&] { poll_event_ends(); });
       guarded([&] { poll_cameras(); });
@@ -199,8 +193,8 @@ void MqttBridge::run() {
   // Through the queue, after the event ends, so that "offline" is the last word.
   for (auto& [camera, online] : available_) enqueue({topic(camera + "/available"), "offline", 1, true});
   enqueue({topic("available"), "offline", 1, true});
-  const auto deadline = Clock::now() + kStopFlush;
-  while (connected_ && (!queue_.empty() || !inflight_.empty()) && Clock::now() < deadline) {
+  const auto deadline = mono_now() + kStopFlush;
+  while (connected_ && (!queue_.empty() || !inflight_.empty()) && mono_now() < deadline) {
     drain();
     if (client_->loop(static_cast<int>(kLoopTimeout.count())) != 0) break;
   }
@@ -236,7 +230,7 @@ void MqttBridge::connection_lost(const std::string& why) {
   const bool was_connected = connected_;
   connected_ = false;
   socket_ = false;
-  next_attempt_ = Clock::now() + backoff_;
+  next_attempt_ = mono_now() + backoff_;
   // One line per outage and per new reason, not one per retry.
   if (was_connected || why != last_failure_) {
     log_.warning("mqtt: " + why + "; retrying (every " + std::to_string(backoff_.count()) + " ms, up to " +
@@ -263,7 +257,7 @@ void MqttBridge::on_message(std::string_view topic_name, std::string_view payloa
   if (payload.size() > http::kMaxBodyBytes)
     return reject("larger than " + std::to_string(http::kMaxBodyBytes) + " bytes");
   try {
-    const EventRequest request = http::parse_event_body(payload, wall_now());
+    const EventRequest request = http::parse_event_body(payload, service_.clock().wall_ns());
     const int64_t id = service_.create_event(camera, request);
     ++received_;
     log_.info("mqtt: event " + std::to_string(id) + " of " + camera + " from " + where);
@@ -381,7 +375,7 @@ void MqttBridge::publish_stats() {
                  {"recording_state", to_string(c.recording_state)},
                  {"open_events", c.open_events},
                  {"ring_history_s", c.ring_history_s},
-                 {"time", units::format_wall(wall_now())}};
+                 {"time", units::format_wall(service_.clock().wall_ns())}};
     publish_now({topic(c.name + "/stats"), j.dump(-1, ' ', false, json::error_handler_t::replace), 0, false});
   }
 }

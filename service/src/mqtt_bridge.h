@@ -54,7 +54,8 @@ class MqttBridge {
   void stop();
 
  private:
-  using Clock = std::chrono::steady_clock;
+  // The service clock's mono_ns as a duration: the bridge's timers (poll, stats, reconnect, flush) run on it.
+  std::chrono::nanoseconds mono_now() const { return service_.clock().mono(); }
 
   void run();
   template <class Fn>
@@ -91,7 +92,7 @@ class MqttBridge {
   // The bridge thread's own, never touched elsewhere.
   std::optional<mqtt::Client> client_;
   bool socket_ = false;  // a connection exists or is being made
-  Clock::time_point attempt_started_{}, next_attempt_{};
+  std::chrono::nanoseconds attempt_started_{}, next_attempt_{};  // on mono_now()
   std::chrono::milliseconds backoff_{1000};
   std::string last_failure_;
   std::deque<mqtt::Message> queue_;

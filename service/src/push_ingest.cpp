@@ -4,8 +4,8 @@
 
 namespace zc::service {
 
-PushIngest::PushIngest(std::string ring, IngestSupervisor::StatusUpdate update)
-    : ring_(std::move(ring)), update_(std::move(update)) {
+PushIngest::PushIngest(std::string ring, const fifo::Clock& clock, IngestSupervisor::StatusUpdate update)
+    : ring_(std::move(ring)), clock_(clock), update_(std::move(update)) {
   update_([](CameraStatus& s) { s.ingest_state = IngestState::waiting_for_pusher; });
   thread_ = std::thread([this] { loop(); });
 }
@@ -22,7 +22,7 @@ void PushIngest::stop() {
 }
 
 void PushIngest::loop() {
-  RingSampler sampler(ring_);
+  RingSampler sampler(ring_, clock_);
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();

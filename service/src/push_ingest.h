@@ -17,7 +17,8 @@ namespace zc::service {
 
 class PushIngest {
  public:
-  PushIngest(std::string ring, IngestSupervisor::StatusUpdate update);
+  // clock: the service's (outlives this): the ring's rates.
+  PushIngest(std::string ring, const fifo::Clock& clock, IngestSupervisor::StatusUpdate update);
   ~PushIngest();  // stop()
   PushIngest(const PushIngest&) = delete;
   PushIngest& operator=(const PushIngest&) = delete;
@@ -30,6 +31,7 @@ class PushIngest {
   void loop();
 
   const std::string ring_;
+  const fifo::Clock& clock_;
   const IngestSupervisor::StatusUpdate update_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -2,6 +2,7 @@
 // of the camera's stream — its end-of-stream mark, or its writer gone for longer than a restart takes.
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/ring_reader.h>
 
 #include <chrono>
@@ -17,7 +18,9 @@ class RingFollower {
 
   enum class Step { frame, idle, ended };
 
-  explicit RingFollower(std::chrono::milliseconds wait) : wait_(wait) {}
+  // clock: the service's; the writer-gone limit is on its mono_ns.
+  RingFollower(std::chrono::milliseconds wait, const fifo::Clock& clock)
+      : wait_(wait), clock_(clock), writer_seen_ns_(clock.mono_ns()) {}
 
   // Waits at most `wait` for a frame (into `frame`); `ended` is then set to why the stream ended.
   Step next(fifo::RingReader& reader, fifo::Frame& frame, std::string& ended) {
@@ -27,20 +30,21 @@ class RingFollower {
       return Step::ended;
     }
     if (st == fifo::WaitStatus::writer_gone) {
-      if (std::chrono::steady_clock::now() - writer_seen_ > kWriterGoneLimit) {
+      if (clock_.mono_ns() - writer_seen_ns_ > std::chrono::nanoseconds(kWriterGoneLimit).count()) {
         ended = "the camera's ingest is gone";
         return Step::ended;
       }
       std::this_thread::sleep_for(wait_);  // a writer restarting: poll, the ring cannot wake us
       return Step::idle;
     }
-    writer_seen_ = std::chrono::steady_clock::now();
+    writer_seen_ns_ = clock_.mono_ns();
     return st == fifo::WaitStatus::ready ? Step::frame : Step::idle;
   }
 
  private:
   std::chrono::milliseconds wait_;
-  std::chrono::steady_clock::time_point writer_seen_ = std::chrono::steady_clock::now();
+  const fifo::Clock& clock_;
+  int64_t writer_seen_ns_;
 };
 
 }  // namespace zc::service::http

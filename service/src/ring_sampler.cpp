@@ -12,7 +12,7 @@ std::optional<RingSampler::Sample> RingSampler::sample() {
     reader_.reset();
     return std::nullopt;
   }
-  const auto now = std::chrono::steady_clock::now();
+  const int64_t now = clock_.mono_ns();
   // A ring recreated under the same name (another size, a corrupt one replaced) is another object, whose writer
   // the old mapping does not show: read the new one. (A takeover of the same ring shows in both.)
   if (reader_ && reader_->status().writer_start_mono_ns != s.ring.writer_start_mono_ns) reader_.reset();
@@ -22,7 +22,7 @@ std::optional<RingSampler::Sample> RingSampler::sample() {
       o.start = fifo::StartAt::next_frame;
       o.on_lapped = fifo::OnLapped::next_frame;
       reader_.emplace(fifo::RingReader::open(ring_, o));
-      last_at_ = now;
+      last_at_ns_ = now;
     } catch (const fifo::FifoError&) {
       return s;  // no reader slot free: the counters still show
     }
@@ -38,8 +38,8 @@ std::optional<RingSampler::Sample> RingSampler::sample() {
     }
     reader_->consume(*view);
   }
-  const double dt = std::chrono::duration<double>(now - last_at_).count();
-  last_at_ = now;
+  const double dt = static_cast<double>(now - last_at_ns_) / 1e9;
+  last_at_ns_ = now;
   if (dt > 0) {
     s.fps = static_cast<double>(video) / dt;
     s.bitrate_bps = static_cast<double>(bytes) * 8 / dt;

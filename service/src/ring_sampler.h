@@ -4,9 +4,9 @@
 // and the count follows the ring across an ingest restart (the new writer takes the same ring over).
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/ring_reader.h>
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,7 +15,8 @@ namespace zc::service {
 
 class RingSampler {
  public:
-  explicit RingSampler(std::string ring) : ring_(std::move(ring)) {}
+  // clock: the service's (outlives the sampler); the rates are per second of its mono_ns.
+  RingSampler(std::string ring, const fifo::Clock& clock) : ring_(std::move(ring)), clock_(clock) {}
 
   struct Sample {
     fifo::RingStatus ring;
@@ -27,8 +28,9 @@ class RingSampler {
 
  private:
   std::string ring_;
+  const fifo::Clock& clock_;
   std::optional<fifo::RingReader> reader_;
-  std::chrono::steady_clock::time_point last_at_;
+  int64_t last_at_ns_ = 0;
 };
 
 }  // namespace zc::service

@@ -18,11 +18,6 @@ constexpr auto kFirstBackoff = 1s;  // after a failure; doubles up to kMaxBackof
 constexpr auto kMaxBackoff = 60s;
 constexpr int64_t kBatch = 16;
 
-int64_t wall_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 objectstore::S3Config client_config(const S3StorageConfig& c) {
   objectstore::S3Config s;
   s.endpoint = c.endpoint;
@@ -34,8 +29,9 @@ objectstore::S3Config client_config(const S3StorageConfig& c) {
 
 }  // namespace
 
-SegmentUploader::SegmentUploader(S3StorageConfig config, std::filesystem::path storage_dir, const Logger& log)
-    : config_(std::move(config)), dir_(std::move(storage_dir)), log_(log) {
+SegmentUploader::SegmentUploader(S3StorageConfig config, std::filesystem::path storage_dir, const Logger& log,
+                                 const fifo::Clock& clock)
+    : config_(std::move(config)), dir_(std::move(storage_dir)), log_(log), clock_(clock) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -135,7 +131,7 @@ void SegmentUploader::run() {
                                               "S3 holds " + std::to_string(head.size_bytes) + " bytes of " + key +
                                                   ", " + std::to_string(put.size_bytes) + " were sent");
         }
-        if (!cat->set_segment_uploaded(seg.id, key, wall_now())) {
+        if (!cat->set_segment_uploaded(seg.id, key, clock_.wall_ns())) {
           // Retention took the segment while it was being sent: its row is going, so is the copy.
           client->remove(key);
           continue;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <zc/catalog/retention.h>
+#include <zc/fifo/clock.h>
 #include <zc/service/config.h>
 #include <zc/service/service.h>
 
@@ -21,7 +22,9 @@ namespace zc::service {
 
 class SegmentUploader {
  public:
-  SegmentUploader(S3StorageConfig config, std::filesystem::path storage_dir, const Logger& log);
+  // clock: the service's (outlives the uploader): the time a segment is marked uploaded.
+  SegmentUploader(S3StorageConfig config, std::filesystem::path storage_dir, const Logger& log,
+                  const fifo::Clock& clock);
   SegmentUploader(const SegmentUploader&) = delete;
   SegmentUploader& operator=(const SegmentUploader&) = delete;
   ~SegmentUploader();
@@ -43,6 +46,7 @@ class SegmentUploader {
   const S3StorageConfig config_;
   const std::filesystem::path dir_;
   const Logger& log_;
+  const fifo::Clock& clock_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   bool stopped_ = false;

@@ -29,15 +29,6 @@ namespace zc::service {
 
 namespace {
 
-int64_t wall_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-int64_t mono_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // The cluster cameras this host may hold (its name in their hosts: list), with its place in each list.
 std::vector<LeasedCamera> leased_cameras(const ServiceConfig& config) {
   std::vector<LeasedCamera> out;
@@ -52,8 +43,9 @@ std::vector<LeasedCamera> leased_cameras(const ServiceConfig& config) {
 
 class ServiceImpl final : public Service {
  public:
-  ServiceImpl(ServiceConfig config, std::filesystem::path zcrec)
-      : config_(std::move(config)),
+  ServiceImpl(ServiceConfig config, std::filesystem::path zcrec, std::shared_ptr<const fifo::Clock> clock)
+      : clock_(std::move(clock)),
+        config_(std::move(config)),
         storage_dir_(config_.storage_dir),
         zcrec_(std::move(zcrec)),
         storage_lock_(lock_storage_dir(config_.storage_dir)),  // before anything touches the directory
@@ -65,13 +57,15 @@ class ServiceImpl final : public Service {
     if (config_.rtsp) rtsp_ = std::make_shared<RtspServing>(config_, log_);
     if (config_.cluster) start_cluster_publisher();
     if (config_.cluster) start_lease_keeper();
-    if (config_.s3) uploader_ = std::make_unique<SegmentUploader>(*config_.s3, storage_dir_, log_);
+    if (config_.s3) uploader_ = std::make_unique<SegmentUploader>(*config_.s3, storage_dir_, log_, *clock_);
     for (const auto& c : config_.cameras) start_camera(c);
     retention_thread_ = std::thread([this] { retention_loop(); });
     if (leases_) lease_thread_ = std::thread([this] { lease_loop(); });
   }
 
   ~ServiceImpl() override { stop(); }
+
+  const fifo::Clock& clock() const override { return *clock_; }
 
   ServiceConfig config() const override {
     std::lock_guard lock(mutex_);
@@ -322,6 +316,7 @@ class ServiceImpl final : public Service {
     o.api_url = config_.cluster->api_url;
     o.storage_dir = config_.storage_dir;
     o.every = std::chrono::milliseconds(config_.cluster->every_ns / 1'000'000);
+    o.clock = clock_;
     auto failing = std::make_shared<std::atomic<bool>>(false);
     const Logger* log = &log_;
     o.on_log = [log, failing](bool error, const std::string& line) {
@@ -345,7 +340,7 @@ class ServiceImpl final : public Service {
     o.api_url = config_.cluster->api_url;
     o.lease_ns = config_.cluster->lease_ns;
     o.capacity = config_.cluster->capacity;
-    leases_ = std::make_unique<LeaseKeeper>(std::move(o), std::move(cams), log_, [this] {
+    leases_ = std::make_unique<LeaseKeeper>(std::move(o), std::move(cams), log_, *clock_, [this] {
       {
         std::lock_guard lock(mutex_);
         leases_changed_ = true;
@@ -364,11 +359,10 @@ class ServiceImpl final : public Service {
       if (stopped_) break;
       leases_changed_ = false;
       std::vector<std::shared_ptr<Camera>> retire;
-      const int64_t now = mono_now();
       for (const auto& c : config_.cameras) {
         if (c.hosts.empty() || c.standby || !c.enabled) continue;
         if (std::find(c.hosts.begin(), c.hosts.end(), config_.cluster->host) == c.hosts.end()) continue;
-        const bool may = leases_->gate(c.name)->may_record(now);
+        const bool may = leases_->gate(c.name)->may_record();
         const auto it = cameras_.find(c.name);
         if (may && it == cameras_.end()) {
           log_.info("camera " + c.name + ": this host holds its lease; starting it");
@@ -436,9 +430,9 @@ class ServiceImpl final : public Service {
       // the lease (lease_loop starts it then).
       if (!leases_ || std::find(c.hosts.begin(), c.hosts.end(), config_.cluster->host) == c.hosts.end()) return;
       gate = leases_->gate(c.name);
-      if (!c.standby && !gate->may_record(mono_now())) return;
+      if (!c.standby && !gate->may_record()) return;
     }
-    cameras_[c.name] = std::make_shared<Camera>(camera_setup(config_, c), zcrec_, catalog_, log_, gate);
+    cameras_[c.name] = std::make_shared<Camera>(camera_setup(config_, c), zcrec_, catalog_, log_, *clock_, gate);
   }
 
   // Retention on a schedule, per camera (its own policy) and for the free-space floor. The recorders also apply
@@ -485,7 +479,7 @@ class ServiceImpl final : public Service {
         if (!pass.policy.any()) continue;
         try {
           const auto report = catalog_.with([&](catalog::Catalog& c) {
-            return catalog::apply_retention(c, pass.policy, wall_now(), pass.stream, {}, remote_delete_);
+            return catalog::apply_retention(c, pass.policy, clock_->wall_ns(), pass.stream, {}, remote_delete_);
           });
           if (uploader_) {
             uploader_->count_local_removed(report.local_copies_removed);
@@ -507,6 +501,7 @@ class ServiceImpl final : public Service {
     }
   }
 
+  const std::shared_ptr<const fifo::Clock> clock_;  // first: everything below may read it
   Logger log_;
   mutable std::mutex mutex_;
   std::mutex reload_mutex_;
@@ -539,8 +534,13 @@ class ServiceImpl final : public Service {
 
 }  // namespace
 
+std::unique_ptr<Service> Service::start(ServiceConfig config, std::filesystem::path zcrec_path,
+                                        std::shared_ptr<const fifo::Clock> clock) {
+  return std::make_unique<ServiceImpl>(std::move(config), std::move(zcrec_path), std::move(clock));
+}
+
 std::unique_ptr<Service> Service::start(ServiceConfig config, std::filesystem::path zcrec_path) {
-  return std::make_unique<ServiceImpl>(std::move(config), std::move(zcrec_path));
+  return start(std::move(config), std::move(zcrec_path), std::make_shared<const fifo::SystemClock>());
 }
 
 }  // namespace zc::service

@@ -1,6 +1,7 @@
 // zcrecd --config FILE: the recording and pre-record service (docs/service.md). Runs every configured camera,
 // serves the HTTP API, re-reads the configuration on SIGHUP, stops cleanly on SIGTERM/SIGINT, and speaks
 // systemd's notify protocol (READY, STATUS, WATCHDOG, STOPPING) when NOTIFY_SOCKET is set.
+#include <zc/fifo/clock.h>
 #include <zc/service/config.h>
 #include <zc/service/http_api.h>
 #include <zc/service/ingest_control.h>
@@ -114,7 +115,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<zc::service::Service> service;
   std::unique_ptr<zc::service::HttpApi> api;
   try {
-    service = zc::service::Service::start(cfg, zcrec.empty() ? default_zcrec() : std::filesystem::path(zcrec));
+    // The daemon's one clock (zc/fifo/clock.h): every part of the service reads the time from it.
+    service = zc::service::Service::start(cfg, zcrec.empty() ? default_zcrec() : std::filesystem::path(zcrec),
+                                          std::make_shared<const zc::fifo::SystemClock>());
     api = std::make_unique<zc::service::HttpApi>(*service, cfg, [](const std::string& l) { say(l); });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "zcrecd: cannot start: %s\n", e.what());

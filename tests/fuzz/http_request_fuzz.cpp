@@ -15,6 +15,7 @@
 #include "http_server.h"
 
 #include <zc/catalog/catalog.h>
+#include <zc/fifo/clock.h>
 
 #include "fuzz_check.h"
 
@@ -40,6 +41,7 @@ class FuzzService final : public Service {
     config_.cameras.push_back(cam);
     zc::catalog::Catalog::open(config_.storage_dir);  // creates the schema: listings read a real catalog
   }
+  const zc::fifo::Clock& clock() const override { return clock_; }
   ServiceConfig config() const override { return config_; }
   std::vector<CameraStatus> cameras() const override {
     CameraStatus s;
@@ -66,6 +68,7 @@ class FuzzService final : public Service {
   void stop() override {}
 
  private:
+  zc::fifo::SystemClock clock_;
   ServiceConfig config_;
 };
 

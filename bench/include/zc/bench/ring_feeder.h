@@ -5,12 +5,14 @@
 // The one feeder of the benchmarks (`zcrec bench record`) and of the recorder tests (zc_test_ring_feeder).
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/frame.h>
 #include <zc/fifo/ring_writer.h>
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +48,8 @@ struct FeedOptions {
   // Video dts as a naive RTP client makes them up (RTP carries pts only): max(pts, previous dts + 1), so each
   // B-frame's dts comes after its pts. What the recorder must survive from a source that gets them wrong.
   bool dts_after_pts = false;
+  // The frames' capture stamps and the real-time pace are read from it; null: the host's (fifo::SystemClock).
+  std::shared_ptr<const fifo::Clock> clock;
 };
 
 struct FedFrame {

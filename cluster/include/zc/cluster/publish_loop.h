@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include <zc/cluster/publisher.h>
+#include <zc/fifo/clock.h>
 
 namespace zc::cluster {
 
@@ -29,6 +31,8 @@ struct PublishLoopOptions {
   std::chrono::milliseconds full_every{600'000};
   // One line per publish ("published …") and per failure ("…; retrying in 2.0 s"), from the loop's thread.
   std::function<void(bool error, const std::string& line)> on_log;
+  // The time a publish starts and succeeds, and the full-publish period, are read from it; null: the host's.
+  std::shared_ptr<const fifo::Clock> clock;
 };
 
 struct PublishLoopStatus {

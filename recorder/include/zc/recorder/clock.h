@@ -1,21 +1,12 @@
-// Time as the recorder sees it, injected so that session timing and clock-jump handling are testable.
+// Time as the recorder sees it: the tree's one clock (zc/fifo/clock.h), injected so that session timing and
+// clock-jump handling are testable. The recorder names are kept so existing callers and tests read unchanged.
 #pragma once
 
-#include <cstdint>
+#include <zc/fifo/clock.h>
 
 namespace zc::recorder {
 
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual int64_t mono_ns() const = 0;  // CLOCK_MONOTONIC, the clock frames are timed with
-  virtual int64_t wall_ns() const = 0;  // CLOCK_REALTIME
-};
-
-class SystemClock final : public Clock {
- public:
-  int64_t mono_ns() const override;
-  int64_t wall_ns() const override;
-};
+using Clock = fifo::Clock;              // mono_ns(): CLOCK_MONOTONIC, wall_ns(): CLOCK_REALTIME, nanoseconds
+using SystemClock = fifo::SystemClock;
 
 }  // namespace zc::recorder

@@ -4,6 +4,7 @@
 // is a thin layer over this class; so are the metrics.
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/service/camera_state.h>
 #include <zc/service/config.h>
 
@@ -153,8 +154,15 @@ class Service {
  public:
   // Starts every camera. Throws ConfigError/ServiceError when the storage directory cannot be used.
   // zcrec_path: the `zcrec` binary the ingest children run.
+  // clock: the one clock every part of the service reads the time from (zc/fifo/clock.h); a test may pass its own.
+  // Without it, the host's (fifo::SystemClock).
+  static std::unique_ptr<Service> start(ServiceConfig config, std::filesystem::path zcrec_path,
+                                        std::shared_ptr<const fifo::Clock> clock);
   static std::unique_ptr<Service> start(ServiceConfig config, std::filesystem::path zcrec_path);
   virtual ~Service() = default;
+
+  // The clock given to start(): the HTTP routes, the MQTT bridge and the cameras read the time from it.
+  virtual const fifo::Clock& clock() const = 0;
 
   virtual ServiceConfig config() const = 0;
   virtual std::vector<CameraStatus> cameras() const = 0;
