@@ -122,6 +122,16 @@ TEST(AvTimingMidStream, EverySegmentOfARecordingStartedMidStreamKeepsAudioWithIt
       << "the recording should start at a later keyframe, not the file's first";
   for (const auto& s : segments) {
     SCOPED_TRACE(s.filename().string());
+    // The recording's end may come just after a rotation: its last segment can then be a sliver of a picture or
+    // two whose audio had not reached the ring yet (seen in a CI run under load: 0 audio frames). Such a tail
+    // holds no audio to be in or out of sync; anything longer must have it.
+    if (s == segments.back() && measure_av_sync(source, s).audio_frames == 0) {
+      const auto v = run_command({"ffprobe", "-v", "error", "-select_streams", "v", "-count_packets", "-show_entries",
+                                  "stream=nb_read_packets", "-of", "csv=p=0", s.string()});
+      ASSERT_EQ(v.exit_code, 0);
+      EXPECT_LE(std::stoi(v.out), 3) << "a last segment of more than a sliver without audio";
+      continue;
+    }
     expect_audio_config(s);
     expect_in_sync(source, s);
   }
