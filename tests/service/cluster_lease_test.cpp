@@ -425,7 +425,12 @@ TEST(Cluster, ADeadHostsFootagePlaysOnAnotherHostFromItsS3CopiesFrameForFrame) {
   const auto uploaded = [&] {
     return pg.query("SELECT count(*) FROM segment WHERE host = 'h-a' AND s3_key IS NOT NULL AND state = 'complete'");
   };
-  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return std::stoi(uploaded()) >= 3; }, 60s)) << uploaded();
+  // And a fragment or more of footage a has not uploaded (the segment being written), published.
+  const auto local_only = [&] {
+    return pg.query("SELECT count(*) FROM segment WHERE host = 'h-a' AND s3_key IS NULL AND keyframes > 0");
+  };
+  ASSERT_TRUE(ZcrecdProcess::eventually([&] { return std::stoi(uploaded()) >= 3 && local_only() != "0\n"; }, 60s))
+      << uploaded() << local_only();
   a.kill(SIGKILL);
   for (const auto& [pid, ring] : a.ingest_processes()) ::kill(pid, SIGKILL);
   a.wait(5s);
@@ -470,9 +475,9 @@ TEST(Cluster, ADeadHostsFootagePlaysOnAnotherHostFromItsS3CopiesFrameForFrame) {
   EXPECT_EQ(decode.exit_code, 0);
   EXPECT_EQ(decode.err, "");
 
-  // A range that reaches footage a never uploaded (its last segments): 503 naming the host, not a broken clip.
-  const auto unuploaded = pg.query("SELECT count(*) FROM segment WHERE host = 'h-a' AND s3_key IS NULL");
-  if (unuploaded != "0\n") {
+  // A range that reaches footage a never uploaded (its last segment, published at a fragment or more): a is dead
+  // and announced no api_url, so a 503 naming the host, not a broken or silently shorter clip.
+  {
     const auto r = http.Get("/api/v1/cluster/cameras/porch/clip.mp4?from=" + rfc3339(std::get<0>(segs.front())) + "&to=now");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 503) << r->body;
