@@ -275,17 +275,9 @@ void Camera::recording_loop() {
     if (lease_ && (!lease_->may_record() || (recorder_ && lease_->epoch() != recorder_epoch_))) {
       if (recorder_) {
         log_.warning("camera " + c.name + ": this host no longer holds its lease; recording stops");
-        recorder_->stop();
         // What the ring holds now is written (its rows carry the old epoch: the cluster shows them only up to the
         // new holder's start); an event recording's post-roll is cut short.
-        const int64_t deadline = clock_.mono_ns() + std::chrono::nanoseconds(1s).count();
-        try {
-          while (recorder_->poll(100ms) && clock_.mono_ns() < deadline) {
-          }
-        } catch (const std::exception& e) {
-          log_.error("camera " + c.name + ": " + e.what());
-        }
-        finish_recorder();
+        end_recorder_within(1s);
         continue;
       }
       std::unique_lock lock(mutex_);
@@ -363,18 +355,21 @@ void Camera::recording_loop() {
     for (const auto& kv : open_) ids.push_back(kv.first);
     for (int64_t id : ids) end_event_locked(id, clock_.wall_ns(), "shutdown");
   }
-  if (recorder_) {
-    recorder_->stop();
-    const int64_t deadline = clock_.mono_ns() + std::chrono::nanoseconds(3s).count();
-    try {
-      while (recorder_->poll(100ms) && clock_.mono_ns() < deadline) {
-      }
-    } catch (const std::exception&) {
-    }
-    finish_recorder();
-  }
+  if (recorder_) end_recorder_within(3s);
   std::lock_guard lock(mutex_);
   status_.recording_state = RecordingState::idle;
+}
+
+void Camera::end_recorder_within(std::chrono::nanoseconds limit) {
+  recorder_->stop();
+  const int64_t deadline = clock_.mono_ns() + limit.count();
+  try {
+    while (recorder_->poll(100ms) && clock_.mono_ns() < deadline) {
+    }
+  } catch (const std::exception& e) {
+    log_.error("camera " + setup_.camera.name + ": " + e.what());
+  }
+  finish_recorder();
 }
 
 }  // namespace zc::service

@@ -17,6 +17,7 @@
 #include <zc/service/service.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -81,6 +82,9 @@ class Camera {
   void end_event_locked(int64_t id, int64_t end_wall_ns, const std::string& reason);
   bool start_recorder(int64_t now_wall_ns);
   void finish_recorder();
+  // Stops the recorder, lets it write what the ring holds for at most `limit` (a post-roll is cut short), then
+  // finishes it: a shutdown, or a lease lost.
+  void end_recorder_within(std::chrono::nanoseconds limit);
 
   CameraSetup setup_;
   std::filesystem::path zcrec_;

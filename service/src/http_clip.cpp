@@ -52,12 +52,12 @@ std::string required(const Request& req, const char* key) {
 }
 
 
-playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, playback::ClipRequest request) {
-  // A segment whose local copy is gone is read from S3 (s3_segment_source.h).
-  request.open_segment = segment_opener(config.storage_dir, config.s3);
+// Builds a clip with `build`, its errors said as HTTP's: a copy in S3 that cannot be fetched 503 (or 404 when it
+// is missing), a bad range 400, no footage 404.
+template <typename Build>
+playback::ClipMp4 clip_or_http_error(Build&& build) {
   try {
-    const auto catalog = pool.take(config.storage_dir);
-    return playback::ClipMp4::build(*catalog, request);
+    return build();
   } catch (const objectstore::ObjectStoreError& e) {
     throw HttpError(e.code() == objectstore::ObjectStoreErrc::not_found ? 404 : 503,
                     std::string("footage in object storage: ") + e.what());
@@ -68,6 +68,15 @@ playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, pla
       default: throw HttpError(500, e.what());
     }
   }
+}
+
+playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, playback::ClipRequest request) {
+  // A segment whose local copy is gone is read from S3 (s3_segment_source.h).
+  request.open_segment = segment_opener(config.storage_dir, config.s3);
+  return clip_or_http_error([&] {
+    const auto catalog = pool.take(config.storage_dir);
+    return playback::ClipMp4::build(*catalog, request);
+  });
 }
 
 // download: absent, 0 or 1; anything else is refused rather than guessed at.
@@ -185,15 +194,8 @@ void cluster_clip_route(Service& service, const Request& req, Response& res) {
   };
   const auto path_of = [hosts](const catalog::SegmentRow& r) { return (*hosts)[static_cast<size_t>(r.id)] + ":" + r.path; };
   const auto no_keyframes = [](const catalog::SegmentRow&) { return std::vector<catalog::KeyframeEntry>{}; };
-  try {
-    serve_clip(std::make_shared<const playback::ClipMp4>(playback::ClipMp4::build(rows, request, path_of, no_keyframes)),
-               req, res, camera, download_param(req));
-  } catch (const objectstore::ObjectStoreError& e) {
-    throw HttpError(e.code() == objectstore::ObjectStoreErrc::not_found ? 404 : 503,
-                    std::string("footage in object storage: ") + e.what());
-  } catch (const playback::PlaybackError& e) {
-    throw HttpError(e.code() == playback::PlaybackErrc::nothing_to_play ? 404 : 500, e.what());
-  }
+  auto clip = clip_or_http_error([&] { return playback::ClipMp4::build(rows, request, path_of, no_keyframes); });
+  serve_clip(std::make_shared<const playback::ClipMp4>(std::move(clip)), req, res, camera, download_param(req));
 }
 
 // GET /api/v1/segments/{id}.mp4: one segment file of this host as recorded (its durable length), for another host's

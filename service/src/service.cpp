@@ -29,15 +29,20 @@ namespace zc::service {
 
 namespace {
 
-// The cluster cameras this host may hold (its name in their hosts: list), with its place in each list.
+// This host's place in a cluster camera's hosts: list (0 = preferred); none when it is not listed there (or the
+// camera has no hosts:, or there is no cluster: block).
+std::optional<size_t> place_in_hosts(const ServiceConfig& config, const CameraConfig& c) {
+  if (!config.cluster) return std::nullopt;
+  const auto it = std::find(c.hosts.begin(), c.hosts.end(), config.cluster->host);
+  if (it == c.hosts.end()) return std::nullopt;
+  return static_cast<size_t>(it - c.hosts.begin());
+}
+
+// The cluster cameras this host may hold, with its place in each list.
 std::vector<LeasedCamera> leased_cameras(const ServiceConfig& config) {
   std::vector<LeasedCamera> out;
-  if (!config.cluster) return out;
-  for (const auto& c : config.cameras) {
-    if (!c.enabled) continue;
-    const auto it = std::find(c.hosts.begin(), c.hosts.end(), config.cluster->host);
-    if (it != c.hosts.end()) out.push_back({c.name, static_cast<size_t>(it - c.hosts.begin())});
-  }
+  for (const auto& c : config.cameras)
+    if (const auto place = place_in_hosts(config, c); c.enabled && place) out.push_back({c.name, *place});
   return out;
 }
 
@@ -361,7 +366,7 @@ class ServiceImpl final : public Service {
       std::vector<std::shared_ptr<Camera>> retire;
       for (const auto& c : config_.cameras) {
         if (c.hosts.empty() || c.standby || !c.enabled) continue;
-        if (std::find(c.hosts.begin(), c.hosts.end(), config_.cluster->host) == c.hosts.end()) continue;
+        if (!place_in_hosts(config_, c)) continue;
         const bool may = leases_->gate(c.name)->may_record();
         const auto it = cameras_.find(c.name);
         if (may && it == cameras_.end()) {
@@ -428,7 +433,7 @@ class ServiceImpl final : public Service {
     if (!c.hosts.empty()) {
       // A cluster camera runs here only if this host is one of its hosts; without standby, only while it holds
       // the lease (lease_loop starts it then).
-      if (!leases_ || std::find(c.hosts.begin(), c.hosts.end(), config_.cluster->host) == c.hosts.end()) return;
+      if (!leases_ || !place_in_hosts(config_, c)) return;
       gate = leases_->gate(c.name);
       if (!c.standby && !gate->may_record()) return;
     }
