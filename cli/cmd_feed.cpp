@@ -50,6 +50,7 @@ struct FeedOptions {
   bool group_access = false;
   bool verbose = false;
   std::vector<std::string> input_options;
+  std::string batch_reads = "auto";  // network cameras: read in batches while no every-frame reader is attached
   std::string demuxer = "native";  // live pipes: raw H.264/H.265 cut by zcrec, or everything by libavformat
   // network sources
   bool once = false;
@@ -177,8 +178,10 @@ class FrameStopCheck {
   int64_t next_look_ns_ = 0;
 };
 
-// A network camera: reconnects with backoff; every state change goes to `report`.
-std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameStopCheck& stop, SourceReport& report) {
+// A network camera: reconnects with backoff; every state change goes to `report`. `may_batch`: see
+// media::SourceOptions.
+std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameStopCheck& stop, SourceReport& report,
+                                                    std::function<bool()> may_batch) {
   media::ReconnectPolicy policy;
   policy.once = o.once;
   policy.read_timeout = std::chrono::milliseconds(std::llround(o.read_timeout_s * 1000));
@@ -189,7 +192,9 @@ std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameS
   // rtsp:// goes to zc::ingest's native client unless --rtsp-client libavformat; every other scheme to libavformat.
   media::ConnectionFactory connect;
   if (o.choice.scheme == "rtsp" && o.rtsp_client == "native") connect = ingest::make_connection_factory();
-  return std::make_unique<media::LiveSource>(source_url(o), source_options(o), policy, std::move(hooks),
+  media::SourceOptions options = source_options(o);
+  options.may_batch = std::move(may_batch);
+  return std::make_unique<media::LiveSource>(source_url(o), std::move(options), policy, std::move(hooks),
                                              std::move(connect));
 }
 
@@ -354,7 +359,11 @@ void run_feed(const FeedOptions& o) {
   ring.group_access = o.group_access;
   std::optional<fifo::RingWriter> writer;
   if (o.choice.kind == ingest::SourceKind::network_camera) {
-    auto live = open_live_source(o, frame_stop, report);
+    // While only keyframe-woken readers (recorders) are attached, the camera is read in batches instead of once
+    // per picture (docs/ingest.md, "Batched reads"); a live viewer attaching turns it back within a batch.
+    std::function<bool()> may_batch;
+    if (o.batch_reads == "auto") may_batch = [&writer] { return writer && !writer->has_every_frame_reader(); };
+    auto live = open_live_source(o, frame_stop, report, std::move(may_batch));
     // A camera that retries is watched through its ring from the start (state, attempts, last error: `zcrec
     // stat`, zcrecd), before it has told its tracks; with --once a camera that fails leaves no ring behind.
     if (!o.once) {
@@ -453,6 +462,13 @@ void add_feed_command(CLI::App& app) {
   n->add_option("--rtsp-client", o->rtsp_client,
                 "rtsp:// through zcrec's own client (native: cheaper per frame) or libavformat's (the fallback)")
       ->check(CLI::IsMember({"native", "libavformat"}))
+      ->capture_default_str();
+  n->add_option("--batch-reads", o->batch_reads,
+                "native RTSP client: while only recorders read the ring (no live viewer), read the camera every "
+                "100 ms instead of once per picture (auto), or always per picture (off); $ZCREC_FEED_BATCH_READS "
+                "sets it for feeds zcrecd starts")
+      ->check(CLI::IsMember({"auto", "off"}))
+      ->envname("ZCREC_FEED_BATCH_READS")
       ->capture_default_str();
   n->add_option("--read-timeout", o->read_timeout_s,
                 "a camera that sends nothing for this long is reconnected, e.g. 10s")

@@ -98,6 +98,7 @@ void RingWriter::publish_source(const SourceStatus& status) noexcept {
 size_t RingWriter::max_frame_bytes() const noexcept { return impl_->core.max_frame_bytes(); }
 uint64_t RingWriter::data_bytes() const noexcept { return impl_->core.data_bytes(); }
 bool RingWriter::took_over() const noexcept { return impl_->core.took_over(); }
+bool RingWriter::has_every_frame_reader() { return impl_->core.has_every_frame_reader(); }
 const std::string& RingWriter::name() const noexcept { return impl_->name; }
 
 // --- FrameReservation / FrameBuilder ---

@@ -273,4 +273,21 @@ void WriterCore::ring_readers(bool keyframe_or_end) noexcept {
   ring_every_slot_once_ = false;
 }
 
+bool WriterCore::has_every_frame_reader() {
+  const uint32_t n = map_.header->reader_slots;
+  if (free_at_epoch_.size() != n) free_at_epoch_.assign(n, -1);
+  for (uint32_t i = 0; i < n; ++i) {
+    auto& slot = map_.slots[i];
+    // The epoch first: a reader stores its pid and wake_on before it bumps the epoch (release).
+    const int64_t epoch = slot.epoch.load(std::memory_order_acquire);
+    if (slot.pid.load(std::memory_order_relaxed) == 0) continue;  // never attached
+    if (slot.wake_on.load(std::memory_order_relaxed) == static_cast<uint32_t>(layout::WakeOn::keyframe)) continue;
+    if (free_at_epoch_[i] == epoch) continue;  // its reader left, and no one attached since
+    // Only a slot whose last reader woke on every frame costs a system call, and only until it is found free.
+    if (byte_locked(object_.fd.get(), layout::reader_lock_byte(i))) return true;
+    free_at_epoch_[i] = epoch;
+  }
+  return false;
+}
+
 }  // namespace zc::fifo

@@ -43,6 +43,8 @@ class WriterCore {
   // Rings every sleeping reader that asked for this frame: `keyframe_or_end` (an indexed keyframe or an
   // end-of-stream mark) rings keyframe-only readers too; every-frame readers are rung either way.
   void ring_readers(bool keyframe_or_end = true) noexcept;
+  // True while a live reader that wakes on every frame is attached (RingWriter::has_every_frame_reader).
+  bool has_every_frame_reader();
 
   // The writer's own next position (== write_pos except between reserve and commit).
   uint64_t position() const noexcept { return pos_; }
@@ -66,6 +68,10 @@ class WriterCore {
   bool pending_discontinuity_ = false;
   bool index_all_tracks_ = true;
   bool ring_every_slot_once_ = false;  // set by a takeover: see ring_readers()
+  // Per reader slot: the slot's epoch when its lock was last found free (-1: not known free). A slot keeps its
+  // last reader's pid and wake_on after that reader detached or died; only a new attach (an epoch bump) makes
+  // it worth a lock check again.
+  std::vector<int64_t> free_at_epoch_;
 
   uint64_t pos_ = 0;
   uint64_t tail_ = 0;

@@ -42,6 +42,13 @@ void set_receive_timeout(int fd, int timeout_ms) {
     throw IngestError(IngestErrc::io, std::string("setting the socket's receive timeout: ") + std::strerror(errno));
 }
 
+int64_t receive_buffer_bytes(int fd) {
+  int bytes = 0;
+  socklen_t len = sizeof bytes;
+  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, &len) != 0 || bytes <= 0) return 64 * 1024;
+  return bytes;
+}
+
 fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms, const Interrupt& interrupt) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

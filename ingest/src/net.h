@@ -27,6 +27,10 @@ void send_all(int fd, std::span<const uint8_t> bytes, int64_t deadline_ms, const
 // How long a blocking recv() on `fd` waits before it fails with EAGAIN (SO_RCVTIMEO); `timeout_ms` > 0.
 void set_receive_timeout(int fd, int timeout_ms);
 
+// The socket's receive buffer as the kernel reports it (SO_RCVBUF: for TCP it grows with autotuning); 64 KiB
+// if it cannot say.
+int64_t receive_buffer_bytes(int fd);
+
 // Two non-blocking UDP sockets on consecutive ports, RTP's even, bound to every address of the family of the
 // camera's `peer` address. Throws IngestError(connect_failed).
 struct UdpPair {

@@ -11,6 +11,7 @@
 #include <zc/ingest/rtsp_session.h>
 #include <zc/ingest/sdp.h>
 #include <zc/media/error.h>
+#include <zc/fifo/ring_writer.h>
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -32,6 +33,10 @@ constexpr size_t kUdpPacketBytes = 4096;
 // sleeps this long once and then reads everything that came: about two wakeups per picture whatever its size,
 // for at most this much latency.
 constexpr timespec kBurstWait{0, 2'000'000};
+// Batched reads (RtspSourceOptions::may_batch): the kernel's receive buffer holds what comes between two reads,
+// so a batch never lets more than this share of it fill (a fast camera is read more often than kMaxBatchDelay).
+constexpr int kBatchBufferShare = 4;
+constexpr int64_t kMinBatchIntervalNs = 10'000'000;
 
 int64_t mono_ns() {
   timespec ts;
@@ -65,6 +70,8 @@ struct Track {
 struct Ready {
   size_t track = 0;
   AccessUnit au;
+  int64_t pts = 0, dts = 0;  // in the track's clock, on the connection's origin
+  int64_t arrival_ns = 0;    // CLOCK_MONOTONIC; 0 until the read that completed it is stamped (stamp_arrivals)
 };
 
 }  // namespace
@@ -81,6 +88,11 @@ struct RtspSource::Impl {
   bool ended = false;
   bool coalesce = true;  // the last burst wait found new bytes
   std::vector<std::vector<uint8_t>> udp_buffers;
+  // Batched reads.
+  bool batching = false;
+  int64_t next_batch_check_ns = 0;  // when to ask options.may_batch again
+  int64_t last_read_ns = 0;         // when the last pump's reads ended: nothing read after it arrived before it
+  int64_t batch_interval_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count();
 
   bool mid_access_unit() const {
     if (session->partial_frame()) return true;
@@ -93,7 +105,11 @@ struct RtspSource::Impl {
   void on_rtp(Track& t, std::span<const uint8_t> bytes);
   void on_rtcp(Track& t, std::span<const uint8_t> bytes);
   void pump(int timeout_ms);
-  void read_udp(Track& t, int fd, bool rtcp);
+  void pump_per_picture(int timeout_ms);
+  void pump_batch();
+  void adapt_batch_interval(uint64_t bytes, int64_t elapsed_ns);
+  void stamp_arrivals(int64_t read_ns);
+  size_t read_udp(Track& t, int fd, bool rtcp);  // bytes read
   void learn_in_band_configs();
   void fill(Ready& r, media::MediaPacket& out);
 };
@@ -202,7 +218,13 @@ void RtspSource::Impl::on_rtp(Track& t, std::span<const uint8_t> bytes) {
     t.origin = static_cast<int64_t>(static_cast<__int128>(now - first_arrival_ns) * t.media.clock_rate / 1'000'000'000);
   }
   t.depacketizer->push(*p, ts, completed);
-  for (AccessUnit& au : completed) ready.push_back({static_cast<size_t>(&t - tracks.data()), std::move(au)});
+  const bool video = fifo::media_kind_of(t.codec) == fifo::MediaKind::video;
+  for (AccessUnit& au : completed) {
+    Ready r{static_cast<size_t>(&t - tracks.data()), std::move(au)};
+    r.pts = r.au.timestamp - t.first_timestamp + t.origin;
+    r.dts = video ? t.dts.next(r.pts) : r.pts;
+    ready.push_back(std::move(r));
+  }
   completed.clear();
 }
 
@@ -210,7 +232,8 @@ void RtspSource::Impl::on_rtcp(Track& t, std::span<const uint8_t> bytes) {
   if (const auto sr = parse_sender_report(bytes)) t.sender = SenderClock{sr->wall_ns, t.timestamps.peek(sr->rtp_timestamp)};
 }
 
-void RtspSource::Impl::read_udp(Track& t, int fd, bool rtcp) {
+size_t RtspSource::Impl::read_udp(Track& t, int fd, bool rtcp) {
+  size_t total = 0;
   for (;;) {
     mmsghdr msgs[kUdpBatch]{};
     iovec iov[kUdpBatch];
@@ -220,8 +243,9 @@ void RtspSource::Impl::read_udp(Track& t, int fd, bool rtcp) {
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
     const int n = ::recvmmsg(fd, msgs, kUdpBatch, MSG_DONTWAIT, nullptr);
-    if (n <= 0) return;
+    if (n <= 0) return total;
     for (int i = 0; i < n; ++i) {
+      total += msgs[i].msg_len;
       if ((msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
       const std::span<const uint8_t> bytes(udp_buffers[static_cast<size_t>(i)].data(), msgs[i].msg_len);
       if (rtcp) {
@@ -231,14 +255,86 @@ void RtspSource::Impl::read_udp(Track& t, int fd, bool rtcp) {
         t.reorder.push(sequence, bytes, [&](std::span<const uint8_t> in_order) { on_rtp(t, in_order); });
       }
     }
-    if (static_cast<size_t>(n) < kUdpBatch) return;
+    if (static_cast<size_t>(n) < kUdpBatch) return total;
   }
+}
+
+// The access units completed by the reads that ended at `read_ns`: the newest of each track arrived then, each
+// older one as much earlier as its dts says (a batch holds up to kMaxBatchDelay of pictures), never before the
+// previous reads ended. Read per picture, every one of them is the newest.
+void RtspSource::Impl::stamp_arrivals(int64_t read_ns) {
+  auto fresh = std::find_if(ready.rbegin(), ready.rend(), [](const Ready& r) { return r.arrival_ns != 0; }).base();
+  std::vector<std::optional<int64_t>> newest(tracks.size());
+  for (auto it = fresh; it != ready.end(); ++it) newest[it->track] = std::max(newest[it->track].value_or(it->dts), it->dts);
+  for (auto it = fresh; it != ready.end(); ++it) {
+    const int64_t back_ns = static_cast<int64_t>(static_cast<__int128>(*newest[it->track] - it->dts) * 1'000'000'000 /
+                                                 tracks[it->track].media.clock_rate);
+    it->arrival_ns = std::clamp(read_ns - back_ns, std::min(last_read_ns, read_ns), read_ns);
+  }
+  last_read_ns = read_ns;
+}
+
+// A batch is due at most batch_interval_ns after the last; the interval is kMaxBatchDelay unless the camera's
+// rate would fill more than 1/kBatchBufferShare of the socket's receive buffer by then.
+void RtspSource::Impl::adapt_batch_interval(uint64_t bytes, int64_t elapsed_ns) {
+  const int64_t max_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count();
+  if (bytes == 0 || elapsed_ns <= 0) {
+    batch_interval_ns = max_ns;
+    return;
+  }
+  int fd = session->fd();
+  if (options.transport == RtpTransport::udp && !tracks.empty()) fd = tracks.front().udp.rtp.get();
+  const int64_t budget = net::receive_buffer_bytes(fd) / kBatchBufferShare;
+  const int64_t fill_ns = static_cast<int64_t>(static_cast<__int128>(budget) * elapsed_ns / static_cast<int64_t>(bytes));
+  batch_interval_ns = std::clamp(fill_ns, kMinBatchIntervalNs, max_ns);
+}
+
+// One batch: sleep until it is due, then read everything the socket(s) hold without waiting.
+void RtspSource::Impl::pump_batch() {
+  const int64_t due = last_read_ns + batch_interval_ns;
+  if (const int64_t wait = due - mono_ns(); wait > 0) {
+    const timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+    ::nanosleep(&ts, nullptr);
+  }
+  const int64_t started = last_read_ns;
+  const uint64_t before = session->bytes_received();
+  for (uint64_t seen = before - 1; seen != session->bytes_received();) {
+    seen = session->bytes_received();
+    if (!session->read_some(0)) {
+      ended = true;
+      break;
+    }
+  }
+  uint64_t bytes = session->bytes_received() - before;
+  if (options.transport == RtpTransport::udp) {
+    for (Track& t : tracks) {
+      bytes += read_udp(t, t.udp.rtp.get(), false);
+      read_udp(t, t.udp.rtcp.get(), true);
+    }
+  }
+  const int64_t now = mono_ns();
+  stamp_arrivals(now);
+  adapt_batch_interval(bytes, now - started);
 }
 
 void RtspSource::Impl::pump(int timeout_ms) {
   session->keepalive_if_due();
   // Asked on every wait, not only when the socket runs dry: a busy stream must not make a stop wait.
   if (options.interrupt && options.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
+  if (options.may_batch) {
+    if (const int64_t now = mono_ns(); now >= next_batch_check_ns) {
+      next_batch_check_ns = now + batch_interval_ns;
+      const bool was = batching;
+      batching = options.may_batch();
+      if (batching && !was) last_read_ns = now;  // the first batch is one interval from here
+    }
+  }
+  if (batching) return pump_batch();
+  pump_per_picture(timeout_ms);
+  stamp_arrivals(mono_ns());
+}
+
+void RtspSource::Impl::pump_per_picture(int timeout_ms) {
   if (options.transport == RtpTransport::tcp) {
     if (coalesce && mid_access_unit()) {
       const uint64_t before = session->bytes_received();
@@ -311,8 +407,8 @@ void RtspSource::Impl::fill(Ready& r, media::MediaPacket& out) {
   fifo::TrackInfo& ti = info.tracks[t.info_index];
   AccessUnit& au = r.au;
   out.track = ti.track_id;
-  out.pts = au.timestamp - t.first_timestamp + t.origin;
-  out.dts = ti.kind == fifo::MediaKind::video ? t.dts.next(out.pts) : out.pts;
+  out.pts = r.pts;
+  out.dts = r.dts;
   out.duration = 0;
   out.keyframe = au.keyframe;
   out.corrupt = au.damaged;
@@ -323,7 +419,7 @@ void RtspSource::Impl::fill(Ready& r, media::MediaPacket& out) {
       update_track_config(ti, au.parameter_sets))
     out.params_changed = true;
   out.capture_wall_ns = 0;
-  out.capture_mono_ns = 0;
+  out.capture_mono_ns = r.arrival_ns;
   if (t.sender)
     out.capture_wall_ns = t.sender->wall_ns + static_cast<int64_t>(static_cast<__int128>(au.timestamp - t.sender->rtp) *
                                                                    1'000'000'000 / t.media.clock_rate);
@@ -375,6 +471,7 @@ class NativeConnection final : public media::CameraConnection {
     r.audio = o.audio;
     r.interrupt = o.interrupt;
     r.on_playing = o.on_opened;
+    r.may_batch = o.may_batch;
     if (const auto it = o.format_options.find("rtsp_transport"); it != o.format_options.end() && it->second == "udp")
       r.transport = RtpTransport::udp;
     try {

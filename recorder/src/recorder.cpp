@@ -7,6 +7,7 @@
 #include <zc/catalog/files.h>
 #include <zc/fifo/error.h>
 #include <zc/fifo/ring_reader.h>
+#include <zc/fifo/ring_writer.h>
 #include <zc/recorder/error.h>
 #include <zc/recorder/recovery.h>
 
@@ -23,6 +24,14 @@ namespace zc::recorder {
 using catalog::Catalog;
 using catalog::NewRecording;
 using catalog::UniqueFd;
+
+namespace {
+// How long after its end a session still waits for frames captured before it: the batch bound of a live
+// source (fifo::kMaxBatchDelay) and some scheduling slack.
+constexpr int64_t kLateFrameGraceNs =
+    std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count() + 50'000'000;
+int64_t sat_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
+}  // namespace
 
 Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
   if (options.timing.preroll_ns < 0 || options.timing.postroll_ns < 0 || options.segment_ns <= 0 ||
@@ -161,12 +170,15 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
         continue;
       }
       const int64_t now = m.clock.mono_ns();
-      if (m.session.over_at(now) && (m.started() || m.session.stopping())) {
+      // A frame past the end ends the session at once (above); without one, frames captured before the end may
+      // still be on their way: a live source reads its camera in batches up to fifo::kMaxBatchDelay apart while
+      // only keyframe-woken readers like this one are attached.
+      if (m.session.over_at(now - kLateFrameGraceNs) && (m.started() || m.session.stopping())) {
         m.finish(m.session.end_reason());
         return false;
       }
       if (now >= deadline) return true;
-      const int64_t until = std::min(deadline, m.session.end_mono_ns());
+      const int64_t until = std::min(deadline, sat_add(m.session.end_mono_ns(), kLateFrameGraceNs));
       // The reader sleeps until a keyframe, the wake signal or kMaxWakeDelay; then everything that came is
       // written in one pass of this loop.
       const auto wait = std::chrono::milliseconds(

@@ -21,6 +21,9 @@ std::optional<RingSampler::Sample> RingSampler::sample() {
       fifo::ReaderOptions o;
       o.start = fifo::StartAt::next_frame;
       o.on_lapped = fifo::OnLapped::next_frame;
+      // It never waits (it counts what came once a second): a keyframe-only policy tells the camera's ingest that
+      // this reader needs no frame at once, so the ingest may read its camera in batches.
+      o.wake.on = fifo::WakeOn::keyframe;
       reader_.emplace(fifo::RingReader::open(ring_, o));
       last_at_ns_ = now;
     } catch (const fifo::FifoError&) {

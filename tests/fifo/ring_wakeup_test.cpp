@@ -10,6 +10,7 @@
 #include "support/test_support.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -236,4 +237,41 @@ TEST(RingWakeup, InterruptEndsAKeyframeReadersWaitAtOnce) {
   EXPECT_EQ(r.wait(30s), WaitStatus::timeout);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
   EXPECT_FALSE(signal->take()) << "the wait left the signal raised";
+}
+
+// What a live source asks before it reads its camera in batches: is any reader attached that wants each frame at
+// once? Keyframe-woken readers do not count; a reader that detached or was SIGKILLed stops counting, though its
+// slot keeps its old pid and policy; a new reader in that slot counts again.
+TEST(RingWakeup, HasEveryFrameReaderSeesOnlyAttachedEveryFrameReaders) {
+  ScopedStream s("every_frame_reader");
+  auto w = RingWriter::open(s.name());
+  StreamInfo info;
+  TrackInfo t;
+  t.kind = MediaKind::video;
+  t.codec = Codec::h264;
+  info.tracks.push_back(t);
+  w.set_stream_info(info);
+  EXPECT_FALSE(w.has_every_frame_reader()) << "no reader";
+  {
+    ReaderOptions o;
+    o.wake.on = WakeOn::keyframe;
+    auto recorder_like = RingReader::open(s.name(), o);
+    EXPECT_FALSE(w.has_every_frame_reader()) << "a keyframe-woken reader";
+    {
+      auto live = RingReader::open(s.name());
+      EXPECT_TRUE(w.has_every_frame_reader()) << "an every-frame reader";
+      EXPECT_TRUE(w.has_every_frame_reader()) << "asked again";
+    }
+    EXPECT_FALSE(w.has_every_frame_reader()) << "the every-frame reader detached";
+    auto again = RingReader::open(s.name());
+    EXPECT_TRUE(w.has_every_frame_reader()) << "a new every-frame reader in the freed slot";
+  }
+  EXPECT_FALSE(w.has_every_frame_reader());
+  // Another process's reader, killed without detaching.
+  auto agent = spawn_agent("reader", s.name(), {"--start", "next_frame", "--until-seq", "1000000000"});
+  await_ready(agent);
+  EXPECT_TRUE(w.has_every_frame_reader()) << "a reader in another process";
+  agent.kill(SIGKILL);
+  ASSERT_TRUE(agent.wait(10s));
+  EXPECT_FALSE(w.has_every_frame_reader()) << "a SIGKILLed reader";
 }

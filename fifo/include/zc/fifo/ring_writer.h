@@ -4,6 +4,7 @@
 #include <zc/fifo/frame.h>
 #include <zc/fifo/source_status.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -62,6 +63,11 @@ class FrameBuilder {
   size_t filled_ = 0;
 };
 
+// How late a live writer may commit a frame after it arrived while has_every_frame_reader() is false: it reads
+// its camera in batches at most this far apart. Readers that end on a deadline (the recorder's post-roll) wait
+// this much longer for frames captured before it.
+inline constexpr std::chrono::milliseconds kMaxBatchDelay{100};
+
 class RingWriter {
  public:
   // Creates the ring, or takes over one whose writer died (positions continue, readers see a discontinuity).
@@ -98,6 +104,13 @@ class RingWriter {
   // `bytes` exceeds the limit) and flags the next frame written as a discontinuity. The caller should call it
   // for every frame it drops, and resume at a keyframe.
   void drop_frame(size_t bytes) noexcept;
+
+  // True while a reader that wakes on every frame (WakeOn::every_frame: live view, `zcrec cat`, an RTSP client
+  // of `zcrec serve`) is attached; false with no readers or only keyframe-woken ones (the recorder). A live
+  // source may then hand frames over in batches, up to kMaxBatchDelay late, instead of one wakeup per picture
+  // (docs/concurrency.md, "Wakeup policy"). Costs a lock query (fcntl) per attached every-frame reader, none
+  // for the others: ask it once per batch, not per frame.
+  bool has_every_frame_reader();
 
   size_t max_frame_bytes() const noexcept;
   uint64_t data_bytes() const noexcept;

@@ -30,6 +30,11 @@ struct RtspSourceOptions {
   // Called once the camera has answered PLAY, before the wait for its first frames: from then on a silence is a
   // camera that answered and sends nothing, not one that does not answer (the two read differently to a user).
   std::function<void()> on_playing;
+  // Asked about every fifo::kMaxBatchDelay: true while no reader needs each frame as it arrives (media::
+  // SourceOptions::may_batch). The client then sleeps between reads instead of waking per picture, reads all
+  // that came, and stamps each access unit's arrival back from the batch's newest by its timestamps. Unset:
+  // one wakeup per picture.
+  std::function<bool()> may_batch;
 };
 
 class RtspSource final : public media::PacketSource {
@@ -46,7 +51,9 @@ class RtspSource final : public media::PacketSource {
   // The next access unit of any track in arrival order: pts in the track's time base (RTP timestamps unwrapped,
   // the tracks aligned at their first packets' arrival), dts made up from the pts order (B-frames),
   // capture_wall_ns from the track's last RTCP sender report (0 before one), corrupt when packets of it were
-  // lost, discontinuity on the first one after a loss. False when the camera ended the stream. Throws IngestError.
+  // lost, discontinuity on the first one after a loss, capture_mono_ns its arrival on CLOCK_MONOTONIC (for
+  // LiveSource, which turns it into the capture instant). False when the camera ended the stream. Throws
+  // IngestError.
   bool read(media::MediaPacket& out) override;
 
   // RTP packets missing in the sequence numbers so far (all tracks).

@@ -27,7 +27,9 @@ struct MediaPacket {
   // RTSP once the camera's first RTCP sender report has mapped its RTP clock onto NTP time. 0: not known.
   int64_t capture_wall_ns = 0;
   // The capture instant on this host's CLOCK_MONOTONIC, set by LiveSource from capture_wall_ns when it trusts the
-  // camera's clock (with capture_wall_ns kept); both 0: the ring stamps the arrival time.
+  // camera's clock (with capture_wall_ns kept); both 0: the ring stamps the arrival time. A CameraConnection
+  // that reads in batches sets it to the packet's own arrival (estimated from its timestamps) for LiveSource,
+  // which uses that instead of the moment of handing out.
   int64_t capture_mono_ns = 0;
   std::vector<uint8_t> data;
 };
