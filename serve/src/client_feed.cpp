@@ -183,6 +183,8 @@ void ClientFeed::run() {
         if (!handle(f)) return;
         continue;
       }
+      // A client in a gap is looked at without new frames too (a camera that went silent while it was stuck).
+      if (waiting_for_key_) check_stall();
       if (st == fifo::WaitStatus::writer_gone || st == fifo::WaitStatus::end_of_stream) {
         // Nothing to send until a writer comes back (the reader follows a recreated ring by itself).
         std::unique_lock lock(mu_);
