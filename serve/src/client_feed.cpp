@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 
 namespace zc::serve {
@@ -237,8 +238,10 @@ void ClientFeed::check_stall() {
   e.kind = ClientEvent::Kind::ended;
   e.client = client_;
   e.ring = mount_->ring();
-  e.reason = "it took nothing from its queue for " + std::to_string(mount_->stall_timeout().count()) +
-             " ms while playing: its connection is closed";
+  char took[96];
+  std::snprintf(took, sizeof took, "it took nothing from its queue for %.1f s while playing",
+                static_cast<double>(mount_->stall_timeout().count()) / 1000);
+  e.reason = std::string(took) + ": its connection is closed";
   e.frames_dropped = frames_dropped_.load();
   mount_->emit(e);
 }
