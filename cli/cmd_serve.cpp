@@ -2,12 +2,14 @@
 // rtsp://HOST:PORT/<ring>; every client starts at the ring's newest keyframe. `--push RING` also accepts one encoder
 // at a time pushing into RING (ANNOUNCE/RECORD). Runs until SIGINT/SIGTERM.
 // stdout: one `serving URL` line per ring once listening, then one line per client event.
+#include "cli_units.h"
 #include "commands.h"
 #include "stop_signals.h"
 
 #include <zc/serve/error.h>
 #include <zc/serve/rtsp_server.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -29,6 +31,7 @@ struct ServeCliOptions {
   uint64_t ring_size = 64ULL << 20;
   unsigned max_clients = 16;
   uint64_t client_queue = 4u << 20;
+  double stall_timeout_s = 10;
   unsigned reserved_readers = 4;
   std::string user;
 };
@@ -106,6 +109,7 @@ void run_serve(const ServeCliOptions& c) {
   if (o.rings.empty() && o.mounts.empty()) throw CLI::ValidationError("RING", "name at least one ring to serve (or --push RING)");
   o.max_clients = c.max_clients;
   o.client_queue_bytes = c.client_queue;
+  o.client_stall_timeout = std::chrono::milliseconds(static_cast<int64_t>(c.stall_timeout_s * 1000));
   o.reserved_reader_slots = c.reserved_readers;
   if (!c.user.empty()) {
     const char* password = std::getenv(kPasswordVariable);
@@ -179,6 +183,11 @@ void add_serve_command(CLI::App& app) {
                   "bytes a client may have waiting to be sent, e.g. 4M; past it the client drops to the next keyframe")
       ->transform(CLI::AsSizeValue(false))
       ->check(CLI::Range(uint64_t{64} << 10, uint64_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--stall-timeout", o->stall_timeout_s,
+                  "a playing client that takes nothing for this long is disconnected, e.g. 10s (0: never)")
+      ->transform(seconds_with_unit())
+      ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   cmd->add_option("--user", o->user,
                   std::string("require RTSP Basic/Digest credentials: this user, the password from $") +

@@ -5,7 +5,9 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <exception>
 
 namespace zc::serve {
@@ -68,6 +70,12 @@ ClientFeed::~ClientFeed() {
     gst_app_src_set_callbacks(o.src, &none, nullptr, nullptr);
     gst_object_unref(o.src);
   }
+  bool counted = false;
+  {
+    std::lock_guard lock(mu_);
+    counted = reported_;
+  }
+  if (counted) mount_->count_stopped_playing();
   mount_->release(owner_);
   ClientEvent e;
   e.kind = ClientEvent::Kind::left;
@@ -88,6 +96,54 @@ void ClientFeed::need_data(GstAppSrc* src, guint, gpointer self) {
       if (o.src == src && !o.running) o.running = changed = true;
   }
   if (changed) feed->cv_.notify_all();
+}
+
+void ClientFeed::play() {
+  {
+    std::lock_guard lock(mu_);
+    played_ = true;
+    play_ns_ = mono_now_ns();  // a client's stall is counted from its PLAY, not from what its DESCRIBE queued
+  }
+  report_playing_if_due();
+}
+
+void ClientFeed::pause() {
+  std::lock_guard lock(mu_);
+  played_ = false;
+}
+
+void ClientFeed::report_playing_if_due() {
+  ClientEvent e;
+  {
+    std::lock_guard lock(mu_);
+    if (reported_ || !played_ || !first_) return;
+    reported_ = true;
+    e.first_seq = first_->seq;
+    e.first_frame_age = std::chrono::milliseconds((mono_now_ns() - first_->mono_ns) / 1'000'000);
+  }
+  e.kind = ClientEvent::Kind::playing;
+  e.client = client_;
+  e.ring = mount_->ring();
+  mount_->count_playing();
+  mount_->emit(e);
+}
+
+bool ClientFeed::stalled() {
+  const auto timeout = mount_->stall_timeout();
+  if (timeout.count() <= 0 || close_requested_) return false;
+  const int64_t now = mono_now_ns();
+  uint64_t level = 0;
+  for (const auto& o : outs_) level += gst_app_src_get_current_level_bytes(o.src);
+  // Bytes leaving the queue are the client's progress, however slow: only a client that takes none stalls.
+  if (level < last_level_) progress_ns_ = now;
+  last_level_ = level;
+  int64_t since = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (!played_) return false;
+    since = std::max(progress_ns_, play_ns_);
+  }
+  return now - since > std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
 }
 
 bool ClientFeed::wait_until_running() {
@@ -128,6 +184,8 @@ void ClientFeed::run() {
         if (!handle(f)) return;
         continue;
       }
+      // A client in a gap is looked at without new frames too (a camera that went silent while it was stuck).
+      if (waiting_for_key_) check_stall();
       if (st == fifo::WaitStatus::writer_gone || st == fifo::WaitStatus::end_of_stream) {
         // Nothing to send until a writer comes back (the reader follows a recreated ring by itself).
         std::unique_lock lock(mu_);
@@ -170,6 +228,24 @@ void ClientFeed::drop(uint64_t frames) {
   mount_->count_dropped(frames);
 }
 
+void ClientFeed::check_stall() {
+  if (!stalled()) return;
+  // Its media cannot even carry an RTCP BYE to it: the connection is closed, which ends the session and the
+  // media (and so this feed), and frees the client's place and reader slot.
+  close_requested_ = true;
+  mount_->request_close(owner_);
+  ClientEvent e;
+  e.kind = ClientEvent::Kind::ended;
+  e.client = client_;
+  e.ring = mount_->ring();
+  char took[96];
+  std::snprintf(took, sizeof took, "it took nothing from its queue for %.1f s while playing",
+                static_cast<double>(mount_->stall_timeout().count()) / 1000);
+  e.reason = std::string(took) + ": its connection is closed";
+  e.frames_dropped = frames_dropped_.load();
+  mount_->emit(e);
+}
+
 void ClientFeed::end(const std::string& why) {
   for (auto& o : outs_) gst_app_src_end_of_stream(o.src);
   ClientEvent e;
@@ -199,6 +275,7 @@ bool ClientFeed::handle(const fifo::Frame& f) {
   if (waiting_for_key_) {
     if (h.track != key_track_ || !key) {
       drop(1);
+      check_stall();
       return true;
     }
   }
@@ -231,6 +308,7 @@ bool ClientFeed::handle(const fifo::Frame& f) {
     drop(1);
     waiting_for_key_ = true;
     discont_ = true;
+    check_stall();
     return true;
   }
   if (waiting_for_key_) {
@@ -257,14 +335,15 @@ bool ClientFeed::handle(const fifo::Frame& f) {
   discont_ = false;
   if (video && key) o->send_config = false;
   o->last_dts_ns = dts;
+  progress_ns_ = mono_now_ns();
+  last_level_ = UINT64_MAX;
   if (frames_sent_.fetch_add(1) == 0) {
-    ClientEvent e;
-    e.kind = ClientEvent::Kind::playing;
-    e.client = client_;
-    e.ring = mount_->ring();
-    e.first_seq = h.seq;
-    e.first_frame_age = std::chrono::milliseconds((mono_now_ns() - h.mono_ns) / 1'000'000);
-    mount_->emit(e);
+    // At DESCRIBE this keyframe only prerolls the media: the client plays once it sends PLAY (play()).
+    {
+      std::lock_guard lock(mu_);
+      first_ = First{h.seq, h.mono_ns};
+    }
+    report_playing_if_due();
   }
   bytes_sent_ += size;
   mount_->count_sent(size);

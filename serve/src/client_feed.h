@@ -1,7 +1,8 @@
 // One client's feed: a ring reader of its own that starts at the ring's newest keyframe, and a thread that
 // copies each frame into the client's appsrcs with timestamps rebased to the client's start. It never waits on
 // the client: when a client's queue is full, frames are dropped up to the next keyframe that fits (counted, and
-// reported once the client resumes), so a stopped client holds up neither the ring nor other clients.
+// reported once the client resumes), so a stopped client holds up neither the ring nor other clients. A client
+// that sent PLAY and then takes nothing from its queue for the mount's stall timeout is disconnected.
 #pragma once
 
 #include "ring_mount.h"
@@ -14,6 +15,7 @@
 #include <gst/app/gstappsrc.h>
 
 #include <atomic>
+#include <cstdint>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -31,6 +33,12 @@ class ClientFeed {
   ClientFeed(std::shared_ptr<RingMount> mount, uint64_t client, const void* owner, fifo::RingReader reader,
              std::shared_ptr<fifo::WakeSignal> wake, const std::vector<TrackElements>& tracks);
   ~ClientFeed();  // stops and joins the thread, gives the client's place back, reports its totals
+
+  // The client's PLAY and PAUSE requests were answered (GstRTSPClient's play-request / pause-request; any thread).
+  // The client is `playing` from its PLAY on (its media had its first frame since DESCRIBE), and only a playing
+  // client can stall.
+  void play();
+  void pause();
   ClientFeed(const ClientFeed&) = delete;
   ClientFeed& operator=(const ClientFeed&) = delete;
 
@@ -53,6 +61,11 @@ class ClientFeed {
   Out* find(uint32_t track_id);
   void drop(uint64_t frames);
   void end(const std::string& why);
+  void report_playing_if_due();
+  // Feed thread, while frames are dropped: true once a playing client has taken nothing from its queue for the
+  // stall timeout; its connection is then to be closed.
+  bool stalled();
+  void check_stall();  // stalled: asks the server to close the connection (once) and reports it
 
   const std::shared_ptr<RingMount> mount_;
   const uint64_t client_;
@@ -65,12 +78,23 @@ class ClientFeed {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  bool played_ = false;    // PLAY answered, no PAUSE since
+  int64_t play_ns_ = 0;    // CLOCK_MONOTONIC of the last PLAY
+  bool reported_ = false;  // the playing event was emitted (and counted by the mount)
+  struct First {
+    uint64_t seq = 0;
+    int64_t mono_ns = 0;
+  };
+  std::optional<First> first_;  // the first frame handed to the media
 
   // Feed thread only.
   std::optional<int64_t> origin_ns_;  // ring time (ns) that the client's timeline starts from
   bool waiting_for_key_ = false;
   bool discont_ = false;
   uint64_t gap_frames_ = 0;
+  int64_t progress_ns_ = 0;      // when the client last took bytes from its queue, or was given a frame
+  uint64_t last_level_ = UINT64_MAX;  // its queued bytes when last looked at
+  bool close_requested_ = false;
   std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};
 
   std::thread thread_;

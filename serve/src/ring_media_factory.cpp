@@ -171,6 +171,16 @@ RingMount* ring_mount_of(GstRTSPMediaFactory* factory) {
   return self->mount ? self->mount->get() : nullptr;
 }
 
+ClientFeed* client_feed_of(GstRTSPMedia* media) {
+  if (!media) return nullptr;
+  GstElement* element = gst_rtsp_media_get_element(media);
+  if (!element) return nullptr;
+  // The media holds its element, and the element the feed: both outlive this reference.
+  auto* feed = static_cast<ClientFeed*>(g_object_get_data(G_OBJECT(element), kFeedKey));
+  gst_object_unref(element);
+  return feed;
+}
+
 }  // namespace zc::serve
 
 static void zc_ring_media_factory_class_init(ZcRingMediaFactoryClass* klass) {

@@ -5,6 +5,7 @@
 #include "ring_mount.h"
 
 #include <gst/rtsp-server/rtsp-media-factory.h>
+#include <gst/rtsp-server/rtsp-media.h>
 
 #include <memory>
 
@@ -15,5 +16,10 @@ GstRTSPMediaFactory* make_ring_media_factory(std::shared_ptr<RingMount> mount);
 
 // The ring of a factory made by make_ring_media_factory; null for any other factory.
 RingMount* ring_mount_of(GstRTSPMediaFactory* factory);
+
+class ClientFeed;
+// The feed of a player's media built by such a factory (it lives as long as the media's element); null for a
+// pusher's media and any other media.
+ClientFeed* client_feed_of(GstRTSPMedia* media);
 
 }  // namespace zc::serve

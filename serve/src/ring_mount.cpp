@@ -1,5 +1,7 @@
 #include "ring_mount.h"
 
+#include <utility>
+
 namespace zc::serve {
 
 uint64_t RingMount::admit(const void* owner) {
@@ -8,7 +10,6 @@ uint64_t RingMount::admit(const void* owner) {
     if (clients_ < max_clients_) {
       ++clients_;
       owners_.insert(owner);
-      ++clients_total_;
       return client_ids_->fetch_add(1, std::memory_order_relaxed) + 1;
     }
   }
@@ -32,6 +33,27 @@ bool RingMount::full() const {
   return clients_ >= max_clients_;
 }
 
+void RingMount::count_playing() {
+  std::lock_guard lock(mu_);
+  ++playing_;
+  ++clients_total_;
+}
+
+void RingMount::count_stopped_playing() {
+  std::lock_guard lock(mu_);
+  if (playing_ > 0) --playing_;
+}
+
+void RingMount::request_close(const void* owner) {
+  std::lock_guard lock(mu_);
+  to_close_.insert(owner);
+}
+
+std::set<const void*> RingMount::take_close_requests() {
+  std::lock_guard lock(mu_);
+  return std::exchange(to_close_, {});
+}
+
 void RingMount::count_refusal(const std::string& reason) {
   {
     std::lock_guard lock(mu_);
@@ -49,7 +71,8 @@ RingServeStats RingMount::stats() const {
   s.ring = ring_;
   {
     std::lock_guard lock(mu_);
-    s.clients = clients_;
+    s.clients = playing_;
+    s.places = clients_;
     s.clients_total = clients_total_;
     s.clients_refused = clients_refused_;
   }

@@ -8,6 +8,7 @@
 #include <zc/serve/rtsp_server.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -19,9 +20,9 @@ namespace zc::serve {
 
 class RingMount {
  public:
-  RingMount(std::string ring, unsigned max_clients, uint64_t queue_bytes,
+  RingMount(std::string ring, unsigned max_clients, uint64_t queue_bytes, std::chrono::milliseconds stall_timeout,
             std::function<void(const ClientEvent&)> on_event, std::shared_ptr<std::atomic<uint64_t>> client_ids)
-      : ring_(std::move(ring)), max_clients_(max_clients), queue_bytes_(queue_bytes),
+      : ring_(std::move(ring)), max_clients_(max_clients), queue_bytes_(queue_bytes), stall_timeout_(stall_timeout),
         on_event_(std::move(on_event)), client_ids_(std::move(client_ids)) {}
 
   const std::string& ring() const noexcept { return ring_; }
@@ -37,6 +38,7 @@ class RingMount {
   uint64_t next_client_id() noexcept { return client_ids_->fetch_add(1, std::memory_order_relaxed) + 1; }
   uint64_t queue_bytes() const noexcept { return queue_bytes_; }
   unsigned max_clients() const noexcept { return max_clients_; }
+  std::chrono::milliseconds stall_timeout() const noexcept { return stall_timeout_; }
 
   // Takes a client place for a media of the RTSP connection `owner`; 0 when all are taken (the refusal is counted
   // and reported), else the client's number.
@@ -48,6 +50,13 @@ class RingMount {
   // such a request takes no new place.
   bool serves(const void* owner) const;
   bool full() const;
+  // A client of this ring sent PLAY and has its first frame (ClientEvent::Kind::playing), and its media ended.
+  void count_playing();
+  void count_stopped_playing();
+  // The RTSP connection `owner` stalled (ClientFeed): the server closes it from its own loop
+  // (RtspServer, close_stalled_clients), which takes the requests made since it last looked.
+  void request_close(const void* owner);
+  std::set<const void*> take_close_requests();
   // A client's traffic, counted as it happens.
   void count_sent(uint64_t bytes) noexcept {
     frames_sent_.fetch_add(1, std::memory_order_relaxed);
@@ -72,12 +81,14 @@ class RingMount {
   const std::string ring_;
   const unsigned max_clients_;
   const uint64_t queue_bytes_;
+  const std::chrono::milliseconds stall_timeout_;
   const std::function<void(const ClientEvent&)> on_event_;
   const std::shared_ptr<std::atomic<uint64_t>> client_ids_;  // one numbering for every ring of a server
 
   mutable std::mutex mu_;
-  unsigned clients_ = 0;
+  unsigned clients_ = 0, playing_ = 0;
   std::multiset<const void*> owners_;
+  std::set<const void*> to_close_;
   uint64_t clients_total_ = 0, clients_refused_ = 0;
   std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};
   std::atomic<bool> retired_{false};

@@ -1,6 +1,7 @@
 #include <zc/serve/rtsp_server.h>
 
 #include "gst_ptr.h"
+#include "client_feed.h"
 #include "ring_auth.h"
 #include "ring_media_factory.h"
 #include "ring_mount.h"
@@ -63,6 +64,22 @@ std::vector<ServeOptions::Mount> checked_mounts(std::vector<ServeOptions::Mount>
   return all;
 }
 
+// A client is `playing` once it sent PLAY (ClientEvent::Kind::playing): its media's first frame is already there
+// at DESCRIBE, so the feed alone cannot tell a player from a client that only asked for the SDP. Both signals are
+// emitted on the client's thread after the answer, with the context's media alive.
+void on_play_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
+  if (ClientFeed* feed = client_feed_of(ctx->media)) feed->play();
+}
+
+void on_pause_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
+  if (ClientFeed* feed = client_feed_of(ctx->media)) feed->pause();
+}
+
+void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer) {
+  g_signal_connect(client, "play-request", G_CALLBACK(on_play_request), nullptr);
+  g_signal_connect(client, "pause-request", G_CALLBACK(on_pause_request), nullptr);
+}
+
 void add_factory(GstRTSPMountPoints* points, const std::string& path, const std::shared_ptr<RingMount>& mount) {
   GstRTSPMediaFactory* f = make_ring_media_factory(mount);
   gst_rtsp_media_factory_set_shared(f, FALSE);  // a media per client: each starts at the newest keyframe
@@ -88,12 +105,13 @@ struct RtspServer::Impl {
   GMainLoop* loop = nullptr;
   GstRTSPServer* server = nullptr;
   GSource* source = nullptr;
+  GSource* stall_timer = nullptr;
   uint16_t port = 0;
   std::thread thread;
 
   std::shared_ptr<RingMount> make_mount(const ServeOptions::Mount& m) const {
-    auto mount = std::make_shared<RingMount>(m.ring, options.max_clients, options.client_queue_bytes, options.on_event,
-                                             client_ids);
+    auto mount = std::make_shared<RingMount>(m.ring, options.max_clients, options.client_queue_bytes,
+                                             options.client_stall_timeout, options.on_event, client_ids);
     mount->set_mount(m);
     return mount;
   }
@@ -101,6 +119,27 @@ struct RtspServer::Impl {
   // that waits (a DESCRIBE waits for the media's first buffers) then holds up only its own connection. With
   // gst-rtsp-server's default of one thread for all connections, one slow DESCRIBE held every other client's
   // requests, on every ring.
+  // The server's loop, every half second: closes the connections whose feeds stalled (ClientFeed). From here,
+  // because gst-rtsp-server's client filter runs over its live clients under its own lock (a stalled feed's
+  // connection pointer is compared, never dereferenced), and a closed connection ends its sessions and medias.
+  static gboolean close_stalled_clients(gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    std::set<const void*> owners;
+    {
+      std::lock_guard lock(self->mounts_mu);
+      for (const auto& [path, mount] : self->mounts) owners.merge(mount->take_close_requests());
+    }
+    if (!owners.empty())
+      gst_rtsp_server_client_filter(
+          self->server,
+          [](GstRTSPServer*, GstRTSPClient* client, gpointer set) {
+            return static_cast<std::set<const void*>*>(set)->count(client) ? GST_RTSP_FILTER_REMOVE
+                                                                            : GST_RTSP_FILTER_KEEP;
+          },
+          &owners);
+    return G_SOURCE_CONTINUE;
+  }
+
   void size_thread_pool() {
     GPtr<GstRTSPThreadPool> pool(gst_rtsp_server_get_thread_pool(server));
     gst_rtsp_thread_pool_set_max_threads(
@@ -110,6 +149,7 @@ struct RtspServer::Impl {
   ~Impl() {
     if (server) g_object_unref(server);
     if (source) g_source_unref(source);
+    if (stall_timer) g_source_unref(stall_timer);
     if (loop) g_main_loop_unref(loop);
     if (context) g_main_context_unref(context);
   }
@@ -155,6 +195,10 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
                      "cannot listen on " + where + ": " + (err ? err->message : std::string("unknown error")));
   }
   g_source_attach(d.source, d.context);
+  g_signal_connect(d.server, "client-connected", G_CALLBACK(on_client_connected), nullptr);
+  d.stall_timer = g_timeout_source_new(500);
+  g_source_set_callback(d.stall_timer, &Impl::close_stalled_clients, &d, nullptr);
+  g_source_attach(d.stall_timer, d.context);
   d.port = static_cast<uint16_t>(gst_rtsp_server_get_bound_port(d.server));
   d.thread = std::thread([&d] {
     g_main_context_push_thread_default(d.context);
@@ -177,6 +221,7 @@ RtspServer::~RtspServer() {
       },
       &d);
   if (d.thread.joinable()) d.thread.join();
+  g_source_destroy(d.stall_timer);
   g_source_destroy(d.source);
 }
 

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -266,6 +268,45 @@ TEST(ServePlay, GstreamerRtspsrcDecodesOverTcpAndUdp) {
                 first_ms - sdp_ms);
     RecordProperty("describe_to_first_frame_ms_" + protocols, first_ms - sdp_ms);
   }
+}
+
+// A client that only DESCRIBEs (rtsp_stalled_client.py --describe-only keeps its connection open after the
+// answer) is not playing: its media holds the keyframe the SDP was made from, but no `starts at keyframe` line is
+// printed for it and it is not counted among the clients served; a real player next to it is.
+TEST(ServePlay, ADescribeOnlyClientIsNotPlayingARealOneIs) {
+  TempDir dir;
+  TestCamera camera("describe_only", {}, dir.path());
+  ServeProcess serve({}, {camera.ring()});
+  const auto url = serve.url(camera.ring());
+
+  ChildProcess describer =
+      ChildProcess::spawn({"/usr/bin/python3", ZC_RTSP_STALLED_CLIENT_SCRIPT, url, "--describe-only"});
+  ASSERT_EQ(describer.read_line(60s).value_or("(none)"), "described");  // client 1: its media exists now
+
+  std::vector<std::string> argv{kFfmpeg, "-nostdin", "-v", "error"};
+  for (auto& a : ffmpeg_rtsp_input("tcp", url)) argv.push_back(a);
+  for (const char* a : {"-map", "0:v", "-c", "copy", "-copyinkf", "-flush_packets", "1", "-f", "framecrc", "-"})
+    argv.emplace_back(a);
+  ChildProcess player = ChildProcess::spawn(argv);  // client 2
+  for (int got = 0; got < 25;) {
+    const auto line = player.read_line(60s);
+    ASSERT_TRUE(line) << "the player got no frames\n" << serve.transcript();
+    if (!line->empty() && line->front() != '#') ++got;
+  }
+  const auto playing = serve.wait_for("starts at keyframe", 30s);
+  ASSERT_TRUE(playing) << serve.transcript();
+  EXPECT_EQ(playing->rfind("client 2 ", 0), 0u) << serve.transcript();
+  player.kill(SIGKILL);
+  ASSERT_TRUE(serve.wait_for("client 2 " + camera.ring() + ": left", 30s)) << serve.transcript();
+
+  // The describer is still connected when the server stops: one client played, the one that sent PLAY.
+  serve.process().kill(SIGINT);
+  const auto summary = serve.wait_for(" clients served", 30s);
+  ASSERT_TRUE(summary) << serve.transcript();
+  EXPECT_NE(summary->find(": 1 clients served"), std::string::npos) << serve.transcript();
+  for (const auto& line : serve.lines())
+    EXPECT_EQ(line.find("client 1 " + camera.ring() + ": starts at keyframe"), std::string::npos) << line;
+  describer.kill(SIGKILL);
 }
 
 }  // namespace

@@ -8,19 +8,30 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 namespace zc::test {
 namespace {
 
 using namespace std::chrono_literals;
 
+// A field of /proc/PID/status in kB (VmRSS, RssAnon, RssShmem), -1 when there is none.
+long status_kb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.compare(0, field.size() + 1, field + ":") == 0) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
+
 TEST(ServeSlowClient, AStoppedClientDoesNotHoldUpAnotherAndResumesAtAKeyframe) {
   TempDir dir;
   // ~1 MB/s: the stopped client's socket buffers and its 1 MiB queue are full within seconds. The encoder runs
   // once (a one-GOP loop, replayed), so the bitrate costs no CPU.
   TestCamera camera("slow", {"--size", "1280x720", "--bitrate", "8M"}, dir.path());
-  ServeProcess serve({"--client-queue", "1M"}, {camera.ring()});
+  // No stall timeout: this client is to resume, however long the machine takes to give the other one 100 packets.
+  ServeProcess serve({"--client-queue", "1M", "--stall-timeout", "0"}, {camera.ring()});
   const auto url = serve.url(camera.ring());
 
   std::vector<std::string> a_argv{kFfmpeg, "-nostdin", "-v", "error"};
@@ -67,6 +78,71 @@ TEST(ServeSlowClient, AStoppedClientDoesNotHoldUpAnotherAndResumesAtAKeyframe) {
   std::printf("[ events  ]\n%s", serve.transcript().c_str());
   other.kill(SIGKILL);
   EXPECT_TRUE(stopped.running()) << read_file(dir / "stopped.log");
+}
+
+// A client that plays over TCP and then never reads again (a hung player; rtsp_stalled_client.py keeps its
+// connection open with a 4 KiB receive window) is disconnected once it has taken nothing from its queue for the
+// stall timeout: its place is free again, the other client goes on, and while it was stuck the server's private
+// memory stayed within its queue and some slack. Bounded by events: the server's `ended` line for it (which comes
+// only once its queue and socket buffers are full and it stalled), its `left` line, the other client's packets.
+TEST(ServeSlowClient, AClientThatStopsReadingIsDisconnectedAndCostsAtMostItsQueue) {
+  TempDir dir;
+  TestCamera camera("stall", {"--size", "1280x720", "--bitrate", "8M"}, dir.path());
+  ServeProcess serve({"--client-queue", "1M", "--stall-timeout", "3s", "--max-clients", "2"}, {camera.ring()});
+  const auto url = serve.url(camera.ring());
+  const pid_t server = serve.process().pid();
+
+  // The other client first: one line per received packet (framecrc of the copied stream), read as they come.
+  std::vector<std::string> b_argv{kFfmpeg, "-nostdin", "-v", "error"};
+  for (auto& a : ffmpeg_rtsp_input("tcp", url)) b_argv.push_back(a);
+  for (const char* a : {"-map", "0:v", "-c", "copy", "-copyinkf", "-flush_packets", "1", "-f", "framecrc", "-"})
+    b_argv.emplace_back(a);
+  ChildProcess other = ChildProcess::spawn(b_argv);
+  int packets = 0;
+  const auto next_packets = [&](int n) {
+    for (int got = 0; got < n;) {
+      auto line = other.read_line(60s);
+      if (!line) return false;
+      if (!line->empty() && line->front() != '#') ++got, ++packets;
+    }
+    return true;
+  };
+  ASSERT_TRUE(next_packets(25)) << "the other client got no frames";
+  ASSERT_TRUE(serve.wait_for("starts at keyframe", 60s)) << serve.transcript();
+
+  ChildProcess stuck = ChildProcess::spawn({"/usr/bin/python3", ZC_RTSP_STALLED_CLIENT_SCRIPT, url});
+  ASSERT_EQ(stuck.read_line(60s).value_or("(none)"), "playing");
+  const auto a_playing = serve.wait_for("starts at keyframe", 60s);
+  ASSERT_TRUE(a_playing) << serve.transcript();
+  const std::string a_id = a_playing->substr(0, a_playing->find(':'));  // "client N ring"
+  const long anon_before = status_kb(server, "RssAnon"), rss_before = status_kb(server, "VmRSS");
+  ASSERT_GT(anon_before, 0);
+  // Both places are taken (it stalls at the earliest its stall timeout after its PLAY, once its buffers are full).
+  EXPECT_NE(run({"/usr/bin/python3", ZC_RTSP_DESCRIBE_SCRIPT, url}).out.find("503"), std::string::npos)
+      << serve.transcript();
+
+  // Until the server gives up on it, its private memory is sampled (a line or a tenth of a second at a time).
+  long anon_peak = anon_before, rss_peak = rss_before;
+  std::optional<std::string> ended;
+  for (const auto until = std::chrono::steady_clock::now() + 90s; !ended && std::chrono::steady_clock::now() < until;) {
+    ended = serve.wait_for(a_id + ": ended: it took nothing", 100ms);
+    anon_peak = std::max(anon_peak, status_kb(server, "RssAnon"));
+    rss_peak = std::max(rss_peak, status_kb(server, "VmRSS"));
+  }
+  std::printf("[ memory  ] RssAnon %ld kB before, peak %ld kB (+%ld); VmRSS %ld kB before, peak %ld kB\n", anon_before,
+              anon_peak, anon_peak - anon_before, rss_before, rss_peak);
+  ASSERT_TRUE(ended) << "the stuck client was never disconnected\n" << serve.transcript();
+  // Its queue (1 MiB) and what GStreamer holds per client, with room for the allocator's own slack: 8 MiB.
+  EXPECT_LT(anon_peak - anon_before, 8 * 1024) << serve.transcript();
+  ASSERT_TRUE(serve.wait_for(a_id + ": left", 30s)) << serve.transcript();
+
+  // The other client goes on, and the stuck client's place is free again.
+  EXPECT_TRUE(next_packets(50)) << "the other client stalled; got " << packets;
+  EXPECT_NE(run({"/usr/bin/python3", ZC_RTSP_DESCRIBE_SCRIPT, url}).out.find("200 OK"), std::string::npos)
+      << serve.transcript();
+  std::printf("[ events  ]\n%s", serve.transcript().c_str());
+  other.kill(SIGKILL);
+  stuck.kill(SIGKILL);
 }
 
 }  // namespace

@@ -19,15 +19,18 @@ namespace zc::serve {
 // thread-safe and quick). Never carries credentials.
 struct ClientEvent {
   enum class Kind {
-    playing,   // the client's first frame was handed to its media (at DESCRIBE; it leaves at PLAY): always a
-               // keyframe (first_seq, first_frame_age)
+    playing,   // the client sent PLAY and its media has its first frame, always a keyframe (first_seq; first_frame_age:
+               // how long before this event it was written into the ring). Once per client: a client that only
+               // DESCRIBEs never plays, although its media already holds that keyframe
+
     behind,    // the client fell behind (its queue is full, or the ring lapped its reader): frames are dropped
                // from here up to the next keyframe that fits its queue
     resumed,   // the client is sent frames again from a keyframe: `frames` were dropped in the gap
     left,      // the client's media ended: totals in frames_sent, bytes_sent, frames_dropped
     refused,   // a client was turned away: `reason` says why (no such ring, every client place taken)
     ended,     // the client's media ended (RTCP BYE) and it must reconnect: `reason` says why (the ring's codecs
-               // changed, the ring is no longer served, the ring cannot be followed)
+               // changed, the ring is no longer served, the ring cannot be followed), or the client took nothing
+               // for ServeOptions::client_stall_timeout while playing and its connection was closed
     // Pushes (a client that sends with ANNOUNCE/RECORD; `client` is its number as for players):
     push_started,  // its first frame was written into the ring: `reason` describes its tracks
     push_ended,    // it left (TEARDOWN, closed connection, session timeout): frames_sent counts the frames it
@@ -74,14 +77,20 @@ struct ServeOptions {
   // Bytes a client's media may hold waiting to be sent; a frame that would exceed it is dropped, and so is
   // everything up to the next keyframe that fits (a stopped client costs the server at most this much per track).
   uint64_t client_queue_bytes = 4u << 20;
+  // A playing client that takes nothing from its queue for this long (it stopped reading: a hung player, a dead
+  // link that TCP has not noticed yet) is disconnected: its connection is closed, its place and reader slot are
+  // freed. A paused client (RTSP PAUSE) is never stalled. 0: never.
+  std::chrono::milliseconds client_stall_timeout{10'000};
   std::function<void(const ClientEvent&)> on_event;
 };
 
 // Per-ring counters since the server started.
 struct RingServeStats {
   std::string ring;
-  unsigned clients = 0;  // medias alive now
-  uint64_t clients_total = 0, clients_refused = 0;
+  unsigned clients = 0;         // clients playing now (they sent PLAY; their media is alive)
+  uint64_t clients_total = 0;   // clients that played
+  uint64_t clients_refused = 0;
+  unsigned places = 0;          // client places taken now (bounded by max_clients): also medias only DESCRIBEd
   uint64_t frames_sent = 0, bytes_sent = 0, frames_dropped = 0;
   // A push mount only:
   bool push = false;        // the mount accepts pushes
