@@ -171,6 +171,23 @@ TEST(ServiceConfig, APushedCameraNeedsTheRtspBlockAndCredentialsBeyondLoopback) 
   EXPECT_EQ(source_error("./push", "t.yaml").empty(), false) << "a file named push is a path, and must exist";
 }
 
+// rtsp.stall_timeout: the stuck-client bound of the RTSP server (docs/serving.md), 10 s unless set; 0 turns it off.
+TEST(ServiceConfig, TheRtspStallTimeoutIsADurationOfAtLeastASecondOrZero) {
+  EXPECT_EQ(parse_config("storage: {dir: d}\nrtsp: {listen: 127.0.0.1:8554}\ncameras: {}\n", "t.yaml").rtsp->stall_timeout_ns,
+            10'000'000'000);
+  EXPECT_EQ(parse_config("storage: {dir: d}\nrtsp: {stall_timeout: 30s}\ncameras: {}\n", "t.yaml").rtsp->stall_timeout_ns,
+            30'000'000'000);
+  EXPECT_EQ(parse_config("storage: {dir: d}\nrtsp: {stall_timeout: 0}\ncameras: {}\n", "t.yaml").rtsp->stall_timeout_ns, 0);
+  for (const char* bad : {"10ms", "-1s", "soon"}) {
+    try {
+      parse_config(std::string("storage: {dir: d}\nrtsp: {stall_timeout: ") + bad + "}\ncameras: {}\n", "t.yaml");
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "rtsp.stall_timeout") << bad;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zc::service
 

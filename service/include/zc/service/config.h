@@ -98,6 +98,9 @@ struct RtspServeConfig {
   std::string address = "127.0.0.1";
   int port = 8554;
   int max_clients = 16;   // per camera
+  // A playing client that takes nothing from its queue this long is disconnected (serve::ServeOptions::
+  // client_stall_timeout); 0: never.
+  int64_t stall_timeout_ns = 10'000'000'000;
   std::string user;       // empty: no authentication
   std::string password;   // from password_file
   bool operator==(const RtspServeConfig&) const = default;
