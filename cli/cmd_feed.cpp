@@ -198,7 +198,8 @@ std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameS
                                              std::move(connect));
 }
 
-std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
+// `may_batch`: see media::SourceOptions (live pipes only).
+std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o, const std::function<bool()>& may_batch = {}) {
   if (o.choice.kind == ingest::SourceKind::synthetic_camera) {
     media::TestSourceOptions t;
     std::smatch m;
@@ -216,10 +217,12 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o) {
     t.loop_seconds = o.testsrc_loop_s;
     return std::make_unique<media::TestSource>(t);
   }
-  if (o.live || o.choice.kind == ingest::SourceKind::live_path)
-    return media::open_live_pipe(o.source, source_options(o), o.demuxer == "libavformat"
-                                                                  ? media::PipeDemuxer::libavformat
-                                                                  : media::PipeDemuxer::native);
+  if (o.live || o.choice.kind == ingest::SourceKind::live_path) {
+    media::SourceOptions options = source_options(o);
+    options.may_batch = may_batch;
+    return media::open_live_pipe(o.source, options,
+                                 o.demuxer == "libavformat" ? media::PipeDemuxer::libavformat : media::PipeDemuxer::native);
+  }
   return std::make_unique<media::MediaSource>(o.source, source_options(o));
 }
 
@@ -358,12 +361,13 @@ void run_feed(const FeedOptions& o) {
   ring.data_bytes = o.ring_size;
   ring.group_access = o.group_access;
   std::optional<fifo::RingWriter> writer;
+  // While only keyframe-woken readers (recorders) are attached, a camera or a live pipe is read in batches
+  // instead of once per picture (docs/ingest.md, "Batched reads"); a live viewer attaching turns it back within a
+  // batch.
+  std::function<bool()> may_batch;
+  if (o.batch_reads == "auto") may_batch = [&writer] { return writer && !writer->has_every_frame_reader(); };
   if (o.choice.kind == ingest::SourceKind::network_camera) {
-    // While only keyframe-woken readers (recorders) are attached, the camera is read in batches instead of once
-    // per picture (docs/ingest.md, "Batched reads"); a live viewer attaching turns it back within a batch.
-    std::function<bool()> may_batch;
-    if (o.batch_reads == "auto") may_batch = [&writer] { return writer && !writer->has_every_frame_reader(); };
-    auto live = open_live_source(o, frame_stop, report, std::move(may_batch));
+    auto live = open_live_source(o, frame_stop, report, may_batch);
     // A camera that retries is watched through its ring from the start (state, attempts, last error: `zcrec
     // stat`, zcrecd), before it has told its tracks; with --once a camera that fails leaves no ring behind.
     if (!o.once) {
@@ -378,7 +382,7 @@ void run_feed(const FeedOptions& o) {
     live_source = live.get();
     source = std::move(live);
   } else {
-    source = open_source(o);
+    source = open_source(o, may_batch);
   }
   if (!writer) writer.emplace(fifo::RingWriter::open(o.stream, ring));
   writer->set_stream_info(source->stream_info());
@@ -464,9 +468,9 @@ void add_feed_command(CLI::App& app) {
       ->check(CLI::IsMember({"native", "libavformat"}))
       ->capture_default_str();
   n->add_option("--batch-reads", o->batch_reads,
-                "native RTSP client: while only recorders read the ring (no live viewer), read the camera every "
-                "100 ms instead of once per picture (auto), or always per picture (off); $ZCREC_FEED_BATCH_READS "
-                "sets it for feeds zcrecd starts")
+                "native RTSP client and live pipes: while only recorders read the ring (no live viewer), read the "
+                "source every 100 ms instead of once per picture (auto), or always per picture (off); "
+                "$ZCREC_FEED_BATCH_READS sets it for feeds zcrecd starts")
       ->check(CLI::IsMember({"auto", "off"}))
       ->envname("ZCREC_FEED_BATCH_READS")
       ->capture_default_str();

@@ -7,11 +7,21 @@
 #include <zc/media/error.h>
 #include <zc/media/ffmpeg_ptr.h>
 
+#include <zc/fifo/rescale.h>
+#include <zc/fifo/ring_writer.h>
+
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <deque>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -25,6 +35,30 @@ namespace {
 constexpr size_t kReadBytes = 64 * 1024;
 
 std::string errno_text(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+
+// Batched reads (SourceOptions::may_batch; docs/ingest.md, "Batched reads"): a batch never lets the pipe fill past
+// this share of its capacity, and a pipe is asked for this much capacity when batching starts (best effort: the
+// default 64 KiB holds ~100 ms of a 4 Mb/s camera, no more).
+constexpr int kBatchBufferShare = 4;
+constexpr int kBatchPipeBytes = 1 << 20;
+constexpr int64_t kMinBatchIntervalNs = 10'000'000;
+constexpr int64_t kMaxBatchIntervalNs = std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count();
+
+int64_t now_ns(clockid_t clock) {
+  timespec ts;
+  ::clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// What the descriptor can hold unread: a pipe's capacity, a socket's receive buffer; 0 when it cannot say (a
+// device), which rules batching out.
+int64_t unread_capacity(int fd) {
+  if (const int pipe = ::fcntl(fd, F_GETPIPE_SZ); pipe > 0) return pipe;
+  int bytes = 0;
+  socklen_t len = sizeof bytes;
+  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, &len) == 0 && bytes > 0) return bytes;
+  return 0;
+}
 
 // The pipe while libavformat probes it: every byte libavformat reads is kept, so that the native splitter can
 // start from the first byte of the stream.
@@ -60,27 +94,43 @@ class ProbeTap {
 class AnnexbPipeSource final : public PacketSource {
  public:
   AnnexbPipeSource(std::string url, fifo::StreamInfo info, RawVideoTiming timing, fifo::UniqueFd fd,
-                   std::span<const uint8_t> already_read)
+                   std::span<const uint8_t> already_read, std::function<bool()> may_batch)
       : url_(std::move(url)),
         info_(std::move(info)),
         fd_(std::move(fd)),
+        may_batch_(std::move(may_batch)),
         splitter_(info_.tracks.at(0).codec),
         video_(info_.tracks[0].codec, info_.tracks[0].config,
                RawTimestamps(info_.tracks[0].codec, timing.frame_duration, timing.reorder_delay)) {
     const fifo::Rational tb = info_.tracks[0].time_base;
     video_.compute_durations({timing.demuxer_rate.num, timing.demuxer_rate.den}, {tb.num, tb.den});
     splitter_.append(already_read);
+    if (timing.frame_duration > 0) frame_ns_ = fifo::to_ns(timing.frame_duration, tb);
   }
 
   const fifo::StreamInfo& stream_info() const noexcept override { return info_; }
 
   bool read(MediaPacket& out) override {
     for (;;) {
+      if (!batch_.empty()) {
+        std::swap(out.data, batch_.front().first);
+        const int64_t arrival = batch_.front().second;
+        batch_.pop_front();
+        finish(out);
+        // Both clocks, or the ring would stamp the moment of writing (the same for a whole batch).
+        out.capture_mono_ns = arrival;
+        out.capture_wall_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - arrival);
+        return true;
+      }
       if (splitter_.next(out.data) || (at_end_ && splitter_.finish(out.data))) {
         finish(out);
         return true;
       }
       if (at_end_) return false;
+      if (batch_due()) {
+        read_batch();
+        continue;
+      }
       const std::span<uint8_t> room = splitter_.space(kReadBytes);
       const ssize_t n = ::read(fd_.get(), room.data(), room.size());
       if (n < 0 && errno == EINTR) continue;
@@ -102,9 +152,67 @@ class AnnexbPipeSource final : public PacketSource {
     video_.finish(out.data, std::nullopt, ti, out);
   }
 
+  // Whether to read the next bytes as a batch: asked of may_batch_ once per batch interval.
+  bool batch_due() {
+    if (!may_batch_) return false;
+    const int64_t now = now_ns(CLOCK_MONOTONIC);
+    if (now >= next_batch_check_ns_) {
+      next_batch_check_ns_ = now + batch_interval_ns_;
+      const bool was = batching_;
+      batching_ = may_batch_() && (capacity_ = unread_capacity(fd_.get())) > 0;
+      if (batching_ && !was) {
+        last_read_ns_ = now;
+        if (capacity_ < kBatchPipeBytes && ::fcntl(fd_.get(), F_SETPIPE_SZ, kBatchPipeBytes) > 0)
+          capacity_ = unread_capacity(fd_.get());
+      }
+    }
+    return batching_;
+  }
+
+  // Sleeps until the batch is due, reads what the pipe holds (waiting for a first byte only if it holds none),
+  // and splits it into access units stamped with their arrival: the newest at the read, each older one a frame
+  // duration earlier, never before the previous read.
+  void read_batch() {
+    if (const int64_t wait = last_read_ns_ + batch_interval_ns_ - now_ns(CLOCK_MONOTONIC); wait > 0) {
+      const timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
+      ::nanosleep(&ts, nullptr);
+    }
+    int available = 0;
+    if (::ioctl(fd_.get(), FIONREAD, &available) != 0) available = 0;
+    const std::span<uint8_t> room = splitter_.space(std::max<size_t>(kReadBytes, static_cast<size_t>(available)));
+    ssize_t n;
+    do {
+      n = ::read(fd_.get(), room.data(), available > 0 ? static_cast<size_t>(available) : room.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) throw MediaError(MediaErrc::io, errno_text("reading '" + url_ + "'", errno));
+    if (n == 0) at_end_ = true;
+    splitter_.commit(static_cast<size_t>(n));
+    const int64_t now = now_ns(CLOCK_MONOTONIC);
+    const size_t first = batch_.size();
+    std::vector<uint8_t> au;
+    while (splitter_.next(au)) batch_.emplace_back(std::move(au), 0), au = {};
+    const size_t count = batch_.size() - first;
+    for (size_t i = 0; i < count; ++i)
+      batch_[first + i].second = std::max(now - static_cast<int64_t>(count - 1 - i) * frame_ns_, last_read_ns_);
+    const int64_t elapsed = now - last_read_ns_;
+    last_read_ns_ = now;
+    batch_interval_ns_ = kMaxBatchIntervalNs;
+    if (n > 0 && elapsed > 0)
+      batch_interval_ns_ = std::clamp(capacity_ / kBatchBufferShare * elapsed / static_cast<int64_t>(n), kMinBatchIntervalNs,
+                                      kMaxBatchIntervalNs);
+  }
+
   std::string url_;
   fifo::StreamInfo info_;
   fifo::UniqueFd fd_;
+  std::function<bool()> may_batch_;
+  bool batching_ = false;
+  int64_t capacity_ = 0;                // what the descriptor holds unread (batching only)
+  int64_t next_batch_check_ns_ = 0;
+  int64_t last_read_ns_ = 0;
+  int64_t batch_interval_ns_ = kMaxBatchIntervalNs;
+  int64_t frame_ns_ = 40'000'000;       // the stream's frame duration (25 fps unless it says)
+  std::deque<std::pair<std::vector<uint8_t>, int64_t>> batch_;  // access units read in a batch, with their arrival
   AccessUnitSplitter splitter_;
   VideoTrack video_;
   bool at_end_ = false;
@@ -138,7 +246,7 @@ std::unique_ptr<PacketSource> open_live_pipe(const std::string& path, const Sour
   fifo::StreamInfo info = probe->stream_info();
   probe.reset();
   const std::vector<uint8_t> kept = tap->take_kept();
-  return std::make_unique<AnnexbPipeSource>(url, std::move(info), *timing, tap->take_fd(), kept);
+  return std::make_unique<AnnexbPipeSource>(url, std::move(info), *timing, tap->take_fd(), kept, options.may_batch);
 }
 
 }  // namespace zc::media

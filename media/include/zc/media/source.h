@@ -25,10 +25,11 @@ struct SourceOptions {
   // Called once libavformat has opened the source (for RTSP: the session is playing), before it reads packets to
   // learn the streams: a caller can tell a camera that does not answer from one that answers and sends nothing.
   std::function<void()> on_opened;
-  // A live network source (zcrec's own RTSP client) asks this now and then: true while nothing downstream needs
+  // A live source (zcrec's own RTSP client, a live Annex-B pipe) asks this now and then: true while nothing downstream needs
   // each frame as it arrives (the ring it feeds has no every-frame reader: fifo::RingWriter::
-  // has_every_frame_reader()). It then reads its connection in batches at most fifo::kMaxBatchDelay apart
-  // instead of waking once per picture, and stamps each frame's arrival from its timestamps. Unset: never.
+  // has_every_frame_reader()). It then reads its connection or pipe in batches at most fifo::kMaxBatchDelay
+  // apart instead of waking once per picture, and stamps each frame's arrival from its timestamps (a pipe's
+  // frames: capture_mono_ns and capture_wall_ns both). Unset: never.
   std::function<bool()> may_batch;
   // A fragmented MP4 file only (a recorded segment): start at the fragment whose moof box is at this file
   // offset, e.g. a keyframe's from the catalog's index, instead of demuxing every fragment before it. The source
