@@ -6,16 +6,23 @@ namespace zc::service {
 
 std::optional<RingSampler::Sample> RingSampler::sample() {
   Sample s;
-  try {
-    s.ring = fifo::RingReader::inspect(ring_);
-  } catch (const fifo::FifoError&) {
-    reader_.reset();
-    return std::nullopt;
+  // Through the reader's own mapping while its writer lives: inspect() opens, maps and faults in the object anew
+  // each time (a sixth of zcrecd's CPU at 16 cameras, in perf). A ring can only have been recreated under the
+  // same name (another size, a corrupt one replaced) after its writer died, so only then is the name looked up.
+  if (reader_) s.ring = reader_->status();
+  if (!reader_ || !s.ring.writer_alive) {
+    try {
+      const fifo::RingStatus named = fifo::RingReader::inspect(ring_);
+      // Another object, whose writer the old mapping does not show: read the new one. (A takeover of the same
+      // ring shows in both.)
+      if (reader_ && s.ring.writer_start_mono_ns != named.writer_start_mono_ns) reader_.reset();
+      s.ring = named;
+    } catch (const fifo::FifoError&) {
+      reader_.reset();
+      return std::nullopt;
+    }
   }
   const int64_t now = clock_.mono_ns();
-  // A ring recreated under the same name (another size, a corrupt one replaced) is another object, whose writer
-  // the old mapping does not show: read the new one. (A takeover of the same ring shows in both.)
-  if (reader_ && reader_->status().writer_start_mono_ns != s.ring.writer_start_mono_ns) reader_.reset();
   if (!reader_) {
     try {
       fifo::ReaderOptions o;
