@@ -181,7 +181,7 @@ class FrameStopCheck {
 // A network camera: reconnects with backoff; every state change goes to `report`. `may_batch`: see
 // media::SourceOptions.
 std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameStopCheck& stop, SourceReport& report,
-                                                    std::function<bool()> may_batch) {
+                                                    std::function<bool()> may_batch, const fifo::Clock& clock) {
   media::ReconnectPolicy policy;
   policy.once = o.once;
   policy.read_timeout = std::chrono::milliseconds(std::llround(o.read_timeout_s * 1000));
@@ -194,7 +194,7 @@ std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameS
   if (o.choice.scheme == "rtsp" && o.rtsp_client == "native") connect = ingest::make_connection_factory();
   media::SourceOptions options = source_options(o);
   options.may_batch = std::move(may_batch);
-  return std::make_unique<media::LiveSource>(source_url(o), std::move(options), policy, std::move(hooks),
+  return std::make_unique<media::LiveSource>(source_url(o), std::move(options), policy, std::move(hooks), clock,
                                              std::move(connect));
 }
 
@@ -363,7 +363,7 @@ void run_feed(const FeedOptions& o) {
     // per picture (docs/ingest.md, "Batched reads"); a live viewer attaching turns it back within a batch.
     std::function<bool()> may_batch;
     if (o.batch_reads == "auto") may_batch = [&writer] { return writer && !writer->has_every_frame_reader(); };
-    auto live = open_live_source(o, frame_stop, report, std::move(may_batch));
+    auto live = open_live_source(o, frame_stop, report, std::move(may_batch), clock);
     // A camera that retries is watched through its ring from the start (state, attempts, last error: `zcrec
     // stat`, zcrecd), before it has told its tracks; with --once a camera that fails leaves no ring behind.
     if (!o.once) {

@@ -4,6 +4,7 @@
 // .h264/.h265 file equal the file byte for byte.
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/media/packet_source.h>
 
 #include <functional>
@@ -30,6 +31,10 @@ struct SourceOptions {
   // has_every_frame_reader()). It then reads its connection in batches at most fifo::kMaxBatchDelay apart
   // instead of waking once per picture, and stamps each frame's arrival from its timestamps. Unset: never.
   std::function<bool()> may_batch;
+  // The clock a live network client reads (zcrec's own RTSP client: request deadlines, keepalives, arrival
+  // stamps); LiveSource sets it to its own for every connection it opens. libavformat's MediaSource does not read
+  // it (its RTSP demuxer keeps its own timers; LiveSource bounds it through `interrupt`, on this clock).
+  const fifo::Clock* clock = nullptr;
   // A fragmented MP4 file only (a recorded segment): start at the fragment whose moof box is at this file
   // offset, e.g. a keyframe's from the catalog's index, instead of demuxing every fragment before it. The source
   // still reads the file's first fragment first (its packets come out first; they set the time origin, so
