@@ -181,7 +181,7 @@ class FrameStopCheck {
 // A network camera: reconnects with backoff; every state change goes to `report`. `may_batch`: see
 // media::SourceOptions.
 std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameStopCheck& stop, SourceReport& report,
-                                                    std::function<bool()> may_batch) {
+                                                    std::function<bool()> may_batch, const fifo::Clock& clock) {
   media::ReconnectPolicy policy;
   policy.once = o.once;
   policy.read_timeout = std::chrono::milliseconds(std::llround(o.read_timeout_s * 1000));
@@ -194,12 +194,13 @@ std::unique_ptr<media::LiveSource> open_live_source(const FeedOptions& o, FrameS
   if (o.choice.scheme == "rtsp" && o.rtsp_client == "native") connect = ingest::make_connection_factory();
   media::SourceOptions options = source_options(o);
   options.may_batch = std::move(may_batch);
-  return std::make_unique<media::LiveSource>(source_url(o), std::move(options), policy, std::move(hooks),
+  return std::make_unique<media::LiveSource>(source_url(o), std::move(options), policy, std::move(hooks), clock,
                                              std::move(connect));
 }
 
-// `may_batch`: see media::SourceOptions (live pipes only).
-std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o, const std::function<bool()>& may_batch = {}) {
+// `clock`, `may_batch`: see media::SourceOptions (live pipes only).
+std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o, const fifo::Clock& clock,
+                                                 const std::function<bool()>& may_batch) {
   if (o.choice.kind == ingest::SourceKind::synthetic_camera) {
     media::TestSourceOptions t;
     std::smatch m;
@@ -219,6 +220,7 @@ std::unique_ptr<media::PacketSource> open_source(const FeedOptions& o, const std
   }
   if (o.live || o.choice.kind == ingest::SourceKind::live_path) {
     media::SourceOptions options = source_options(o);
+    options.clock = &clock;
     options.may_batch = may_batch;
     return media::open_live_pipe(o.source, options,
                                  o.demuxer == "libavformat" ? media::PipeDemuxer::libavformat : media::PipeDemuxer::native);
@@ -367,7 +369,7 @@ void run_feed(const FeedOptions& o) {
   std::function<bool()> may_batch;
   if (o.batch_reads == "auto") may_batch = [&writer] { return writer && !writer->has_every_frame_reader(); };
   if (o.choice.kind == ingest::SourceKind::network_camera) {
-    auto live = open_live_source(o, frame_stop, report, may_batch);
+    auto live = open_live_source(o, frame_stop, report, may_batch, clock);
     // A camera that retries is watched through its ring from the start (state, attempts, last error: `zcrec
     // stat`, zcrecd), before it has told its tracks; with --once a camera that fails leaves no ring behind.
     if (!o.once) {
@@ -382,7 +384,7 @@ void run_feed(const FeedOptions& o) {
     live_source = live.get();
     source = std::move(live);
   } else {
-    source = open_source(o, may_batch);
+    source = open_source(o, clock, may_batch);
   }
   if (!writer) writer.emplace(fifo::RingWriter::open(o.stream, ring));
   writer->set_stream_info(source->stream_info());
@@ -393,7 +395,7 @@ void run_feed(const FeedOptions& o) {
   // A pass that wrote nothing but dropped oversized frames would loop forever with --loop.
   while (feeder.pass(*source) && o.loop && o.choice.kind != ingest::SourceKind::synthetic_camera &&
          o.choice.kind != ingest::SourceKind::network_camera && feeder.frames() > 0)
-    source = open_source(o);
+    source = open_source(o, clock, may_batch);
   // A finite input that is over (or a --duration/--frames limit reached) is an end readers must not wait out;
   // a signal is not: a supervisor stopping the camera process usually starts it again.
   if (!stop.requested()) {

@@ -119,6 +119,7 @@ void run_serve(const ServeCliOptions& c) {
     o.password = password;
   }
   o.on_event = print_event;
+  o.clock = std::make_shared<const fifo::SystemClock>();  // the command's one clock (zc/fifo/clock.h)
 
   StopSignals stop;  // before the server's threads start, so that they inherit the blocked signals
   std::unique_ptr<serve::RtspServer> server;

@@ -10,7 +10,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstring>
@@ -30,12 +29,6 @@ void check_interrupt(const Interrupt& interrupt) {
 
 }  // namespace
 
-int64_t mono_ms() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
-}
-
 void set_receive_timeout(int fd, int timeout_ms) {
   const timeval tv{timeout_ms / 1000, static_cast<suseconds_t>(timeout_ms % 1000) * 1000};
   if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0)
@@ -49,7 +42,8 @@ int64_t receive_buffer_bytes(int fd) {
   return bytes;
 }
 
-fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms, const Interrupt& interrupt) {
+fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, const fifo::Clock& clock, int64_t deadline_ms,
+                           const Interrupt& interrupt) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -72,7 +66,7 @@ fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, int64_t deadl
         ::freeaddrinfo(found);
         throw;
       }
-      const int64_t left = deadline_ms - mono_ms();
+      const int64_t left = deadline_ms - mono_ms(clock);
       if (left <= 0) {
         ::freeaddrinfo(found);
         throw IngestError(IngestErrc::timeout, "no answer from " + host + ":" + service);
@@ -102,7 +96,8 @@ fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, int64_t deadl
   throw IngestError(IngestErrc::connect_failed, "cannot connect to " + host + ":" + service + ": " + last_error);
 }
 
-void send_all(int fd, std::span<const uint8_t> bytes, int64_t deadline_ms, const Interrupt& interrupt) {
+void send_all(int fd, std::span<const uint8_t> bytes, const fifo::Clock& clock, int64_t deadline_ms,
+              const Interrupt& interrupt) {
   while (!bytes.empty()) {
     const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
@@ -112,7 +107,7 @@ void send_all(int fd, std::span<const uint8_t> bytes, int64_t deadline_ms, const
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
       throw IngestError(IngestErrc::io, std::string("sending to the camera: ") + std::strerror(errno));
     check_interrupt(interrupt);
-    const int64_t left = deadline_ms - mono_ms();
+    const int64_t left = deadline_ms - mono_ms(clock);
     if (left <= 0) throw IngestError(IngestErrc::timeout, "the camera does not take the request");
     pollfd p{fd, POLLOUT, 0};
     ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, kSliceMs)));

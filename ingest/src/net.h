@@ -2,6 +2,7 @@
 // a TCP connection for the control channel (and interleaved media), and UDP port pairs for RTP/RTCP.
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/unique_fd.h>
 
 #include <cstdint>
@@ -13,16 +14,19 @@ namespace zc::ingest::net {
 
 using Interrupt = std::function<bool()>;
 
-int64_t mono_ms();
+// The caller's clock in milliseconds, what deadlines below are on.
+inline int64_t mono_ms(const fifo::Clock& clock) { return clock.mono_ns() / 1'000'000; }
 
-// Connects to host:port (any address family getaddrinfo gives) before `deadline_ms` (mono_ms()). The socket is
+// Connects to host:port (any address family getaddrinfo gives) before `deadline_ms` (mono_ms(clock)). The socket is
 // blocking once connected, so that one recv() can both wait for the camera's next bytes and read them (bounded
 // by set_receive_timeout()); every call that must not wait passes MSG_DONTWAIT. Throws
 // IngestError(connect_failed / timeout / interrupted).
-fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, int64_t deadline_ms, const Interrupt& interrupt);
+fifo::UniqueFd connect_tcp(const std::string& host, uint16_t port, const fifo::Clock& clock, int64_t deadline_ms,
+                           const Interrupt& interrupt);
 
 // Writes all of `bytes` (the control connection carries a few small requests). Throws IngestError(io/timeout).
-void send_all(int fd, std::span<const uint8_t> bytes, int64_t deadline_ms, const Interrupt& interrupt);
+void send_all(int fd, std::span<const uint8_t> bytes, const fifo::Clock& clock, int64_t deadline_ms,
+              const Interrupt& interrupt);
 
 // How long a blocking recv() on `fd` waits before it fails with EAGAIN (SO_RCVTIMEO); `timeout_ms` > 0.
 void set_receive_timeout(int fd, int timeout_ms);

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 namespace zc::ingest {
 
@@ -17,11 +18,17 @@ namespace {
 // Interleaved media is read in chunks this large: a 1080p keyframe in a few reads, a P-frame in one.
 constexpr size_t kReadChunk = 64 * 1024;
 
+RtspSessionOptions checked(RtspSessionOptions o) {
+  if (o.clock == nullptr) throw std::invalid_argument("RtspSessionOptions::clock is required");
+  return o;
+}
+
 }  // namespace
 
 RtspSession::RtspSession(const RtspUrl& url, RtspSessionOptions options)
-    : url_(url), options_(std::move(options)), auth_(url.user, url.password) {
-  fd_ = net::connect_tcp(url_.host, url_.port, net::mono_ms() + options_.timeout.count(), options_.interrupt);
+    : url_(url), options_(checked(std::move(options))), auth_(url.user, url.password) {
+  fd_ = net::connect_tcp(url_.host, url_.port, clock(), net::mono_ms(clock()) + options_.timeout.count(),
+                         options_.interrupt);
   buffer_.resize(4 * kReadChunk);
 }
 
@@ -43,8 +50,8 @@ void RtspSession::send_request(const std::string& method, const std::string& url
   for (const auto& [k, v] : headers) r += k + ": " + v + "\r\n";
   r += "\r\n";
   net::send_all(fd_.get(), {reinterpret_cast<const uint8_t*>(r.data()), r.size()},
-                net::mono_ms() + options_.timeout.count(), options_.interrupt);
-  last_request_ms_ = net::mono_ms();
+                clock(), net::mono_ms(clock()) + options_.timeout.count(), options_.interrupt);
+  last_request_ms_ = net::mono_ms(clock());
 }
 
 bool RtspSession::fill(int timeout_ms) {
@@ -99,7 +106,7 @@ bool RtspSession::dispatch(int wait_cseq, RtspMessage* answer) {
                       std::to_string(p.message.cseq().value_or(0)) + "\r\n\r\n";
       try {
         net::send_all(fd_.get(), {reinterpret_cast<const uint8_t*>(r.data()), r.size()},
-                      net::mono_ms() + options_.timeout.count(), options_.interrupt);
+                      clock(), net::mono_ms(clock()) + options_.timeout.count(), options_.interrupt);
       } catch (const IngestError&) {
       }
       continue;
@@ -131,7 +138,7 @@ bool RtspSession::read_some(int timeout_ms) {
 
 void RtspSession::keepalive_if_due() {
   if (session_id_.empty()) return;
-  const int64_t now = net::mono_ms();
+  const int64_t now = net::mono_ms(clock());
   if (now - last_request_ms_ < static_cast<int64_t>(timeout_s_) * 1000 / 2) return;
   send_request(get_parameter_ ? "GET_PARAMETER" : "OPTIONS", url_.request_url, {}, ++cseq_);
 }
@@ -140,10 +147,10 @@ RtspMessage RtspSession::request(const std::string& method, const std::string& u
   for (int attempt = 0;; ++attempt) {
     const int cseq = ++cseq_;
     send_request(method, url, headers, cseq);
-    const int64_t deadline = net::mono_ms() + options_.timeout.count();
+    const int64_t deadline = net::mono_ms(clock()) + options_.timeout.count();
     RtspMessage answer;
     while (!dispatch(cseq, &answer)) {
-      const int64_t left = deadline - net::mono_ms();
+      const int64_t left = deadline - net::mono_ms(clock());
       if (left <= 0) throw IngestError(IngestErrc::timeout, "no answer to " + method + " within " +
                                                             std::to_string(options_.timeout.count() / 1000) + " s");
       if (!fill(static_cast<int>(std::min<int64_t>(left, 50))))

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
+#include <stdexcept>
 
 namespace zc::ingest {
 
@@ -37,12 +38,6 @@ constexpr timespec kBurstWait{0, 2'000'000};
 // so a batch never lets more than this share of it fill (a fast camera is read more often than kMaxBatchDelay).
 constexpr int kBatchBufferShare = 4;
 constexpr int64_t kMinBatchIntervalNs = 10'000'000;
-
-int64_t mono_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 struct SenderClock {
   int64_t wall_ns = 0;
@@ -71,7 +66,7 @@ struct Ready {
   size_t track = 0;
   AccessUnit au;
   int64_t pts = 0, dts = 0;  // in the track's clock, on the connection's origin
-  int64_t arrival_ns = 0;    // CLOCK_MONOTONIC; 0 until the read that completed it is stamped (stamp_arrivals)
+  int64_t arrival_ns = 0;    // options.clock's mono_ns(); 0 until the read that completed it is stamped (stamp_arrivals)
 };
 
 }  // namespace
@@ -117,6 +112,7 @@ struct RtspSource::Impl {
 void RtspSource::Impl::open(const std::string& url_text) {
   const RtspUrl url = parse_rtsp_url(url_text);
   RtspSessionOptions so;
+  so.clock = options.clock;
   so.interrupt = options.interrupt;
   so.timeout = options.timeout;
   session = std::make_unique<RtspSession>(url, so);
@@ -211,7 +207,7 @@ void RtspSource::Impl::on_rtp(Track& t, std::span<const uint8_t> bytes) {
   const int64_t ts = t.timestamps.unwrap(p->timestamp);
   if (!t.started) {
     // Tracks are aligned at their first packets' arrival (the sender reports later give the camera's clock).
-    const int64_t now = mono_ns();
+    const int64_t now = options.clock->mono_ns();
     if (first_arrival_ns == 0) first_arrival_ns = now;
     t.started = true;
     t.first_timestamp = ts;
@@ -292,7 +288,7 @@ void RtspSource::Impl::adapt_batch_interval(uint64_t bytes, int64_t elapsed_ns) 
 // One batch: sleep until it is due, then read everything the socket(s) hold without waiting.
 void RtspSource::Impl::pump_batch() {
   const int64_t due = last_read_ns + batch_interval_ns;
-  if (const int64_t wait = due - mono_ns(); wait > 0) {
+  if (const int64_t wait = due - options.clock->mono_ns(); wait > 0) {
     const timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
     ::nanosleep(&ts, nullptr);
   }
@@ -312,7 +308,7 @@ void RtspSource::Impl::pump_batch() {
       read_udp(t, t.udp.rtcp.get(), true);
     }
   }
-  const int64_t now = mono_ns();
+  const int64_t now = options.clock->mono_ns();
   stamp_arrivals(now);
   adapt_batch_interval(bytes, now - started);
 }
@@ -322,7 +318,7 @@ void RtspSource::Impl::pump(int timeout_ms) {
   // Asked on every wait, not only when the socket runs dry: a busy stream must not make a stop wait.
   if (options.interrupt && options.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
   if (options.may_batch) {
-    if (const int64_t now = mono_ns(); now >= next_batch_check_ns) {
+    if (const int64_t now = options.clock->mono_ns(); now >= next_batch_check_ns) {
       next_batch_check_ns = now + batch_interval_ns;
       const bool was = batching;
       batching = options.may_batch();
@@ -331,7 +327,7 @@ void RtspSource::Impl::pump(int timeout_ms) {
   }
   if (batching) return pump_batch();
   pump_per_picture(timeout_ms);
-  stamp_arrivals(mono_ns());
+  stamp_arrivals(options.clock->mono_ns());
 }
 
 void RtspSource::Impl::pump_per_picture(int timeout_ms) {
@@ -373,7 +369,7 @@ void RtspSource::Impl::pump_per_picture(int timeout_ms) {
 // handed out (a reader, a recorder, must be able to decode from the first keyframe), so the access units up to
 // the first keyframe that carries them are read now and kept for read().
 void RtspSource::Impl::learn_in_band_configs() {
-  const int64_t deadline = net::mono_ms() + options.timeout.count();
+  const int64_t deadline = net::mono_ms(*options.clock) + options.timeout.count();
   size_t scanned = 0;
   auto missing = [&] {
     return std::any_of(tracks.begin(), tracks.end(), [&](const Track& t) {
@@ -391,7 +387,7 @@ void RtspSource::Impl::learn_in_band_configs() {
     }
     if (!missing()) break;
     if (ended) throw IngestError(IngestErrc::closed, "the camera ended the stream before its first keyframe");
-    if (net::mono_ms() > deadline) {
+    if (net::mono_ms(*options.clock) > deadline) {
       const std::string within = std::to_string(options.timeout.count() / 1000) + " s";
       // The same words as LiveSource's read timeout for a camera that answered and then sent nothing.
       if (ready.empty()) throw IngestError(IngestErrc::timeout, "connected, no frame for " + within + " (read timeout)");
@@ -428,6 +424,7 @@ void RtspSource::Impl::fill(Ready& r, media::MediaPacket& out) {
 }
 
 RtspSource::RtspSource(const std::string& url, RtspSourceOptions options) : impl_(std::make_unique<Impl>()) {
+  if (options.clock == nullptr) throw std::invalid_argument("RtspSourceOptions::clock is required");
   impl_->options = std::move(options);
   impl_->open(url);
 }
@@ -466,7 +463,10 @@ class NativeConnection final : public media::CameraConnection {
 
  private:
   static std::unique_ptr<RtspSource> open(const std::string& url, const media::SourceOptions& o) {
+    if (o.clock == nullptr)
+      throw media::MediaError(media::MediaErrc::invalid_argument, "the native RTSP client needs SourceOptions::clock");
     RtspSourceOptions r;
+    r.clock = o.clock;
     r.video = o.video;
     r.audio = o.audio;
     r.interrupt = o.interrupt;

@@ -44,12 +44,6 @@ constexpr int kBatchPipeBytes = 1 << 20;
 constexpr int64_t kMinBatchIntervalNs = 10'000'000;
 constexpr int64_t kMaxBatchIntervalNs = std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count();
 
-int64_t now_ns(clockid_t clock) {
-  timespec ts;
-  ::clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 // What the descriptor can hold unread: a pipe's capacity, a socket's receive buffer; 0 when it cannot say (a
 // device), which rules batching out.
 int64_t unread_capacity(int fd) {
@@ -94,11 +88,12 @@ class ProbeTap {
 class AnnexbPipeSource final : public PacketSource {
  public:
   AnnexbPipeSource(std::string url, fifo::StreamInfo info, RawVideoTiming timing, fifo::UniqueFd fd,
-                   std::span<const uint8_t> already_read, std::function<bool()> may_batch)
+                   std::span<const uint8_t> already_read, const fifo::Clock* clock, std::function<bool()> may_batch)
       : url_(std::move(url)),
         info_(std::move(info)),
         fd_(std::move(fd)),
-        may_batch_(std::move(may_batch)),
+        clock_(clock),
+        may_batch_(clock != nullptr ? std::move(may_batch) : nullptr),
         splitter_(info_.tracks.at(0).codec),
         video_(info_.tracks[0].codec, info_.tracks[0].config,
                RawTimestamps(info_.tracks[0].codec, timing.frame_duration, timing.reorder_delay)) {
@@ -119,7 +114,7 @@ class AnnexbPipeSource final : public PacketSource {
         finish(out);
         // Both clocks, or the ring would stamp the moment of writing (the same for a whole batch).
         out.capture_mono_ns = arrival;
-        out.capture_wall_ns = now_ns(CLOCK_REALTIME) - (now_ns(CLOCK_MONOTONIC) - arrival);
+        out.capture_wall_ns = clock_->wall_ns() - (clock_->mono_ns() - arrival);
         return true;
       }
       if (splitter_.next(out.data) || (at_end_ && splitter_.finish(out.data))) {
@@ -155,7 +150,7 @@ class AnnexbPipeSource final : public PacketSource {
   // Whether to read the next bytes as a batch: asked of may_batch_ once per batch interval.
   bool batch_due() {
     if (!may_batch_) return false;
-    const int64_t now = now_ns(CLOCK_MONOTONIC);
+    const int64_t now = clock_->mono_ns();
     if (now >= next_batch_check_ns_) {
       next_batch_check_ns_ = now + batch_interval_ns_;
       const bool was = batching_;
@@ -173,7 +168,7 @@ class AnnexbPipeSource final : public PacketSource {
   // and splits it into access units stamped with their arrival: the newest at the read, each older one a frame
   // duration earlier, never before the previous read.
   void read_batch() {
-    if (const int64_t wait = last_read_ns_ + batch_interval_ns_ - now_ns(CLOCK_MONOTONIC); wait > 0) {
+    if (const int64_t wait = last_read_ns_ + batch_interval_ns_ - clock_->mono_ns(); wait > 0) {
       const timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
       ::nanosleep(&ts, nullptr);
     }
@@ -187,7 +182,7 @@ class AnnexbPipeSource final : public PacketSource {
     if (n < 0) throw MediaError(MediaErrc::io, errno_text("reading '" + url_ + "'", errno));
     if (n == 0) at_end_ = true;
     splitter_.commit(static_cast<size_t>(n));
-    const int64_t now = now_ns(CLOCK_MONOTONIC);
+    const int64_t now = clock_->mono_ns();
     const size_t first = batch_.size();
     std::vector<uint8_t> au;
     while (splitter_.next(au)) batch_.emplace_back(std::move(au), 0), au = {};
@@ -205,6 +200,7 @@ class AnnexbPipeSource final : public PacketSource {
   std::string url_;
   fifo::StreamInfo info_;
   fifo::UniqueFd fd_;
+  const fifo::Clock* clock_;  // SourceOptions::clock: batching needs it (arrival times)
   std::function<bool()> may_batch_;
   bool batching_ = false;
   int64_t capacity_ = 0;                // what the descriptor holds unread (batching only)
@@ -246,7 +242,8 @@ std::unique_ptr<PacketSource> open_live_pipe(const std::string& path, const Sour
   fifo::StreamInfo info = probe->stream_info();
   probe.reset();
   const std::vector<uint8_t> kept = tap->take_kept();
-  return std::make_unique<AnnexbPipeSource>(url, std::move(info), *timing, tap->take_fd(), kept, options.may_batch);
+  return std::make_unique<AnnexbPipeSource>(url, std::move(info), *timing, tap->take_fd(), kept, options.clock,
+                                            options.may_batch);
 }
 
 }  // namespace zc::media

@@ -5,8 +5,6 @@
 #include <zc/media/error.h>
 #include <zc/media/source_url.h>
 
-#include <time.h>
-
 #include <algorithm>
 #include <deque>
 #include <map>
@@ -32,14 +30,6 @@ constexpr size_t kMaxSpareBuffers = 8;
 // A camera's sender-report clock further than this from the host's (either way) is not believed: a camera that
 // never learned the time. Within it, network delay and a camera a few seconds off are both fine.
 constexpr int64_t kSenderClockToleranceNs = 10'000'000'000;
-
-int64_t now_ns(clockid_t clock) {
-  timespec ts;
-  clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * kSecond + ts.tv_nsec;
-}
-int64_t mono_now_ns() { return now_ns(CLOCK_MONOTONIC); }
-int64_t wall_now_ns() { return now_ns(CLOCK_REALTIME); }
 
 using fifo::from_ns;  // truncated, as before fifo::rescale
 using fifo::to_ns;
@@ -76,6 +66,8 @@ class LibavConnection final : public CameraConnection {
 }  // namespace
 
 struct LiveSource::Impl {
+  explicit Impl(const fifo::Clock& c) : clock(c) {}
+  const fifo::Clock& clock;
   std::string url;        // with credentials: only for libavformat
   std::string shown_url;  // what messages say
   SourceOptions options;
@@ -134,7 +126,7 @@ struct LiveSource::Impl {
 
   void set_state(SourceState s) {
     status.state = s;
-    status.updated_wall_ns = wall_now_ns();
+    status.updated_wall_ns = clock.wall_ns();
     if (hooks.on_status) hooks.on_status(status);
   }
 
@@ -149,7 +141,7 @@ struct LiveSource::Impl {
   // than the arrival). Per track, neither time goes back (the switch from arrival to the camera's clock when the
   // first report comes in would otherwise step back by the delay).
   void stamp_capture_time(MediaPacket& p, int64_t arrival_mono_ns) {
-    const int64_t arrival_wall_ns = wall_now_ns() - (mono_now_ns() - arrival_mono_ns);
+    const int64_t arrival_wall_ns = clock.wall_ns() - (clock.mono_ns() - arrival_mono_ns);
     int64_t mono = arrival_mono_ns, wall = arrival_wall_ns;
     fifo::ClockSource source = fifo::ClockSource::arrival;
     if (p.capture_wall_ns != 0) {
@@ -173,8 +165,9 @@ struct LiveSource::Impl {
   // One attempt; false (with last_error set) when it failed.
   bool open_once() {
     set_state(SourceState::connecting);
-    last_progress_ns = mono_now_ns();
+    last_progress_ns = clock.mono_ns();
     SourceOptions o = options;
+    o.clock = &clock;
     // libavformat's stream probe waits for 20 frames to guess a frame rate nothing here uses (timestamps drive
     // the timeline: docs/ingest.md, "Frame rates"): a second at 25 fps, 10 s for a camera sending 2 frames a
     // second, which then ran into the read timeout in the middle of the probe and lost the connection. Without
@@ -188,7 +181,7 @@ struct LiveSource::Impl {
     timed_out = false;
     o.interrupt = [this, timeout_ns] {
       ++io_calls;
-      const int64_t now = mono_now_ns();
+      const int64_t now = clock.mono_ns();
       if (now - last_stop_check_ns >= kStopCheckNs) {
         last_stop_check_ns = now;
         if (stop_requested()) return true;
@@ -223,7 +216,7 @@ struct LiveSource::Impl {
     released.clear();
     connection_over = false;
     connection_end.clear();
-    connected_at_ns = mono_now_ns();
+    connected_at_ns = clock.mono_ns();
     last_progress_ns = connected_at_ns;
     // A native client hands out each access unit as it completes: it has no probe buffer to drain.
     from_probe_buffer = !source->whole_access_units();
@@ -253,7 +246,7 @@ struct LiveSource::Impl {
     const auto& steps = policy.backoff;
     const auto wait = steps.empty() ? std::chrono::milliseconds(1000) : steps[std::min(failures, steps.size() - 1)];
     ++failures;
-    status.next_attempt_wall_ns = wall_now_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    status.next_attempt_wall_ns = clock.wall_ns() + std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
     set_state(SourceState::waiting_to_retry);
     if (hooks.sleep_for) return hooks.sleep_for(wait);
     return !stop_requested();
@@ -272,7 +265,7 @@ struct LiveSource::Impl {
   void drop_connection(const std::string& why) {
     source.reset();
     status.last_error = redacted(why);
-    if (mono_now_ns() - connected_at_ns >=
+    if (clock.mono_ns() - connected_at_ns >=
         std::chrono::duration_cast<std::chrono::nanoseconds>(policy.healthy_after).count())
       failures = 0;
   }
@@ -327,7 +320,7 @@ struct LiveSource::Impl {
       // A read that returns after the read timeout fired is the demuxer's parser giving out the picture it held
       // (an interrupted read is an end of stream to it): no sign of life from the camera. The next read fails
       // at once, and the connection ends after the read timeout, not twice that.
-      if (!timed_out) last_progress_ns = mono_now_ns();
+      if (!timed_out) last_progress_ns = clock.mono_ns();
       if (source->whole_access_units()) {
         // A native client hands out whole access units and marks the damaged ones: nothing to join or guess.
         status.packets_lost += source->packets_missed() - missed_before;
@@ -354,7 +347,7 @@ struct LiveSource::Impl {
         }
         probe_track_dts_ns[q.track] = dts_ns;
       } else {
-        q.capture_mono_ns = arrival_on_line(q.track, dts_ns_of(q), mono_now_ns());  // until stamp_capture_time()
+        q.capture_mono_ns = arrival_on_line(q.track, dts_ns_of(q), clock.mono_ns());  // until stamp_capture_time()
       }
       if (const uint64_t missed = source->packets_missed(); missed != missed_before) {
         // The demuxer noticed lost RTP packets while assembling: this packet or the next one of its track may be
@@ -512,8 +505,8 @@ struct LiveSource::Impl {
 };
 
 LiveSource::LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks,
-                       ConnectionFactory open)
-    : impl_(std::make_unique<Impl>()) {
+                       const fifo::Clock& clock, ConnectionFactory open)
+    : impl_(std::make_unique<Impl>(clock)) {
   impl_->open = std::move(open);
   impl_->url = std::move(url);
   impl_->shown_url = redact_credentials(impl_->url);
@@ -542,7 +535,7 @@ bool LiveSource::read(MediaPacket& out) {
         if (why == kEndedByCamera) return false;
         throw MediaError(MediaErrc::io, d.redacted(why));
       }
-      if (d.last_progress_ns > 0 && mono_now_ns() - d.last_progress_ns >
+      if (d.last_progress_ns > 0 && d.clock.mono_ns() - d.last_progress_ns >
                                         std::chrono::duration_cast<std::chrono::nanoseconds>(d.policy.read_timeout).count())
         why = "no frame for " + d.timeout_text() + " (read timeout)";
       d.drop_connection(why);
@@ -551,7 +544,7 @@ bool LiveSource::read(MediaPacket& out) {
     }
     // Arrival (next_from_connection), for the jump check and the capture clock: not the moment of handing out,
     // which is one packet later (the hold) and, for the probe's buffer, up to a second or more later.
-    const int64_t now = out.capture_mono_ns != 0 ? out.capture_mono_ns : mono_now_ns();
+    const int64_t now = out.capture_mono_ns != 0 ? out.capture_mono_ns : d.clock.mono_ns();
     out.capture_mono_ns = 0;
     if (out.params_changed) {
       d.info = d.source->stream_info();

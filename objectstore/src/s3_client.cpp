@@ -229,7 +229,10 @@ static Outcome perform(CURL* curl, const S3Config& config, const std::string& sc
                        Exchange& x) {
   check_key(x.key);
   const std::string path = '/' + config.bucket + '/' + uri_encode(x.key, true);
-  const std::string date = amz_date(std::chrono::system_clock::now());
+  if (config.clock == nullptr)
+    throw ObjectStoreError(ObjectStoreErrc::invalid_argument, "S3Config::clock is required to sign a request");
+  const std::string date = amz_date(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(config.clock->wall_ns()))));
   SignableRequest req;
   req.method = x.method;
   req.path = path;

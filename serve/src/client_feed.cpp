@@ -3,7 +3,6 @@
 #include "elementary.h"
 
 
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,12 +17,6 @@ using namespace std::chrono_literals;
 int64_t to_ns(int64_t v, fifo::Rational tb) {
   if (tb.den <= 0) return 0;
   return static_cast<int64_t>(static_cast<__int128>(v) * tb.num * 1'000'000'000 / tb.den);
-}
-
-int64_t mono_now_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
 
 // A jump of the ring's timeline bigger than this (either way) without a discontinuity flag is one all the same.
@@ -102,7 +95,7 @@ void ClientFeed::play() {
   {
     std::lock_guard lock(mu_);
     played_ = true;
-    play_ns_ = mono_now_ns();  // a client's stall is counted from its PLAY, not from what its DESCRIBE queued
+    play_ns_ = mount_->clock().mono_ns();  // a client's stall is counted from its PLAY, not from what its DESCRIBE queued
   }
   report_playing_if_due();
 }
@@ -119,7 +112,7 @@ void ClientFeed::report_playing_if_due() {
     if (reported_ || !played_ || !first_) return;
     reported_ = true;
     e.first_seq = first_->seq;
-    e.first_frame_age = std::chrono::milliseconds((mono_now_ns() - first_->mono_ns) / 1'000'000);
+    e.first_frame_age = std::chrono::milliseconds((mount_->clock().mono_ns() - first_->mono_ns) / 1'000'000);
   }
   e.kind = ClientEvent::Kind::playing;
   e.client = client_;
@@ -131,7 +124,7 @@ void ClientFeed::report_playing_if_due() {
 bool ClientFeed::stalled() {
   const auto timeout = mount_->stall_timeout();
   if (timeout.count() <= 0 || close_requested_) return false;
-  const int64_t now = mono_now_ns();
+  const int64_t now = mount_->clock().mono_ns();
   uint64_t level = 0;
   for (const auto& o : outs_) level += gst_app_src_get_current_level_bytes(o.src);
   // Bytes leaving the queue are the client's progress, however slow: only a client that takes none stalls.
@@ -335,7 +328,7 @@ bool ClientFeed::handle(const fifo::Frame& f) {
   discont_ = false;
   if (video && key) o->send_config = false;
   o->last_dts_ns = dts;
-  progress_ns_ = mono_now_ns();
+  progress_ns_ = mount_->clock().mono_ns();
   last_level_ = UINT64_MAX;
   if (frames_sent_.fetch_add(1) == 0) {
     // At DESCRIBE this keyframe only prerolls the media: the client plays once it sends PLAY (play()).

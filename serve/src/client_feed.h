@@ -79,7 +79,7 @@ class ClientFeed {
   std::condition_variable cv_;
   bool stop_ = false;
   bool played_ = false;    // PLAY answered, no PAUSE since
-  int64_t play_ns_ = 0;    // CLOCK_MONOTONIC of the last PLAY
+  int64_t play_ns_ = 0;    // the mount's clock (ServeOptions::clock) at the last PLAY
   bool reported_ = false;  // the playing event was emitted (and counted by the mount)
   struct First {
     uint64_t seq = 0;

@@ -13,7 +13,6 @@
 
 #include <gst/app/gstappsink.h>
 
-#include <time.h>
 
 #include <algorithm>
 #include <exception>
@@ -24,12 +23,6 @@ namespace zc::serve {
 namespace {
 
 constexpr const char* kSessionKey = "zc-push-session";
-
-int64_t mono_ns() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 int64_t ticks_to_ns(int64_t ticks, uint32_t clock) {
   return static_cast<int64_t>(static_cast<__int128>(ticks) * 1'000'000'000 / clock);
@@ -146,7 +139,7 @@ class PushSession {
       const int64_t ts = t.timestamps.unwrap(p->timestamp);
       if (!t.started) {
         // Tracks are aligned at their first packets' arrival, as the RTSP client aligns a camera's.
-        const int64_t now = mono_ns();
+        const int64_t now = mount_->clock().mono_ns();
         if (first_arrival_ns_ == 0) first_arrival_ns_ = now;
         t.started = true;
         t.first_timestamp = ts;

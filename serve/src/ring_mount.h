@@ -21,9 +21,10 @@ namespace zc::serve {
 class RingMount {
  public:
   RingMount(std::string ring, unsigned max_clients, uint64_t queue_bytes, std::chrono::milliseconds stall_timeout,
-            std::function<void(const ClientEvent&)> on_event, std::shared_ptr<std::atomic<uint64_t>> client_ids)
+            std::function<void(const ClientEvent&)> on_event, std::shared_ptr<std::atomic<uint64_t>> client_ids,
+            std::shared_ptr<const fifo::Clock> clock)
       : ring_(std::move(ring)), max_clients_(max_clients), queue_bytes_(queue_bytes), stall_timeout_(stall_timeout),
-        on_event_(std::move(on_event)), client_ids_(std::move(client_ids)) {}
+        on_event_(std::move(on_event)), client_ids_(std::move(client_ids)), clock_(std::move(clock)) {}
 
   const std::string& ring() const noexcept { return ring_; }
   // What the mount was made from (RtspServer::set_mounts keeps a mount whose spec is unchanged).
@@ -39,6 +40,8 @@ class RingMount {
   uint64_t queue_bytes() const noexcept { return queue_bytes_; }
   unsigned max_clients() const noexcept { return max_clients_; }
   std::chrono::milliseconds stall_timeout() const noexcept { return stall_timeout_; }
+  // The server's clock (ServeOptions::clock), which the mount's client feeds and pusher read.
+  const fifo::Clock& clock() const noexcept { return *clock_; }
 
   // Takes a client place for a media of the RTSP connection `owner`; 0 when all are taken (the refusal is counted
   // and reported), else the client's number.
@@ -84,6 +87,7 @@ class RingMount {
   const std::chrono::milliseconds stall_timeout_;
   const std::function<void(const ClientEvent&)> on_event_;
   const std::shared_ptr<std::atomic<uint64_t>> client_ids_;  // one numbering for every ring of a server
+  const std::shared_ptr<const fifo::Clock> clock_;
 
   mutable std::mutex mu_;
   unsigned clients_ = 0, playing_ = 0;

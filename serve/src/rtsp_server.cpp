@@ -111,7 +111,7 @@ struct RtspServer::Impl {
 
   std::shared_ptr<RingMount> make_mount(const ServeOptions::Mount& m) const {
     auto mount = std::make_shared<RingMount>(m.ring, options.max_clients, options.client_queue_bytes,
-                                             options.client_stall_timeout, options.on_event, client_ids);
+                                             options.client_stall_timeout, options.on_event, client_ids, options.clock);
     mount->set_mount(m);
     return mount;
   }
@@ -159,6 +159,7 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   d.options = std::move(options);
   const auto& o = d.options;
+  if (!o.clock) throw ServeError(ServeErrc::invalid_argument, "ServeOptions::clock is required");
   if (o.address.empty()) throw ServeError(ServeErrc::invalid_argument, "the address to listen on is empty");
   if (o.max_clients == 0) throw ServeError(ServeErrc::invalid_argument, "the number of clients per ring must be >= 1");
   if (o.user.empty() != o.password.empty())

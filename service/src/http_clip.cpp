@@ -70,9 +70,10 @@ playback::ClipMp4 clip_or_http_error(Build&& build) {
   }
 }
 
-playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, playback::ClipRequest request) {
+playback::ClipMp4 build_clip(CatalogPool& pool, const ServiceConfig& config, const fifo::Clock& clock,
+                             playback::ClipRequest request) {
   // A segment whose local copy is gone is read from S3 (s3_segment_source.h).
-  request.open_segment = segment_opener(config.storage_dir, config.s3);
+  request.open_segment = segment_opener(config.storage_dir, config.s3, clock);
   return clip_or_http_error([&] {
     const auto catalog = pool.take(config.storage_dir);
     return playback::ClipMp4::build(*catalog, request);
@@ -133,9 +134,10 @@ void serve_clip(std::shared_ptr<const playback::ClipMp4> clip, const Request& re
 
 // The clip of `stream` over [from, to). Every segment file is opened here and held by the clip until the last
 // byte is sent (ClipMp4).
-void serve_clip(CatalogPool& pool, const ServiceConfig& config, const Request& req, Response& res,
-                playback::ClipRequest request, const std::string& name, bool download) {
-  serve_clip(std::make_shared<const playback::ClipMp4>(build_clip(pool, config, request)), req, res, name, download);
+void serve_clip(CatalogPool& pool, const ServiceConfig& config, const fifo::Clock& clock, const Request& req,
+                Response& res, playback::ClipRequest request, const std::string& name, bool download) {
+  serve_clip(std::make_shared<const playback::ClipMp4>(build_clip(pool, config, clock, request)), req, res, name,
+             download);
 }
 
 // GET /api/v1/cluster/cameras/{name}/clip.mp4 (docs/cluster.md, "Clips of any host's footage"): the camera's
@@ -169,8 +171,8 @@ void cluster_clip_route(Service& service, const Request& req, Response& res) {
     local_ids.push_back(v.row.id);
   }
   if (rows.empty()) throw HttpError(404, "no footage of " + camera + " in the cluster in the range");
-  auto local = segment_opener(config.storage_dir, config.s3);
-  auto remote = segment_opener(config.storage_dir, config.s3, /*s3_only=*/true);
+  auto local = segment_opener(config.storage_dir, config.s3, service.clock());
+  auto remote = segment_opener(config.storage_dir, config.s3, service.clock(), /*s3_only=*/true);
   const std::string authorization = req.header("Authorization");
   const auto storage_dir = config.storage_dir;
   request.open_segment = [hosts, api_urls, ids = std::move(local_ids), me, local, remote, authorization,
@@ -212,7 +214,7 @@ void segment_route(Service& service, CatalogPool& pool, const Request& req, Resp
   if (!row || row->state == "deleting") throw HttpError(404, "no segment " + std::to_string(id));
   fifo::UniqueFd fd;
   try {
-    fd = segment_opener(config.storage_dir, config.s3)(*row);
+    fd = segment_opener(config.storage_dir, config.s3, service.clock())(*row);
   } catch (const objectstore::ObjectStoreError& e) {
     throw HttpError(503, std::string("segment in object storage: ") + e.what());
   }
@@ -242,7 +244,7 @@ void clip_route(Service& service, CatalogPool& pool, const Request& req, Respons
   request.from_wall_ns = units::parse_time_ns(required(req, "from"), now);
   request.to_wall_ns = units::parse_time_ns(required(req, "to"), now);
   if (request.to_wall_ns <= request.from_wall_ns) throw HttpError(400, "to must be after from");
-  serve_clip(pool, config, req, res, request, camera, download_param(req));
+  serve_clip(pool, config, service.clock(), req, res, request, camera, download_param(req));
 }
 
 // GET /api/v1/events/{id}/clip.mp4: the event's span with its pre- and post-roll (an open event: up to now).
@@ -261,7 +263,7 @@ void event_clip_route(Service& service, CatalogPool& pool, const Request& req, R
   request.from_wall_ns = event->start_wall_ns - event->preroll_ns;
   request.to_wall_ns = event->end_wall_ns.value_or(service.clock().wall_ns()) + event->postroll_ns;
   if (request.to_wall_ns <= request.from_wall_ns) throw HttpError(404, "event " + std::to_string(id) + " has no span");
-  serve_clip(pool, config, req, res, request, "event-" + std::to_string(id), download_param(req));
+  serve_clip(pool, config, service.clock(), req, res, request, "event-" + std::to_string(id), download_param(req));
 }
 
 }  // namespace

@@ -22,8 +22,10 @@ std::vector<serve::ServeOptions::Mount> mounts_of(const ServiceConfig& config) {
 
 }  // namespace
 
-RtspServing::RtspServing(const ServiceConfig& config, const Logger& log) : log_(log), rtsp_(*config.rtsp) {
+RtspServing::RtspServing(const ServiceConfig& config, const Logger& log, std::shared_ptr<const fifo::Clock> clock)
+    : log_(log), rtsp_(*config.rtsp) {
   serve::ServeOptions o;
+  o.clock = std::move(clock);
   o.address = rtsp_.address;
   o.port = static_cast<uint16_t>(rtsp_.port);
   o.mounts = mounts_of(config);

@@ -16,8 +16,8 @@ namespace zc::service {
 class RtspServing {
  public:
   // Requires config.rtsp. Throws ServiceError(unavailable) when the server cannot listen (address in use, ...),
-  // naming rtsp.listen.
-  RtspServing(const ServiceConfig& config, const Logger& log);
+  // naming rtsp.listen. `clock`: the service's one clock (client stalls, pushers).
+  RtspServing(const ServiceConfig& config, const Logger& log, std::shared_ptr<const fifo::Clock> clock);
   ~RtspServing();  // every client is disconnected
   RtspServing(const RtspServing&) = delete;
   RtspServing& operator=(const RtspServing&) = delete;

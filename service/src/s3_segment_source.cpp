@@ -23,9 +23,9 @@ fifo::UniqueFd temporary_file(const std::filesystem::path& dir) {
 
 std::function<fifo::UniqueFd(const catalog::SegmentRow&)> segment_opener(const std::filesystem::path& storage_dir,
                                                                           const std::optional<S3StorageConfig>& s3,
-                                                                          bool s3_only) {
+                                                                          const fifo::Clock& clock, bool s3_only) {
   auto client = std::make_shared<std::optional<objectstore::S3Client>>();
-  return [storage_dir, s3, client, s3_only](const catalog::SegmentRow& seg) {
+  return [storage_dir, s3, client, s3_only, &clock](const catalog::SegmentRow& seg) {
     if (s3_only && (seg.s3_key.empty() || !s3)) {
       errno = ENOENT;
       return fifo::UniqueFd();
@@ -43,6 +43,7 @@ std::function<fifo::UniqueFd(const catalog::SegmentRow&)> segment_opener(const s
       c.bucket = s3->bucket;
       c.region = s3->region;
       c.credentials = {s3->access_key, s3->secret_key};
+      c.clock = &clock;
       client->emplace(c);
     }
     fifo::UniqueFd copy = temporary_file(storage_dir);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <zc/catalog/catalog.h>
+#include <zc/fifo/clock.h>
 #include <zc/fifo/unique_fd.h>
 #include <zc/service/config.h>
 
@@ -22,9 +23,11 @@ fifo::UniqueFd temporary_file(const std::filesystem::path& dir);
 // A playback::ClipRequest::open_segment for one clip: one S3 client, made at the first segment that needs it.
 // Throws objectstore::ObjectStoreError when the copy cannot be fetched (http_clip.cpp answers 503 or 404).
 // s3_only: never the local file (a segment of another host: a file of the same path here is another file); a row
-// without an S3 copy (or no store configured here) is an unreadable segment (ENOENT).
+// without an S3 copy (or no store configured here) is an unreadable segment (ENOENT). `clock` (the service's,
+// which outlives the opener) signs the S3 requests.
 std::function<fifo::UniqueFd(const catalog::SegmentRow&)> segment_opener(const std::filesystem::path& storage_dir,
                                                                           const std::optional<S3StorageConfig>& s3,
+                                                                          const fifo::Clock& clock,
                                                                           bool s3_only = false);
 
 }  // namespace zc::service

@@ -18,8 +18,9 @@ constexpr auto kFirstBackoff = 1s;  // after a failure; doubles up to kMaxBackof
 constexpr auto kMaxBackoff = 60s;
 constexpr int64_t kBatch = 16;
 
-objectstore::S3Config client_config(const S3StorageConfig& c) {
+objectstore::S3Config client_config(const S3StorageConfig& c, const fifo::Clock& clock) {
   objectstore::S3Config s;
+  s.clock = &clock;
   s.endpoint = c.endpoint;
   s.bucket = c.bucket;
   s.region = c.region;
@@ -97,7 +98,7 @@ void SegmentUploader::run() {
     std::vector<catalog::SegmentRow> batch;
     try {
       if (!cat) cat.emplace(catalog::Catalog::open_existing(dir_, catalog::Catalog::Access::read_write));
-      if (!client) client.emplace(client_config(config_));
+      if (!client) client.emplace(client_config(config_, clock_));
       const int64_t backlog = cat->upload_backlog();
       {
         std::lock_guard lock(mutex_);
@@ -173,8 +174,8 @@ void SegmentUploader::run() {
   }
 }
 
-catalog::RemoteDelete make_remote_delete(const S3StorageConfig& config) {
-  auto client = std::make_shared<objectstore::S3Client>(client_config(config));
+catalog::RemoteDelete make_remote_delete(const S3StorageConfig& config, const fifo::Clock& clock) {
+  auto client = std::make_shared<objectstore::S3Client>(client_config(config, clock));
   return [client](const catalog::SegmentRow& segment) {
     if (segment.s3_key.empty()) return;
     try {

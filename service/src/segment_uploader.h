@@ -56,8 +56,8 @@ class SegmentUploader {
 };
 
 // Retention's way to delete a segment's S3 copy (catalog::apply_retention): its own client, used by the one
-// retention thread. An object that is already gone is not an error.
-catalog::RemoteDelete make_remote_delete(const S3StorageConfig& config);
+// retention thread. An object that is already gone is not an error. `clock` (the service's) signs its requests.
+catalog::RemoteDelete make_remote_delete(const S3StorageConfig& config, const fifo::Clock& clock);
 
 // The object key of a segment: the configured prefix + its path below the storage directory.
 inline std::string s3_key_for(const S3StorageConfig& c, const std::string& segment_path) { return c.prefix + segment_path; }

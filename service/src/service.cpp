@@ -59,7 +59,7 @@ class ServiceImpl final : public Service {
     stop_removed_cameras_ingest();
     // Before the cameras and the retention thread: a bridge that cannot be made fails the start early.
     if (config_.mqtt) mqtt_ = std::make_unique<MqttBridge>(*this, *config_.mqtt, storage_dir_, log_);
-    if (config_.rtsp) rtsp_ = std::make_shared<RtspServing>(config_, log_);
+    if (config_.rtsp) rtsp_ = std::make_shared<RtspServing>(config_, log_, clock_);
     if (config_.cluster) start_cluster_publisher();
     if (config_.cluster) start_lease_keeper();
     if (config_.s3) uploader_ = std::make_unique<SegmentUploader>(*config_.s3, storage_dir_, log_, *clock_);
@@ -470,7 +470,7 @@ class ServiceImpl final : public Service {
       if (config.s3) {
         global.local_max_age_ns = config.s3->local_max_age_ns;
         for (auto& p : passes) p.policy.local_max_age_ns = config.s3->local_max_age_ns;
-        if (!remote_delete_) remote_delete_ = make_remote_delete(*config.s3);
+        if (!remote_delete_) remote_delete_ = make_remote_delete(*config.s3, *clock_);
       }
       if (global.any()) {
         try {

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -24,6 +25,23 @@
 namespace {
 
 using namespace std::chrono_literals;
+
+const zc::fifo::SystemClock host_clock;  // stateless: the host's clocks
+
+// A clock that moves only when the test says so.
+class ManualClock final : public zc::fifo::Clock {
+ public:
+  int64_t mono_ns() const override { return mono_.load(); }
+  int64_t wall_ns() const override { return 1'800'000'000'000'000'000 + mono_.load(); }
+  void advance(std::chrono::nanoseconds d) { mono_ += d.count(); }
+
+ private:
+  std::atomic<int64_t> mono_{1'000'000'000'000'000'000};
+};
+
+int count_of(const std::vector<std::string>& requests, const std::string& request) {
+  return static_cast<int>(std::count(requests.begin(), requests.end(), request));
+}
 
 class ScriptedCamera {
  public:
@@ -141,6 +159,7 @@ TEST(RtspSession, KeepaliveAtHalfTheTimeoutAndTeardownBeforeClose) {
   std::vector<std::string> requests;
   {
     zc::ingest::RtspSourceOptions o;
+    o.clock = &host_clock;
     o.timeout = 5s;
     zc::ingest::RtspSource source("rtsp://127.0.0.1:" + std::to_string(camera.port()) + "/cam", o);
     // In-band parameter sets only: the first keyframe gave the configuration before the constructor returned.
@@ -177,6 +196,7 @@ TEST(RtspSession, KeepaliveAtHalfTheTimeoutAndTeardownBeforeClose) {
 TEST(RtspSession, ASilentCameraStillGetsKeepalivesAndAStopEndsTheWait) {
   ScriptedCamera camera(3);
   zc::ingest::RtspSourceOptions o;
+  o.clock = &host_clock;
   o.timeout = 5s;
   std::atomic<bool> stop = false;
   o.interrupt = [&] { return stop.load(); };
@@ -206,6 +226,29 @@ TEST(RtspSession, ASilentCameraStillGetsKeepalivesAndAStopEndsTheWait) {
   int keepalives = 0;
   for (const auto& r : camera.requests()) keepalives += r == "GET_PARAMETER session=4711";
   EXPECT_GE(keepalives, 2) << "2.5 s of silence on a 2 s session";
+}
+
+// The keepalive is timed on the injected clock, not the host's: a clock that stands still sends none however
+// long the session reads (1.5 s of a 2 s session would want one by the host's clock), and a clock moved on by half
+// the session timeout sends exactly one at the next read.
+TEST(RtspSession, KeepaliveIsTimedOnTheInjectedClock) {
+  ScriptedCamera camera;
+  ManualClock clock;
+  zc::ingest::RtspSourceOptions o;
+  o.clock = &clock;
+  o.timeout = 5s;
+  zc::ingest::RtspSource source("rtsp://127.0.0.1:" + std::to_string(camera.port()) + "/cam", o);
+  zc::media::MediaPacket p;
+  for (int frames = 0; frames < 15; ++frames) ASSERT_TRUE(source.read(p));  // 100 ms apart: 1.5 s on the host
+  EXPECT_EQ(count_of(camera.requests(), "GET_PARAMETER session=4711"), 0) << "the injected clock did not move";
+
+  clock.advance(1s);  // half the camera's 2 s session timeout
+  // The next read that waits for the camera sends it; the camera records it before it answers.
+  for (int frames = 0; frames < 30 && count_of(camera.requests(), "GET_PARAMETER session=4711") == 0; ++frames)
+    ASSERT_TRUE(source.read(p));
+  EXPECT_EQ(count_of(camera.requests(), "GET_PARAMETER session=4711"), 1);
+  for (int frames = 0; frames < 10; ++frames) ASSERT_TRUE(source.read(p));
+  EXPECT_EQ(count_of(camera.requests(), "GET_PARAMETER session=4711"), 1) << "one keepalive per half timeout";
 }
 
 }  // namespace

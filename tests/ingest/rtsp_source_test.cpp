@@ -22,6 +22,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
+const fifo::SystemClock host_clock;  // stateless: the host's clocks, what a real camera's stream is timed on
+
 struct Collected {
   fifo::StreamInfo info;
   std::vector<media::MediaPacket> packets;
@@ -36,7 +38,8 @@ Collected collect(const std::string& url, bool native, const std::string& transp
   o.format_options["rtsp_transport"] = transport;
   media::ReconnectPolicy policy;
   policy.once = true;
-  media::LiveSource source(url, o, policy, {}, native ? ingest::make_connection_factory() : media::ConnectionFactory{});
+  media::LiveSource source(url, o, policy, {}, host_clock,
+                           native ? ingest::make_connection_factory() : media::ConnectionFactory{});
   try {
     int video = 0;
     media::MediaPacket p;
@@ -198,6 +201,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 ingest::RtspSourceOptions quick() {
   ingest::RtspSourceOptions o;
+  o.clock = &host_clock;
   o.timeout = 10s;
   return o;
 }

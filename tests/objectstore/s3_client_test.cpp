@@ -25,11 +25,14 @@ using namespace std::chrono_literals;
 using zc::test::S3rver;
 using zc::test::TempDir;
 
+const fifo::SystemClock host_clock;  // stateless: s3rver checks no dates, but a client needs a clock to sign
+
 S3Config config_for(const S3rver& s3, const std::string& bucket = "segments") {
   S3Config c;
   c.endpoint = s3.endpoint();
   c.bucket = bucket;
   c.credentials = {S3rver::kAccessKey, S3rver::kSecretKey};
+  c.clock = &host_clock;
   return c;
 }
 
@@ -139,6 +142,7 @@ TEST(S3Client, ADeadEndpointIsANetworkErrorQuickly) {
   c.endpoint = "http://127.0.0.1:" + std::to_string(closed_port());
   c.bucket = "segments";
   c.credentials = {"a", "b"};
+  c.clock = &host_clock;
   S3Client client(c);
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(code_of([&] { client.head("k"); }), ObjectStoreErrc::network);
@@ -159,6 +163,7 @@ TEST(S3Client, AStoreThatAcceptsAndNeverAnswersIsANetworkErrorAfterTheStallTimeo
   c.endpoint = "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
   c.bucket = "segments";
   c.credentials = {"a", "b"};
+  c.clock = &host_clock;
   c.stall_timeout = 1s;
   S3Client client(c);
   const auto t0 = std::chrono::steady_clock::now();
@@ -172,6 +177,7 @@ TEST(S3Client, AStoreThatAcceptsAndNeverAnswersIsANetworkErrorAfterTheStallTimeo
 TEST(S3Client, BadEndpointsAndBucketsAreRefusedBeforeAnythingIsSent) {
   S3Config c;
   c.bucket = "segments";
+  c.clock = &host_clock;
   for (const char* e : {"127.0.0.1:9000", "ftp://h", "http://", "http://h/path", "http://u:p@h"}) {
     c.endpoint = e;
     EXPECT_EQ(code_of([&] { S3Client x(c); }), ObjectStoreErrc::invalid_argument) << e;

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 using zc::test::CapturedProcess;
 using zc::test::ScopedStream;
 using zc::test::TempDir;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;  // not zc::fifo::Clock (the using-directive above brings that in)
 
 namespace {
 
@@ -28,7 +28,7 @@ constexpr int64_t kSecond = 1'000'000'000;
 
 struct Received {
   Frame frame;
-  Clock::time_point at;
+  SteadyClock::time_point at;
 };
 
 // Reads a playback fifo to its end (or until `limit` frames).
@@ -38,7 +38,7 @@ std::vector<Received> read_all(PlaybackReader& r, size_t limit = SIZE_MAX) {
   while (got.size() < limit) {
     const auto st = r.read(f, 10s);
     if (st != PlaybackStatus::frame) break;
-    got.push_back({f, Clock::now()});
+    got.push_back({f, SteadyClock::now()});
   }
   return got;
 }
@@ -97,7 +97,7 @@ TEST_F(Media, FileReplayedThroughASmallFifoToASlowReaderDecodesToTheSourceFrames
   std::vector<Received> got;
   Frame f;
   for (PlaybackStatus st; (st = r.read(f, 10s)) == PlaybackStatus::frame;) {
-    got.push_back({f, Clock::now()});
+    got.push_back({f, SteadyClock::now()});
     std::this_thread::sleep_for(1ms);  // a reader slower than the player: the player must wait, not drop
   }
   EXPECT_EQ(play.wait(), 0);
@@ -186,8 +186,8 @@ TEST_F(Media, SeekPauseAndSpeedRequestsAreObeyedAndAcknowledged) {
   // Pause: once acknowledged and drained, nothing comes for half a second; resume brings frames back.
   const uint64_t pg = r.pause();
   Frame f;
-  const auto deadline = Clock::now() + 2s;
-  while (r.acknowledged_generation() < pg && Clock::now() < deadline) r.read(f, 20ms);
+  const auto deadline = SteadyClock::now() + 2s;
+  while (r.acknowledged_generation() < pg && SteadyClock::now() < deadline) r.read(f, 20ms);
   ASSERT_GE(r.acknowledged_generation(), pg);
   while (r.read(f, 100ms) == PlaybackStatus::frame) {
   }

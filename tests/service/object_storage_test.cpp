@@ -34,11 +34,14 @@ std::string s3_yaml(const std::filesystem::path& dir, const S3rver& s3, const st
          (dir / "s3.access").string() + ", secret_key_file: " + (dir / "s3.secret").string() + extra + "}";
 }
 
+const fifo::SystemClock host_clock;  // stateless: the host's clocks
+
 objectstore::S3Client client_of(const S3rver& s3) {
   objectstore::S3Config c;
   c.endpoint = s3.endpoint();
   c.bucket = "zcrec";
   c.credentials = {S3rver::kAccessKey, S3rver::kSecretKey};
+  c.clock = &host_clock;
   return objectstore::S3Client(c);
 }
 

@@ -4,6 +4,7 @@
 // reads up to 64 KiB at once and hands every complete '$' frame to the frame handler, in place.
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/unique_fd.h>
 #include <zc/ingest/rtsp_auth.h>
 #include <zc/ingest/rtsp_message.h>
@@ -20,6 +21,8 @@
 namespace zc::ingest {
 
 struct RtspSessionOptions {
+  // Required, and must outlive the session: what connect and answer deadlines and the keepalive are timed on.
+  const fifo::Clock* clock = nullptr;
   // Asked while any call blocks (often: each socket wait); true aborts it with IngestError(interrupted).
   std::function<bool()> interrupt;
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};  // connecting, and each answer
@@ -31,7 +34,7 @@ class RtspSession {
   using Headers = std::vector<std::pair<std::string, std::string>>;
   using FrameHandler = std::function<void(uint8_t channel, std::span<const uint8_t> payload)>;
 
-  // Connects; throws IngestError.
+  // Connects; throws IngestError (invalid_argument without a clock).
   RtspSession(const RtspUrl& url, RtspSessionOptions options);
   ~RtspSession();  // TEARDOWN when a session was set up, then close
   RtspSession(const RtspSession&) = delete;
@@ -45,6 +48,7 @@ class RtspSession {
   // Keepalive: sends GET_PARAMETER or OPTIONS without waiting (its answer is read and dropped by read_some())
   // when half the session timeout has passed since the last request.
   void keepalive_if_due();
+  const fifo::Clock& clock() const noexcept { return *options_.clock; }
   // Reads what the socket has (waiting up to `timeout_ms` for something) and dispatches it. Returns false when
   // the camera closed the connection; throws IngestError(protocol / io / interrupted).
   bool read_some(int timeout_ms);

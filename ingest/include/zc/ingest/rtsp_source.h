@@ -7,6 +7,7 @@
 // One object is one connection: it never reconnects (media::LiveSource does, through make_connection_factory()).
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/frame.h>
 #include <zc/media/live_source.h>
 #include <zc/media/packet_source.h>
@@ -21,6 +22,9 @@ namespace zc::ingest {
 enum class RtpTransport { tcp, udp };
 
 struct RtspSourceOptions {
+  // Required, and must outlive the source: request deadlines, keepalives, batch intervals and arrival stamps are
+  // read from it (make_connection_factory() passes LiveSource's, media::SourceOptions::clock).
+  const fifo::Clock* clock = nullptr;
   RtpTransport transport = RtpTransport::tcp;
   bool video = true;  // carry the first supported video track
   bool audio = true;  // carry the first supported audio track
@@ -41,7 +45,7 @@ class RtspSource final : public media::PacketSource {
  public:
   // Connects and starts playing; returns once every video track's parameter sets are known (from the SDP's
   // sprop-* or the first keyframe that carries them in band). `url`: rtsp://[user[:password]@]host[:port]/path.
-  // Throws IngestError.
+  // Throws IngestError; std::invalid_argument without options.clock.
   RtspSource(const std::string& url, RtspSourceOptions options);
   ~RtspSource() override;  // TEARDOWN, then close
   RtspSource(const RtspSource&) = delete;
@@ -51,7 +55,7 @@ class RtspSource final : public media::PacketSource {
   // The next access unit of any track in arrival order: pts in the track's time base (RTP timestamps unwrapped,
   // the tracks aligned at their first packets' arrival), dts made up from the pts order (B-frames),
   // capture_wall_ns from the track's last RTCP sender report (0 before one), corrupt when packets of it were
-  // lost, discontinuity on the first one after a loss, capture_mono_ns its arrival on CLOCK_MONOTONIC (for
+  // lost, discontinuity on the first one after a loss, capture_mono_ns its arrival on options.clock's mono_ns() (for
   // LiveSource, which turns it into the capture instant). False when the camera ended the stream. Throws
   // IngestError.
   bool read(media::MediaPacket& out) override;
@@ -66,7 +70,8 @@ class RtspSource final : public media::PacketSource {
 };
 
 // Connections for media::LiveSource: the native client for rtsp:// URLs, with the transport from
-// SourceOptions::format_options["rtsp_transport"] and SourceOptions::interrupt. Its errors reach LiveSource as
+// SourceOptions::format_options["rtsp_transport"], SourceOptions::interrupt and SourceOptions::clock (which
+// LiveSource fills; without one, opening fails with MediaError(invalid_argument)). Its errors reach LiveSource as
 // MediaError (open_failed while connecting, io afterwards); an open error names the URL as given, which
 // LiveSource redacts before showing it.
 media::ConnectionFactory make_connection_factory();

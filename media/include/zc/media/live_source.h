@@ -13,6 +13,7 @@
 //   keyframe.
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/fifo/source_status.h>
 #include <zc/media/packet_source.h>
 #include <zc/media/source.h>
@@ -70,9 +71,13 @@ using ConnectionFactory = std::function<std::unique_ptr<CameraConnection>(const 
 class LiveSource final : public PacketSource {
  public:
   // Does not connect yet: the first read() does. `url` may carry credentials (never shown: see source_url.h).
+  // `clock` (which must outlive the source) gives every time it reads: arrivals and capture stamps, the read
+  // timeout, the healthy-run timer, the status times; each connection gets it as SourceOptions::clock.
   // `open` makes each connection; empty: libavformat's.
-  LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks,
+  LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks, const fifo::Clock& clock,
              ConnectionFactory open = {});
+  LiveSource(std::string url, SourceOptions options, ReconnectPolicy policy, StopHooks hooks, const fifo::Clock&& clock,
+             ConnectionFactory open = {}) = delete;
   ~LiveSource() override;
   LiveSource(const LiveSource&) = delete;
   LiveSource& operator=(const LiveSource&) = delete;

@@ -4,6 +4,7 @@
 // .h264/.h265 file equal the file byte for byte.
 #pragma once
 
+#include <zc/fifo/clock.h>
 #include <zc/media/packet_source.h>
 
 #include <functional>
@@ -25,12 +26,16 @@ struct SourceOptions {
   // Called once libavformat has opened the source (for RTSP: the session is playing), before it reads packets to
   // learn the streams: a caller can tell a camera that does not answer from one that answers and sends nothing.
   std::function<void()> on_opened;
-  // A live source (zcrec's own RTSP client, a live Annex-B pipe) asks this now and then: true while nothing downstream needs
-  // each frame as it arrives (the ring it feeds has no every-frame reader: fifo::RingWriter::
+  // A live source (zcrec's own RTSP client, a live Annex-B pipe) asks this now and then: true while nothing
+  // downstream needs each frame as it arrives (the ring it feeds has no every-frame reader: fifo::RingWriter::
   // has_every_frame_reader()). It then reads its connection or pipe in batches at most fifo::kMaxBatchDelay
-  // apart instead of waking once per picture, and stamps each frame's arrival from its timestamps (a pipe's
-  // frames: capture_mono_ns and capture_wall_ns both). Unset: never.
+  // apart instead of waking once per picture, and stamps each frame's arrival from its timestamps on `clock`
+  // (a pipe's frames: capture_mono_ns and capture_wall_ns both). Unset, or no clock: never.
   std::function<bool()> may_batch;
+  // The clock a live source reads (zcrec's own RTSP client: request deadlines, keepalives, arrival stamps; a live
+  // pipe's batches); LiveSource sets it to its own for every connection it opens. libavformat's MediaSource does not read
+  // it (its RTSP demuxer keeps its own timers; LiveSource bounds it through `interrupt`, on this clock).
+  const fifo::Clock* clock = nullptr;
   // A fragmented MP4 file only (a recorded segment): start at the fragment whose moof box is at this file
   // offset, e.g. a keyframe's from the catalog's index, instead of demuxing every fragment before it. The source
   // still reads the file's first fragment first (its packets come out first; they set the time origin, so

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include <zc/fifo/clock.h>
 #include <zc/objectstore/credentials.h>
 
 namespace zc::objectstore {
@@ -32,6 +33,10 @@ struct S3Config {
   std::chrono::milliseconds connect_timeout{3000};
   // Less than 1 byte/s for this long, in either direction: network error (a store that stopped answering).
   std::chrono::milliseconds stall_timeout{30000};
+  // The owner's clock (zc/fifo/clock.h), which must outlive the client: every request is signed with its wall
+  // time (x-amz-date; a store refuses a date more than 15 minutes off its own). Required for a request
+  // (invalid_argument without it), not for the checks of the constructor.
+  const fifo::Clock* clock = nullptr;
 };
 
 struct ObjectInfo {

@@ -6,6 +6,8 @@
 // GStreamer stays out of this header.
 #pragma once
 
+#include <zc/fifo/clock.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -82,6 +84,9 @@ struct ServeOptions {
   // freed. A paused client (RTSP PAUSE) is never stalled. 0: never.
   std::chrono::milliseconds client_stall_timeout{10'000};
   std::function<void(const ClientEvent&)> on_event;
+  // Required: the clock a client's stall, its first frame's age and a pusher's track alignment are timed on
+  // (zc/fifo/clock.h: the owner's one clock). Shared, because a client's feed may end after the server is gone.
+  std::shared_ptr<const fifo::Clock> clock;
 };
 
 // Per-ring counters since the server started.
@@ -101,7 +106,7 @@ struct RingServeStats {
 
 class RtspServer {
  public:
-  // Binds and starts serving on a thread of its own. Throws ServeError: invalid_argument, address_in_use,
+  // Binds and starts serving on a thread of its own. Throws ServeError: invalid_argument (also without a clock), address_in_use,
   // listen_failed, missing_plugin, gstreamer.
   explicit RtspServer(ServeOptions options);
   ~RtspServer();  // disconnects every client and stops
