@@ -25,6 +25,34 @@ long status_kb(pid_t pid, const std::string& field) {
   return -1;
 }
 
+// An ffmpeg client of `url` over TCP that copies the video and prints one framecrc line per packet it receives.
+class PacketCountingClient {
+ public:
+  explicit PacketCountingClient(const std::string& url) : process_(ChildProcess::spawn(argv(url))) {}
+  // Waits for `n` more packets (up to 60 s for each); false if they did not come.
+  bool next_packets(int n) {
+    for (int got = 0; got < n;) {
+      auto line = process_.read_line(60s);
+      if (!line) return false;
+      if (!line->empty() && line->front() != '#') ++got, ++packets_;
+    }
+    return true;
+  }
+  int packets() const { return packets_; }
+  void kill(int signal) { process_.kill(signal); }
+
+ private:
+  static std::vector<std::string> argv(const std::string& url) {
+    std::vector<std::string> a{kFfmpeg, "-nostdin", "-v", "error"};
+    for (auto& arg : ffmpeg_rtsp_input("tcp", url)) a.push_back(arg);
+    for (const char* arg : {"-map", "0:v", "-c", "copy", "-copyinkf", "-flush_packets", "1", "-f", "framecrc", "-"})
+      a.emplace_back(arg);
+    return a;
+  }
+  ChildProcess process_;
+  int packets_ = 0;
+};
+
 TEST(ServeSlowClient, AStoppedClientDoesNotHoldUpAnotherAndResumesAtAKeyframe) {
   TempDir dir;
   // ~1 MB/s: the stopped client's socket buffers and its 1 MiB queue are full within seconds. The encoder runs
@@ -43,29 +71,17 @@ TEST(ServeSlowClient, AStoppedClientDoesNotHoldUpAnotherAndResumesAtAKeyframe) {
   const std::string a_id = a_playing->substr(0, a_playing->find(':'));  // "client N ring"
   ASSERT_EQ(::kill(stopped.pid(), SIGSTOP), 0);
 
-  // The other client: one line per received packet (framecrc of the copied stream), read as they come.
-  std::vector<std::string> b_argv{kFfmpeg, "-nostdin", "-v", "error"};
-  for (auto& a : ffmpeg_rtsp_input("tcp", url)) b_argv.push_back(a);
-  for (const char* a : {"-map", "0:v", "-c", "copy", "-copyinkf", "-flush_packets", "1", "-f", "framecrc", "-"})
-    b_argv.emplace_back(a);
-  ChildProcess other = ChildProcess::spawn(b_argv);
-  int packets = 0;
-  const auto next_packets = [&](int n) {
-    for (int got = 0; got < n;) {
-      auto line = other.read_line(60s);
-      if (!line) return false;
-      if (!line->empty() && line->front() != '#') ++got, ++packets;
-    }
-    return true;
-  };
+  // The other client: one line per received packet, read as they come.
+  PacketCountingClient other(url);
+  const auto next_packets = [&](int n) { return other.next_packets(n); };
   ASSERT_TRUE(next_packets(25)) << "the other client got no frames";
 
   // The server drops frames for the stopped client once its queue is full...
   ASSERT_TRUE(serve.wait_for(a_id + ": fell behind", 120s)) << serve.transcript();
   // ...and the other client goes on: 4 s more of frames after that moment.
-  const int before = packets;
+  const int before = other.packets();
   EXPECT_TRUE(next_packets(100)) << "the other client stalled after the server dropped for the stopped one; got "
-                                 << packets - before;
+                                 << other.packets() - before;
 
   // Continued, the stopped client drains its backlog and is sent frames again, from a keyframe.
   ASSERT_EQ(::kill(stopped.pid(), SIGCONT), 0);
@@ -92,21 +108,9 @@ TEST(ServeSlowClient, AClientThatStopsReadingIsDisconnectedAndCostsAtMostItsQueu
   const auto url = serve.url(camera.ring());
   const pid_t server = serve.process().pid();
 
-  // The other client first: one line per received packet (framecrc of the copied stream), read as they come.
-  std::vector<std::string> b_argv{kFfmpeg, "-nostdin", "-v", "error"};
-  for (auto& a : ffmpeg_rtsp_input("tcp", url)) b_argv.push_back(a);
-  for (const char* a : {"-map", "0:v", "-c", "copy", "-copyinkf", "-flush_packets", "1", "-f", "framecrc", "-"})
-    b_argv.emplace_back(a);
-  ChildProcess other = ChildProcess::spawn(b_argv);
-  int packets = 0;
-  const auto next_packets = [&](int n) {
-    for (int got = 0; got < n;) {
-      auto line = other.read_line(60s);
-      if (!line) return false;
-      if (!line->empty() && line->front() != '#') ++got, ++packets;
-    }
-    return true;
-  };
+  // The other client first: one line per received packet, read as they come.
+  PacketCountingClient other(url);
+  const auto next_packets = [&](int n) { return other.next_packets(n); };
   ASSERT_TRUE(next_packets(25)) << "the other client got no frames";
   ASSERT_TRUE(serve.wait_for("starts at keyframe", 60s)) << serve.transcript();
 
@@ -137,7 +141,7 @@ TEST(ServeSlowClient, AClientThatStopsReadingIsDisconnectedAndCostsAtMostItsQueu
   ASSERT_TRUE(serve.wait_for(a_id + ": left", 30s)) << serve.transcript();
 
   // The other client goes on, and the stuck client's place is free again.
-  EXPECT_TRUE(next_packets(50)) << "the other client stalled; got " << packets;
+  EXPECT_TRUE(next_packets(50)) << "the other client stalled; got " << other.packets();
   EXPECT_NE(run({"/usr/bin/python3", ZC_RTSP_DESCRIBE_SCRIPT, url}).out.find("200 OK"), std::string::npos)
       << serve.transcript();
   std::printf("[ events  ]\n%s", serve.transcript().c_str());
