@@ -21,17 +21,6 @@ using namespace zc::fifo;
 using namespace zc::test;
 using namespace std::chrono_literals;
 
-namespace {
-StreamInfo one_h264_track() {
-  StreamInfo info;
-  TrackInfo t;
-  t.kind = MediaKind::video;
-  t.codec = Codec::h264;
-  info.tracks.push_back(t);
-  return info;
-}
-}  // namespace
-
 // 4 reader processes sleep in epoll between frames; the writer (this process) commits 100,000 frames in bursts
 // with pauses so that the readers really fall asleep. A lost wakeup would leave a reader in epoll_wait for its
 // whole 3 s timeout with a frame waiting — the agent reports that as an error — and the test would also miss
@@ -42,7 +31,7 @@ TEST(RingWakeup, NoLostWakeupsOverHundredThousandCommitsWithReadersBlockedInEpol
   RingOptions o;
   o.data_bytes = 16 << 20;
   auto w = RingWriter::open(s.name(), o);
-  w.set_stream_info(one_h264_track());
+  w.set_stream_info(video_stream_info());
   std::vector<ChildProcess> readers;
   for (int i = 0; i < 4; ++i) {
     readers.push_back(spawn_agent("reader", s.name(), {"--mode", "epoll", "--start", "next_frame", "--min-size", "16",
@@ -251,7 +240,7 @@ TEST(RingWakeup, InterruptEndsAKeyframeReadersWaitAtOnce) {
 TEST(RingWakeup, HasEveryFrameReaderSeesOnlyAttachedEveryFrameReaders) {
   ScopedStream s("every_frame_reader");
   auto w = RingWriter::open(s.name());
-  w.set_stream_info(one_h264_track());
+  w.set_stream_info(video_stream_info());
   EXPECT_FALSE(w.has_every_frame_reader()) << "no reader";
   {
     ReaderOptions o;

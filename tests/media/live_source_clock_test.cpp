@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "support/test_support.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -40,15 +42,7 @@ class SteppingClock final : public fifo::Clock {
 class SilentCamera {
  public:
   SilentCamera() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 4) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      throw std::runtime_error("cannot listen");
-    port_ = ntohs(a.sin_port);
+    fd_ = test::listen_on_loopback(port_, 4);
   }
   ~SilentCamera() { ::close(fd_); }
   std::string url() const { return "rtsp://127.0.0.1:" + std::to_string(port_) + "/silent"; }

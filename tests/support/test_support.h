@@ -3,6 +3,7 @@
 
 #include <zc/fifo/frame.h>
 
+#include <cstdint>
 #include <string>
 
 namespace zc::test {
@@ -25,5 +26,9 @@ class ScopedStream {
 
 // One H.264 video track (id 0, 1/90000) with placeholder SPS/PPS bytes.
 fifo::StreamInfo video_stream_info();
+
+// A TCP socket listening on 127.0.0.1 at a free port, which is written to `port`; the caller closes it. Throws
+// std::runtime_error when it cannot listen.
+int listen_on_loopback(uint16_t& port, int backlog);
 
 }  // namespace zc::test
