@@ -110,6 +110,16 @@ TEST(FeedBatch, AnRtspCameraIsReadInBatchesWhileOnlyRecordersReadWithEachFramesO
   EXPECT_EQ(feed.stop(SIGTERM, 10s), 0) << read_file(dir / "feed.log");
 }
 
+// RTP over UDP: the batch reads each track's sockets (recvmmsg) after the sleep, within the sockets' buffers.
+TEST(FeedBatch, AnRtspCameraOverUdpIsReadInBatchesToo) {
+  TempDir dir;
+  ScopedStream stream("rtsp_udp_batch");
+  RtspCamera camera({.audio = true, .protocols = "udp", .fps = 30});
+  Background feed({kZcrec, "feed", camera.url(), "--stream", stream.name(), "--rtsp-transport", "udp"}, dir / "feed.log");
+  expect_batched_reads_while_only_recorders_read(feed.pid(), stream.name(), dir / "feed.log");
+  EXPECT_EQ(feed.stop(SIGTERM, 10s), 0) << read_file(dir / "feed.log");
+}
+
 // A camera bridge's pipe (raw H.264 written picture by picture in real time by `zcrec bench pace`, as a camera
 // delivers them): the same, with the pipe grown so that 100 ms of pictures fit.
 TEST(FeedBatch, ALivePipeIsReadInBatchesWhileOnlyRecordersReadWithEachFramesOwnArrivalTime) {
