@@ -39,6 +39,7 @@ ClientFeed::ClientFeed(std::shared_ptr<RingMount> mount, uint64_t client, const 
     outs_.push_back(std::move(o));
   }
   key_track_ = outs_.front().track_id;
+  created_ns_ = mount_->clock().mono_ns();
   for (const auto& o : outs_)
     if (o.info.kind == fifo::MediaKind::video) {
       key_track_ = o.track_id;
@@ -95,6 +96,7 @@ void ClientFeed::play() {
   {
     std::lock_guard lock(mu_);
     played_ = true;
+    ever_played_ = true;
     play_ns_ = mount_->clock().mono_ns();  // a client's stall is counted from its PLAY, not from what its DESCRIBE queued
   }
   report_playing_if_due();
@@ -133,8 +135,11 @@ bool ClientFeed::stalled() {
   int64_t since = 0;
   {
     std::lock_guard lock(mu_);
-    if (!played_) return false;
-    since = std::max(progress_ns_, play_ns_);
+    if (!played_ && ever_played_) return false;  // paused
+    // A client that described (or set up) the stream and never plays holds a place, a reader slot and a full
+    // queue: as long as a stuck one, and an easy way to take every place of a camera.
+    never_played_ = !played_;
+    since = never_played_ ? created_ns_ : std::max(progress_ns_, play_ns_);
   }
   return now - since > std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
 }
@@ -173,6 +178,7 @@ void ClientFeed::run() {
         return;
       }
       const auto st = reader_.read(f, 500ms);
+      if (!ever_played()) check_stall();  // one that described and has not played: each turn
       if (st == fifo::WaitStatus::ready) {
         if (!handle(f)) return;
         continue;
@@ -232,7 +238,9 @@ void ClientFeed::check_stall() {
   e.client = client_;
   e.ring = mount_->ring();
   char took[96];
-  std::snprintf(took, sizeof took, "it took nothing from its queue for %.1f s while playing",
+  std::snprintf(took, sizeof took,
+                never_played_ ? "it sent no PLAY within %.1f s of its DESCRIBE"
+                              : "it took nothing from its queue for %.1f s while playing",
                 static_cast<double>(mount_->stall_timeout().count()) / 1000);
   e.reason = std::string(took) + ": its connection is closed";
   e.frames_dropped = frames_dropped_.load();

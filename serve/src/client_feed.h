@@ -62,9 +62,13 @@ class ClientFeed {
   void drop(uint64_t frames);
   void end(const std::string& why);
   void report_playing_if_due();
-  // Feed thread, while frames are dropped: true once a playing client has taken nothing from its queue for the
-  // stall timeout; its connection is then to be closed.
+  // Feed thread, while frames are dropped or before a PLAY: true once a playing client has taken nothing from its
+  // queue for the stall timeout, or a client sent no PLAY within it; its connection is then to be closed.
   bool stalled();
+  bool ever_played() {
+    std::lock_guard lock(mu_);
+    return ever_played_;
+  }
   void check_stall();  // stalled: asks the server to close the connection (once) and reports it
 
   const std::shared_ptr<RingMount> mount_;
@@ -79,7 +83,9 @@ class ClientFeed {
   std::condition_variable cv_;
   bool stop_ = false;
   bool played_ = false;    // PLAY answered, no PAUSE since
+  bool ever_played_ = false;  // a PLAY came once (a paused client is not one that never plays)
   int64_t play_ns_ = 0;    // the mount's clock (ServeOptions::clock) at the last PLAY
+  int64_t created_ns_ = 0;  // the mount's clock when the client's media was made (its DESCRIBE or SETUP)
   bool reported_ = false;  // the playing event was emitted (and counted by the mount)
   struct First {
     uint64_t seq = 0;
@@ -95,6 +101,7 @@ class ClientFeed {
   int64_t progress_ns_ = 0;      // when the client last took bytes from its queue, or was given a frame
   uint64_t last_level_ = UINT64_MAX;  // its queued bytes when last looked at
   bool close_requested_ = false;
+  bool never_played_ = false;  // stalled() found a client that sent no PLAY within the stall timeout
   std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};
 
   std::thread thread_;

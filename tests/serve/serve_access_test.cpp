@@ -81,6 +81,24 @@ TEST(ServeAccess, WrongOrMissingCredentialsAre401AndNothingIsServed) {
   EXPECT_EQ(serve.transcript().find(password), std::string::npos) << "the password was printed";
 }
 
+// A client that describes the stream and never plays holds a place as a stuck one does: it is closed once the
+// stall timeout passes without its PLAY, and its place comes back (else a few idle connections take every place).
+TEST(ServeAccess, AClientThatNeverPlaysIsClosedAfterTheStallTimeoutAndItsPlaceComesBack) {
+  TempDir dir;
+  TestCamera camera("never_plays", {}, dir.path());
+  ServeProcess serve({"--max-clients", "1", "--stall-timeout", "2s"}, {camera.ring()});
+  const auto url = serve.url(camera.ring());
+  ChildProcess describer =
+      ChildProcess::spawn({"/usr/bin/python3", ZC_RTSP_STALLED_CLIENT_SCRIPT, url, "--describe-only"});
+  ASSERT_EQ(describer.read_line(60s).value_or("(none)"), "described");
+  EXPECT_EQ(describe_answer(url).substr(0, 32), "RTSP/1.0 503 Service Unavailable") << "the one place is taken";
+  const auto ended = serve.wait_for("sent no PLAY within 2.0 s", 60s);
+  ASSERT_TRUE(ended) << serve.transcript();
+  ASSERT_TRUE(serve.wait_for(": left", 30s)) << serve.transcript();
+  EXPECT_EQ(describe_answer(url).substr(0, 15), "RTSP/1.0 200 OK") << "the place came back\n" << serve.transcript();
+  describer.kill(SIGKILL);
+}
+
 TEST(ServeAccess, TheClientPastMaxClientsIsRefusedWith503AndItsPlaceComesBack) {
   TempDir dir;
   TestCamera camera("full", {}, dir.path());
