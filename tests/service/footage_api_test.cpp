@@ -116,7 +116,9 @@ TEST(FootageApi, AnEventsRecordingIsLockedUnlockedAndDeletedAndStorageSaysWhatIs
   ASSERT_EQ(over.status, 201);
   r = d.post("/api/v1/events/" + std::to_string(over.body["id"].get<int64_t>()) + "/lock", nlohmann::json::object());
   EXPECT_EQ(r.status, 409) << r.body.dump();
-  for (const auto& e : d.get("/api/v1/events?camera=yard").body["items"])
+  // The reply is held by name: a range-for over a temporary's member reads it after the temporary is gone.
+  auto yard_events = d.get("/api/v1/events?camera=yard");
+  for (const auto& e : yard_events.body["items"])
     if (e["id"] == over.body["id"]) {
       EXPECT_EQ(e["footage"], true) << "over continuous footage: " << e.dump();
     }
