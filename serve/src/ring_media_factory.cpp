@@ -126,7 +126,12 @@ GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
     ro.interrupt = wake;
     auto reader = fifo::RingReader::open(mount->ring(), ro);
     const fifo::StreamInfo info = reader.refresh_stream_info();
-    const std::set<uint32_t> live = tracks_with_frames(reader);  // the feed seeks back to the newest keyframe
+    // Tracks with frames since the keyframe before the newest: a track whose frames are sparser than the time
+    // since the newest keyframe (G.711 in 128 ms packets, just after a keyframe) is live all the same; one that
+    // sent nothing for a whole GOP is not. The feed seeks back to the newest keyframe.
+    if (const auto newest = reader.newest_keyframe())
+      if (const auto before = reader.keyframe_at_or_before(newest->mono_ns - 1)) reader.seek_to(*before);
+    const std::set<uint32_t> live = tracks_with_frames(reader);
     GstElement* bin = gst_bin_new(nullptr);
     std::vector<TrackElements> tracks;
     try {
@@ -138,7 +143,7 @@ GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
     if (tracks.empty()) {
       gst_object_unref(bin);
       mount->release(owner);
-      mount->count_refusal("it has no track that RTP can carry with frames since its newest keyframe");
+      mount->count_refusal("it has no track that RTP can carry with frames in its last two keyframe intervals");
       return nullptr;
     }
     auto* feed = new ClientFeed(mount, client, owner, std::move(reader), std::move(wake), tracks);
