@@ -1,5 +1,6 @@
 // What zcrecd shows of a camera's ring every second (GET /api/v1/cameras, /metrics): the ring's own counters and
-// source status (RingReader::inspect), and the rates since the last sample, counted by a reader of its own that
+// source status (through its reader's mapping; RingReader::inspect by name only while the writer is gone), and
+// the rates since the last sample, counted by a reader of its own that
 // only looks at frame headers in place: fps counts video frames alone (an AAC track adds ~47 frames a second),
 // and the count follows the ring across an ingest restart (the new writer takes the same ring over).
 #pragma once
