@@ -97,7 +97,9 @@ void expect_batched_reads_while_only_recorders_read(pid_t feed, const std::strin
   ASSERT_EQ(read_pictures(live, 150).size(), 150u) << read_file(log);
   const uint64_t live_switches = voluntary_switches(feed) - live_before;
   std::printf("feed wakeups per picture, a live reader attached: %.2f\n", static_cast<double>(live_switches) / 150);
-  EXPECT_GT(static_cast<double>(live_switches) / 150, 2 * per_picture)
+  // (A paced pipe wakes its reader once per picture, ~1.0: a loaded machine that delays a wakeup past the next
+  // picture lowers it a little, never to batching's ~0.33.)
+  EXPECT_GT(static_cast<double>(live_switches) / 150, 1.5 * per_picture)
       << live_switches << " wakeups for 150 pictures with a live reader, " << batched_switches << " without";
 }
 
