@@ -11,7 +11,7 @@
 #include <zc/ingest/rtsp_session.h>
 #include <zc/ingest/sdp.h>
 #include <zc/media/error.h>
-#include <zc/fifo/ring_writer.h>
+#include <zc/media/batch_schedule.h>
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -34,10 +34,6 @@ constexpr size_t kUdpPacketBytes = 4096;
 // sleeps this long once and then reads everything that came: about two wakeups per picture whatever its size,
 // for at most this much latency.
 constexpr timespec kBurstWait{0, 2'000'000};
-// Batched reads (RtspSourceOptions::may_batch): the kernel's receive buffer holds what comes between two reads,
-// so a batch never lets more than this share of it fill (a fast camera is read more often than kMaxBatchDelay).
-constexpr int kBatchBufferShare = 4;
-constexpr int64_t kMinBatchIntervalNs = 10'000'000;
 
 struct SenderClock {
   int64_t wall_ns = 0;
@@ -83,11 +79,7 @@ struct RtspSource::Impl {
   bool ended = false;
   bool coalesce = true;  // the last burst wait found new bytes
   std::vector<std::vector<uint8_t>> udp_buffers;
-  // Batched reads.
-  bool batching = false;
-  int64_t next_batch_check_ns = 0;  // when to ask options.may_batch again
-  int64_t last_read_ns = 0;         // when the last pump's reads ended: nothing read after it arrived before it
-  int64_t batch_interval_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count();
+  std::optional<media::BatchSchedule> batches;  // made in open(), once the options (clock, may_batch) are known
 
   bool mid_access_unit() const {
     if (session->partial_frame()) return true;
@@ -102,7 +94,6 @@ struct RtspSource::Impl {
   void pump(int timeout_ms);
   void pump_per_picture(int timeout_ms);
   void pump_batch();
-  void adapt_batch_interval(uint64_t bytes, int64_t elapsed_ns);
   void stamp_arrivals(int64_t read_ns);
   size_t read_udp(Track& t, int fd, bool rtcp);  // bytes read
   void learn_in_band_configs();
@@ -116,6 +107,7 @@ void RtspSource::Impl::open(const std::string& url_text) {
   so.interrupt = options.interrupt;
   so.timeout = options.timeout;
   session = std::make_unique<RtspSession>(url, so);
+  batches.emplace(options.clock, options.may_batch);
   session->set_frame_handler([this](uint8_t channel, std::span<const uint8_t> payload) { on_frame(channel, payload); });
   try {
     session->request("OPTIONS", url.request_url);
@@ -265,34 +257,13 @@ void RtspSource::Impl::stamp_arrivals(int64_t read_ns) {
   for (auto it = fresh; it != ready.end(); ++it) {
     const int64_t back_ns = static_cast<int64_t>(static_cast<__int128>(*newest[it->track] - it->dts) * 1'000'000'000 /
                                                  tracks[it->track].media.clock_rate);
-    it->arrival_ns = std::clamp(read_ns - back_ns, std::min(last_read_ns, read_ns), read_ns);
+    it->arrival_ns = std::clamp(read_ns - back_ns, std::min(batches->last_read_ns(), read_ns), read_ns);
   }
-  last_read_ns = read_ns;
-}
-
-// A batch is due at most batch_interval_ns after the last; the interval is kMaxBatchDelay unless the camera's
-// rate would fill more than 1/kBatchBufferShare of the socket's receive buffer by then.
-void RtspSource::Impl::adapt_batch_interval(uint64_t bytes, int64_t elapsed_ns) {
-  const int64_t max_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count();
-  if (bytes == 0 || elapsed_ns <= 0) {
-    batch_interval_ns = max_ns;
-    return;
-  }
-  int fd = session->fd();
-  if (options.transport == RtpTransport::udp && !tracks.empty()) fd = tracks.front().udp.rtp.get();
-  const int64_t budget = net::receive_buffer_bytes(fd) / kBatchBufferShare;
-  const int64_t fill_ns = static_cast<int64_t>(static_cast<__int128>(budget) * elapsed_ns / static_cast<int64_t>(bytes));
-  batch_interval_ns = std::clamp(fill_ns, kMinBatchIntervalNs, max_ns);
 }
 
 // One batch: sleep until it is due, then read everything the socket(s) hold without waiting.
 void RtspSource::Impl::pump_batch() {
-  const int64_t due = last_read_ns + batch_interval_ns;
-  if (const int64_t wait = due - options.clock->mono_ns(); wait > 0) {
-    const timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
-    ::nanosleep(&ts, nullptr);
-  }
-  const int64_t started = last_read_ns;
+  batches->sleep_until_due();
   const uint64_t before = session->bytes_received();
   for (uint64_t seen = before - 1; seen != session->bytes_received();) {
     seen = session->bytes_received();
@@ -310,24 +281,21 @@ void RtspSource::Impl::pump_batch() {
   }
   const int64_t now = options.clock->mono_ns();
   stamp_arrivals(now);
-  adapt_batch_interval(bytes, now - started);
+  // The kernel's receive buffer holds what comes between two batches.
+  batches->batch_read(now, bytes, net::receive_buffer_bytes(options.transport == RtpTransport::udp && !tracks.empty()
+                                                                ? tracks.front().udp.rtp.get()
+                                                                : session->fd()));
 }
 
 void RtspSource::Impl::pump(int timeout_ms) {
   session->keepalive_if_due();
   // Asked on every wait, not only when the socket runs dry: a busy stream must not make a stop wait.
   if (options.interrupt && options.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
-  if (options.may_batch) {
-    if (const int64_t now = options.clock->mono_ns(); now >= next_batch_check_ns) {
-      next_batch_check_ns = now + batch_interval_ns;
-      const bool was = batching;
-      batching = options.may_batch();
-      if (batching && !was) last_read_ns = now;  // the first batch is one interval from here
-    }
-  }
-  if (batching) return pump_batch();
+  if (batches->wanted()) return pump_batch();
   pump_per_picture(timeout_ms);
-  stamp_arrivals(options.clock->mono_ns());
+  const int64_t now = options.clock->mono_ns();
+  stamp_arrivals(now);
+  batches->read_ended(now);
 }
 
 void RtspSource::Impl::pump_per_picture(int timeout_ms) {

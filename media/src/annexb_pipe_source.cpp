@@ -4,21 +4,19 @@
 #include "video_track.h"
 
 #include <zc/fifo/unique_fd.h>
+#include <zc/media/batch_schedule.h>
 #include <zc/media/error.h>
 #include <zc/media/ffmpeg_ptr.h>
 
 #include <zc/fifo/rescale.h>
-#include <zc/fifo/ring_writer.h>
 
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -36,13 +34,9 @@ constexpr size_t kReadBytes = 64 * 1024;
 
 std::string errno_text(const std::string& what, int err) { return what + ": " + std::strerror(err); }
 
-// Batched reads (SourceOptions::may_batch; docs/ingest.md, "Batched reads"): a batch never lets the pipe fill past
-// this share of its capacity, and a pipe is asked for this much capacity when batching starts (best effort: the
-// default 64 KiB holds ~100 ms of a 4 Mb/s camera, no more).
-constexpr int kBatchBufferShare = 4;
+// Batched reads (SourceOptions::may_batch; docs/ingest.md, "Batched reads"): a pipe is asked for this much capacity
+// when batching starts (best effort: the default 64 KiB holds ~100 ms of a 4 Mb/s camera, no more).
 constexpr int kBatchPipeBytes = 1 << 20;
-constexpr int64_t kMinBatchIntervalNs = 10'000'000;
-constexpr int64_t kMaxBatchIntervalNs = std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count();
 
 // What the descriptor can hold unread: a pipe's capacity, a socket's receive buffer; 0 when it cannot say (a
 // device), which rules batching out.
@@ -93,7 +87,17 @@ class AnnexbPipeSource final : public PacketSource {
         info_(std::move(info)),
         fd_(std::move(fd)),
         clock_(clock),
-        may_batch_(clock != nullptr ? std::move(may_batch) : nullptr),
+        // Only a descriptor that can say what it holds unread is read in batches (not a device).
+        batches_(
+            clock,
+            may_batch ? std::function<bool()>([this, may_batch] {
+              return may_batch() && (capacity_ = unread_capacity(fd_.get())) > 0;
+            })
+                      : nullptr,
+            [this] {
+              if (capacity_ < kBatchPipeBytes && ::fcntl(fd_.get(), F_SETPIPE_SZ, kBatchPipeBytes) > 0)
+                capacity_ = unread_capacity(fd_.get());
+            }),
         splitter_(info_.tracks.at(0).codec),
         video_(info_.tracks[0].codec, info_.tracks[0].config,
                RawTimestamps(info_.tracks[0].codec, timing.frame_duration, timing.reorder_delay)) {
@@ -122,7 +126,7 @@ class AnnexbPipeSource final : public PacketSource {
         return true;
       }
       if (at_end_) return false;
-      if (batch_due()) {
+      if (batches_.wanted()) {
         read_batch();
         continue;
       }
@@ -147,31 +151,11 @@ class AnnexbPipeSource final : public PacketSource {
     video_.finish(out.data, std::nullopt, ti, out);
   }
 
-  // Whether to read the next bytes as a batch: asked of may_batch_ once per batch interval.
-  bool batch_due() {
-    if (!may_batch_) return false;
-    const int64_t now = clock_->mono_ns();
-    if (now >= next_batch_check_ns_) {
-      next_batch_check_ns_ = now + batch_interval_ns_;
-      const bool was = batching_;
-      batching_ = may_batch_() && (capacity_ = unread_capacity(fd_.get())) > 0;
-      if (batching_ && !was) {
-        last_read_ns_ = now;
-        if (capacity_ < kBatchPipeBytes && ::fcntl(fd_.get(), F_SETPIPE_SZ, kBatchPipeBytes) > 0)
-          capacity_ = unread_capacity(fd_.get());
-      }
-    }
-    return batching_;
-  }
-
   // Sleeps until the batch is due, reads what the pipe holds (waiting for a first byte only if it holds none),
   // and splits it into access units stamped with their arrival: the newest at the read, each older one a frame
   // duration earlier, never before the previous read.
   void read_batch() {
-    if (const int64_t wait = last_read_ns_ + batch_interval_ns_ - clock_->mono_ns(); wait > 0) {
-      const timespec ts{static_cast<time_t>(wait / 1'000'000'000), static_cast<long>(wait % 1'000'000'000)};
-      ::nanosleep(&ts, nullptr);
-    }
+    batches_.sleep_until_due();
     int available = 0;
     if (::ioctl(fd_.get(), FIONREAD, &available) != 0) available = 0;
     const std::span<uint8_t> room = splitter_.space(std::max<size_t>(kReadBytes, static_cast<size_t>(available)));
@@ -188,25 +172,17 @@ class AnnexbPipeSource final : public PacketSource {
     while (splitter_.next(au)) batch_.emplace_back(std::move(au), 0), au = {};
     const size_t count = batch_.size() - first;
     for (size_t i = 0; i < count; ++i)
-      batch_[first + i].second = std::max(now - static_cast<int64_t>(count - 1 - i) * frame_ns_, last_read_ns_);
-    const int64_t elapsed = now - last_read_ns_;
-    last_read_ns_ = now;
-    batch_interval_ns_ = kMaxBatchIntervalNs;
-    if (n > 0 && elapsed > 0)
-      batch_interval_ns_ = std::clamp(capacity_ / kBatchBufferShare * elapsed / static_cast<int64_t>(n), kMinBatchIntervalNs,
-                                      kMaxBatchIntervalNs);
+      batch_[first + i].second =
+          std::max(now - static_cast<int64_t>(count - 1 - i) * frame_ns_, batches_.last_read_ns());
+    batches_.batch_read(now, static_cast<uint64_t>(n), capacity_);
   }
 
   std::string url_;
   fifo::StreamInfo info_;
   fifo::UniqueFd fd_;
   const fifo::Clock* clock_;  // SourceOptions::clock: batching needs it (arrival times)
-  std::function<bool()> may_batch_;
-  bool batching_ = false;
-  int64_t capacity_ = 0;                // what the descriptor holds unread (batching only)
-  int64_t next_batch_check_ns_ = 0;
-  int64_t last_read_ns_ = 0;
-  int64_t batch_interval_ns_ = kMaxBatchIntervalNs;
+  int64_t capacity_ = 0;      // what the descriptor holds unread (batching only)
+  BatchSchedule batches_;
   int64_t frame_ns_ = 40'000'000;       // the stream's frame duration (25 fps unless it says)
   std::deque<std::pair<std::vector<uint8_t>, int64_t>> batch_;  // access units read in a batch, with their arrival
   AccessUnitSplitter splitter_;
