@@ -30,7 +30,6 @@ namespace {
 // source (fifo::kMaxBatchDelay) and some scheduling slack.
 constexpr int64_t kLateFrameGraceNs =
     std::chrono::duration_cast<std::chrono::nanoseconds>(fifo::kMaxBatchDelay).count() + 50'000'000;
-int64_t sat_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
 }  // namespace
 
 Recorder Recorder::start(const RecorderOptions& options, const Clock& clock) {
@@ -178,7 +177,8 @@ bool Recorder::poll(std::chrono::milliseconds max_wait) {
         return false;
       }
       if (now >= deadline) return true;
-      const int64_t until = std::min(deadline, sat_add(m.session.end_mono_ns(), kLateFrameGraceNs));
+      // min(deadline, end + grace), without overflowing an open end (INT64_MAX).
+      const int64_t until = std::min(deadline - kLateFrameGraceNs, m.session.end_mono_ns()) + kLateFrameGraceNs;
       // The reader sleeps until a keyframe, the wake signal or kMaxWakeDelay; then everything that came is
       // written in one pass of this loop.
       const auto wait = std::chrono::milliseconds(
