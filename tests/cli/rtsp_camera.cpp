@@ -37,7 +37,7 @@ RtspCamera::RtspCamera(const RtspCameraOptions& options) : process_(ChildProcess
   port_ = std::stoi(url_.substr(colon + 1));
 }
 
-bool RtspCamera::exited() { return process_.wait(std::chrono::milliseconds(0)).has_value(); }
+bool RtspCamera::exited(std::chrono::milliseconds within) { return process_.wait(within).has_value(); }
 
 void RtspCamera::kill() {
   process_.kill(SIGKILL);

@@ -5,6 +5,7 @@
 
 #include "support/child_process.h"
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,9 @@ class RtspCamera {
   // The camera crashes (SIGKILL): connections drop without a TEARDOWN.
   void kill();
   // The camera process ended by itself (gst-rtsp-server aborted, Python failed): a broken test fixture, not a
-  // client's fault.
-  bool exited();
+  // client's fault. Waits up to `within` for it: a client sees the connection close a moment before the aborting
+  // process can be reaped.
+  bool exited(std::chrono::milliseconds within = std::chrono::milliseconds(0));
   // Sends `signal` (SIGSTOP: a camera that hangs with its connections open; SIGCONT: it goes on).
   void signal(int signal);
 

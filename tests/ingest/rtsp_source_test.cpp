@@ -152,7 +152,9 @@ TEST_P(NativeRtsp, AccessUnitsEqualLibavformatsByteForByte) {
     std::thread t([&] { libav = collect(camera->url(), false, k.transport, kFrames); });
     native = collect(camera->url(), true, k.transport, kFrames);
     t.join();
-    if (camera->exited()) {
+    // A failed client waits for the camera's exit: its abort closes the connection before the process is reaped.
+    const bool failed = !native.error.empty() || !libav.error.empty();
+    if (camera->exited(failed ? std::chrono::seconds(5) : std::chrono::seconds(0))) {
       std::fprintf(stderr, "the test camera died under the pair; running it again with a new camera\n");
       continue;
     }
