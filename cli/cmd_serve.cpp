@@ -32,6 +32,7 @@ struct ServeCliOptions {
   unsigned max_clients = 16;
   uint64_t client_queue = 4u << 20;
   double stall_timeout_s = 10;
+  unsigned tcp_packet_bytes = 60'000;
   unsigned reserved_readers = 4;
   std::string user;
 };
@@ -110,6 +111,7 @@ void run_serve(const ServeCliOptions& c) {
   o.max_clients = c.max_clients;
   o.client_queue_bytes = c.client_queue;
   o.client_stall_timeout = std::chrono::milliseconds(static_cast<int64_t>(c.stall_timeout_s * 1000));
+  o.tcp_packet_bytes = c.tcp_packet_bytes;
   o.reserved_reader_slots = c.reserved_readers;
   if (!c.user.empty()) {
     const char* password = std::getenv(kPasswordVariable);
@@ -189,6 +191,11 @@ void add_serve_command(CLI::App& app) {
                   "a playing client that takes nothing for this long is disconnected, e.g. 10s (0: never)")
       ->transform(seconds_with_unit())
       ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  cmd->add_option("--tcp-packet-bytes", o->tcp_packet_bytes,
+                  "largest RTP packet to a client over RTSP/TCP (1400 for a client that cannot take larger; UDP: "
+                  "always 1400)")
+      ->check(CLI::Range(1400u, 65535u))
       ->capture_default_str();
   cmd->add_option("--user", o->user,
                   std::string("require RTSP Basic/Digest credentials: this user, the password from $") +

@@ -43,6 +43,7 @@ struct BenchRtspArgs {
   int seconds = 20;
   int warmup = 3;
   std::string transport = "tcp";
+  std::vector<std::string> serve_args;  // added to `zcrec serve`'s command line
   std::string input, dir;
   bool json = false;
 };
@@ -123,9 +124,10 @@ void run_bench_rtsp(const BenchRtspArgs& a) {
       }
     }, 30, "the camera's ring got no stream (see " + dir.string() + ")");
     const fs::path serve_out = dir / "serve.out";
-    const pid_t server = camera.add(spawn_logged({zcrec, "serve", ring, "--listen", "127.0.0.1:0", "--max-clients",
-                                                  std::to_string(max_clients)},
-                                                 serve_out, dir / "serve.err"));
+    std::vector<std::string> serve_argv = {zcrec, "serve", ring, "--listen", "127.0.0.1:0", "--max-clients",
+                                           std::to_string(max_clients)};
+    serve_argv.insert(serve_argv.end(), a.serve_args.begin(), a.serve_args.end());
+    const pid_t server = camera.add(spawn_logged(serve_argv, serve_out, dir / "serve.err"));
     std::string url;
     wait_for([&] {
       std::smatch m;
@@ -211,6 +213,9 @@ void add_rtsp_command(CLI::App& bench) {
   cmd->add_option("--transport", a->transport, "the clients' RTP transport")
       ->check(CLI::IsMember({"tcp", "udp"}))
       ->capture_default_str();
+  cmd->add_option("--serve-arg", a->serve_args,
+                  "an argument added to `zcrec serve`'s command line, e.g. --serve-arg=--tcp-packet-bytes=1400 "
+                  "(repeatable): to compare server settings with one harness");
   cmd->add_option("--input", a->input, "Annex-B H.264 camera stream (default: bench serve's, 6 s of 1080p30 ~4 Mb/s)");
   cmd->add_option("--dir", a->dir, "work directory (fifo, logs; removed at the end)");
   cmd->add_flag("--json", a->json, "one JSON object on stdout");

@@ -64,10 +64,25 @@ std::vector<ServeOptions::Mount> checked_mounts(std::vector<ServeOptions::Mount>
   return all;
 }
 
+// The transport is known from SETUP on, the media (and its payloaders) from DESCRIBE: so a client's streams that
+// go over its RTSP connection get their larger packets here, at its PLAY. Each client has a media of its own, so
+// no other client's packets change. The frames sent before (none, or the first keyframe) keep the default size.
+void use_tcp_packet_size(GstRTSPSessionMedia* sessmedia, unsigned bytes) {
+  GstRTSPMedia* media = gst_rtsp_session_media_get_media(sessmedia);
+  for (guint i = 0; media && i < gst_rtsp_media_n_streams(media); ++i) {
+    GstRTSPStreamTransport* st = gst_rtsp_session_media_get_transport(sessmedia, i);
+    if (!st) continue;  // not set up
+    const GstRTSPTransport* t = gst_rtsp_stream_transport_get_transport(st);
+    if (t && t->lower_transport == GST_RTSP_LOWER_TRANS_TCP)
+      gst_rtsp_stream_set_mtu(gst_rtsp_stream_transport_get_stream(st), bytes);
+  }
+}
+
 // A client is `playing` once it sent PLAY (ClientEvent::Kind::playing): its media's first frame is already there
 // at DESCRIBE, so the feed alone cannot tell a player from a client that only asked for the SDP. Both signals are
 // emitted on the client's thread after the answer, with the context's media alive.
-void on_play_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
+void on_play_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer tcp_packet_bytes) {
+  if (ctx->sessmedia) use_tcp_packet_size(ctx->sessmedia, *static_cast<const unsigned*>(tcp_packet_bytes));
   if (ClientFeed* feed = client_feed_of(ctx->media)) feed->play();
 }
 
@@ -75,8 +90,8 @@ void on_pause_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
   if (ClientFeed* feed = client_feed_of(ctx->media)) feed->pause();
 }
 
-void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer) {
-  g_signal_connect(client, "play-request", G_CALLBACK(on_play_request), nullptr);
+void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer tcp_packet_bytes) {
+  g_signal_connect(client, "play-request", G_CALLBACK(on_play_request), tcp_packet_bytes);
   g_signal_connect(client, "pause-request", G_CALLBACK(on_pause_request), nullptr);
 }
 
@@ -164,6 +179,8 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   if (o.max_clients == 0) throw ServeError(ServeErrc::invalid_argument, "the number of clients per ring must be >= 1");
   if (o.user.empty() != o.password.empty())
     throw ServeError(ServeErrc::invalid_argument, "a user name needs a password and a password a user name");
+  if (o.tcp_packet_bytes < 1400 || o.tcp_packet_bytes > 65535)
+    throw ServeError(ServeErrc::invalid_argument, "the RTP packet size for TCP clients must be 1400 to 65535 bytes");
   if (o.user.find(':') != std::string::npos)
     throw ServeError(ServeErrc::invalid_argument, "a user name cannot contain ':'");
   for (const auto& m : checked_mounts(o.mounts, o.rings)) d.mounts["/" + m.path] = d.make_mount(m);
@@ -196,7 +213,7 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
                      "cannot listen on " + where + ": " + (err ? err->message : std::string("unknown error")));
   }
   g_source_attach(d.source, d.context);
-  g_signal_connect(d.server, "client-connected", G_CALLBACK(on_client_connected), nullptr);
+  g_signal_connect(d.server, "client-connected", G_CALLBACK(on_client_connected), &d.options.tcp_packet_bytes);
   d.stall_timer = g_timeout_source_new(500);
   g_source_set_callback(d.stall_timer, &Impl::close_stalled_clients, &d, nullptr);
   g_source_attach(d.stall_timer, d.context);

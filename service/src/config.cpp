@@ -290,7 +290,7 @@ CameraConfig read_camera(const At& at, const std::string& name, const std::files
 
 RtspServeConfig read_rtsp(const At& at) {
   RtspServeConfig r;
-  at.each({"listen", "max_clients", "stall_timeout", "user", "password_file"}, [&](const std::string& k, const At& v) {
+  at.each({"listen", "max_clients", "stall_timeout", "tcp_packet_bytes", "user", "password_file"}, [&](const std::string& k, const At& v) {
     if (k == "listen") {
       const std::string listen = v.str();
       static const std::regex re(R"((\[([0-9a-fA-F:]+)\]|([0-9.]+)):(\d{1,5}))");
@@ -310,6 +310,7 @@ RtspServeConfig read_rtsp(const At& at) {
       r.stall_timeout_ns = v.duration_ns();
       if (r.stall_timeout_ns != 0 && r.stall_timeout_ns < 1'000'000'000) v.fail("must be 0 (never) or at least 1s");
     }
+    if (k == "tcp_packet_bytes") r.tcp_packet_bytes = static_cast<int>(v.integer(1400, 65535));
     if (k == "user") {
       r.user = v.str();
       if (r.user.empty()) v.fail("must not be empty");

@@ -31,6 +31,7 @@ RtspServing::RtspServing(const ServiceConfig& config, const Logger& log, std::sh
   o.mounts = mounts_of(config);
   o.max_clients = static_cast<unsigned>(rtsp_.max_clients);
   o.client_stall_timeout = std::chrono::milliseconds(rtsp_.stall_timeout_ns / 1'000'000);
+  o.tcp_packet_bytes = static_cast<unsigned>(rtsp_.tcp_packet_bytes);
   // A camera's ring has 32 reader slots; its recorder, live views, HLS segmenter and pictures need some whatever
   // the RTSP clients do.
   o.reserved_reader_slots = 8;

@@ -270,6 +270,34 @@ TEST(ServePlay, GstreamerRtspsrcDecodesOverTcpAndUdp) {
   }
 }
 
+// A client over TCP gets a picture in one large RTP packet (up to --tcp-packet-bytes, 60,000 by default) instead of
+// ~1400-byte pieces: the per-packet work is most of the server's cost per client. --tcp-packet-bytes 1400 gives
+// back Ethernet-sized packets for a client that cannot take more. ffmpeg and rtspsrc decoding over TCP with the
+// default are the other ServePlay tests.
+TEST(ServePlay, TcpClientsGetLargePacketsUnlessToldOtherwise) {
+  TempDir dir;
+  // ~3 Mb/s at 25 fps: ~15 KB pictures, all larger than one Ethernet frame.
+  TestCamera camera("tcp_packets", {"--size", "1280x720", "--bitrate", "3M"}, dir.path());
+  const auto largest = [&](const std::vector<std::string>& args) {
+    ServeProcess serve(args, {camera.ring()});
+    ChildProcess client = ChildProcess::spawn(
+        {"/usr/bin/python3", ZC_RTSP_STALLED_CLIENT_SCRIPT, serve.url(camera.ring()), "--packets", "200"});
+    for (;;) {
+      const auto line = client.read_line(60s);
+      if (!line) break;
+      if (line->rfind("largest ", 0) == 0) return std::stoi(line->substr(8));
+    }
+    ADD_FAILURE() << "the client reported no packet size\n" << serve.transcript();
+    return 0;
+  };
+  const int by_default = largest({});
+  EXPECT_GT(by_default, 4000);
+  EXPECT_LE(by_default, 60'000);
+  const int ethernet = largest({"--tcp-packet-bytes", "1400"});
+  EXPECT_GT(ethernet, 1000);
+  EXPECT_LE(ethernet, 1400);
+}
+
 // A client that only DESCRIBEs (rtsp_stalled_client.py --describe-only keeps its connection open after the
 // answer) is not playing: its media holds the keyframe the SDP was made from, but no `starts at keyframe` line is
 // printed for it and it is not counted among the clients served; a real player next to it is.

@@ -188,6 +188,21 @@ TEST(ServiceConfig, TheRtspStallTimeoutIsADurationOfAtLeastASecondOrZero) {
   }
 }
 
+TEST(ServiceConfig, TheRtspTcpPacketSizeIsBetween1400And65535Bytes) {
+  EXPECT_EQ(parse_config("storage: {dir: d}\nrtsp: {listen: 127.0.0.1:8554}\ncameras: {}\n", "t.yaml").rtsp->tcp_packet_bytes,
+            60'000);
+  EXPECT_EQ(parse_config("storage: {dir: d}\nrtsp: {tcp_packet_bytes: 1400}\ncameras: {}\n", "t.yaml").rtsp->tcp_packet_bytes,
+            1400);
+  for (const char* bad : {"1399", "65536", "big"}) {
+    try {
+      parse_config(std::string("storage: {dir: d}\nrtsp: {tcp_packet_bytes: ") + bad + "}\ncameras: {}\n", "t.yaml");
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.key(), "rtsp.tcp_packet_bytes") << bad;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace zc::service
 

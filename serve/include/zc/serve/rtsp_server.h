@@ -83,6 +83,12 @@ struct ServeOptions {
   // link that TCP has not noticed yet) is disconnected: its connection is closed, its place and reader slot are
   // freed. A paused client (RTSP PAUSE) is never stalled. 0: never.
   std::chrono::milliseconds client_stall_timeout{10'000};
+  // The largest RTP packet (header included) sent to a client that takes RTP interleaved in its RTSP connection
+  // (TCP), from 1400 to 65535 bytes. Large: a 17 KB picture goes out as one packet instead of ~12, which cuts the
+  // server's CPU per client by about a third (docs/benchmarks.md, "Serving a ring over RTSP"); ffmpeg, GStreamer's
+  // rtspsrc and live555 (VLC) read packets up to 64 KiB. 1400 for a client that cannot. UDP clients always get
+  // packets that fit an Ethernet frame (1400 bytes).
+  unsigned tcp_packet_bytes = 60'000;
   std::function<void(const ClientEvent&)> on_event;
   // Required: the clock a client's stall, its first frame's age and a pusher's track alignment are timed on
   // (zc/fifo/clock.h: the owner's one clock). Shared, because a client's feed may end after the server is gone.

@@ -101,6 +101,7 @@ struct RtspServeConfig {
   // A playing client that takes nothing from its queue this long is disconnected (serve::ServeOptions::
   // client_stall_timeout); 0: never.
   int64_t stall_timeout_ns = 10'000'000'000;
+  int tcp_packet_bytes = 60'000;  // serve::ServeOptions::tcp_packet_bytes
   std::string user;       // empty: no authentication
   std::string password;   // from password_file
   bool operator==(const RtspServeConfig&) const = default;
