@@ -124,8 +124,9 @@ void run_bench_rtsp(const BenchRtspArgs& a) {
       }
     }, 30, "the camera's ring got no stream (see " + dir.string() + ")");
     const fs::path serve_out = dir / "serve.out";
+    // The bench's ring has no other reader to keep slots for: every slot may be a client's (up to 32).
     std::vector<std::string> serve_argv = {zcrec, "serve", ring, "--listen", "127.0.0.1:0", "--max-clients",
-                                           std::to_string(max_clients)};
+                                           std::to_string(max_clients), "--reserved-readers", "0"};
     serve_argv.insert(serve_argv.end(), a.serve_args.begin(), a.serve_args.end());
     const pid_t server = camera.add(spawn_logged(serve_argv, serve_out, dir / "serve.err"));
     std::string url;
@@ -136,7 +137,7 @@ void run_bench_rtsp(const BenchRtspArgs& a) {
       return !url.empty();
     }, 30, "zcrec serve did not start (see " + dir.string() + ")");
 
-    const std::regex playing(R"(starts at keyframe)");
+    const std::regex playing(R"(starts at keyframe)"), left(R"(: left after)");
     size_t started = 0;
     for (const int n : a.clients) {
       if (!a.json) std::fprintf(stderr, "bench rtsp: %d client(s)...\n", n);
@@ -162,6 +163,9 @@ void run_bench_rtsp(const BenchRtspArgs& a) {
       s.frames = static_cast<int64_t>(after.frames_written - before.frames_written);
       steps.push_back(s);
       clients.stop_all();
+      // Their reader slots are free again only once their medias are gone: the next step's clients need them.
+      wait_for([&] { return count_matches(read_text(serve_out), left) >= started; }, 60,
+               "the server did not see every client leave within 60 s (see " + dir.string() + ")");
     }
   }
   try {
@@ -203,8 +207,8 @@ void add_rtsp_command(CLI::App& bench) {
   auto a = std::make_shared<BenchRtspArgs>();
   auto* cmd = bench.add_subcommand(
       "rtsp", "CPU of serving one camera's ring over RTSP (zcrec serve) to N clients, against its ingest's CPU per frame");
-  cmd->add_option("--clients", a->clients, "client counts to measure, in order")
-      ->check(CLI::Range(1, 256))
+  cmd->add_option("--clients", a->clients, "client counts to measure, in order (a ring has 32 reader slots)")
+      ->check(CLI::Range(1, 32))
       ->capture_default_str();
   cmd->add_option("--seconds", a->seconds, "measured window per client count")->check(CLI::Range(2, 3600))->capture_default_str();
   cmd->add_option("--warmup", a->warmup, "seconds after every client plays before the window")

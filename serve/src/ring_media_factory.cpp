@@ -44,6 +44,10 @@ void sink_added(GstBin*, GstBin*, GstElement* element, gpointer) {
   if (g_str_equal(name, "multiudpsink") || g_str_equal(name, "appsink")) g_object_set(element, "sync", FALSE, nullptr);
 }
 
+void set_sinks_unsynced(const GValue* item, gpointer) {
+  sink_added(nullptr, nullptr, GST_ELEMENT(g_value_get_object(item)), nullptr);
+}
+
 GstElement* create_pipeline(GstRTSPMediaFactory* factory, GstRTSPMedia* media) {
   auto* parent = GST_RTSP_MEDIA_FACTORY_CLASS(zc_ring_media_factory_parent_class);
   GstElement* pipeline = parent->create_pipeline(factory, media);
@@ -184,6 +188,18 @@ ClientFeed* client_feed_of(GstRTSPMedia* media) {
   auto* feed = static_cast<ClientFeed*>(g_object_get_data(G_OBJECT(element), kFeedKey));
   gst_object_unref(element);
   return feed;
+}
+
+void send_at_once(GstRTSPMedia* media) {
+  GstElement* element = gst_rtsp_media_get_element(media);  // the media's bin (payloaders), inside its pipeline
+  if (!element) return;
+  if (GstObject* pipeline = gst_object_get_parent(GST_OBJECT(element))) {
+    GstIterator* it = gst_bin_iterate_sinks(GST_BIN(pipeline));
+    gst_iterator_foreach(it, &set_sinks_unsynced, nullptr);
+    gst_iterator_free(it);
+    gst_object_unref(pipeline);
+  }
+  gst_object_unref(element);
 }
 
 }  // namespace zc::serve

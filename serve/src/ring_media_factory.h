@@ -22,4 +22,10 @@ class ClientFeed;
 // pusher's media and any other media.
 ClientFeed* client_feed_of(GstRTSPMedia* media);
 
+// Makes the RTP sinks of `media`'s pipeline send each packet as soon as it comes (no wait for its running time).
+// Needed again at every PLAY: gst-rtsp-server then sets the TCP sink's `sync` from the media's rate control
+// (on, unless the client asked for ONVIF's Rate-Control: no), which made each client's streaming thread sleep on
+// the clock before every picture (a wakeup per client-frame, and a picture of latency).
+void send_at_once(GstRTSPMedia* media);
+
 }  // namespace zc::serve

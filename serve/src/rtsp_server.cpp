@@ -83,6 +83,7 @@ void use_tcp_packet_size(GstRTSPSessionMedia* sessmedia, unsigned bytes) {
 // emitted on the client's thread after the answer, with the context's media alive.
 void on_play_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer tcp_packet_bytes) {
   if (ctx->sessmedia) use_tcp_packet_size(ctx->sessmedia, *static_cast<const unsigned*>(tcp_packet_bytes));
+  if (ctx->media && client_feed_of(ctx->media)) send_at_once(ctx->media);
   if (ClientFeed* feed = client_feed_of(ctx->media)) feed->play();
 }
 
