@@ -82,9 +82,11 @@ void use_tcp_packet_size(GstRTSPSessionMedia* sessmedia, unsigned bytes) {
 // at DESCRIBE, so the feed alone cannot tell a player from a client that only asked for the SDP. Both signals are
 // emitted on the client's thread after the answer, with the context's media alive.
 void on_play_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer tcp_packet_bytes) {
+  ClientFeed* feed = client_feed_of(ctx->media);
+  if (!feed) return;  // not a ring's player
   if (ctx->sessmedia) use_tcp_packet_size(ctx->sessmedia, *static_cast<const unsigned*>(tcp_packet_bytes));
-  if (ctx->media && client_feed_of(ctx->media)) send_at_once(ctx->media);
-  if (ClientFeed* feed = client_feed_of(ctx->media)) feed->play();
+  send_at_once(ctx->media);
+  feed->play();
 }
 
 void on_pause_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
