@@ -28,6 +28,8 @@ void add_end_command(CLI::App& app);
 void add_cameras_command(CLI::App& app);
 // RTSP server over the rings (cmd_serve.cpp; zc::serve)
 void add_serve_command(CLI::App& app);
+// A ring pushed out to a remote server (cmd_restream.cpp; zc::restream)
+void add_restream_command(CLI::App& app);
 // The PostgreSQL cluster catalog (cmd_cluster.cpp; zc::cluster)
 void add_cluster_command(CLI::App& app);
 // Benchmarks: `zcrec bench ...` are bench/'s (zc/bench/commands.h).

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   zc::cli::add_end_command(app);
   zc::cli::add_cameras_command(app);
   zc::cli::add_serve_command(app);
+  zc::cli::add_restream_command(app);
   zc::cli::add_cluster_command(app);
   auto* bench = app.add_subcommand("bench", "Measure zcrec against baselines run in the same process");
   bench->require_subcommand(1);
