@@ -29,13 +29,7 @@ std::vector<float> decoded_audio(const std::filesystem::path& file) {
                               "aresample=async=1:first_pts=0", "-f", "s16le", "-ac", "1", "-ar",
                               std::to_string(kRate), "-"});
   EXPECT_EQ(r.exit_code, 0) << file;
-  std::vector<float> out(r.out.size() / 2);
-  for (size_t i = 0; i < out.size(); ++i) {
-    int16_t s;
-    std::memcpy(&s, r.out.data() + 2 * i, 2);
-    out[i] = static_cast<float>(s);
-  }
-  return out;
+  return s16le_samples(r.out);
 }
 
 // When the first video frame is presented, in samples.

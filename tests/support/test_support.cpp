@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <stdexcept>
 
 namespace zc::test {
@@ -51,6 +52,16 @@ int listen_on_loopback(uint16_t& port, int backlog) {
   }
   port = ntohs(a.sin_port);
   return fd;
+}
+
+std::vector<float> s16le_samples(const std::string& bytes) {
+  std::vector<float> out(bytes.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    int16_t s;
+    std::memcpy(&s, bytes.data() + 2 * i, 2);
+    out[i] = static_cast<float>(s);
+  }
+  return out;
 }
 
 }  // namespace zc::test

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace zc::test {
 
@@ -30,5 +31,8 @@ fifo::StreamInfo video_stream_info();
 // A TCP socket listening on 127.0.0.1 at a free port, which is written to `port`; the caller closes it. Throws
 // std::runtime_error when it cannot listen.
 int listen_on_loopback(uint16_t& port, int backlog);
+
+// Little-endian signed 16-bit PCM (ffmpeg's `-f s16le`) as float samples, for comparing decoded audio.
+std::vector<float> s16le_samples(const std::string& bytes);
 
 }  // namespace zc::test
