@@ -11,6 +11,7 @@
 #include <zc/ingest/rtsp_session.h>
 #include <zc/ingest/sdp.h>
 #include <zc/media/error.h>
+#include <zc/media/arrival_estimate.h>
 #include <zc/media/batch_schedule.h>
 
 #include <poll.h>
@@ -56,6 +57,7 @@ struct Track {
   std::optional<SenderClock> sender;
   DtsFromPts dts;
   bool discontinuity_next = false;
+  media::ArrivalEstimate arrivals;  // when this track's access units arrive against their dts
 };
 
 struct Ready {
@@ -94,7 +96,7 @@ struct RtspSource::Impl {
   void pump(int timeout_ms);
   void pump_per_picture(int timeout_ms);
   void pump_batch();
-  void stamp_arrivals(int64_t read_ns);
+  void stamp_arrivals(int64_t read_ns, bool batched);
   size_t read_udp(Track& t, int fd, bool rtcp);  // bytes read
   void learn_in_band_configs();
   void fill(Ready& r, media::MediaPacket& out);
@@ -247,18 +249,22 @@ size_t RtspSource::Impl::read_udp(Track& t, int fd, bool rtcp) {
   }
 }
 
-// The access units completed by the reads that ended at `read_ns`: the newest of each track arrived then, each
-// older one as much earlier as its dts says (a batch holds up to kMaxBatchDelay of pictures), never before the
-// previous reads ended. Read per picture, every one of them is the newest.
-void RtspSource::Impl::stamp_arrivals(int64_t read_ns) {
+// The access units completed by the reads that ended at `read_ns`. Read per picture, each arrived then. Read in
+// a batch (up to kMaxBatchDelay of pictures), each arrived at its dts plus the track's usual offset between dts and
+// arrival (media::ArrivalEstimate), never before the previous reads ended: stamped from the read itself, a whole
+// batch came out late by the time its newest picture had waited, a different amount each batch.
+void RtspSource::Impl::stamp_arrivals(int64_t read_ns, bool batched) {
   auto fresh = std::find_if(ready.rbegin(), ready.rend(), [](const Ready& r) { return r.arrival_ns != 0; }).base();
+  const auto dts_ns = [this](size_t track, int64_t dts) {
+    return static_cast<int64_t>(static_cast<__int128>(dts) * 1'000'000'000 / tracks[track].media.clock_rate);
+  };
   std::vector<std::optional<int64_t>> newest(tracks.size());
   for (auto it = fresh; it != ready.end(); ++it) newest[it->track] = std::max(newest[it->track].value_or(it->dts), it->dts);
-  for (auto it = fresh; it != ready.end(); ++it) {
-    const int64_t back_ns = static_cast<int64_t>(static_cast<__int128>(*newest[it->track] - it->dts) * 1'000'000'000 /
-                                                 tracks[it->track].media.clock_rate);
-    it->arrival_ns = std::clamp(read_ns - back_ns, std::min(batches->last_read_ns(), read_ns), read_ns);
-  }
+  for (size_t i = 0; i < tracks.size(); ++i)
+    if (newest[i]) tracks[i].arrivals.observe(read_ns, dts_ns(i, *newest[i]));
+  const int64_t earliest = batches->last_read_ns();
+  for (auto it = fresh; it != ready.end(); ++it)
+    it->arrival_ns = batched ? tracks[it->track].arrivals.arrival(dts_ns(it->track, it->dts), earliest, read_ns) : read_ns;
 }
 
 // One batch: sleep until it is due, then read everything the socket(s) hold without waiting.
@@ -280,7 +286,7 @@ void RtspSource::Impl::pump_batch() {
     }
   }
   const int64_t now = options.clock->mono_ns();
-  stamp_arrivals(now);
+  stamp_arrivals(now, true);
   // The kernel's receive buffer holds what comes between two batches.
   batches->batch_read(now, bytes, net::receive_buffer_bytes(options.transport == RtpTransport::udp && !tracks.empty()
                                                                 ? tracks.front().udp.rtp.get()
@@ -294,7 +300,7 @@ void RtspSource::Impl::pump(int timeout_ms) {
   if (batches->wanted()) return pump_batch();
   pump_per_picture(timeout_ms);
   const int64_t now = options.clock->mono_ns();
-  stamp_arrivals(now);
+  stamp_arrivals(now, false);
   batches->read_ended(now);
 }
 
