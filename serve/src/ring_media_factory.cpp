@@ -37,11 +37,29 @@ ZcRingMediaFactory* self_of(GstRTSPMediaFactory* f) { return reinterpret_cast<Zc
 // running time: a client's first GOP, read from the ring's past, would then go out at the pace it was filmed and
 // the client would stay that far behind live for good. Sent at once, the client decodes the keyframe at PLAY and
 // catches up; its jitter buffer smooths the rest. RTCP sinks are already unsynchronised.
+//
+// gst-rtsp-server also puts an ULP FEC decoder (rtpulpfecdec) on every stream of a push (RECORD). GStreamer 1.22's
+// asserts — aborting the whole process, zcrecd included — when the jitter buffer reports a lost packet before the
+// decoder learned an SSRC from caps, which a push never gives it: one missing sequence number from any pusher was
+// enough. zcrec uses no FEC, and its depacketizers count losses by sequence number themselves, so the loss events
+// are dropped before the decoder.
+GstPadProbeReturn drop_packet_lost(GstPad*, GstPadProbeInfo* info, gpointer) {
+  GstEvent* e = GST_PAD_PROBE_INFO_EVENT(info);
+  if (e && GST_EVENT_TYPE(e) == GST_EVENT_CUSTOM_DOWNSTREAM && gst_event_has_name(e, "GstRTPPacketLost"))
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_OK;
+}
+
 void sink_added(GstBin*, GstBin*, GstElement* element, gpointer) {
   GstElementFactory* f = gst_element_get_factory(element);
   if (!f) return;
   const char* name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f));
   if (g_str_equal(name, "multiudpsink") || g_str_equal(name, "appsink")) g_object_set(element, "sync", FALSE, nullptr);
+  if (g_str_equal(name, "rtpulpfecdec"))
+    if (GstPad* sink = gst_element_get_static_pad(element, "sink")) {
+      gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_packet_lost, nullptr, nullptr);
+      gst_object_unref(sink);
+    }
 }
 
 void set_sinks_unsynced(const GValue* item, gpointer) {

@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """A pusher that ends its push with TEARDOWN but keeps its RTSP connection open: ANNOUNCE (an H.264 SDP), SETUP
 (interleaved TCP, mode=record), RECORD, TEARDOWN, then it holds the connection until its stdin closes. Prints each
-request's method and the status line of its answer, then `holding`. Usage: rtsp_push_teardown.py URL"""
+request's method and the status line of its answer, then `holding`. With --lose-one it first sends 60 small
+H.264 RTP packets, 40 ms apart, with one sequence number missing (what a lossy link or a pusher's bug gives the
+server), and prints `sent` before its TEARDOWN. Usage: rtsp_push_teardown.py URL [--lose-one]"""
 import socket
+import struct
 import sys
+import time
 from urllib.parse import urlparse
 
 SDP = ("v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=push\r\nt=0 0\r\n"
@@ -37,6 +41,12 @@ def main():
         session = request(s, 2, "SETUP", url + "/streamid=0",
                           ["Transport: RTP/AVP/TCP;unicast;interleaved=0-1;mode=record"])
         request(s, 3, "RECORD", url, [f"Session: {session}", "Range: npt=0.000-"])
+        if "--lose-one" in sys.argv[2:]:
+            for seq in list(range(1, 11)) + list(range(12, 62)):  # 11 is lost
+                rtp = struct.pack(">BBHII", 0x80, 0x80 | 96, seq, seq * 3600, 1234) + bytes([0x41]) + b"\x9a" * 300
+                s.sendall(b"$\x00" + struct.pack(">H", len(rtp)) + rtp)
+                time.sleep(0.04)
+            print("sent", flush=True)
         request(s, 4, "TEARDOWN", url, [f"Session: {session}"])
         print("holding", flush=True)
         sys.stdin.read()
