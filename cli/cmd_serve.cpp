@@ -188,7 +188,8 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(uint64_t{64} << 10, uint64_t{1} << 30))
       ->capture_default_str();
   cmd->add_option("--stall-timeout", o->stall_timeout_s,
-                  "a playing client that takes nothing for this long is disconnected, e.g. 10s (0: never)")
+                  "a playing client that takes nothing for this long is disconnected, and so is one that sends no PLAY "
+                  "this long after its DESCRIBE, e.g. 10s (0: never)")
       ->transform(seconds_with_unit())
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();

@@ -214,6 +214,9 @@ bool ClientFeed::accept_info(const fifo::StreamInfo& info) {
 }
 
 void ClientFeed::drop(uint64_t frames) {
+  // A client that has not sent PLAY has nothing to fall behind on: what its full queue does not take is not a
+  // drop for a slow client (it is never sent at all), and it is not counted as one.
+  if (!ever_played()) return;
   if (gap_frames_ == 0) {
     ClientEvent e;
     e.kind = ClientEvent::Kind::behind;
@@ -312,8 +315,8 @@ bool ClientFeed::handle(const fifo::Frame& f) {
     check_stall();
     return true;
   }
-  if (waiting_for_key_) {
-    waiting_for_key_ = false;
+  waiting_for_key_ = false;
+  if (gap_frames_ > 0) {  // a gap a playing client was told of (drop()): it is over
     ClientEvent e;
     e.kind = ClientEvent::Kind::resumed;
     e.client = client_;
@@ -338,7 +341,15 @@ bool ClientFeed::handle(const fifo::Frame& f) {
   o->last_dts_ns = dts;
   progress_ns_ = mount_->clock().mono_ns();
   last_level_ = UINT64_MAX;
-  if (frames_sent_.fetch_add(1) == 0) {
+  // Frames and bytes count from the client's PLAY: what a client that only DESCRIBEd (or has not played yet) has
+  // queued may never go out. The keyframe its media prerolled with is sent at its PLAY, uncounted.
+  if (ever_played()) {
+    frames_sent_ += 1;
+    bytes_sent_ += size;
+    mount_->count_sent(size);
+  }
+  if (!first_pushed_) {
+    first_pushed_ = true;
     // At DESCRIBE this keyframe only prerolls the media: the client plays once it sends PLAY (play()).
     {
       std::lock_guard lock(mu_);
@@ -346,8 +357,6 @@ bool ClientFeed::handle(const fifo::Frame& f) {
     }
     report_playing_if_due();
   }
-  bytes_sent_ += size;
-  mount_->count_sent(size);
   return true;
 }
 

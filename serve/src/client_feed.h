@@ -102,7 +102,8 @@ class ClientFeed {
   uint64_t last_level_ = UINT64_MAX;  // its queued bytes when last looked at
   bool close_requested_ = false;
   bool never_played_ = false;  // stalled() found a client that sent no PLAY within the stall timeout
-  std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};
+  std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};  // from the client's PLAY on
+  bool first_pushed_ = false;  // feed thread: the media's first frame went in (the DESCRIBE's preroll)
 
   std::thread thread_;
 };

@@ -194,6 +194,9 @@ RtspServer::RtspServer(ServeOptions options) : impl_(std::make_unique<Impl>()) {
   d.server = gst_rtsp_server_new();
   gst_rtsp_server_set_address(d.server, o.address.c_str());
   gst_rtsp_server_set_service(d.server, std::to_string(o.port).c_str());
+  // gst-rtsp-server's listen backlog is 5: a burst of clients (a wall of viewers reconnecting at once) had every
+  // sixth connect wait a second for a SYN retransmit.
+  gst_rtsp_server_set_backlog(d.server, 128);
   d.size_thread_pool();
 
   // Always an auth object: besides credentials (when given) it answers 404/503 for the rings (ring_auth.h).

@@ -300,7 +300,8 @@ TEST(ServePlay, TcpClientsGetLargePacketsUnlessToldOtherwise) {
 
 // A client that only DESCRIBEs (rtsp_stalled_client.py --describe-only keeps its connection open after the
 // answer) is not playing: its media holds the keyframe the SDP was made from, but no `starts at keyframe` line is
-// printed for it and it is not counted among the clients served; a real player next to it is.
+// printed for it, it is not counted among the clients served, and no frame or byte counts as sent to it (nor as
+// dropped for it); a real player next to it is.
 TEST(ServePlay, ADescribeOnlyClientIsNotPlayingARealOneIs) {
   TempDir dir;
   TestCamera camera("describe_only", {}, dir.path());
@@ -327,14 +328,19 @@ TEST(ServePlay, ADescribeOnlyClientIsNotPlayingARealOneIs) {
   player.kill(SIGKILL);
   ASSERT_TRUE(serve.wait_for("client 2 " + camera.ring() + ": left", 30s)) << serve.transcript();
 
-  // The describer is still connected when the server stops: one client played, the one that sent PLAY.
+  // Nothing counts as sent to, or dropped for, a client that never played: its queued frames never went out.
+  describer.kill(SIGKILL);
+  const auto left = serve.wait_for("client 1 " + camera.ring() + ": left", 30s);
+  ASSERT_TRUE(left) << serve.transcript();
+  EXPECT_NE(left->find("left after 0 frames, 0 bytes, 0 dropped"), std::string::npos) << *left;
+
+  // One client played, the one that sent PLAY.
   serve.process().kill(SIGINT);
   const auto summary = serve.wait_for(" clients served", 30s);
   ASSERT_TRUE(summary) << serve.transcript();
   EXPECT_NE(summary->find(": 1 clients served"), std::string::npos) << serve.transcript();
   for (const auto& line : serve.lines())
     EXPECT_EQ(line.find("client 1 " + camera.ring() + ": starts at keyframe"), std::string::npos) << line;
-  describer.kill(SIGKILL);
 }
 
 }  // namespace
