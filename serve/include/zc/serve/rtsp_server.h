@@ -84,8 +84,8 @@ struct ServeOptions {
   // freed. A paused client (RTSP PAUSE) is never stalled. 0: never.
   std::chrono::milliseconds client_stall_timeout{10'000};
   // The largest RTP packet (header included) sent to a client that takes RTP interleaved in its RTSP connection
-  // (TCP), from 1400 to 65535 bytes. Large: a 17 KB picture goes out as one packet instead of ~12, which cuts the
-  // server's CPU per client by about a third (docs/benchmarks.md, "Serving a ring over RTSP"); ffmpeg, GStreamer's
+  // (TCP), from 1400 to 65535 bytes. Large: a 17 KB picture goes out as one packet instead of ~12, which cut the
+  // server's CPU per client by 18-39 % in `zcrec bench rtsp` (docs/benchmarks.md, "Serving a ring over RTSP"); ffmpeg, GStreamer's
   // rtspsrc and live555 (VLC) read packets up to 64 KiB. 1400 for a client that cannot. UDP clients always get
   // packets that fit an Ethernet frame (1400 bytes).
   unsigned tcp_packet_bytes = 60'000;
