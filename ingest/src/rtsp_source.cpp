@@ -11,6 +11,7 @@
 #include <zc/ingest/rtsp_session.h>
 #include <zc/ingest/sdp.h>
 #include <zc/media/error.h>
+#include <zc/fifo/rescale.h>
 #include <zc/media/arrival_estimate.h>
 #include <zc/media/batch_schedule.h>
 
@@ -256,7 +257,7 @@ size_t RtspSource::Impl::read_udp(Track& t, int fd, bool rtcp) {
 void RtspSource::Impl::stamp_arrivals(int64_t read_ns, bool batched) {
   auto fresh = std::find_if(ready.rbegin(), ready.rend(), [](const Ready& r) { return r.arrival_ns != 0; }).base();
   const auto dts_ns = [this](size_t track, int64_t dts) {
-    return static_cast<int64_t>(static_cast<__int128>(dts) * 1'000'000'000 / tracks[track].media.clock_rate);
+    return fifo::to_ns(dts, {1, static_cast<int32_t>(tracks[track].media.clock_rate)});
   };
   std::vector<std::optional<int64_t>> newest(tracks.size());
   for (auto it = fresh; it != ready.end(); ++it) newest[it->track] = std::max(newest[it->track].value_or(it->dts), it->dts);

@@ -2,6 +2,7 @@
 
 #include <zc/fifo/error.h>
 #include <zc/fifo/frame.h>
+#include <zc/fifo/rescale.h>
 #include <zc/fifo/ring_reader.h>
 #include <zc/media/adts.h>
 #include <zc/media/codec_map.h>
@@ -11,7 +12,6 @@
 
 extern "C" {
 #include <libavutil/channel_layout.h>
-#include <libavutil/mathematics.h>
 }
 
 #include <algorithm>
@@ -26,13 +26,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr AVRational kNs{1, 1'000'000'000};
 // A connection that carried frames this long was a good one: the next failure waits first_retry again.
 constexpr int64_t kHealthyNs = 30'000'000'000;
-
-int64_t to_ns(int64_t v, fifo::Rational tb) {
-  return tb.den > 0 ? av_rescale_q(v, AVRational{tb.num, tb.den}, kNs) : 0;
-}
 
 // One connection to the server: the muxer, its streams by ring track, and each stream's last dts.
 class Output {
@@ -90,8 +85,9 @@ class Output {
     if (av_new_packet(pkt.get(), static_cast<int>(data.size())) < 0)
       throw media::MediaError(media::MediaErrc::muxer, "out of memory");
     std::memcpy(pkt->data, data.data(), data.size());
-    int64_t dts = av_rescale_q(dts_ns, kNs, s.time_base);
-    int64_t pts = av_rescale_q(pts_ns, kNs, s.time_base);
+    const fifo::Rational tb{s.time_base.num, s.time_base.den};
+    int64_t dts = fifo::from_ns(dts_ns, tb, fifo::Rounding::nearest);
+    int64_t pts = fifo::from_ns(pts_ns, tb, fifo::Rounding::nearest);
     if (dts <= s.last_dts) dts = s.last_dts + 1;  // muxers refuse a dts that does not grow
     pts = std::max(pts, dts);
     s.last_dts = dts;
@@ -271,7 +267,8 @@ class Restreamer {
         log("restreaming ring '" + o_.ring + "' to " + redacted(o_.url) + " (" + muxer_ + ")");
       }
       if (!out->carries(h.track)) continue;
-      const int64_t dts_ns = to_ns(h.dts, t->time_base), pts_ns = to_ns(h.pts, t->time_base);
+      const int64_t dts_ns = fifo::to_ns(h.dts, t->time_base, fifo::Rounding::nearest);
+      const int64_t pts_ns = fifo::to_ns(h.pts, t->time_base, fifo::Rounding::nearest);
       if (!origin_ns) origin_ns = dts_ns;
       if (dts_ns < *origin_ns) continue;  // audio from before the first keyframe
       out->write(f, *t, dts_ns - *origin_ns, pts_ns - *origin_ns);

@@ -2,6 +2,8 @@
 
 #include "elementary.h"
 
+#include <zc/fifo/rescale.h>
+
 
 
 #include <algorithm>
@@ -13,11 +15,6 @@ namespace zc::serve {
 namespace {
 
 using namespace std::chrono_literals;
-
-int64_t to_ns(int64_t v, fifo::Rational tb) {
-  if (tb.den <= 0) return 0;
-  return static_cast<int64_t>(static_cast<__int128>(v) * tb.num * 1'000'000'000 / tb.den);
-}
 
 // A jump of the ring's timeline bigger than this (either way) without a discontinuity flag is one all the same.
 constexpr int64_t kMaxStepNs = 10'000'000'000;
@@ -284,7 +281,7 @@ bool ClientFeed::handle(const fifo::Frame& f) {
     }
   }
 
-  int64_t dts = to_ns(h.dts, o->info.time_base), pts = to_ns(h.pts, o->info.time_base);
+  int64_t dts = fifo::to_ns(h.dts, o->info.time_base), pts = fifo::to_ns(h.pts, o->info.time_base);
   if (!origin_ns_) origin_ns_ = std::min(pts, dts);
   if (h.track == key_track_ && o->last_dts_ns >= 0) {
     // A break in the ring's timeline (a writer restart, a camera's clock jump): the client's timeline goes on

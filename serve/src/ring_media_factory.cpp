@@ -14,7 +14,7 @@
 #include <set>
 
 // The GObject subclass: create_element() builds the client's bin and its feed; create_pipeline() makes the
-// server's sinks send as soon as a frame is there (see sink_added).
+// server's sinks send as soon as a frame is there (see unsync_sink).
 struct ZcRingMediaFactory {
   GstRTSPMediaFactory parent;
   // Owned, on the heap: GObject allocates instances as C structs and runs no C++ constructor on their fields.
@@ -50,26 +50,31 @@ GstPadProbeReturn drop_packet_lost(GstPad*, GstPadProbeInfo* info, gpointer) {
   return GST_PAD_PROBE_OK;
 }
 
-void sink_added(GstBin*, GstBin*, GstElement* element, gpointer) {
+const char* factory_name(GstElement* element) {
   GstElementFactory* f = gst_element_get_factory(element);
-  if (!f) return;
-  const char* name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f));
+  return f ? gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)) : "";
+}
+
+void unsync_sink(GstElement* element) {
+  const char* name = factory_name(element);
   if (g_str_equal(name, "multiudpsink") || g_str_equal(name, "appsink")) g_object_set(element, "sync", FALSE, nullptr);
-  if (g_str_equal(name, "rtpulpfecdec"))
+}
+
+void element_added(GstBin*, GstBin*, GstElement* element, gpointer) {
+  unsync_sink(element);
+  if (g_str_equal(factory_name(element), "rtpulpfecdec"))
     if (GstPad* sink = gst_element_get_static_pad(element, "sink")) {
       gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, &drop_packet_lost, nullptr, nullptr);
       gst_object_unref(sink);
     }
 }
 
-void set_sinks_unsynced(const GValue* item, gpointer) {
-  sink_added(nullptr, nullptr, GST_ELEMENT(g_value_get_object(item)), nullptr);
-}
+void unsync_sink_item(const GValue* item, gpointer) { unsync_sink(GST_ELEMENT(g_value_get_object(item))); }
 
 GstElement* create_pipeline(GstRTSPMediaFactory* factory, GstRTSPMedia* media) {
   auto* parent = GST_RTSP_MEDIA_FACTORY_CLASS(zc_ring_media_factory_parent_class);
   GstElement* pipeline = parent->create_pipeline(factory, media);
-  if (pipeline) g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(sink_added), nullptr);
+  if (pipeline) g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(element_added), nullptr);
   return pipeline;
 }
 
@@ -213,7 +218,7 @@ void send_at_once(GstRTSPMedia* media) {
   if (!element) return;
   if (GstObject* pipeline = gst_object_get_parent(GST_OBJECT(element))) {
     GstIterator* it = gst_bin_iterate_sinks(GST_BIN(pipeline));
-    gst_iterator_foreach(it, &set_sinks_unsynced, nullptr);
+    gst_iterator_foreach(it, &unsync_sink_item, nullptr);
     gst_iterator_free(it);
     gst_object_unref(pipeline);
   }
