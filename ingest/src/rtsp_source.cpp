@@ -84,6 +84,18 @@ struct RtspSource::Impl {
   std::vector<std::vector<uint8_t>> udp_buffers;
   std::optional<media::BatchSchedule> batches;  // made in open(), once the options (clock, may_batch) are known
 
+  // Batching waits until every track that sent something has had its arrivals observed per picture a while
+  // (media::ArrivalEstimate::kSettledObservations): the first frames' stamps and the later batches' then agree.
+  bool arrivals_settled() const {
+    bool any = false;
+    for (const Track& t : tracks) {
+      if (t.arrivals.observations() == 0) continue;
+      if (t.arrivals.observations() < media::ArrivalEstimate::kSettledObservations) return false;
+      any = true;
+    }
+    return any;
+  }
+
   bool mid_access_unit() const {
     if (session->partial_frame()) return true;
     return std::any_of(tracks.begin(), tracks.end(), [](const Track& t) { return t.depacketizer->in_progress(); });
@@ -298,7 +310,7 @@ void RtspSource::Impl::pump(int timeout_ms) {
   session->keepalive_if_due();
   // Asked on every wait, not only when the socket runs dry: a busy stream must not make a stop wait.
   if (options.interrupt && options.interrupt()) throw IngestError(IngestErrc::interrupted, "interrupted");
-  if (batches->wanted()) return pump_batch();
+  if (arrivals_settled() && batches->wanted()) return pump_batch();
   pump_per_picture(timeout_ms);
   const int64_t now = options.clock->mono_ns();
   stamp_arrivals(now, false);

@@ -16,6 +16,7 @@ void ArrivalEstimate::observe(int64_t read_ns, int64_t dts_ns) {
     else offset_ns_ = allowed;
   }
   at_ns_ = read_ns;
+  ++observations_;
 }
 
 int64_t ArrivalEstimate::arrival(int64_t dts_ns, int64_t earliest_ns, int64_t read_ns) const {

@@ -25,10 +25,16 @@ class ArrivalEstimate {
   // The arrival of a unit of `dts_ns` from the last read, within [earliest_ns, read_ns] (a unit read now arrived
   // after the previous read ended and before this one did).
   int64_t arrival(int64_t dts_ns, int64_t earliest_ns, int64_t read_ns) const;
+  // Reads observed so far. A reader that wakes per picture reads each one moments after it arrives: a source
+  // should observe kSettledObservations of those before it batches, so that the estimate starts from close reads
+  // (one batch's sample may be a picture interval late, and the next lower one would then be a step).
+  static constexpr uint64_t kSettledObservations = 25;
+  uint64_t observations() const noexcept { return observations_; }
 
  private:
   std::optional<int64_t> offset_ns_;  // arrival - dts
   int64_t at_ns_ = 0;                 // when offset_ns_ was last set
+  uint64_t observations_ = 0;
 };
 
 }  // namespace zc::media
