@@ -4,17 +4,11 @@
 
 #include <zc/fifo/rescale.h>
 
-
-
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <exception>
 
 namespace zc::serve {
 namespace {
-
-using namespace std::chrono_literals;
 
 // A jump of the ring's timeline bigger than this (either way) without a discontinuity flag is one all the same.
 constexpr int64_t kMaxStepNs = 10'000'000'000;
@@ -24,10 +18,8 @@ constexpr int64_t kStepAfterBreakNs = 40'000'000;
 }  // namespace
 
 ClientFeed::ClientFeed(std::shared_ptr<RingMount> mount, uint64_t client, const void* owner,
-                       fifo::RingReader reader, std::shared_ptr<fifo::WakeSignal> wake,
-                       const std::vector<TrackElements>& tracks)
-    : mount_(std::move(mount)), client_(client), owner_(owner), reader_(std::move(reader)), wake_(std::move(wake)) {
-  const auto& info = reader_.stream_info();
+                       const fifo::StreamInfo& info, const std::vector<TrackElements>& tracks)
+    : mount_(std::move(mount)), client_(client), owner_(owner) {
   for (const auto& t : tracks) {
     Out o;
     o.track_id = t.track_id;
@@ -45,17 +37,11 @@ ClientFeed::ClientFeed(std::shared_ptr<RingMount> mount, uint64_t client, const 
   GstAppSrcCallbacks cb{};
   cb.need_data = &ClientFeed::need_data;
   for (auto& o : outs_) gst_app_src_set_callbacks(o.src, &cb, this, nullptr);
-  thread_ = std::thread([this] { run(); });
+  mount_->fanout().add(this);
 }
 
 ClientFeed::~ClientFeed() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  wake_->raise();
-  if (thread_.joinable()) thread_.join();
+  mount_->fanout().remove(this);
   GstAppSrcCallbacks none{};
   for (auto& o : outs_) {
     gst_app_src_set_callbacks(o.src, &none, nullptr, nullptr);
@@ -86,7 +72,12 @@ void ClientFeed::need_data(GstAppSrc* src, guint, gpointer self) {
     for (auto& o : feed->outs_)
       if (o.src == src && !o.running) o.running = changed = true;
   }
-  if (changed) feed->cv_.notify_all();
+  if (changed && feed->ready()) feed->mount_->fanout().wake();
+}
+
+bool ClientFeed::ready() {
+  std::lock_guard lock(mu_);
+  return std::all_of(outs_.begin(), outs_.end(), [](const Out& o) { return o.running; });
 }
 
 void ClientFeed::play() {
@@ -133,23 +124,12 @@ bool ClientFeed::stalled() {
   {
     std::lock_guard lock(mu_);
     if (!played_ && ever_played_) return false;  // paused
-    // A client that described (or set up) the stream and never plays holds a place, a reader slot and a full
+    // A client that described (or set up) the stream and never plays holds a place and a full
     // queue: as long as a stuck one, and an easy way to take every place of a camera.
     never_played_ = !played_;
     since = never_played_ ? created_ns_ : std::max(progress_ns_, play_ns_);
   }
   return now - since > std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
-}
-
-bool ClientFeed::wait_until_running() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] {
-    if (stop_) return true;
-    for (const auto& o : outs_)
-      if (!o.running) return false;
-    return true;
-  });
-  return !stop_;
 }
 
 ClientFeed::Out* ClientFeed::find(uint32_t track_id) {
@@ -158,41 +138,10 @@ ClientFeed::Out* ClientFeed::find(uint32_t track_id) {
   return nullptr;
 }
 
-void ClientFeed::run() {
-  // A frame pushed before the appsrc runs is flushed away: that would make the first frame the client gets a
-  // delta frame. So the reader is positioned only now, at the keyframe that is newest at this moment.
-  if (!wait_until_running()) return;
-  try {
-    if (const auto kf = reader_.newest_keyframe()) reader_.seek_to(*kf);
-    fifo::Frame f;
-    for (;;) {
-      {
-        std::lock_guard lock(mu_);
-        if (stop_) return;
-      }
-      if (mount_->retired()) {
-        end("the ring is no longer served");
-        return;
-      }
-      const auto st = reader_.read(f, 500ms);
-      if (!ever_played()) check_stall();  // one that described and has not played: each turn
-      if (st == fifo::WaitStatus::ready) {
-        if (!handle(f)) return;
-        continue;
-      }
-      // A client in a gap is looked at without new frames too (a camera that went silent while it was stuck).
-      if (waiting_for_key_) check_stall();
-      if (st == fifo::WaitStatus::writer_gone || st == fifo::WaitStatus::end_of_stream) {
-        // Nothing to send until a writer comes back (the reader follows a recreated ring by itself).
-        std::unique_lock lock(mu_);
-        cv_.wait_for(lock, 250ms, [this] { return stop_; });
-      }
-    }
-  } catch (const std::exception& e) {
-    // The ring cannot be followed any more (e.g. a recreated ring with every reader slot taken): this client's
-    // media ends; the server and the other clients go on.
-    end(e.what());
-  }
+void ClientFeed::tick() {
+  // One that described and has not played: each turn. One in a gap: also without new frames (a camera that went
+  // silent while it was stuck).
+  if (!ever_played() || waiting_for_key_) check_stall();
 }
 
 bool ClientFeed::accept_info(const fifo::StreamInfo& info) {
@@ -230,7 +179,7 @@ void ClientFeed::drop(uint64_t frames) {
 void ClientFeed::check_stall() {
   if (!stalled()) return;
   // Its media cannot even carry an RTCP BYE to it: the connection is closed, which ends the session and the
-  // media (and so this feed), and frees the client's place and reader slot.
+  // media (and so this feed), and frees the client's place.
   close_requested_ = true;
   mount_->request_close(owner_);
   ClientEvent e;
@@ -257,20 +206,20 @@ void ClientFeed::end(const std::string& why) {
   mount_->emit(e);
 }
 
-bool ClientFeed::handle(const fifo::Frame& f) {
-  const auto& h = f.header;
-  if (h.lost_before > 0) {
+bool ClientFeed::deliver(const SharedFrame& frame, bool replayed) {
+  const auto& h = frame.header();
+  if (h.lost_before > 0 && !replayed) {
     // The writer lapped our reader (it resumes at a keyframe by itself): the same gap as a full queue.
     drop(h.lost_before);
     waiting_for_key_ = true;
     discont_ = true;
   }
-  if (h.info_changed && !accept_info(reader_.stream_info())) {
+  if (h.info_changed && !accept_info(frame.info())) {
     end("the ring's tracks changed codec or audio format");
     return false;
   }
   Out* o = find(h.track);
-  if (!o) return true;  // a track this client does not get (no RTP payloader for its codec)
+  if (!o || frame.bytes().empty()) return true;  // a track this client does not get (no RTP payloader for its codec)
   const bool key = h.is_key();
   if (!origin_ns_ && !(h.track == key_track_ && key)) return true;  // before the first keyframe: not a loss
   if (waiting_for_key_) {
@@ -297,7 +246,7 @@ bool ClientFeed::handle(const fifo::Frame& f) {
   if (dts < 0 || pts < 0) return true;  // audio from just before the client's first keyframe
   if (dts < o->last_dts_ns) dts = o->last_dts_ns;  // another track re-anchored the timeline: stay monotonic
 
-  std::span<const uint8_t> payload(f.payload.data(), f.payload.size());
+  std::span<const uint8_t> payload = frame.bytes();
   if (o->info.codec == fifo::Codec::aac) payload = without_adts_header(payload);
   const bool video = o->info.kind == fifo::MediaKind::video;
   const bool prefix = video && key && o->send_config && !o->info.config.empty() &&
@@ -324,10 +273,10 @@ bool ClientFeed::handle(const fifo::Frame& f) {
     mount_->emit(e);
   }
 
-  GstBuffer* buf = gst_buffer_new_allocate(nullptr, size, nullptr);
-  size_t at = 0;
-  if (prefix) at += gst_buffer_fill(buf, 0, o->info.config.data(), o->info.config.size());
-  gst_buffer_fill(buf, at, payload.data(), payload.size());
+  // The client's buffer shares the frame's memory: only its timestamps and flags are its own.
+  GstBuffer* buf = gst_buffer_copy_region(frame.buffer(), GST_BUFFER_COPY_MEMORY,
+                                          static_cast<gsize>(payload.data() - frame.bytes().data()), payload.size());
+  if (prefix) buf = gst_buffer_append(gst_buffer_new_memdup(o->info.config.data(), o->info.config.size()), buf);
   GST_BUFFER_DTS(buf) = static_cast<GstClockTime>(dts);
   GST_BUFFER_PTS(buf) = static_cast<GstClockTime>(pts);
   if (video && !key) GST_BUFFER_FLAG_SET(buf, GST_BUFFER_FLAG_DELTA_UNIT);

@@ -112,9 +112,10 @@ gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
   }
   const unsigned reserved = self->reserved_reader_slots;
   if (status.readers_attached + reserved >= status.reader_slots) {
-    // Each client is a reader of the ring, and a ring has a fixed number of reader slots (shared with the
-    // recorder, the live view, `zcrec cat`). The last `reserved` stay for those: 40 clients once took all 32,
-    // and an event's recording waited 35 s for a slot (attacker trial).
+    // A joining client reads the ring to describe it (its clients then share one reader), and a ring has a
+    // fixed number of reader slots (shared with the recorder, the live view, `zcrec cat`). The last `reserved`
+    // stay for those: 40 clients once took all 32, and an event's recording waited 35 s for a slot (attacker
+    // trial).
     mount->count_refusal("the ring's free reader slots (" + std::to_string(status.reader_slots - std::min(status.reader_slots, status.readers_attached)) +
                          " of " + std::to_string(status.reader_slots) + ") are kept for its other readers");
     answer(ctx, GST_RTSP_STS_SERVICE_UNAVAILABLE);

@@ -146,16 +146,12 @@ GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
   // answers 400 (and logs that it could not create the element).
   if (client == 0) return nullptr;
   try {
-    auto wake = std::make_shared<fifo::WakeSignal>();
-    fifo::ReaderOptions ro;
-    ro.start = fifo::StartAt::newest_keyframe;
-    ro.on_lapped = fifo::OnLapped::newest_keyframe;  // a client that fell behind catches up with live
-    ro.interrupt = wake;
-    auto reader = fifo::RingReader::open(mount->ring(), ro);
+    // A reader of its own only to describe the stream: the frames come from the ring's fanout.
+    auto reader = fifo::RingReader::open(mount->ring());
     const fifo::StreamInfo info = reader.refresh_stream_info();
     // Tracks with frames since the keyframe before the newest: a track whose frames are sparser than the time
     // since the newest keyframe (G.711 in 128 ms packets, just after a keyframe) is live all the same; one that
-    // sent nothing for a whole GOP is not. The feed seeks back to the newest keyframe.
+    // sent nothing for a whole GOP is not.
     if (const auto newest = reader.newest_keyframe())
       if (const auto before = reader.keyframe_at_or_before(newest->mono_ns - 1)) reader.seek_to(*before);
     const std::set<uint32_t> live = tracks_with_frames(reader);
@@ -173,7 +169,7 @@ GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
       mount->count_refusal("it has no track that RTP can carry with frames in its last two keyframe intervals");
       return nullptr;
     }
-    auto* feed = new ClientFeed(mount, client, owner, std::move(reader), std::move(wake), tracks);
+    auto* feed = new ClientFeed(mount, client, owner, info, tracks);
     // The feed lives as long as the client's bin: gst-rtsp-server drops the bin with the media.
     g_object_set_data_full(G_OBJECT(bin), kFeedKey, feed, [](gpointer p) { delete static_cast<ClientFeed*>(p); });
     return bin;

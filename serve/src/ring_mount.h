@@ -4,6 +4,7 @@
 #pragma once
 
 #include "push_target.h"
+#include "ring_fanout.h"
 
 #include <zc/serve/rtsp_server.h>
 
@@ -42,6 +43,9 @@ class RingMount {
   std::chrono::milliseconds stall_timeout() const noexcept { return stall_timeout_; }
   // The server's clock (ServeOptions::clock), which the mount's client feeds and pusher read.
   const fifo::Clock& clock() const noexcept { return *clock_; }
+
+  // The one reader of the ring that every client's feed gets its frames from.
+  RingFanout& fanout() noexcept { return *fanout_; }
 
   // Takes a client place for a media of the RTSP connection `owner`; 0 when all are taken (the refusal is counted
   // and reported), else the client's number.
@@ -98,6 +102,8 @@ class RingMount {
   std::atomic<bool> retired_{false};
   ServeOptions::Mount spec_;
   std::shared_ptr<PushTarget> push_;
+  // Last: destroyed first, while what its thread reads is still there.
+  const std::unique_ptr<RingFanout> fanout_ = std::make_unique<RingFanout>(*this);
 };
 
 }  // namespace zc::serve

@@ -4,6 +4,8 @@
 // stopped client's kernel buffers fill at the stream's rate, so the camera sends a high bitrate to get there soon.
 #include "serve/serve_fixture.h"
 
+#include <zc/fifo/ring_reader.h>
+
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -154,6 +156,24 @@ TEST(ServeSlowClient, AClientThatStopsReadingIsDisconnectedAndCostsAtMostItsQueu
   std::printf("[ events  ]\n%s", serve.transcript().c_str());
   other.kill(SIGKILL);
   stuck.kill(SIGKILL);
+}
+
+// All clients of a ring get their frames from one reader of it (the ring's fanout), which is open only while
+// the ring has clients: three playing clients take one reader slot, and the slot is free again once the last one
+// has left. Bounded by events: each client's packets, the server's `left` lines (its feed has left the fanout,
+// and the last one closed the reader, before the line is printed).
+TEST(ServeFanout, ClientsOfARingShareOneReaderThatClosesWithTheLast) {
+  TempDir dir;
+  TestCamera camera("fanout", {}, dir.path());
+  ServeProcess serve({}, {camera.ring()});
+  const uint32_t before = fifo::RingReader::inspect(camera.ring()).readers_attached;
+  std::vector<std::unique_ptr<PacketCountingClient>> clients;
+  for (int i = 0; i < 3; ++i) clients.push_back(std::make_unique<PacketCountingClient>(serve.url(camera.ring())));
+  for (auto& c : clients) ASSERT_TRUE(c->next_packets(50)) << serve.transcript();
+  EXPECT_EQ(fifo::RingReader::inspect(camera.ring()).readers_attached, before + 1) << serve.transcript();
+  for (auto& c : clients) c->kill(SIGKILL);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(serve.wait_for(": left after", 30s)) << serve.transcript();
+  EXPECT_EQ(fifo::RingReader::inspect(camera.ring()).readers_attached, before) << serve.transcript();
 }
 
 }  // namespace

@@ -80,7 +80,7 @@ struct ServeOptions {
   // everything up to the next keyframe that fits (a stopped client costs the server at most this much per track).
   uint64_t client_queue_bytes = 4u << 20;
   // A playing client that takes nothing from its queue for this long (it stopped reading: a hung player, a dead
-  // link that TCP has not noticed yet) is disconnected: its connection is closed, its place and reader slot are
+  // link that TCP has not noticed yet) is disconnected: its connection is closed, its place is
   // freed. A paused client (RTSP PAUSE) is never stalled. 0: never.
   std::chrono::milliseconds client_stall_timeout{10'000};
   // The largest RTP packet (header included) sent to a client that takes RTP interleaved in its RTSP connection
