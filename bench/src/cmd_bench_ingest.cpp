@@ -8,6 +8,7 @@
 // (tests/cli/rtsp_camera.py).
 #include "commands_internal.h"
 #include "round_stats.h"
+#include "serve.h"
 
 #include <zc/fifo/ring_reader.h>
 #include <zc/fifo/ring_writer.h>
@@ -46,16 +47,6 @@ struct BenchIngestArgs {
   std::string rtsp_client = "native";  // feed's --rtsp-client
   std::string feed_binary;             // the zcrec that runs feed (empty: this one)
 };
-
-// CPU of a running child so far (user + system, every thread, exited ones included), in nanoseconds from its
-// process CPU clock; 0 if it cannot be read. /proc/PID/stat counts in clock ticks (10 ms): a steady state of
-// 15 s at ~50 µs a frame is ~2 ticks, which made the steady figures jump by ±50 % between rounds.
-double proc_cpu_seconds(pid_t pid) {
-  clockid_t clock;
-  timespec ts{};
-  if (::clock_getcpuclockid(pid, &clock) != 0 || ::clock_gettime(clock, &ts) != 0) return 0;
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
 
 struct ChildCpu {
   double total_s = 0;   // the whole run

@@ -26,8 +26,10 @@ pid_t spawn_logged(const std::vector<std::string>& argv, const std::filesystem::
 bool reap_within(pid_t pid, std::chrono::milliseconds timeout);
 // SIGTERM, then SIGKILL after `grace`; reaps it.
 void stop_child(pid_t pid, std::chrono::milliseconds grace);
-// User + system CPU seconds of a process so far (/proc/PID/stat); with_children adds what its reaped children
-// used (cutime + cstime). 0 when the process is gone.
+// User + system CPU seconds of a process so far, every thread (exited ones included): its process CPU clock, in
+// nanoseconds. with_children adds what its reaped children used, which only /proc/PID/stat has (cutime + cstime,
+// the whole figure then in clock ticks of 10 ms). 0 when the process is gone. Ticks were too coarse for a
+// process's share of a 15 s window: ~50 µs a frame is ~2 ticks, and figures jumped by ±50 % between rounds.
 double proc_cpu_seconds(pid_t pid, bool with_children = false);
 // Context switches of all of a process's threads so far (voluntary + involuntary, /proc/PID/task/*/status): each
 // sleep and wakeup is one, so per frame they show how often a pipeline hands a frame between sleepers.

@@ -25,6 +25,7 @@ ClientFeed::ClientFeed(std::shared_ptr<RingMount> mount, uint64_t client, const 
     o.track_id = t.track_id;
     if (const auto* ti = info.find(t.track_id)) o.info = *ti;
     o.src = GST_APP_SRC(gst_object_ref(t.appsrc));
+    o.length_prefixed = t.length_prefixed;
     outs_.push_back(std::move(o));
   }
   key_track_ = outs_.front().track_id;
@@ -153,6 +154,12 @@ bool ClientFeed::accept_info(const fifo::StreamInfo& info) {
     if (o.info.kind == fifo::MediaKind::audio &&
         (t->sample_rate != o.info.sample_rate || t->channels != o.info.channels || t->config != o.info.config))
       return false;
+    if (o.length_prefixed && t->config != o.info.config) {
+      // The new parameter sets reach the payloader (and its SDP) as a new record in the caps.
+      CapsPtr caps = length_prefixed_caps_for(*t);
+      if (!caps) return false;
+      gst_app_src_set_caps(o.src, caps.get());
+    }
     o.info = *t;
     o.send_config = true;
   }
@@ -215,11 +222,15 @@ bool ClientFeed::deliver(const SharedFrame& frame, bool replayed) {
     discont_ = true;
   }
   if (h.info_changed && !accept_info(frame.info())) {
-    end("the ring's tracks changed codec or audio format");
+    end("the ring's tracks changed codec or audio format, or its new parameter sets make no avcC/hvcC record");
     return false;
   }
   Out* o = find(h.track);
-  if (!o || frame.bytes().empty()) return true;  // a track this client does not get (no RTP payloader for its codec)
+  if (!o) return true;  // a track this client does not get (no RTP payloader for its codec)
+  const bool length_prefixed = o->length_prefixed && frame.length_prefixed_buffer();
+  const std::span<const uint8_t> whole = length_prefixed ? frame.length_prefixed() : frame.bytes();
+  GstBuffer* const shared = length_prefixed ? frame.length_prefixed_buffer() : frame.buffer();
+  if (whole.empty()) return true;
   const bool key = h.is_key();
   if (!origin_ns_ && !(h.track == key_track_ && key)) return true;  // before the first keyframe: not a loss
   if (waiting_for_key_) {
@@ -246,10 +257,11 @@ bool ClientFeed::deliver(const SharedFrame& frame, bool replayed) {
   if (dts < 0 || pts < 0) return true;  // audio from just before the client's first keyframe
   if (dts < o->last_dts_ns) dts = o->last_dts_ns;  // another track re-anchored the timeline: stay monotonic
 
-  std::span<const uint8_t> payload = frame.bytes();
+  std::span<const uint8_t> payload = whole;
   if (o->info.codec == fifo::Codec::aac) payload = without_adts_header(payload);
   const bool video = o->info.kind == fifo::MediaKind::video;
-  const bool prefix = video && key && o->send_config && !o->info.config.empty() &&
+  // Length-prefixed video has its parameter sets in the caps, and the payloader sends them before each keyframe.
+  const bool prefix = video && key && o->send_config && !length_prefixed && !o->info.config.empty() &&
                       !has_parameter_sets(o->info.codec, payload);
   const size_t size = payload.size() + (prefix ? o->info.config.size() : 0);
 
@@ -274,8 +286,8 @@ bool ClientFeed::deliver(const SharedFrame& frame, bool replayed) {
   }
 
   // The client's buffer shares the frame's memory: only its timestamps and flags are its own.
-  GstBuffer* buf = gst_buffer_copy_region(frame.buffer(), GST_BUFFER_COPY_MEMORY,
-                                          static_cast<gsize>(payload.data() - frame.bytes().data()), payload.size());
+  GstBuffer* buf = gst_buffer_copy_region(shared, GST_BUFFER_COPY_MEMORY,
+                                          static_cast<gsize>(payload.data() - whole.data()), payload.size());
   if (prefix) buf = gst_buffer_append(gst_buffer_new_memdup(o->info.config.data(), o->info.config.size()), buf);
   GST_BUFFER_DTS(buf) = static_cast<GstClockTime>(dts);
   GST_BUFFER_PTS(buf) = static_cast<GstClockTime>(pts);

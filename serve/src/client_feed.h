@@ -57,6 +57,7 @@ class ClientFeed {
     uint32_t track_id = 0;
     fifo::TrackInfo info;
     GstAppSrc* src = nullptr;  // our own reference
+    bool length_prefixed = false;  // TrackElements::length_prefixed
     bool running = false;      // the appsrc asked for data once: pushes are no longer flushed away
     bool send_config = true;   // put the track's parameter sets in front of its next keyframe
     int64_t last_dts_ns = -1;

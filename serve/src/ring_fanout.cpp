@@ -4,6 +4,7 @@
 #include "ring_mount.h"
 
 #include <zc/fifo/ring_reader.h>
+#include <zc/media/mp4_sample.h>
 
 #include <algorithm>
 #include <exception>
@@ -20,22 +21,34 @@ uint32_t key_track_of(const fifo::StreamInfo& info) {
   return info.tracks.empty() ? 0 : info.tracks.front().track_id;
 }
 
+// A buffer whose one read-only memory owns `bytes` (moved to the heap, freed with the last buffer sharing it);
+// `view` is set to them.
+GstBuffer* wrap(std::vector<uint8_t>&& bytes, std::span<const uint8_t>& view) {
+  if (bytes.empty()) return gst_buffer_new();
+  auto* owned = new std::vector<uint8_t>(std::move(bytes));
+  view = std::span<const uint8_t>(owned->data(), owned->size());
+  return gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, owned->data(), owned->size(), 0, owned->size(), owned,
+                                     [](gpointer p) { delete static_cast<std::vector<uint8_t>*>(p); });
+}
+
 }  // namespace
 
 SharedFrame::SharedFrame(fifo::Frame&& frame, std::shared_ptr<const fifo::StreamInfo> info)
     : header_(frame.header), info_(std::move(info)) {
-  if (frame.payload.empty()) {
-    buffer_ = gst_buffer_new();
-    return;
+  const auto* track = info_->find(header_.track);
+  if (track && !frame.payload.empty() &&
+      (track->codec == fifo::Codec::h264 || track->codec == fifo::Codec::h265)) {
+    std::vector<uint8_t> converted;
+    media::mp4_sample::from_annexb(std::as_bytes(std::span<const uint8_t>(frame.payload)), converted);
+    length_prefixed_buffer_ = wrap(std::move(converted), length_prefixed_bytes_);
   }
-  // The vector moves to the heap and the buffer's memory owns it: freed when the last client's buffer is.
-  auto* owned = new std::vector<uint8_t>(std::move(frame.payload));
-  bytes_ = std::span<const uint8_t>(owned->data(), owned->size());
-  buffer_ = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, owned->data(), owned->size(), 0, owned->size(),
-                                        owned, [](gpointer p) { delete static_cast<std::vector<uint8_t>*>(p); });
+  buffer_ = wrap(std::move(frame.payload), bytes_);
 }
 
-SharedFrame::~SharedFrame() { gst_buffer_unref(buffer_); }
+SharedFrame::~SharedFrame() {
+  gst_buffer_unref(buffer_);
+  if (length_prefixed_buffer_) gst_buffer_unref(length_prefixed_buffer_);
+}
 
 RingFanout::~RingFanout() {
   {

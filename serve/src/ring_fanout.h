@@ -34,7 +34,8 @@ class ClientFeed;
 class RingMount;
 
 // A frame read once for all clients. Its payload is owned by buffer() (read-only memory), so a client's buffer
-// made with gst_buffer_copy_region shares it and stays valid after the frame is gone.
+// made with gst_buffer_copy_region shares it and stays valid after the frame is gone. An H.264/H.265 frame also
+// comes length-prefixed (4-byte NAL lengths, as clients' payloaders take it: track_pipeline.h), converted once.
 class SharedFrame {
  public:
   // Takes the frame's payload; `info` is the ring's stream info in force for it.
@@ -44,14 +45,18 @@ class SharedFrame {
   SharedFrame& operator=(const SharedFrame&) = delete;
 
   const fifo::FrameHeader& header() const noexcept { return header_; }
-  std::span<const uint8_t> bytes() const noexcept { return bytes_; }
+  std::span<const uint8_t> bytes() const noexcept { return bytes_; }  // as the ring has it (Annex-B video)
   GstBuffer* buffer() const noexcept { return buffer_; }
+  // Null (and empty) unless the frame is H.264/H.265.
+  std::span<const uint8_t> length_prefixed() const noexcept { return length_prefixed_bytes_; }
+  GstBuffer* length_prefixed_buffer() const noexcept { return length_prefixed_buffer_; }
   const fifo::StreamInfo& info() const noexcept { return *info_; }
 
  private:
   fifo::FrameHeader header_;
-  std::span<const uint8_t> bytes_;
+  std::span<const uint8_t> bytes_, length_prefixed_bytes_;
   GstBuffer* buffer_ = nullptr;
+  GstBuffer* length_prefixed_buffer_ = nullptr;
   std::shared_ptr<const fifo::StreamInfo> info_;
 };
 

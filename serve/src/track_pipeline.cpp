@@ -1,5 +1,6 @@
 #include "track_pipeline.h"
 
+#include <zc/media/mp4_sample.h>
 #include <zc/serve/error.h>
 
 #include <gst/app/gstappsrc.h>
@@ -69,6 +70,21 @@ CapsPtr caps_for(const fifo::TrackInfo& t) {
   }
 }
 
+CapsPtr length_prefixed_caps_for(const fifo::TrackInfo& t) {
+  if (t.codec != fifo::Codec::h264 && t.codec != fifo::Codec::h265) return {};
+  const auto record = media::mp4_sample::decoder_config_record(t);
+  if (!record) return {};
+  GstBuffer* codec_data = gst_buffer_new_memdup(record->data(), record->size());
+  // hvc1 is the one length-prefixed form rtph265pay takes (1.22); parameter sets in band still go out as they come.
+  CapsPtr caps(t.codec == fifo::Codec::h264
+                   ? gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING, "avc", "alignment",
+                                         G_TYPE_STRING, "au", "codec_data", GST_TYPE_BUFFER, codec_data, nullptr)
+                   : gst_caps_new_simple("video/x-h265", "stream-format", G_TYPE_STRING, "hvc1", "alignment",
+                                         G_TYPE_STRING, "au", "codec_data", GST_TYPE_BUFFER, codec_data, nullptr));
+  gst_buffer_unref(codec_data);
+  return caps;
+}
+
 std::vector<TrackElements> add_track_elements(GstBin* bin, const fifo::StreamInfo& info,
                                               const std::set<uint32_t>& live) {
   std::vector<TrackElements> out;
@@ -85,7 +101,9 @@ std::vector<TrackElements> add_track_elements(GstBin* bin, const fifo::StreamInf
     }
     // Live, timestamped by us from the ring's pts/dts; never blocking: ClientFeed watches the queue's level
     // itself and drops to the next keyframe instead (docs/serving.md, "Slow clients").
-    CapsPtr caps = caps_for(t);
+    CapsPtr caps = length_prefixed_caps_for(t);
+    const bool length_prefixed = caps != nullptr;
+    if (!caps) caps = caps_for(t);
     g_object_set(src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, "block", FALSE,
                  "stream-type", GST_APP_STREAM_TYPE_STREAM, "max-bytes", G_GUINT64_CONSTANT(0), "caps", caps.get(),
                  nullptr);
@@ -97,7 +115,7 @@ std::vector<TrackElements> add_track_elements(GstBin* bin, const fifo::StreamInf
     gst_bin_add_many(bin, src, pay, nullptr);
     if (!gst_element_link(src, pay))
       throw ServeError(ServeErrc::gstreamer, std::string("cannot link appsrc to ") + payloader_for(t.codec));
-    out.push_back({t.track_id, src});
+    out.push_back({t.track_id, src, length_prefixed});
   }
   return out;
 }
