@@ -59,7 +59,20 @@ struct Step {
     return frames > 0 && clients > 0 ? serve_cpu_s * 1e6 / static_cast<double>(frames * clients) : 0;
   }
   double ingest_us_per_frame() const { return frames > 0 ? ingest_cpu_s * 1e6 / static_cast<double>(frames) : 0; }
+  double serve_us_per_frame() const { return frames > 0 ? serve_cpu_s * 1e6 / static_cast<double>(frames) : 0; }
 };
+
+// What one more client costs per frame: the server's CPU per frame above a step with fewer clients (the run's
+// first step with the fewest), over the clients added. It leaves out what the server spends per frame whatever
+// the number of clients (its ring reader, RTCP, its loop), which a client-frame at one client is mostly made of.
+// 0 when no step has fewer clients.
+double marginal_us_per_client_frame(const Step& s, const std::vector<Step>& steps) {
+  const Step* base = nullptr;
+  for (const auto& b : steps)
+    if (b.clients < s.clients && b.frames > 0 && (!base || b.clients < base->clients)) base = &b;
+  if (!base) return 0;
+  return (s.serve_us_per_frame() - base->serve_us_per_frame()) / (s.clients - base->clients);
+}
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
@@ -163,7 +176,7 @@ void run_bench_rtsp(const BenchRtspArgs& a) {
       s.frames = static_cast<int64_t>(after.frames_written - before.frames_written);
       steps.push_back(s);
       clients.stop_all();
-      // Their reader slots are free again only once their medias are gone: the next step's clients need them.
+      // Their places are free again only once their medias are gone: the next step's clients need them.
       wait_for([&] { return count_matches(read_text(serve_out), left) >= started; }, 60,
                "the server did not see every client leave within 60 s (see " + dir.string() + ")");
     }
@@ -185,6 +198,7 @@ void run_bench_rtsp(const BenchRtspArgs& a) {
                    {"serve_core_percent", s.core_percent()},
                    {"serve_us_per_client_frame", s.us_per_client_frame()},
                    {"ingest_us_per_frame", s.ingest_us_per_frame()},
+                   {"serve_marginal_us_per_client_frame", marginal_us_per_client_frame(s, steps)},
                    {"client_frame_over_ingest_frame",
                     s.ingest_us_per_frame() > 0 ? s.us_per_client_frame() / s.ingest_us_per_frame() : 0}});
     std::cout << nlohmann::json{{"input", input.string()}, {"transport", a.transport}, {"steps", j}}.dump() << "\n";
@@ -198,6 +212,10 @@ void run_bench_rtsp(const BenchRtspArgs& a) {
                 s.clients, s.core_percent(), s.us_per_client_frame(), s.ingest_us_per_frame(),
                 s.ingest_us_per_frame() > 0 ? s.us_per_client_frame() / s.ingest_us_per_frame() : 0,
                 static_cast<long long>(s.frames));
+  for (const auto& s : steps)
+    if (const double m = marginal_us_per_client_frame(s, steps); m != 0)
+      std::printf("%3d client(s): one more client costs %.1f µs per frame (%.2f of an ingest frame)\n", s.clients, m,
+                  s.ingest_us_per_frame() > 0 ? m / s.ingest_us_per_frame() : 0);
   std::printf("targets: a client-frame costs no more than an ingest frame; 32 clients take <= 10 %% of one core\n");
 }
 
@@ -207,7 +225,7 @@ void add_rtsp_command(CLI::App& bench) {
   auto a = std::make_shared<BenchRtspArgs>();
   auto* cmd = bench.add_subcommand(
       "rtsp", "CPU of serving one camera's ring over RTSP (zcrec serve) to N clients, against its ingest's CPU per frame");
-  cmd->add_option("--clients", a->clients, "client counts to measure, in order (a ring has 32 reader slots)")
+  cmd->add_option("--clients", a->clients, "client counts to measure, in order")
       ->check(CLI::Range(1, 32))
       ->capture_default_str();
   cmd->add_option("--seconds", a->seconds, "measured window per client count")->check(CLI::Range(2, 3600))->capture_default_str();
