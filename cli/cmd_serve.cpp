@@ -155,9 +155,9 @@ void add_serve_command(CLI::App& app) {
   auto o = std::make_shared<ServeCliOptions>();
   auto* cmd = app.add_subcommand("serve", "Serve live rings over RTSP: rtsp://HOST:PORT/<ring>");
   cmd->footer(
-      "Each client gets its own reader of the ring, starting at the newest keyframe, so its first frame is a\n"
-      "keyframe. H.264, H.265, AAC and G.711 (PCMA/PCMU) go out with the ring's parameter sets; RTP over TCP\n"
-      "(interleaved) or UDP, as the client asks. A client that cannot keep up loses frames up to the next\n"
+      "Each client starts at the ring's newest keyframe, so its first frame is a keyframe; all clients of a ring\n"
+      "share one reader of it. H.264, H.265, AAC and G.711 (PCMA/PCMU) go out with the ring's parameter sets;\n"
+      "RTP over TCP (interleaved) or UDP, as the client asks. A client that cannot keep up loses frames up to the next\n"
       "keyframe; it never slows the ring or other clients. A ring that does not exist is answered 404, a ring\n"
       "whose client places are all taken 503, wrong or missing credentials (with --user) 401.\n"
       "--push RING: RING is also written by an encoder that pushes to rtsp://HOST:PORT/RING (ANNOUNCE/RECORD, e.g.\n"
