@@ -54,7 +54,7 @@ ClientFeed::~ClientFeed() {
     counted = reported_;
   }
   if (counted) mount_->count_stopped_playing();
-  mount_->release(owner_);
+  mount_->release(owner_, claimed_.load());
   ClientEvent e;
   e.kind = ClientEvent::Kind::left;
   e.client = client_;
@@ -89,6 +89,10 @@ void ClientFeed::play() {
     play_ns_ = mount_->clock().mono_ns();  // a client's stall is counted from its PLAY, not from what its DESCRIBE queued
   }
   report_playing_if_due();
+}
+
+void ClientFeed::claimed() {
+  if (!claimed_.exchange(true)) mount_->claim(owner_);
 }
 
 void ClientFeed::pause() {

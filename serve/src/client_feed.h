@@ -37,6 +37,8 @@ class ClientFeed {
   // client can stall.
   void play();
   void pause();
+  // A session took the client's media (GstRTSPClient's setup-request; any thread, idempotent): RingMount::claim.
+  void claimed();
   ClientFeed(const ClientFeed&) = delete;
   ClientFeed& operator=(const ClientFeed&) = delete;
 
@@ -105,6 +107,7 @@ class ClientFeed {
   bool close_requested_ = false;
   bool never_played_ = false;  // stalled() found a client that sent no PLAY within the stall timeout
   std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};  // from the client's PLAY on
+  std::atomic<bool> claimed_{false};
   bool first_pushed_ = false;  // fanout thread: the media's first frame went in (the DESCRIBE's preroll)
 };
 

@@ -96,7 +96,7 @@ gboolean check(GstRTSPAuth* auth, GstRTSPContext* ctx, const gchar* what) {
   // A SETUP of the push media this connection announced.
   if (const auto& push = mount->push_target(); push && push->is_pusher(ctx->client)) return TRUE;
   if (ctx->method == GST_RTSP_ANNOUNCE) return check_push(mount, ctx);
-  if (mount->serves(ctx->client)) return TRUE;  // a SETUP of the media this connection already has
+  if (mount->has_unclaimed(ctx->client)) return TRUE;  // the media this connection's request reuses (RingMount)
   fifo::RingStatus status;
   try {
     status = fifo::RingReader::inspect(mount->ring());

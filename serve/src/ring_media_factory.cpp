@@ -165,7 +165,7 @@ GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
     }
     if (tracks.empty()) {
       gst_object_unref(bin);
-      mount->release(owner);
+      mount->release(owner, false);
       mount->count_refusal("it has no track that RTP can carry with frames in its last two keyframe intervals");
       return nullptr;
     }
@@ -174,7 +174,7 @@ GstElement* create_element(GstRTSPMediaFactory* factory, const GstRTSPUrl*) {
     g_object_set_data_full(G_OBJECT(bin), kFeedKey, feed, [](gpointer p) { delete static_cast<ClientFeed*>(p); });
     return bin;
   } catch (const std::exception& e) {
-    mount->release(owner);
+    mount->release(owner, false);
     mount->count_refusal(e.what());
     return nullptr;
   }

@@ -9,7 +9,7 @@ uint64_t RingMount::admit(const void* owner) {
     std::lock_guard lock(mu_);
     if (clients_ < max_clients_) {
       ++clients_;
-      owners_.insert(owner);
+      unclaimed_.insert(owner);
       return client_ids_->fetch_add(1, std::memory_order_relaxed) + 1;
     }
   }
@@ -17,15 +17,21 @@ uint64_t RingMount::admit(const void* owner) {
   return 0;
 }
 
-void RingMount::release(const void* owner) {
+void RingMount::claim(const void* owner) {
   std::lock_guard lock(mu_);
-  if (clients_ > 0) --clients_;
-  if (const auto it = owners_.find(owner); it != owners_.end()) owners_.erase(it);
+  if (const auto it = unclaimed_.find(owner); it != unclaimed_.end()) unclaimed_.erase(it);
 }
 
-bool RingMount::serves(const void* owner) const {
+void RingMount::release(const void* owner, bool claimed) {
   std::lock_guard lock(mu_);
-  return owners_.count(owner) > 0;
+  if (clients_ > 0) --clients_;
+  if (claimed) return;
+  if (const auto it = unclaimed_.find(owner); it != unclaimed_.end()) unclaimed_.erase(it);
+}
+
+bool RingMount::has_unclaimed(const void* owner) const {
+  std::lock_guard lock(mu_);
+  return unclaimed_.count(owner) > 0;
 }
 
 bool RingMount::full() const {

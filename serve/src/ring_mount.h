@@ -48,14 +48,19 @@ class RingMount {
   RingFanout& fanout() noexcept { return *fanout_; }
 
   // Takes a client place for a media of the RTSP connection `owner`; 0 when all are taken (the refusal is counted
-  // and reported), else the client's number.
+  // and reported), else the client's number. The media is unclaimed until a session takes it (claim()).
   uint64_t admit(const void* owner);
-  // Gives the place back.
-  void release(const void* owner);
-  // True when the RTSP connection `owner` has a media of this ring already. gst-rtsp-server checks access on each
-  // request that names the ring, also on a SETUP that reuses the media the same connection's DESCRIBE built:
-  // such a request takes no new place.
-  bool serves(const void* owner) const;
+  // A session took the media (its first SETUP): it is no longer the one the connection's next request reuses.
+  void claim(const void* owner);
+  // Gives the place back; `claimed`: whether claim() was called for that media.
+  void release(const void* owner, bool claimed);
+  // True when the RTSP connection `owner` has a media of this ring that no session has taken yet.
+  // gst-rtsp-server keeps the media a connection's DESCRIBE (or a SETUP without a session) made for that
+  // connection's next request of the same path, and checks access on every such request: while there is one, the
+  // request reuses it and takes no new place. Once a session took it, the connection's next DESCRIBE or SETUP
+  // without a session makes another media, which takes a place like any other client's (a third SETUP past
+  // max_clients on one connection got 400 and a GLib CRITICAL instead of 503: attacker trial).
+  bool has_unclaimed(const void* owner) const;
   bool full() const;
   // A client of this ring sent PLAY and has its first frame (ClientEvent::Kind::playing), and its media ended.
   void count_playing();
@@ -95,7 +100,7 @@ class RingMount {
 
   mutable std::mutex mu_;
   unsigned clients_ = 0, playing_ = 0;
-  std::multiset<const void*> owners_;
+  std::multiset<const void*> unclaimed_;  // one entry per media of an owner that no session has taken
   std::set<const void*> to_close_;
   uint64_t clients_total_ = 0, clients_refused_ = 0;
   std::atomic<uint64_t> frames_sent_{0}, bytes_sent_{0}, frames_dropped_{0};

@@ -93,7 +93,14 @@ void on_pause_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
   if (ClientFeed* feed = client_feed_of(ctx->media)) feed->pause();
 }
 
+// After a SETUP's answer: its media is now a session's, and the connection's next DESCRIBE or new-session SETUP
+// makes another one (RingMount::has_unclaimed).
+void on_setup_request(GstRTSPClient*, GstRTSPContext* ctx, gpointer) {
+  if (ClientFeed* feed = client_feed_of(ctx->media)) feed->claimed();
+}
+
 void on_client_connected(GstRTSPServer*, GstRTSPClient* client, gpointer tcp_packet_bytes) {
+  g_signal_connect(client, "setup-request", G_CALLBACK(on_setup_request), nullptr);
   g_signal_connect(client, "play-request", G_CALLBACK(on_play_request), tcp_packet_bytes);
   g_signal_connect(client, "pause-request", G_CALLBACK(on_pause_request), nullptr);
 }

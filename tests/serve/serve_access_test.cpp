@@ -153,6 +153,23 @@ TEST(ServeAccess, TheRingsReservedReaderSlotsAreNeverTakenByClients) {
   EXPECT_TRUE(serve.wait_for("are kept for its other readers", 10s)) << serve.transcript();
 }
 
+// A connection that opens one session after another takes a client place for each media past the one its DESCRIBE
+// made, and is refused like any other client once they are taken: with --max-clients 1 the DESCRIBE and the first
+// SETUP (which reuses the DESCRIBE's media) are answered 200 and the next new-session SETUPs 503. Before, the
+// third got 400 Bad Request with a GLib CRITICAL on the server's stderr (attacker trial).
+TEST(ServeAccess, NewSessionsOnOneConnectionPastMaxClientsAre503) {
+  TempDir dir;
+  TestCamera camera("setups", {}, dir.path());
+  ServeProcess serve({"--max-clients", "1"}, {camera.ring()});
+  const auto r = run({"/usr/bin/python3", ZC_RTSP_SETUPS_SCRIPT, serve.url(camera.ring()), "3"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out,
+            "DESCRIBE RTSP/1.0 200 OK\nSETUP RTSP/1.0 200 OK\nSETUP RTSP/1.0 503 Service Unavailable\n"
+            "SETUP RTSP/1.0 503 Service Unavailable\n")
+      << serve.transcript();
+  EXPECT_TRUE(serve.wait_for("client places is taken", 10s)) << serve.transcript();
+}
+
 // A request body is not read into memory past 64 KiB: a SET_PARAMETER announcing 2 GB is cut off (three 120 MB
 // bodies once grew the server by 350 MB: attacker trial). Bounded by the event: the server closes the connection
 // before the client could send 64 MiB.
