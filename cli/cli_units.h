@@ -8,5 +8,6 @@ namespace zc::cli {
 using units::seconds_with_unit;
 using units::size_bytes;
 using units::bits_per_second;
+using units::in_range;
 
 }  // namespace zc::cli

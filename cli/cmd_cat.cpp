@@ -217,7 +217,7 @@ void add_cat_command(CLI::App& app) {
       ->check(CLI::IsMember({"video", "audio"}));
   cmd->add_option("--wait", o->wait_s, "wait this long for the stream to appear, e.g. 5s (default: fail at once)")
       ->transform(seconds_with_unit())
-      ->check(CLI::Range(0.0, 365.0 * 86400));
+      ->check(in_range(0.0, 365.0 * 86400));
   record::add_duration_option(cmd, "--writer-grace", o->writer_grace_ns,
                               "how long to wait for a new writer when the stream's writer dies or restarts, e.g. "
                               "10s; 0 ends at once (default 30s, as `zcrec start`)");

@@ -148,12 +148,12 @@ void add_cluster_command(CLI::App& app) {
   publish->add_option("--ring-prefix", o->ring_prefix, "zcrecd's ring_prefix: streams are published by camera name");
   publish->add_option("--every", o->every_s, "time between publishes, e.g. 5s")
       ->transform(units::seconds_with_unit())
-      ->check(CLI::Range(0.1, 3600.0))
+      ->check(units::in_range(0.1, 3600.0))
       ->capture_default_str();
   publish->add_option("--full-every", o->full_every_s,
                       "time between full publishes (those in between send only the rows of the last minutes)")
       ->transform(units::seconds_with_unit())
-      ->check(CLI::Range(1.0, 86400.0))
+      ->check(units::in_range(1.0, 86400.0))
       ->capture_default_str();
   publish->add_flag("--once", o->once, "publish once and exit (1 when the server cannot be reached)");
   url_option(publish);

@@ -479,7 +479,7 @@ void add_feed_command(CLI::App& app) {
   n->add_option("--read-timeout", o->read_timeout_s,
                 "a camera that sends nothing for this long is reconnected, e.g. 10s")
       ->transform(seconds_with_unit())
-      ->check(CLI::Range(0.1, 86400.0))
+      ->check(in_range(0.1, 86400.0))
       ->capture_default_str();
   n->add_option("--password-file", o->password_file,
                 "read the camera's password from this file (first line) instead of the URL; the URL names the "
@@ -487,12 +487,12 @@ void add_feed_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   auto* t = cmd->add_option_group("testsrc", "Options of the synthetic camera (SOURCE = testsrc)");
   t->add_option("--size", o->size, "picture size WxH")->capture_default_str();
-  t->add_option("--fps", o->fps, "frames per second")->check(CLI::Range(1, 240))->capture_default_str();
+  t->add_option("--fps", o->fps, "frames per second")->check(in_range(1, 240))->capture_default_str();
   t->add_option("--gop", o->gop_s, "keyframe interval, e.g. 2s")->transform(seconds_with_unit())->capture_default_str();
   t->add_option("--codec", o->codec, "h264 or h265")->check(CLI::IsMember({"h264", "h265"}))->capture_default_str();
   t->add_option("--bit-depth", o->bit_depth, "8, or 10 for h265 Main10")->check(CLI::IsMember({8, 10}))
       ->capture_default_str();
-  t->add_option("--bframes", o->bframes, "B-frames between references")->check(CLI::Range(0, 16))
+  t->add_option("--bframes", o->bframes, "B-frames between references")->check(in_range(0, 16))
       ->capture_default_str();
   t->add_option("--bitrate", o->bitrate, "bit/s, e.g. 4M (k = 1000)")->transform(bits_per_second())->capture_default_str();
   t->add_flag("--audio", o->audio, "add an AAC track (48 kHz sine)");

@@ -86,7 +86,7 @@ void add_play_command(CLI::App& app) {
                   ->check(CLI::IsMember({"-"}));
   fifo->excludes(out);
   auto* speed = cmd->add_option("--speed", a->speed, "Real time x SPEED, 1/16 to 16")
-                    ->check(CLI::Range(playback::kMinSpeed, playback::kMaxSpeed))
+                    ->check(in_range(playback::kMinSpeed, playback::kMaxSpeed))
                     ->capture_default_str();
   cmd->add_flag("--max", a->max, "No pacing: as fast as the reader takes frames")->excludes(speed);
   cmd->add_flag("--keyframes-only", a->keyframes_only, "Only video keyframes (fast trick play)");

@@ -62,7 +62,7 @@ void add_restream_command(CLI::App& app) {
   cmd->add_option("--retry-max", o->retry_max_s,
                   "the longest wait between connections after failures, e.g. 30s (waits double from 1 s)")
       ->transform(seconds_with_unit())
-      ->check(CLI::Range(0.1, 3600.0))
+      ->check(in_range(0.1, 3600.0))
       ->capture_default_str();
   cmd->callback([o] { run_restream(*o); });
 }

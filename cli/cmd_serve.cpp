@@ -171,32 +171,32 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--push", o->push, "a ring to serve that pushers write into (repeatable)")->allow_extra_args(false);
   cmd->add_option("--ring-size", o->ring_size, "the data area of a ring a push creates, e.g. 64M")
       ->transform(CLI::AsSizeValue(false))
-      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 34))
+      ->check(in_range(uint64_t{1} << 20, uint64_t{1} << 34))
       ->capture_default_str();
   cmd->add_option("--listen", o->listen, "HOST:PORT to listen on ([::1]:8554 for IPv6; port 0: any free one)")
       ->capture_default_str();
   cmd->add_option("--max-clients", o->max_clients, "clients per ring at once; the next one is answered 503")
-      ->check(CLI::Range(1u, 1024u))
+      ->check(in_range(1u, 1024u))
       ->capture_default_str();
   cmd->add_option("--reserved-readers", o->reserved_readers,
                   "reader slots of each ring no client takes (kept for a recorder, `zcrec cat`); past them: 503")
-      ->check(CLI::Range(0u, 63u))
+      ->check(in_range(0u, 63u))
       ->capture_default_str();
   cmd->add_option("--client-queue", o->client_queue,
                   "bytes a client may have waiting to be sent, e.g. 4M; past it the client drops to the next keyframe")
       ->transform(CLI::AsSizeValue(false))
-      ->check(CLI::Range(uint64_t{64} << 10, uint64_t{1} << 30))
+      ->check(in_range(uint64_t{64} << 10, uint64_t{1} << 30))
       ->capture_default_str();
   cmd->add_option("--stall-timeout", o->stall_timeout_s,
                   "a playing client that takes nothing for this long is disconnected, and so is one that sends no PLAY "
                   "this long after its DESCRIBE, e.g. 10s (0: never)")
       ->transform(seconds_with_unit())
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(in_range(0.0, 3600.0))
       ->capture_default_str();
   cmd->add_option("--tcp-packet-bytes", o->tcp_packet_bytes,
                   "largest RTP packet to a client over RTSP/TCP (1400 for a client that cannot take larger; UDP: "
                   "always 1400)")
-      ->check(CLI::Range(1400u, 65535u))
+      ->check(in_range(1400u, 65535u))
       ->capture_default_str();
   cmd->add_option("--user", o->user,
                   std::string("require RTSP Basic/Digest credentials: this user, the password from $") +

@@ -179,7 +179,7 @@ void add_stat_command(CLI::App& app) {
   cmd->add_flag("--json", o->json, "print one JSON object");
   cmd->add_option("--interval", o->interval_s, "measure the write rate over this long, e.g. 1s (0: skip)")
       ->transform(seconds_with_unit())
-      ->check(CLI::Range(0.0, 60.0))
+      ->check(in_range(0.0, 60.0))
       ->capture_default_str();
   cmd->callback([o] { run_stat(*o); });
 }

@@ -143,10 +143,10 @@ void add_cluster_command(CLI::App& bench) {
       "cluster", "Query times of the PostgreSQL cluster catalog at 3 hosts x 100 cameras x 30 days (a scratch database)");
   cmd->add_option("--postgres-url-file", a->url_file, "file whose first line is the connection string (else $ZCREC_POSTGRES_URL)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--hosts", a->hosts, "hosts")->check(CLI::Range(1, 64))->capture_default_str();
-  cmd->add_option("--cameras", a->cameras, "cameras per host")->check(CLI::Range(1, 1000))->capture_default_str();
-  cmd->add_option("--days", a->days, "days of one-minute segments per camera")->check(CLI::Range(1, 365))->capture_default_str();
-  cmd->add_option("--queries", a->queries, "camera-day queries timed")->check(CLI::Range(1, 10000))->capture_default_str();
+  cmd->add_option("--hosts", a->hosts, "hosts")->check(in_range(1, 64))->capture_default_str();
+  cmd->add_option("--cameras", a->cameras, "cameras per host")->check(in_range(1, 1000))->capture_default_str();
+  cmd->add_option("--days", a->days, "days of one-minute segments per camera")->check(in_range(1, 365))->capture_default_str();
+  cmd->add_option("--queries", a->queries, "camera-day queries timed")->check(in_range(1, 10000))->capture_default_str();
   cmd->add_flag("--keep", a->keep, "leave the rows in the database");
   cmd->add_flag("--json", a->json, "one JSON object on stdout");
   cmd->callback([a] { run_bench_cluster(*a); });

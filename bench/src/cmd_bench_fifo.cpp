@@ -78,17 +78,17 @@ void add_fifo_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->add_option("--frame-size", args->frame_bytes, "payload bytes per frame (e.g. 64K, 1M)")
       ->transform(size_bytes())
-      ->check(CLI::Range(uint64_t{1}, uint64_t{256} << 20))
+      ->check(in_range(uint64_t{1}, uint64_t{256} << 20))
       ->capture_default_str();
   cmd->add_option("--ring-size", args->ring_bytes, "data area of the throughput ring (e.g. 64M)")
       ->transform(size_bytes())
-      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{4} << 30))
+      ->check(in_range(uint64_t{1} << 20, uint64_t{4} << 30))
       ->capture_default_str();
   cmd->add_option("--wake-frames", args->wake_frames, "commits timed for the single-reader wakeup")
-      ->check(CLI::Range(100, 1000000))
+      ->check(in_range(100, 1000000))
       ->capture_default_str();
   cmd->add_option("--preroll-frames", args->preroll_frames, "frames held in the ring for the pre-roll lookup")
-      ->check(CLI::Range(uint64_t{1000}, uint64_t{100000}))
+      ->check(in_range(uint64_t{1000}, uint64_t{100000}))
       ->capture_default_str();
   cmd->callback([args] { run_bench_fifo(*args); });
 }

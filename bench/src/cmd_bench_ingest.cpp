@@ -159,16 +159,16 @@ void add_ingest_command(CLI::App& bench) {
       "ingest", "CPU per frame of `zcrec feed` on a live RTSP stream against `ffmpeg -c copy -f null` on the same one");
   cmd->add_option("--url", a->url, "the RTSP stream, e.g. from tests/cli/rtsp_camera.py --size 1920x1080 --fps 30")
       ->required();
-  cmd->add_option("--seconds", a->seconds, "media time per run")->check(CLI::Range(2, 600))->capture_default_str();
+  cmd->add_option("--seconds", a->seconds, "media time per run")->check(in_range(2, 600))->capture_default_str();
   cmd->add_option("--warmup", a->warmup, "seconds of each run left out of the steady-state figure")
-      ->check(CLI::Range(0, 599))
+      ->check(in_range(0, 599))
       ->capture_default_str();
   cmd->add_option("--feed-binary", a->feed_binary,
                   "the zcrec (or a script that execs one) whose feed is measured, to compare two builds with one harness "
                   "(default: this zcrec)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--rounds", a->rounds, "alternating rounds; medians are reported")
-      ->check(CLI::Range(1, 20))
+      ->check(in_range(1, 20))
       ->capture_default_str();
   cmd->add_flag("--json", a->json, "one JSON object on stdout");
   cmd->add_option("--rtsp-client", a->rtsp_client, "feed's RTSP client: native (zc::ingest) or libavformat")

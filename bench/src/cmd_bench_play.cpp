@@ -108,13 +108,13 @@ void add_play_command(CLI::App& app) {
       ->transform(size_bytes())
       ->capture_default_str();
   cmd->add_option("--rounds", a->rounds, "Alternating baseline/fifo rounds; the best of each is reported")
-      ->check(CLI::Range(1, 100))
+      ->check(in_range(1, 100))
       ->capture_default_str();
   cmd->add_option("--fifo-size", a->fifo_bytes, "Playback fifo capacity")
       ->transform(size_bytes())
       ->capture_default_str();
   cmd->add_option("--seconds", a->seconds, "Length of the 720p30 recording replayed (2-second segments)")
-      ->check(CLI::Range(2, 3600))
+      ->check(in_range(2, 3600))
       ->capture_default_str();
   cmd->callback([a] { run_bench_play(*a); });
 }

@@ -116,13 +116,13 @@ void add_record_command(CLI::App& bench) {
   auto* cmd = bench.add_subcommand("record", "Recorder CPU per frame vs the ffmpeg segment muxer; parallel streams");
   cmd->add_option("--input", args->input, "H.264 elementary stream (default: 1080p30 ~4 Mb/s generated with ffmpeg)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--seconds", args->seconds, "Length of the generated input")->check(CLI::Range(2, 600));
+  cmd->add_option("--seconds", args->seconds, "Length of the generated input")->check(in_range(2, 600));
   cmd->add_option("--rounds", args->rounds, "Alternating zcrec/ffmpeg rounds; medians are reported")
-      ->check(CLI::Range(1, 50));
+      ->check(in_range(1, 50));
   cmd->add_option("--stream-seconds", args->stream_seconds, "How long each parallel-stream step records")
-      ->check(CLI::Range(1.0, 600.0));
+      ->check(in_range(1.0, 600.0));
   cmd->add_option("--ramp", args->ramp, "Stream counts to try in order; stops at the first that drops a frame")
-      ->check(CLI::Range(1, 512));
+      ->check(in_range(1, 512));
   cmd->add_flag("--json", args->json, "Machine-readable result");
   cmd->callback([args] { run_bench_record(*args); });
 }

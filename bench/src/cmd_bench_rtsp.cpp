@@ -226,11 +226,11 @@ void add_rtsp_command(CLI::App& bench) {
   auto* cmd = bench.add_subcommand(
       "rtsp", "CPU of serving one camera's ring over RTSP (zcrec serve) to N clients, against its ingest's CPU per frame");
   cmd->add_option("--clients", a->clients, "client counts to measure, in order")
-      ->check(CLI::Range(1, 32))
+      ->check(in_range(1, 32))
       ->capture_default_str();
-  cmd->add_option("--seconds", a->seconds, "measured window per client count")->check(CLI::Range(2, 3600))->capture_default_str();
+  cmd->add_option("--seconds", a->seconds, "measured window per client count")->check(in_range(2, 3600))->capture_default_str();
   cmd->add_option("--warmup", a->warmup, "seconds after every client plays before the window")
-      ->check(CLI::Range(0, 600))
+      ->check(in_range(0, 600))
       ->capture_default_str();
   cmd->add_option("--transport", a->transport, "the clients' RTP transport")
       ->check(CLI::IsMember({"tcp", "udp"}))

@@ -208,8 +208,8 @@ void run_bench_seek(const BenchSeekArgs& a) {
 void add_seek_command(CLI::App& bench) {
   auto a = std::make_shared<BenchSeekArgs>();
   auto* cmd = bench.add_subcommand("seek", "Time to first frame: last vs first minute of a one-hour segment");
-  cmd->add_option("--minutes", a->minutes, "length of the segment in minutes")->check(CLI::Range(3, 600));
-  cmd->add_option("--rounds", a->rounds, "rounds of three seeks per minute and path")->check(CLI::Range(1, 1000));
+  cmd->add_option("--minutes", a->minutes, "length of the segment in minutes")->check(in_range(3, 600));
+  cmd->add_option("--rounds", a->rounds, "rounds of three seeks per minute and path")->check(in_range(1, 1000));
   cmd->add_option("--cache", a->cache, "where the segment is made once (default: bench-cache beside zcrec)");
   cmd->add_flag("--json", a->json, "one JSON object on stdout");
   cmd->callback([a] { run_bench_seek(*a); });

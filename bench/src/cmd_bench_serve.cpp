@@ -200,17 +200,17 @@ void add_serve_command(CLI::App& bench) {
   auto a = std::make_shared<BenchServeArgs>();
   auto* cmd = bench.add_subcommand(
       "serve", "CPU per camera-frame of zcrecd recording N real-time cameras against ffmpeg -c copy -f segment per camera");
-  cmd->add_option("--cameras", a->cameras, "cameras in the comparison")->check(CLI::Range(1, 512))->capture_default_str();
-  cmd->add_option("--seconds", a->seconds, "measured window of each run")->check(CLI::Range(2, 3600))->capture_default_str();
+  cmd->add_option("--cameras", a->cameras, "cameras in the comparison")->check(in_range(1, 512))->capture_default_str();
+  cmd->add_option("--seconds", a->seconds, "measured window of each run")->check(in_range(2, 3600))->capture_default_str();
   cmd->add_option("--warmup", a->warmup, "seconds after every camera streams before the window")
-      ->check(CLI::Range(0, 600))
+      ->check(in_range(0, 600))
       ->capture_default_str();
   cmd->add_option("--events-per-s", a->events_per_s, "event POSTs per second during run A (0: none)")
-      ->check(CLI::Range(0.0, 1000.0))
+      ->check(in_range(0.0, 1000.0))
       ->capture_default_str();
   cmd->add_flag("--find-max", a->find_max, "then run zcrecd alone at growing camera counts up to the first loss");
   cmd->add_option("--find-max-seconds", a->find_max_seconds, "window of each --find-max step")
-      ->check(CLI::Range(2, 3600))
+      ->check(in_range(2, 3600))
       ->capture_default_str();
   cmd->add_option("--steps", a->steps, "camera counts --find-max tries, in order")->capture_default_str();
   cmd->add_option("--input", a->input, "Annex-B H.264 camera stream (default: 6 s of 1080p30 ~4 Mb/s, made once)");

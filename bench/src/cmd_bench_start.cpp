@@ -283,8 +283,8 @@ void add_start_command(CLI::App& bench) {
   auto a = std::make_shared<BenchStartArgs>();
   auto* cmd = bench.add_subcommand("start", "Trigger -> first fragment with 1 and with 100,000 catalogued segments");
   cmd->add_option("--input", a->input, "H.264/H.265 file to record (default: 4 s of 1080p30 testsrc2 via ffmpeg)");
-  cmd->add_option("--segments", a->segments, "catalogued segments of the large catalog")->check(CLI::Range(2, 10'000'000));
-  cmd->add_option("--rounds", a->rounds, "rounds (medians and the fastest are reported)")->check(CLI::Range(1, 1000));
+  cmd->add_option("--segments", a->segments, "catalogued segments of the large catalog")->check(in_range(2, 10'000'000));
+  cmd->add_option("--rounds", a->rounds, "rounds (medians and the fastest are reported)")->check(in_range(1, 1000));
   cmd->add_flag("--json", a->json, "one JSON object on stdout");
   cmd->callback([a] { run_bench_start(*a); });
 }

@@ -10,6 +10,7 @@
 namespace zc::bench {
 
 using units::size_bytes;  // zc/units/cli_validators.h: "16K", "64M" (binary), handed on in bytes
+using units::in_range;    // CLI::Range with a message of its own for text that is not a number
 
 void add_fifo_command(CLI::App& bench);    // cmd_bench_fifo.cpp
 void add_record_command(CLI::App& bench);  // cmd_bench_record.cpp

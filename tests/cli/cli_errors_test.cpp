@@ -48,6 +48,22 @@ TEST(CliUsage, UsageErrorsExitTwo) {
   }
 }
 
+// A number option given text is told so, not that the text is out of range (CLI11's Range said "Value abc not in
+// range 1400 to 65535": attacker trial); a number out of range still says the range.
+TEST(CliUsage, TextWhereANumberBelongsIsNotANumberNotOutOfRange) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"serve", "s", "--tcp-packet-bytes", "abc"}, "--tcp-packet-bytes: abc is not a number"},
+      {{"serve", "s", "--tcp-packet-bytes", "5"}, "not in range 1400 to 65535"},
+      {{"feed", "testsrc", "--stream", "s", "--fps", "many"}, "--fps: many is not a number"},
+      {{"bench", "rtsp", "--clients", "x"}, "--clients: x is not a number"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = zcrec(args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+  }
+}
+
 void expect_runtime_error(const std::vector<std::string>& args, const std::string& message_part) {
   const auto r = zcrec(args);
   EXPECT_EQ(r.exit_code, 1) << r.err;

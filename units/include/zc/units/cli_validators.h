@@ -62,4 +62,18 @@ inline CLI::Validator bits_per_second() {
       "BITRATE", "bit rate");
 }
 
+// CLI::Range(min, max) for an option read as a number, with its own message for text that is not one: CLI11's
+// Range says "Value abc not in range [1400 - 65535]" for `abc`, which reads as if a number had been given.
+template <class T>
+CLI::Validator in_range(T min, T max) {
+  const CLI::Range range(min, max);
+  return CLI::Validator(
+      [range](std::string& v) -> std::string {
+        double number = 0;
+        if (!CLI::detail::lexical_cast(v, number)) return v + " is not a number";
+        return range(v);
+      },
+      range.get_description(), "range");
+}
+
 }  // namespace zc::units
