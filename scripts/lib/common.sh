@@ -106,13 +106,26 @@ zc_build_fuzz() {
 
 # zc_run_fuzz TARGET SECONDS: fuzzes from the committed seeds (tests/fuzz/corpus/TARGET, never written to) and a
 # work corpus in build-fuzz/corpus/TARGET that persists between runs; a finding lands in
-# build-fuzz/findings/TARGET/ and makes this return non-zero.
+# build-fuzz/findings/TARGET/ and makes this return non-zero. The fuzzer's output goes to the terminal and to
+# build-fuzz/logs/TARGET.log, which zc_report_fuzz_failure prints again at the end of the run.
 zc_run_fuzz() {
   local t=$1 seconds=$2
   local work=build-fuzz/corpus/$t findings=build-fuzz/findings/$t
-  mkdir -p "$work" "$findings"
+  mkdir -p "$work" "$findings" build-fuzz/logs
   ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     "build-fuzz/tests/fuzz/zc_fuzz_$t" "$work" "tests/fuzz/corpus/$t" -max_total_time="$seconds" \
-    -timeout=25 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$findings/"
+    -timeout=25 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$findings/" \
+    > >(tee "build-fuzz/logs/$t.log") 2>&1
+}
+
+# zc_report_fuzz_failure TARGET: what a failed target said (its error report and the input it saved), repeated at
+# the end of a long run where a CI log's tail shows it (one run failed with only "1 failed" to go on).
+zc_report_fuzz_failure() {
+  local t=$1
+  echo "---- fuzz target $t failed; its report (build-fuzz/logs/$t.log):"
+  grep -a -A40 -m1 -E '^==[0-9]+==|^(ERROR|SUMMARY): |deadly signal|ALARM|out-of-memory|Test unit written' \
+    "build-fuzz/logs/$t.log" | head -60 || true
+  tail -5 "build-fuzz/logs/$t.log"
+  ls -l "build-fuzz/findings/$t" || true
 }
