@@ -55,11 +55,9 @@ struct Step {
   int64_t frames = 0;  // the camera's frames in the window (written to the ring)
   int64_t dropped = 0;  // frames the server dropped for clients that did not keep up, in the window
   double core_percent() const { return window_s > 0 ? 100 * serve_cpu_s / window_s : 0; }
-  double us_per_client_frame() const {
-    return frames > 0 && clients > 0 ? serve_cpu_s * 1e6 / static_cast<double>(frames * clients) : 0;
-  }
-  double ingest_us_per_frame() const { return frames > 0 ? ingest_cpu_s * 1e6 / static_cast<double>(frames) : 0; }
   double serve_us_per_frame() const { return frames > 0 ? serve_cpu_s * 1e6 / static_cast<double>(frames) : 0; }
+  double us_per_client_frame() const { return clients > 0 ? serve_us_per_frame() / clients : 0; }
+  double ingest_us_per_frame() const { return frames > 0 ? ingest_cpu_s * 1e6 / static_cast<double>(frames) : 0; }
 };
 
 // What one more client costs per frame: the server's CPU per frame above a step with fewer clients (the run's
